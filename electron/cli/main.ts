@@ -1,0 +1,31 @@
+// The `outpost` command. Exit codes are a contract: 0 ok, 1 failed, 2 invalid input, 130 cancelled.
+import { Command, CommanderError } from 'commander';
+import { appVersion } from '../core/version';
+import { registerServeCommand } from './commands/serve';
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2, cancelled: 130 } as const;
+
+export function buildProgram(): Command {
+  const program = new Command('outpost')
+    .description('Install monitoring and log-collection agents on hosts outside the cloud region that collects their data.')
+    .version(appVersion(), '-v, --version', 'print the version')
+    .showHelpAfterError('(run `outpost --help` for usage)')
+    .exitOverride();
+  registerServeCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.invalid;
+    }
+    process.stderr.write(`outpost: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+}

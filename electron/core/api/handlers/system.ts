@@ -1,0 +1,18 @@
+import type { CoreContext } from '../../context';
+import type { Handlers } from '../dispatcher';
+import { ptyAvailable } from '../../terminal/local-pty';
+
+export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'system.info'> {
+  return {
+    'system.info': () => ({
+      appName: ctx.appName,
+      version: ctx.version,
+      platform: process.platform === 'linux' || process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'other',
+      arch: process.arch,
+      ptyAvailable: ptyAvailable(),
+      mode: ctx.mode,
+      locale: ctx.locale,
+      dataDir: ctx.dataDir,
+    }),
+  };
+}

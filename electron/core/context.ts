@@ -1,0 +1,17 @@
+// What the core needs from its host (Electron main, the CLI, browser mode, tests), passed in so
+// each host can supply its own: I/O as a parameter, as in Etcher.
+import type { Logger } from './log/logger';
+import type { SecretRegistry } from './secrets/registry';
+
+export interface CoreContext {
+  appName: string;
+  version: string;
+  mode: 'electron' | 'browser';
+  locale: string;
+  /** Where journals, known_hosts and settings live. */
+  dataDir: string;
+  /** Where shipped data lives (profiles, regions, examples). */
+  resourcesDir: string;
+  log: Logger;
+  secrets: SecretRegistry;
+}

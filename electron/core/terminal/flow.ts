@@ -1,0 +1,98 @@
+// Flow control between a terminal source (local PTY, SSH channel) and the view, as in VS Code's
+// terminal: output is batched for a few ms, the sender counts characters the view has not yet
+// acknowledged, pauses the source above HIGH_WATERMARK and resumes it below LOW_WATERMARK.
+// The view acknowledges only after xterm.js has processed the data (term.write callback), so a
+// flood (`yes`) can never outrun the renderer and Ctrl-C always gets through.
+
+export const FLOW = {
+  /** How long output is gathered before it crosses IPC / the socket. */
+  batchMs: 5,
+  /** Unacknowledged characters above which the source is paused. */
+  highWatermark: 100_000,
+  /** Unacknowledged characters below which a paused source is resumed. */
+  lowWatermark: 5_000,
+  /** The view acknowledges in blocks of at most this many characters. */
+  ackBlock: 5_000,
+  /** Largest single data event (keeps each message small and each ack timely). */
+  maxEventChars: 32_000,
+} as const;
+
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
+export class FlowController {
+  private buffer: string[] = [];
+  private buffered = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private unacked = 0;
+  private paused = false;
+  private disposed = false;
+
+  constructor(
+    private readonly source: Pausable,
+    private readonly send: (data: string) => void,
+    private readonly limits: { batchMs: number; highWatermark: number; lowWatermark: number; maxEventChars: number } = FLOW,
+  ) {}
+
+  get unacknowledged(): number {
+    return this.unacked;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  push(data: string): void {
+    if (this.disposed || data.length === 0) return;
+    this.buffer.push(data);
+    this.buffered += data.length;
+    this.unacked += data.length;
+    if (!this.paused && this.unacked > this.limits.highWatermark) {
+      this.paused = true;
+      this.source.pause();
+    }
+    if (this.buffered >= this.limits.maxEventChars) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.limits.batchMs);
+  }
+
+  /** Sends whatever is buffered now (also called before an exit event, so no output is lost). */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.buffered === 0) return;
+    const all = this.buffer.join('');
+    this.buffer = [];
+    this.buffered = 0;
+    let i = 0;
+    while (i < all.length) {
+      let end = Math.min(i + this.limits.maxEventChars, all.length);
+      // Never split a UTF-16 surrogate pair across two events.
+      if (end < all.length && isHighSurrogate(all.charCodeAt(end - 1))) end -= 1;
+      this.send(all.slice(i, end));
+      i = end;
+    }
+  }
+
+  ack(chars: number): void {
+    this.unacked = Math.max(0, this.unacked - chars);
+    if (this.paused && this.unacked < this.limits.lowWatermark) {
+      this.paused = false;
+      this.source.resume();
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.buffer = [];
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}

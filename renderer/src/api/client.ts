@@ -1,0 +1,96 @@
+// The renderer's one door to the main process: the Electron preload bridge when present,
+// otherwise browser mode's WebSocket (token from the URL the server printed).
+import type {
+  ApiError,
+  EventName,
+  EventPayload,
+  OutpostApi,
+  OutpostBridge,
+  RequestInput,
+  RequestName,
+  RequestOutput,
+  Result,
+} from '../../../electron/common/api';
+
+export class ApiRequestError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(error: ApiError) {
+    super(error.message);
+    this.code = error.code;
+    this.hint = error.hint;
+  }
+}
+
+function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new ApiRequestError(result.error);
+}
+
+function fromBridge(bridge: OutpostBridge): OutpostApi {
+  return {
+    request: async (name, input) => unwrap((await bridge.invoke(name, input)) as Result<never>),
+    on: (name, listener) => bridge.on(name, listener as (p: unknown) => void),
+  };
+}
+
+type Listener = (payload: unknown) => void;
+
+function fromWebSocket(): OutpostApi {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem('outpost.token', fromUrl);
+    // Keep the token out of the address bar (screenshots, screen sharing).
+    history.replaceState(null, '', location.pathname);
+  }
+  const token = fromUrl ?? sessionStorage.getItem('outpost.token') ?? '';
+  const listeners = new Map<string, Set<Listener>>();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  let seq = 0;
+  const ws = new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`);
+  const open = new Promise<void>((resolve, reject) => {
+    ws.addEventListener('open', () => resolve());
+    ws.addEventListener('error', () => reject(new ApiRequestError({ code: 'disconnected', message: 'Cannot reach Outpost.', hint: 'Is `outpost serve` still running? Open the URL it printed.' })));
+  });
+  ws.addEventListener('message', (ev) => {
+    const msg = JSON.parse(String(ev.data)) as { type: string; id?: number; result?: Result<unknown>; name?: string; payload?: unknown };
+    if (msg.type === 'response' && msg.id !== undefined) {
+      const p = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (!p || !msg.result) return;
+      if (msg.result.ok) p.resolve(msg.result.value);
+      else p.reject(new ApiRequestError(msg.result.error));
+    } else if (msg.type === 'event' && msg.name) {
+      listeners.get(msg.name)?.forEach((l) => l(msg.payload));
+    }
+  });
+  ws.addEventListener('close', () => {
+    for (const p of pending.values()) p.reject(new ApiRequestError({ code: 'disconnected', message: 'The connection to Outpost was lost.', hint: 'Restart `outpost serve` and open its URL.' }));
+    pending.clear();
+  });
+  return {
+    request: async <K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> => {
+      await open;
+      const id = ++seq;
+      return new Promise<RequestOutput<K>>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        ws.send(JSON.stringify({ id, name, input }));
+      });
+    },
+    on: <K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void) => {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener as Listener);
+      return () => set.delete(listener as Listener);
+    },
+  };
+}
+
+declare global {
+  interface Window {
+    outpostBridge?: OutpostBridge;
+  }
+}
+
+export const api: OutpostApi = window.outpostBridge ? fromBridge(window.outpostBridge) : fromWebSocket();

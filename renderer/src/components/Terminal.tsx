@@ -1,0 +1,147 @@
+// An xterm.js view attached to a terminal in main. Acknowledges output only after xterm has
+// processed it (term.write callback), in blocks, so main can pause a flooding source.
+import { useEffect, useRef } from 'react';
+import { Terminal as XTerm } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import '@xterm/xterm/css/xterm.css';
+import { api } from '../api/client';
+
+const ACK_BLOCK = 5_000;
+
+export interface TerminalViewProps {
+  /** Id of a terminal already open in main; when absent the view opens a local shell. */
+  terminalId?: string;
+  /** Called with the id once a local shell is open. */
+  onOpen?: (id: string) => void;
+  onExit?: (code: number | null) => void;
+  label?: string;
+}
+
+export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal' }: TerminalViewProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const onOpenRef = useRef(onOpen);
+  const onExitRef = useRef(onExit);
+  useEffect(() => {
+    onOpenRef.current = onOpen;
+    onExitRef.current = onExit;
+  });
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+    const term = new XTerm({
+      cursorBlink: true,
+      fontFamily: '"Cascadia Mono", "DejaVu Sans Mono", "Noto Sans Mono", Menlo, Consolas, monospace',
+      fontSize: 13,
+      scrollback: 5000,
+      allowProposedApi: false,
+      theme: dark
+        ? { background: '#15161a', foreground: '#e6e6e6', cursor: '#7aa2ff', selectionBackground: '#3a4a6b' }
+        : { background: '#fbfbfc', foreground: '#1f2328', cursor: '#2155d6', selectionBackground: '#c9d7f7' },
+    });
+    const fit = new FitAddon();
+    const search = new SearchAddon();
+    term.loadAddon(fit);
+    term.loadAddon(search);
+    term.open(el);
+    fit.fit();
+
+    let id: string | null = terminalId ?? null;
+    let disposed = false;
+    let pendingAck = 0;
+    const unsubs: Array<() => void> = [];
+
+    const ack = (n: number) => {
+      pendingAck += n;
+      if (pendingAck >= ACK_BLOCK && id) {
+        const chars = pendingAck;
+        pendingAck = 0;
+        void api.request('terminal.ack', { id, chars }).catch(() => undefined);
+      }
+    };
+    const flushAck = () => {
+      if (pendingAck > 0 && id) {
+        const chars = pendingAck;
+        pendingAck = 0;
+        void api.request('terminal.ack', { id, chars }).catch(() => undefined);
+      }
+    };
+    const ackTimer = window.setInterval(flushAck, 50);
+
+    unsubs.push(
+      api.on('terminal.data', ({ id: tid, data }) => {
+        if (tid !== id) return;
+        term.write(data, () => ack(data.length));
+      }),
+      api.on('terminal.exit', ({ id: tid, exitCode }) => {
+        if (tid !== id) return;
+        term.write(`\r\n\x1b[2m[process exited${exitCode === null ? '' : ` with code ${exitCode}`}]\x1b[0m\r\n`);
+        onExitRef.current?.(exitCode);
+      }),
+    );
+
+    const input = term.onData((data) => {
+      if (id) void api.request('terminal.write', { id, data }).catch(() => undefined);
+    });
+    // Copy on Ctrl+Shift+C, paste on Ctrl+Shift+V (Ctrl+C stays an interrupt).
+    term.attachCustomKeyEventHandler((ev) => {
+      if (ev.type !== 'keydown' || !ev.ctrlKey || !ev.shiftKey) return true;
+      if (ev.code === 'KeyC') {
+        const sel = term.getSelection();
+        if (sel) void navigator.clipboard?.writeText(sel);
+        return false;
+      }
+      if (ev.code === 'KeyV') {
+        void navigator.clipboard?.readText().then((t) => t && id && api.request('terminal.write', { id, data: t }));
+        return false;
+      }
+      if (ev.code === 'KeyF') {
+        const q = window.prompt('Find in terminal');
+        if (q) search.findNext(q);
+        return false;
+      }
+      return true;
+    });
+
+    const ro = new ResizeObserver(() => {
+      try {
+        fit.fit();
+      } catch {
+        return;
+      }
+      if (id) void api.request('terminal.resize', { id, cols: term.cols, rows: term.rows }).catch(() => undefined);
+    });
+    ro.observe(el);
+
+    if (!id) {
+      api
+        .request('terminal.open', { cols: term.cols, rows: term.rows })
+        .then((res) => {
+          if (disposed) {
+            void api.request('terminal.close', { id: res.id });
+            return;
+          }
+          id = res.id;
+          onOpenRef.current?.(res.id);
+        })
+        .catch((err: unknown) => {
+          term.write(`\x1b[31m${err instanceof Error ? err.message : String(err)}\x1b[0m\r\n`);
+        });
+    }
+    term.focus();
+
+    return () => {
+      disposed = true;
+      window.clearInterval(ackTimer);
+      ro.disconnect();
+      input.dispose();
+      unsubs.forEach((u) => u());
+      if (id && !terminalId) void api.request('terminal.close', { id }).catch(() => undefined);
+      term.dispose();
+    };
+  }, [terminalId]);
+
+  return <div className="terminal" ref={host} role="region" aria-label={label} data-testid="terminal" />;
+}

@@ -1,0 +1,35 @@
+// Installs the system packages the integration and E2E tests need, when missing (Debian/Ubuntu).
+// Real components, not mocks: OpenSSH's sshd, Chromium, a CJK font for the Chinese screenshots.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const needs = [
+  { pkg: 'openssh-server', file: '/usr/sbin/sshd' },
+  { pkg: 'openssh-client', file: '/usr/bin/ssh-keygen' },
+  { pkg: 'chromium', file: '/usr/bin/chromium' },
+  { pkg: 'fonts-noto-cjk', file: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc' },
+  { pkg: 'iproute2', file: '/usr/bin/ss' },
+  { pkg: 'systemd', file: '/usr/bin/systemd-analyze' },
+  { pkg: 'curl', file: '/usr/bin/curl' },
+];
+const missing = needs.filter((n) => !existsSync(n.file)).map((n) => n.pkg);
+if (missing.length === 0) process.exit(0);
+
+const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+if (!hasApt) {
+  console.error(`The tests need these packages: ${missing.join(', ')}. Install them with your package manager.`);
+  process.exit(1);
+}
+const prefix = isRoot ? [] : ['sudo', '-n'];
+console.log(`test setup: installing ${missing.join(', ')}`);
+try {
+  execFileSync(prefix[0] ?? 'sh', [...prefix.slice(1), ...(prefix.length ? ['sh'] : []), '-c', cmd], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+} catch {
+  console.error(`test setup: could not install ${missing.join(', ')}. Run as root:\n  ${cmd}`);
+  process.exit(1);
+}
