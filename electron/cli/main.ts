@@ -1,9 +1,13 @@
 // The `outpost` command. Exit codes are a contract: 0 ok, 1 failed, 2 invalid input, 130 cancelled.
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/version';
+import { registerPlanCommand } from './commands/plan';
+import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, cancelled: 130 } as const;
+import { EXIT } from './exit';
+
+export { EXIT };
 
 export function buildProgram(): Command {
   const program = new Command('outpost')
@@ -12,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run `outpost --help` for usage)')
     .exitOverride();
   registerServeCommand(program);
+  registerPlanCommand(program);
+  registerRunCommand(program);
   return program;
 }
 

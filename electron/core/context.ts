@@ -2,6 +2,7 @@
 // each host can supply its own: I/O as a parameter, as in Etcher.
 import type { Logger } from './log/logger';
 import type { SecretRegistry } from './secrets/registry';
+import type { SecretStore } from './secrets/store';
 
 export interface CoreContext {
   appName: string;
@@ -14,4 +15,6 @@ export interface CoreContext {
   resourcesDir: string;
   log: Logger;
   secrets: SecretRegistry;
+  /** Secrets the user typed in the UI; absent in the plain CLI (env variables only). */
+  secretStore?: SecretStore;
 }

@@ -1,21 +1,29 @@
 // The API contract, typed once. Every transport (Electron IPC, browser-mode WebSocket) and every
 // client (renderer, tests) derives its types from these maps; the dispatcher validates against them.
 import type { z } from 'zod';
+import { planEvents, planRequests } from './plan';
+import { runEvents, runRequests } from './run';
 import { systemEvents, systemRequests } from './system';
 import { terminalEvents, terminalRequests } from './terminal';
 
 export * from './define';
+export * from './plan';
+export * from './run';
 export * from './bridge';
 export * from './system';
 export * from './terminal';
 
 export const requests = {
   ...systemRequests,
+  ...planRequests,
+  ...runRequests,
   ...terminalRequests,
 } as const;
 
 export const events = {
   ...systemEvents,
+  ...planEvents,
+  ...runEvents,
   ...terminalEvents,
 } as const;
 

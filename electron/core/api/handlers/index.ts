@@ -1,17 +1,34 @@
 // Composes every domain's handlers into the one object the dispatcher serves. Adding a request to the
-// contract without a handler here is a type error.
+// contract without a handler here is a type error. Services shared between domains (terminals used by
+// runs) are created once here.
 import type { CoreContext } from '../../context';
+import { RunService } from '../../run/service';
+import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
+import { planHandlers } from './plan';
+import { runHandlers } from './run';
 import { systemHandlers } from './system';
 import { terminalHandlers } from './terminal';
 
-export function createHandlers(ctx: CoreContext): Handlers {
+export interface CoreServices {
+  terminals: TerminalManager;
+  runs: RunService;
+}
+
+export function createServices(ctx: CoreContext): CoreServices {
+  const terminals = new TerminalManager(ctx.secrets);
+  return { terminals, runs: new RunService(ctx, terminals) };
+}
+
+export function createHandlers(ctx: CoreContext, services: CoreServices = createServices(ctx)): Handlers {
   return {
     ...systemHandlers(ctx),
-    ...terminalHandlers(ctx),
+    ...planHandlers(ctx),
+    ...terminalHandlers(ctx, services.terminals),
+    ...runHandlers(services.runs),
   };
 }
 
-export function createCoreDispatcher(ctx: CoreContext): Dispatcher {
-  return createDispatcher(createHandlers(ctx), { log: ctx.log, secrets: ctx.secrets });
+export function createCoreDispatcher(ctx: CoreContext, services: CoreServices = createServices(ctx)): Dispatcher {
+  return createDispatcher(createHandlers(ctx, services), { log: ctx.log, secrets: ctx.secrets });
 }

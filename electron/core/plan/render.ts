@@ -1,0 +1,104 @@
+// Turns a step's pieces into text for one shell: `display` (secrets as ****, for the Review page, logs
+// and --json) or `exec` (secrets resolved and registered with the redactor, for the runner only).
+import type { Piece, SecretPiece, SecretRef, Shell, Step } from '../../common/api/plan';
+import { OutpostError } from '../errors';
+import { QuoteError, quoteCmd, quotePosix, quotePowerShell, powershellEncodedArgv } from '../quote';
+import { MASK, secrets as defaultSecrets, type SecretRegistry } from '../secrets/registry';
+
+export type RenderMode = 'display' | 'exec';
+/** Returns a secret's value, or undefined when it is not available (unset variable, nothing stored). */
+export type SecretResolver = (ref: SecretRef) => string | undefined;
+
+/** Resolves `{ env }` references from an environment; `{ stored }` needs the app's secure storage. */
+export function envResolver(env: NodeJS.ProcessEnv = process.env): SecretResolver {
+  return (ref) => ('env' in ref ? env[ref.env] : undefined);
+}
+
+export function describeRef(ref: SecretRef): string {
+  return 'env' in ref ? `environment variable ${ref.env}` : `stored secret "${ref.stored}"`;
+}
+
+function quoteFor(shell: Shell, word: string): string {
+  switch (shell) {
+    case 'bash':
+    case 'sh':
+      return quotePosix(word);
+    case 'cmd':
+      return quoteCmd(word, 'batch');
+    case 'powershell':
+      return quotePowerShell(word);
+  }
+}
+
+interface Ctx {
+  shell: Shell;
+  mode: RenderMode;
+  resolver: SecretResolver | undefined;
+  registry: SecretRegistry;
+}
+
+function secretWord(p: SecretPiece, c: Ctx): string {
+  if (c.mode === 'display') return MASK;
+  const value = c.resolver?.(p.secret);
+  if (value === undefined || value === '') {
+    throw new OutpostError('secret.missing', `${p.name}: the ${describeRef(p.secret)} is not set.`, 'Set it (e.g. export it in the shell that runs outpost) and try again.');
+  }
+  c.registry.add(value);
+  try {
+    return quoteFor(c.shell, value);
+  } catch (err) {
+    if (err instanceof QuoteError) {
+      // Never echo the value; say which character is the problem.
+      throw new OutpostError('secret.unquotable', `${p.name} contains ${JSON.stringify(err.offending)}, which cannot be passed safely to ${c.shell}.`, 'Use a credential without that character.');
+    }
+    throw err;
+  }
+}
+
+function word(p: string, c: Ctx): string {
+  try {
+    return quoteFor(c.shell, p);
+  } catch (err) {
+    if (err instanceof QuoteError) throw new OutpostError('plan.unquotable', `A value cannot be passed safely to ${c.shell}: ${err.message}.`, 'Change the answer that holds it.');
+    throw err;
+  }
+}
+
+function piece(p: Piece, c: Ctx): string {
+  if (typeof p === 'string') return word(p, c);
+  if ('op' in p) return p.op;
+  if ('secret' in p) return secretWord(p, c);
+  if (c.shell === 'cmd' || c.shell === 'powershell') {
+    throw new OutpostError('plan.invalid', `NAME=value prefixes (${p.assign}) only exist in POSIX shells.`, 'This is a bug in the profile.');
+  }
+  return `${p.assign}=${typeof p.value === 'string' ? word(p.value, c) : secretWord(p.value, c)}`;
+}
+
+/** The pieces as one line (or script) for `shell`. */
+export function renderPieces(pieces: readonly Piece[], shell: Shell, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets): string {
+  const c: Ctx = { shell, mode, resolver, registry };
+  return pieces.map((p) => piece(p, c)).join(' ');
+}
+
+/**
+ * The text of a step: for `display`, what a person reads (a PowerShell step shows its script); for
+ * `exec`, what is sent to the step's host (a PowerShell step becomes `powershell.exe … -EncodedCommand …`,
+ * which every outer shell passes through untouched). Instruction steps have nothing to run: null.
+ */
+export function renderStep(step: Step, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets): string | null {
+  if (!step.command || !step.shell) return null;
+  const text = renderPieces(step.command, step.shell, mode, resolver, registry);
+  if (mode === 'exec' && step.shell === 'powershell') return powershellEncodedArgv(text).join(' ');
+  return text;
+}
+
+/** Every secret reference a step needs, to check they are all available before running anything. */
+export function secretRefs(step: Step): SecretPiece[] {
+  const out: SecretPiece[] = [];
+  for (const p of step.command ?? []) {
+    if (typeof p === 'string' || 'op' in p) continue;
+    if ('secret' in p) out.push(p);
+    else if (typeof p.value !== 'string') out.push(p.value);
+  }
+  return out;
+}

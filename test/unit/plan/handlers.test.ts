@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { planRequests } from '../../../electron/common/api/plan';
+import { planHandlers } from '../../../electron/core/api/handlers/plan';
+import type { Client } from '../../../electron/core/api/dispatcher';
+import type { CoreContext } from '../../../electron/core/context';
+import { OutpostError } from '../../../electron/core/errors';
+import { silentLogger } from '../../../electron/core/log/logger';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { EXAMPLES, RESOURCES } from './helpers';
+
+const ctx: CoreContext = {
+  appName: 'Outpost',
+  version: 'test',
+  mode: 'browser',
+  locale: 'en',
+  dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-h-')),
+  resourcesDir: RESOURCES,
+  log: silentLogger,
+  secrets: new SecretRegistry(),
+};
+const client = {} as Client;
+const h = planHandlers(ctx);
+
+describe('plan API handlers', () => {
+  it('plan.build returns a masked plan that satisfies the contract', async () => {
+    const answers = YAML.parse(fs.readFileSync(path.join(EXAMPLES, 'windows-jump.yaml'), 'utf8')) as Record<string, unknown>;
+    const input = planRequests['plan.build'].input.parse({ answers });
+    const out = await h['plan.build'](input, client);
+    expect(planRequests['plan.build'].output.safeParse(out).success).toBe(true);
+    expect(out.plan.steps.map((s) => s.id)).toContain('lb-listeners');
+    expect(out.warnings).toEqual(out.plan.warnings);
+  });
+
+  it('plan.build refuses invalid answers with one line per problem and a hint', async () => {
+    const answers = YAML.parse(fs.readFileSync(path.join(EXAMPLES, 'linux-jump.yaml'), 'utf8')) as Record<string, unknown>;
+    (answers.credentials as Record<string, unknown>).sk = 'literal';
+    delete answers.region;
+    let e: unknown;
+    try {
+      await h['plan.build']({ answers }, client);
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(OutpostError);
+    expect((e as OutpostError).code).toBe('answers.invalid');
+    expect((e as OutpostError).message.split('\n')).toEqual(['region: is required', expect.stringMatching(/^credentials\.sk: a secret cannot be written/)]);
+    expect((e as OutpostError).message).not.toContain('literal');
+  });
+
+  it('profiles.list and regions.list', async () => {
+    const p = await h['profiles.list']({}, client);
+    expect(p.profiles).toEqual([expect.objectContaining({ id: 'icagent', os: ['linux', 'windows'], connectivity: ['jump', 'vpcep', 'direct'] })]);
+    const r = await h['regions.list']({}, client);
+    expect(r.regions.find((x) => x.id === 'cn-north-4')).toEqual({ id: 'cn-north-4', nameEn: 'CN North-Beijing4', nameZh: '华北-北京四', obsDomain: 'obs.cn-north-4.myhuaweicloud.com' });
+    expect(planRequests['regions.list'].output.safeParse(r).success).toBe(true);
+  });
+});

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAnswersFile, loadProfiles, loadRegions, type Answers } from '../../../electron/core/plan';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const RESOURCES = path.join(ROOT, 'resources');
+export const EXAMPLES = path.join(RESOURCES, 'examples');
+export const SEED = '/work/shared/seeds/000_fd494a1722ab1cb6.txt';
+
+export const { profiles } = loadProfiles([path.join(RESOURCES, 'profiles')]);
+export const regions = loadRegions(path.join(RESOURCES, 'regions.yaml'));
+export const icagent = (() => {
+  const p = profiles.find((x) => x.id === 'icagent');
+  if (!p) throw new Error('icagent profile missing');
+  return p;
+})();
+
+export function example(name: string): Answers {
+  const r = loadAnswersFile(path.join(EXAMPLES, name));
+  if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.problems)}`);
+  return r.answers;
+}
+
+export const EXAMPLE_FILES = ['linux-jump.yaml', 'linux-vpcep.yaml', 'linux-direct.yaml', 'windows-jump.yaml', 'windows-vpcep.yaml', 'windows-direct.yaml'];
