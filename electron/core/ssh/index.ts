@@ -1,0 +1,30 @@
+// The SSH layer's public API: connections (auth, host keys, jump chains, pooling), sessions
+// (exec, shell, upload), the known_hosts store and error mapping.
+export {
+  connectSsh,
+  connectHop,
+  targetLabel,
+  SshConnection,
+  SshPool,
+  type ConnectOptions,
+  type HostKeyInfo,
+  type HostKeyPolicy,
+  type PoolStats,
+  type SshAuth,
+  type SshClientOptions,
+  type SshTarget,
+} from './connection';
+export { exec, shell, upload, sha256File, ExecError, type ExecOptions, type ExecResult, type PtyOptions, type RemoteShell } from './session';
+export {
+  KnownHosts,
+  parseKnownHosts,
+  fingerprintSha256,
+  keyTypeOf,
+  publicKeyLine,
+  hostKeyName,
+  hashHostName,
+  hostFieldMatches,
+  type HostKeyLookup,
+  type KnownHostEntry,
+} from './known-hosts';
+export { mapSshError, mapForwardError, SSH_ERROR_CODES, type SshErrorCode, type SshErrorContext } from './errors';

@@ -1,0 +1,471 @@
+// Real OpenSSH sshd instances for integration tests, on loopback only (127.0.0.0/8), high free ports,
+// throwaway host keys and config in a temp dir. Tests run as root (sshd needs it to switch users);
+// the login users are unprivileged throwaway accounts created on first use.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const SSHD_PATH = process.env.OUTPOST_SSHD ?? '/usr/sbin/sshd';
+
+/** Fixed passwords so parallel test processes on one machine never fight over them (throwaway users). */
+export const TEST_USERS = {
+  t1: { name: 'outpost-t1', password: 'T1-pass.word!42' },
+  t2: { name: 'outpost-t2', password: 'T2-other#pass77' },
+} as const;
+
+export interface TestUser {
+  name: string;
+  password: string;
+  home: string;
+  uid: number;
+}
+
+export function sshdAvailable(): boolean {
+  try {
+    fs.accessSync(SSHD_PATH, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Throws a clear message when the machine lacks what the harness needs. */
+export function requireSshd(): void {
+  if (!sshdAvailable()) {
+    throw new Error(
+      `OpenSSH server not found at ${SSHD_PATH}. Install it (Debian: apt-get install -y openssh-server; ` +
+        'test/setup-system.mjs does this) or set OUTPOST_SSHD to its path.',
+    );
+  }
+  if (process.getuid?.() !== 0) {
+    throw new Error('The sshd test harness must run as root (sshd switches to the test users).');
+  }
+}
+
+/** Creates the user if missing (home, bash) and sets its password. Idempotent and race-tolerant. */
+export async function ensureTestUser(spec: { name: string; password: string }): Promise<TestUser> {
+  requireSshd();
+  const exists = async () => run('id', ['-u', spec.name]).then(
+    (r) => Number(r.stdout.trim()),
+    () => null,
+  );
+  let uid = await exists();
+  if (uid === null) {
+    try {
+      await run('useradd', ['-m', '-s', '/bin/bash', spec.name]);
+    } catch (err) {
+      // Another test process may have created it in between.
+      if ((await exists()) === null) throw err;
+    }
+    uid = await exists();
+  }
+  if (uid === null) throw new Error(`could not create test user ${spec.name}`);
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('chpasswd', [], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd failed: ${err}`))));
+    p.stdin.end(`${spec.name}:${spec.password}\n`);
+  });
+  const home = (await run('getent', ['passwd', spec.name])).stdout.split(':')[5] ?? `/home/${spec.name}`;
+  return { name: spec.name, password: spec.password, home, uid };
+}
+
+export interface KeyPair {
+  privateKeyPath: string;
+  publicKeyPath: string;
+  privateKey: string;
+  /** "ssh-ed25519 AAAA... comment" */
+  publicKeyLine: string;
+  fingerprint: string;
+}
+
+export async function generateKeyPair(
+  dir: string,
+  opts: { name?: string; passphrase?: string; type?: 'ed25519' | 'ecdsa' | 'rsa'; comment?: string } = {},
+): Promise<KeyPair> {
+  await fsp.mkdir(dir, { recursive: true });
+  const file = path.join(dir, opts.name ?? `id_${opts.type ?? 'ed25519'}_${Math.random().toString(36).slice(2, 8)}`);
+  const type = opts.type ?? 'ed25519';
+  const args = ['-q', '-t', type, '-N', opts.passphrase ?? '', '-C', opts.comment ?? 'outpost-test', '-f', file];
+  if (type === 'rsa') args.push('-b', '2048');
+  await run('ssh-keygen', args);
+  const publicKeyLine = (await fsp.readFile(`${file}.pub`, 'utf8')).trim();
+  return {
+    privateKeyPath: file,
+    publicKeyPath: `${file}.pub`,
+    privateKey: await fsp.readFile(file, 'utf8'),
+    publicKeyLine,
+    fingerprint: await fingerprintOf(`${file}.pub`),
+  };
+}
+
+/** OpenSSH's own SHA256 fingerprint of a public key file (an oracle independent of our code). */
+export async function fingerprintOf(pubFile: string): Promise<string> {
+  const { stdout } = await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile]);
+  const fp = stdout.split(/\s+/)[1];
+  if (!fp?.startsWith('SHA256:')) throw new Error(`unexpected ssh-keygen -l output: ${stdout}`);
+  return fp;
+}
+
+export interface SshdOptions {
+  /** 127.0.0.x to listen on; picked from 127.0.0.11..250 when omitted. */
+  address?: string;
+  port?: number;
+  passwordAuth?: boolean;
+  kbdInteractiveAuth?: boolean;
+  pubkeyAuth?: boolean;
+  /** Jump servers need it; targets get it too unless set false. */
+  allowTcpForwarding?: boolean;
+  hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa';
+  logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
+  extraConfig?: string[];
+  /** Also honour the users' own ~/.ssh/authorized_keys (a jump server whose tunnel logs in to itself). */
+  userAuthorizedKeys?: boolean;
+}
+
+const running = new Set<SshdInstance>();
+const created = new Set<SshdInstance>();
+let nextOctet = 11 + Math.floor(Math.random() * 200);
+
+function pickAddress(): string {
+  const a = `127.0.0.${nextOctet}`;
+  nextOctet = nextOctet >= 250 ? 11 : nextOctet + 1;
+  return a;
+}
+
+export async function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, address, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class SshdInstance {
+  readonly host: string;
+  port = 0;
+  readonly dir: string;
+  readonly logFile: string;
+  hostKeyFingerprint = '';
+  /** "ssh-ed25519 AAAA..." (no comment), the form a known_hosts line carries. */
+  hostPublicKey = '';
+  private proc: ChildProcess | null = null;
+  private stderr = '';
+  private readonly authorized = new Map<string, string[]>();
+
+  constructor(
+    readonly opts: SshdOptions,
+    dir: string,
+  ) {
+    this.host = opts.address ?? pickAddress();
+    if (!/^127\.\d+\.\d+\.\d+$/.test(this.host)) throw new Error(`sshd harness listens on loopback only, not ${this.host}`);
+    this.dir = dir;
+    this.logFile = path.join(dir, 'sshd.log');
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get hostKeyFile(): string {
+    return path.join(this.dir, 'host_key');
+  }
+
+  /** Adds a public key line to the user's authorized_keys for this instance only. */
+  async authorize(user: string, publicKeyLine: string): Promise<void> {
+    const list = this.authorized.get(user) ?? [];
+    list.push(publicKeyLine.trim());
+    this.authorized.set(user, list);
+    const file = path.join(this.dir, 'authorized_keys', user);
+    await fsp.writeFile(file, `${list.join('\n')}\n`, { mode: 0o644 });
+    await fsp.chmod(file, 0o644);
+  }
+
+  async generateHostKey(): Promise<void> {
+    await fsp.rm(this.hostKeyFile, { force: true });
+    await fsp.rm(`${this.hostKeyFile}.pub`, { force: true });
+    const type = this.opts.hostKeyType ?? 'ed25519';
+    const args = ['-q', '-t', type, '-N', '', '-C', `outpost-test-host-${this.host}`, '-f', this.hostKeyFile];
+    if (type === 'rsa') args.push('-b', '2048');
+    await run('ssh-keygen', args);
+    const pub = (await fsp.readFile(`${this.hostKeyFile}.pub`, 'utf8')).trim().split(/\s+/);
+    this.hostPublicKey = `${pub[0]} ${pub[1]}`;
+    this.hostKeyFingerprint = await fingerprintOf(`${this.hostKeyFile}.pub`);
+  }
+
+  private config(): string {
+    const o = this.opts;
+    const yn = (v: boolean | undefined, dflt: boolean) => ((v ?? dflt) ? 'yes' : 'no');
+    return [
+      `ListenAddress ${this.host}:${this.port}`,
+      `HostKey ${this.hostKeyFile}`,
+      `PidFile ${path.join(this.dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(this.dir, 'authorized_keys', '%u')}${o.userAuthorizedKeys ? ' .ssh/authorized_keys' : ''}`,
+      // PAM gives keyboard-interactive real password prompts; password auth also goes through it.
+      'UsePAM yes',
+      `PasswordAuthentication ${yn(o.passwordAuth, true)}`,
+      `KbdInteractiveAuthentication ${yn(o.kbdInteractiveAuth, true)}`,
+      `PubkeyAuthentication ${yn(o.pubkeyAuth, true)}`,
+      'PermitRootLogin no',
+      `AllowTcpForwarding ${yn(o.allowTcpForwarding, true)}`,
+      'GatewayPorts clientspecified',
+      'StrictModes no',
+      'UseDNS no',
+      'MaxStartups 50',
+      'MaxSessions 50',
+      'X11Forwarding no',
+      'PrintMotd no',
+      'Subsystem sftp internal-sftp',
+      `LogLevel ${o.logLevel ?? 'DEBUG1'}`,
+      ...(o.extraConfig ?? []),
+      '',
+    ].join('\n');
+  }
+
+  async start(): Promise<void> {
+    if (this.proc) return;
+    await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+    if (!this.hostPublicKey) await this.generateHostKey();
+    const fixedPort = this.opts.port ?? (this.port || undefined);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      this.port = fixedPort ?? (await freePort(this.host));
+      const cfg = path.join(this.dir, 'sshd_config');
+      await fsp.writeFile(cfg, this.config());
+      // -D: stay in the foreground so we own the pid; -E: log to a file the tests can read.
+      const logStart = await fsp.stat(this.logFile).then((st) => st.size, () => 0);
+      const proc = spawn(SSHD_PATH, ['-D', '-E', this.logFile, '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+      this.stderr = '';
+      proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+      this.proc = proc;
+      running.add(this);
+      const ok = await this.waitReady(proc, logStart, 8000);
+      if (ok) return;
+      await this.stop();
+      const log = await fsp.readFile(this.logFile, 'utf8').catch(() => '');
+      const bindRace = /Bind to port|Address already in use|Cannot bind/i.test(log + this.stderr);
+      if (!bindRace || fixedPort) {
+        throw new Error(`sshd on ${this.host}:${this.port} did not start.\n${this.stderr}\n${log.split('\n').slice(-20).join('\n')}`);
+      }
+    }
+    throw new Error(`sshd on ${this.host} could not bind a free port`);
+  }
+
+  // Ready when sshd logs that it listens: probing with a TCP connection would add a "Connection from"
+  // line and skew connectionCount().
+  private async waitReady(proc: ChildProcess, logStart: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const want = `Server listening on ${this.host} port ${this.port}.`;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null || proc.signalCode !== null) return false;
+      const log = await fsp.readFile(this.logFile).catch(() => Buffer.alloc(0));
+      if (log.subarray(logStart).toString('utf8').includes(want)) return true;
+      await sleep(25);
+    }
+    return false;
+  }
+
+  /** Stops the listener and every per-connection sshd it forked (all descendants of our pid). */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    running.delete(this);
+    if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
+    const pids = [...descendants(proc.pid), proc.pid];
+    for (const pid of pids) killQuietly(pid, 'SIGCONT'); // in case a test froze them
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    for (const pid of pids) killQuietly(pid, 'SIGTERM');
+    await Promise.race([exited, sleep(3000)]);
+    for (const pid of pids) killQuietly(pid, 'SIGKILL');
+  }
+
+  /** Replaces the host key (a "changed key" in clients' eyes) and restarts on the same address and port. */
+  async changeHostKey(): Promise<{ before: string; after: string }> {
+    const before = this.hostKeyFingerprint;
+    await this.stop();
+    await this.generateHostKey();
+    await this.start();
+    return { before, after: this.hostKeyFingerprint };
+  }
+
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) every per-connection sshd process of this instance: to the
+   * client the server goes silent, as when a host hangs or a network path drops packets.
+   */
+  suspendSessions(freeze: boolean): number[] {
+    const pids = this.proc?.pid ? descendants(this.proc.pid) : [];
+    for (const pid of pids) killQuietly(pid, freeze ? 'SIGSTOP' : 'SIGCONT');
+    return pids;
+  }
+
+  async log(): Promise<string> {
+    return fsp.readFile(this.logFile, 'utf8').catch(() => '');
+  }
+
+  /** TCP connections the server accepted so far (from its log). */
+  async connectionCount(): Promise<number> {
+    return ((await this.log()).match(/^Connection from /gm) ?? []).length;
+  }
+
+  /** direct-tcpip (forwardOut / ssh -W / -L) channel requests the server saw, as "host:port". */
+  async directTcpipTargets(): Promise<string[]> {
+    const out: string[] = [];
+    for (const m of (await this.log()).matchAll(/server_request_direct_tcpip: originator \S+ port \d+, target (\S+) port (\d+)/g)) {
+      out.push(`${m[1]}:${m[2]}`);
+    }
+    return out;
+  }
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<SshdInstance> {
+  requireSshd();
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'outpost-sshd-'));
+  // sshd reads authorized_keys as the target user: the dirs must be traversable by it.
+  await fsp.chmod(dir, 0o755);
+  await fsp.mkdir(path.join(dir, 'authorized_keys'), { mode: 0o755 });
+  await fsp.chmod(path.join(dir, 'authorized_keys'), 0o755);
+  const inst = new SshdInstance(opts, dir);
+  created.add(inst);
+  await inst.start();
+  return inst;
+}
+
+/** Stops every instance this process started and removes their temp dirs (OUTPOST_KEEP_SSHD=1 keeps them). */
+export async function stopAllSshd(): Promise<void> {
+  await Promise.all([...running].map((i) => i.stop()));
+  if (process.env.OUTPOST_KEEP_SSHD === '1') return;
+  const dirs = [...created].map((i) => i.dir);
+  created.clear();
+  await Promise.all(dirs.map((d) => fsp.rm(d, { recursive: true, force: true })));
+}
+
+export interface Harness {
+  host: string;
+  port: number;
+  hostKeyFingerprint: string;
+  hostPublicKey: string;
+  users: { t1: TestUser; t2: TestUser };
+  sshd: SshdInstance;
+  stop(): Promise<void>;
+}
+
+/** One sshd plus the two test users: the common case. */
+export async function startHarness(opts: SshdOptions = {}): Promise<Harness> {
+  const [t1, t2] = await Promise.all([ensureTestUser(TEST_USERS.t1), ensureTestUser(TEST_USERS.t2)]);
+  const sshd = await startSshd(opts);
+  return {
+    host: sshd.host,
+    port: sshd.port,
+    hostKeyFingerprint: sshd.hostKeyFingerprint,
+    hostPublicKey: sshd.hostPublicKey,
+    users: { t1, t2 },
+    sshd,
+    stop: () => sshd.stop(),
+  };
+}
+
+/** A jump server: an sshd with TCP forwarding allowed (the default here, made explicit). */
+export async function startJumpServer(opts: SshdOptions = {}): Promise<SshdInstance> {
+  return startSshd({ ...opts, allowTcpForwarding: true });
+}
+
+export interface Agent {
+  sock: string;
+  pid: number;
+  add(privateKeyPath: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const agents = new Set<Agent>();
+
+/** A real ssh-agent in the foreground (-D) on its own socket, so we own its pid. */
+export async function startAgent(dir: string): Promise<Agent> {
+  const sock = path.join(dir, `agent-${process.pid}-${Math.random().toString(36).slice(2, 8)}.sock`);
+  const proc = spawn('ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const deadline = Date.now() + 5000;
+  while (!fs.existsSync(sock)) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('ssh-agent did not start');
+    await sleep(20);
+  }
+  const agent: Agent = {
+    sock,
+    pid: proc.pid ?? 0,
+    add: async (keyPath) => {
+      await run('ssh-add', [keyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+    },
+    stop: async () => {
+      agents.delete(agent);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      killQuietly(proc.pid ?? 0, 'SIGTERM');
+      await Promise.race([exited, sleep(2000)]);
+    },
+  };
+  agents.add(agent);
+  return agent;
+}
+
+/** Everything this process started: call in afterAll. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([stopAllSshd(), ...[...agents].map((a) => a.stop())]);
+}
+
+// Last resort when a test process dies without afterAll: never leave sshd running.
+process.once('exit', () => {
+  for (const inst of running) {
+    const pid = inst.pid;
+    if (pid) killQuietly(pid, 'SIGKILL');
+  }
+  for (const a of agents) killQuietly(a.pid, 'SIGKILL');
+});
+
+function killQuietly(pid: number, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** All descendants of pid, from /proc (sshd forks a process per connection, which setsid()s). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (ppid) follows the ")" that ends the command name.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      /* process ended while scanning */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
