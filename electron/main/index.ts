@@ -8,6 +8,7 @@ import { defaultDataDir, findResourcesDir } from '../core/paths';
 import { secrets } from '../core/secrets/registry';
 import { installIpc } from './ipc';
 import { createAppLogger } from './log';
+import { SafeStorageSecretStore } from './secret-store';
 import { isAllowedExternal, windowOptions } from './window-options';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,15 +33,17 @@ async function start(): Promise<void> {
   await app.whenReady();
   const log = createAppLogger();
   const resourcesDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : findResourcesDir(here);
+  const dataDir = process.env.OUTPOST_DATA_DIR ?? app.getPath('userData') ?? defaultDataDir();
   const ctx: CoreContext = {
     appName: 'Outpost',
     version: app.getVersion(),
     mode: 'electron',
     locale: app.getLocale(),
-    dataDir: process.env.OUTPOST_DATA_DIR ?? app.getPath('userData') ?? defaultDataDir(),
+    dataDir,
     resourcesDir,
     log,
     secrets,
+    secretStore: new SafeStorageSecretStore(dataDir, secrets),
   };
   installIpc(createCoreDispatcher(ctx), () => appUrl);
   const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'index.cjs')));

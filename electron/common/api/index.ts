@@ -3,12 +3,14 @@
 import type { z } from 'zod';
 import { planEvents, planRequests } from './plan';
 import { runEvents, runRequests } from './run';
+import { secretsEvents, secretsRequests } from './secrets';
 import { systemEvents, systemRequests } from './system';
 import { terminalEvents, terminalRequests } from './terminal';
 
 export * from './define';
 export * from './plan';
 export * from './run';
+export * from './secrets';
 export * from './bridge';
 export * from './system';
 export * from './terminal';
@@ -17,6 +19,7 @@ export const requests = {
   ...systemRequests,
   ...planRequests,
   ...runRequests,
+  ...secretsRequests,
   ...terminalRequests,
 } as const;
 
@@ -24,6 +27,7 @@ export const events = {
   ...systemEvents,
   ...planEvents,
   ...runEvents,
+  ...secretsEvents,
   ...terminalEvents,
 } as const;
 

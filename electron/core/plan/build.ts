@@ -10,7 +10,7 @@ import { formatProblem } from './answers';
 import type { CommandTemplate, OsTemplates, Placeholder, Profile, SecretParam, Token } from './profile';
 import { resolveRegion, type RegionInfo, type ResolvedRegion } from './regions';
 import { renderPieces } from './render';
-import { isIpv6 } from '../validate';
+import { isIpv6 } from '../../common/validate';
 
 export class PlanError extends OutpostError {
   readonly problems: Problem[];

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import type { RegionInfo } from '../../common/api/plan';
 import { OutpostError } from '../errors';
-import { checkDomain, checkRegionId } from '../validate';
+import { checkDomain, checkRegionId } from '../../common/validate';
 
 export type { RegionInfo };
 

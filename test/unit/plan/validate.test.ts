@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCidr, checkDomain, checkHost, checkIp, checkPort, checkPosixAbsPath, checkWindowsAbsPath, parseHostPort } from '../../../electron/core/validate';
+import { checkCidr, checkDomain, checkHost, checkIp, checkPort, checkPosixAbsPath, checkWindowsAbsPath, parseHostPort } from '../../../electron/common/validate';
 
 describe('validators', () => {
   it('IP addresses: four-part IPv4 and IPv6, no zone ids or shorthand', () => {

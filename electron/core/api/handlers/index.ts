@@ -7,6 +7,7 @@ import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
 import { planHandlers } from './plan';
 import { runHandlers } from './run';
+import { secretsHandlers } from './secrets';
 import { systemHandlers } from './system';
 import { terminalHandlers } from './terminal';
 
@@ -26,6 +27,7 @@ export function createHandlers(ctx: CoreContext, services: CoreServices = create
     ...planHandlers(ctx),
     ...terminalHandlers(ctx, services.terminals),
     ...runHandlers(services.runs),
+    ...secretsHandlers(ctx),
   };
 }
 

@@ -1,0 +1,227 @@
+// The Answers schema, shared by the core (files, CLI, API) and the renderer (validation as you type).
+// The Answers: everything the wizard asks, also written by hand or by scripts as YAML/JSON files
+// (format documented in resources/ANSWERS.md). Secrets are references only; a literal secret is refused.
+import { z } from 'zod';
+import {
+  checkCidr,
+  checkDcName,
+  checkDomain,
+  checkEnvName,
+  checkHost,
+  checkIp,
+  checkLocalPath,
+  checkLoginUser,
+  checkPort,
+  checkPosixAbsPath,
+  checkPosixUser,
+  checkProjectId,
+  checkRegionId,
+  checkSha256,
+  checkStoredKey,
+  checkWindowsAbsPath,
+  parseHostPort,
+} from './validate';
+
+/** A string field checked by one of the validators in ../validate. */
+const text = (check: (v: string) => string | null) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = check(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const Port = z.number().superRefine((v, ctx) => {
+  const problem = checkPort(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const LITERAL_SECRET =
+  'a secret cannot be written in the file; give a reference instead: { env: NAME } and set that environment variable (or { stored: KEY } from the app)';
+
+export const SecretRefSchema = z.union(
+  [z.object({ env: text(checkEnvName) }).strict(), z.object({ stored: text(checkStoredKey) }).strict()],
+  {
+    error: (iss) =>
+      typeof iss.input === 'string' || typeof iss.input === 'number' || typeof iss.input === 'boolean'
+        ? LITERAL_SECRET
+        : 'must be { env: NAME } or { stored: KEY }',
+  },
+);
+
+const PrivateKey = z.object({ path: text(checkLocalPath), passphrase: SecretRefSchema.optional() }).strict();
+
+/** SSH login fields shared by jump servers and targets; exactly one way to authenticate. */
+function sshLogin<U extends z.ZodType<string>>(user: U) {
+  return {
+    host: text(checkHost),
+    port: Port.default(22),
+    user,
+    password: SecretRefSchema.optional(),
+    privateKey: PrivateKey.optional(),
+    agent: z.literal(true).optional(),
+  };
+}
+
+function exactlyOneAuth(v: { password?: unknown; privateKey?: unknown; agent?: unknown }, ctx: z.RefinementCtx) {
+  const n = [v.password, v.privateKey, v.agent].filter((x) => x !== undefined).length;
+  if (n !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: n === 0 ? 'needs one of password, privateKey or agent: true' : 'give only one of password, privateKey or agent: true',
+    });
+  }
+}
+
+const JumpSsh = z.object(sshLogin(text(checkPosixUser))).strict().superRefine(exactlyOneAuth);
+
+export const JumpServerSchema = z.object({ privateIp: text(checkIp), ssh: JumpSsh }).strict();
+
+const PortOverride = z
+  .object({
+    listen: Port.optional(),
+    target: z
+      .string()
+      .superRefine((v, ctx) => {
+        const r = parseHostPort(v);
+        if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((o) => o.listen !== undefined || o.target !== undefined, { message: 'give listen and/or target' });
+
+const JumpConnectivity = z
+  .object({
+    mode: z.literal('jump'),
+    jumpServers: z.array(JumpServerSchema).min(1, { message: 'list at least one jump server' }),
+    elbIp: text(checkIp),
+    connectionIp: text(checkIp),
+    dc: text(checkDcName).optional(),
+    tunnel: z.enum(['persistent', 'vendor']).default('persistent'),
+    portOverrides: z.record(z.string().regex(/^[0-9]{1,5}$/, { message: 'port override keys are port numbers, e.g. "80"' }), PortOverride).optional(),
+    /** Sources allowed by the security-group rule (default: anywhere). */
+    allowFrom: z.array(text(checkCidr)).min(1).optional(),
+  })
+  .strict();
+
+const VpcepConnectivity = z
+  .object({
+    mode: z.literal('vpcep'),
+    vpcepDomain: text(checkDomain),
+    /** The endpoint's address agents connect to; defaults to the VPCEP domain. */
+    accessIp: text(checkHost).optional(),
+    dc: text(checkDcName).optional(),
+  })
+  .strict();
+
+const DirectConnectivity = z
+  .object({
+    mode: z.literal('direct'),
+    /** The access address agents reach directly (Direct Connect, VPN, or intra-region). */
+    accessIp: text(checkIp),
+    dc: text(checkDcName).optional(),
+  })
+  .strict();
+
+export const TargetSchema = z
+  .object({
+    ...sshLogin(text(checkLoginUser)),
+    name: z.string().max(100).optional(),
+    jump: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .superRefine(exactlyOneAuth);
+
+export const AnswersSchema = z
+  .object({
+    profile: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'is a profile id like icagent' }),
+    os: z.enum(['linux', 'windows']),
+    region: text(checkRegionId),
+    /** OBS domain for a region missing from the catalog (default obs.{region}.myhuaweicloud.com). */
+    obsDomain: text(checkDomain).optional(),
+    connectivity: z.discriminatedUnion('mode', [JumpConnectivity, VpcepConnectivity, DirectConnectivity], {
+      error: (iss) => (iss.code === 'invalid_union' ? 'must be jump, vpcep or direct' : undefined),
+    }),
+    credentials: z.object({ ak: SecretRefSchema, sk: SecretRefSchema, projectId: text(checkProjectId) }).strict(),
+    targets: z.array(TargetSchema),
+    /** Windows: the agent package already on the target (zip), unpacked into installDir. */
+    package: z.object({ path: text(checkWindowsAbsPath), sha256: text(checkSha256).optional() }).strict().optional(),
+    options: z.object({ installDir: z.string().optional() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const dir = a.options?.installDir;
+    if (dir !== undefined) {
+      const problem = a.os === 'windows' ? checkWindowsAbsPath(dir) : checkPosixAbsPath(dir);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['options', 'installDir'], message: problem });
+    }
+    if (a.package && a.os !== 'windows') ctx.addIssue({ code: 'custom', path: ['package'], message: 'is only used for Windows targets' });
+    const jumps = a.connectivity.mode === 'jump' ? a.connectivity.jumpServers.length : 0;
+    a.targets.forEach((t, i) => {
+      if (t.jump === undefined) return;
+      if (jumps === 0) ctx.addIssue({ code: 'custom', path: ['targets', i, 'jump'], message: 'is only allowed when connectivity.mode is jump' });
+      else if (t.jump >= jumps) ctx.addIssue({ code: 'custom', path: ['targets', i, 'jump'], message: `there is no jump server ${t.jump} (${jumps} listed)` });
+    });
+  });
+
+export type Answers = z.output<typeof AnswersSchema>;
+export type AnswersInput = z.input<typeof AnswersSchema>;
+export type JumpAnswers = Extract<Answers['connectivity'], { mode: 'jump' }>;
+
+export interface Problem {
+  /** Field path like `connectivity.jumpServers[0].privateIp`; empty for the whole input. */
+  path: string;
+  message: string;
+}
+
+export type AnswersResult = { ok: true; answers: Answers } | { ok: false; problems: Problem[] };
+
+export function formatPath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of p) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else out += out ? `.${String(k)}` : String(k);
+  }
+  return out;
+}
+
+export function formatProblem(p: Problem): string {
+  return p.path ? `${p.path}: ${p.message}` : p.message;
+}
+
+function issueToProblems(iss: z.core.$ZodIssue, base: readonly PropertyKey[] = []): Problem[] {
+  const at = [...base, ...iss.path];
+  if (iss.code === 'unrecognized_keys') {
+    return iss.keys.map((k) => ({ path: formatPath([...at, k]), message: 'unknown field (check its spelling)' }));
+  }
+  return [{ path: formatPath(at), message: iss.message }];
+}
+
+/** Messages for zod's generic cases, in the words a person editing a file needs. */
+const friendly: z.core.$ZodErrorMap = (iss) => {
+  if (iss.code === 'invalid_type') {
+    if (iss.input === undefined) return 'is required';
+    if (iss.expected === 'string' && typeof iss.input === 'number') return 'must be text (put the value in quotes)';
+    return `must be ${iss.expected === 'object' ? 'a mapping' : iss.expected === 'array' ? 'a list' : `a ${iss.expected}`}`;
+  }
+  if (iss.code === 'invalid_value') return `must be one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return undefined;
+};
+
+/** Validates an already-parsed object (from a file, or the wizard over the API). */
+export function validateAnswers(data: unknown): AnswersResult {
+  const r = AnswersSchema.safeParse(data, { error: friendly });
+  if (r.success) return { ok: true, answers: r.data };
+  const problems = r.error.issues.flatMap((i) => issueToProblems(i));
+  return { ok: false, problems: dedupe(problems) };
+}
+
+function dedupe(ps: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = formatProblem(p);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+

@@ -1,0 +1,87 @@
+// Running a plan for real: requests to start / cancel a run and answer host key prompts, and the
+// events a run reports. Every run ends with exactly one run.end whose outcome is done, failed or cancelled.
+import { z } from 'zod';
+import { request } from './define';
+
+export const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const RunOptions = z
+  .object({
+    /** Only these targets (by index in answers.targets); all when absent. */
+    targets: z.array(z.number().int().min(0)).optional(),
+    /** Accept unknown host keys without asking (scripts). Changed keys are refused whatever this says. */
+    acceptNewHostKeys: z.boolean().default(false),
+    /** Run the install even when preflight has failures. */
+    overridePreflight: z.boolean().default(false),
+    /** Uninstall then install again (the vendor's remedy), even when the agent is healthy. */
+    reinstall: z.boolean().default(false),
+    /** Only set up / check / repair the tunnel ("check tunnel"). */
+    tunnelOnly: z.boolean().default(false),
+  })
+  .strict();
+export type RunOptions = z.input<typeof RunOptions>;
+
+export const StepStatus = z.enum(['pending', 'running', 'done', 'failed', 'skipped', 'warning', 'cancelled']);
+export type StepStatus = z.infer<typeof StepStatus>;
+
+export const RunOutcome = z.enum(['done', 'failed', 'cancelled']);
+export type RunOutcome = z.infer<typeof RunOutcome>;
+
+export const CheckResult = z.object({
+  name: z.string(),
+  status: z.enum(['pass', 'warn', 'fail']),
+  detail: z.string(),
+  hint: z.string().optional(),
+});
+export type CheckResult = z.infer<typeof CheckResult>;
+
+export const runRequests = {
+  'run.start': request({
+    summary: 'Run a plan: tunnel on the jump servers, preflight, install and verify on each target.',
+    input: z.object({ answers: z.record(z.string(), z.unknown()), options: RunOptions.default({ acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false }) }).strict(),
+    output: z.object({ runId: RunId, terminalId: z.string(), journal: z.string() }),
+  }),
+  'run.cancel': request({
+    summary: 'Cancel a run: closes its channels; the run ends `cancelled`.',
+    input: z.object({ runId: RunId }).strict(),
+    output: z.null(),
+  }),
+  'hostkey.decide': request({
+    summary: 'Accept or reject an unknown host key the run is waiting on.',
+    input: z.object({ requestId: z.string().max(64), decision: z.enum(['accept', 'reject']) }).strict(),
+    output: z.null(),
+  }),
+};
+
+export const runEvents = {
+  'run.step': z.object({
+    runId: RunId,
+    stepId: z.string(),
+    title: z.string(),
+    /** Where it runs: `local`, `jump0`, `target0 (user@host:port)`. */
+    host: z.string(),
+    status: StepStatus,
+    message: z.string().optional(),
+    checks: z.array(CheckResult).optional(),
+  }),
+  'run.output': z.object({ runId: RunId, stepId: z.string(), host: z.string(), data: z.string() }),
+  'run.end': z.object({
+    runId: RunId,
+    outcome: RunOutcome,
+    failedStep: z.string().optional(),
+    host: z.string().optional(),
+    code: z.string().optional(),
+    reason: z.string().optional(),
+    hint: z.string().optional(),
+    journal: z.string(),
+  }),
+  'hostkey.unknown': z.object({
+    requestId: z.string(),
+    runId: RunId,
+    host: z.string(),
+    port: z.number().int(),
+    keyType: z.string(),
+    fingerprint: z.string(),
+    via: z.string().optional(),
+  }),
+};

@@ -1,0 +1,54 @@
+// The run journal: one JSON object per line under <dataDir>/journals/, written as the run goes so a
+// crash or a dropped host still leaves a complete record up to that point. Every text is redacted.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SecretRegistry } from '../secrets/registry';
+
+export const TAIL_LINES = 20;
+
+export type JournalRecord =
+  | { type: 'run.start'; runId: string; at: string; profile: string; os: string; mode: string; targets: string[]; options: Record<string, unknown> }
+  | { type: 'step'; runId: string; step: string; host: string; start: string; end: string; outcome: string; message?: string; code?: string; tail: string[] }
+  | { type: 'run.end'; runId: string; at: string; outcome: string; failedStep?: string; host?: string; code?: string; reason?: string };
+
+export class Journal {
+  readonly file: string;
+  private readonly secrets: SecretRegistry;
+
+  constructor(dataDir: string, runId: string, secrets: SecretRegistry) {
+    const dir = path.join(dataDir, 'journals');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.file = path.join(dir, `${runId}.jsonl`);
+    this.secrets = secrets;
+  }
+
+  write(record: JournalRecord): void {
+    const line = this.secrets.redact(JSON.stringify(record));
+    fs.appendFileSync(this.file, line + '\n', { mode: 0o600 });
+  }
+}
+
+/** Keeps the last lines of a stream of text (for the journal and error messages). */
+export class Tail {
+  private lines: string[] = [''];
+  constructor(private readonly max = TAIL_LINES) {}
+  push(text: string): void {
+    const parts = text.replace(/\r\n/g, '\n').replace(/\r/g, '\n').split('\n');
+    this.lines[this.lines.length - 1] += parts[0] ?? '';
+    for (const p of parts.slice(1)) this.lines.push(p);
+    if (this.lines.length > this.max + 1) this.lines = this.lines.slice(-(this.max + 1));
+  }
+  get(): string[] {
+    // eslint-disable-next-line no-control-regex
+    const clean = this.lines.map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''));
+    return (clean[clean.length - 1] === '' ? clean.slice(0, -1) : clean).slice(-this.max);
+  }
+}
+
+export function readJournal(file: string): JournalRecord[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalRecord);
+}

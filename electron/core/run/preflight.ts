@@ -1,0 +1,157 @@
+// Preflight on a target, before anything is changed: one read-only POSIX script gathers facts,
+// a pure function judges them. Each check is pass / warn / fail with a hint.
+import type { CheckResult } from '../../common/api/run';
+import { quotePosix } from '../quote';
+
+export interface ReachTarget {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface PreflightInput {
+  installDir: string;
+  reach: ReachTarget[];
+  /** Minimum free space in the install folder's file system, in MiB. */
+  minFreeMiB?: number;
+}
+
+/** Read-only: prints `key=value` lines. Never writes anything on the target. */
+export function preflightScript(input: PreflightInput): string {
+  const lines = [
+    'export LC_ALL=C',
+    'echo "now=$(date +%s)"',
+    'echo "tz=$(date +%z)"',
+    'echo "os=$(uname -s)"',
+    'echo "arch=$(uname -m)"',
+    'echo "uid=$(id -u)"',
+    'echo "user=$(id -un)"',
+    `d=${quotePosix(input.installDir)}`,
+    'while [ ! -d "$d" ]; do d=$(dirname "$d"); done',
+    'echo "diskdir=$d"',
+    'echo "diskfree_kb=$(df -Pk "$d" 2>/dev/null | awk \'NR==2{print $4}\')"',
+    'if [ -w "$d" ]; then echo writable=yes; else echo writable=no; fi',
+    'for t in bash curl wget timeout; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done',
+    'if command -v sudo >/dev/null 2>&1; then if sudo -n true 2>/dev/null; then echo sudo=yes; else echo sudo=password; fi; else echo sudo=none; fi',
+  ];
+  for (const r of input.reach) {
+    const probe = `exec 3<>/dev/tcp/${r.host}/${r.port}`;
+    lines.push(
+      `if timeout 5 bash -c ${quotePosix(probe)} 2>/dev/null; then echo ${quotePosix(`reach_${r.port}=open`)}; else echo ${quotePosix(`reach_${r.port}=closed`)}; fi`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function parseFacts(output: string): Map<string, string> {
+  const facts = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const m = /^([a-z_0-9]+)=(.*)$/.exec(line.trim());
+    if (m?.[1]) facts.set(m[1], m[2] ?? '');
+  }
+  return facts;
+}
+
+function tzOffsetMinutes(z: string): number | null {
+  const m = /^([+-])(\d{2})(\d{2})$/.exec(z);
+  if (!m) return null;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+export interface JudgeContext {
+  /** Workstation time (seconds since epoch) at the middle of the round trip. */
+  localNowSec: number;
+  /** Workstation UTC offset in minutes east (e.g. +480 for UTC+8). */
+  localTzMinutes: number;
+  supportedArch: string[];
+  reach: ReachTarget[];
+  minFreeMiB: number;
+  installDir: string;
+}
+
+export function judgePreflight(facts: Map<string, string>, c: JudgeContext): CheckResult[] {
+  const out: CheckResult[] = [];
+  const remoteNow = Number(facts.get('now'));
+  if (Number.isFinite(remoteNow)) {
+    const skew = Math.round(remoteNow - c.localNowSec);
+    const abs = Math.abs(skew);
+    const detail = abs <= 2 ? 'in step with this computer' : `${abs} s ${skew > 0 ? 'ahead of' : 'behind'} this computer`;
+    out.push(
+      abs > 300
+        ? { name: 'clock', status: 'fail', detail, hint: 'Set the host clock right (chrony/ntpdate): log reporting breaks when the times differ.' }
+        : abs > 30
+          ? { name: 'clock', status: 'warn', detail, hint: 'Synchronise the host clock with NTP; the agent\'s reports may be rejected.' }
+          : { name: 'clock', status: 'pass', detail },
+    );
+  } else {
+    out.push({ name: 'clock', status: 'warn', detail: 'the host did not report its time', hint: 'Check `date` on the host.' });
+  }
+  const tz = tzOffsetMinutes(facts.get('tz') ?? '');
+  if (tz !== null && tz !== c.localTzMinutes) {
+    out.push({ name: 'time zone', status: 'warn', detail: `host is UTC${facts.get('tz')}, this computer is UTC${formatTz(c.localTzMinutes)}`, hint: 'The vendor asks for the same time zone on both sides; logs may show shifted times.' });
+  } else if (tz !== null) {
+    out.push({ name: 'time zone', status: 'pass', detail: `UTC${facts.get('tz')}` });
+  }
+
+  const os = facts.get('os') ?? '?';
+  const arch = facts.get('arch') ?? '?';
+  if (os !== 'Linux') out.push({ name: 'system', status: 'fail', detail: `${os} ${arch}`, hint: 'This profile installs on Linux hosts; use the Windows flow for Windows.' });
+  else if (!c.supportedArch.includes(arch)) out.push({ name: 'system', status: 'fail', detail: `Linux ${arch}`, hint: `The agent supports ${c.supportedArch.join(', ')}.` });
+  else out.push({ name: 'system', status: 'pass', detail: `Linux ${arch}` });
+
+  const freeKb = Number(facts.get('diskfree_kb'));
+  const dir = facts.get('diskdir') ?? c.installDir;
+  if (!Number.isFinite(freeKb)) out.push({ name: 'disk', status: 'warn', detail: `free space in ${dir} unknown`, hint: 'Check `df -h` on the host.' });
+  else if (freeKb / 1024 < c.minFreeMiB) out.push({ name: 'disk', status: 'fail', detail: `${Math.floor(freeKb / 1024)} MiB free in ${dir}`, hint: `Free at least ${c.minFreeMiB} MiB there.` });
+  else out.push({ name: 'disk', status: 'pass', detail: `${Math.floor(freeKb / 1024)} MiB free in ${dir}` });
+
+  const missing = ['bash'].filter((t) => facts.get(`tool_${t}`) !== 'yes');
+  const fetcher = facts.get('tool_curl') === 'yes' || facts.get('tool_wget') === 'yes';
+  if (missing.length || !fetcher) {
+    out.push({ name: 'tools', status: 'fail', detail: `missing: ${[...missing, ...(fetcher ? [] : ['curl or wget'])].join(', ')}`, hint: 'Install them with the host\'s package manager.' });
+  } else {
+    out.push({ name: 'tools', status: 'pass', detail: `bash, ${facts.get('tool_curl') === 'yes' ? 'curl' : 'wget'}` });
+  }
+
+  const uid = facts.get('uid');
+  const user = facts.get('user') ?? '?';
+  const sudo = facts.get('sudo');
+  if (uid === '0') out.push({ name: 'privilege', status: 'pass', detail: 'root' });
+  else if (facts.get('writable') === 'yes') out.push({ name: 'privilege', status: 'pass', detail: `${user} can write ${dir}` });
+  else if (sudo === 'yes') out.push({ name: 'privilege', status: 'pass', detail: `${user}, with sudo (no password)` });
+  else
+    out.push({
+      name: 'privilege',
+      status: 'fail',
+      detail: sudo === 'password' ? `${user} is not root and sudo asks for a password` : `${user} is not root and has no sudo`,
+      hint: 'Log in as root (the vendor installs as root), or allow this user `sudo` without a password (NOPASSWD).',
+    });
+
+  if (c.reach.length) {
+    const closed = c.reach.filter((r) => facts.get(`reach_${r.port}`) !== 'open');
+    if (facts.get('tool_timeout') !== 'yes' || facts.get('tool_bash') !== 'yes') {
+      out.push({ name: 'ports', status: 'warn', detail: 'cannot probe ports (bash or timeout missing)', hint: 'Check reachability by hand.' });
+    } else if (closed.length) {
+      out.push({
+        name: 'ports',
+        status: 'fail',
+        detail: `not reachable from the host: ${closed.map((r) => `${r.name} (${r.host}:${r.port})`).join(', ')}`,
+        hint: 'Check the tunnel on the jump server ("check tunnel"), the security group rule, and firewalls between the host and the connection IP.',
+      });
+    } else {
+      out.push({ name: 'ports', status: 'pass', detail: `all ${c.reach.length} agent ports reachable at ${[...new Set(c.reach.map((r) => r.host))].join(', ')}` });
+    }
+  }
+  return out;
+}
+
+function formatTz(min: number): string {
+  const s = min < 0 ? '-' : '+';
+  const a = Math.abs(min);
+  return `${s}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
+}
+
+/** Does the install need `sudo -n` in front? */
+export function needsSudo(facts: Map<string, string>): boolean {
+  return facts.get('uid') !== '0' && facts.get('writable') !== 'yes' && facts.get('sudo') === 'yes';
+}

@@ -1,0 +1,59 @@
+// The run's view in the embedded terminal: all step output flows through it (so the terminal's
+// flow control applies), and what the user types goes to the step that is running, if it takes input.
+import type { TerminalSource } from '../terminal/source';
+
+export interface InputSink {
+  write(data: string): void;
+  pause?(): void;
+  resume?(): void;
+}
+
+export class RunTerminal implements TerminalSource {
+  readonly label = 'run';
+  private dataListeners: Array<(t: string) => void> = [];
+  private exitListeners: Array<(e: { exitCode: number | null; signal: number | null }) => void> = [];
+  private sink: InputSink | null = null;
+  private paused = false;
+  private backlog: string[] = [];
+
+  /** The running step's channel; null between steps. */
+  setSink(sink: InputSink | null): void {
+    this.sink = sink;
+    if (sink && this.paused) sink.pause?.();
+  }
+
+  push(text: string): void {
+    if (this.dataListeners.length === 0) this.backlog.push(text);
+    else for (const l of this.dataListeners) l(text);
+  }
+
+  end(exitCode: number | null): void {
+    for (const l of this.exitListeners) l({ exitCode, signal: null });
+    this.exitListeners = [];
+  }
+
+  write(data: string): void {
+    this.sink?.write(data);
+  }
+  resize(): void {
+    // Step channels have fixed PTY sizes; nothing to do.
+  }
+  pause(): void {
+    this.paused = true;
+    this.sink?.pause?.();
+  }
+  resume(): void {
+    this.paused = false;
+    this.sink?.resume?.();
+  }
+  kill(): void {
+    // Closing the view does not cancel the run; run.cancel does.
+  }
+  onData(listener: (text: string) => void): void {
+    this.dataListeners.push(listener);
+    for (const t of this.backlog.splice(0)) listener(t);
+  }
+  onExit(listener: (e: { exitCode: number | null; signal: number | null }) => void): void {
+    this.exitListeners.push(listener);
+  }
+}

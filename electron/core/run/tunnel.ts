@@ -1,0 +1,262 @@
+// The tunnel on a jump server: make it exist and be healthy, idempotently. A healthy tunnel is kept,
+// missing forwards are repaired, a stale one is replaced. Persistent form = a systemd unit (system
+// unit as root, user unit + lingering otherwise); where systemd is not PID 1, or when the user chose
+// the vendor form, `ssh -f -N -L …` in the background, which does not survive a reboot (said plainly).
+// The tunnel's own SSH hop to the jump server checks the host key: Outpost writes the key it verified
+// itself into the jump user's known_hosts; never StrictHostKeyChecking=no.
+import type { ClientChannel } from 'ssh2';
+import type { Forward, Step, TunnelInfo } from '../../common/api/plan';
+import { OutpostError } from '../errors';
+import { quotePosix } from '../quote';
+import { exec, type ExecOptions, type SshConnection } from '../ssh';
+import { findListener, LISTENERS_SCRIPT, parseListeners } from './listeners';
+
+export interface PortReport {
+  name: string;
+  host: string;
+  port: number;
+  listening: boolean;
+  process?: string;
+}
+
+export interface TunnelResult {
+  action: 'kept' | 'started' | 'repaired';
+  /** How it runs now. */
+  form: 'systemd' | 'systemd-user' | 'background';
+  ports: PortReport[];
+  warnings: string[];
+}
+
+export interface TunnelDeps {
+  conn: SshConnection;
+  step: Step & { tunnel: TunnelInfo };
+  /** The jump server's port for its own sshd, as the tunnel connects to itself. */
+  selfPort: number;
+  jumpUser: string;
+  /** The jump user's password, when known: answers the vendor command's prompt. */
+  jumpPassword?: string;
+  /** "ssh-ed25519 AAAA…" of the jump server, as Outpost verified it. */
+  hostKeyLine: string;
+  output: (text: string) => void;
+  signal: AbortSignal;
+  /** How long to wait for ports after a start (ms). */
+  settleMs?: number;
+}
+
+const KEY_FILE = '.ssh/outpost_tunnel_ed25519';
+
+interface Facts {
+  systemd: boolean;
+  uid: number;
+  home: string;
+  user: string;
+}
+
+// Scripts go on stdin to `bash -s`: their text (patterns for pkill among it) never shows up in a
+// process's arguments, where pkill -f would match the script itself.
+async function run(d: TunnelDeps, script: string, opts: Partial<ExecOptions> = {}) {
+  return exec(d.conn, 'bash -s', { signal: d.signal, timeoutMs: 60_000, onData: (t) => d.output(t), stdin: script + '\n', ...opts });
+}
+
+async function quiet(d: TunnelDeps, script: string) {
+  return exec(d.conn, 'bash -s', { signal: d.signal, timeoutMs: 30_000, stdin: script + '\n' });
+}
+
+async function facts(d: TunnelDeps): Promise<Facts> {
+  const r = await quiet(d, 'if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi; echo "uid=$(id -u)"; echo "user=$(id -un)"; echo "home=$HOME"');
+  const get = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(r.output)?.[1]?.trim() ?? '';
+  return { systemd: get('systemd') === 'yes', uid: Number(get('uid')), home: get('home'), user: get('user') };
+}
+
+export async function listenerReport(d: Pick<TunnelDeps, 'conn' | 'signal'>, forwards: Forward[]): Promise<PortReport[]> {
+  const r = await exec(d.conn, 'sh -s', { signal: d.signal, timeoutMs: 30_000, stdin: LISTENERS_SCRIPT + '\n' });
+  const { listeners } = parseListeners(r.output);
+  return forwards.map((f) => {
+    const l = findListener(listeners, f.listenHost, f.listenPort);
+    return { name: f.name, host: f.listenHost, port: f.listenPort, listening: Boolean(l), ...(l?.process ? { process: l.process } : {}) };
+  });
+}
+
+/** `[ip]:port` or `ip` as known_hosts and ssh name the jump server's self-connection. */
+function knownHostName(ip: string, port: number): string {
+  return port === 22 ? ip : `[${ip}]:${port}`;
+}
+
+function forwardSpec(f: Forward): string {
+  const b = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  return `${b(f.listenHost)}:${f.listenPort}:${b(f.targetHost)}:${f.targetPort}`;
+}
+
+/** A pattern matching the tunnel's ssh process(es) by their first forward (for pgrep/pkill -f). */
+function processPattern(t: TunnelInfo): string {
+  const first = t.forwards[0];
+  if (!first) throw new OutpostError('tunnel_empty', 'The tunnel has no forwards.', 'Check the profile.');
+  return `ssh .*-L ${forwardSpec(first).replace(/[.[\]]/g, '\\$&')}`;
+}
+
+/** Key pair for the tunnel, authorised only for these forwards; the jump's own host key in known_hosts. */
+function prepareScript(t: TunnelInfo, jumpIp: string, selfPort: number, hostKeyLine: string, withKey: boolean): string {
+  const name = knownHostName(jumpIp, selfPort);
+  const permit = t.forwards.map((f) => `permitopen="${f.targetHost.includes(':') ? `[${f.targetHost}]` : f.targetHost}:${f.targetPort}"`).join(',');
+  const lines = [
+    'set -e',
+    'umask 077',
+    'mkdir -p "$HOME/.ssh" "$HOME/.outpost"',
+    'touch "$HOME/.ssh/known_hosts" "$HOME/.ssh/authorized_keys"',
+    `kh=${quotePosix(`${name} ${hostKeyLine}`)}`,
+    'grep -qxF "$kh" "$HOME/.ssh/known_hosts" || printf \'%s\\n\' "$kh" >> "$HOME/.ssh/known_hosts"',
+  ];
+  if (withKey) {
+    lines.push(
+      `[ -f "$HOME/${KEY_FILE}" ] || ssh-keygen -q -t ed25519 -N '' -C outpost-tunnel -f "$HOME/${KEY_FILE}"`,
+      `pub=$(cut -d' ' -f1,2 "$HOME/${KEY_FILE}.pub")`,
+      // Only these forwards, nothing else (no shell, no other destinations).
+      `line=${quotePosix(`restrict,port-forwarding,${permit}`)}" $pub outpost-tunnel"`,
+      'if ! grep -qxF "$line" "$HOME/.ssh/authorized_keys"; then grep -vF "$pub" "$HOME/.ssh/authorized_keys" > "$HOME/.ssh/authorized_keys.outpost" || true; printf \'%s\\n\' "$line" >> "$HOME/.ssh/authorized_keys.outpost"; cat "$HOME/.ssh/authorized_keys.outpost" > "$HOME/.ssh/authorized_keys"; rm -f "$HOME/.ssh/authorized_keys.outpost"; fi',
+    );
+  }
+  lines.push('echo prepared');
+  return lines.join('\n');
+}
+
+function backgroundScript(t: TunnelInfo, f: Facts): string {
+  // The unit's argv without -N's supervision: -f backgrounds after the forwards are up
+  // (ExitOnForwardFailure makes a failed bind an error, not a silent half-tunnel).
+  const argv = t.sshArgv.slice(1).map((w) => (w === t.identityFile ? `${f.home}/${KEY_FILE}` : w));
+  const log = `${f.home}/.outpost/${t.unitName.replace(/\.service$/, '')}.log`;
+  return [
+    `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; sleep 0.3`,
+    `: > ${quotePosix(log)}`,
+    `ssh -f -E ${quotePosix(log)} ${argv.map(quotePosix).join(' ')}`,
+    'rc=$?',
+    `if [ $rc -ne 0 ]; then cat ${quotePosix(log)} >&2; fi`,
+    'exit $rc',
+  ].join('\n');
+}
+
+function explainFailure(text: string, t: TunnelInfo, f: Facts, jump: string): OutpostError | null {
+  const low = t.forwards.filter((x) => x.listenPort < 1024);
+  if (/Permission denied/i.test(text) && /bind|listen/i.test(text) && low.length && f.uid !== 0) {
+    return new OutpostError(
+      'tunnel_privilege',
+      `The jump user ${f.user} on ${jump} cannot listen on port ${low.map((x) => x.listenPort).join(', ')}: ports below 1024 need root.`,
+      `Log in to the jump server as root, or move the port with portOverrides, e.g. "${low[0]?.listenPort}": { listen: 8080 }.`,
+    );
+  }
+  if (/Address already in use/i.test(text)) {
+    return new OutpostError('tunnel_port_busy', `A port the tunnel needs on ${jump} is already used by another program.`, 'Stop that program, or move the port with portOverrides.');
+  }
+  if (/Host key verification failed/i.test(text)) {
+    return new OutpostError('tunnel_hostkey', `The tunnel's SSH hop on ${jump} refused the host key of ${jump} itself.`, 'The jump server\'s host key may have changed; check ~/.ssh/known_hosts of the jump user.');
+  }
+  if (/Permission denied \(/i.test(text)) {
+    return new OutpostError('tunnel_auth', `The tunnel's SSH hop on ${jump} could not log in as ${f.user}.`, 'Check that sshd on the jump server accepts public keys (PubkeyAuthentication) or the password.');
+  }
+  if (/forwarding disabled|administratively prohibited|open failed/i.test(text)) {
+    return new OutpostError('tunnel_forwarding_disabled', `sshd on ${jump} refuses TCP forwarding.`, 'Set AllowTcpForwarding yes in /etc/ssh/sshd_config on the jump server and restart sshd.');
+  }
+  return null;
+}
+
+async function waitForPorts(d: TunnelDeps, t: TunnelInfo): Promise<PortReport[]> {
+  const deadline = Date.now() + (d.settleMs ?? 8_000);
+  let ports = await listenerReport(d, t.forwards);
+  while (ports.some((p) => !p.listening) && Date.now() < deadline && !d.signal.aborted) {
+    await new Promise((r) => setTimeout(r, 400));
+    ports = await listenerReport(d, t.forwards);
+  }
+  return ports;
+}
+
+/** Answers the password prompt of the vendor's command from the stored secret, in its PTY. */
+function passwordAnswerer(password: string | undefined, output: (s: string) => void): Partial<ExecOptions> {
+  let channel: ClientChannel | null = null;
+  let answered = 0;
+  let seen = '';
+  return {
+    pty: { cols: 120, rows: 30 },
+    onChannel: (ch: ClientChannel) => {
+      channel = ch;
+    },
+    onData: (text: string) => {
+      output(text);
+      seen = (seen + text).slice(-300);
+      if (/yes\/no|fingerprint\]\)\?/i.test(seen)) {
+        // Never answer a host key question on the user's behalf: the known_hosts line is written first.
+        channel?.write('no\n');
+        seen = '';
+      } else if (/password:\s*$/i.test(seen)) {
+        seen = '';
+        if (password !== undefined && answered < 1) {
+          answered++;
+          channel?.write(password + '\n');
+        } else {
+          channel?.close();
+        }
+      }
+    },
+  };
+}
+
+export async function ensureTunnel(d: TunnelDeps): Promise<TunnelResult> {
+  const t = d.step.tunnel;
+  const jumpIp = t.forwards[0]?.listenHost ?? d.conn.host;
+  const jump = `${jumpIp}`;
+  const f = await facts(d);
+  const warnings: string[] = [];
+
+  const before = await listenerReport(d, t.forwards);
+  const healthy = before.every((p) => p.listening);
+  let form: TunnelResult['form'] = 'background';
+  const wantSystemd = t.form === 'persistent' && f.systemd;
+  if (wantSystemd) form = f.uid === 0 ? 'systemd' : 'systemd-user';
+
+  if (healthy) {
+    d.output(`All ${before.length} forwarded ports are listening on ${jump}; the tunnel is kept as it is.\r\n`);
+    return { action: 'kept', form, ports: before, warnings };
+  }
+
+  const low = t.forwards.filter((x) => x.listenPort < 1024);
+  if (low.length && f.uid !== 0) {
+    throw explainFailure('Permission denied bind', t, f, jump) ?? new OutpostError('tunnel_privilege', 'privileged port', '');
+  }
+  const some = before.some((p) => p.listening);
+  const usePassword = t.form === 'vendor' && d.jumpPassword !== undefined;
+  await run(d, prepareScript(t, jumpIp, d.selfPort, d.hostKeyLine, !usePassword));
+
+  let result: { exitCode: number | null; output: string };
+  if (wantSystemd) {
+    const script = f.uid === 0 ? t.installUnitScript : t.installUserUnitScript;
+    result = await run(d, script);
+    if (f.uid !== 0 && /OUTPOST_WARN lingering not enabled/.test(result.output)) {
+      warnings.push(`lingering could not be enabled for ${f.user} on ${jump}: the tunnel stops when that user logs out and does not start at boot (run \`loginctl enable-linger ${f.user}\` as root)`);
+    }
+  } else {
+    if (t.form === 'persistent') {
+      warnings.push(`${jump} does not run systemd: the tunnel was started with ssh -f in the background and will not survive a reboot of the jump server (run "check tunnel" after a restart)`);
+    } else {
+      warnings.push(`the vendor tunnel (ssh -f -N) will not survive a reboot of ${jump}: run it again, or "check tunnel", after a restart`);
+    }
+    if (usePassword) {
+      await run(d, `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; true`);
+      // The vendor's command as documented, in a PTY so its password prompt can be answered.
+      result = await exec(d.conn, t.vendorCommand, { signal: d.signal, timeoutMs: 60_000, ...passwordAnswerer(d.jumpPassword, d.output) });
+    } else {
+      result = await run(d, backgroundScript(t, f));
+    }
+  }
+
+  const ports = await waitForPorts(d, t);
+  if (ports.some((p) => !p.listening)) {
+    const diag = result.output + (await quiet(d, `cat "$HOME/.outpost/${t.unitName.replace(/\.service$/, '')}.log" 2>/dev/null; ${wantSystemd ? `journalctl ${f.uid === 0 ? '' : '--user '}-u ${quotePosix(t.unitName)} -n 20 --no-pager 2>/dev/null` : 'true'}`).catch(() => ({ output: '' }))).output;
+    const explained = explainFailure(diag, t, f, jump);
+    if (explained) throw explained;
+    const missing = ports.filter((p) => !p.listening).map((p) => `${p.name} (${p.host}:${p.port})`);
+    throw new OutpostError(
+      'tunnel_ports_missing',
+      `The tunnel on ${jump} is not listening on: ${missing.join(', ')}.`,
+      'Check that sshd on the jump server allows TCP forwarding and that the ELB address is reachable from it; the output above has ssh\'s own message.',
+    );
+  }
+  return { action: some ? 'repaired' : 'started', form, ports, warnings };
+}

@@ -1,0 +1,96 @@
+// `outpost run` of the Linux-via-jump example, end to end through the built CLI: the tunnel on the
+// jump server, preflight, install and verify on the target; heartbeats must reach the backend
+// through the tunnel. Then the tunnel is killed and `--check-tunnel` repairs it.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killTunnel, ROOT, SECRETS, startWorld, type World } from './world';
+
+let world: World;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world?.stop();
+});
+
+function outpost(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function assertNoSecrets(...texts: string[]): void {
+  for (const t of texts) for (const v of Object.values(SECRETS)) expect(t).not.toContain(v);
+}
+
+describe('outpost run (Linux via jump server)', () => {
+  it('installs through the tunnel and heartbeats arrive at the backend', async () => {
+    const r = await outpost(['run', world.answersFile, '--accept-new-hostkeys'], world.env);
+    expect(r.stderr + r.stdout).toContain('✔ done: Install Huawei Cloud LTS ICAgent');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tunnel started \(ssh -f in the background\)/);
+    expect(r.stdout).toContain('will not survive a reboot');
+    expect(r.stdout).toContain('ICAgent install success');
+    expect(r.stdout).toMatch(/icagent-8149 127\.0\.\d+\.2:8149 listening/);
+    const hb = await world.backend.waitForHeartbeats(2, { timeoutMs: 15_000 });
+    expect(hb[0]?.projectid).toBe('2a473356cca5487f8373be891bffc1cf');
+
+    const journal = /Journal: (\S+)/.exec(r.stdout)?.[1];
+    expect(journal && fs.existsSync(journal)).toBe(true);
+    const lines = fs.readFileSync(journal ?? '', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; outcome?: string; step?: string });
+    expect(lines[0]?.type).toBe('run.start');
+    expect(lines.at(-1)).toMatchObject({ type: 'run.end', outcome: 'done' });
+    expect(lines.filter((l) => l.type === 'step').map((l) => l.step)).toEqual(
+      expect.arrayContaining(['connect.jump0', 'tunnel.jump0', 'ports.jump0', 'connect.target0', 'preflight', 'install', 'verify']),
+    );
+    assertNoSecrets(r.stdout, r.stderr, fs.readFileSync(journal ?? '', 'utf8'));
+  });
+
+  it('a second run keeps the healthy tunnel and skips the healthy agent', async () => {
+    const r = await outpost(['run', world.answersFile], world.env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('healthy tunnel kept');
+    expect(r.stdout).toMatch(/already installed and running/);
+  });
+
+  it('heartbeats stop when the tunnel dies, and "check tunnel" repairs it', async () => {
+    killTunnel();
+    await new Promise((r) => setTimeout(r, 1500));
+    const before = world.backend.stats().heartbeats;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(world.backend.stats().heartbeats).toBe(before);
+
+    const r = await outpost(['run', world.answersFile, '--check-tunnel'], world.env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tunnel started|tunnel repaired/);
+    expect(r.stdout).not.toContain('Install Huawei');
+    const since = Date.now();
+    const hb = await world.backend.waitForHeartbeats(1, { timeoutMs: 15_000, since });
+    expect(hb.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an unknown host key without a terminal unless told to accept', async () => {
+    const env = { ...world.env, OUTPOST_DATA_DIR: path.join(world.dir, 'fresh-data') };
+    const r = await outpost(['run', world.answersFile], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Unknown host key for 127\.0\.\d+\.2:\d+: ssh-ed25519 SHA256:/);
+    expect(r.stderr).toContain('--accept-new-hostkeys');
+  });
+
+  it('exits 2 when a secret variable is missing, naming it', async () => {
+    const env = { ...world.env };
+    delete env.OUTPOST_SK;
+    const r = await outpost(['run', world.answersFile], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('credentials.sk: the environment variable OUTPOST_SK is not set');
+  });
+});
