@@ -17,4 +17,6 @@ export interface CoreContext {
   secrets: SecretRegistry;
   /** Secrets the user typed in the UI; absent in the plain CLI (env variables only). */
   secretStore?: SecretStore;
+  /** Answers the wizard starts from (demo sandbox, `outpost serve --answers`). */
+  initialAnswers?: { answers: Record<string, unknown>; banner: string | null };
 }

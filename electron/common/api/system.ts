@@ -21,6 +21,20 @@ export const systemRequests = {
     input: z.object({}).strict(),
     output: SystemInfo,
   }),
+  'wizard.initial': request({
+    summary: 'Answers the wizard should start from (a demo sandbox, a recipe given on the command line), if any.',
+    input: z.object({}).strict(),
+    output: z.lazy(() => WizardInitial),
+  }),
 };
 
 export const systemEvents = {};
+
+/** What the wizard starts from: nothing, or a recipe (e.g. `outpost demo` pre-fills the sandbox). */
+export const WizardInitial = z.object({
+  answers: z.record(z.string(), z.unknown()).nullable(),
+  /** Shown above the wizard, e.g. "Demo sandbox: …". */
+  banner: z.string().nullable(),
+});
+export type WizardInitial = z.infer<typeof WizardInitial>;
+

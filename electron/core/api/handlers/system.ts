@@ -2,7 +2,7 @@ import type { CoreContext } from '../../context';
 import type { Handlers } from '../dispatcher';
 import { ptyAvailable } from '../../terminal/local-pty';
 
-export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'system.info'> {
+export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'system.info' | 'wizard.initial'> {
   return {
     'system.info': () => ({
       appName: ctx.appName,
@@ -14,5 +14,6 @@ export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'system.info'> 
       locale: ctx.locale,
       dataDir: ctx.dataDir,
     }),
+    'wizard.initial': () => ({ answers: ctx.initialAnswers?.answers ?? null, banner: ctx.initialAnswers?.banner ?? null }),
   };
 }
