@@ -197,6 +197,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     // POSIX steps are fed on stdin to a shell, so secrets never appear in a process's arguments
     // beyond what the vendor's own installer takes.
     const posix = s.shell === 'bash' || s.shell === 'sh';
+    // Show what runs, masked, as the console's "Copy Command" would have.
+    if (!opts.quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
     const command = posix ? `${opts.sudo ? 'sudo -n ' : ''}${s.shell} -s` : text;
     let seen = '';
     const write = opts.quiet ? () => undefined : out(s.id, host);

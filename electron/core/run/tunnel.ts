@@ -240,7 +240,9 @@ export async function ensureTunnel(d: TunnelDeps): Promise<TunnelResult> {
     if (usePassword) {
       await run(d, `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; true`);
       // The vendor's command as documented, in a PTY so its password prompt can be answered.
-      result = await exec(d.conn, t.vendorCommand, { signal: d.signal, timeoutMs: 60_000, ...passwordAnswerer(d.jumpPassword, d.output) });
+      // When the PTY closes, the backgrounded ssh gets a SIGHUP and dies (seen with OpenSSH 9.2); in a
+      // PuTTY login it lives on while the user's shell does. Ignoring HUP (inherited across exec) keeps it.
+      result = await exec(d.conn, `trap '' HUP; ${t.vendorCommand}`, { signal: d.signal, timeoutMs: 60_000, ...passwordAnswerer(d.jumpPassword, d.output) });
     } else {
       result = await run(d, backgroundScript(t, f));
     }

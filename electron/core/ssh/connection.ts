@@ -273,7 +273,13 @@ export class SshPool {
   private async open(t: SshTarget, via: SshConnection | undefined, signal?: AbortSignal): Promise<SshConnection> {
     const port = t.port ?? 22;
     let sock: Duplex | undefined;
-    if (via) sock = await via.forwardOut(t.host, port);
+    if (via) {
+      const ch = await via.forwardOut(t.host, port);
+      // SSH never half-closes its transport: EOF from the jump means the target's side is gone. Without
+      // this the inner connection would only notice at the next failed keepalive.
+      ch.once('end', () => ch.destroy());
+      sock = ch;
+    }
     this.opened++;
     return connectHop(t, this.options, { sock, via: via?.label, signal });
   }

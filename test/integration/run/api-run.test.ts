@@ -1,0 +1,252 @@
+// Runs through the API (run.start / hostkey.decide / run.cancel and their events), as the wizard
+// drives them, against real sshd hosts: failures a user can act on, each ending in exactly one run.end.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EventName, EventPayload } from '../../../electron/common/api';
+import { createCoreDispatcher } from '../../../electron/core/api/handlers';
+import type { Client } from '../../../electron/core/api/dispatcher';
+import type { CoreContext } from '../../../electron/core/context';
+import { createLogger } from '../../../electron/core/log/logger';
+import { findResourcesDir } from '../../../electron/core/paths';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { MemorySecretStore } from '../../../electron/core/secrets/store';
+import { KnownHosts } from '../../../electron/core/ssh';
+import { cleanupUsers, killHost, SECRETS, startWorld, type World } from './world';
+
+type Ev = { name: EventName; payload: unknown };
+
+interface Session {
+  ctx: CoreContext;
+  events: Ev[];
+  logs: string[];
+  call: (name: string, input: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
+  onEvent: (fn: (e: Ev) => void) => void;
+  waitEnd: () => Promise<EventPayload<'run.end'>>;
+}
+
+function session(dataDir: string): Session {
+  const secrets = new SecretRegistry();
+  const store = new MemorySecretStore(secrets);
+  for (const [k, v] of Object.entries(SECRETS)) store.set(k, v, '••••');
+  const logs: string[] = [];
+  const ctx: CoreContext = {
+    appName: 'Outpost',
+    version: 'test',
+    mode: 'browser',
+    locale: 'en',
+    dataDir,
+    resourcesDir: findResourcesDir(),
+    log: createLogger((l, line) => logs.push(`${l} ${line}`), { level: 'debug', secrets }),
+    secrets,
+    secretStore: store,
+  };
+  const dispatcher = createCoreDispatcher(ctx);
+  const events: Ev[] = [];
+  const listeners: Array<(e: Ev) => void> = [];
+  const client: Client = {
+    id: 'test',
+    emit: (name, payload) => {
+      const e = { name, payload };
+      events.push(e);
+      for (const l of listeners) l(e);
+    },
+    onClose: () => undefined,
+  };
+  return {
+    ctx,
+    events,
+    logs,
+    call: (name, input) => dispatcher.call(name, input, client) as Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>,
+    onEvent: (fn) => listeners.push(fn),
+    waitEnd: () =>
+      new Promise((resolve) => {
+        const done = events.find((e) => e.name === 'run.end');
+        if (done) return resolve(done.payload as EventPayload<'run.end'>);
+        listeners.push((e) => e.name === 'run.end' && resolve(e.payload as EventPayload<'run.end'>));
+      }),
+  };
+}
+
+/** The world's answers with secrets as stored references, as the wizard sends them. */
+function storedAnswers(w: World, patch: (a: Record<string, unknown>) => void = () => undefined): Record<string, unknown> {
+  const a = JSON.parse(JSON.stringify(w.answers).replace(/\{"env":"([A-Z_]+)"\}/g, '{"stored":"$1"}')) as Record<string, unknown>;
+  patch(a);
+  return a;
+}
+
+const opts = (o: Record<string, unknown> = {}) => ({ acceptNewHostKeys: true, overridePreflight: false, reinstall: false, tunnelOnly: false, ...o });
+
+function noSecretsIn(...texts: string[]): void {
+  for (const t of texts) for (const v of Object.values(SECRETS)) expect(t).not.toContain(v);
+}
+
+function journalOf(end: EventPayload<'run.end'>): Array<Record<string, unknown>> {
+  return fs.readFileSync(end.journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('runs through the API', () => {
+  let world: World;
+  let dir: string;
+  beforeAll(async () => {
+    world = await startWorld({ targetEnv: { ICAGENT_INSTALL_DELAY: '4' } });
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  afterEach(() => {
+    cleanupUsers();
+  });
+  const fresh = () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-api-run-'));
+    return session(dir);
+  };
+
+  it('asks about unknown host keys with their fingerprints and proceeds when accepted', async () => {
+    const s = fresh();
+    s.onEvent((e) => {
+      if (e.name === 'hostkey.unknown') void s.call('hostkey.decide', { requestId: (e.payload as { requestId: string }).requestId, decision: 'accept' });
+    });
+    const started = await s.call('run.start', { answers: storedAnswers(world), options: opts({ acceptNewHostKeys: false, tunnelOnly: true }) });
+    expect(started.ok, JSON.stringify(started)).toBe(true);
+    const end = await s.waitEnd();
+    expect(end.outcome).toBe('done');
+    const asked = s.events.filter((e) => e.name === 'hostkey.unknown').map((e) => e.payload as EventPayload<'hostkey.unknown'>);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ host: world.jump.host, port: world.jump.port, fingerprint: world.jump.hostKeyFingerprint });
+    // Remembered: a second run does not ask again.
+    const again = session(dir);
+    await again.call('run.start', { answers: storedAnswers(world), options: opts({ acceptNewHostKeys: false, tunnelOnly: true }) });
+    expect((await again.waitEnd()).outcome).toBe('done');
+    expect(again.events.some((e) => e.name === 'hostkey.unknown')).toBe(false);
+  });
+
+  it('fails at the connect step when the user rejects the host key', async () => {
+    const s = fresh();
+    s.onEvent((e) => {
+      if (e.name === 'hostkey.unknown') void s.call('hostkey.decide', { requestId: (e.payload as { requestId: string }).requestId, decision: 'reject' });
+    });
+    await s.call('run.start', { answers: storedAnswers(world), options: opts({ acceptNewHostKeys: false }) });
+    const end = await s.waitEnd();
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'connect.jump0', code: 'hostkey_rejected' });
+    expect(fs.existsSync(path.join(dir, 'known_hosts')) ? fs.readFileSync(path.join(dir, 'known_hosts'), 'utf8') : '').toBe('');
+  });
+
+  it('refuses a changed host key, naming both fingerprints, without asking', async () => {
+    const s = fresh();
+    const kh = new KnownHosts(path.join(dir, 'known_hosts'));
+    // A different key on record for the jump server: as if it had been replaced (or impersonated).
+    const other = await import('../harness/sshd');
+    const pair = await other.generateKeyPair(dir, { name: 'other' });
+    await kh.add(world.jump.host, world.jump.port, Buffer.from(pair.publicKeyLine.split(' ')[1] ?? '', 'base64'));
+    await s.call('run.start', { answers: storedAnswers(world), options: opts() });
+    const end = await s.waitEnd();
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'connect.jump0', code: 'hostkey_changed' });
+    expect(end.reason).toContain(world.jump.hostKeyFingerprint);
+    expect(end.reason).toContain(pair.fingerprint);
+    expect(s.events.some((e) => e.name === 'hostkey.unknown')).toBe(false);
+  });
+
+  it('reports a wrong password as an auth failure naming the methods, never the password', async () => {
+    const s = fresh();
+    s.ctx.secretStore?.set('JUMP_PASSWORD', 'not-the-right-one-42', '••••');
+    await s.call('run.start', { answers: storedAnswers(world), options: opts() });
+    const end = await s.waitEnd();
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'connect.jump0', code: 'auth_failed' });
+    expect(end.reason).toMatch(/password/);
+    expect(JSON.stringify(s.events) + s.logs.join('\n') + fs.readFileSync(end.journal, 'utf8')).not.toContain('not-the-right-one-42');
+  });
+
+  it('reports an unreachable jump server with the address and a hint', async () => {
+    const s = fresh();
+    const a = storedAnswers(world, (x) => {
+      const c = x.connectivity as { jumpServers: Array<{ ssh: { port: number } }> };
+      const j = c.jumpServers[0];
+      if (j) j.ssh.port = 1; // nothing listens there
+    });
+    await s.call('run.start', { answers: a, options: opts() });
+    const end = await s.waitEnd();
+    expect(end.outcome).toBe('failed');
+    expect(end.failedStep).toBe('connect.jump0');
+    expect(end.code).toBe('refused');
+    expect(end.hint).toBeTruthy();
+  });
+
+  it('names the missing privilege when the jump user cannot bind port 80', async () => {
+    const s = fresh();
+    const a = storedAnswers(world, (x) => {
+      delete (x.connectivity as { portOverrides?: unknown }).portOverrides;
+    });
+    await s.call('run.start', { answers: a, options: opts({ tunnelOnly: true }) });
+    const end = await s.waitEnd();
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'tunnel.jump0', code: 'tunnel_privilege' });
+    expect(end.reason).toContain('port 80');
+    expect(end.hint).toContain('portOverrides');
+  });
+
+  it('runs the vendor tunnel command as documented, answering its password prompt in a PTY', async () => {
+    const s = fresh();
+    const a = storedAnswers(world, (x) => {
+      (x.connectivity as { tunnel: string }).tunnel = 'vendor';
+    });
+    await s.call('run.start', { answers: a, options: opts({ tunnelOnly: true }) });
+    const end = await s.waitEnd();
+    expect(end.outcome, JSON.stringify(end)).toBe('done');
+    const out = s.events.filter((e) => e.name === 'run.output').map((e) => (e.payload as { data: string }).data).join('');
+    expect(out).toMatch(/password:/i);
+    expect(out).not.toContain(SECRETS.JUMP_PASSWORD);
+    const step = s.events.find((e) => e.name === 'run.step' && (e.payload as { stepId: string; status: string }).stepId === 'tunnel.jump0' && (e.payload as { status: string }).status !== 'running');
+    expect((step?.payload as { message: string }).message).toContain('will not survive a reboot');
+  });
+
+  it('cancel during the install ends the run `cancelled` with the step, journal complete', async () => {
+    const s = fresh();
+    let started = '';
+    s.onEvent((e) => {
+      if (e.name === 'run.output' && (e.payload as { data: string }).data.includes('slow host') && !started) {
+        started = (e.payload as { runId: string }).runId;
+        void s.call('run.cancel', { runId: started });
+      }
+    });
+    await s.call('run.start', { answers: storedAnswers(world), options: opts() });
+    const end = await s.waitEnd();
+    expect(end).toMatchObject({ outcome: 'cancelled', failedStep: 'install' });
+    const j = journalOf(end);
+    expect(j.at(-1)).toMatchObject({ type: 'run.end', outcome: 'cancelled', failedStep: 'install' });
+    expect(j.find((r) => r.step === 'install')).toMatchObject({ outcome: 'cancelled' });
+    expect(s.events.filter((e) => e.name === 'run.end')).toHaveLength(1);
+  });
+
+  it('keeps every test secret out of events, logs and the journal of a complete run', async () => {
+    const s = fresh();
+    await s.call('run.start', { answers: storedAnswers(world), options: opts() });
+    const end = await s.waitEnd();
+    expect(end.outcome, JSON.stringify(end)).toBe('done');
+    await world.backend.waitForHeartbeats(1, { timeoutMs: 15_000 });
+    noSecretsIn(JSON.stringify(s.events), s.logs.join('\n'), fs.readFileSync(end.journal, 'utf8'));
+    // The terminal shows the install command masked, and the real AK did reach the installer.
+    expect(JSON.stringify(s.events)).toContain('-ak **** -sk ****');
+    const conf = fs.readFileSync(path.join(world.installDir, 'ICAgent', 'conf', 'icagent.conf'), 'utf8');
+    expect(conf).toContain(createHash('sha256').update(SECRETS.OUTPOST_AK).digest('hex'));
+  });
+
+  it('a target that goes down mid-install fails the run at the install step with the reason', async () => {
+    const s = fresh();
+    let killed = false;
+    s.onEvent((e) => {
+      if (e.name === 'run.output' && (e.payload as { data: string }).data.includes('slow host') && !killed) {
+        killed = true;
+        void killHost(world.target);
+      }
+    });
+    await s.call('run.start', { answers: storedAnswers(world), options: opts() });
+    const end = await s.waitEnd();
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'install', code: 'connection_lost' });
+    expect(end.reason).toMatch(/ended before the command finished/);
+    const j = journalOf(end);
+    expect(j.at(-1)).toMatchObject({ type: 'run.end', outcome: 'failed', failedStep: 'install' });
+    expect(j.find((r) => r.step === 'install')).toMatchObject({ outcome: 'failed', code: 'connection_lost' });
+  });
+});
