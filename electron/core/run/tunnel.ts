@@ -87,11 +87,22 @@ function forwardSpec(f: Forward): string {
   return `${b(f.listenHost)}:${f.listenPort}:${b(f.targetHost)}:${f.targetPort}`;
 }
 
-/** A pattern matching the tunnel's ssh process(es) by their first forward (for pgrep/pkill -f). */
+/**
+ * A pattern matching the tunnel's ssh process(es) by where their first forward listens (for
+ * pkill -f), whatever it forwards to: so a tunnel whose destinations changed is found and replaced.
+ */
 function processPattern(t: TunnelInfo): string {
   const first = t.forwards[0];
   if (!first) throw new OutpostError('tunnel_empty', 'The tunnel has no forwards.', 'Check the profile.');
-  return `ssh .*-L ${forwardSpec(first).replace(/[.[\]]/g, '\\$&')}`;
+  const listen = forwardSpec(first).split(':').slice(0, first.listenHost.includes(':') ? -2 : 2).join(':');
+  return `ssh .*-L ${listen.replace(/[.[\]]/g, '\\$&')}:`;
+}
+
+/** Is an ssh process running with exactly these forwards (any order)? Ports alone could be someone else's, or stale. */
+async function forwardsMatch(d: TunnelDeps, t: TunnelInfo): Promise<boolean> {
+  const r = await quiet(d, 'ps -eo args= 2>/dev/null');
+  const wanted = t.forwards.map((f) => `-L ${forwardSpec(f)}`);
+  return r.output.split('\n').some((line) => /^(\S*\/)?ssh\s/.test(line.trim()) && wanted.every((w) => line.includes(`${w} `) || line.trimEnd().endsWith(w)));
 }
 
 /** Key pair for the tunnel, authorised only for these forwards; the jump's own host key in known_hosts. */
@@ -206,7 +217,7 @@ export async function ensureTunnel(d: TunnelDeps): Promise<TunnelResult> {
   const warnings: string[] = [];
 
   const before = await listenerReport(d, t.forwards);
-  const healthy = before.every((p) => p.listening);
+  const healthy = before.every((p) => p.listening) && (await forwardsMatch(d, t));
   let form: TunnelResult['form'] = 'background';
   const wantSystemd = t.form === 'persistent' && f.systemd;
   if (wantSystemd) form = f.uid === 0 ? 'systemd' : 'systemd-user';

@@ -1,7 +1,7 @@
 // `outpost run` of the Linux-via-jump example, end to end through the built CLI: the tunnel on the
 // jump server, preflight, install and verify on the target; heartbeats must reach the backend
 // through the tunnel. Then the tunnel is killed and `--check-tunnel` repairs it.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,31 @@ describe('outpost run (Linux via jump server)', () => {
     expect(r.stdout).not.toContain('Install Huawei');
     const since = Date.now();
     const hb = await world.backend.waitForHeartbeats(1, { timeoutMs: 15_000, since });
+    expect(hb.length).toBeGreaterThan(0);
+  });
+
+  it('an installer failure ends `failed` with its last lines and the remedy to try', async () => {
+    // The agent is removed, and the installer cannot be downloaded (the OBS forward points nowhere).
+    await outpost(['run', world.answersFile, '--reinstall'], world.env);
+    const broken = path.join(world.dir, 'broken-download.yaml');
+    const answers = fs.readFileSync(world.answersFile, 'utf8').replace(/target: (127\.0\.\d+\.4):\d+/, 'target: $1:1');
+    fs.writeFileSync(broken, answers);
+    fs.rmSync(path.join(world.installDir, 'ICAgent'), { recursive: true, force: true });
+    execFileSync('pkill', ['-u', world.targetUser.name, '-f', 'icagent']);
+    const failed = await outpost(['run', broken], world.env);
+    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+    expect(failed.stdout).toMatch(/✖ failed: Install .*did not appear\. Last output: .*curl/);
+    expect(failed.stderr).toContain('--reinstall');
+  });
+
+  it('--reinstall applies the vendor remedy: uninstall, then install', { timeout: 120_000 }, async () => {
+    const installed = await outpost(['run', world.answersFile], world.env);
+    expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+    const fixed = await outpost(['run', world.answersFile, '--reinstall'], world.env);
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+    expect(fixed.stdout).toContain('ICAgent uninstall success');
+    expect(fixed.stdout).toContain('ICAgent install success');
+    const hb = await world.backend.waitForHeartbeats(1, { timeoutMs: 15_000, since: Date.now() });
     expect(hb.length).toBeGreaterThan(0);
   });
 

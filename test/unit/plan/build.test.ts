@@ -64,7 +64,7 @@ describe('plans for the six examples', () => {
   it('Linux via jump: the install command is the published form, downloading through the overridden port', () => {
     const plan = build(example('linux-jump.yaml'));
     expect(step(plan, 'install').display).toBe(
-      'set +o history; { curl -fsS -o apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh || wget -q -O apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; } && ' +
+      'set +o history; if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && ' +
         'REGION=cn-north-4 bash apm_agent_install.sh -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com ; set -o history;',
     );
     expect(step(plan, 'install').success).toEqual({ markers: ['ICAgent install success'] });
