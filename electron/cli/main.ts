@@ -1,6 +1,7 @@
 // The `outpost` command. Exit codes are a contract: 0 ok, 1 failed, 2 invalid input, 130 cancelled.
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/version';
+import { registerDemoCommand } from './commands/demo';
 import { registerPlanCommand } from './commands/plan';
 import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerPlanCommand(program);
   registerRunCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 
