@@ -15,6 +15,7 @@ import { describeRef, renderStep, secretRefs, type SecretResolver } from '../pla
 import type { SecretRegistry } from '../secrets/registry';
 import { exec, ExecError, publicKeyLine, SshPool, type HostKeyPolicy, type KnownHosts, type SshAuth, type SshConnection, type SshTarget } from '../ssh';
 import { Journal, Tail } from './journal';
+import { runLocal } from './local';
 import { judgePreflight, needsSudo, parseFacts, preflightScript, type ReachTarget } from './preflight';
 import { RunTerminal } from './terminal';
 import { ensureTunnel } from './tunnel';
@@ -254,8 +255,25 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
           continue;
         }
         if (s.where.kind === 'local') {
-          await step(s.id, s.title, 'local', async () => {
-            throw new StepFailure(s.id, 'local', 'local_unsupported', `"${s.title}" runs on this computer, which is not Windows.`, 'Run Outpost on the Windows host to install there ("this computer"), or reach it over SSH as a target.');
+          await step(s.id, s.title, 'local', async (tail) => {
+            const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
+            if (text === null || !s.shell) return {};
+            terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
+            let seen = '';
+            const r = await runLocal(s.shell, text, {
+              signal: abort.signal,
+              timeoutMs: s.timeoutSec * 1000,
+              onData: (t) => {
+                tail.push(redact(t));
+                seen = (seen + t).slice(-1_000_000);
+                out(s.id, 'local')(t);
+              },
+            });
+            const failed = s.failureMarkers.find((m) => seen.includes(m));
+            const exitOk = s.success.exitCode === undefined || r.exitCode === s.success.exitCode;
+            const markers = s.success.markers ?? [];
+            judge(s, 'local', { ok: !failed && exitOk && (markers.length === 0 || markers.some((m) => seen.includes(m))), exitCode: r.exitCode, failed, exitOk, markerOk: true }, tail);
+            return {};
           });
           continue;
         }

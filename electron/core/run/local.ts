@@ -1,0 +1,72 @@
+// Steps that run on this computer ("local"): the platform decides how a step's shell is started.
+// Windows (cmd, PowerShell) cannot run on the development machines; its argv is unit-tested here and
+// the rest runs through the same spawn path as POSIX shells, which the tests do run.
+import { spawn } from 'node:child_process';
+import type { Shell } from '../../common/api/plan';
+import { powershellEncodedArgv } from '../quote';
+import { OutpostError } from '../errors';
+
+export interface SpawnSpec {
+  file: string;
+  args: string[];
+  /** Windows: pass the command line as is (cmd's own parsing rules apply, not the C runtime's). */
+  verbatim: boolean;
+  /** Text to write on stdin (POSIX scripts). */
+  stdin?: string;
+}
+
+/** How a step's text is started on this platform; null when this platform has no such shell. */
+export function localSpawnSpec(shell: Shell, text: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): SpawnSpec | null {
+  if (platform === 'win32') {
+    const comspec = env.ComSpec ?? env.COMSPEC ?? 'C:\\Windows\\System32\\cmd.exe';
+    if (shell === 'cmd') return { file: comspec, args: ['/d', '/s', '/c', `"${text}"`], verbatim: true };
+    if (shell === 'powershell') {
+      const [file, ...args] = text.startsWith('powershell.exe ') ? text.split(' ') : powershellEncodedArgv(text);
+      return { file: file ?? 'powershell.exe', args, verbatim: false };
+    }
+    return null;
+  }
+  if (shell === 'bash' || shell === 'sh') return { file: shell === 'bash' ? '/bin/bash' : '/bin/sh', args: ['-s'], verbatim: false, stdin: text + '\n' };
+  return null;
+}
+
+export interface LocalResult {
+  exitCode: number | null;
+}
+
+export function runLocal(shell: Shell, text: string, opts: { onData: (t: string) => void; signal: AbortSignal; timeoutMs: number }): Promise<LocalResult> {
+  const spec = localSpawnSpec(shell, text);
+  if (!spec) {
+    return Promise.reject(
+      new OutpostError('local_unsupported', `This step needs ${shell}, which this computer (${process.platform}) does not have.`, 'Run Outpost on the Windows host itself to install there, or reach that host over SSH as a target.'),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const posix = process.platform !== 'win32';
+    // Its own process group on POSIX, so a cancel ends the step's children too (not just the shell).
+    const child = spawn(spec.file, spec.args, { windowsVerbatimArguments: spec.verbatim, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: posix });
+    let failure: OutpostError | null = null;
+    const stop = (e: OutpostError) => {
+      failure = e;
+      try {
+        if (posix && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill();
+      } catch {
+        child.kill();
+      }
+    };
+    const timer = setTimeout(() => stop(new OutpostError('timeout', `The local step did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped.`, 'Raise the step timeout or check why it hangs.')), opts.timeoutMs);
+    const onAbort = () => stop(new OutpostError('cancelled', 'Cancelled: the local step was stopped.', 'Run it again when ready.'));
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.setEncoding('utf8').on('data', opts.onData);
+    child.stderr.setEncoding('utf8').on('data', opts.onData);
+    child.on('error', (err) => stop(new OutpostError('local_failed', `Could not start ${spec.file}: ${err.message}`, 'Check that it is installed.')));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      if (failure) reject(failure);
+      else resolve({ exitCode: code });
+    });
+    child.stdin.end(spec.stdin ?? '');
+  });
+}
