@@ -109,6 +109,15 @@ function resolverSafe(resolver: SecretResolver, ref: SecretRef): string | undefi
   }
 }
 
+/** A step's outcome from its output and exit code: failure markers win; then exit code and success markers. */
+export function outcomeOf(s: Step, output: string, exitCode: number | null) {
+  const failed = s.failureMarkers.find((m) => output.includes(m));
+  const exitOk = s.success.exitCode === undefined || exitCode === s.success.exitCode;
+  const markers = s.success.markers ?? [];
+  const markerOk = markers.length === 0 || markers.some((m) => output.includes(m));
+  return { ok: !failed && exitOk && markerOk, exitCode, failed, exitOk, markerOk };
+}
+
 function expandHome(p: string, home: string): string {
   return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
 }
@@ -220,11 +229,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
           write(t);
         },
       });
-      const failed = s.failureMarkers.find((m) => seen.includes(m));
-      const exitOk = s.success.exitCode === undefined || r.exitCode === s.success.exitCode;
-      const markers = s.success.markers ?? [];
-      const markerOk = markers.length === 0 || markers.some((m) => seen.includes(m));
-      return { ok: !failed && exitOk && markerOk, exitCode: r.exitCode, output: seen, failed, exitOk, markerOk };
+      return { ...outcomeOf(s, seen, r.exitCode), output: seen };
     } finally {
       if (channel) terminal.setSink(null);
     }
@@ -269,10 +274,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
                 out(s.id, 'local')(t);
               },
             });
-            const failed = s.failureMarkers.find((m) => seen.includes(m));
-            const exitOk = s.success.exitCode === undefined || r.exitCode === s.success.exitCode;
-            const markers = s.success.markers ?? [];
-            judge(s, 'local', { ok: !failed && exitOk && (markers.length === 0 || markers.some((m) => seen.includes(m))), exitCode: r.exitCode, failed, exitOk, markerOk: true }, tail);
+            judge(s, 'local', outcomeOf(s, seen, r.exitCode), tail);
             return {};
           });
           continue;
