@@ -103,6 +103,21 @@ describe('outpost run (Linux via jump server)', () => {
     expect(hb.length).toBeGreaterThan(0);
   });
 
+  it('Ctrl-C cancels the run: exit 130, journal ends `cancelled`', async () => {
+    const p = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'run', world.answersFile, '--reinstall'], { env: world.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('▶ Preflight')) p.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => p.on('close', resolve));
+    expect(code, stdout).toBe(130);
+    expect(stdout).toContain('cancelled');
+    const journal = /Journal: (\S+)/.exec(stdout)?.[1] ?? '';
+    const last = JSON.parse(fs.readFileSync(journal, 'utf8').trim().split('\n').at(-1) ?? '{}') as { type: string; outcome: string };
+    expect(last).toMatchObject({ type: 'run.end', outcome: 'cancelled' });
+  });
+
   it('refuses an unknown host key without a terminal unless told to accept', async () => {
     const env = { ...world.env, OUTPOST_DATA_DIR: path.join(world.dir, 'fresh-data') };
     const r = await outpost(['run', world.answersFile], env);
