@@ -1,32 +1,129 @@
-import { useEffect, useState } from 'react';
-import type { SystemInfo } from '../../electron/common/api';
-import { api } from './api/client';
-import { TerminalView } from './components/Terminal';
+// The app frame: title bar (language, open/save answers, terminal, version), the wizard, and a drawer
+// with a local terminal.
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LANGUAGES, setLanguage } from './i18n';
+import { toAnswers } from './wizard/model';
+import { parseAnswersText, saveAnswersFile } from './wizard/recipe';
+import { useWizard } from './wizard/store';
+import { Wizard } from './wizard/Wizard';
+
+const TerminalView = lazy(() => import('./components/Terminal').then((m) => ({ default: m.TerminalView })));
+
+function TerminalDrawer({ onClose }: { onClose(): void }) {
+  const { t } = useTranslation();
+  const pty = useWizard((s) => s.system?.ptyAvailable ?? true);
+  return (
+    <aside className="drawer" aria-label={t('app.localTerminal')}>
+      <div className="drawer-head">
+        <h2>{t('app.localTerminal')}</h2>
+        <button type="button" className="link" onClick={onClose} data-testid="close-local-terminal">
+          {t('common.close')}
+        </button>
+      </div>
+      {pty ? (
+        <Suspense fallback={<div className="terminal placeholder">{t('common.loading')}</div>}>
+          <TerminalView label={t('app.localTerminal')} />
+        </Suspense>
+      ) : (
+        <p role="alert">{t('app.noPty')}</p>
+      )}
+    </aside>
+  );
+}
 
 export function App() {
-  const [info, setInfo] = useState<SystemInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { t, i18n } = useTranslation();
+  const system = useWizard((s) => s.system);
+  const banner = useWizard((s) => s.banner);
+  const notice = useWizard((s) => s.notice);
+  const phase = useWizard((s) => s.phase);
+  const init = useWizard((s) => s.init);
+  const loadAnswers = useWizard((s) => s.loadAnswers);
+  const setNotice = useWizard((s) => s.setNotice);
+  const [terminal, setTerminal] = useState(false);
+  const file = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    api.request('system.info', {}).then(setInfo, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  }, []);
+    void init();
+  }, [init]);
+  const lang = LANGUAGES.find((l) => i18n.language === l.code)?.code ?? 'en';
   return (
     <div className="app">
       <header className="titlebar">
         <div className="brand">
           <span className="logo" aria-hidden="true" />
           <span>Outpost</span>
+          <span className="brand-sub">{t('app.tagline')}</span>
         </div>
-        <div className="meta" data-testid="app-version">
-          {info ? `v${info.version} · ${info.platform}/${info.arch} · ${info.mode}` : error ?? '…'}
+        <div className="toolbar">
+          <button type="button" className="tool" onClick={() => file.current?.click()} disabled={phase !== 'wizard'} data-testid="open-answers">
+            {t('app.open')}
+          </button>
+          <input
+            ref={file}
+            type="file"
+            accept=".yaml,.yml,.json,application/json,text/yaml"
+            hidden
+            data-testid="open-answers-file"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (!f) return;
+              void f
+                .text()
+                .then((text) => parseAnswersText(f.name, text))
+                .then((a) => {
+                  loadAnswers(a);
+                  setNotice(t('app.opened', { name: f.name }));
+                })
+                .catch((err: unknown) => setNotice(t('app.openFailed', { name: f.name, error: err instanceof Error ? err.message : String(err) })));
+            }}
+          />
+          <button
+            type="button"
+            className="tool"
+            data-testid="save-answers"
+            onClick={() => void saveAnswersFile(toAnswers(useWizard.getState().form)).then((name) => setNotice(t('app.saved', { name })))}
+          >
+            {t('app.save')}
+          </button>
+          <button type="button" className="tool" aria-expanded={terminal} onClick={() => setTerminal((v) => !v)} data-testid="open-local-terminal">
+            {t('app.terminal')}
+          </button>
+          <label className="lang">
+            <span className="sr-only">{t('app.language')}</span>
+            <span aria-hidden="true" className="globe" />
+            <select value={lang} onChange={(e) => setLanguage(e.target.value)} data-testid="language" aria-label={t('app.language')}>
+              {LANGUAGES.map((l) => (
+                <option key={l.code} value={l.code} lang={l.code}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
       </header>
-      <main className="content">
-        {info && !info.ptyAvailable ? (
-          <p role="alert">A local terminal is not available on this machine (node-pty is missing).</p>
-        ) : (
-          <TerminalView label="Local shell" />
-        )}
+      {banner ? (
+        <div className="banner" role="note">
+          {banner}
+        </div>
+      ) : null}
+      {notice ? (
+        <div className="notice" role="status">
+          <span>{notice}</span>
+          <button type="button" className="link" onClick={() => setNotice(null)}>
+            {t('common.dismiss')}
+          </button>
+        </div>
+      ) : null}
+      <main className="main">
+        <Wizard />
       </main>
+      {terminal ? <TerminalDrawer onClose={() => setTerminal(false)} /> : null}
+      <div className="statusbar">
+        <span data-testid="app-version">{system ? `v${system.version} · ${system.platform}/${system.arch} · ${system.mode}` : '…'}</span>
+        <span>{system?.dataDir ?? ''}</span>
+      </div>
     </div>
   );
 }

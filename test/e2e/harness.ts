@@ -78,3 +78,51 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function terminalText(page: Page): Promise<string> {
   return page.locator('.xterm-rows').innerText();
 }
+
+// ---- wizard helpers ------------------------------------------------------------------------------
+
+/** The DOM id the wizard gives the input of an answers field path (renderer/src/wizard/fields.tsx). */
+export function fieldSelector(path: string): string {
+  return `#f-${path.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+}
+
+export interface WizardPageOptions {
+  locale?: string;
+  colorScheme?: 'light' | 'dark';
+  viewport?: { width: number; height: number };
+}
+
+/** A fresh page (own context: language follows `locale`) on the wizard's first step. */
+export async function openWizard(browser: Browser, served: Served, opts: WizardPageOptions = {}): Promise<Page> {
+  const context = await browser.newContext({
+    locale: opts.locale ?? 'en-US',
+    colorScheme: opts.colorScheme ?? 'light',
+    viewport: opts.viewport ?? { width: 1280, height: 820 },
+  });
+  const page = await context.newPage();
+  await page.goto(served.url);
+  await page.getByTestId('step-agent').waitFor();
+  // The catalog is loaded once the agent cards show.
+  await page.locator('input[name="profile"]').first().waitFor();
+  return page;
+}
+
+export async function fill(page: Page, path: string, value: string): Promise<void> {
+  const el = page.locator(fieldSelector(path));
+  await el.fill(value);
+  await el.blur();
+}
+
+/** Next, and wait for the given step to show. */
+export async function next(page: Page, to: string): Promise<void> {
+  await page.getByTestId('next').click();
+  await page.getByTestId(`step-${to}`).waitFor();
+}
+
+export async function fieldError(page: Page, path: string): Promise<string> {
+  return (await page.getByTestId(`err-${path}`).innerText()).trim();
+}
+
+export async function nextRefused(page: Page): Promise<boolean> {
+  return (await page.getByTestId('next').getAttribute('aria-disabled')) === 'true';
+}

@@ -18,6 +18,8 @@ afterAll(async () => {
 async function openTerminal(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
   await page.goto(served.url);
+  // The local shell lives in the Terminal drawer of the wizard's title bar.
+  await page.getByTestId('open-local-terminal').click();
   await page.locator('.xterm-helper-textarea').waitFor({ state: 'attached' });
   await expect.poll(() => page.getByTestId('app-version').innerText()).toMatch(/^v\d+\.\d+\.\d+/);
   // Wait for the shell's first prompt before typing.

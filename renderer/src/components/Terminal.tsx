@@ -16,9 +16,16 @@ export interface TerminalViewProps {
   onOpen?: (id: string) => void;
   onExit?: (code: number | null) => void;
   label?: string;
+  /** Focus the terminal when it opens (off when a dialog may be showing). */
+  autoFocus?: boolean;
+  /** Output that arrived before this view existed (a run's terminal), written first. Already acknowledged. */
+  replay?: () => string;
+  /** Treat a bare LF as CRLF (output of commands run without a PTY). */
+  convertEol?: boolean;
 }
 
-export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal' }: TerminalViewProps) {
+export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', autoFocus = true, replay, convertEol = false }: TerminalViewProps) {
+  const replayRef = useRef(replay);
   const host = useRef<HTMLDivElement>(null);
   const onOpenRef = useRef(onOpen);
   const onExitRef = useRef(onExit);
@@ -33,6 +40,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal' }:
     const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     const term = new XTerm({
       cursorBlink: true,
+      convertEol,
       fontFamily: '"Cascadia Mono", "DejaVu Sans Mono", "Noto Sans Mono", Menlo, Consolas, monospace',
       fontSize: 13,
       scrollback: 5000,
@@ -49,6 +57,9 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal' }:
     fit.fit();
 
     let id: string | null = terminalId ?? null;
+    // Taken in the same task as the subscription below: nothing can fall between the two.
+    const earlier = replayRef.current?.();
+    if (earlier) term.write(earlier);
     let disposed = false;
     let pendingAck = 0;
     const unsubs: Array<() => void> = [];
@@ -130,7 +141,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal' }:
           term.write(`\x1b[31m${err instanceof Error ? err.message : String(err)}\x1b[0m\r\n`);
         });
     }
-    term.focus();
+    if (autoFocus) term.focus();
 
     return () => {
       disposed = true;
@@ -141,7 +152,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal' }:
       if (id && !terminalId) void api.request('terminal.close', { id }).catch(() => undefined);
       term.dispose();
     };
-  }, [terminalId]);
+  }, [terminalId, autoFocus, convertEol]);
 
   return <div className="terminal" ref={host} role="region" aria-label={label} data-testid="terminal" />;
 }

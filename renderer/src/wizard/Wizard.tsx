@@ -1,0 +1,132 @@
+// The installer frame: the steps rail (state of each step, derived), the content pane, and the footer
+// with Back / Next. Next is refused (aria-disabled) until the step is valid; pressing it then shows
+// every problem of the step.
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { STEPS, type StepId } from './model';
+import { selectEnabled, selectProblems, selectStepValid, useWizard } from './store';
+import { AgentStep } from './steps/AgentStep';
+import { ConnectivityStep } from './steps/ConnectivityStep';
+import { CredentialsStep } from './steps/CredentialsStep';
+import { HostsStep } from './steps/HostsStep';
+import { RegionStep } from './steps/RegionStep';
+import { ResultStep } from './steps/ResultStep';
+import { ReviewStep } from './steps/ReviewStep';
+import { RunStep } from './steps/RunStep';
+
+const VIEWS: Record<StepId, () => React.JSX.Element | null> = {
+  agent: AgentStep,
+  region: RegionStep,
+  connectivity: ConnectivityStep,
+  credentials: CredentialsStep,
+  hosts: HostsStep,
+  review: ReviewStep,
+  run: RunStep,
+  result: ResultStep,
+};
+
+type RailState = 'current' | 'done' | 'error' | 'todo' | 'locked';
+
+function Rail() {
+  const { t } = useTranslation();
+  const state = useWizard();
+  const problems = selectProblems(state);
+  return (
+    <nav className="rail" aria-label={t('rail.label')}>
+      <ol>
+        {STEPS.map((id, i) => {
+          const enabled = id === state.current || selectEnabled(state, id);
+          const valid = selectStepValid(state, id);
+          const revealed = Boolean(state.revealed[id]);
+          const rs: RailState =
+            id === state.current ? 'current' : !enabled ? 'locked' : revealed && problems[id].length ? 'error' : valid && STEPS.indexOf(state.current) > i ? 'done' : 'todo';
+          return (
+            <li key={id}>
+              <button
+                type="button"
+                className={`rail-item r-${rs}`}
+                aria-current={id === state.current ? 'step' : undefined}
+                disabled={!enabled}
+                onClick={() => state.go(id)}
+                data-testid={`rail-${id}`}
+                data-state={rs}
+              >
+                <span className="rail-dot" aria-hidden="true">
+                  {rs === 'done' ? '' : i + 1}
+                </span>
+                <span className="rail-text">
+                  <span className="rail-title">{t(`steps.${id}`)}</span>
+                  <span className="rail-sub">{t(`rail.${rs}`)}</span>
+                </span>
+              </button>
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
+  );
+}
+
+function Footer() {
+  const { t } = useTranslation();
+  const state = useWizard();
+  const { current, phase } = state;
+  if (phase !== 'wizard') return null;
+  const i = STEPS.indexOf(current);
+  const valid = current === 'review' ? selectStepValid(state, 'review') && !state.review.loading : selectProblems(state)[current].length === 0;
+  const thisComputer = state.form.hosts.mode === 'thisComputer';
+  const cannotRun = current === 'review' && thisComputer && state.form.connectivity.mode !== 'jump';
+  const nextLabel = current === 'review' ? (thisComputer ? t('footer.setupTunnel') : t('footer.install')) : t('footer.next');
+  const count = selectProblems(state)[current].length;
+  return (
+    <footer className="footer">
+      <button type="button" className="secondary" onClick={state.back} disabled={i === 0} data-testid="back">
+        {t('footer.back')}
+      </button>
+      <div className="footer-status" aria-live="polite" data-testid="footer-status">
+        {!valid && state.revealed[current] && count ? t('footer.problems', { count }) : ''}
+      </div>
+      {cannotRun ? null : (
+        <button
+          type="button"
+          className="primary"
+          aria-disabled={!valid}
+          onClick={() => {
+            if (current === 'review' && !valid) return;
+            state.next();
+          }}
+          data-testid="next"
+        >
+          {nextLabel}
+        </button>
+      )}
+    </footer>
+  );
+}
+
+export function Wizard() {
+  const current = useWizard((s) => s.current);
+  const View = VIEWS[current];
+  const pane = useRef<HTMLDivElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    // A new step: scroll to its top and move focus to its heading (screen readers announce it).
+    pane.current?.scrollTo({ top: 0 });
+    pane.current?.querySelector<HTMLElement>('[data-step-heading]')?.focus();
+  }, [current]);
+  return (
+    <div className="wizard">
+      <Rail />
+      <div className="pane">
+        <div className="pane-scroll" ref={pane} data-testid={`step-${current}`}>
+          <View />
+        </div>
+        <Footer />
+      </div>
+    </div>
+  );
+}

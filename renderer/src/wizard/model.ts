@@ -1,0 +1,426 @@
+// The wizard's state shape and the pure functions over it: building the answers object, reading one
+// back (a saved recipe, `wizard.initial`), cross-step rules, and which problems belong to which step.
+// No API access here, so everything in this file is unit-tested in Node.
+import { validateAnswers, type Problem } from '../../../electron/common/answers';
+import { checkIp, checkPosixAbsPath, checkWindowsAbsPath } from '../../../electron/common/validate';
+import type { SecretRef } from '../../../electron/common/api';
+
+export type StepId = 'agent' | 'region' | 'connectivity' | 'credentials' | 'hosts' | 'review' | 'run' | 'result';
+export const STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts', 'review', 'run', 'result'];
+/** The steps whose answers feed the plan (review and after only show or run it). */
+export const INPUT_STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts'];
+
+export type Os = 'linux' | 'windows';
+export type Mode = 'jump' | 'vpcep' | 'direct';
+export type AuthKind = 'password' | 'privateKey' | 'agent';
+
+/** A secret the user typed (draft, not yet stored) or a reference to where it is kept. */
+export interface SecretSlot {
+  /** Key in the app's secure storage this slot is saved under. */
+  key: string;
+  ref: SecretRef | null;
+  /** Non-revealing hint of the stored value (e.g. `…1234`). */
+  hint: string;
+  draft: string;
+}
+
+export interface SshLoginForm {
+  host: string;
+  port: string;
+  user: string;
+  auth: AuthKind;
+  password: SecretSlot;
+  keyPath: string;
+}
+
+export interface JumpForm {
+  privateIp: string;
+  ssh: SshLoginForm;
+}
+
+export interface ListHost {
+  host: string;
+  password: SecretSlot | null;
+  /** A target from an opened recipe that the list form cannot show (own port, user, key…): kept verbatim. */
+  raw?: Record<string, unknown>;
+}
+
+export interface WizardForm {
+  agent: { profile: string; os: Os };
+  region: { id: string; other: boolean; otherId: string; obsDomain: string; query: string };
+  connectivity: {
+    mode: Mode;
+    jumpServers: JumpForm[];
+    elbIp: string;
+    connectionIp: string;
+    dc: string;
+    tunnel: 'persistent' | 'vendor';
+    /** Sources allowed by the security-group rule: CIDRs separated by commas or spaces (empty: anywhere). */
+    allowFrom: string;
+    /** By the profile's port number (as text): listen port and `host:port` target. */
+    portOverrides: Record<string, { listen: string; target: string }>;
+    installDir: string;
+    vpcepDomain: string;
+    vpcepAccessIp: string;
+    directAccessIp: string;
+  };
+  credentials: { ak: SecretSlot; sk: SecretSlot; projectId: string };
+  hosts: {
+    mode: 'single' | 'list' | 'thisComputer';
+    single: SshLoginForm;
+    list: ListHost[];
+    listPort: string;
+    listUser: string;
+    listDefaultPassword: SecretSlot;
+    packagePath: string;
+    packageSha256: string;
+  };
+}
+
+export const slot = (key: string): SecretSlot => ({ key, ref: null, hint: '', draft: '' });
+
+export function defaultUser(os: Os): string {
+  return os === 'windows' ? 'Administrator' : 'root';
+}
+
+export function login(passwordKey: string, user = 'root'): SshLoginForm {
+  return { host: '', port: '22', user, auth: 'password', password: slot(passwordKey), keyPath: '' };
+}
+
+export function emptyForm(): WizardForm {
+  return {
+    agent: { profile: 'icagent', os: 'linux' },
+    region: { id: '', other: false, otherId: '', obsDomain: '', query: '' },
+    connectivity: {
+      mode: 'jump',
+      jumpServers: [{ privateIp: '', ssh: login('jump.0.password') }],
+      elbIp: '',
+      connectionIp: '',
+      dc: '',
+      tunnel: 'persistent',
+      allowFrom: '',
+      portOverrides: {},
+      installDir: '',
+      vpcepDomain: '',
+      vpcepAccessIp: '',
+      directAccessIp: '',
+    },
+    credentials: { ak: slot('cred.ak'), sk: slot('cred.sk'), projectId: '' },
+    hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '' },
+  };
+}
+
+// ---- answers ------------------------------------------------------------------------------------
+
+/** Optional text: present only when filled in. */
+const opt = <K extends string>(k: K, v: string): Partial<Record<K, string>> => (v.trim() ? ({ [k]: v.trim() } as Record<K, string>) : {});
+/** A number field typed as text: a number when it is one, else the text (the schema then says what is wrong). */
+const num = (v: string): number | string | undefined => {
+  const s = v.trim();
+  if (!s) return undefined;
+  return /^\d+$/.test(s) ? Number(s) : s;
+};
+
+export function secretRef(s: SecretSlot): SecretRef | undefined {
+  if (s.draft) return { stored: s.key };
+  return s.ref ?? undefined;
+}
+
+function sshLogin(f: SshLoginForm, fallbackHost = ''): Record<string, unknown> {
+  const host = f.host.trim() || fallbackHost.trim();
+  const out: Record<string, unknown> = { ...(host ? { host } : {}), port: num(f.port) ?? 22, ...opt('user', f.user) };
+  if (f.auth === 'password') {
+    const ref = secretRef(f.password);
+    if (ref) out.password = ref;
+  } else if (f.auth === 'privateKey') {
+    // An empty key path still says "private key" so the problem lands on the path field.
+    out.privateKey = { path: f.keyPath.trim() || undefined };
+  } else {
+    out.agent = true;
+  }
+  return out;
+}
+
+function connectivity(c: WizardForm['connectivity']): Record<string, unknown> {
+  if (c.mode === 'vpcep') return { mode: 'vpcep', ...opt('vpcepDomain', c.vpcepDomain), ...opt('accessIp', c.vpcepAccessIp), ...opt('dc', c.dc) };
+  if (c.mode === 'direct') return { mode: 'direct', ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
+  const overrides: Record<string, Record<string, unknown>> = {};
+  for (const [port, o] of Object.entries(c.portOverrides)) {
+    const listen = num(o.listen);
+    const target = o.target.trim();
+    if (listen === undefined && !target) continue;
+    overrides[port] = { ...(listen !== undefined ? { listen } : {}), ...(target ? { target } : {}) };
+  }
+  return {
+    mode: 'jump',
+    jumpServers: c.jumpServers.map((j) => ({ ...opt('privateIp', j.privateIp), ssh: sshLogin(j.ssh, j.privateIp) })),
+    ...opt('elbIp', c.elbIp),
+    ...opt('connectionIp', c.connectionIp),
+    ...opt('dc', c.dc),
+    tunnel: c.tunnel,
+    ...(Object.keys(overrides).length ? { portOverrides: overrides } : {}),
+    ...(splitList(c.allowFrom).length ? { allowFrom: splitList(c.allowFrom) } : {}),
+  };
+}
+
+export const splitList = (v: string): string[] => v.split(/[\s,]+/).filter(Boolean);
+
+function targets(f: WizardForm): Record<string, unknown>[] {
+  const h = f.hosts;
+  if (h.mode === 'thisComputer') return [];
+  if (h.mode === 'single') return [sshLogin(h.single)];
+  return h.list.map((l) => {
+    if (l.raw) return l.raw;
+    const ref = (l.password && secretRef(l.password)) ?? secretRef(h.listDefaultPassword);
+    return { host: l.host, port: num(h.listPort) ?? 22, ...opt('user', h.listUser), ...(ref ? { password: ref } : {}) };
+  });
+}
+
+/** The answers object the form describes (secrets as `{ stored }` / `{ env }` references only). */
+export function toAnswers(f: WizardForm): Record<string, unknown> {
+  const installDir = f.connectivity.installDir.trim();
+  return {
+    profile: f.agent.profile,
+    os: f.agent.os,
+    ...opt('region', f.region.other ? f.region.otherId : f.region.id),
+    ...(f.region.other ? opt('obsDomain', f.region.obsDomain) : {}),
+    connectivity: connectivity(f.connectivity),
+    credentials: { ...(secretRef(f.credentials.ak) ? { ak: secretRef(f.credentials.ak) } : {}), ...(secretRef(f.credentials.sk) ? { sk: secretRef(f.credentials.sk) } : {}), ...opt('projectId', f.credentials.projectId) },
+    targets: targets(f),
+    ...(f.agent.os === 'windows' && f.hosts.packagePath.trim() ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
+    ...(installDir ? { options: { installDir } } : {}),
+  };
+}
+
+// ---- reading answers back -----------------------------------------------------------------------
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+function refOf(v: unknown): SecretRef | null {
+  if (!isObj(v)) return null;
+  if (typeof v.env === 'string') return { env: v.env };
+  if (typeof v.stored === 'string') return { stored: v.stored };
+  return null;
+}
+
+function slotFrom(key: string, v: unknown, hints: Record<string, string>): SecretSlot {
+  const ref = refOf(v);
+  if (!ref) return slot(key);
+  return { key: 'stored' in ref ? ref.stored : key, ref, hint: 'stored' in ref ? (hints[ref.stored] ?? '') : `$${ref.env}`, draft: '' };
+}
+
+function loginFrom(v: unknown, passwordKey: string, hints: Record<string, string>, os: Os): SshLoginForm {
+  const o = isObj(v) ? v : {};
+  const pk = isObj(o.privateKey) ? o.privateKey : null;
+  return {
+    host: str(o.host),
+    port: o.port === undefined ? '22' : str(o.port),
+    user: o.user === undefined ? defaultUser(os) : str(o.user),
+    auth: o.agent === true ? 'agent' : pk ? 'privateKey' : 'password',
+    password: slotFrom(passwordKey, o.password, hints),
+    keyPath: pk ? str(pk.path) : '',
+  };
+}
+
+/**
+ * A form from an answers object (a saved recipe, `wizard.initial`). Lenient: whatever fits is taken,
+ * the rest keeps its default, and validation then names what is missing. `hints` are the stored
+ * secrets' hints (secrets.list).
+ */
+export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regionIds: readonly string[] = []): WizardForm {
+  const f = emptyForm();
+  if (!isObj(a)) return f;
+  const os: Os = a.os === 'windows' ? 'windows' : 'linux';
+  if (typeof a.profile === 'string') f.agent.profile = a.profile;
+  f.agent.os = os;
+  const region = str(a.region);
+  if (region) {
+    const listed = regionIds.length === 0 || regionIds.includes(region);
+    f.region = { ...f.region, id: listed ? region : '', other: !listed, otherId: listed ? '' : region, obsDomain: str(a.obsDomain) };
+  }
+  if (a.obsDomain !== undefined) {
+    f.region = { ...f.region, other: true, otherId: region, id: '', obsDomain: str(a.obsDomain) };
+  }
+  const c = isObj(a.connectivity) ? a.connectivity : {};
+  const mode: Mode = c.mode === 'vpcep' || c.mode === 'direct' ? c.mode : 'jump';
+  const conn = f.connectivity;
+  conn.mode = mode;
+  conn.dc = str(c.dc);
+  if (mode === 'jump') {
+    const jumps = Array.isArray(c.jumpServers) ? c.jumpServers : [];
+    if (jumps.length) {
+      conn.jumpServers = jumps.map((j, i) => {
+        const jo = isObj(j) ? j : {};
+        return { privateIp: str(jo.privateIp), ssh: loginFrom(jo.ssh, `jump.${i}.password`, hints, 'linux') };
+      });
+    }
+    conn.elbIp = str(c.elbIp);
+    conn.connectionIp = str(c.connectionIp);
+    conn.tunnel = c.tunnel === 'vendor' ? 'vendor' : 'persistent';
+    if (Array.isArray(c.allowFrom)) conn.allowFrom = c.allowFrom.map(str).join(', ');
+    if (isObj(c.portOverrides)) {
+      for (const [port, o] of Object.entries(c.portOverrides)) {
+        if (isObj(o)) conn.portOverrides[port] = { listen: str(o.listen), target: str(o.target) };
+      }
+    }
+  } else if (mode === 'vpcep') {
+    conn.vpcepDomain = str(c.vpcepDomain);
+    conn.vpcepAccessIp = str(c.accessIp);
+  } else {
+    conn.directAccessIp = str(c.accessIp);
+  }
+  if (isObj(a.options)) conn.installDir = str(a.options.installDir);
+  const cred = isObj(a.credentials) ? a.credentials : {};
+  f.credentials = { ak: slotFrom('cred.ak', cred.ak, hints), sk: slotFrom('cred.sk', cred.sk, hints), projectId: str(cred.projectId) };
+  const ts = Array.isArray(a.targets) ? a.targets : [];
+  const h = f.hosts;
+  h.listUser = defaultUser(os);
+  if (isObj(a.package)) {
+    h.packagePath = str(a.package.path);
+    h.packageSha256 = str(a.package.sha256);
+  }
+  if (ts.length === 0) {
+    h.mode = os === 'windows' ? 'thisComputer' : 'single';
+    h.single.user = defaultUser(os);
+  } else if (ts.length === 1 && simpleLogin(ts[0])) {
+    h.mode = 'single';
+    h.single = loginFrom(ts[0], 'target.0.password', hints, os);
+  } else {
+    // Several targets: the list form (one port and user, passwords per host); a target it cannot
+    // show as such (own port or user, a key, a name…) is kept as written.
+    h.mode = 'list';
+    const first = isObj(ts[0]) ? ts[0] : {};
+    h.listPort = first.port === undefined ? '22' : str(first.port);
+    h.listUser = first.user === undefined ? defaultUser(os) : str(first.user);
+    h.list = ts.map((t, i) => {
+      const to = isObj(t) ? t : {};
+      const plain = simpleLogin(to) && !to.privateKey && !to.agent && str(to.port || 22) === (h.listPort || '22') && str(to.user) === h.listUser;
+      if (!plain) return { host: str(to.host), password: null, raw: to };
+      return { host: str(to.host), password: refOf(to.password) ? slotFrom(`target.${i}.password`, to.password, hints) : null };
+    });
+  }
+  return f;
+}
+
+/** A target the login form shows exactly: host, port, user and one way to sign in without a key passphrase. */
+function simpleLogin(t: unknown): boolean {
+  if (!isObj(t)) return false;
+  const known = new Set(['host', 'port', 'user', 'password', 'privateKey', 'agent']);
+  if (!Object.keys(t).every((k) => known.has(k))) return false;
+  return !(isObj(t.privateKey) && t.privateKey.passphrase !== undefined);
+}
+
+// ---- cross-step rules -----------------------------------------------------------------------------
+
+const isWindowsPath = (p: string) => /^[A-Za-z]:\\/.test(p);
+
+/** Changing the OS clears what no longer fits: Windows → "this computer", paths of the other OS, the package. */
+export function applyOs(f: WizardForm, os: Os): WizardForm {
+  if (f.agent.os === os) return f;
+  const other = defaultUser(f.agent.os);
+  const fixUser = (u: string) => (u === other || u === '' ? defaultUser(os) : u);
+  const dir = f.connectivity.installDir;
+  const keepDir = !dir || (os === 'windows' ? isWindowsPath(dir) : dir.startsWith('/'));
+  return {
+    ...f,
+    agent: { ...f.agent, os },
+    connectivity: { ...f.connectivity, installDir: keepDir ? dir : '' },
+    hosts: {
+      ...f.hosts,
+      mode: os === 'windows' ? 'thisComputer' : f.hosts.mode === 'thisComputer' ? 'single' : f.hosts.mode,
+      single: { ...f.hosts.single, user: fixUser(f.hosts.single.user) },
+      listUser: fixUser(f.hosts.listUser),
+      packagePath: os === 'windows' ? f.hosts.packagePath : '',
+    },
+  };
+}
+
+/** A profile that does not offer the chosen connectivity or OS moves the form to its first choices. */
+export function applyProfile(f: WizardForm, profile: { id: string; os: Os[]; connectivity: Mode[] }): WizardForm {
+  let next: WizardForm = { ...f, agent: { ...f.agent, profile: profile.id } };
+  const firstOs = profile.os[0];
+  if (!profile.os.includes(next.agent.os) && firstOs) next = applyOs(next, firstOs);
+  const firstMode = profile.connectivity[0];
+  if (!profile.connectivity.includes(next.connectivity.mode) && firstMode) next = { ...next, connectivity: { ...next.connectivity, mode: firstMode, portOverrides: {} } };
+  return next;
+}
+
+// ---- the iplist.cfg format -------------------------------------------------------------------------
+
+export interface ParsedLine {
+  line: number;
+  host: string;
+  password: string | null;
+  problem: string | null;
+}
+
+/** `IP [password]` per line, as the vendor's iplist.cfg; blank lines and `#` comments are skipped. */
+export function parseIpList(text: string): ParsedLine[] {
+  const out: ParsedLine[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const s = raw.trim();
+    if (!s || s.startsWith('#')) return;
+    const m = /^(\S+)(?:\s+(.+))?$/.exec(s);
+    const host = m?.[1] ?? '';
+    const password = m?.[2]?.trim() || null;
+    out.push({ line: i + 1, host, password, problem: checkIp(host) });
+  });
+  return out;
+}
+
+// ---- problems per step ------------------------------------------------------------------------------
+
+export function stepOfPath(path: string): StepId {
+  if (path.startsWith('region') || path.startsWith('obsDomain')) return 'region';
+  if (path.startsWith('connectivity') || path.startsWith('options')) return 'connectivity';
+  if (path.startsWith('credentials')) return 'credentials';
+  if (path.startsWith('targets') || path.startsWith('package')) return 'hosts';
+  return 'agent';
+}
+
+export type StepProblems = Record<StepId, Problem[]>;
+
+/** Every problem of the form, by step: the shared schema's, plus what only the wizard requires. */
+export function problemsByStep(f: WizardForm): StepProblems {
+  const by: StepProblems = { agent: [], region: [], connectivity: [], credentials: [], hosts: [], review: [], run: [], result: [] };
+  const r = validateAnswers(toAnswers(f));
+  if (!r.ok) for (const p of r.problems) by[stepOfPath(p.path)].push(p);
+  // The schema checks the sign-in only once the rest of the login is valid; the wizard says it at once.
+  const noAuth = (path: string, l: SshLoginForm) => {
+    const missing = l.auth === 'password' ? !secretRef(l.password) : l.auth === 'privateKey' ? !l.keyPath.trim() : false;
+    const list = stepOfPath(path) === 'hosts' ? by.hosts : by.connectivity;
+    if (missing && !list.some((p) => p.path === path || p.path.startsWith(`${path}.password`) || p.path.startsWith(`${path}.privateKey`))) {
+      list.push({ path: l.auth === 'password' ? path : `${path}.privateKey.path`, message: l.auth === 'password' ? 'needs one of password, privateKey or agent: true' : 'is required' });
+    }
+  };
+  const dir = f.connectivity.installDir.trim();
+  if (dir && !by.connectivity.some((p) => p.path === 'options.installDir')) {
+    const problem = f.agent.os === 'windows' ? checkWindowsAbsPath(dir) : checkPosixAbsPath(dir);
+    if (problem) by.connectivity.push({ path: 'options.installDir', message: problem });
+  }
+  if (f.connectivity.mode === 'jump') f.connectivity.jumpServers.forEach((j, i) => noAuth(`connectivity.jumpServers[${i}].ssh`, j.ssh));
+  if (f.hosts.mode === 'single') noAuth('targets[0]', f.hosts.single);
+  if (f.hosts.mode !== 'thisComputer' && targets(f).length === 0) by.hosts.push({ path: 'targets', message: 'add at least one host' });
+  if (f.hosts.mode === 'thisComputer' && f.agent.os !== 'windows') by.hosts.push({ path: 'targets', message: 'this computer is only offered for Windows' });
+  return by;
+}
+
+export function stepValid(by: StepProblems, step: StepId): boolean {
+  return by[step].length === 0;
+}
+
+/** A step can be opened when every input step before it is valid. */
+export function stepEnabled(by: StepProblems, step: StepId, phase: 'wizard' | 'running' | 'done'): boolean {
+  if (step === 'run') return phase !== 'wizard';
+  if (step === 'result') return phase === 'done';
+  if (phase !== 'wizard') return false;
+  const i = INPUT_STEPS.indexOf(step);
+  const before = i === -1 ? INPUT_STEPS : INPUT_STEPS.slice(0, i);
+  return before.every((s) => stepValid(by, s));
+}
+
+/** Problems for one field: its own path and, for auth choices, the login object's path. */
+export function problemsAt(problems: readonly Problem[], paths: readonly string[]): Problem[] {
+  return problems.filter((p) => paths.includes(p.path));
+}

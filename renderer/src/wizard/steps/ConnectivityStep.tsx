@@ -1,0 +1,256 @@
+// Step 3: how the hosts reach the cloud. Jump server (the vendor's extra-region setup, for tests and low
+// traffic), VPC endpoint (high traffic) or direct; the jump servers' logins; the tunnel; advanced port
+// overrides and install folder; the security-group rule to add, as a table to copy.
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Callout, CopyButton, DataTable, RadioCards, Segmented, SecretField, StepHeader, TextField, tableText, useFieldError } from '../fields';
+import { splitList, type AuthKind, type JumpForm } from '../model';
+import { useWizard } from '../store';
+
+function JumpServer({ index, jump, count }: { index: number; jump: JumpForm; count: number }) {
+  const { t } = useTranslation();
+  const setJump = useWizard((s) => s.setJump);
+  const removeJump = useWizard((s) => s.removeJump);
+  const err = useFieldError('connectivity');
+  const base = `connectivity.jumpServers[${index}]`;
+  return (
+    <fieldset className="group" data-testid={`jump-${index}`}>
+      <legend>
+        {t('conn.jump.server', { n: index + 1 })}
+        {count > 1 ? (
+          <button type="button" className="link danger" onClick={() => removeJump(index)}>
+            {t('common.remove')}
+          </button>
+        ) : null}
+      </legend>
+      <div className="row">
+        <TextField path={`${base}.privateIp`} label={t('conn.jump.privateIp')} value={jump.privateIp} onChange={(v) => setJump(index, { privateIp: v })} error={err(`${base}.privateIp`)} hint={t('conn.jump.privateIpHint')} placeholder="192.168.0.10" mono width="m" />
+        <TextField
+          path={`${base}.ssh.host`}
+          label={t('conn.jump.sshHost')}
+          optional
+          value={jump.ssh.host}
+          onChange={(v) => setJump(index, {}, { host: v })}
+          error={err(`${base}.ssh.host`)}
+          hint={t('conn.jump.sshHostHint')}
+          placeholder={jump.privateIp || '203.0.113.10'}
+          mono
+          width="m"
+        />
+        <TextField path={`${base}.ssh.port`} label={t('common.port')} value={jump.ssh.port} onChange={(v) => setJump(index, {}, { port: v })} error={err(`${base}.ssh.port`)} mono width="xs" />
+        <TextField path={`${base}.ssh.user`} label={t('common.user')} value={jump.ssh.user} onChange={(v) => setJump(index, {}, { user: v })} error={err(`${base}.ssh.user`)} mono width="s" />
+      </div>
+      <Segmented<AuthKind>
+        name={`jump-${index}-auth`}
+        legend={t('auth.legend')}
+        value={jump.ssh.auth}
+        onChange={(v) => setJump(index, {}, { auth: v })}
+        options={[
+          { value: 'password', label: t('auth.password') },
+          { value: 'privateKey', label: t('auth.privateKey') },
+          { value: 'agent', label: t('auth.agent') },
+        ]}
+      />
+      {jump.ssh.auth === 'password' ? (
+        <SecretField addr={`jump.${index}`} path={`${base}.ssh.password`} label={t('auth.passwordFor', { user: jump.ssh.user || 'root' })} value={jump.ssh.password} error={err([`${base}.ssh.password`, `${base}.ssh`])} width="m" />
+      ) : jump.ssh.auth === 'privateKey' ? (
+        <TextField path={`${base}.ssh.privateKey.path`} label={t('auth.keyPath')} value={jump.ssh.keyPath} onChange={(v) => setJump(index, {}, { keyPath: v })} error={err([`${base}.ssh.privateKey.path`, `${base}.ssh`])} placeholder="~/.ssh/id_ed25519" mono width="l" />
+      ) : (
+        <p className="hint block">{t('auth.agentHint')}</p>
+      )}
+    </fieldset>
+  );
+}
+
+function SecurityGroupRule() {
+  const { t } = useTranslation();
+  const ports = useWizard((s) => s.ports);
+  const overrides = useWizard((s) => s.form.connectivity.portOverrides);
+  const allowFrom = useWizard((s) => s.form.connectivity.allowFrom);
+  const setConnectivity = useWizard((s) => s.setConnectivity);
+  const err = useFieldError('connectivity');
+  if (!ports) return <p className="hint block">{t('common.loading')}</p>;
+  if (ports.list.length === 0) return null;
+  const list = ports.list.map((p) => {
+    const l = overrides[String(p.port)]?.listen.trim();
+    return l && /^\d+$/.test(l) ? l : String(p.port);
+  });
+  const columns = [t('sg.direction'), t('sg.protocol'), t('sg.port'), t('sg.source'), t('sg.description')];
+  const sources = splitList(allowFrom);
+  const rows = (sources.length ? sources : ['0.0.0.0/0']).map((src) => [t('sg.inbound'), 'TCP', list.join(', '), src, t('sg.desc')]);
+  const allowErrors = sources.map((_, i) => `connectivity.allowFrom[${i}]`);
+  return (
+    <div className="sg" data-testid="sg-rule">
+      <div className="section-head">
+        <h2>{t('sg.title')}</h2>
+        <CopyButton text={tableText(columns, rows)} label={t('sg.copy')} testId="copy-sg" />
+      </div>
+      <p className="hint block">{t('sg.lead')}</p>
+      <DataTable columns={columns} rows={rows} />
+      <TextField
+        path="connectivity.allowFrom"
+        label={t('sg.allowFrom')}
+        optional
+        value={allowFrom}
+        onChange={(v) => setConnectivity({ allowFrom: v })}
+        error={err(allowErrors, 'connectivity.allowFrom')}
+        hint={t('sg.allowFromHint')}
+        placeholder="198.51.100.0/24, 203.0.113.0/24"
+        mono
+        width="l"
+      />
+    </div>
+  );
+}
+
+function Advanced() {
+  const { t } = useTranslation();
+  const conn = useWizard((s) => s.form.connectivity);
+  const os = useWizard((s) => s.form.agent.os);
+  const ports = useWizard((s) => s.ports);
+  const setOverride = useWizard((s) => s.setOverride);
+  const setConnectivity = useWizard((s) => s.setConnectivity);
+  const err = useFieldError('connectivity');
+  const hasAdvanced = Object.values(conn.portOverrides).some((o) => o.listen || o.target) || Boolean(conn.installDir);
+  return (
+    <details className="advanced" open={hasAdvanced || undefined}>
+      <summary>{t('conn.advanced')}</summary>
+      {conn.mode === 'jump' && ports && ports.list.length ? (
+        <div className="overrides">
+          <p className="hint block">{t('conn.overridesLead')}</p>
+          <table className="data compact">
+            <thead>
+              <tr>
+                <th scope="col">{t('conn.portName')}</th>
+                <th scope="col">{t('conn.forwardsTo')}</th>
+                <th scope="col">{t('conn.listenPort')}</th>
+                <th scope="col">{t('conn.target')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ports.list.map((p) => {
+                const key = String(p.port);
+                const o = conn.portOverrides[key] ?? { listen: '', target: '' };
+                const lp = `connectivity.portOverrides.${key}.listen`;
+                const tp = `connectivity.portOverrides.${key}.target`;
+                const le = err([lp, `connectivity.portOverrides.${key}`], lp);
+                const te = err(tp);
+                return (
+                  <tr key={key}>
+                    <th scope="row">
+                      <code>{p.name}</code>
+                    </th>
+                    <td>
+                      <code>{p.target === 'ELB' ? `${t('conn.elb')}:${p.port}` : `${p.target}:${p.port}`}</code>
+                    </td>
+                    <td>
+                      <TextField path={lp} label={t('conn.listenFor', { port: p.port })} value={o.listen} onChange={(v) => setOverride(key, { listen: v })} error={le} placeholder={key} mono width="xs" />
+                    </td>
+                    <td>
+                      <TextField path={tp} label={t('conn.targetFor', { port: p.port })} value={o.target} onChange={(v) => setOverride(key, { target: v })} error={te} placeholder={t('conn.targetPlaceholder')} mono width="m" />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <TextField
+        path="options.installDir"
+        label={t('conn.installDir')}
+        optional
+        value={conn.installDir}
+        onChange={(v) => setConnectivity({ installDir: v })}
+        error={err('options.installDir')}
+        placeholder={os === 'windows' ? 'C:\\ICAgent' : '/opt/oss/servicemgr'}
+        hint={t('conn.installDirHint')}
+        mono
+        width="l"
+      />
+    </details>
+  );
+}
+
+export function ConnectivityStep() {
+  const { t } = useTranslation();
+  const conn = useWizard((s) => s.form.connectivity);
+  const profile = useWizard((s) => s.catalog.profiles.find((p) => p.id === s.form.agent.profile));
+  const setConnectivity = useWizard((s) => s.setConnectivity);
+  const addJump = useWizard((s) => s.addJump);
+  const loadPorts = useWizard((s) => s.loadPorts);
+  const err = useFieldError('connectivity');
+  useEffect(() => {
+    void loadPorts();
+  }, [loadPorts]);
+  const offered = profile?.connectivity ?? ['jump', 'vpcep', 'direct'];
+  return (
+    <section className="step">
+      <StepHeader title={t('conn.title')} lead={t('conn.lead')} />
+      <RadioCards
+        name="mode"
+        legend={t('conn.modeLegend')}
+        columns={3}
+        value={conn.mode}
+        onChange={(mode) => setConnectivity({ mode })}
+        options={(['jump', 'vpcep', 'direct'] as const).map((m) => ({
+          value: m,
+          label: t(`conn.mode.${m}`),
+          description: t(`conn.mode.${m}Desc`),
+          badge: m === 'jump' ? t('conn.mode.jumpBadge') : m === 'vpcep' ? t('conn.mode.vpcepBadge') : undefined,
+          disabled: !offered.includes(m),
+        }))}
+      />
+      {conn.mode === 'jump' ? (
+        <>
+          <Callout title={t('conn.jump.whatTitle')}>{t('conn.jump.what')}</Callout>
+          {conn.jumpServers.map((j, i) => (
+            <JumpServer key={j.ssh.password.key} index={i} jump={j} count={conn.jumpServers.length} />
+          ))}
+          <div className="error" data-testid="err-connectivity.jumpServers">
+            {err('connectivity.jumpServers', 'connectivity.jumpServers') ?? ''}
+          </div>
+          <button type="button" className="secondary small" onClick={addJump}>
+            {t('conn.jump.add')}
+          </button>
+          {conn.jumpServers.length > 1 ? <Callout kind="info">{t('conn.jump.multi')}</Callout> : null}
+          <div className="row">
+            <TextField path="connectivity.elbIp" label={t('conn.elbIp')} value={conn.elbIp} onChange={(v) => setConnectivity({ elbIp: v })} error={err('connectivity.elbIp')} hint={t('conn.elbIpHint')} placeholder="100.125.12.150" mono width="m" />
+            <TextField path="connectivity.connectionIp" label={t('conn.connectionIp')} value={conn.connectionIp} onChange={(v) => setConnectivity({ connectionIp: v })} error={err('connectivity.connectionIp')} hint={t('conn.connectionIpHint')} placeholder={conn.jumpServers[0]?.privateIp || '203.0.113.10'} mono width="m" />
+            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
+          </div>
+          <Segmented
+            name="tunnel"
+            legend={t('conn.tunnel')}
+            value={conn.tunnel}
+            onChange={(v) => setConnectivity({ tunnel: v })}
+            options={[
+              { value: 'persistent', label: t('conn.tunnelPersistent') },
+              { value: 'vendor', label: t('conn.tunnelVendor') },
+            ]}
+          />
+          <p className="hint block">{conn.tunnel === 'persistent' ? t('conn.tunnelPersistentDesc') : t('conn.tunnelVendorDesc')}</p>
+          <SecurityGroupRule />
+        </>
+      ) : conn.mode === 'vpcep' ? (
+        <>
+          <Callout title={t('conn.vpcep.whatTitle')}>{t('conn.vpcep.what')}</Callout>
+          <div className="row">
+            <TextField path="connectivity.vpcepDomain" label={t('conn.vpcep.domain')} value={conn.vpcepDomain} onChange={(v) => setConnectivity({ vpcepDomain: v })} error={err('connectivity.vpcepDomain')} hint={t('conn.vpcep.domainHint')} placeholder="lts-access.cn-north-4.vpcep.example.internal" mono width="l" />
+            <TextField path="connectivity.accessIp" label={t('conn.vpcep.accessIp')} optional value={conn.vpcepAccessIp} onChange={(v) => setConnectivity({ vpcepAccessIp: v })} error={err('connectivity.accessIp')} hint={t('conn.vpcep.accessIpHint')} placeholder="10.10.0.200" mono width="m" />
+            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
+          </div>
+        </>
+      ) : (
+        <>
+          <Callout title={t('conn.direct.whatTitle')}>{t('conn.direct.what')}</Callout>
+          <div className="row">
+            <TextField path="connectivity.accessIp" label={t('conn.direct.accessIp')} value={conn.directAccessIp} onChange={(v) => setConnectivity({ directAccessIp: v })} error={err('connectivity.accessIp')} hint={t('conn.direct.accessIpHint')} placeholder="100.125.4.25" mono width="m" />
+            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
+          </div>
+        </>
+      )}
+      <Advanced />
+    </section>
+  );
+}

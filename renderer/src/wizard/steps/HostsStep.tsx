@@ -1,0 +1,190 @@
+// Step 5: where the agent goes: one host, a list (pasted or an imported iplist.cfg, `IP [password]` per
+// line), or, for Windows, this computer.
+import { useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Callout, RadioCards, Segmented, SecretField, StepHeader, TextField, useFieldError } from '../fields';
+import { parseIpList, type AuthKind } from '../model';
+import { describeProblem } from '../problems';
+import { useWizard } from '../store';
+
+function SingleHost() {
+  const { t } = useTranslation();
+  const single = useWizard((s) => s.form.hosts.single);
+  const viaJump = useWizard((s) => s.form.connectivity.mode === 'jump');
+  const setHosts = useWizard((s) => s.setHosts);
+  const err = useFieldError('hosts');
+  return (
+    <fieldset className="group">
+      <legend>{t('hosts.target')}</legend>
+      <div className="row">
+        <TextField path="targets[0].host" label={t('hosts.host')} value={single.host} onChange={(v) => setHosts({}, { host: v })} error={err('targets[0].host')} hint={viaJump ? t('hosts.viaJump') : undefined} placeholder="10.1.0.21" mono width="m" />
+        <TextField path="targets[0].port" label={t('common.port')} value={single.port} onChange={(v) => setHosts({}, { port: v })} error={err('targets[0].port')} mono width="xs" />
+        <TextField path="targets[0].user" label={t('common.user')} value={single.user} onChange={(v) => setHosts({}, { user: v })} error={err('targets[0].user')} mono width="s" />
+      </div>
+      <Segmented<AuthKind>
+        name="target-auth"
+        legend={t('auth.legend')}
+        value={single.auth}
+        onChange={(v) => setHosts({}, { auth: v })}
+        options={[
+          { value: 'password', label: t('auth.password') },
+          { value: 'privateKey', label: t('auth.privateKey') },
+          { value: 'agent', label: t('auth.agent') },
+        ]}
+      />
+      {single.auth === 'password' ? (
+        <SecretField addr="target.single" path="targets[0].password" label={t('auth.passwordFor', { user: single.user || 'root' })} value={single.password} error={err(['targets[0].password', 'targets[0]'])} width="m" />
+      ) : single.auth === 'privateKey' ? (
+        <TextField path="targets[0].privateKey.path" label={t('auth.keyPath')} value={single.keyPath} onChange={(v) => setHosts({}, { keyPath: v })} error={err(['targets[0].privateKey.path', 'targets[0]'])} placeholder="~/.ssh/id_ed25519" mono width="l" />
+      ) : (
+        <p className="hint block">{t('auth.agentHint')}</p>
+      )}
+    </fieldset>
+  );
+}
+
+function HostList() {
+  const { t } = useTranslation();
+  const hosts = useWizard((s) => s.form.hosts);
+  const setHosts = useWizard((s) => s.setHosts);
+  const addListText = useWizard((s) => s.addListText);
+  const removeListHost = useWizard((s) => s.removeListHost);
+  const err = useFieldError('hosts');
+  const [text, setText] = useState('');
+  const file = useRef<HTMLInputElement>(null);
+  const parsed = parseIpList(text);
+  const bad = parsed.filter((l) => l.problem);
+  const good = parsed.length - bad.length;
+  const needsDefault = hosts.list.some((l) => !l.password && !l.raw);
+  return (
+    <fieldset className="group">
+      <legend>{t('hosts.listLegend')}</legend>
+      <div className="field w-l">
+        <label htmlFor="iplist">{t('hosts.paste')}</label>
+        <textarea id="iplist" className="mono" rows={5} value={text} spellCheck={false} placeholder={'192.168.0.109 Password\n192.168.0.39'} aria-describedby="iplist-hint iplist-err" onChange={(e) => setText(e.target.value)} />
+        <div className="hint" id="iplist-hint">
+          {t('hosts.pasteHint')}
+        </div>
+        <div className="error" id="iplist-err" role={bad.length ? 'alert' : undefined} data-testid="err-iplist">
+          {bad.length ? bad.map((b) => t('hosts.badLine', { line: b.line, problem: describeProblem(b.problem ?? '', t) })).join(' · ') : ''}
+        </div>
+      </div>
+      <div className="actions-row">
+        <button
+          type="button"
+          className="secondary"
+          disabled={good === 0}
+          onClick={() => {
+            addListText(text);
+            // Only the lines that could not be read stay, so they can be fixed.
+            setText(
+              text
+                .split(/\r?\n/)
+                .filter((_, i) => bad.some((b) => b.line === i + 1))
+                .join('\n'),
+            );
+          }}
+        >
+          {t('hosts.addLines', { count: good })}
+        </button>
+        <button type="button" className="secondary" onClick={() => file.current?.click()}>
+          {t('hosts.import')}
+        </button>
+        <input
+          ref={file}
+          type="file"
+          accept=".cfg,.txt,text/plain"
+          hidden
+          data-testid="iplist-file"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void f.text().then((s) => setText(s));
+            e.target.value = '';
+          }}
+        />
+      </div>
+      {hosts.list.length ? (
+        <table className="data compact hosts-table" data-testid="host-list">
+          <caption className="sr-only">{t('hosts.listLegend')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">{t('hosts.host')}</th>
+              <th scope="col">{t('auth.password')}</th>
+              <th scope="col">
+                <span className="sr-only">{t('common.remove')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {hosts.list.map((l, i) => {
+              const e = err([`targets[${i}].host`, `targets[${i}]`], 'targets.list');
+              return (
+                <tr key={`${l.host}-${i}`}>
+                  <td>{i + 1}</td>
+                  <td>
+                    <code>{l.host}</code>
+                    {e ? <div className="error inline">{e}</div> : null}
+                  </td>
+                  <td>{l.raw ? t('hosts.fromRecipe') : l.password ? (l.password.draft ? t('hosts.pwFromList') : t('secret.saved')) : t('hosts.pwDefault')}</td>
+                  <td>
+                    <button type="button" className="link danger" onClick={() => removeListHost(i)} aria-label={t('hosts.removeHost', { host: l.host })}>
+                      {t('common.remove')}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : (
+        <p className="hint block" data-testid="host-list-empty">
+          {t('hosts.listEmpty')}
+        </p>
+      )}
+      <div className="row">
+        <TextField path="targets.port" label={t('common.port')} value={hosts.listPort} onChange={(v) => setHosts({ listPort: v })} error={err(hosts.list.map((_, i) => `targets[${i}].port`), 'targets.port')} mono width="xs" />
+        <TextField path="targets.user" label={t('common.user')} value={hosts.listUser} onChange={(v) => setHosts({ listUser: v })} error={err(hosts.list.map((_, i) => `targets[${i}].user`), 'targets.user')} mono width="s" />
+        {needsDefault ? <SecretField addr="target.default" path="targets.defaultPassword" label={t('hosts.defaultPassword')} value={hosts.listDefaultPassword} hint={t('hosts.defaultPasswordHint')} width="m" /> : null}
+      </div>
+    </fieldset>
+  );
+}
+
+export function HostsStep() {
+  const { t } = useTranslation();
+  const os = useWizard((s) => s.form.agent.os);
+  const hosts = useWizard((s) => s.form.hosts);
+  const setHosts = useWizard((s) => s.setHosts);
+  const err = useFieldError('hosts');
+  const options =
+    os === 'windows'
+      ? (['thisComputer', 'single', 'list'] as const)
+      : (['single', 'list'] as const);
+  const noHosts = err('targets', 'targets');
+  return (
+    <section className="step">
+      <StepHeader title={t('hosts.title')} lead={t(os === 'windows' ? 'hosts.leadWindows' : 'hosts.lead')} />
+      <RadioCards
+        name="hosts-mode"
+        legend={t('hosts.modeLegend')}
+        columns={options.length}
+        value={hosts.mode}
+        onChange={(mode) => setHosts({ mode })}
+        options={options.map((m) => ({ value: m, label: t(`hosts.mode.${m}`), description: t(`hosts.mode.${m}Desc`) }))}
+      />
+      {hosts.mode === 'single' ? <SingleHost /> : hosts.mode === 'list' ? <HostList /> : <Callout>{t('hosts.thisComputerNote')}</Callout>}
+      <div className="error" role={noHosts ? 'alert' : undefined} data-testid="err-targets">
+        {noHosts ?? ''}
+      </div>
+      {os === 'windows' ? (
+        <div className="row">
+          <TextField path="package.path" label={t('hosts.package')} optional value={hosts.packagePath} onChange={(v) => setHosts({ packagePath: v })} error={err('package.path')} hint={t('hosts.packageHint')} placeholder="C:\Users\Administrator\Downloads\ICProbeAgent.zip" mono width="l" />
+          {hosts.packagePath.trim() ? (
+            <TextField path="package.sha256" label={t('hosts.sha256')} optional value={hosts.packageSha256} onChange={(v) => setHosts({ packageSha256: v })} error={err('package.sha256')} hint={t('hosts.sha256Hint')} mono width="l" />
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,112 @@
+// Step 8: what happened. What was installed where, how to verify it, the journal, and what next:
+// uninstall and reinstall (the vendor's remedy) after a failed install, start over, more hosts.
+import { useTranslation } from 'react-i18next';
+import { Callout, CopyButton, StepHeader } from '../fields';
+import { hostLabel, runStepTitle } from '../planText';
+import { useWizard } from '../store';
+import { StatusIcon } from './RunStep';
+
+export function ResultStep() {
+  const { t } = useTranslation();
+  const result = useWizard((s) => s.result);
+  const plan = useWizard((s) => s.review.plan);
+  const steps = useWizard((s) => s.run.steps);
+  const thisComputer = useWizard((s) => s.form.hosts.mode === 'thisComputer');
+  const startRun = useWizard((s) => s.startRun);
+  const startOver = useWizard((s) => s.startOver);
+  const moreHosts = useWizard((s) => s.moreHosts);
+  if (!result) return null;
+  const outcome = result.outcome;
+  const installs = steps.filter((r) => r.stepId === 'install' || r.stepId === 'verify' || r.stepId.startsWith('tunnel.'));
+  const verify = plan?.steps.find((s) => s.kind === 'verify');
+  const installFailed = outcome === 'failed' && (result.failedStep === 'install' || result.failedStep === 'verify' || result.code === 'install_failed');
+  const failedTitle = result.failedStep ? runStepTitle(t, plan, result.failedStep, result.failedStep, result.host ?? '') : '';
+  return (
+    <section className="step result">
+      <StepHeader title={t(`result.title.${outcome}`)} />
+      <div className={`outcome o-${outcome}`} data-testid="run-outcome" data-outcome={outcome} role="status">
+        <StatusIcon status={outcome === 'done' ? 'done' : outcome === 'failed' ? 'failed' : 'cancelled'} />
+        <div>
+          <div className="outcome-title">{t(`result.lead.${outcome}`, { agent: plan?.profile.name ?? '' })}</div>
+          {outcome === 'failed' ? (
+            <div className="outcome-detail">
+              {t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.host ?? '') })}
+              {result.reason ? <pre className="plain">{result.reason}</pre> : null}
+              {result.hint ? <p className="hint block">{result.hint}</p> : null}
+            </div>
+          ) : null}
+        </div>
+      </div>
+      {installs.length ? (
+        <>
+          <h2>{t('result.where')}</h2>
+          <table className="data" data-testid="result-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('result.host')}</th>
+                <th scope="col">{t('result.step')}</th>
+                <th scope="col">{t('result.status')}</th>
+                <th scope="col">{t('result.details')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {installs.map((r) => (
+                <tr key={`${r.stepId}|${r.host}`}>
+                  <td>{hostLabel(t, r.host)}</td>
+                  <td>{runStepTitle(t, plan, r.stepId, r.title, r.host)}</td>
+                  <td>
+                    <span className={`pill s-${r.status}`}>{t(`status.${r.status}`)}</span>
+                  </td>
+                  <td className="muted">{r.message ?? (r.stepId === 'install' && r.status === 'done' ? plan?.installDir : '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+      {outcome === 'done' ? (
+        <>
+          <h2>{t('result.verifyTitle')}</h2>
+          <ol className="plain-list numbered">
+            <li>{t('result.verifyConsole')}</li>
+            {verify ? (
+              <li>
+                {t('result.verifyCommand')}
+                <div className="cmd-line">
+                  <pre className="command">{verify.display}</pre>
+                  <CopyButton text={verify.display} />
+                </div>
+              </li>
+            ) : null}
+          </ol>
+          {thisComputer ? <Callout>{t('result.thisComputer')}</Callout> : null}
+        </>
+      ) : null}
+      <h2>{t('result.journal')}</h2>
+      <div className="cmd-line">
+        <code className="path" data-testid="journal-path">
+          {result.journal}
+        </code>
+        <CopyButton text={result.journal} />
+      </div>
+      <p className="hint block">{t('result.journalHint')}</p>
+      <div className="actions-row end">
+        {installFailed ? (
+          <button type="button" className="primary" onClick={() => void startRun({ reinstall: true })} data-testid="reinstall">
+            {t('result.reinstall')}
+          </button>
+        ) : outcome !== 'done' ? (
+          <button type="button" className="primary" onClick={() => void startRun()} data-testid="retry">
+            {t('result.retry')}
+          </button>
+        ) : null}
+        <button type="button" className="secondary" onClick={moreHosts} data-testid="more-hosts">
+          {t('result.moreHosts')}
+        </button>
+        <button type="button" className="secondary" onClick={startOver} data-testid="start-over">
+          {t('result.startOver')}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,147 @@
+// Step 6: the plan, every command masked, grouped by where it runs, each with a copy button (the
+// console's "Copy Command" without its limits). Instructions and their tables; warnings.
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Plan, Step } from '../../../../electron/common/api';
+import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields';
+import { stepTitle } from '../planText';
+import { useWizard } from '../store';
+
+function PlanStep({ step, n }: { step: Step; n: number }) {
+  const { t } = useTranslation();
+  const title = stepTitle(t, step);
+  const copyText = step.command ? step.display : step.table ? tableText(step.table.columns, step.table.rows) : step.display;
+  return (
+    <li className="plan-step" data-testid={`plan-step-${step.id}`}>
+      <div className="plan-step-head">
+        <span className="num" aria-hidden="true">
+          {n}
+        </span>
+        <h3>{title}</h3>
+        {step.shell ? <span className="badge subtle">{step.shell}</span> : <span className="badge subtle">{t('review.manual')}</span>}
+        <CopyButton text={copyText} label={t('review.copyStep', { title })} testId={`copy-${step.id}`} />
+      </div>
+      {step.table ? <DataTable columns={step.table.columns.map((c) => t(`review.col.${c}`, { defaultValue: c }))} rows={step.table.rows.map((r) => r.map((c) => (c === 'Inbound' ? t('sg.inbound') : c)))} /> : null}
+      {step.command || !step.table ? (
+        <pre className={step.command ? 'command' : 'instruction'} tabIndex={0} aria-label={title}>
+          {step.display}
+        </pre>
+      ) : null}
+    </li>
+  );
+}
+
+function groups(plan: Plan, thisComputer: boolean, t: (k: string, p?: Record<string, unknown>) => string) {
+  const out: Array<{ id: string; title: string; sub?: string; steps: Step[] }> = [];
+  const local = plan.steps.filter((s) => s.where.kind === 'local');
+  if (local.length) out.push({ id: 'console', title: t('review.where.console'), steps: local });
+  plan.jumpServers.forEach((j) => {
+    const steps = plan.steps.filter((s) => s.where.kind === 'jump' && s.where.index === j.index);
+    if (steps.length) out.push({ id: `jump${j.index}`, title: t('review.where.jump', { n: j.index + 1 }), sub: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port} · ${j.privateIp}`, steps });
+  });
+  const target = plan.steps.filter((s) => s.where.kind === 'target');
+  if (target.length) {
+    out.push({
+      id: 'target',
+      title: thisComputer ? t('review.where.thisComputer') : t('review.where.targets', { count: plan.targets.length }),
+      sub: thisComputer ? undefined : plan.targets.map((x) => `${x.user}@${x.host}:${x.port}`).join(', '),
+      steps: target,
+    });
+  }
+  return out;
+}
+
+export function ReviewStep() {
+  const { t, i18n } = useTranslation();
+  const zh = i18n.language.startsWith('zh');
+  const review = useWizard((s) => s.review);
+  const thisComputer = useWizard((s) => s.form.hosts.mode === 'thisComputer');
+  const buildPlan = useWizard((s) => s.buildPlan);
+  const plan = review.plan;
+  // With "this computer" there are no SSH targets on purpose: the plan's warning about it does not apply.
+  const warnings = thisComputer ? review.warnings.filter((w) => !w.startsWith('no targets are listed')) : review.warnings;
+  useEffect(() => {
+    // The run's terminal comes next: fetch its code now so the run view shows at once.
+    void import('../../components/Terminal');
+  }, []);
+  let n = 0;
+  return (
+    <section className="step" aria-busy={review.loading}>
+      <StepHeader title={t('review.title')} lead={t('review.lead')} />
+      {review.error ? (
+        <Callout kind="error" title={t('review.error')}>
+          <pre className="plain">{review.error}</pre>
+          <button type="button" className="secondary small" onClick={() => void buildPlan()}>
+            {t('common.retry')}
+          </button>
+        </Callout>
+      ) : null}
+      {!plan && review.loading ? <p className="hint block">{t('common.loading')}</p> : null}
+      {plan ? (
+        <>
+          <dl className="summary" data-testid="plan-summary">
+            <div>
+              <dt>{t('review.agent')}</dt>
+              <dd>{plan.profile.name}</dd>
+            </div>
+            <div>
+              <dt>{t('review.os')}</dt>
+              <dd>{t(`agent.os.${plan.os}`)}</dd>
+            </div>
+            <div>
+              <dt>{t('review.region')}</dt>
+              <dd>
+                {plan.region.id} <span className="muted">{zh ? plan.region.nameZh : plan.region.nameEn}</span>
+              </dd>
+            </div>
+            <div>
+              <dt>{t('review.mode')}</dt>
+              <dd>{t(`conn.mode.${plan.mode}`)}</dd>
+            </div>
+            <div>
+              <dt>{t('review.accessIp')}</dt>
+              <dd>
+                <code>{plan.accessIp}</code>
+              </dd>
+            </div>
+            <div>
+              <dt>{t('review.installDir')}</dt>
+              <dd>
+                <code>{plan.installDir}</code>
+              </dd>
+            </div>
+          </dl>
+          {warnings.length ? (
+            <Callout kind="warn" title={t('review.warnings')}>
+              <ul className="plain-list" data-testid="plan-warnings">
+                {warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </Callout>
+          ) : null}
+          {groups(plan, thisComputer, t).map((g) => (
+            <section key={g.id} className="plan-group" aria-labelledby={`g-${g.id}`} data-testid={`plan-group-${g.id}`}>
+              <h2 id={`g-${g.id}`}>
+                {g.title}
+                {g.sub ? <span className="sub">{g.sub}</span> : null}
+              </h2>
+              <ol className="plan-steps">
+                {g.steps.map((s) => (
+                  <PlanStep key={s.id} step={s} n={++n} />
+                ))}
+              </ol>
+            </section>
+          ))}
+          <details className="advanced">
+            <summary>{t('review.remedy')}</summary>
+            <ol className="plan-steps">
+              <PlanStep step={plan.remedies.uninstall} n={n + 1} />
+            </ol>
+          </details>
+          {thisComputer ? <Callout>{plan.mode === 'jump' ? t('review.thisComputerJump') : t('review.thisComputerCopy')}</Callout> : null}
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+// Step 7: the run. Every step of the plan with its live status (run.step), preflight checks, the
+// embedded terminal attached to the run's terminal, the host key dialog, Cancel.
+import { lazy, Suspense, useEffect, useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { StepStatus } from '../../../../electron/common/api';
+import { Callout, StepHeader } from '../fields';
+import { HostKeyDialog } from '../HostKeyDialog';
+import { expectedRows, hostLabel, runStepTitle } from '../planText';
+import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
+
+const TerminalView = lazy(() => import('../../components/Terminal').then((m) => ({ default: m.TerminalView })));
+
+export function StatusIcon({ status }: { status: StepStatus }) {
+  return <span className={`status-icon s-${status}`} aria-hidden="true" />;
+}
+
+export function RunStep() {
+  const { t } = useTranslation();
+  const run = useWizard((s) => s.run);
+  const plan = useWizard((s) => s.review.plan);
+  const phase = useWizard((s) => s.phase);
+  const thisComputer = useWizard((s) => s.form.hosts.mode === 'thisComputer');
+  const cancelRun = useWizard((s) => s.cancelRun);
+  const decide = useWizard((s) => s.decideHostKey);
+  useEffect(() => {
+    setRunViewMounted(true);
+    return () => setRunViewMounted(false);
+  }, []);
+  const rows: RunStepRow[] = useMemo(() => {
+    const expected = plan ? expectedRows(plan, { tunnelOnly: thisComputer }) : [];
+    const seen = new Set<string>();
+    const out: RunStepRow[] = expected.map((e) => {
+      const got = run.steps.find((r) => r.stepId === e.stepId && r.host === e.host);
+      if (got) seen.add(`${got.stepId}|${got.host}`);
+      return got ?? { stepId: e.stepId, host: e.host, title: e.stepId, status: 'pending' as const };
+    });
+    // Steps the plan did not predict (e.g. uninstall before a reinstall) go where they happened.
+    for (const r of run.steps) {
+      if (seen.has(`${r.stepId}|${r.host}`)) continue;
+      const at = out.findIndex((o) => o.host === r.host && o.status === 'pending');
+      if (at === -1) out.push(r);
+      else out.splice(at, 0, r);
+    }
+    return out;
+  }, [plan, run.steps, thisComputer]);
+  const active = rows.find((r) => r.status === 'running');
+  const done = rows.filter((r) => r.status !== 'pending' && r.status !== 'running').length;
+  const hostKey = run.hostKeys[0];
+  const statusText = hostKey
+    ? t('run.waitingHostKey', { host: hostKey.host })
+    : phase === 'done'
+      ? t('run.finished')
+      : active
+        ? t('run.now', { title: runStepTitle(t, plan, active.stepId, active.title, active.host), host: hostLabel(t, active.host) })
+        : t('run.starting');
+  return (
+    <section className="step run">
+      <StepHeader title={run.reinstall ? t('run.titleReinstall') : t('run.title')} />
+      <div className="run-status">
+        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={rows.length || 1} aria-valuenow={done} aria-label={t('run.progress')}>
+          <div className="bar" style={{ width: `${rows.length ? (done / rows.length) * 100 : 0}%` }} />
+        </div>
+        <p className="status-line" aria-live="polite" data-testid="run-status">
+          {statusText}
+        </p>
+        {phase === 'running' ? (
+          <button type="button" className="secondary danger" onClick={() => void cancelRun()} disabled={!run.runId} data-testid="run-cancel">
+            {t('run.cancel')}
+          </button>
+        ) : null}
+      </div>
+      {run.error ? <Callout kind="error">{run.error}</Callout> : null}
+      <div className="run-body">
+        <ol className="run-steps" aria-label={t('run.stepsLabel')} data-testid="run-steps">
+          {rows.map((r) => (
+            <li key={`${r.stepId}|${r.host}`} className={`run-row s-${r.status}`} data-testid={`run-row-${r.stepId}`} data-status={r.status}>
+              <StatusIcon status={r.status} />
+              <div className="run-row-text">
+                <div className="run-row-title">{runStepTitle(t, plan, r.stepId, r.title, r.host)}</div>
+                <div className="run-row-host">
+                  {hostLabel(t, r.host)} · <span className="status-word">{t(`status.${r.status}`)}</span>
+                </div>
+                {r.message && r.status !== 'running' ? (
+                  <div className="run-row-msg">{r.status === 'skipped' && r.host === 'local' ? t('run.manual') : r.message}</div>
+                ) : null}
+                {r.checks?.length ? (
+                  <ul className="checks" aria-label={t('run.checks')}>
+                    {r.checks.map((c) => (
+                      <li key={c.name} className={`check c-${c.status}`}>
+                        <span className="check-status">{t(`check.${c.status}`)}</span> <span className="check-name">{c.name}</span>: {c.detail}
+                        {c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+              </div>
+            </li>
+          ))}
+        </ol>
+        <div className="run-terminal">
+          {run.terminalId ? (
+            <Suspense fallback={<div className="terminal placeholder">{t('common.loading')}</div>}>
+              <TerminalView terminalId={run.terminalId} label={t('run.terminal')} autoFocus={false} convertEol replay={() => runReplay(run.terminalId ?? '')} />
+            </Suspense>
+          ) : (
+            <div className="terminal placeholder">{t('run.starting')}</div>
+          )}
+          <p className="hint">{t('run.terminalHint')}</p>
+        </div>
+      </div>
+      {hostKey ? <HostKeyDialog request={hostKey} onDecide={(d) => void decide(hostKey.requestId, d)} /> : null}
+    </section>
+  );
+}

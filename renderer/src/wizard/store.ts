@@ -1,0 +1,511 @@
+// The wizard's one store: a slice per step (the form slices live in `form`, see model.ts), the review's
+// plan, the run's live state and its result, and the top-level phase wizard → running → done.
+// Whether a step is valid or enabled is derived (selectors below), never stored. Cross-step rules
+// (changing the OS…) are applied in actions through the pure functions of model.ts.
+import { create } from 'zustand';
+import type { EventPayload, Plan, ProfileSummary, RegionInfo, StepStatus, SystemInfo } from '../../../electron/common/api';
+import { api, ApiRequestError } from '../api/client';
+import {
+  applyOs,
+  applyProfile,
+  emptyForm,
+  fromAnswers,
+  parseIpList,
+  problemsByStep,
+  slot,
+  STEPS,
+  stepEnabled,
+  toAnswers,
+  type JumpForm,
+  type Os,
+  type SecretSlot,
+  type SshLoginForm,
+  type StepId,
+  type StepProblems,
+  type WizardForm,
+} from './model';
+
+export type Phase = 'wizard' | 'running' | 'done';
+
+export interface RunStepRow {
+  stepId: string;
+  host: string;
+  title: string;
+  status: StepStatus;
+  message?: string | undefined;
+  checks?: EventPayload<'run.step'>['checks'];
+}
+
+export type HostKeyRequest = EventPayload<'hostkey.unknown'>;
+export type RunEnd = EventPayload<'run.end'>;
+
+/** Where a secret slot lives in the form. */
+export type SlotAddr = 'cred.ak' | 'cred.sk' | `jump.${number}` | 'target.single' | 'target.default' | `list.${number}`;
+
+export interface WizardState {
+  phase: Phase;
+  current: StepId;
+  form: WizardForm;
+  /** Fields the user has left (or every field of a step after a Next that was refused): their errors show. */
+  touched: Record<string, true>;
+  revealed: Partial<Record<StepId, true>>;
+  catalog: { profiles: ProfileSummary[]; regions: RegionInfo[]; loaded: boolean; error: string | null };
+  system: SystemInfo | null;
+  banner: string | null;
+  storage: { kind: 'os' | 'memory'; warning: string | null };
+  /** The profile's forwarded ports (from a probe plan): port overrides and the security-group table. */
+  ports: { key: string; list: Array<{ name: string; port: number; target: string }> } | null;
+  review: { plan: Plan | null; warnings: string[]; error: string | null; loading: boolean; forAnswers: string };
+  run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; startedAt: number | null };
+  result: RunEnd | null;
+  notice: string | null;
+}
+
+export interface WizardActions {
+  init(): Promise<void>;
+  go(step: StepId): void;
+  next(): void;
+  back(): void;
+  touch(path: string): void;
+  setAgent(profile: ProfileSummary): void;
+  setOs(os: Os): void;
+  setRegion(patch: Partial<WizardForm['region']>): void;
+  setConnectivity(patch: Partial<WizardForm['connectivity']>): void;
+  setJump(i: number, patch: Partial<Omit<JumpForm, 'ssh'>>, ssh?: Partial<SshLoginForm>): void;
+  addJump(): void;
+  removeJump(i: number): void;
+  setOverride(port: string, patch: Partial<{ listen: string; target: string }>): void;
+  setProjectId(v: string): void;
+  setHosts(patch: Partial<Omit<WizardForm['hosts'], 'single'>>, single?: Partial<SshLoginForm>): void;
+  addListText(text: string): number;
+  removeListHost(i: number): void;
+  setSecretDraft(addr: SlotAddr, value: string): void;
+  commitSecret(addr: SlotAddr): Promise<void>;
+  forgetSecret(addr: SlotAddr): Promise<void>;
+  loadAnswers(answers: unknown): void;
+  loadPorts(): Promise<void>;
+  buildPlan(): Promise<void>;
+  startRun(opts?: { reinstall?: boolean }): Promise<void>;
+  cancelRun(): Promise<void>;
+  decideHostKey(requestId: string, decision: 'accept' | 'reject'): Promise<void>;
+  startOver(): void;
+  moreHosts(): void;
+  setNotice(n: string | null): void;
+}
+
+export type Store = WizardState & WizardActions;
+
+const message = (e: unknown) => (e instanceof ApiRequestError ? `${e.message}${e.hint ? `\n${e.hint}` : ''}` : e instanceof Error ? e.message : String(e));
+
+function initialState(): WizardState {
+  return {
+    phase: 'wizard',
+    current: 'agent',
+    form: emptyForm(),
+    touched: {},
+    revealed: {},
+    catalog: { profiles: [], regions: [], loaded: false, error: null },
+    system: null,
+    banner: null,
+    storage: { kind: 'memory', warning: null },
+    ports: null,
+    review: { plan: null, warnings: [], error: null, loading: false, forAnswers: '' },
+    run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: false, startedAt: null },
+    result: null,
+    notice: null,
+  };
+}
+
+// ---- selectors (derived, never stored) -------------------------------------------------------------
+
+let lastForm: WizardForm | null = null;
+let lastProblems: StepProblems | null = null;
+/** Problems by step, recomputed only when the form changes. */
+export function selectProblems(s: Pick<WizardState, 'form'>): StepProblems {
+  if (s.form !== lastForm || !lastProblems) {
+    lastForm = s.form;
+    lastProblems = problemsByStep(s.form);
+  }
+  return lastProblems;
+}
+
+export function selectEnabled(s: Pick<WizardState, 'form' | 'phase'>, step: StepId): boolean {
+  return stepEnabled(selectProblems(s), step, s.phase);
+}
+
+export function selectStepValid(s: WizardState, step: StepId): boolean {
+  if (step === 'review') return Boolean(s.review.plan) && !s.review.error && s.review.forAnswers === JSON.stringify(toAnswers(s.form));
+  if (step === 'run') return s.phase === 'done';
+  return selectProblems(s)[step].length === 0;
+}
+
+// ---- slot helpers ----------------------------------------------------------------------------------
+
+function getSlot(f: WizardForm, addr: SlotAddr): SecretSlot | null {
+  if (addr === 'cred.ak') return f.credentials.ak;
+  if (addr === 'cred.sk') return f.credentials.sk;
+  if (addr === 'target.single') return f.hosts.single.password;
+  if (addr === 'target.default') return f.hosts.listDefaultPassword;
+  const [kind, n] = addr.split('.');
+  const i = Number(n);
+  if (kind === 'jump') return f.connectivity.jumpServers[i]?.ssh.password ?? null;
+  if (kind === 'list') return f.hosts.list[i]?.password ?? null;
+  return null;
+}
+
+function putSlot(f: WizardForm, addr: SlotAddr, s: SecretSlot): WizardForm {
+  if (addr === 'cred.ak') return { ...f, credentials: { ...f.credentials, ak: s } };
+  if (addr === 'cred.sk') return { ...f, credentials: { ...f.credentials, sk: s } };
+  if (addr === 'target.single') return { ...f, hosts: { ...f.hosts, single: { ...f.hosts.single, password: s } } };
+  if (addr === 'target.default') return { ...f, hosts: { ...f.hosts, listDefaultPassword: s } };
+  const [kind, n] = addr.split('.');
+  const i = Number(n);
+  if (kind === 'jump') {
+    return { ...f, connectivity: { ...f.connectivity, jumpServers: f.connectivity.jumpServers.map((j, k) => (k === i ? { ...j, ssh: { ...j.ssh, password: s } } : j)) } };
+  }
+  return { ...f, hosts: { ...f.hosts, list: f.hosts.list.map((l, k) => (k === i ? { ...l, password: s } : l)) } };
+}
+
+function allSlots(f: WizardForm): SlotAddr[] {
+  const out: SlotAddr[] = ['cred.ak', 'cred.sk', 'target.single', 'target.default'];
+  f.connectivity.jumpServers.forEach((_, i) => out.push(`jump.${i}`));
+  f.hosts.list.forEach((_, i) => out.push(`list.${i}`));
+  return out;
+}
+
+/** Unique key for a new slot, so removing a row never makes two slots share a stored secret. */
+let slotSeq = 0;
+const freshKey = (base: string) => `${base}.${Date.now().toString(36)}${(slotSeq++).toString(36)}`;
+
+// ---- the run's terminal output --------------------------------------------------------------------
+// Kept outside the state (no re-render per chunk) so the run's terminal view can be (re)mounted at any
+// time (lazy chunk, back from the result page) and still show everything from the start.
+const OUTPUT_CAP = 2_000_000;
+const runOutput = { chunks: new Map<string, string>(), viewMounted: false };
+
+export function runReplay(terminalId: string): string {
+  return runOutput.chunks.get(terminalId) ?? '';
+}
+
+/** The run's terminal view acknowledges what it renders; while none is mounted the store does (flow control). */
+export function setRunViewMounted(mounted: boolean): void {
+  runOutput.viewMounted = mounted;
+}
+
+// ---- the store -------------------------------------------------------------------------------------
+
+export const useWizard = create<Store>()((set, get) => {
+  const setForm = (fn: (f: WizardForm) => WizardForm) => set((s) => ({ form: fn(s.form) }));
+
+  /** Saves every typed secret (secrets.set) so the answers only hold references. */
+  async function commitAll(): Promise<void> {
+    for (const addr of allSlots(get().form)) {
+      const s = getSlot(get().form, addr);
+      if (s?.draft) await get().commitSecret(addr);
+    }
+  }
+
+  const unsubs: Array<() => void> = [];
+  function listen(): void {
+    unsubs.splice(0).forEach((u) => u());
+    const mine = (runId: string) => {
+      const cur = get().run.runId;
+      return get().phase === 'running' && (cur === null || cur === runId);
+    };
+    unsubs.push(
+      api.on('run.step', (e) => {
+        if (!mine(e.runId)) return;
+        set((s) => {
+          const rows = [...s.run.steps];
+          const i = rows.findIndex((r) => r.stepId === e.stepId && r.host === e.host);
+          const row: RunStepRow = { stepId: e.stepId, host: e.host, title: e.title, status: e.status, message: e.message, checks: e.checks ?? rows[i]?.checks };
+          if (i === -1) rows.push(row);
+          else rows[i] = row;
+          return { run: { ...s.run, runId: s.run.runId ?? e.runId, steps: rows } };
+        });
+      }),
+      api.on('hostkey.unknown', (e) => {
+        if (!mine(e.runId)) return;
+        set((s) => ({ run: { ...s.run, hostKeys: [...s.run.hostKeys, e] } }));
+      }),
+      api.on('terminal.data', ({ id, data }) => {
+        const s = get();
+        if (s.phase === 'wizard') return;
+        const known = s.run.terminalId;
+        if (known && id !== known) return;
+        const prev = runOutput.chunks.get(id) ?? '';
+        const next = prev + data;
+        runOutput.chunks.set(id, next.length > OUTPUT_CAP ? next.slice(-OUTPUT_CAP) : next);
+        if (known && !runOutput.viewMounted) void api.request('terminal.ack', { id, chars: data.length }).catch(() => undefined);
+      }),
+      api.on('run.end', (e) => {
+        if (!mine(e.runId)) return;
+        set((s) => ({ phase: 'done', current: 'result', result: e, run: { ...s.run, hostKeys: [], journal: e.journal } }));
+      }),
+    );
+  }
+
+  return {
+    ...initialState(),
+
+    async init() {
+      const [info, profiles, regions, secrets, initial] = await Promise.allSettled([
+        api.request('system.info', {}),
+        api.request('profiles.list', {}),
+        api.request('regions.list', {}),
+        api.request('secrets.list', {}),
+        api.request('wizard.initial', {}),
+      ]);
+      const errors = [profiles, regions].filter((r) => r.status === 'rejected').map((r) => message((r as PromiseRejectedResult).reason));
+      set((s) => ({
+        system: info.status === 'fulfilled' ? info.value : null,
+        catalog: {
+          profiles: profiles.status === 'fulfilled' ? profiles.value.profiles : [],
+          regions: regions.status === 'fulfilled' ? regions.value.regions : [],
+          loaded: true,
+          error: errors.length ? errors.join('\n') : null,
+        },
+        storage: secrets.status === 'fulfilled' ? { kind: secrets.value.storage, warning: secrets.value.warning ?? null } : s.storage,
+        banner: initial.status === 'fulfilled' ? initial.value.banner : null,
+      }));
+      if (initial.status === 'fulfilled' && initial.value.answers) get().loadAnswers(initial.value.answers);
+    },
+
+    go(step) {
+      const s = get();
+      if (step === s.current || !selectEnabled(s, step)) return;
+      set({ current: step });
+      if (step === 'review') void get().buildPlan();
+      if (step === 'connectivity') void get().loadPorts();
+    },
+
+    next() {
+      const s = get();
+      const problems = selectProblems(s)[s.current];
+      if (problems.length) {
+        // Next stays refused; show every problem of this step, not only those of visited fields.
+        set({ revealed: { ...s.revealed, [s.current]: true } });
+        return;
+      }
+      const i = STEPS.indexOf(s.current);
+      const to = STEPS[i + 1];
+      if (s.current === 'credentials' || s.current === 'hosts' || s.current === 'connectivity') void commitAll();
+      if (s.current === 'review') {
+        void get().startRun();
+        return;
+      }
+      if (to) get().go(to);
+    },
+
+    back() {
+      const s = get();
+      if (s.phase !== 'wizard') return;
+      const i = STEPS.indexOf(s.current);
+      const to = STEPS[i - 1];
+      if (to) set({ current: to });
+    },
+
+    touch(path) {
+      if (!get().touched[path]) set((s) => ({ touched: { ...s.touched, [path]: true } }));
+    },
+
+    setAgent(profile) {
+      setForm((f) => applyProfile(f, { id: profile.id, os: profile.os, connectivity: profile.connectivity }));
+    },
+    setOs(os) {
+      setForm((f) => applyOs(f, os));
+    },
+    setRegion(patch) {
+      setForm((f) => ({ ...f, region: { ...f.region, ...patch } }));
+    },
+    setConnectivity(patch) {
+      setForm((f) => ({ ...f, connectivity: { ...f.connectivity, ...patch } }));
+    },
+    setJump(i, patch, ssh) {
+      setForm((f) => ({
+        ...f,
+        connectivity: { ...f.connectivity, jumpServers: f.connectivity.jumpServers.map((j, k) => (k === i ? { ...j, ...patch, ssh: { ...j.ssh, ...ssh } } : j)) },
+      }));
+    },
+    addJump() {
+      setForm((f) => {
+        const prev = f.connectivity.jumpServers.at(-1);
+        const j: JumpForm = { privateIp: '', ssh: { host: '', port: prev?.ssh.port ?? '22', user: prev?.ssh.user ?? 'root', auth: prev?.ssh.auth ?? 'password', password: slot(freshKey('jump.password')), keyPath: prev?.ssh.keyPath ?? '' } };
+        return { ...f, connectivity: { ...f.connectivity, jumpServers: [...f.connectivity.jumpServers, j] } };
+      });
+    },
+    removeJump(i) {
+      setForm((f) => ({ ...f, connectivity: { ...f.connectivity, jumpServers: f.connectivity.jumpServers.filter((_, k) => k !== i) } }));
+    },
+    setOverride(port, patch) {
+      setForm((f) => {
+        const cur = f.connectivity.portOverrides[port] ?? { listen: '', target: '' };
+        return { ...f, connectivity: { ...f.connectivity, portOverrides: { ...f.connectivity.portOverrides, [port]: { ...cur, ...patch } } } };
+      });
+    },
+    setProjectId(v) {
+      setForm((f) => ({ ...f, credentials: { ...f.credentials, projectId: v } }));
+    },
+    setHosts(patch, single) {
+      setForm((f) => ({ ...f, hosts: { ...f.hosts, ...patch, single: { ...f.hosts.single, ...single } } }));
+    },
+    addListText(text) {
+      const lines = parseIpList(text).filter((l) => !l.problem);
+      setForm((f) => {
+        const known = new Set(f.hosts.list.map((l) => l.host));
+        const add = lines
+          .filter((l) => !known.has(l.host) && (known.add(l.host), true))
+          .map((l) => ({ host: l.host, password: l.password ? { ...slot(freshKey('target.password')), draft: l.password } : null }));
+        return { ...f, hosts: { ...f.hosts, list: [...f.hosts.list, ...add] } };
+      });
+      return lines.length;
+    },
+    removeListHost(i) {
+      setForm((f) => ({ ...f, hosts: { ...f.hosts, list: f.hosts.list.filter((_, k) => k !== i) } }));
+    },
+
+    setSecretDraft(addr, value) {
+      setForm((f) => {
+        const s = getSlot(f, addr);
+        return s ? putSlot(f, addr, { ...s, draft: value }) : f;
+      });
+    },
+    async commitSecret(addr) {
+      const s = getSlot(get().form, addr);
+      if (!s?.draft) return;
+      const value = s.draft;
+      const reveal = addr === 'cred.ak' ? 'last4' : 'none';
+      try {
+        const r = await api.request('secrets.set', { key: s.key, value, reveal });
+        setForm((f) => {
+          const cur = getSlot(f, addr);
+          // Only if the user has not typed something else meanwhile.
+          return cur && cur.draft === value ? putSlot(f, addr, { ...cur, ref: { stored: r.key }, hint: r.hint, draft: '' }) : f;
+        });
+      } catch (e) {
+        set({ notice: message(e) });
+      }
+    },
+    async forgetSecret(addr) {
+      const s = getSlot(get().form, addr);
+      if (!s) return;
+      if (s.ref && 'stored' in s.ref) await api.request('secrets.forget', { key: s.ref.stored }).catch(() => undefined);
+      setForm((f) => putSlot(f, addr, { ...s, ref: null, hint: '', draft: '' }));
+    },
+
+    loadAnswers(answers) {
+      void api
+        .request('secrets.list', {})
+        .then((r) => Object.fromEntries(r.secrets.map((x) => [x.key, x.hint])))
+        .catch(() => ({}) as Record<string, string>)
+        .then((hints) => {
+          const form = fromAnswers(answers, hints, get().catalog.regions.map((r) => r.id));
+          set({ form, touched: {}, revealed: {}, current: 'agent', phase: 'wizard', result: null, ports: null });
+        });
+    },
+
+    async loadPorts() {
+      const f = get().form;
+      const region = f.region.other ? f.region.otherId.trim() : f.region.id;
+      const regionOk = selectProblems(get()).region.length === 0 && region !== '';
+      const key = `${f.agent.profile}|${f.agent.os}|${regionOk ? region : ''}`;
+      if (get().ports?.key === key) return;
+      // The profile's ports come with a plan: build one for a placeholder jump setup (no secret is read).
+      const probe = {
+        profile: f.agent.profile,
+        os: f.agent.os,
+        region: regionOk ? region : 'cn-north-4',
+        ...(regionOk && f.region.other && f.region.obsDomain.trim() ? { obsDomain: f.region.obsDomain.trim() } : {}),
+        connectivity: { mode: 'jump', jumpServers: [{ privateIp: '192.0.2.1', ssh: { host: '192.0.2.1', user: 'root', agent: true } }], elbIp: '192.0.2.2', connectionIp: '192.0.2.1' },
+        credentials: { ak: { stored: 'probe.ak' }, sk: { stored: 'probe.sk' }, projectId: 'probe' },
+        targets: [],
+      };
+      try {
+        const { plan } = await api.request('plan.build', { answers: probe });
+        const forwards = plan.steps.find((s) => s.tunnel)?.tunnel?.forwards ?? [];
+        const list = forwards.map((fw) => ({ name: fw.name, port: fw.listenPort, target: fw.targetHost === '192.0.2.2' ? 'ELB' : fw.targetHost }));
+        set({ ports: { key, list } });
+      } catch {
+        set({ ports: { key, list: [] } });
+      }
+    },
+
+    async buildPlan() {
+      await commitAll();
+      const answers = toAnswers(get().form);
+      const forAnswers = JSON.stringify(answers);
+      set((s) => ({ review: { ...s.review, loading: true, error: null } }));
+      try {
+        const r = await api.request('plan.build', { answers });
+        set({ review: { plan: r.plan, warnings: r.warnings, error: null, loading: false, forAnswers } });
+      } catch (e) {
+        set({ review: { plan: null, warnings: [], error: message(e), loading: false, forAnswers } });
+      }
+    },
+
+    async startRun(opts = {}) {
+      await commitAll();
+      const s = get();
+      const answers = toAnswers(s.form);
+      const thisComputer = s.form.hosts.mode === 'thisComputer';
+      listen();
+      runOutput.chunks.clear();
+      set({
+        phase: 'running',
+        current: 'run',
+        result: null,
+        run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: Boolean(opts.reinstall), startedAt: Date.now() },
+      });
+      try {
+        const r = await api.request('run.start', {
+          answers,
+          options: { acceptNewHostKeys: false, overridePreflight: false, reinstall: Boolean(opts.reinstall), tunnelOnly: thisComputer },
+        });
+        // Output of other terminals (the local shell) collected before the id was known is dropped.
+        for (const id of [...runOutput.chunks.keys()]) if (id !== r.terminalId) runOutput.chunks.delete(id);
+        set((st) => ({ run: { ...st.run, runId: r.runId, terminalId: r.terminalId, journal: r.journal } }));
+      } catch (e) {
+        set((st) => ({ phase: 'wizard', current: 'review', run: { ...st.run, error: message(e) }, review: { ...st.review, error: message(e) } }));
+      }
+    },
+
+    async cancelRun() {
+      const id = get().run.runId;
+      if (!id) return;
+      await api.request('run.cancel', { runId: id }).catch((e: unknown) => set({ notice: message(e) }));
+    },
+
+    async decideHostKey(requestId, decision) {
+      set((s) => ({ run: { ...s.run, hostKeys: s.run.hostKeys.filter((h) => h.requestId !== requestId) } }));
+      await api.request('hostkey.decide', { requestId, decision }).catch((e: unknown) => set({ notice: message(e) }));
+    },
+
+    startOver() {
+      unsubs.splice(0).forEach((u) => u());
+      const keep = get();
+      set({ ...initialState(), system: keep.system, catalog: keep.catalog, storage: keep.storage, banner: keep.banner });
+    },
+
+    moreHosts() {
+      // Same agent, region, connectivity and credentials; new hosts.
+      unsubs.splice(0).forEach((u) => u());
+      const f = get().form;
+      const os = f.agent.os;
+      const fresh = emptyForm().hosts;
+      set({
+        phase: 'wizard',
+        current: 'hosts',
+        result: null,
+        touched: {},
+        revealed: {},
+        run: initialState().run,
+        review: initialState().review,
+        form: { ...f, hosts: { ...fresh, mode: os === 'windows' ? 'thisComputer' : 'single', single: { ...fresh.single, user: f.hosts.single.user, password: slot(freshKey('target.password')) }, listUser: f.hosts.listUser } },
+      });
+    },
+
+    setNotice(n) {
+      set({ notice: n });
+    },
+  };
+});

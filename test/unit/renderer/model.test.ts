@@ -1,0 +1,206 @@
+// The wizard's pure state functions: answers built from the form, read back from files, the
+// cross-step rules, the iplist.cfg format, and which step each problem belongs to.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { validateAnswers } from '../../../electron/common/answers';
+import {
+  applyOs,
+  applyProfile,
+  emptyForm,
+  fromAnswers,
+  parseIpList,
+  problemsByStep,
+  stepEnabled,
+  stepOfPath,
+  toAnswers,
+  type WizardForm,
+} from '../../../renderer/src/wizard/model';
+
+const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', '..', 'resources', 'examples');
+
+/** A complete Linux-via-jump form, as a user would fill it in. */
+function filled(): WizardForm {
+  const f = emptyForm();
+  f.region.id = 'cn-north-4';
+  const j = f.connectivity.jumpServers[0]!;
+  j.privateIp = '192.168.0.10';
+  j.ssh.password.draft = 'jump-secret';
+  f.connectivity.elbIp = '100.125.12.150';
+  f.connectivity.connectionIp = '203.0.113.10';
+  f.credentials.ak.draft = 'AK-typed';
+  f.credentials.sk.ref = { stored: 'cred.sk' };
+  f.credentials.projectId = 'p-1';
+  f.hosts.single.host = '10.1.0.21';
+  f.hosts.single.password.draft = 'target-secret';
+  return f;
+}
+
+describe('toAnswers', () => {
+  it('builds answers the shared schema accepts, with secrets as references only', () => {
+    const a = toAnswers(filled());
+    const r = validateAnswers(a);
+    expect(r.ok).toBe(true);
+    const text = JSON.stringify(a);
+    for (const secret of ['jump-secret', 'AK-typed', 'target-secret']) expect(text).not.toContain(secret);
+    expect(a).toMatchObject({
+      profile: 'icagent',
+      os: 'linux',
+      region: 'cn-north-4',
+      connectivity: {
+        mode: 'jump',
+        // An empty SSH address means "the private IP".
+        jumpServers: [{ privateIp: '192.168.0.10', ssh: { host: '192.168.0.10', port: 22, user: 'root', password: { stored: 'jump.0.password' } } }],
+        tunnel: 'persistent',
+      },
+      credentials: { ak: { stored: 'cred.ak' }, sk: { stored: 'cred.sk' }, projectId: 'p-1' },
+      targets: [{ host: '10.1.0.21', port: 22, user: 'root', password: { stored: 'target.0.password' } }],
+    });
+    expect(a).not.toHaveProperty('options');
+  });
+
+  it('keeps port overrides and the install folder only when given, and numbers as numbers', () => {
+    const f = filled();
+    f.connectivity.portOverrides = { '80': { listen: '8080', target: '' }, '8149': { listen: '', target: '' } };
+    f.connectivity.installDir = '/opt/agent';
+    const a = toAnswers(f) as { connectivity: { portOverrides: unknown }; options: unknown };
+    expect(a.connectivity.portOverrides).toEqual({ '80': { listen: 8080 } });
+    expect(a.options).toEqual({ installDir: '/opt/agent' });
+  });
+
+  it('leaves empty required fields out, so the schema says "is required" rather than quoting ""', () => {
+    const r = validateAnswers(toAnswers(emptyForm()));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toContainEqual({ path: 'region', message: 'is required' });
+    expect(r.problems).toContainEqual({ path: 'connectivity.elbIp', message: 'is required' });
+    expect(r.problems.find((p) => p.path === 'credentials.ak')?.message).toBe('must be { env: NAME } or { stored: KEY }');
+  });
+
+  it('turns a list of hosts into targets, per-host passwords before the default', () => {
+    const f = filled();
+    f.hosts.mode = 'list';
+    f.hosts.listUser = 'admin';
+    f.hosts.listPort = '2222';
+    f.hosts.list = [
+      { host: '10.0.0.1', password: { key: 'target.password.a', ref: null, hint: '', draft: 'own' } },
+      { host: '10.0.0.2', password: null },
+    ];
+    f.hosts.listDefaultPassword.ref = { stored: 'target.default.password' };
+    const a = toAnswers(f) as { targets: unknown[] };
+    expect(a.targets).toEqual([
+      { host: '10.0.0.1', port: 2222, user: 'admin', password: { stored: 'target.password.a' } },
+      { host: '10.0.0.2', port: 2222, user: 'admin', password: { stored: 'target.default.password' } },
+    ]);
+    expect(validateAnswers(a).ok).toBe(true);
+  });
+
+  it('has no targets for Windows "this computer"', () => {
+    const f = applyOs(filled(), 'windows');
+    expect(f.hosts.mode).toBe('thisComputer');
+    expect((toAnswers(f) as { targets: unknown[] }).targets).toEqual([]);
+    expect(problemsByStep(f).hosts).toEqual([]);
+  });
+});
+
+describe('fromAnswers', () => {
+  it.each(fs.readdirSync(EXAMPLES).filter((n) => n.endsWith('.yaml')))('reads %s back to the same answers', (name) => {
+    const original = YAML.parse(fs.readFileSync(path.join(EXAMPLES, name), 'utf8')) as Record<string, unknown>;
+    const regions = ['cn-north-4', 'af-south-1'];
+    const again = toAnswers(fromAnswers(original, {}, regions));
+    // Defaults the files leave out (port 22, persistent tunnel) are made explicit; everything else survives.
+    const norm = (a: unknown) => validateAnswers(a);
+    const want = norm(original);
+    const got = norm(again);
+    expect(got.ok && want.ok).toBe(true);
+    if (got.ok && want.ok) {
+      // The list form gives every host one port and user: the examples with several hosts share them.
+      expect(got.answers).toEqual(want.answers);
+    }
+  });
+
+  it('keeps secret references and shows stored ones by their hint; ignores literal secrets', () => {
+    const f = fromAnswers(
+      { profile: 'icagent', os: 'linux', region: 'zz-test-1', credentials: { ak: { stored: 'my.ak' }, sk: 'literal-secret', projectId: 'p' }, connectivity: { mode: 'direct', accessIp: '10.0.0.1' }, targets: [] },
+      { 'my.ak': '…WXYZ' },
+      ['cn-north-4'],
+    );
+    expect(f.credentials.ak).toMatchObject({ ref: { stored: 'my.ak' }, hint: '…WXYZ', draft: '' });
+    expect(f.credentials.sk.ref).toBeNull();
+    expect(f.credentials.sk.draft).toBe('');
+    // A region missing from the catalog becomes "other".
+    expect(f.region).toMatchObject({ other: true, otherId: 'zz-test-1' });
+  });
+});
+
+describe('cross-step rules', () => {
+  it('Windows clears what does not fit: a Linux install folder, Linux default users; back to Linux drops the package', () => {
+    const f = filled();
+    f.connectivity.installDir = '/opt/agent';
+    const w = applyOs(f, 'windows');
+    expect(w.connectivity.installDir).toBe('');
+    expect(w.hosts.single.user).toBe('Administrator');
+    w.hosts.packagePath = 'C:\\ICAgent\\a.zip';
+    const l = applyOs(w, 'linux');
+    expect(l.hosts.mode).toBe('single');
+    expect(l.hosts.packagePath).toBe('');
+    expect(l.hosts.single.user).toBe('root');
+    // A user typed on purpose is kept.
+    const custom = filled();
+    custom.hosts.single.user = 'ops';
+    expect(applyOs(custom, 'windows').hosts.single.user).toBe('ops');
+  });
+
+  it('a profile without the chosen connectivity or OS moves to its first choices', () => {
+    const f = filled();
+    f.connectivity.mode = 'vpcep';
+    const p = applyProfile(f, { id: 'other', os: ['windows'], connectivity: ['direct'] });
+    expect(p.agent).toEqual({ profile: 'other', os: 'windows' });
+    expect(p.connectivity.mode).toBe('direct');
+  });
+});
+
+describe('steps', () => {
+  it('maps problems to steps and enables a step only when every step before it is valid', () => {
+    expect(stepOfPath('connectivity.jumpServers[0].ssh.host')).toBe('connectivity');
+    expect(stepOfPath('options.installDir')).toBe('connectivity');
+    expect(stepOfPath('targets[2]')).toBe('hosts');
+    expect(stepOfPath('obsDomain')).toBe('region');
+    const empty = problemsByStep(emptyForm());
+    expect(empty.agent).toEqual([]);
+    expect(stepEnabled(empty, 'region', 'wizard')).toBe(true);
+    expect(stepEnabled(empty, 'connectivity', 'wizard')).toBe(false);
+    const full = problemsByStep(filled());
+    for (const s of ['agent', 'region', 'connectivity', 'credentials', 'hosts'] as const) expect(full[s]).toEqual([]);
+    expect(stepEnabled(full, 'review', 'wizard')).toBe(true);
+    expect(stepEnabled(full, 'run', 'wizard')).toBe(false);
+    expect(stepEnabled(full, 'review', 'running')).toBe(false);
+    expect(stepEnabled(full, 'result', 'done')).toBe(true);
+  });
+
+  it('asks for the sign-in at once, before the rest of the login is valid', () => {
+    const f = emptyForm();
+    expect(problemsByStep(f).connectivity).toContainEqual({ path: 'connectivity.jumpServers[0].ssh', message: 'needs one of password, privateKey or agent: true' });
+    f.connectivity.jumpServers[0]!.ssh.auth = 'agent';
+    expect(problemsByStep(f).connectivity.some((p) => p.path === 'connectivity.jumpServers[0].ssh')).toBe(false);
+  });
+
+  it('checks the install folder against the OS even while other fields are missing', () => {
+    const f = emptyForm();
+    f.connectivity.installDir = 'relative';
+    expect(problemsByStep(f).connectivity.find((p) => p.path === 'options.installDir')?.message).toMatch(/not an absolute path/);
+  });
+});
+
+describe('parseIpList', () => {
+  it('reads "IP [password]" lines, skips blanks and comments, names bad lines', () => {
+    const r = parseIpList('# hosts\n192.168.0.109 Pass word\n\n  192.168.0.39  \n300.1.1.1 x\n2001:db8::1\n');
+    expect(r.map((l) => [l.line, l.host, l.password, l.problem === null])).toEqual([
+      [2, '192.168.0.109', 'Pass word', true],
+      [4, '192.168.0.39', null, true],
+      [5, '300.1.1.1', 'x', false],
+      [6, '2001:db8::1', null, true],
+    ]);
+  });
+});
