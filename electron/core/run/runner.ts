@@ -243,8 +243,18 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       : !r.exitOk
         ? `it exited with code ${r.exitCode ?? 'none (killed)'}`
         : `its success message (${(s.success.markers ?? []).join(' / ')}) did not appear`;
-    throw new StepFailure(s.id, host, s.kind === 'install' ? 'install_failed' : 'step_failed', `${s.title} failed on ${host}: ${why}.${last ? ` Last output: ${last}` : ''}`,
-      s.kind === 'install' ? 'Run again with reinstall (the vendor remedy: uninstall, then install), e.g. `outpost run --reinstall`.' : 'The output above shows the cause.');
+    // A download that never got the installer is a network problem, not one the vendor's
+    // uninstall-and-reinstall remedy would fix.
+    const download = /curl: \(\d+\)|wget: |failed: Connection refused|Unable to establish SSL/.test(tail.get().join('\n'));
+    const code = download ? 'download_failed' : s.kind === 'install' ? 'install_failed' : 'step_failed';
+    const hint = download
+      ? plan.mode === 'jump'
+        ? 'The installer could not be downloaded through the jump server: check the tunnel (outpost run --check-tunnel), its download port forward and the security group rule.'
+        : 'The installer could not be downloaded: check that the target reaches the download address (DNS, proxy, firewall).'
+      : s.kind === 'install'
+        ? 'Run again with reinstall (the vendor remedy: uninstall, then install), e.g. `outpost run --reinstall`.'
+        : 'The output above shows the cause.';
+    throw new StepFailure(s.id, host, code, `${s.title} failed on ${host}: ${why}.${last ? ` Last output: ${last}` : ''}`, hint);
   }
 
   /** Steps that do not run on a target, in plan order: instructions, jump server steps, local steps. */
@@ -311,7 +321,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
             const what = r.action === 'kept' ? 'healthy tunnel kept' : r.action === 'repaired' ? 'tunnel repaired' : 'tunnel started';
             const how = r.form === 'background' ? 'ssh -f in the background' : r.form === 'systemd' ? `systemd unit ${tunnel.unitName}` : `systemd user unit ${tunnel.unitName}`;
             out(s.id, host)(`${ports}\r\n`);
-            return { status: r.warnings.length ? 'warning' : 'done', message: [`${what} (${how})`, ...r.warnings].join('; ') };
+            // The background form's warning already says how it runs; do not say it twice.
+            const head = r.form === 'background' && r.warnings.length ? what : `${what} (${how})`;
+            return { status: r.warnings.length ? 'warning' : 'done', message: [head, ...r.warnings].join('; ') };
           });
         } else {
           await step(s.id, s.title, host, async (tail) => {

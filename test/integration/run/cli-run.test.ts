@@ -37,7 +37,7 @@ describe('outpost run (Linux via jump server)', () => {
     const r = await outpost(['run', world.answersFile, '--accept-new-hostkeys'], world.env);
     expect(r.stderr + r.stdout).toContain('✔ done: Install Huawei Cloud LTS ICAgent');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/tunnel started \(ssh -f in the background\)/);
+    expect(r.stdout).toMatch(/tunnel started; .* was started with ssh -f in the background/);
     expect(r.stdout).toContain('will not survive a reboot');
     expect(r.stdout).toContain('ICAgent install success');
     expect(r.stdout).toMatch(/icagent-8149 127\.0\.\d+\.2:8149 listening/);
@@ -78,7 +78,7 @@ describe('outpost run (Linux via jump server)', () => {
     expect(hb.length).toBeGreaterThan(0);
   });
 
-  it('an installer failure ends `failed` with its last lines and the remedy to try', async () => {
+  it('an installer that cannot be downloaded ends `failed` with its last lines and a network hint', async () => {
     // The agent is removed, and the installer cannot be downloaded (the OBS forward points nowhere).
     await outpost(['run', world.answersFile, '--reinstall'], world.env);
     const broken = path.join(world.dir, 'broken-download.yaml');
@@ -89,7 +89,8 @@ describe('outpost run (Linux via jump server)', () => {
     const failed = await outpost(['run', broken], world.env);
     expect(failed.code, failed.stdout + failed.stderr).toBe(1);
     expect(failed.stdout).toMatch(/✖ failed: Install .*did not appear\. Last output: .*curl/);
-    expect(failed.stderr).toContain('--reinstall');
+    expect(failed.stderr).toContain('could not be downloaded through the jump server');
+    expect(failed.stderr).toContain('--check-tunnel');
   });
 
   it('--reinstall applies the vendor remedy: uninstall, then install', { timeout: 120_000 }, async () => {
