@@ -139,6 +139,8 @@ export const ProfileSummary = z.object({
   description: z.string(),
   os: z.array(z.enum(['linux', 'windows'])),
   connectivity: z.array(z.enum(['jump', 'vpcep', 'direct'])),
+  /** The agent's ports: what a jump server forwards (`to` is `elb` or a host template) and the security group opens. */
+  ports: z.array(z.object({ name: z.string(), port: z.number().int(), to: z.string(), download: z.boolean() })),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 

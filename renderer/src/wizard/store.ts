@@ -410,24 +410,13 @@ export const useWizard = create<Store>()((set, get) => {
       const regionOk = selectProblems(get()).region.length === 0 && region !== '';
       const key = `${f.agent.profile}|${f.agent.os}|${regionOk ? region : ''}`;
       if (get().ports?.key === key) return;
-      // The profile's ports come with a plan: build one for a placeholder jump setup (no secret is read).
-      const probe = {
-        profile: f.agent.profile,
-        os: f.agent.os,
-        region: regionOk ? region : 'cn-north-4',
-        ...(regionOk && f.region.other && f.region.obsDomain.trim() ? { obsDomain: f.region.obsDomain.trim() } : {}),
-        connectivity: { mode: 'jump', jumpServers: [{ privateIp: '192.0.2.1', ssh: { host: '192.0.2.1', user: 'root', agent: true } }], elbIp: '192.0.2.2', connectionIp: '192.0.2.1' },
-        credentials: { ak: { stored: 'probe.ak' }, sk: { stored: 'probe.sk' }, projectId: 'probe' },
-        targets: [],
-      };
-      try {
-        const { plan } = await api.request('plan.build', { answers: probe });
-        const forwards = plan.steps.find((s) => s.tunnel)?.tunnel?.forwards ?? [];
-        const list = forwards.map((fw) => ({ name: fw.name, port: fw.listenPort, target: fw.targetHost === '192.0.2.2' ? 'ELB' : fw.targetHost }));
-        set({ ports: { key, list } });
-      } catch {
-        set({ ports: { key, list: [] } });
-      }
+      // The profile lists its ports; a forward's host template is filled with the region's OBS domain.
+      const profile = get().catalog.profiles.find((p) => p.id === f.agent.profile);
+      const known = get().catalog.regions.find((r) => r.id === region);
+      const obsDomain = (f.region.other && f.region.obsDomain.trim()) || known?.obsDomain || `obs.${region || 'cn-north-4'}.myhuaweicloud.com`;
+      const fill = (to: string) => to.replace('{region}', region || 'cn-north-4').replace('{obsDomain}', obsDomain);
+      const list = (profile?.ports ?? []).map((p) => ({ name: p.name, port: p.port, target: p.to === 'elb' ? 'ELB' : fill(p.to) }));
+      set({ ports: { key, list } });
     },
 
     async buildPlan() {

@@ -107,9 +107,13 @@ describe('outpost run (Linux via jump server)', () => {
   it('Ctrl-C cancels the run: exit 130, journal ends `cancelled`', async () => {
     const p = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'run', world.answersFile, '--reinstall'], { env: world.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let sent = false;
     p.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (stdout.includes('▶ Preflight')) p.kill('SIGINT');
+      if (!sent && stdout.includes('▶ Preflight')) {
+        sent = true; // one Ctrl-C: a second one quits at once, by design
+        p.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((resolve) => p.on('close', resolve));
     expect(code, stdout).toBe(130);

@@ -23,7 +23,14 @@ export function planHandlers(ctx: CoreContext): Pick<Handlers, 'plan.build' | 'p
     'profiles.list': () => {
       const loaded = profiles();
       return {
-        profiles: loaded.profiles.map((p) => ({ id: p.id, name: p.name, description: p.description, os: p.os, connectivity: p.connectivity })),
+        profiles: loaded.profiles.map((p) => ({
+          id: p.id,
+          name: p.name,
+          description: p.description,
+          os: p.os,
+          connectivity: p.connectivity,
+          ports: p.ports.map((x) => ({ name: x.name, port: x.port, to: x.to, download: x.download })),
+        })),
         problems: loaded.problems,
       };
     },
