@@ -27,6 +27,9 @@ export type StepStatus = z.infer<typeof StepStatus>;
 export const RunOutcome = z.enum(['done', 'failed', 'cancelled']);
 export type RunOutcome = z.infer<typeof RunOutcome>;
 
+export const MessagePart = z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) });
+export type MessagePart = z.infer<typeof MessagePart>;
+
 export const CheckResult = z.object({
   name: z.string(),
   status: z.enum(['pass', 'warn', 'fail']),
@@ -61,7 +64,10 @@ export const runEvents = {
     /** Where it runs: `local`, `jump0`, `target0 (user@host:port)`. */
     host: z.string(),
     status: StepStatus,
+    /** English text (CLI, journal). */
     message: z.string().optional(),
+    /** The same message as translatable parts, for the UI: i18n keys with their parameters. */
+    parts: z.array(MessagePart).optional(),
     checks: z.array(CheckResult).optional(),
   }),
   'run.output': z.object({ runId: RunId, stepId: z.string(), host: z.string(), data: z.string() }),

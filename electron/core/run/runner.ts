@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import type { AuthInfo, Plan, SecretRef, Step, TunnelInfo } from '../../common/api/plan';
-import type { CheckResult, RunOutcome, StepStatus } from '../../common/api/run';
+import type { CheckResult, MessagePart, RunOutcome, StepStatus } from '../../common/api/run';
 import type { EventPayload } from '../../common/api';
 import { OutpostError } from '../errors';
 import type { Logger } from '../log/logger';
@@ -165,8 +165,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     return j ? `jump${i} (${j.ssh.user}@${j.ssh.host}:${j.ssh.port})` : `jump${i}`;
   };
 
-  const stepEvent = (stepId: string, title: string, host: string, status: StepStatus, message?: string, checks?: CheckResult[]) =>
-    deps.emit('run.step', { runId, stepId, title, host, status, ...(message ? { message: redact(message) } : {}), ...(checks ? { checks } : {}) });
+  const stepEvent = (stepId: string, title: string, host: string, status: StepStatus, message?: string, checks?: CheckResult[], parts?: MessagePart[]) =>
+    deps.emit('run.step', { runId, stepId, title, host, status, ...(message ? { message: redact(message) } : {}), ...(parts ? { parts } : {}), ...(checks ? { checks } : {}) });
+  const part = (key: string, params: Record<string, string | number> = {}): MessagePart => ({ key, params });
 
   const out = (stepId: string, host: string) => (text: string) => {
     const masked = redact(text);
@@ -176,7 +177,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   const banner = (text: string) => terminal.push(`\r\n\x1b[1;36m▶ ${redact(text)}\x1b[0m\r\n`);
 
   /** Runs one unit of work as a step: events, journal record, failure mapping. */
-  async function step<T>(stepId: string, title: string, host: string, fn: (tail: Tail) => Promise<{ status?: StepStatus; message?: string; checks?: CheckResult[]; value?: T }>): Promise<T | undefined> {
+  async function step<T>(stepId: string, title: string, host: string, fn: (tail: Tail) => Promise<{ status?: StepStatus; message?: string; parts?: MessagePart[]; checks?: CheckResult[]; value?: T }>): Promise<T | undefined> {
     const start = new Date().toISOString();
     const tail = new Tail();
     banner(`${title} — ${host}`);
@@ -184,7 +185,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     try {
       const r = await fn(tail);
       const status = r.status ?? 'done';
-      stepEvent(stepId, title, host, status, r.message, r.checks);
+      stepEvent(stepId, title, host, status, r.message, r.checks, r.parts);
       journal.write({ type: 'step', runId, step: stepId, host, start, end: new Date().toISOString(), outcome: status, ...(r.message ? { message: r.message } : {}), tail: tail.get() });
       return r.value;
     } catch (err) {
@@ -323,7 +324,12 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
             out(s.id, host)(`${ports}\r\n`);
             // The background form's warning already says how it runs; do not say it twice.
             const head = r.form === 'background' && r.warnings.length ? what : `${what} (${how})`;
-            return { status: r.warnings.length ? 'warning' : 'done', message: [head, ...r.warnings].join('; ') };
+            const parts = [
+              part(`run.msg.tunnel.${r.action}`),
+              ...(r.form === 'background' && r.warnings.length ? [] : [part(`run.msg.how.${r.form}`, { unit: tunnel.unitName })]),
+              ...r.warnings.map((w) => part(`run.msg.warn.${w.code}`, w.params)),
+            ];
+            return { status: r.warnings.length ? 'warning' : 'done', message: [head, ...r.warnings.map((w) => w.text)].join('; '), parts };
           });
         } else {
           await step(s.id, s.title, host, async (tail) => {
@@ -346,7 +352,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   async function connect(stepId: string, host: string, target: SshTarget, jumps: SshTarget[]): Promise<SshConnection> {
     const conn = await step(stepId, `Connect to ${host}`, host, async () => {
       const c = await pool.connect(target, jumps, { signal: abort.signal });
-      return { value: c, message: `connected${jumps.length ? ` through ${jumps.map((j) => `${j.username}@${j.host}:${j.port ?? 22}`).join(' > ')}` : ''}` };
+      const via = jumps.map((j) => `${j.username}@${j.host}:${j.port ?? 22}`).join(' > ');
+      return { value: c, message: `connected${via ? ` through ${via}` : ''}`, parts: [via ? part('run.msg.connectedVia', { via }) : part('run.msg.connected')] };
     });
     if (!conn) throw new StepFailure(stepId, host, 'internal', 'no connection', undefined);
     return conn;
@@ -391,7 +398,12 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
             throw new StepFailure('preflight', host, 'preflight_failed', `Preflight failed on ${host}: ${fails.map((c) => `${c.name} (${c.detail})`).join('; ')}.`, first?.hint ? `${first.hint} To install anyway, run with overridePreflight (--override-preflight).` : undefined);
           }
           const warns = checks.filter((c) => c.status !== 'pass');
-          return { checks, status: warns.length ? 'warning' : 'done', message: warns.length ? warns.map((c) => `${c.name}: ${c.detail}`).join('; ') : 'all checks passed' };
+          return {
+            checks,
+            status: warns.length ? 'warning' : 'done',
+            message: warns.length ? warns.map((c) => `${c.name}: ${c.detail}`).join('; ') : 'all checks passed',
+            ...(warns.length ? {} : { parts: [part('run.msg.preflightOk')] }),
+          };
         });
       }
       const verify = plan.steps.find((s) => s.where.kind === 'target' && s.kind === 'verify');
@@ -409,7 +421,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
             healthy = Boolean(r?.ok);
           }
           if (healthy) {
-            stepEvent(s.id, s.title, host, 'skipped', `${plan.profile.name} is already installed and running on ${host}; run with reinstall to install it again.`);
+            stepEvent(s.id, s.title, host, 'skipped', `${plan.profile.name} is already installed and running on ${host}; run with reinstall to install it again.`, undefined, [part('run.msg.alreadyInstalled', { agent: plan.profile.name })]);
             journal.write({ type: 'step', runId, step: s.id, host, start: new Date().toISOString(), end: new Date().toISOString(), outcome: 'skipped', message: 'already installed and healthy', tail: [] });
             continue;
           }

@@ -24,7 +24,13 @@ export interface TunnelResult {
   /** How it runs now. */
   form: 'systemd' | 'systemd-user' | 'background';
   ports: PortReport[];
-  warnings: string[];
+  warnings: TunnelWarning[];
+}
+
+export interface TunnelWarning {
+  code: 'noSystemd' | 'vendor' | 'linger';
+  text: string;
+  params: Record<string, string>;
 }
 
 export interface TunnelDeps {
@@ -214,7 +220,7 @@ export async function ensureTunnel(d: TunnelDeps): Promise<TunnelResult> {
   const jumpIp = t.forwards[0]?.listenHost ?? d.conn.host;
   const jump = `${jumpIp}`;
   const f = await facts(d);
-  const warnings: string[] = [];
+  const warnings: TunnelWarning[] = [];
 
   const before = await listenerReport(d, t.forwards);
   const healthy = before.every((p) => p.listening) && (await forwardsMatch(d, t));
@@ -240,13 +246,13 @@ export async function ensureTunnel(d: TunnelDeps): Promise<TunnelResult> {
     const script = f.uid === 0 ? t.installUnitScript : t.installUserUnitScript;
     result = await run(d, script);
     if (f.uid !== 0 && /OUTPOST_WARN lingering not enabled/.test(result.output)) {
-      warnings.push(`lingering could not be enabled for ${f.user} on ${jump}: the tunnel stops when that user logs out and does not start at boot (run \`loginctl enable-linger ${f.user}\` as root)`);
+      warnings.push({ code: 'linger', params: { user: f.user, jump }, text: `lingering could not be enabled for ${f.user} on ${jump}: the tunnel stops when that user logs out and does not start at boot (run \`loginctl enable-linger ${f.user}\` as root)` });
     }
   } else {
     if (t.form === 'persistent') {
-      warnings.push(`${jump} does not run systemd: the tunnel was started with ssh -f in the background and will not survive a reboot of the jump server (run "check tunnel" after a restart)`);
+      warnings.push({ code: 'noSystemd', params: { jump }, text: `${jump} does not run systemd: the tunnel was started with ssh -f in the background and will not survive a reboot of the jump server (run "check tunnel" after a restart)` });
     } else {
-      warnings.push(`the vendor tunnel (ssh -f -N) will not survive a reboot of ${jump}: run it again, or "check tunnel", after a restart`);
+      warnings.push({ code: 'vendor', params: { jump }, text: `the vendor tunnel (ssh -f -N) will not survive a reboot of ${jump}: run it again, or "check tunnel", after a restart` });
     }
     if (usePassword) {
       await run(d, `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; true`);

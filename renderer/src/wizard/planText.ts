@@ -69,3 +69,11 @@ export function expectedRows(plan: Plan, opts: { tunnelOnly: boolean }): Expecte
   }
   return rows;
 }
+
+/** A run step's message in the UI language: its translatable parts when every key is known, else the English text. */
+export function stepMessage(t: T, i18nExists: (key: string) => boolean, row: { message?: string | undefined; parts?: Array<{ key: string; params: Record<string, string | number> }> | undefined }): string {
+  const parts = row.parts;
+  // Chinese sentences end with full-width punctuation and take no space between them.
+  if (parts?.length && parts.every((p) => i18nExists(p.key))) return parts.map((p) => t(p.key, p.params)).join(' ').replace(/([。！？）])\s+/g, '$1');
+  return row.message ?? '';
+}

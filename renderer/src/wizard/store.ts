@@ -33,6 +33,7 @@ export interface RunStepRow {
   title: string;
   status: StepStatus;
   message?: string | undefined;
+  parts?: EventPayload<'run.step'>['parts'];
   checks?: EventPayload<'run.step'>['checks'];
 }
 
@@ -218,7 +219,7 @@ export const useWizard = create<Store>()((set, get) => {
         set((s) => {
           const rows = [...s.run.steps];
           const i = rows.findIndex((r) => r.stepId === e.stepId && r.host === e.host);
-          const row: RunStepRow = { stepId: e.stepId, host: e.host, title: e.title, status: e.status, message: e.message, checks: e.checks ?? rows[i]?.checks };
+          const row: RunStepRow = { stepId: e.stepId, host: e.host, title: e.title, status: e.status, message: e.message, parts: e.parts, checks: e.checks ?? rows[i]?.checks };
           if (i === -1) rows.push(row);
           else rows[i] = row;
           return { run: { ...s.run, runId: s.run.runId ?? e.runId, steps: rows } };

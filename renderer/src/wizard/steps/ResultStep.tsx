@@ -2,12 +2,12 @@
 // uninstall and reinstall (the vendor's remedy) after a failed install, start over, more hosts.
 import { useTranslation } from 'react-i18next';
 import { Callout, CopyButton, StepHeader } from '../fields';
-import { hostLabel, runStepTitle } from '../planText';
+import { hostLabel, runStepTitle, stepMessage } from '../planText';
 import { useWizard } from '../store';
 import { StatusIcon } from './RunStep';
 
 export function ResultStep() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const result = useWizard((s) => s.result);
   const plan = useWizard((s) => s.review.plan);
   const steps = useWizard((s) => s.run.steps);
@@ -57,7 +57,7 @@ export function ResultStep() {
                   <td>
                     <span className={`pill s-${r.status}`}>{t(`status.${r.status}`)}</span>
                   </td>
-                  <td className="muted">{r.message ?? (r.stepId === 'install' && r.status === 'done' ? plan?.installDir : '')}</td>
+                  <td className="muted">{r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.installDir : ''}</td>
                 </tr>
               ))}
             </tbody>

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { StepStatus } from '../../../../electron/common/api';
 import { Callout, StepHeader } from '../fields';
 import { HostKeyDialog } from '../HostKeyDialog';
-import { expectedRows, hostLabel, runStepTitle } from '../planText';
+import { expectedRows, hostLabel, runStepTitle, stepMessage } from '../planText';
 import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
 
 const TerminalView = lazy(() => import('../../components/Terminal').then((m) => ({ default: m.TerminalView })));
@@ -15,7 +15,7 @@ export function StatusIcon({ status }: { status: StepStatus }) {
 }
 
 export function RunStep() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const run = useWizard((s) => s.run);
   const plan = useWizard((s) => s.review.plan);
   const phase = useWizard((s) => s.phase);
@@ -81,7 +81,7 @@ export function RunStep() {
                   {hostLabel(t, r.host)} · <span className="status-word">{t(`status.${r.status}`)}</span>
                 </div>
                 {r.message && r.status !== 'running' ? (
-                  <div className="run-row-msg">{r.status === 'skipped' && r.host === 'local' ? t('run.manual') : r.message}</div>
+                  <div className="run-row-msg">{r.status === 'skipped' && r.host === 'local' ? t('run.manual') : stepMessage(t, (k) => i18n.exists(k), r)}</div>
                 ) : null}
                 {r.checks?.length ? (
                   <ul className="checks" aria-label={t('run.checks')}>
