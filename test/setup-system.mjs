@@ -11,6 +11,7 @@ const needs = [
   { pkg: 'iproute2', file: '/usr/bin/ss' },
   { pkg: 'systemd', file: '/usr/bin/systemd-analyze' },
   { pkg: 'curl', file: '/usr/bin/curl' },
+  { pkg: 'procps', file: '/usr/bin/pkill' },
 ];
 const missing = needs.filter((n) => !existsSync(n.file)).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);

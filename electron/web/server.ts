@@ -46,6 +46,21 @@ export const WireRequest = z.object({
   input: z.unknown(),
 });
 
+// Cookies are shared by every port of 127.0.0.1: the name carries the port, and the WebSocket also
+// checks Origin, so a page from another local port cannot use it.
+const cookieName = (port: number) => `outpost_token_${port}`;
+
+/** The token from the query string, or from the cookie set when the page was first opened with it. */
+function tokenOf(req: http.IncomingMessage, url: URL, port: number): string | null {
+  const q = url.searchParams.get('token');
+  if (q) return q;
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === cookieName(port)) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
 function sameToken(a: string | null, b: string): boolean {
   if (!a) return false;
   const x = Buffer.from(a);
@@ -68,10 +83,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!allowedHosts().has(req.headers.host ?? '')) return send(421, 'Misdirected request');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'Method not allowed');
     let rel = decodeURIComponent(url.pathname);
+    const extraHeaders: Record<string, string> = {};
     if (rel === '/' || rel === '/index.html') {
-      if (!sameToken(url.searchParams.get('token'), token)) {
+      if (!sameToken(tokenOf(req, url, port), token)) {
         return send(403, 'Outpost: this page needs the token from the URL printed by `outpost serve`.');
       }
+      // A reload (the address bar no longer shows the token) is let in by this cookie: HttpOnly,
+      // SameSite=Strict, and only ever sent to this 127.0.0.1 port.
+      extraHeaders['set-cookie'] = `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
       rel = '/index.html';
     }
     const file = path.resolve(opts.staticDir, '.' + rel);
@@ -84,6 +103,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
         'cache-control': rel === '/index.html' ? 'no-store' : 'max-age=3600',
+        ...extraHeaders,
       });
       res.end(req.method === 'HEAD' ? undefined : data);
     });
@@ -94,7 +114,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const url = new URL(req.url ?? '/', `http://${host}`);
     const origin = req.headers.origin;
     const originOk = origin === undefined || allowedHosts().has(origin.replace(/^http:\/\//, ''));
-    if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token'), token) || !allowedHosts().has(req.headers.host ?? '') || !originOk) {
+    if (url.pathname !== '/api' || !sameToken(tokenOf(req, url, port), token) || !allowedHosts().has(req.headers.host ?? '') || !originOk) {
       opts.log.warn('browser mode: refused a WebSocket connection without a valid token');
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();

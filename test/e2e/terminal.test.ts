@@ -65,6 +65,20 @@ describe('browser mode access control', () => {
     expect(wrong.status).toBe(403);
   });
 
+  it('a reload without the token in the address bar keeps working (HttpOnly cookie)', async () => {
+    const page = await browser.newPage();
+    await page.goto(served.url);
+    await expect.poll(() => page.getByTestId('app-version').innerText()).toMatch(/^v\d+/);
+    expect(page.url()).not.toContain('token=');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('app-version').innerText()).toMatch(/^v\d+/);
+    // The cookie is HttpOnly (scripts cannot read it) and never leaves this origin.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name.startsWith('outpost_token_'))).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await page.close();
+  });
+
   it('refuses API connections without the right token, serves them with it', async () => {
     const attempt = (query: string) =>
       new Promise<string>((resolve) => {
@@ -81,6 +95,14 @@ describe('browser mode access control', () => {
       });
     expect(await attempt('')).toBe('refused 403');
     expect(await attempt('?token=wrong')).toBe('refused 403');
+    // The right token from a page of another origin (another local port) is refused too.
+    const foreign = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`${served.origin.replace('http', 'ws')}/api?token=${served.token}`, { headers: { origin: 'http://127.0.0.1:1' } });
+      ws.on('unexpected-response', (_req, res) => resolve(`refused ${res.statusCode}`));
+      ws.on('open', () => resolve('open'));
+      ws.on('error', () => resolve('error'));
+    });
+    expect(foreign).toBe('refused 403');
     const ok = JSON.parse(await attempt(`?token=${served.token}`)) as { result: { ok: boolean; value: { appName: string } } };
     expect(ok.result.ok).toBe(true);
     expect(ok.result.value.appName).toBe('Outpost');

@@ -207,7 +207,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     if (text === null) return { ok: true, exitCode: 0, output: '' };
     // POSIX steps are fed on stdin to a shell, so secrets never appear in a process's arguments
     // beyond what the vendor's own installer takes.
-    const posix = s.shell === 'bash' || s.shell === 'sh';
+    // Interactive steps get a PTY and the user's typing; others take their script on stdin.
+    const posix = (s.shell === 'bash' || s.shell === 'sh') && !s.interactive;
     // Show what runs, masked, as the console's "Copy Command" would have.
     if (!opts.quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
     const command = posix ? `${opts.sudo ? 'sudo -n ' : ''}${s.shell} -s` : text;
@@ -219,6 +220,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         signal: abort.signal,
         timeoutMs: s.timeoutSec * 1000,
         ...(posix ? { stdin: text + '\n' } : {}),
+        ...(s.interactive ? { pty: { cols: 120, rows: 30 } } : {}),
         onChannel: (ch: ClientChannel) => {
           channel = ch;
           // A script fed on stdin takes no typing; interactive (PTY) steps do.
