@@ -72,6 +72,8 @@ class StepFailure extends Error {
     readonly code: string,
     message: string,
     readonly hint?: string,
+    /** Preflight's checks, shown with the failure so the user sees which failed. */
+    readonly checks?: CheckResult[],
   ) {
     super(message);
   }
@@ -194,7 +196,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       const message = err instanceof Error ? err.message : String(err);
       const hint = err instanceof StepFailure ? err.hint : err instanceof OutpostError ? err.hint : undefined;
       if (err instanceof ExecError && err.outputTail) tail.push(err.outputTail.slice(-2000));
-      stepEvent(stepId, title, host, cancelled ? 'cancelled' : 'failed', message);
+      stepEvent(stepId, title, host, cancelled ? 'cancelled' : 'failed', message, err instanceof StepFailure ? err.checks : undefined);
       journal.write({ type: 'step', runId, step: stepId, host, start, end: new Date().toISOString(), outcome: cancelled ? 'cancelled' : 'failed', message, code, tail: tail.get() });
       if (!(err instanceof OutpostError) && !(err instanceof StepFailure)) deps.log.error(`run ${runId}: step ${stepId} failed unexpectedly`, err);
       throw new StepFailure(stepId, host, code, message, hint);
@@ -397,7 +399,14 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
           const fails = checks.filter((c) => c.status === 'fail');
           if (fails.length && !options.overridePreflight) {
             const first = fails[0];
-            throw new StepFailure('preflight', host, 'preflight_failed', `Preflight failed on ${host}: ${fails.map((c) => `${c.name} (${c.detail})`).join('; ')}.`, first?.hint ? `${first.hint} To install anyway, run with overridePreflight (--override-preflight).` : undefined);
+            throw new StepFailure(
+              'preflight',
+              host,
+              'preflight_failed',
+              `Preflight failed on ${host}: ${fails.map((c) => `${c.name} (${c.detail})`).join('; ')}.`,
+              `${first?.hint ? `${first.hint} ` : ''}To install anyway, override preflight (--override-preflight).`,
+              checks,
+            );
           }
           const warns = checks.filter((c) => c.status !== 'pass');
           return {

@@ -86,7 +86,7 @@ export interface WizardActions {
   loadAnswers(answers: unknown): void;
   loadPorts(): Promise<void>;
   buildPlan(): Promise<void>;
-  startRun(opts?: { reinstall?: boolean }): Promise<void>;
+  startRun(opts?: { reinstall?: boolean; overridePreflight?: boolean }): Promise<void>;
   cancelRun(): Promise<void>;
   decideHostKey(requestId: string, decision: 'accept' | 'reject'): Promise<void>;
   startOver(): void;
@@ -449,7 +449,7 @@ export const useWizard = create<Store>()((set, get) => {
       try {
         const r = await api.request('run.start', {
           answers,
-          options: { acceptNewHostKeys: false, overridePreflight: false, reinstall: Boolean(opts.reinstall), tunnelOnly: thisComputer },
+          options: { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: thisComputer },
         });
         // Output of other terminals (the local shell) collected before the id was known is dropped.
         for (const id of [...runOutput.chunks.keys()]) if (id !== r.terminalId) runOutput.chunks.delete(id);

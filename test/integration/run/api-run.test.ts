@@ -201,6 +201,29 @@ describe('runs through the API', () => {
     expect((step?.payload as { message: string }).message).toContain('will not survive a reboot');
   });
 
+  it('stops before changing anything when preflight fails, and installs anyway only when overridden', async () => {
+    // /opt is not writable for the target user, who has no sudo: the privilege check fails.
+    const a = storedAnswers(world, (x) => {
+      x.options = { installDir: '/opt/outpost-preflight-test/servicemgr' };
+    });
+    const s = fresh();
+    await s.call('run.start', { answers: a, options: opts() });
+    const end = await s.waitEnd();
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'preflight', code: 'preflight_failed' });
+    expect(end.reason).toMatch(/privilege \(outpost-t2 is not root and (has no sudo|sudo asks for a password)\)/);
+    expect(end.hint).toContain('--override-preflight');
+    const checks = s.events.map((e) => e.payload as { stepId?: string; checks?: Array<{ name: string; status: string }> }).find((p) => p.stepId === 'preflight' && p.checks)?.checks;
+    expect(checks?.find((c) => c.name === 'privilege')?.status).toBe('fail');
+    expect(checks?.find((c) => c.name === 'ports')?.status).toBe('pass');
+    expect(s.events.some((e) => e.name === 'run.step' && (e.payload as { stepId: string }).stepId === 'install')).toBe(false);
+
+    const o = fresh();
+    await o.call('run.start', { answers: a, options: opts({ overridePreflight: true }) });
+    const overridden = await o.waitEnd();
+    // It went on to the install, which the missing privilege then fails, as preflight said it would.
+    expect(overridden).toMatchObject({ outcome: 'failed', failedStep: 'install' });
+  });
+
   it('cancel during the install ends the run `cancelled` with the step, journal complete', async () => {
     const s = fresh();
     let started = '';

@@ -19,7 +19,9 @@ export function ResultStep() {
   const outcome = result.outcome;
   const installs = steps.filter((r) => r.stepId === 'install' || r.stepId === 'verify' || r.stepId.startsWith('tunnel.'));
   const verify = plan?.steps.find((s) => s.kind === 'verify');
-  const installFailed = outcome === 'failed' && (result.failedStep === 'install' || result.failedStep === 'verify' || result.code === 'install_failed');
+  // The vendor's remedy fits a failed installer, not a download that never reached the host.
+  const installFailed = outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'step_failed'));
+  const preflightFailed = outcome === 'failed' && result.code === 'preflight_failed';
   const failedTitle = result.failedStep ? runStepTitle(t, plan, result.failedStep, result.failedStep, result.host ?? '') : '';
   return (
     <section className="step result">
@@ -95,6 +97,15 @@ export function ResultStep() {
           <button type="button" className="primary" onClick={() => void startRun({ reinstall: true })} data-testid="reinstall">
             {t('result.reinstall')}
           </button>
+        ) : preflightFailed ? (
+          <>
+            <button type="button" className="primary" onClick={() => void startRun()} data-testid="retry">
+              {t('result.retry')}
+            </button>
+            <button type="button" className="secondary" onClick={() => void startRun({ overridePreflight: true })} data-testid="override-preflight">
+              {t('result.overridePreflight')}
+            </button>
+          </>
         ) : outcome !== 'done' ? (
           <button type="button" className="primary" onClick={() => void startRun()} data-testid="retry">
             {t('result.retry')}
