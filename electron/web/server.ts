@@ -82,7 +82,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     };
     if (!allowedHosts().has(req.headers.host ?? '')) return send(421, 'Misdirected request');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'Method not allowed');
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return send(400, 'Bad request');
+    }
     const extraHeaders: Record<string, string> = {};
     if (rel === '/' || rel === '/index.html') {
       if (!sameToken(tokenOf(req, url, port), token)) {

@@ -1,0 +1,75 @@
+// Browser mode's HTTP side over a real loopback socket: what is served, to whom, and that bad
+// requests get an answer instead of crashing the server.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentSecurityPolicy } from '../../../electron/common/csp';
+import { createDispatcher, type Handlers } from '../../../electron/core/api/dispatcher';
+import { silentLogger } from '../../../electron/core/log/logger';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { startWebServer, type WebServer } from '../../../electron/web/server';
+
+let server: WebServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-web-'));
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>t</title>');
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(path.join(dir, 'assets', 'app.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(os.tmpdir(), 'outpost-web-secret.txt'), 'outside');
+  server = await startWebServer({ dispatcher: createDispatcher({} as Handlers, { log: silentLogger, secrets: new SecretRegistry() }), staticDir: dir, log: silentLogger });
+});
+afterAll(async () => {
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: pathAndQuery, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('browser mode HTTP', () => {
+  it('binds 127.0.0.1 and prints a URL carrying a long random token', () => {
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[\\w-]{32}$`));
+  });
+
+  it('serves the page only with the token, with the CSP and a per-port HttpOnly cookie', async () => {
+    expect((await get('/')).status).toBe(403);
+    const ok = await get(`/?token=${server.token}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-security-policy']).toBe(contentSecurityPolicy({ connect: [`ws://127.0.0.1:${server.port}`, `ws://localhost:${server.port}`] }));
+    expect(String(ok.headers['set-cookie'])).toContain(`outpost_token_${server.port}=`);
+    expect(String(ok.headers['set-cookie'])).toContain('HttpOnly; SameSite=Strict');
+    expect((await get('/', { cookie: `outpost_token_${server.port}=${server.token}` })).status).toBe(200);
+    expect((await get('/', { cookie: `outpost_token_1=${server.token}` })).status).toBe(403);
+  });
+
+  it('serves assets, never files outside its folder, and answers malformed paths', async () => {
+    expect((await get('/assets/app.js')).body).toBe('console.log(1)');
+    expect((await get('/../outpost-web-secret.txt')).status).toBe(404);
+    expect((await get('/%2e%2e/outpost-web-secret.txt')).status).toBe(404);
+    expect((await get('/%E0%A4%A')).status).toBe(400);
+    // Still alive after all that.
+    expect((await get('/assets/app.js')).status).toBe(200);
+  });
+
+  it('refuses other Host names (DNS rebinding) and methods', async () => {
+    expect((await get(`/?token=${server.token}`, { host: `evil.example:${server.port}` })).status).toBe(421);
+    const post = await new Promise<number>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path: '/', method: 'POST' }, (res) => resolve(res.statusCode ?? 0));
+      req.end();
+    });
+    expect(post).toBe(405);
+  });
+});
