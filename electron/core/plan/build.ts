@@ -295,7 +295,7 @@ function tunnelStep(ctx: Ctx, conn: JumpAnswers, index: number, forwards: Planne
     command,
     display: renderPieces(command, 'bash', 'display'),
     description: persistent
-      ? 'A systemd unit runs the same forwards as the vendor command with ExitOnForwardFailure, keepalives and Restart=always, so the tunnel survives drops and reboots. It logs in to the jump server itself with a dedicated key and verifies its host key (never StrictHostKeyChecking=no).'
+      ? 'A systemd unit runs the same forwards as the vendor command with ExitOnForwardFailure, keepalives and Restart=always, so the tunnel survives drops and reboots. It logs in to the jump server itself with a dedicated key and verifies its host key (host key checking is never turned off).'
       : 'The vendor command starts ssh in the background and asks the jump user\'s password once; it does not survive a reboot of the jump server.',
     success: { exitCode: 0 },
     failureMarkers: ['Host key verification failed', 'Permission denied (', 'Could not request local forwarding', 'cannot listen to port'],

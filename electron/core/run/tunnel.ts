@@ -3,7 +3,7 @@
 // unit as root, user unit + lingering otherwise); where systemd is not PID 1, or when the user chose
 // the vendor form, `ssh -f -N -L …` in the background, which does not survive a reboot (said plainly).
 // The tunnel's own SSH hop to the jump server checks the host key: Outpost writes the key it verified
-// itself into the jump user's known_hosts; never StrictHostKeyChecking=no.
+// itself into the jump user's known_hosts; host key checking is never turned off.
 import type { ClientChannel } from 'ssh2';
 import type { Forward, Step, TunnelInfo } from '../../common/api/plan';
 import { OutpostError } from '../errors';
