@@ -208,8 +208,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
     if (text === null) return { ok: true, exitCode: 0, output: '' };
     // POSIX steps are fed on stdin to a shell, so secrets never appear in a process's arguments
-    // beyond what the vendor's own installer takes.
-    // Interactive steps get a PTY and the user's typing; others take their script on stdin.
+    // beyond what the vendor's own installer takes. Interactive steps get a PTY and the user's typing.
     const posix = (s.shell === 'bash' || s.shell === 'sh') && !s.interactive;
     // Show what runs, masked, as the console's "Copy Command" would have.
     if (!opts.quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
