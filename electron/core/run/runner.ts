@@ -129,13 +129,17 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   const journal = new Journal(deps.dataDir, runId, deps.secrets);
   const terminal = new RunTerminal();
   const abort = new AbortController();
-  const pool = new SshPool({
-    knownHosts: deps.knownHosts,
-    hostKeyPolicy: deps.hostKeyPolicy,
-    readyTimeoutMs: deps.connectTimeoutMs ?? 20_000,
-    keepaliveIntervalMs: 15_000,
-    logger: deps.log,
-  });
+  // One connection per jump server for the whole run: its own steps and every target behind it.
+  const pool = new SshPool(
+    {
+      knownHosts: deps.knownHosts,
+      hostKeyPolicy: deps.hostKeyPolicy,
+      readyTimeoutMs: deps.connectTimeoutMs ?? 20_000,
+      keepaliveIntervalMs: 15_000,
+      logger: deps.log,
+    },
+    { keepJumps: true },
+  );
   const home = deps.homeDir ?? os.homedir();
   const redact = (s: string) => deps.secrets.redact(s);
 
@@ -296,7 +300,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         const i = s.where.index;
         let conn = jumpConns.get(i);
         if (!conn || conn.closed) {
-          conn = await connect(`connect.jump${i}`, host, jumpTarget(i), []);
+          conn = await connect(`connect.jump${i}`, host, jumpTarget(i), [], true);
           jumpConns.set(i, conn);
         }
         const c = conn;
@@ -343,7 +347,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         }
       }
     } finally {
-      for (const c of jumpConns.values()) c.end();
+      // Jump connections stay open for the targets behind them; pool.closeAll() ends them with the run.
+      jumpConns.clear();
     }
   }
 
@@ -352,9 +357,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     journal.write({ type: 'step', runId, step: s.id, host, start: new Date().toISOString(), end: new Date().toISOString(), outcome: 'skipped', message: 'manual step', tail: [] });
   }
 
-  async function connect(stepId: string, host: string, target: SshTarget, jumps: SshTarget[]): Promise<SshConnection> {
+  async function connect(stepId: string, host: string, target: SshTarget, jumps: SshTarget[], asJump = false): Promise<SshConnection> {
     const conn = await step(stepId, `Connect to ${host}`, host, async () => {
-      const c = await pool.connect(target, jumps, { signal: abort.signal });
+      const c = asJump ? await pool.jumpConnection(target, { signal: abort.signal }) : await pool.connect(target, jumps, { signal: abort.signal });
       const via = jumps.map((j) => `${j.username}@${j.host}:${j.port ?? 22}`).join(' > ');
       return { value: c, message: `connected${via ? ` through ${via}` : ''}`, parts: [via ? part('run.msg.connectedVia', { via }) : part('run.msg.connected')] };
     });

@@ -201,7 +201,17 @@ export class SshPool {
   private readonly hops = new Map<string, HopEntry>();
   private opened = 0;
 
-  constructor(private readonly options: SshClientOptions) {}
+  constructor(
+    private readonly options: SshClientOptions,
+    /** Keep jump connections open after their last target ends, until closeAll() (a run's many targets in turn). */
+    private readonly poolOptions: { keepJumps?: boolean } = {},
+  ) {}
+
+  /** The shared connection to a jump server itself, for steps that run on it; held until closeAll(). */
+  async jumpConnection(t: SshTarget, opts: { signal?: AbortSignal | undefined } = {}): Promise<SshConnection> {
+    validateTarget(t, 'jump');
+    return this.acquireHop(targetLabel(t), t, undefined, opts.signal);
+  }
 
   async connect(target: SshTarget, jumps: SshTarget[] = [], opts: { signal?: AbortSignal | undefined } = {}): Promise<SshConnection> {
     jumps.forEach((j, i) => validateTarget(j, `jumps.${i}`));
@@ -264,7 +274,7 @@ export class SshPool {
     const e = this.hops.get(key);
     if (!e) return;
     e.refs--;
-    if (e.refs <= 0) {
+    if (e.refs <= 0 && !this.poolOptions.keepJumps) {
       this.hops.delete(key);
       void e.conn.then((c) => c.end(), () => {});
     }

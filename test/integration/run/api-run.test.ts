@@ -224,6 +224,25 @@ describe('runs through the API', () => {
     expect(overridden).toMatchObject({ outcome: 'failed', failedStep: 'install' });
   });
 
+  it('uses one connection to the jump server for its own steps and every target behind it', async () => {
+    const s = fresh();
+    await s.call('run.start', { answers: storedAnswers(world), options: opts({ tunnelOnly: true }) });
+    expect((await s.waitEnd()).outcome).toBe('done');
+    // Two targets behind the jump (the same host twice: the second finds the agent already there).
+    const two = storedAnswers(world, (x) => {
+      const t = (x.targets as unknown[])[0];
+      x.targets = [t, t];
+    });
+    const before = await world.jump.connectionCount();
+    const r = session(dir);
+    await r.call('run.start', { answers: two, options: opts() });
+    const end = await r.waitEnd();
+    expect(end.outcome, JSON.stringify(end)).toBe('done');
+    // The tunnel was healthy and kept, so the only new connection to the jump is Outpost's one.
+    expect((await world.jump.connectionCount()) - before).toBe(1);
+    expect(r.events.filter((e) => e.name === 'run.step' && (e.payload as { stepId: string; status: string }).stepId === 'verify' && (e.payload as { status: string }).status === 'done')).toHaveLength(2);
+  });
+
   it('cancel during the install ends the run `cancelled` with the step, journal complete', async () => {
     const s = fresh();
     let started = '';
