@@ -143,6 +143,8 @@ export const AnswersSchema = z
     }),
     credentials: z.object({ ak: SecretRefSchema, sk: SecretRefSchema, projectId: text(checkProjectId) }).strict(),
     targets: z.array(TargetSchema),
+    /** Also install on the computer running Outpost: the target steps run in its own shell. */
+    thisComputer: z.literal(true).optional(),
     /** Windows: the agent package already on the target (zip), unpacked into installDir. */
     package: z.object({ path: text(checkWindowsAbsPath), sha256: text(checkSha256).optional() }).strict().optional(),
     options: z.object({ installDir: z.string().optional() }).strict().optional(),

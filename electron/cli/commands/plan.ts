@@ -91,8 +91,12 @@ function whereText(plan: Plan, s: Step): string {
       const j = plan.jumpServers[s.where.index];
       return `jump server ${s.where.index}${j ? ` (${j.ssh.user}@${j.ssh.host}:${j.ssh.port})` : ''}`;
     }
-    case 'target':
-      return plan.targets.length === 1 ? `the target (${plan.targets[0]?.user}@${plan.targets[0]?.host})` : `each target (${plan.targets.length})`;
+    case 'target': {
+      const here = plan.thisComputer ? 'this computer' : '';
+      if (plan.targets.length === 0) return here || 'each target (none listed)';
+      const remote = plan.targets.length === 1 ? `the target (${plan.targets[0]?.user}@${plan.targets[0]?.host})` : `each target (${plan.targets.length})`;
+      return here ? `${remote} and ${here}` : remote;
+    }
   }
 }
 
@@ -112,6 +116,7 @@ export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.disp
   out.push(`Agents report to ${plan.accessIp}${plan.dc ? `; DC ${plan.dc}` : ''}; install folder ${plan.installDir}`);
   for (const j of plan.jumpServers) out.push(`Jump server ${j.index}: ${j.ssh.user}@${j.ssh.host}:${j.ssh.port} (private IP ${j.privateIp}, ${j.ssh.auth.kind})`);
   for (const t of plan.targets) out.push(`Target ${t.index}: ${t.user}@${t.host}:${t.port} (${t.auth.kind})${t.jump === null ? '' : ` via jump server ${t.jump}`}`);
+  if (plan.thisComputer) out.push('Target: this computer (the target steps run in its own shell)');
   out.push('');
   plan.steps.forEach((s, i) => {
     out.push(`${i + 1}. ${s.title}`);

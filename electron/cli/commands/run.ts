@@ -112,7 +112,7 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
     io.stderr.write('Set these environment variables in the shell that runs outpost (secrets are never read from the answers file).\n');
     return EXIT.invalid;
   }
-  if (!opts.target && plan.targets.length === 0 && !opts.checkTunnel) {
+  if (!opts.target && plan.targets.length === 0 && !plan.thisComputer && !opts.checkTunnel) {
     io.stderr.write('targets: the answers list no target; add one, or pass --target user@host[:port]\n');
     return EXIT.invalid;
   }

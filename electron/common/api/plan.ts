@@ -126,6 +126,8 @@ export const Plan = z.object({
   targets: z.array(SshEndpoint.extend({ index: z.number().int(), jump: z.number().int().nullable() })),
   /** What each target must reach for the agent to work (preflight probes these): agent ports at the access address, and the download host. */
   reach: z.array(ExpectPort),
+  /** The target steps also run on this computer (after the SSH targets). */
+  thisComputer: z.boolean(),
   steps: z.array(Step),
   /** The vendor's remedy when the install fails: uninstall, then run the install step again. */
   remedies: z.object({ uninstall: Step }),

@@ -128,7 +128,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   steps.push(templateStep(ctx, 'verify', tpl.verify, 'verify', 'Check that {agent} is running on the target', 'plan.step.verify'));
   const uninstall = templateStep(ctx, 'uninstall', tpl.uninstall, 'command', 'Uninstall {agent} (the vendor remedy when an install fails: uninstall, then install again)', 'plan.step.uninstall');
 
-  if (answers.targets.length === 0) warnings.push('no targets are listed: the target steps will have nowhere to run');
+  if (answers.targets.length === 0 && !answers.thisComputer) warnings.push('no targets are listed: the target steps will have nowhere to run');
 
   return {
     version: 1,
@@ -152,6 +152,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       jump: conn.mode === 'jump' ? (t.jump ?? 0) : null,
     })),
     reach,
+    thisComputer: answers.thisComputer === true,
     steps,
     remedies: { uninstall },
     warnings,

@@ -210,7 +210,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   /** Executes a plan step's command on a connection and judges it by exit code and markers. */
   async function runCommand(s: Step, conn: SshConnection, host: string, tail: Tail, opts: { sudo?: boolean; quiet?: boolean } = {}) {
     const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
-    if (text === null) return { ok: true, exitCode: 0, output: '' };
+    if (text === null) return { ...outcomeOf(s, '', 0), output: '' };
     // POSIX steps are fed on stdin to a shell, so secrets never appear in a process's arguments
     // beyond what the vendor's own installer takes. Interactive steps get a PTY and the user's typing.
     const posix = (s.shell === 'bash' || s.shell === 'sh') && !s.interactive;
@@ -278,21 +278,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
           continue;
         }
         if (s.where.kind === 'local') {
+          const local = localExecutor();
           await step(s.id, s.title, 'local', async (tail) => {
-            const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
-            if (text === null || !s.shell) return {};
-            terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
-            let seen = '';
-            const r = await runLocal(s.shell, text, {
-              signal: abort.signal,
-              timeoutMs: s.timeoutSec * 1000,
-              onData: (t) => {
-                tail.push(redact(t));
-                seen = (seen + t).slice(-1_000_000);
-                out(s.id, 'local')(t);
-              },
-            });
-            judge(s, 'local', outcomeOf(s, seen, r.exitCode), tail);
+            judge(s, 'local', await local.run(s, tail, {}), tail);
             return {};
           });
           continue;
@@ -375,20 +363,74 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     return plan.reach ?? [];
   }
 
+  /** Where target steps run: an SSH connection, or this computer's own shell. */
+  interface Executor {
+    run(s: Step, tail: Tail, opts: { sudo?: boolean; quiet?: boolean }): Promise<ReturnType<typeof outcomeOf> & { output: string }>;
+    /** Runs a read-only POSIX script and returns its output. */
+    script(text: string): Promise<string>;
+    end(): void;
+  }
+
+  function sshExecutor(conn: SshConnection, host: string): Executor {
+    return {
+      run: (s, tail, opts) => runCommand(s, conn, host, tail, opts),
+      script: async (text) => (await exec(conn, 'sh -s', { signal: abort.signal, timeoutMs: 60_000, stdin: text })).output,
+      end: () => conn.end(),
+    };
+  }
+
+  function localExecutor(): Executor {
+    // Local steps work in a folder of their own (the installer downloads into the working folder).
+    const cwd = path.join(deps.dataDir, 'work', runId);
+    fs.mkdirSync(cwd, { recursive: true, mode: 0o700 });
+    return {
+      run: async (s, tail, opts) => {
+        const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
+        if (text === null || !s.shell) return { ...outcomeOf(s, '', 0), output: '' };
+        if (!opts.quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
+        let seen = '';
+        const write = opts.quiet ? () => undefined : out(s.id, 'local');
+        const r = await runLocal(s.shell, text, {
+          signal: abort.signal,
+          timeoutMs: s.timeoutSec * 1000,
+          sudo: Boolean(opts.sudo),
+          cwd,
+          onData: (t) => {
+            tail.push(redact(t));
+            seen = (seen + t).slice(-1_000_000);
+            write(t);
+          },
+        });
+        return { ...outcomeOf(s, seen, r.exitCode), output: seen };
+      },
+      script: async (text) => {
+        let output = '';
+        await runLocal('sh', text, { signal: abort.signal, timeoutMs: 60_000, cwd, onData: (t) => (output += t) });
+        return output;
+      },
+      end: () => undefined,
+    };
+  }
+
   async function targetPhase(t: Plan['targets'][number]): Promise<void> {
     const host = `target${t.index} (${t.user}@${t.host}:${t.port})`;
     const jumps = t.jump !== null ? [jumpTarget(t.jump)] : [];
     const conn = await connect(`connect.target${t.index}`, host, { host: t.host, port: t.port, username: t.user, auth: sshAuth(t.auth, `targets[${t.index}]`) }, jumps);
+    await installOn(sshExecutor(conn, host), host);
+  }
+
+  /** Preflight, then the target steps (install skipped when the agent is already healthy), on one host. */
+  async function installOn(ex: Executor, host: string): Promise<void> {
     try {
       let sudo = false;
       if (plan.os === 'linux') {
         await step('preflight', 'Preflight checks (nothing is changed)', host, async (tail) => {
           const reach = reachFor();
           const t0 = Date.now();
-          const r = await exec(conn, 'sh -s', { signal: abort.signal, timeoutMs: 60_000, stdin: preflightScript({ installDir: plan.installDir, reach }) });
+          const output = await ex.script(preflightScript({ installDir: plan.installDir, reach }));
           const t1 = Date.now();
-          tail.push(redact(r.output));
-          const facts = parseFacts(r.output);
+          tail.push(redact(output));
+          const facts = parseFacts(output);
           sudo = needsSudo(facts);
           const checks = judgePreflight(facts, {
             localNowSec: (t0 + t1) / 2000,
@@ -431,8 +473,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         if (s.kind === 'install') {
           let healthy = false;
           if (verify && !options.reinstall) {
-            const tail = new Tail();
-            const r = await runCommand(verify, conn, host, tail, { sudo, quiet: true }).catch(() => null);
+            const r = await ex.run(verify, new Tail(), { sudo, quiet: true }).catch(() => null);
             healthy = Boolean(r?.ok);
           }
           if (healthy) {
@@ -443,20 +484,20 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
           if (options.reinstall) {
             const u = plan.remedies.uninstall;
             await step(u.id, u.title, host, async (tail) => {
-              const r = await runCommand(u, conn, host, tail, { sudo });
+              const r = await ex.run(u, tail, { sudo });
               // Uninstalling what is not there is fine: the point is a clean slate.
               return r.ok ? {} : { status: 'warning', message: `uninstall exited with code ${r.exitCode}; installing anyway` };
             });
           }
         }
         await step(s.id, s.title, host, async (tail) => {
-          const r = await runCommand(s, conn, host, tail, { sudo });
+          const r = await ex.run(s, tail, { sudo });
           judge(s, host, r, tail);
           return {};
         });
       }
     } finally {
-      conn.end();
+      ex.end();
     }
   }
 
@@ -478,6 +519,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     await prePhase();
     if (options.tunnelOnly) return end('done');
     for (const t of chosen) await targetPhase(t);
+    if (plan.thisComputer && !options.targets) await installOn(localExecutor(), 'local');
     return end('done');
   }
 
@@ -499,6 +541,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     })
     .then((e) => {
       pool.closeAll();
+      fs.rmSync(path.join(deps.dataDir, 'work', runId), { recursive: true, force: true });
       const line = e.outcome === 'done' ? '\x1b[1;32m✔ done\x1b[0m' : e.outcome === 'cancelled' ? '\x1b[1;33m■ cancelled\x1b[0m' : `\x1b[1;31m✖ failed\x1b[0m at ${e.failedStep} on ${e.host}: ${e.reason}`;
       terminal.push(`\r\n${line}\r\n`);
       deps.emit('run.end', { runId: e.runId, outcome: e.outcome, journal: e.journal, ...(e.failedStep ? { failedStep: e.failedStep } : {}), ...(e.host ? { host: e.host } : {}), ...(e.code ? { code: e.code } : {}), ...(e.reason ? { reason: e.reason } : {}), ...(e.hint ? { hint: e.hint } : {}) });

@@ -187,6 +187,7 @@ export function toAnswers(f: WizardForm): Record<string, unknown> {
     connectivity: connectivity(f.connectivity),
     credentials: { ...(secretRef(f.credentials.ak) ? { ak: secretRef(f.credentials.ak) } : {}), ...(secretRef(f.credentials.sk) ? { sk: secretRef(f.credentials.sk) } : {}), ...opt('projectId', f.credentials.projectId) },
     targets: targets(f),
+    ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),
     ...(f.agent.os === 'windows' && f.hosts.packagePath.trim() ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
     ...(installDir ? { options: { installDir } } : {}),
   };
@@ -280,8 +281,8 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
     h.packagePath = str(a.package.path);
     h.packageSha256 = str(a.package.sha256);
   }
-  if (ts.length === 0) {
-    h.mode = os === 'windows' ? 'thisComputer' : 'single';
+  if (ts.length === 0 || a.thisComputer === true) {
+    h.mode = os === 'windows' || a.thisComputer === true ? 'thisComputer' : 'single';
     h.single.user = defaultUser(os);
   } else if (ts.length === 1 && simpleLogin(ts[0])) {
     h.mode = 'single';

@@ -67,6 +67,10 @@ export function expectedRows(plan: Plan, opts: { tunnelOnly: boolean }): Expecte
     if (plan.os === 'linux') rows.push({ stepId: 'preflight', host });
     for (const s of plan.steps) if (s.where.kind === 'target') rows.push({ stepId: s.id, host });
   }
+  if (plan.thisComputer) {
+    if (plan.os === 'linux') rows.push({ stepId: 'preflight', host: 'local' });
+    for (const s of plan.steps) if (s.where.kind === 'target') rows.push({ stepId: s.id, host: 'local' });
+  }
   return rows;
 }
 

@@ -437,7 +437,6 @@ export const useWizard = create<Store>()((set, get) => {
       await commitAll();
       const s = get();
       const answers = toAnswers(s.form);
-      const thisComputer = s.form.hosts.mode === 'thisComputer';
       listen();
       runOutput.chunks.clear();
       set({
@@ -449,7 +448,7 @@ export const useWizard = create<Store>()((set, get) => {
       try {
         const r = await api.request('run.start', {
           answers,
-          options: { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: thisComputer },
+          options: { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: false },
         });
         // Output of other terminals (the local shell) collected before the id was known is dropped.
         for (const id of [...runOutput.chunks.keys()]) if (id !== r.terminalId) runOutput.chunks.delete(id);

@@ -1,5 +1,6 @@
 // Runs through the API (run.start / hostkey.decide / run.cancel and their events), as the wizard
 // drives them, against real sshd hosts: failures a user can act on, each ending in exactly one run.end.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -241,6 +242,31 @@ describe('runs through the API', () => {
     // The tunnel was healthy and kept, so the only new connection to the jump is Outpost's one.
     expect((await world.jump.connectionCount()) - before).toBe(1);
     expect(r.events.filter((e) => e.name === 'run.step' && (e.payload as { stepId: string; status: string }).stepId === 'verify' && (e.payload as { status: string }).status === 'done')).toHaveLength(2);
+  });
+
+  it('installs on this computer too: the target steps run in the local shell, through the same tunnel', async () => {
+    const s = fresh();
+    const localDir = path.join(dir, 'local-agent');
+    const a = storedAnswers(world, (x) => {
+      x.targets = [];
+      x.thisComputer = true;
+      x.options = { installDir: localDir };
+    });
+    try {
+      await s.call('run.start', { answers: a, options: opts() });
+      const end = await s.waitEnd();
+      expect(end.outcome, JSON.stringify(end)).toBe('done');
+      const local = s.events.filter((e) => e.name === 'run.step' && (e.payload as { host: string }).host === 'local').map((e) => e.payload as { stepId: string; status: string });
+      expect(local.filter((p) => p.status === 'done').map((p) => p.stepId)).toEqual(['preflight', 'install', 'verify']);
+      expect(fs.existsSync(path.join(localDir, 'ICAgent', 'bin', 'manual', 'status.sh'))).toBe(true);
+      const since = Date.now();
+      expect((await world.backend.waitForHeartbeats(1, { timeoutMs: 15_000, since })).length).toBeGreaterThan(0);
+      // The downloaded installer stayed in the run's own work folder, removed at the end.
+      expect(fs.existsSync(path.join(process.cwd(), 'apm_agent_install.sh'))).toBe(false);
+      expect(fs.readdirSync(path.join(dir, 'work'))).toEqual([]);
+    } finally {
+      execFileSync('bash', [path.join(localDir, 'ICAgent', 'bin', 'manual', 'uninstall.sh')], { stdio: 'ignore' });
+    }
   });
 
   it('cancel during the install ends the run `cancelled` with the step, journal complete', async () => {

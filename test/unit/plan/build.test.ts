@@ -266,3 +266,15 @@ describe('rendering secrets', () => {
     expect(message).toBe('credentials.ak contains "%", which cannot be passed safely to cmd.');
   });
 });
+
+describe('this computer as a target', () => {
+  it('is carried in the plan and silences the "no targets" warning', () => {
+    const a = example('windows-direct.yaml');
+    const plan = build({ ...a, targets: [], thisComputer: true });
+    expect(plan.thisComputer).toBe(true);
+    expect(plan.warnings.some((w) => w.startsWith('no targets are listed'))).toBe(false);
+    expect(build({ ...a, targets: [] }).warnings.some((w) => w.startsWith('no targets are listed'))).toBe(true);
+    expect(build(a).thisComputer).toBe(false);
+  });
+});
+

@@ -96,11 +96,15 @@ describe('toAnswers', () => {
     expect(validateAnswers(a).ok).toBe(true);
   });
 
-  it('has no targets for Windows "this computer"', () => {
+  it('installs on this computer for Windows "this computer", with no SSH targets', () => {
     const f = applyOs(filled(), 'windows');
     expect(f.hosts.mode).toBe('thisComputer');
-    expect((toAnswers(f) as { targets: unknown[] }).targets).toEqual([]);
+    const a = toAnswers(f) as { targets: unknown[]; thisComputer?: boolean };
+    expect(a.targets).toEqual([]);
+    expect(a.thisComputer).toBe(true);
+    expect(validateAnswers(a).ok).toBe(true);
     expect(problemsByStep(f).hosts).toEqual([]);
+    expect(fromAnswers(a, {}, ['cn-north-4']).hosts.mode).toBe('thisComputer');
   });
 });
 

@@ -19,7 +19,6 @@ export function RunStep() {
   const run = useWizard((s) => s.run);
   const plan = useWizard((s) => s.review.plan);
   const phase = useWizard((s) => s.phase);
-  const thisComputer = useWizard((s) => s.form.hosts.mode === 'thisComputer');
   const cancelRun = useWizard((s) => s.cancelRun);
   const decide = useWizard((s) => s.decideHostKey);
   useEffect(() => {
@@ -27,7 +26,7 @@ export function RunStep() {
     return () => setRunViewMounted(false);
   }, []);
   const rows: RunStepRow[] = useMemo(() => {
-    const expected = plan ? expectedRows(plan, { tunnelOnly: thisComputer }) : [];
+    const expected = plan ? expectedRows(plan, { tunnelOnly: false }) : [];
     const seen = new Set<string>();
     const out: RunStepRow[] = expected.map((e) => {
       const got = run.steps.find((r) => r.stepId === e.stepId && r.host === e.host);
@@ -42,7 +41,7 @@ export function RunStep() {
       else out.splice(at, 0, r);
     }
     return out;
-  }, [plan, run.steps, thisComputer]);
+  }, [plan, run.steps]);
   const active = rows.find((r) => r.status === 'running');
   const done = rows.filter((r) => r.status !== 'pending' && r.status !== 'running').length;
   const hostKey = run.hostKeys[0];
