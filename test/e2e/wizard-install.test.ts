@@ -136,6 +136,15 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
       await page.getByTestId('rail-result').click();
     }
     const hb = await world.backend.waitForHeartbeats(1, { timeoutMs: 20_000 });
+    // "Check tunnel" on the Result page: the healthy tunnel is found and kept.
+    await page.getByTestId('language').selectOption('en');
+    await page.getByTestId('check-tunnel').click();
+    await expect.poll(() => page.getByTestId('run-outcome').getAttribute('data-outcome'), { timeout: 30_000 }).toBe('done');
+    expect(await page.locator('[data-step-heading]').innerText()).toBe('Tunnel checked');
+    await page.getByTestId('rail-run').click();
+    await expect.poll(() => page.getByTestId('run-row-tunnel.jump0').innerText()).toContain('Healthy tunnel kept');
+    expect(await page.getByTestId('run-steps').innerText()).not.toContain('Install Huawei');
+    await screenshot(page, 'wizard-en-9-check-tunnel');
     expect(hb.length).toBeGreaterThanOrEqual(1);
     expect(await page.locator(fieldSelector('credentials.ak')).count()).toBe(0);
     await page.context().close();

@@ -186,7 +186,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   async function step<T>(stepId: string, title: string, host: string, fn: (tail: Tail) => Promise<{ status?: StepStatus; message?: string; parts?: MessagePart[]; checks?: CheckResult[]; value?: T }>): Promise<T | undefined> {
     const start = new Date().toISOString();
     const tail = new Tail();
-    banner(`${title} — ${host}`);
+    banner(title.includes(host) ? title : `${title} — ${host}`);
     stepEvent(stepId, title, host, 'running');
     try {
       const r = await fn(tail);

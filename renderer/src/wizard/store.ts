@@ -57,7 +57,7 @@ export interface WizardState {
   /** The profile's forwarded ports (from a probe plan): port overrides and the security-group table. */
   ports: { key: string; list: Array<{ name: string; port: number; target: string }> } | null;
   review: { plan: Plan | null; warnings: string[]; error: string | null; loading: boolean; forAnswers: string };
-  run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; startedAt: number | null };
+  run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; tunnelOnly: boolean; startedAt: number | null };
   result: RunEnd | null;
   notice: string | null;
 }
@@ -86,7 +86,8 @@ export interface WizardActions {
   loadAnswers(answers: unknown): void;
   loadPorts(): Promise<void>;
   buildPlan(): Promise<void>;
-  startRun(opts?: { reinstall?: boolean; overridePreflight?: boolean }): Promise<void>;
+  /** tunnelOnly: the "check tunnel" action (checks and repairs the tunnel, installs nothing). */
+  startRun(opts?: { reinstall?: boolean; overridePreflight?: boolean; tunnelOnly?: boolean }): Promise<void>;
   cancelRun(): Promise<void>;
   decideHostKey(requestId: string, decision: 'accept' | 'reject'): Promise<void>;
   startOver(): void;
@@ -111,7 +112,7 @@ function initialState(): WizardState {
     storage: { kind: 'memory', warning: null },
     ports: null,
     review: { plan: null, warnings: [], error: null, loading: false, forAnswers: '' },
-    run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: false, startedAt: null },
+    run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: false, tunnelOnly: false, startedAt: null },
     result: null,
     notice: null,
   };
@@ -443,12 +444,12 @@ export const useWizard = create<Store>()((set, get) => {
         phase: 'running',
         current: 'run',
         result: null,
-        run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: Boolean(opts.reinstall), startedAt: Date.now() },
+        run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), startedAt: Date.now() },
       });
       try {
         const r = await api.request('run.start', {
           answers,
-          options: { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: false },
+          options: { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly) },
         });
         // Output of other terminals (the local shell) collected before the id was known is dropped.
         for (const id of [...runOutput.chunks.keys()]) if (id !== r.terminalId) runOutput.chunks.delete(id);

@@ -11,6 +11,7 @@ export function ResultStep() {
   const result = useWizard((s) => s.result);
   const plan = useWizard((s) => s.review.plan);
   const steps = useWizard((s) => s.run.steps);
+  const tunnelCheck = useWizard((s) => s.run.tunnelOnly);
   const thisComputer = useWizard((s) => s.form.hosts.mode === 'thisComputer');
   const startRun = useWizard((s) => s.startRun);
   const startOver = useWizard((s) => s.startOver);
@@ -25,11 +26,11 @@ export function ResultStep() {
   const failedTitle = result.failedStep ? runStepTitle(t, plan, result.failedStep, result.failedStep, result.host ?? '') : '';
   return (
     <section className="step result">
-      <StepHeader title={t(`result.title.${outcome}`)} />
+      <StepHeader title={tunnelCheck && outcome === 'done' ? t('result.tunnelTitle') : t(`result.title.${outcome}`)} />
       <div className={`outcome o-${outcome}`} data-testid="run-outcome" data-outcome={outcome} role="status">
         <StatusIcon status={outcome === 'done' ? 'done' : outcome === 'failed' ? 'failed' : 'cancelled'} />
         <div>
-          <div className="outcome-title">{t(`result.lead.${outcome}`, { agent: plan?.profile.name ?? '' })}</div>
+          <div className="outcome-title">{tunnelCheck && outcome === 'done' ? t('result.tunnelOk') : t(`result.lead.${outcome}`, { agent: plan?.profile.name ?? '' })}</div>
           {outcome === 'failed' ? (
             <div className="outcome-detail">
               {t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.host ?? '') })}
@@ -109,6 +110,11 @@ export function ResultStep() {
         ) : outcome !== 'done' ? (
           <button type="button" className="primary" onClick={() => void startRun()} data-testid="retry">
             {t('result.retry')}
+          </button>
+        ) : null}
+        {plan?.mode === 'jump' ? (
+          <button type="button" className="secondary" onClick={() => void startRun({ tunnelOnly: true })} data-testid="check-tunnel">
+            {t('result.checkTunnel')}
           </button>
         ) : null}
         <button type="button" className="secondary" onClick={moreHosts} data-testid="more-hosts">

@@ -26,7 +26,7 @@ export function RunStep() {
     return () => setRunViewMounted(false);
   }, []);
   const rows: RunStepRow[] = useMemo(() => {
-    const expected = plan ? expectedRows(plan, { tunnelOnly: false }) : [];
+    const expected = plan ? expectedRows(plan, { tunnelOnly: run.tunnelOnly }) : [];
     const seen = new Set<string>();
     const out: RunStepRow[] = expected.map((e) => {
       const got = run.steps.find((r) => r.stepId === e.stepId && r.host === e.host);
@@ -41,7 +41,7 @@ export function RunStep() {
       else out.splice(at, 0, r);
     }
     return out;
-  }, [plan, run.steps]);
+  }, [plan, run.steps, run.tunnelOnly]);
   const active = rows.find((r) => r.status === 'running');
   const done = rows.filter((r) => r.status !== 'pending' && r.status !== 'running').length;
   const hostKey = run.hostKeys[0];
@@ -54,7 +54,7 @@ export function RunStep() {
         : t('run.starting');
   return (
     <section className="step run">
-      <StepHeader title={run.reinstall ? t('run.titleReinstall') : t('run.title')} />
+      <StepHeader title={run.tunnelOnly ? t('run.titleCheckTunnel') : run.reinstall ? t('run.titleReinstall') : t('run.title')} />
       <div className="run-status">
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={rows.length || 1} aria-valuenow={done} aria-label={t('run.progress')}>
           <div className="bar" style={{ width: `${rows.length ? (done / rows.length) * 100 : 0}%` }} />
