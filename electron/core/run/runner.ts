@@ -207,6 +207,24 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     }
   }
 
+  /**
+   * A step's output as it runs: the masked command shown first (as the console's "Copy Command"
+   * would have), then each chunk to the tail, the terminal and the events; kept for marker checks.
+   */
+  function stepOutput(s: Step, host: string, tail: Tail, quiet: boolean) {
+    if (!quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
+    const write = quiet ? () => undefined : out(s.id, host);
+    let seen = '';
+    return {
+      onData: (t: string) => {
+        tail.push(redact(t));
+        seen = (seen + t).slice(-1_000_000);
+        write(t);
+      },
+      judged: (exitCode: number | null) => ({ ...outcomeOf(s, seen, exitCode), output: seen }),
+    };
+  }
+
   /** Executes a plan step's command on a connection and judges it by exit code and markers. */
   async function runCommand(s: Step, conn: SshConnection, host: string, tail: Tail, opts: { sudo?: boolean; quiet?: boolean } = {}) {
     const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
@@ -214,11 +232,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     // POSIX steps are fed on stdin to a shell, so secrets never appear in a process's arguments
     // beyond what the vendor's own installer takes. Interactive steps get a PTY and the user's typing.
     const posix = (s.shell === 'bash' || s.shell === 'sh') && !s.interactive;
-    // Show what runs, masked, as the console's "Copy Command" would have.
-    if (!opts.quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
     const command = posix ? `${opts.sudo ? 'sudo -n ' : ''}${s.shell} -s` : text;
-    let seen = '';
-    const write = opts.quiet ? () => undefined : out(s.id, host);
+    const output = stepOutput(s, host, tail, Boolean(opts.quiet));
     let channel: ClientChannel | null = null;
     try {
       const r = await exec(conn, command, {
@@ -231,13 +246,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
           // A script fed on stdin takes no typing; interactive (PTY) steps do.
           terminal.setSink({ write: (d) => (posix ? undefined : ch.write(d)), pause: () => ch.pause(), resume: () => ch.resume() });
         },
-        onData: (t) => {
-          tail.push(redact(t));
-          seen = (seen + t).slice(-1_000_000);
-          write(t);
-        },
+        onData: output.onData,
       });
-      return { ...outcomeOf(s, seen, r.exitCode), output: seen };
+      return output.judged(r.exitCode);
     } finally {
       if (channel) terminal.setSink(null);
     }
@@ -387,21 +398,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       run: async (s, tail, opts) => {
         const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
         if (text === null || !s.shell) return { ...outcomeOf(s, '', 0), output: '' };
-        if (!opts.quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
-        let seen = '';
-        const write = opts.quiet ? () => undefined : out(s.id, 'local');
-        const r = await runLocal(s.shell, text, {
-          signal: abort.signal,
-          timeoutMs: s.timeoutSec * 1000,
-          sudo: Boolean(opts.sudo),
-          cwd,
-          onData: (t) => {
-            tail.push(redact(t));
-            seen = (seen + t).slice(-1_000_000);
-            write(t);
-          },
-        });
-        return { ...outcomeOf(s, seen, r.exitCode), output: seen };
+        const output = stepOutput(s, 'local', tail, Boolean(opts.quiet));
+        const r = await runLocal(s.shell, text, { signal: abort.signal, timeoutMs: s.timeoutSec * 1000, sudo: Boolean(opts.sudo), cwd, onData: output.onData });
+        return output.judged(r.exitCode);
       },
       script: async (text) => {
         let output = '';

@@ -44,6 +44,22 @@ interface TextFieldProps {
   optional?: boolean;
 }
 
+/** A field's hint and its error (always present, so the layout does not jump when one appears). */
+function FieldMessages({ id, path, hint, error }: { id: string; path: string; hint?: ReactNode; error?: string | null | undefined }) {
+  return (
+    <>
+      {hint ? (
+        <div className="hint" id={`${id}-hint`}>
+          {hint}
+        </div>
+      ) : null}
+      <div className="error" id={`${id}-err`} role={error ? 'alert' : undefined} data-testid={`err-${path}`}>
+        {error ?? ''}
+      </div>
+    </>
+  );
+}
+
 export function TextField({ path, label, value, onChange, error, hint, placeholder, mono, width = 'l', type = 'text', autoComplete = 'off', optional }: TextFieldProps) {
   const { t } = useTranslation();
   const touch = useWizard((s) => s.touch);
@@ -67,14 +83,7 @@ export function TextField({ path, label, value, onChange, error, hint, placehold
         onChange={(e) => onChange(e.target.value)}
         onBlur={() => touch(path)}
       />
-      {hint ? (
-        <div className="hint" id={`${id}-hint`}>
-          {hint}
-        </div>
-      ) : null}
-      <div className="error" id={`${id}-err`} role={error ? 'alert' : undefined} data-testid={`err-${path}`}>
-        {error ?? ''}
-      </div>
+      <FieldMessages id={id} path={path} hint={hint} error={error} />
     </div>
   );
 }
@@ -184,14 +193,7 @@ export function SecretField({ addr, path, label, value, error, hint, width = 'l'
           }}
         />
       )}
-      {hint ? (
-        <div className="hint" id={`${id}-hint`}>
-          {hint}
-        </div>
-      ) : null}
-      <div className="error" id={`${id}-err`} role={error ? 'alert' : undefined} data-testid={`err-${path}`}>
-        {error ?? ''}
-      </div>
+      <FieldMessages id={id} path={path} hint={hint} error={error} />
     </div>
   );
 }
