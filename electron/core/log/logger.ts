@@ -15,11 +15,12 @@ export interface Logger {
 /** A sink receives already-formatted, already-redacted lines. */
 export type Sink = (level: Level, line: string) => void;
 
-export function formatDetail(d: unknown): string {
+/** A log detail as text. With a registry, strings inside objects are masked before they are JSON-escaped. */
+export function formatDetail(d: unknown, reg?: SecretRegistry): string {
   if (d instanceof Error) return `${d.name}: ${d.message}`;
   if (typeof d === 'string') return d;
   try {
-    return JSON.stringify(d);
+    return reg ? reg.stringify(d) : (JSON.stringify(d) ?? String(d));
   } catch {
     return String(d);
   }
@@ -33,7 +34,7 @@ export function createLogger(
   const reg = opts.secrets ?? defaultSecrets;
   const emit = (level: Level, message: string, details: unknown[]) => {
     if (LEVELS.indexOf(level) > threshold) return;
-    const text = [message, ...details.map(formatDetail)].join(' ');
+    const text = [message, ...details.map((d) => formatDetail(d, reg))].join(' ');
     sink(level, reg.redact(text));
   };
   return {

@@ -23,7 +23,7 @@ export class Journal {
   }
 
   write(record: JournalRecord): void {
-    const line = this.secrets.redact(JSON.stringify(record));
+    const line = this.secrets.stringify(record); // masked before serialising: escaped secrets too
     fs.appendFileSync(this.file, line + '\n', { mode: 0o600 });
   }
 }
