@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo';
 import { registerPlanCommand } from './commands/plan';
 import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
+import { registerUnpackCommand } from './commands/unpack';
 
 import { EXIT } from './exit';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerRunCommand(program);
   registerDemoCommand(program);
+  registerUnpackCommand(program);
   return program;
 }
 

@@ -1,0 +1,533 @@
+// Safe unpacking of zip (yauzl) and tar / tar.gz (tar) archives. The whole listing is read and checked
+// (entries.ts) before anything is written; a SHA-256, when given, is checked before that. A fresh
+// destination is filled through a staging folder beside it and renamed into place at the end, so a
+// failure or a cancel leaves nothing behind.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Parser, type ReadEntry } from 'tar';
+import yauzl from 'yauzl';
+import { OutpostError } from '../errors';
+import { isSha256, sha256File } from './checksum';
+import { detectKind, type PackageKind } from './detect';
+import { type ArchiveEntry, checkEntries, type EntryProblem, type EntryType, formatEntryProblem, splitEntryPath } from './entries';
+
+export type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
+
+export interface UnpackProgress {
+  entries: number;
+  totalEntries: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+export interface UnpackOptions {
+  /** Expected SHA-256 of the archive (hex); checked before anything else. */
+  sha256?: string | undefined;
+  /** Unpack into a folder that is not empty (files the archive holds are replaced, others kept). */
+  overwrite?: boolean | undefined;
+  onProgress?: ((p: UnpackProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ArchiveListing {
+  kind: ArchiveKind;
+  entries: ArchiveEntry[];
+  /** Bytes of all files once unpacked. */
+  totalBytes: number;
+}
+
+export interface UnpackResult {
+  kind: ArchiveKind;
+  dest: string;
+  entries: number;
+  bytes: number;
+  /** The archive's SHA-256 when one was checked. */
+  sha256?: string;
+}
+
+/** An archive refused by the checks: every unsafe entry is in `problems`, the first is in the message. */
+export class UnsafeArchiveError extends OutpostError {
+  readonly problems: EntryProblem[];
+  constructor(archive: string, problems: EntryProblem[]) {
+    const [first] = problems;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more unsafe ${problems.length === 2 ? 'entry' : 'entries'})` : '';
+    super(
+      'archive.unsafe',
+      `${path.basename(archive)} is unsafe to unpack: ${first ? formatEntryProblem(first) : 'unsafe entries'}${more}`,
+      'Nothing was written. An archive whose entries could land outside the destination is broken or malicious: get it again from its publisher and compare its SHA-256.',
+    );
+    this.name = 'UnsafeArchiveError';
+    this.problems = problems;
+  }
+}
+
+/** Longest symbolic link target read from a zip (link targets are stored as the entry's content). */
+const MAX_ZIP_LINK = 4096;
+/** Progress is reported after each entry and every this many bytes within one. */
+const PROGRESS_BYTES = 256 * 1024;
+
+const cancelled = () => new OutpostError('unpack.cancelled', 'Unpacking was cancelled.');
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
+
+async function archiveKind(archive: string): Promise<ArchiveKind> {
+  let kind: PackageKind;
+  try {
+    kind = await detectKind(archive);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new OutpostError('archive.missing', `${archive}: no such file`);
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new OutpostError('archive.missing', `${archive} is a folder, not an archive`);
+    throw err;
+  }
+  switch (kind) {
+    case 'zip':
+    case 'tar':
+    case 'tar.gz':
+      return kind;
+    case 'deb':
+    case 'rpm':
+      throw new OutpostError('archive.unsupported', `${path.basename(archive)} is a .${kind} package, not an archive to unpack`, `Install it with ${kind === 'deb' ? 'dpkg -i (or apt install ./FILE)' : 'rpm -i (or dnf install ./FILE)'} instead.`);
+    case 'unknown':
+      throw new OutpostError('archive.unsupported', `${path.basename(archive)} is not a zip, tar or tar.gz archive`, 'Outpost unpacks .zip, .tar, .tar.gz and .tgz files.');
+  }
+}
+
+function corrupt(archive: string, kind: ArchiveKind, err: unknown): OutpostError {
+  if (err instanceof OutpostError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new OutpostError('archive.corrupt', `${path.basename(archive)} could not be read as a ${kind} archive: ${msg}`, 'The file may be truncated or damaged: download it again and compare its SHA-256.', { cause: err });
+}
+
+// ---------------------------------------------------------------------------------------------- zip
+
+function zipEntryName(e: yauzl.Entry): string {
+  // strictFileNames keeps backslashes, so the checks see them.
+  return yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, e.fileNameRaw, e.extraFields, true);
+}
+
+function zipEntryType(e: yauzl.Entry, name: string): { type: EntryType; mode: number | undefined } {
+  const madeBy = e.versionMadeBy >> 8; // 3: Unix, 19: OS X
+  const unixMode = madeBy === 3 || madeBy === 19 ? (e.externalFileAttributes >>> 16) & 0xffff : 0;
+  const fmt = unixMode & 0o170000;
+  const mode = unixMode ? unixMode & 0o7777 : undefined;
+  const slash = name.endsWith('/') || name.endsWith('\\');
+  if (fmt === 0) return { type: slash || (e.externalFileAttributes & 0x10) !== 0 ? 'directory' : 'file', mode };
+  switch (fmt) {
+    case 0o040000:
+      return { type: 'directory', mode };
+    case 0o100000:
+      return { type: slash ? 'directory' : 'file', mode };
+    case 0o120000:
+      return { type: 'symlink', mode };
+    case 0o010000:
+      return { type: 'fifo', mode };
+    case 0o020000:
+    case 0o060000:
+      return { type: 'device', mode };
+    default:
+      return { type: 'other', mode };
+  }
+}
+
+async function readAllLimited(stream: Readable, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of stream) {
+    n += (chunk as Buffer).length;
+    if (n > limit) {
+      stream.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function zipArchiveEntry(zip: yauzl.ZipFile, e: yauzl.Entry): Promise<ArchiveEntry> {
+  const name = zipEntryName(e);
+  const { type, mode } = zipEntryType(e, name);
+  if (e.isEncrypted()) throw new OutpostError('archive.unsupported', `entry "${name}" is encrypted`, 'Outpost does not unpack encrypted zip entries.');
+  if (type !== 'directory' && !e.canDecodeFileData()) {
+    throw new OutpostError('archive.unsupported', `entry "${name}" uses zip compression method ${e.compressionMethod}, which Outpost cannot read`, 'Re-create the archive with the usual "deflate" method.');
+  }
+  const entry: ArchiveEntry = { path: name, type, size: type === 'file' ? e.uncompressedSize : 0, mode };
+  if (type === 'symlink') {
+    const target = await readAllLimited(await zip.openReadStreamPromise(e), MAX_ZIP_LINK);
+    entry.linkTarget = target === undefined ? '' : target.toString('utf8');
+  }
+  return entry;
+}
+
+async function openZip(archive: string): Promise<yauzl.ZipFile> {
+  return yauzl.openPromise(archive, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+}
+
+async function listZip(archive: string, signal?: AbortSignal): Promise<ArchiveEntry[]> {
+  const zip = await openZip(archive);
+  try {
+    const entries: ArchiveEntry[] = [];
+    for await (const e of zip.eachEntry()) {
+      checkAborted(signal);
+      entries.push(await zipArchiveEntry(zip, e));
+    }
+    return entries;
+  } finally {
+    zip.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- tar
+
+function tarEntryType(t: string): EntryType {
+  switch (t) {
+    case 'File':
+    case 'OldFile':
+    case 'ContiguousFile':
+      return 'file';
+    case 'Directory':
+    case 'GNUDumpDir':
+      return 'directory';
+    case 'SymbolicLink':
+      return 'symlink';
+    case 'Link':
+      return 'hardlink';
+    case 'CharacterDevice':
+    case 'BlockDevice':
+      return 'device';
+    case 'FIFO':
+      return 'fifo';
+    default:
+      return 'other';
+  }
+}
+
+function tarArchiveEntry(e: ReadEntry): ArchiveEntry {
+  const type = e.ignore ? 'other' : tarEntryType(e.type);
+  const entry: ArchiveEntry = { path: e.path, type, size: type === 'file' ? e.size : 0, mode: e.mode };
+  if (type === 'symlink' || type === 'hardlink') entry.linkTarget = e.linkpath ?? '';
+  return entry;
+}
+
+/**
+ * Runs a tar file through tar's parser; `onEntry` is called for each entry (also for those tar itself
+ * ignores, as type "other") one after the other, each after the previous one's promise settled.
+ */
+async function parseTar(archive: string, onEntry: (e: ReadEntry, index: number) => Promise<void>, signal?: AbortSignal): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const parser = new Parser({ strict: true });
+    const input = fs.createReadStream(archive);
+    let chain: Promise<void> = Promise.resolve();
+    let failed = false;
+    let count = 0;
+    const onAbort = () => fail(cancelled());
+    function fail(err: unknown) {
+      if (failed) return;
+      failed = true;
+      signal?.removeEventListener('abort', onAbort);
+      input.destroy();
+      reject(err);
+    }
+    const take = (e: ReadEntry) => {
+      const index = count++;
+      chain = chain
+        .then(async () => {
+          if (failed) return void e.resume();
+          checkAborted(signal);
+          await onEntry(e, index);
+        })
+        .catch(fail);
+    };
+    parser.on('entry', take);
+    parser.on('ignoredEntry', take);
+    parser.on('error', fail);
+    parser.on('end', () => {
+      void chain.then(() => {
+        if (failed) return;
+        signal?.removeEventListener('abort', onAbort);
+        resolve(count);
+      });
+    });
+    input.on('error', fail);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    input.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+}
+
+async function listTar(archive: string, signal?: AbortSignal): Promise<ArchiveEntry[]> {
+  const entries: ArchiveEntry[] = [];
+  await parseTar(
+    archive,
+    async (e) => {
+      entries.push(tarArchiveEntry(e));
+      e.resume();
+    },
+    signal,
+  );
+  return entries;
+}
+
+// -------------------------------------------------------------------------------------- listing
+
+/** Reads the whole listing of a zip, tar or tar.gz archive without writing anything. */
+export async function listArchive(archive: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<ArchiveListing> {
+  const kind = await archiveKind(archive);
+  let entries: ArchiveEntry[];
+  try {
+    entries = kind === 'zip' ? await listZip(archive, opts.signal) : await listTar(archive, opts.signal);
+  } catch (err) {
+    throw corrupt(archive, kind, err);
+  }
+  const totalBytes = entries.reduce((n, e) => n + (e.type === 'file' ? (e.size ?? 0) : 0), 0);
+  return { kind, entries, totalBytes };
+}
+
+// ------------------------------------------------------------------------------------ destination
+
+type Dest = { mode: 'fresh'; dest: string; existed: boolean; root: string } | { mode: 'merge'; dest: string; root: string };
+
+async function lstatOrUndefined(p: string): Promise<fs.Stats | undefined> {
+  try {
+    return await fsp.lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function inspectDest(dest: string, overwrite: boolean, entries: readonly ArchiveEntry[]): Promise<{ existed: boolean; empty: boolean }> {
+  let st: fs.Stats;
+  try {
+    st = await fsp.stat(dest);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { existed: false, empty: true };
+    throw err;
+  }
+  if (!st.isDirectory()) throw new OutpostError('unpack.notdir', `${dest} exists and is not a folder`, 'Choose a folder to unpack into.');
+  if ((await fsp.readdir(dest)).length === 0) return { existed: true, empty: true };
+  if (!overwrite) {
+    throw new OutpostError('unpack.exists', `${dest} already exists and is not empty`, 'Choose an empty or new folder, or unpack over it with --overwrite (files the archive holds are replaced, others are kept).');
+  }
+  // Unpacking over existing files: refuse what would write through a link or replace a folder, before writing.
+  for (const e of entries) {
+    const parts = partsOf(e);
+    if (parts.length === 0) continue;
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      const here = await lstatOrUndefined(path.join(dest, ...parts.slice(0, i)));
+      if (!here) break;
+      const leaf = i === parts.length;
+      if (!leaf && !here.isDirectory()) throw conflict(dest, rel, e.path, here.isSymbolicLink() ? 'a symbolic link' : 'not a folder');
+      if (leaf && e.type === 'directory' && !here.isDirectory()) throw conflict(dest, rel, e.path, 'not a folder');
+      if (leaf && e.type !== 'directory' && here.isDirectory()) throw conflict(dest, rel, e.path, 'a folder');
+    }
+  }
+  return { existed: true, empty: false };
+}
+
+function conflict(dest: string, rel: string, entry: string, what: string): OutpostError {
+  return new OutpostError('unpack.conflict', `cannot unpack "${entry}": ${path.join(dest, rel)} is ${what}`, 'Nothing was written. Unpack into an empty folder instead.');
+}
+
+function partsOf(e: ArchiveEntry): string[] {
+  const s = splitEntryPath(e.path);
+  if (!s.ok) throw new OutpostError('archive.unsafe', `entry "${e.path}": ${s.reason}`); // checked before: not reached
+  return s.parts;
+}
+
+// ----------------------------------------------------------------------------------------- writer
+
+class Writer {
+  private readonly dirs = new Set<string>(['']);
+  bytes = 0;
+  entries = 0;
+  private lastReported = 0;
+  constructor(
+    private readonly root: string,
+    private readonly merge: boolean,
+    private readonly total: { entries: number; bytes: number },
+    private readonly onProgress: ((p: UnpackProgress) => void) | undefined,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  progress(force: boolean): void {
+    if (!this.onProgress || (!force && this.bytes - this.lastReported < PROGRESS_BYTES)) return;
+    this.lastReported = this.bytes;
+    this.onProgress({ entries: this.entries, totalEntries: this.total.entries, bytes: this.bytes, totalBytes: this.total.bytes });
+  }
+
+  /** Makes the folders for `parts` (all of them), never following a link. */
+  private async mkdirs(parts: readonly string[]): Promise<void> {
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      if (this.dirs.has(rel)) continue;
+      const full = path.join(this.root, ...parts.slice(0, i));
+      const st = await lstatOrUndefined(full);
+      if (!st) await fsp.mkdir(full);
+      else if (!st.isDirectory()) throw new OutpostError('unpack.conflict', `${full} is in the way: it is not a folder`);
+      this.dirs.add(rel);
+    }
+  }
+
+  /** The full path for a new non-folder entry; an existing file or link there is removed first (never written through). */
+  private async place(parts: readonly string[]): Promise<string> {
+    await this.mkdirs(parts.slice(0, -1));
+    const full = path.join(this.root, ...parts);
+    if (this.merge) {
+      const st = await lstatOrUndefined(full);
+      if (st?.isDirectory()) throw new OutpostError('unpack.conflict', `${full} is in the way: it is a folder`);
+      if (st) await fsp.unlink(full);
+    }
+    return full;
+  }
+
+  async write(entry: ArchiveEntry, data: () => Promise<Readable>): Promise<void> {
+    checkAborted(this.signal);
+    const parts = partsOf(entry);
+    switch (entry.type) {
+      case 'directory':
+        await this.mkdirs(parts);
+        break;
+      case 'file': {
+        const full = await this.place(parts);
+        const mode = (entry.mode ?? 0o644) & 0o777;
+        const count = new Transform({
+          transform: (chunk: Buffer, _enc, cb) => {
+            this.bytes += chunk.length;
+            this.progress(false);
+            cb(null, chunk);
+          },
+        });
+        try {
+          await pipeline(await data(), count, fs.createWriteStream(full, { flags: 'wx', mode }), this.signal ? { signal: this.signal } : {});
+        } catch (err) {
+          if (this.signal?.aborted) throw cancelled();
+          throw err;
+        }
+        break;
+      }
+      case 'symlink': {
+        const full = await this.place(parts);
+        await fsp.symlink((entry.linkTarget ?? '').replace(/\\/g, '/'), full);
+        break;
+      }
+      case 'hardlink': {
+        const target = splitEntryPath(entry.linkTarget ?? '');
+        if (!target.ok) throw new OutpostError('archive.unsafe', `entry "${entry.path}": ${target.reason}`); // checked before: not reached
+        const full = await this.place(parts);
+        await fsp.link(path.join(this.root, ...target.parts), full);
+        break;
+      }
+      default:
+        throw new OutpostError('archive.unsafe', `entry "${entry.path}" has a type Outpost does not unpack`); // checked before: not reached
+    }
+    this.entries++;
+    this.progress(true);
+  }
+}
+
+function sameEntry(a: ArchiveEntry, b: ArchiveEntry | undefined): boolean {
+  return !!b && a.path === b.path && a.type === b.type && (a.linkTarget ?? '') === (b.linkTarget ?? '') && (a.size ?? 0) === (b.size ?? 0);
+}
+
+const changed = (archive: string) =>
+  new OutpostError('archive.changed', `${path.basename(archive)} changed while it was being unpacked`, 'Make sure nothing else writes to the archive, then try again.');
+
+async function extractZip(archive: string, listing: ArchiveListing, w: Writer): Promise<void> {
+  const zip = await openZip(archive);
+  try {
+    let index = 0;
+    for await (const e of zip.eachEntry()) {
+      const entry = await zipArchiveEntry(zip, e);
+      if (!sameEntry(entry, listing.entries[index++])) throw changed(archive);
+      await w.write(entry, () => zip.openReadStreamPromise(e));
+    }
+    if (index !== listing.entries.length) throw changed(archive);
+  } finally {
+    zip.close();
+  }
+}
+
+async function extractTar(archive: string, listing: ArchiveListing, w: Writer, signal?: AbortSignal): Promise<void> {
+  const count = await parseTar(
+    archive,
+    async (e, index) => {
+      const entry = tarArchiveEntry(e);
+      if (!sameEntry(entry, listing.entries[index])) throw changed(archive);
+      if (entry.type !== 'file') e.resume();
+      await w.write(entry, async () => e as unknown as Readable);
+    },
+    signal,
+  );
+  if (count !== listing.entries.length) throw changed(archive);
+}
+
+/**
+ * Unpacks a zip, tar or tar.gz archive into `dest`. In order, before writing anything: the SHA-256 (when
+ * given), the whole listing against the rules of checkEntries (UnsafeArchiveError, code archive.unsafe,
+ * naming the entries), and the destination (unpack.exists when it is a folder that is not empty and
+ * `overwrite` is not set). A new or empty destination is filled through a staging folder beside it and
+ * appears whole at the end; a failure or a cancel (unpack.cancelled) leaves it as it was.
+ */
+export async function unpackArchive(archive: string, dest: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
+  const { signal } = opts;
+  checkAborted(signal);
+  const kind = await archiveKind(archive);
+  let sha256: string | undefined;
+  if (opts.sha256 !== undefined) {
+    const expected = opts.sha256.trim().toLowerCase();
+    if (!isSha256(expected)) throw new OutpostError('archive.checksum', `"${opts.sha256}" is not a SHA-256 (64 hexadecimal digits)`, 'Copy the value published with the package.');
+    sha256 = await sha256File(archive, signal).catch((err: unknown) => {
+      throw signal?.aborted ? cancelled() : err;
+    });
+    if (sha256 !== expected) {
+      throw new OutpostError('archive.checksum', `${path.basename(archive)} has SHA-256 ${sha256}, expected ${expected}`, 'The file is not the one published: download it again (or check the expected value). Nothing was unpacked.');
+    }
+  }
+  const listing = await listArchive(archive, { signal });
+  if (listing.kind !== kind) throw changed(archive);
+  const problems = checkEntries(listing.entries);
+  if (problems.length > 0) throw new UnsafeArchiveError(archive, problems);
+
+  const absDest = path.resolve(dest);
+  const state = await inspectDest(absDest, opts.overwrite === true, listing.entries);
+  checkAborted(signal);
+  let target: Dest;
+  if (state.empty) {
+    await fsp.mkdir(path.dirname(absDest), { recursive: true });
+    const root = path.join(path.dirname(absDest), `.${path.basename(absDest)}.outpost-unpack-${randomBytes(6).toString('hex')}`);
+    await fsp.mkdir(root);
+    target = { mode: 'fresh', dest: absDest, existed: state.existed, root };
+  } else {
+    target = { mode: 'merge', dest: absDest, root: absDest };
+  }
+
+  const w = new Writer(target.root, target.mode === 'merge', { entries: listing.entries.length, bytes: listing.totalBytes }, opts.onProgress, signal);
+  try {
+    w.progress(true);
+    if (kind === 'zip') await extractZip(archive, listing, w);
+    else await extractTar(archive, listing, w, signal);
+    checkAborted(signal);
+    if (target.mode === 'fresh') {
+      if (target.existed) await fsp.rmdir(absDest);
+      await fsp.rename(target.root, absDest);
+    }
+  } catch (err) {
+    if (target.mode === 'fresh') await fsp.rm(target.root, { recursive: true, force: true });
+    if (signal?.aborted) throw cancelled();
+    if (err instanceof OutpostError) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new OutpostError(
+      'unpack.failed',
+      `unpacking ${path.basename(archive)} into ${absDest} failed: ${msg}`,
+      target.mode === 'fresh' ? 'Nothing was left behind.' : 'Some files in the folder may already have been replaced.',
+      { cause: err },
+    );
+  }
+  return { kind, dest: absDest, entries: w.entries, bytes: w.bytes, ...(sha256 ? { sha256 } : {}) };
+}
