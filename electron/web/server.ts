@@ -1,16 +1,25 @@
 // Browser mode: serves the renderer build and bridges the same API over a WebSocket. Bound to
-// 127.0.0.1 on a random port; every API message needs the random token from the printed URL, and
-// the page itself is only served with it. Host and Origin are checked against DNS rebinding.
+// 127.0.0.1 on a random port. The page and its assets hold nothing secret and are served to anyone
+// who can reach the port; the API needs the random token, which the page presents in the WebSocket
+// handshake (a subprotocol, see common/browser-auth.ts). The token never travels in a cookie
+// (cookies are shared by every port of 127.0.0.1) and the handshake must come from the page's own
+// origin. Host and Origin are checked against DNS rebinding. Malformed requests and frames get a
+// 400 or a close, never a crash.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
+import { tokenFromProtocols, WS_PROTOCOL } from '../common/browser-auth';
 import { contentSecurityPolicy } from '../common/csp';
 import type { Client, Dispatcher } from '../core/api/dispatcher';
 import type { Logger } from '../core/log/logger';
+import { mimeOf, staticFile } from './static';
+
+export { staticFile } from './static';
 
 export interface WebServerOptions {
   dispatcher: Dispatcher;
@@ -21,45 +30,23 @@ export interface WebServerOptions {
 }
 
 export interface WebServer {
+  /** The URL to open, carrying the token (`?token=`); the page moves it to sessionStorage. */
   url: string;
+  /** The page's origin, without the token. */
+  origin: string;
   port: number;
   token: string;
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-};
+/** Largest WebSocket message accepted (terminal.write data is at most 1M characters; the client splits pastes). */
+export const MAX_WS_PAYLOAD = 4 * 1024 * 1024;
 
 export const WireRequest = z.object({
   id: z.number().int().nonnegative(),
   name: z.string().max(100),
   input: z.unknown(),
 });
-
-// Cookies are shared by every port of 127.0.0.1: the name carries the port, and the WebSocket also
-// checks Origin, so a page from another local port cannot use it.
-const cookieName = (port: number) => `outpost_token_${port}`;
-
-/** The token from the query string, or from the cookie set when the page was first opened with it. */
-function tokenOf(req: http.IncomingMessage, url: URL, port: number): string | null {
-  const q = url.searchParams.get('token');
-  if (q) return q;
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === cookieName(port)) return decodeURIComponent(v.join('='));
-  }
-  return null;
-}
 
 function sameToken(a: string | null, b: string): boolean {
   if (!a) return false;
@@ -68,89 +55,146 @@ function sameToken(a: string | null, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+function refuseSocket(socket: Duplex, status: string): void {
+  try {
+    if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  } catch {
+    /* the peer is gone */
+  }
+  socket.destroy();
+}
+
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
+  if (tokenFromProtocols(`outpost.token.${token}`) !== token) throw new Error('browser mode: the token must be 16-128 base64url characters');
   const host = '127.0.0.1';
   let port = 0;
-  const allowedHosts = () => new Set([`${host}:${port}`, `localhost:${port}`]);
+  const hosts = () => new Set([`${host}:${port}`, `localhost:${port}`]);
+  const origins = () => new Set([`http://${host}:${port}`, `http://localhost:${port}`]);
+  const root = path.resolve(opts.staticDir);
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
-    const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-      res.end(body);
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const send = (status: number, body: string) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (!allowedHosts().has(req.headers.host ?? '')) return send(421, 'Misdirected request');
+    if (!hosts().has(req.headers.host ?? '')) return send(421, 'Misdirected request');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'Method not allowed');
-    let rel: string;
+    const target = req.url ?? '';
+    // Origin-form only ("/path?query"); an absolute or malformed target is a bad request.
+    if (!target.startsWith('/')) return send(400, 'Bad request');
+    let pathname: string;
     try {
-      rel = decodeURIComponent(url.pathname);
+      pathname = new URL(target, `http://${host}`).pathname;
     } catch {
       return send(400, 'Bad request');
     }
-    const extraHeaders: Record<string, string> = {};
-    if (rel === '/' || rel === '/index.html') {
-      if (!sameToken(tokenOf(req, url, port), token)) {
-        return send(403, 'Outpost: this page needs the token from the URL printed by `outpost serve`.');
-      }
-      // A reload (the address bar no longer shows the token) is let in by this cookie: HttpOnly,
-      // SameSite=Strict, and only ever sent to this 127.0.0.1 port.
-      extraHeaders['set-cookie'] = `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
-      rel = '/index.html';
-    }
-    const file = path.resolve(opts.staticDir, '.' + rel);
-    if (!file.startsWith(path.resolve(opts.staticDir) + path.sep)) return send(404, 'Not found');
+    const found = staticFile(root, pathname);
+    if ('status' in found) return send(found.status, found.status === 400 ? 'Bad request' : 'Not found');
+    const file = found.file;
+    const isPage = file === path.join(root, 'index.html');
     fs.readFile(file, (err, data) => {
       if (err) return send(404, 'Not found');
       res.writeHead(200, {
-        'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
-        'content-security-policy': contentSecurityPolicy({ connect: [`ws://${host}:${port}`, `ws://localhost:${port}`] }),
+        'content-type': mimeOf(file),
+        'content-security-policy': contentSecurityPolicy({ connect: [`ws://${host}:${port}`, `ws://localhost:${port}`], header: true }),
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
-        'cache-control': rel === '/index.html' ? 'no-store' : 'max-age=3600',
-        ...extraHeaders,
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+        'cache-control': isPage ? 'no-store' : 'max-age=3600',
       });
       res.end(req.method === 'HEAD' ? undefined : data);
     });
-  });
+  };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
-    const origin = req.headers.origin;
-    const originOk = origin === undefined || allowedHosts().has(origin.replace(/^http:\/\//, ''));
-    if (url.pathname !== '/api' || !sameToken(tokenOf(req, url, port), token) || !allowedHosts().has(req.headers.host ?? '') || !originOk) {
-      opts.log.warn('browser mode: refused a WebSocket connection without a valid token');
-      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-      return;
+  const server = http.createServer((req, res) => {
+    try {
+      onRequest(req, res);
+    } catch (err) {
+      opts.log.warn('browser mode: a request failed', err);
+      if (!res.headersSent) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Bad request');
+      } else res.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
+  });
+  // Requests Node's parser rejects (a malformed request line, bad headers): answer 400, stay up.
+  server.on('clientError', (_err: Error, socket: Socket) => refuseSocket(socket, '400 Bad Request'));
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WS_PAYLOAD,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      const target = req.url ?? '';
+      const pathname = target.startsWith('/') ? new URL(target, `http://${host}`).pathname : '';
+      const origin = req.headers.origin;
+      const problem =
+        pathname !== '/api'
+          ? 'wrong path'
+          : !hosts().has(req.headers.host ?? '')
+            ? 'wrong Host'
+            : // A browser always sends Origin; a handshake without it is not from our page.
+              !origin || !origins().has(origin)
+              ? 'missing or foreign Origin'
+              : !sameToken(tokenFromProtocols(req.headers['sec-websocket-protocol']), token)
+                ? 'no valid token'
+                : null;
+      if (problem) {
+        opts.log.warn(`browser mode: refused a WebSocket connection (${problem})`);
+        return refuseSocket(socket, '403 Forbidden');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
+    } catch (err) {
+      opts.log.warn('browser mode: a WebSocket handshake failed', err);
+      refuseSocket(socket, '400 Bad Request');
+    }
   });
 
   let clientSeq = 0;
   const serveSocket = (ws: WebSocket) => {
     const closers: Array<() => void> = [];
+    const send = (msg: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+    };
+    // One Client object per connection: terminals, runs and host-key questions opened through it
+    // belong to it (see claim/owns in core/api/dispatcher.ts).
     const client: Client = {
       id: `ws-${++clientSeq}`,
-      emit: (name, payload) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'event', name, payload }));
-      },
+      emit: (name, payload) => send({ type: 'event', name, payload }),
       onClose: (fn) => closers.push(fn),
     };
-    ws.on('message', async (raw) => {
-      let msg: z.infer<typeof WireRequest>;
-      try {
-        msg = WireRequest.parse(JSON.parse(String(raw)));
-      } catch {
-        ws.send(JSON.stringify({ type: 'error', error: { code: 'bad_message', message: 'Malformed message.' } }));
-        return;
-      }
-      const result = await opts.dispatcher.call(msg.name, msg.input, client);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'response', id: msg.id, result }));
+    // A frame over maxPayload, a bad frame or a reset: close this socket, never the server.
+    ws.on('error', (err) => {
+      opts.log.warn(`browser mode: closed a WebSocket after an error: ${err.message}`);
+      ws.terminate();
+    });
+    ws.on('message', (raw) => {
+      void (async () => {
+        let msg: z.infer<typeof WireRequest>;
+        try {
+          msg = WireRequest.parse(JSON.parse(String(raw)));
+        } catch {
+          send({ type: 'error', error: { code: 'bad_message', message: 'Malformed message.' } });
+          return;
+        }
+        const result = await opts.dispatcher.call(msg.name, msg.input, client);
+        send({ type: 'response', id: msg.id, result });
+      })().catch((err: unknown) => opts.log.error('browser mode: a message failed', err));
     });
     ws.on('close', () => {
-      for (const fn of closers.splice(0)) fn();
+      for (const fn of closers.splice(0)) {
+        try {
+          fn();
+        } catch (err) {
+          opts.log.warn('browser mode: cleanup after a closed socket failed', err);
+        }
+      }
     });
   };
 
@@ -159,8 +203,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  const origin = `http://${host}:${port}`;
   return {
-    url: `http://${host}:${port}/?token=${token}`,
+    url: `${origin}/?token=${token}`,
+    origin,
     port,
     token,
     close: () =>

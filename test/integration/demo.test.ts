@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { handshakeProtocols } from '../../electron/common/browser-auth';
 import { checkSandboxRequirements, startSandbox, sandboxLeftovers, type Sandbox } from '../../electron/core/demo/sandbox';
 import { loadProfiles, loadRegions, planFromAnswers, profileDirs, validateAnswers } from '../../electron/core/plan';
 import { startRun } from '../../electron/core/run/runner';
@@ -132,7 +133,8 @@ interface Wire {
 /** The wizard's side of browser mode: requests over the token-guarded WebSocket, events to a callback. */
 async function apiClient(url: string, onEvent: (name: string, payload: Record<string, unknown>) => void) {
   const u = new URL(url);
-  const ws = new WebSocket(`ws://${u.host}/api?token=${u.searchParams.get('token') ?? ''}`);
+  // As the page does: the token as a subprotocol, from the page's own origin.
+  const ws = new WebSocket(`ws://${u.host}/api`, handshakeProtocols(u.searchParams.get('token') ?? ''), { origin: u.origin });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

@@ -16,12 +16,43 @@ import { toApiError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { SecretRegistry } from '../secrets/registry';
 
-/** One connected renderer (an Electron window or a browser-mode WebSocket). */
+/**
+ * One connected renderer (an Electron window or a browser-mode WebSocket): the request context every
+ * handler receives as its second argument. A transport creates exactly one Client object per
+ * connection and passes that same object with every request of the connection; `id` is assigned by
+ * the transport (`window-<n>`, `ws-<n>`), never taken from the request.
+ */
 export interface Client {
+  /** Server-assigned, unique per connection in this process. */
   readonly id: string;
   emit<K extends EventName>(name: K, payload: EventPayload<K>): void;
   /** Registers cleanup for when the client goes away (window closed, socket dropped). */
   onClose(fn: () => void): void;
+}
+
+/** What a client can own. Terminals, runs and host-key questions belong to the client that opened them. */
+export type OwnedKind = 'terminal' | 'run' | 'hostkey';
+
+const owned = new WeakMap<Client, Set<string>>();
+
+/**
+ * Records that `client` owns a resource (call it where the resource is created for that client).
+ * Ownership ends with `release`, or when the client object is garbage-collected.
+ */
+export function claim(client: Client, kind: OwnedKind, id: string): void {
+  let set = owned.get(client);
+  if (!set) owned.set(client, (set = new Set()));
+  set.add(`${kind}:${id}`);
+}
+
+/** Forgets a resource (closed terminal, ended run, answered question). */
+export function release(client: Client, kind: OwnedKind, id: string): void {
+  owned.get(client)?.delete(`${kind}:${id}`);
+}
+
+/** Whether `client` opened this resource. Another client gets false, whether or not it exists. */
+export function owns(client: Client, kind: OwnedKind, id: string): boolean {
+  return owned.get(client)?.has(`${kind}:${id}`) ?? false;
 }
 
 export type Handler<K extends RequestName> = (

@@ -1,5 +1,8 @@
 // The renderer's one door to the main process: the Electron preload bridge when present,
-// otherwise browser mode's WebSocket (token from the URL the server printed).
+// otherwise browser mode's WebSocket. Browser mode's token comes from the URL the page was opened
+// with (`?token=` or `#token=`), is moved to sessionStorage at once (so a reload still works and the
+// address bar no longer shows it), and is presented in the WebSocket handshake as a subprotocol.
+import { handshakeProtocols, tokenFromLocation } from '../../../electron/common/browser-auth';
 import type {
   ApiError,
   EventName,
@@ -11,6 +14,7 @@ import type {
   RequestOutput,
   Result,
 } from '../../../electron/common/api';
+import { splitTerminalInput } from './paste';
 
 export class ApiRequestError extends Error {
   readonly code: string;
@@ -37,18 +41,17 @@ function fromBridge(bridge: OutpostBridge): OutpostApi {
 type Listener = (payload: unknown) => void;
 
 function fromWebSocket(): OutpostApi {
-  const params = new URLSearchParams(location.search);
-  const fromUrl = params.get('token');
+  const fromUrl = tokenFromLocation(location);
   if (fromUrl) {
     sessionStorage.setItem('outpost.token', fromUrl);
-    // Keep the token out of the address bar (screenshots, screen sharing).
+    // Keep the token out of the address bar (screenshots, screen sharing, history).
     history.replaceState(null, '', location.pathname);
   }
   const token = fromUrl ?? sessionStorage.getItem('outpost.token') ?? '';
   const listeners = new Map<string, Set<Listener>>();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let seq = 0;
-  const ws = new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`);
+  const ws = new WebSocket(`ws://${location.host}/api`, handshakeProtocols(token));
   const open = new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve());
     ws.addEventListener('error', () => reject(new ApiRequestError({ code: 'disconnected', message: 'Cannot reach Outpost.', hint: 'Is `outpost serve` still running? Open the URL it printed.' })));
@@ -69,14 +72,24 @@ function fromWebSocket(): OutpostApi {
     for (const p of pending.values()) p.reject(new ApiRequestError({ code: 'disconnected', message: 'The connection to Outpost was lost.', hint: 'Restart `outpost serve` and open its URL.' }));
     pending.clear();
   });
+  const send = <K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> => {
+    const id = ++seq;
+    return new Promise<RequestOutput<K>>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      ws.send(JSON.stringify({ id, name, input }));
+    });
+  };
   return {
     request: async <K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> => {
       await open;
-      const id = ++seq;
-      return new Promise<RequestOutput<K>>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        ws.send(JSON.stringify({ id, name, input }));
-      });
+      if (name === 'terminal.write') {
+        const { id, data } = input as RequestInput<'terminal.write'>;
+        const parts = splitTerminalInput(data);
+        // A paste too big for one message goes in order, one piece after the other.
+        for (const part of parts.slice(0, -1)) await send('terminal.write', { id, data: part });
+        return send(name, { id, data: parts[parts.length - 1] ?? '' } as RequestInput<K>);
+      }
+      return send(name, input);
     },
     on: <K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void) => {
       let set = listeners.get(name);

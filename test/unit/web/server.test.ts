@@ -42,17 +42,29 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}): Promis
 describe('browser mode HTTP', () => {
   it('binds 127.0.0.1 and prints a URL carrying a long random token', () => {
     expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[\\w-]{32}$`));
+    expect(server.origin).toBe(`http://127.0.0.1:${server.port}`);
   });
 
-  it('serves the page only with the token, with the CSP and a per-port HttpOnly cookie', async () => {
-    expect((await get('/')).status).toBe(403);
-    const ok = await get(`/?token=${server.token}`);
-    expect(ok.status).toBe(200);
-    expect(ok.headers['content-security-policy']).toBe(contentSecurityPolicy({ connect: [`ws://127.0.0.1:${server.port}`, `ws://localhost:${server.port}`] }));
-    expect(String(ok.headers['set-cookie'])).toContain(`outpost_token_${server.port}=`);
-    expect(String(ok.headers['set-cookie'])).toContain('HttpOnly; SameSite=Strict');
-    expect((await get('/', { cookie: `outpost_token_${server.port}=${server.token}` })).status).toBe(200);
-    expect((await get('/', { cookie: `outpost_token_1=${server.token}` })).status).toBe(403);
+  it('serves the page without a token and sets no cookie; the CSP header carries frame-ancestors', async () => {
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>t</title>');
+    expect(page.headers['content-security-policy']).toBe(contentSecurityPolicy({ connect: [`ws://127.0.0.1:${server.port}`, `ws://localhost:${server.port}`], header: true }));
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['set-cookie']).toBeUndefined();
+    const withToken = await get(`/?token=${server.token}`);
+    expect(withToken.status).toBe(200);
+    expect(withToken.headers['set-cookie']).toBeUndefined();
+    expect(JSON.stringify(withToken.headers)).not.toContain(server.token);
+    expect(withToken.body).not.toContain(server.token);
+  });
+
+  it('normalises page paths: /%2Findex.html, /./index.html and /index.html are the same page', async () => {
+    for (const p of ['/%2Findex.html', '/./index.html', '/assets/../index.html', '/index.html']) {
+      const r = await get(p);
+      expect(r.status, p).toBe(200);
+      expect(r.body, p).toContain('<title>t</title>');
+    }
   });
 
   it('serves assets, never files outside its folder, and answers malformed paths', async () => {

@@ -9,7 +9,7 @@ import { planHandlers } from './plan';
 import { runHandlers } from './run';
 import { secretsHandlers } from './secrets';
 import { systemHandlers } from './system';
-import { terminalHandlers } from './terminal';
+import { ClientTerminals, terminalHandlers } from './terminal';
 
 export interface CoreServices {
   terminals: TerminalManager;
@@ -17,14 +17,14 @@ export interface CoreServices {
 }
 
 export function createServices(ctx: CoreContext): CoreServices {
-  const terminals = new TerminalManager(ctx.secrets);
+  const terminals = new ClientTerminals(ctx.secrets);
   return { terminals, runs: new RunService(ctx, terminals) };
 }
 
 export function createHandlers(ctx: CoreContext, services: CoreServices = createServices(ctx)): Handlers {
   return {
     ...systemHandlers(ctx),
-    ...planHandlers(ctx),
+    ...planHandlers(ctx, services.runs.service),
     ...terminalHandlers(ctx, services.terminals),
     ...runHandlers(services.runs),
     ...secretsHandlers(ctx),
