@@ -1,36 +1,35 @@
 // Electron main: lifecycle, the window, and wiring the core to IPC. Everything else lives in core.
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, shell } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, session, shell } from 'electron';
 import { createCoreDispatcher } from '../core/api/handlers';
 import type { CoreContext } from '../core/context';
 import { defaultDataDir, findResourcesDir } from '../core/paths';
 import { secrets } from '../core/secrets/registry';
+import { APP_URL, handleAppScheme, registerAppScheme } from './app-protocol';
+import { hardenContents, hardenSession } from './hardening';
 import { installIpc } from './ipc';
 import { createAppLogger } from './log';
 import { SafeStorageSecretStore } from './secret-store';
 import { isAllowedExternal, windowOptions } from './window-options';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
-const appUrl = pathToFileURL(rendererIndex).href;
+const rendererDir = path.join(here, '..', 'renderer');
+// The page is served from app://outpost/ (see app-protocol.ts), never file://.
+const appUrl = APP_URL;
 
 app.enableSandbox();
+registerAppScheme();
 
 app.on('web-contents-created', (_event, contents) => {
-  // The app never navigates away from its own page, and never opens windows of its own.
-  contents.on('will-navigate', (e, url) => {
-    if (url !== appUrl) e.preventDefault();
-  });
-  contents.on('will-attach-webview', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternal(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  // The app never navigates away from its own page (in any frame), and never opens windows of its own.
+  hardenContents(contents, appUrl, (url) => void shell.openExternal(url), isAllowedExternal);
 });
 
 async function start(): Promise<void> {
   await app.whenReady();
+  hardenSession(session.defaultSession, appUrl);
+  handleAppScheme(rendererDir);
   const log = createAppLogger();
   const resourcesDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : findResourcesDir(here);
   const dataDir = process.env.OUTPOST_DATA_DIR ?? app.getPath('userData') ?? defaultDataDir();
@@ -48,7 +47,7 @@ async function start(): Promise<void> {
   installIpc(createCoreDispatcher(ctx), () => appUrl);
   const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'index.cjs')));
   win.once('ready-to-show', () => win.show());
-  await win.loadFile(rendererIndex);
+  await win.loadURL(appUrl);
   log.info(`Outpost ${ctx.version} started; log file ${log.file}`);
 }
 

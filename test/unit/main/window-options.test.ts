@@ -19,7 +19,7 @@ describe('BrowserWindow security baseline', () => {
   });
 
   it('has a strict CSP: no remote or inline script, no eval, no plugins, no framing', () => {
-    const csp = contentSecurityPolicy();
+    const csp = contentSecurityPolicy({ header: true });
     const d = Object.fromEntries(csp.split('; ').map((p) => [p.split(' ')[0], p.split(' ').slice(1)]));
     expect(d['default-src']).toEqual(["'self'"]);
     expect(d['script-src']).toEqual(["'self'"]);
@@ -28,6 +28,13 @@ describe('BrowserWindow security baseline', () => {
     expect(d['object-src']).toEqual(["'none'"]);
     expect(d['frame-ancestors']).toEqual(["'none'"]);
     expect(d['base-uri']).toEqual(["'none'"]);
+    expect(d['frame-src']).toEqual(["'none'"]);
+  });
+
+  it('keeps frame-ancestors out of the meta-tag form (Chromium ignores it there and logs an error)', () => {
+    expect(contentSecurityPolicy()).not.toContain('frame-ancestors');
+    expect(contentSecurityPolicy()).toContain("frame-src 'none'");
+    expect(contentSecurityPolicy({ header: true })).toContain("frame-ancestors 'none'");
   });
 
   it('the built page carries the same CSP', async () => {
