@@ -2,7 +2,6 @@
 // server and target hosts as real sshd run as you, a stand-in LTS backend), opens browser mode with
 // the wizard pre-filled to install the fixture agent there, shows heartbeats as they arrive, and
 // stops everything it started on Ctrl-C / SIGTERM.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -10,6 +9,7 @@ import type { Heartbeat } from '../../core/demo/backend';
 import { startSandbox, type Sandbox } from '../../core/demo/sandbox';
 import { OutpostError } from '../../core/errors';
 import { secretHint } from '../../core/secrets/store';
+import { openInBrowser, type Launcher } from '../../web/launcher';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
 import { rendererDir, startServe, waitForSignal } from './serve';
@@ -63,8 +63,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
     throw err;
   }
+  let launcher: Launcher | null = null;
   const stopAll = async (server?: { close(): Promise<void> }) => {
     out('\nStopping the demo…\n');
+    launcher?.remove();
     await server?.close().catch(() => undefined);
     await sandbox.stop();
     out('Demo stopped: every process it started has ended and its folder is removed.\n');
@@ -105,7 +107,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   out('(Keep this URL private: it carries the access token. Accept the host keys whose fingerprints are listed above. Ctrl-C stops the demo.)\n\n');
 
   const unsubscribe = b.on('heartbeat', heartbeatReporter(targets.map((t) => t.name)));
-  if (opts.open) openBrowser(server.url);
+  // The token goes through a private file, never on the opener's command line.
+  if (opts.open) launcher = openInBrowser(server.origin, server.token);
 
   await signal;
   unsubscribe();
@@ -130,16 +133,4 @@ function heartbeatReporter(hosts: string[]): (hb: Heartbeat) => void {
       out(`\r\x1b[KHeartbeats: ${[...counts].map(([h, c]) => `${h} ${c}`).join(' · ')}`);
     }
   };
-}
-
-/** Best effort: a missing opener or a headless machine only means the user opens the URL. */
-function openBrowser(url: string): void {
-  const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
-  try {
-    const child = spawn(cmd[0] ?? 'xdg-open', cmd.slice(1), { stdio: 'ignore', detached: true });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    /* the URL is printed above */
-  }
 }
