@@ -6,12 +6,22 @@
 // modulepreload links in dist/renderer/index.html (what loads before first paint), gzipped at level 9;
 // first paint / first contentful paint in headless Chromium against `outpost serve`, median of 5 loads,
 // each in a fresh browser context. Targets from the wizard issue: < 400 kB initial JS, first paint < 1 s.
+//
+// terminal: throughput of the embedded terminal (issue "The embedded terminal at the speed of xterm.js
+// itself"). One run measures the same text, `head -c N /dev/zero | tr '\0' x | fold -w 120` (N = --mb,
+// default 50 MB), four ways: (a) a bare PTY producing it (node-pty, no UI); (b) xterm.js alone in the
+// same Chromium, fed it directly in 32 KB writes with write callbacks; (c) Outpost's local terminal in
+// browser mode (`outpost serve`: PTY → flow control → WebSocket → xterm.js); (d) Outpost's run terminal,
+// an interactive step's SSH channel on a loopback sshd (scripts/bench/run-terminal-server.ts; needs
+// root). MB/s = N / time from Enter to the last byte parsed and painted. Then Ctrl-C during a `yes`
+// flood: time from the key to the next prompt painted. Targets: (c) ≥ 0.8×(b), (d) ≥ 0.6×(b), Ctrl-C ≤ 200 ms.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+/* global window, document, requestAnimationFrame -- functions passed to page.evaluate run in Chromium */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // OUTPOST_RENDERER_DIR measures another build (as `outpost serve` serves it); the default is the one `npm run build` makes.
@@ -22,6 +32,7 @@ const TARGET_JS_BYTES = 400 * 1000;
 const TARGET_PAINT_MS = 1000;
 
 class CannotMeasure extends Error {}
+class UsageError extends Error {}
 
 const kB = (n) => `${(n / 1000).toFixed(1)} kB`;
 const ms = (n) => `${Math.round(n)} ms`;
@@ -65,12 +76,12 @@ function measureBundle() {
   });
 }
 
-/** Starts the built `outpost serve`; resolves with its URL and a stop function. */
-async function startServe() {
+/** Starts the built `outpost serve` (or another script printing `Open: <url>`); resolves with its URL and a stop function. */
+async function startServe(argv = [path.join(ROOT, 'bin', 'outpost.mjs'), 'serve'], extraEnv = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-bench-'));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'serve'], {
+  const proc = spawn(process.execPath, argv, {
     cwd: ROOT,
-    env: { ...process.env, OUTPOST_DATA_DIR: dataDir, OUTPOST_RENDERER_DIR: RENDERER },
+    env: { ...process.env, OUTPOST_DATA_DIR: dataDir, OUTPOST_RENDERER_DIR: RENDERER, SHELL: '/bin/bash', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stop = async () => {
@@ -85,7 +96,7 @@ async function startServe() {
   let out = '';
   try {
     const url = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CannotMeasure(`outpost serve printed no URL in 15 s:\n${out}`)), 15_000);
+      const timer = setTimeout(() => reject(new CannotMeasure(`outpost serve printed no URL in 30 s:\n${out}`)), 30_000);
       const onData = (b) => {
         out += b.toString();
         const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
@@ -184,10 +195,298 @@ async function benchBundle() {
   );
 }
 
-const BENCHES = { bundle: benchBundle };
+
+// ---- terminal ------------------------------------------------------------------------------------
+
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const VIEWPORT = { width: 1100, height: 720 };
+const PROMPT = '42-ready> ';
+/** The renderer TerminalView uses (renderer/src/components/Terminal.tsx); (b) uses the same one. */
+const OUTPOST_RENDERER = 'dom';
+const TARGET_LOCAL = 0.8;
+const TARGET_RUN = 0.6;
+const TARGET_CTRL_C_MS = 200;
+
+const floodCommand = (bytes) => `head -c ${bytes} /dev/zero | tr '\\0' x | fold -w 120`;
+
+async function launchChromium() {
+  if (!fs.existsSync(CHROMIUM)) throw new CannotMeasure(`Chromium not found at ${CHROMIUM} (Debian: apt-get install chromium; or set OUTPOST_CHROMIUM)`);
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+}
+
+/** (a) The PTY alone: node-pty runs the command, nothing but a byte count reads it. */
+async function barePty(bytes) {
+  const require = (await import('node:module')).createRequire(import.meta.url);
+  let pty;
+  try {
+    pty = require('node-pty');
+  } catch (err) {
+    throw new CannotMeasure(`node-pty cannot be loaded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const t0 = performance.now();
+  const proc = pty.spawn('/bin/bash', ['-c', floodCommand(bytes)], { name: 'xterm-256color', cols: 120, rows: 30, cwd: os.tmpdir(), env: process.env, encoding: 'utf8' });
+  let chars = 0;
+  proc.onData((d) => (chars += d.length));
+  await new Promise((resolve) => proc.onExit(resolve));
+  // Whatever node-pty still had queued arrives before the next turn.
+  await new Promise((r) => setTimeout(r, 0));
+  return { seconds: (performance.now() - t0) / 1000, chars };
+}
+
+/**
+ * Page-side probe for Outpost's pages: TerminalView calls window.__outpostTerminalProbe(id, data) after
+ * xterm.js has parsed each chunk. A watch is armed before a key is pressed; its clock starts at that
+ * keydown (capture phase, before xterm sees the key) and stops at the first animation frame after the
+ * watched text was parsed. It also records the longest main-thread stall (a 20 ms interval's lateness).
+ */
+const PROBE = `(() => {
+  const b = (window.__bench = { chars: 0, tail: '', arm: null, watch: null, done: {}, stall: 0, last: performance.now() });
+  setInterval(() => { const now = performance.now(); b.stall = Math.max(b.stall, now - b.last - 20); b.last = now; }, 20);
+  window.__outpostTerminalProbe = (id, data) => {
+    b.chars += data.length;
+    const w = b.watch;
+    if (!w) return;
+    const s = b.tail + data;
+    b.tail = s.slice(-64);
+    if (s.includes(w.text)) {
+      b.watch = null;
+      requestAnimationFrame(() => { b.done[w.name] = { ms: performance.now() - w.t0, stall: b.stall }; });
+    }
+  };
+  document.addEventListener('keydown', (e) => {
+    const a = b.arm;
+    if (!a || e.key.toLowerCase() !== a.key.toLowerCase()) return;
+    b.arm = null;
+    b.tail = '';
+    b.stall = 0;
+    b.watch = { name: a.name, text: a.text, t0: performance.now() };
+  }, true);
+})();`;
+
+async function openOutpostTerminal(browser, url) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  await context.addInitScript(PROBE);
+  const page = await context.newPage();
+  await page.goto(url, { timeout: 30_000 });
+  await page.getByTestId('open-local-terminal').click();
+  await page.locator('.xterm-helper-textarea').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.waitForFunction(() => window.__bench.chars > 0, null, { timeout: 30_000 });
+  await page.locator('.xterm-helper-textarea').focus();
+  // A prompt the command line's echo cannot contain.
+  await typeAndWait(page, `PS1='$((40+2))-ready> '`, 'setup', PROMPT, 15_000);
+  const box = await page.getByTestId('terminal').boundingBox();
+  return { context, page, box };
+}
+
+async function typeAndWait(page, line, name, text, timeout) {
+  await page.keyboard.type(line);
+  await page.evaluate(([n, t]) => (window.__bench.arm = { name: n, text: t, key: 'Enter' }), [name, text]);
+  await page.keyboard.press('Enter');
+  const h = await page.waitForFunction((n) => window.__bench.done[n] ?? null, name, { timeout, polling: 50 });
+  return h.jsonValue();
+}
+
+/** (c) and (d): the flood through the view, then Ctrl-C during `yes`. */
+async function throughOutpost(browser, url, bytes) {
+  const { context, page, box } = await openOutpostTerminal(browser, url);
+  try {
+    // Warm-up (JIT, glyph caches), then the measured flood.
+    await typeAndWait(page, `${floodCommand(1_000_000)}; echo warm-$((6*7))`, 'warm', 'warm-42', 60_000);
+    const flood = await typeAndWait(page, `${floodCommand(bytes)}; echo done-$((6*7))`, 'flood', 'done-42', 600_000);
+    // Ctrl-C while `yes` floods: from the key to the next prompt on screen.
+    const before = await page.evaluate(() => window.__bench.chars);
+    await page.keyboard.type('yes outpost-flood');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((n) => window.__bench.chars > n + 2_000_000, before, { timeout: 60_000, polling: 50 });
+    const ping0 = performance.now();
+    await page.evaluate(() => 1);
+    const pingMs = performance.now() - ping0;
+    await page.evaluate(([t]) => (window.__bench.arm = { name: 'ctrlc', text: t, key: 'c' }), [PROMPT]);
+    await page.keyboard.press('Control+C');
+    const ctrlC = await (await page.waitForFunction(() => window.__bench.done.ctrlc ?? null, null, { timeout: 30_000, polling: 20 })).jsonValue();
+    return { seconds: flood.ms / 1000, stallMs: flood.stall, ctrlCms: ctrlC.ms, pingMs, box };
+  } finally {
+    await context.close();
+  }
+}
+
+/** (b) xterm.js alone: the same build of xterm.js and options as TerminalView, the same box, the same text. */
+async function xtermAlone(browser, bytes, box, renderer) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  try {
+    await page.setContent(`<!doctype html><html><body style="margin:0"><div id="t" style="width:${Math.round(box.width)}px;height:${Math.round(box.height)}px"></div></body></html>`);
+    await page.addStyleTag({ path: path.join(ROOT, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css') });
+    await page.addScriptTag({ path: path.join(ROOT, 'node_modules', '@xterm', 'xterm', 'lib', 'xterm.js') });
+    const fit = path.join(ROOT, 'node_modules', '@xterm', 'addon-fit', 'lib', 'addon-fit.js');
+    await page.addScriptTag({ path: fit });
+    const webgl = path.join(ROOT, 'node_modules', '@xterm', 'addon-webgl', 'lib', 'addon-webgl.js');
+    if (renderer === 'webgl') {
+      if (!fs.existsSync(webgl)) return null;
+      await page.addScriptTag({ path: webgl });
+    }
+    return await page.evaluate(
+      async ([n, r]) => {
+        const term = new window.Terminal({
+          cursorBlink: true,
+          fontFamily: '"Cascadia Mono", "DejaVu Sans Mono", "Noto Sans Mono", Menlo, Consolas, monospace',
+          fontSize: 13,
+          scrollback: 5000,
+          theme: { background: '#fbfbfc', foreground: '#1f2328', cursor: '#2155d6', selectionBackground: '#c9d7f7' },
+        });
+        const fitAddon = new window.FitAddon.FitAddon();
+        term.loadAddon(fitAddon);
+        term.open(document.getElementById('t'));
+        fitAddon.fit();
+        let used = 'dom';
+        if (r === 'webgl') {
+          try {
+            term.loadAddon(new window.WebglAddon.WebglAddon());
+            used = 'webgl';
+          } catch {
+            used = 'dom (webgl failed)';
+          }
+        }
+        const line = 'x'.repeat(120) + '\r\n';
+        const full = Math.floor(n / 120);
+        let text = line.repeat(full) + 'x'.repeat(n - full * 120);
+        const CHUNK = 32 * 1024;
+        const write = (s) => new Promise((res) => term.write(s, res));
+        await write('x'.repeat(1000) + '\r\n'); // warm-up
+        const t0 = performance.now();
+        await new Promise((resolve) => {
+          let i = 0;
+          const next = () => {
+            if (i >= text.length) return resolve();
+            const chunk = text.slice(i, i + CHUNK);
+            i += CHUNK;
+            term.write(chunk, next);
+          };
+          next();
+        });
+        await new Promise((res) => requestAnimationFrame(res));
+        const ms = performance.now() - t0;
+        text = '';
+        term.dispose();
+        return { seconds: ms / 1000, used };
+      },
+      [bytes, renderer],
+    );
+  } finally {
+    await context.close();
+  }
+}
+
+async function buildRunTerminalServer() {
+  const { build: esbuild } = await import('esbuild');
+  const outfile = path.join(ROOT, 'dist', 'bench', 'run-terminal-server.mjs');
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  await esbuild({
+    entryPoints: [path.join(ROOT, 'scripts', 'bench', 'run-terminal-server.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    define: { __OUTPOST_VERSION__: JSON.stringify(pkg.version), 'import.meta.dirname': JSON.stringify(path.join(ROOT, 'dist', 'bench')) },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+function parseMb(argv) {
+  const i = argv.indexOf('--mb');
+  if (i < 0) return 50;
+  const n = Number(argv[i + 1]);
+  if (!Number.isFinite(n) || n <= 0 || n > 2000) throw new UsageError(`--mb: "${argv[i + 1] ?? ''}" is not a size in MB (0 < N ≤ 2000)`);
+  return n;
+}
+
+async function benchTerminal(argv) {
+  const mb = parseMb(argv);
+  const bytes = Math.round(mb * 1e6);
+  if (!fs.existsSync(path.join(RENDERER, 'index.html'))) build('renderer');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) build('node');
+  const rate = (r) => (r ? mb / r.seconds : NaN);
+  const fmt = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} MB/s` : 'n/a');
+
+  process.stderr.write(`bench terminal: (a) bare PTY, ${mb} MB…\n`);
+  const a = await barePty(bytes);
+  const browser = await launchChromium();
+  let b, bGl, c, d;
+  let dError = null;
+  try {
+    // (b) runs before and after (c) and (d) and is averaged, so a machine whose load drifts during the
+    // run does not favour either side; the box of (c)'s view is used for both.
+    const serve = await startServe();
+    let b1;
+    try {
+      const first = await openOutpostTerminal(browser, serve.url);
+      await first.context.close();
+      process.stderr.write('bench terminal: (b) xterm.js alone (first of two)…\n');
+      b1 = await xtermAlone(browser, bytes, first.box, OUTPOST_RENDERER);
+      process.stderr.write('bench terminal: (c) local terminal through browser mode…\n');
+      c = await throughOutpost(browser, serve.url, bytes);
+    } finally {
+      await serve.stop();
+    }
+    process.stderr.write('bench terminal: (d) run terminal over SSH (loopback sshd)…\n');
+    if (process.getuid?.() !== 0) dError = 'needs root (sshd switches to the test user)';
+    else if (!fs.existsSync(process.env.OUTPOST_SSHD ?? '/usr/sbin/sshd')) dError = 'sshd not found (apt-get install openssh-server)';
+    else {
+      const server = await buildRunTerminalServer();
+      const run = await startServe([server]);
+      try {
+        d = await throughOutpost(browser, run.url, bytes);
+      } finally {
+        await run.stop();
+      }
+    }
+    process.stderr.write('bench terminal: (b) xterm.js alone (second of two)…\n');
+    const b2 = await xtermAlone(browser, bytes, c.box, OUTPOST_RENDERER);
+    b = { seconds: (b1.seconds + b2.seconds) / 2, used: b2.used, runs: [b1.seconds, b2.seconds] };
+    bGl = OUTPOST_RENDERER === 'webgl' ? await xtermAlone(browser, bytes, c.box, 'dom') : await xtermAlone(browser, bytes, c.box, 'webgl');
+  } finally {
+    await browser.close();
+  }
+
+  const rb = rate(b);
+  console.log(`Text: ${floodCommand(bytes)} (${mb} MB of x, ${a.chars} characters through the PTY); Chromium ${CHROMIUM}, headless, --disable-gpu; view ${Math.round(c.box.width)}×${Math.round(c.box.height)} px`);
+  console.log('Outpost transport measured: browser mode (WebSocket, JSON events); Electron IPC carries the same events through the same flow control.');
+  console.log('');
+  const rows = [
+    ['path', 'time', 'throughput', 'vs (b)'],
+    ['(a) bare PTY (node-pty, no UI)', `${a.seconds.toFixed(2)} s`, fmt(rate(a)), ''],
+    [`(b) xterm.js alone, ${b.used} renderer (mean of ${b.runs.map((x) => `${x.toFixed(2)} s`).join(', ')})`, `${b.seconds.toFixed(2)} s`, fmt(rb), '1.00'],
+  ];
+  if (bGl) rows.push([`    xterm.js alone, ${bGl.used} renderer (info)`, `${bGl.seconds.toFixed(2)} s`, fmt(rate(bGl)), (rate(bGl) / rb).toFixed(2)]);
+  rows.push(['(c) local terminal, browser mode', `${c.seconds.toFixed(2)} s`, fmt(rate(c)), (rate(c) / rb).toFixed(2)]);
+  if (d) rows.push(['(d) run terminal, SSH to loopback sshd', `${d.seconds.toFixed(2)} s`, fmt(rate(d)), (rate(d) / rb).toFixed(2)]);
+  else rows.push(['(d) run terminal, SSH to loopback sshd', 'n/a', dError ?? 'n/a', '']);
+  console.log(table(rows));
+  console.log('');
+  console.log(`Longest main-thread stall during the flood: (c) ${ms(c.stallMs)}${d ? `, (d) ${ms(d.stallMs)}` : ''}; a page round trip during \`yes\`: (c) ${ms(c.pingMs)}${d ? `, (d) ${ms(d.pingMs)}` : ''}`);
+  console.log('');
+  const verdicts = [
+    ['figure', 'measured', 'target', 'result'],
+    ['(c)/(b)', (rate(c) / rb).toFixed(2), `≥ ${TARGET_LOCAL}`, verdict(rate(c) / rb >= TARGET_LOCAL)],
+    ['(d)/(b)', d ? (rate(d) / rb).toFixed(2) : 'n/a', `≥ ${TARGET_RUN}`, d ? verdict(rate(d) / rb >= TARGET_RUN) : 'n/a'],
+    ['Ctrl-C to prompt during `yes`, (c)', ms(c.ctrlCms), `≤ ${TARGET_CTRL_C_MS} ms`, verdict(c.ctrlCms <= TARGET_CTRL_C_MS)],
+  ];
+  if (d) verdicts.push(['Ctrl-C to prompt during `yes`, (d)', ms(d.ctrlCms), `≤ ${TARGET_CTRL_C_MS} ms`, verdict(d.ctrlCms <= TARGET_CTRL_C_MS)]);
+  console.log(table(verdicts));
+}
+
+const BENCHES = { bundle: benchBundle, terminal: benchTerminal };
 
 function usage() {
-  return `usage: node scripts/bench.mjs [${Object.keys(BENCHES).join('|')}]…  (no name: all)\n  bundle  renderer initial JS (gzipped) and first paint in headless Chromium\n`;
+  return (
+    `usage: node scripts/bench.mjs [${Object.keys(BENCHES).join('|')}]… [--mb N]  (no name: all)\n` +
+    '  bundle    renderer initial JS (gzipped) and first paint in headless Chromium\n' +
+    '  terminal  terminal throughput: bare PTY, xterm.js alone, local and run terminals (--mb N, default 50), Ctrl-C latency\n'
+  );
 }
 
 async function main(argv) {
@@ -195,17 +494,26 @@ async function main(argv) {
     process.stdout.write(usage());
     return 0;
   }
-  const unknown = argv.filter((a) => !(a in BENCHES));
+  const names = [];
+  const options = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--mb') options.push(argv[i], argv[++i]);
+    else names.push(argv[i]);
+  }
+  const unknown = names.filter((a) => !(a in BENCHES));
   if (unknown.length) {
     process.stderr.write(`bench: unknown bench ${unknown.join(', ')}\n${usage()}`);
     return 2;
   }
-  const names = argv.length ? argv : Object.keys(BENCHES);
-  for (const name of names) {
+  for (const name of names.length ? names : Object.keys(BENCHES)) {
     console.log(`== bench: ${name} ==`);
     try {
-      await BENCHES[name]();
+      await BENCHES[name](options);
     } catch (err) {
+      if (err instanceof UsageError) {
+        process.stderr.write(`bench ${name}: ${err.message}\n${usage()}`);
+        return 2;
+      }
       process.stderr.write(`bench ${name}: could not measure: ${err instanceof Error ? err.message : String(err)}\n`);
       return 1;
     }

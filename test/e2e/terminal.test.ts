@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
@@ -15,8 +19,9 @@ afterAll(async () => {
   await served?.stop();
 });
 
-async function openTerminal(): Promise<Page> {
+async function openTerminal(initScript?: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+  if (initScript) await page.addInitScript(initScript);
   await page.goto(served.url);
   // The local shell lives in the Terminal drawer of the wizard's title bar.
   await page.getByTestId('open-local-terminal').click();
@@ -54,6 +59,41 @@ describe('browser mode terminal', () => {
     await page.keyboard.type('clear; echo after-$((2+3))-interrupt\n');
     await expect.poll(() => terminalText(page), { timeout: 20_000, interval: 300 }).toMatch(/^after-5-interrupt$/m);
     await page.close();
+  });
+});
+
+describe('browser mode terminal: nothing lost or reordered', () => {
+  it('xterm.js parses exactly what the PTY produced (checksum), through flow control pauses', async () => {
+    // ~6 MB the test writes itself: ASCII, 2-, 3- and 4-byte UTF-8 (split across reads and events
+    // somewhere), and escape sequences. The PTY turns each LF into CRLF (onlcr); nothing else changes.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-sum-'));
+    try {
+      const lines: string[] = [];
+      for (let i = 0; i < 60_000; i++) lines.push(`${i} ${'x'.repeat(i % 61)} é€😀 \x1b[1mb\x1b[0m ${'y'.repeat((i * 7) % 13)}\n`);
+      const content = lines.join('');
+      const file = path.join(dir, 'flood.txt');
+      fs.writeFileSync(file, content);
+      const expected = Buffer.from(content.replace(/\n/g, '\r\n'), 'utf8');
+      const expectedSha = createHash('sha256').update(expected).digest('hex');
+
+      // Every chunk the view hands to xterm.js, recorded in its write callback (TerminalView's probe).
+      const page = await openTerminal('window.__chunks = []; window.__outpostTerminalProbe = (id, data) => window.__chunks.push(data);');
+      await page.keyboard.type(`printf 'BEGIN-%s\\n' $((6*7)); cat ${file}; printf 'END-%s\\n' $((6*7))\n`);
+      await expect.poll(() => page.evaluate(() => (window as unknown as { __chunks: string[] }).__chunks.join('').includes('END-42')), { timeout: 90_000, interval: 500 }).toBe(true);
+      const got = await page.evaluate(async () => {
+        const all = (window as unknown as { __chunks: string[] }).__chunks.join('');
+        const start = all.indexOf('BEGIN-42\r\n') + 'BEGIN-42\r\n'.length;
+        const body = all.slice(start, all.indexOf('END-42', start));
+        const bytes = new TextEncoder().encode(body);
+        const digest = await crypto.subtle.digest('SHA-256', bytes);
+        return { bytes: bytes.length, sha: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('') };
+      });
+      expect(got.bytes).toBe(expected.length);
+      expect(got.sha).toBe(expectedSha);
+      await page.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -100,3 +140,4 @@ describe('browser mode access control', () => {
     expect(ok.result.value.appName).toBe('Outpost');
   });
 });
+

@@ -1,21 +1,12 @@
 // Flow control between a terminal source (local PTY, SSH channel) and the view, as in VS Code's
 // terminal: output is batched for a few ms, the sender counts characters the view has not yet
-// acknowledged, pauses the source above HIGH_WATERMARK and resumes it below LOW_WATERMARK.
+// acknowledged, pauses the source above the high watermark and resumes it below the low one.
 // The view acknowledges only after xterm.js has processed the data (term.write callback), so a
-// flood (`yes`) can never outrun the renderer and Ctrl-C always gets through.
+// flood (`yes`) can never outrun the renderer and Ctrl-C always gets through. The constants, and why
+// they are what they are, live in electron/common/terminal-flow.ts (the renderer reads them too).
+import { FLOW, type FlowLimits } from '../../common/terminal-flow';
 
-export const FLOW = {
-  /** How long output is gathered before it crosses IPC / the socket. */
-  batchMs: 5,
-  /** Unacknowledged characters above which the source is paused. */
-  highWatermark: 100_000,
-  /** Unacknowledged characters below which a paused source is resumed. */
-  lowWatermark: 5_000,
-  /** The view acknowledges in blocks of at most this many characters. */
-  ackBlock: 5_000,
-  /** Largest single data event (keeps each message small and each ack timely). */
-  maxEventChars: 32_000,
-} as const;
+export { FLOW };
 
 export interface Pausable {
   pause(): void;
@@ -33,7 +24,7 @@ export class FlowController {
   constructor(
     private readonly source: Pausable,
     private readonly send: (data: string) => void,
-    private readonly limits: { batchMs: number; highWatermark: number; lowWatermark: number; maxEventChars: number } = FLOW,
+    private readonly limits: { [K in keyof FlowLimits]: number } = FLOW,
   ) {}
 
   get unacknowledged(): number {

@@ -3,30 +3,46 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../api/dispatcher';
 import { OutpostError } from '../errors';
-import type { SecretRegistry } from '../secrets/registry';
 import { FlowController } from './flow';
 import type { TerminalSource } from './source';
+
+/**
+ * What the manager needs of the secrets registry: `redact(text)` for whole texts and, where the
+ * registry offers it, `stream()` — a redactor for one stream of output that holds back a tail that
+ * could still be the start of a secret, so a secret split across two reads is masked too.
+ */
+export interface TerminalRedactor {
+  redact(text: string): string;
+  stream?(opts: { onFlush?: (text: string) => void }): { push(chunk: string): string; flush(): string; dispose(): void };
+}
 
 interface Entry {
   id: string;
   client: Client;
   source: TerminalSource;
   flow: FlowController;
+  stream: { dispose(): void } | undefined;
 }
 
 export class TerminalManager {
   private readonly entries = new Map<string, Entry>();
-  constructor(private readonly secrets?: SecretRegistry) {}
+  constructor(private readonly secrets?: TerminalRedactor) {}
 
   attach(client: Client, source: TerminalSource, id: string = randomUUID()): string {
     const flow = new FlowController(source, (data) => client.emit('terminal.data', { id, data }));
-    const entry: Entry = { id, client, source, flow };
-    this.entries.set(id, entry);
-    // Secrets typed by the user or echoed by a host are masked on the way out like everywhere else.
-    source.onData((text) => flow.push(this.secrets ? this.secrets.redact(text) : text));
+    // Secrets typed by the user or echoed by a host are masked on the way out like everywhere else,
+    // across chunk boundaries where the registry can stream (its timer releases a held-back tail, e.g.
+    // the end of a prompt, when no more output follows).
+    const secrets = this.secrets;
+    const stream = secrets?.stream?.({ onFlush: (t) => flow.push(t) });
+    const redact = stream ? (t: string) => stream.push(t) : secrets ? (t: string) => secrets.redact(t) : (t: string) => t;
+    this.entries.set(id, { id, client, source, flow, stream });
+    source.onData((text) => flow.push(redact(text)));
     source.onExit(({ exitCode, signal }) => {
+      if (stream) flow.push(stream.flush());
       flow.flush();
       flow.dispose();
+      stream?.dispose();
       this.entries.delete(id);
       client.emit('terminal.exit', { id, exitCode, signal });
     });
@@ -54,6 +70,7 @@ export class TerminalManager {
     if (!e) return;
     this.entries.delete(id);
     e.flow.dispose();
+    e.stream?.dispose();
     e.source.kill();
   }
   closeAll(): void {

@@ -1,13 +1,20 @@
 // An xterm.js view attached to a terminal in main. Acknowledges output only after xterm has
-// processed it (term.write callback), in blocks, so main can pause a flooding source.
+// processed it (term.write callback), in blocks, so main can pause a flooding source (constants and
+// their reasons: electron/common/terminal-flow.ts).
 import { useEffect, useRef } from 'react';
 import { Terminal as XTerm } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import '@xterm/xterm/css/xterm.css';
+import { FLOW } from '../../../electron/common/terminal-flow';
 import { api } from '../api/client';
 
-const ACK_BLOCK = 5_000;
+declare global {
+  interface Window {
+    /** Test and benchmark hook (set by them before the page loads): every chunk xterm.js has parsed, in order. */
+    __outpostTerminalProbe?: (id: string, data: string) => void;
+  }
+}
 
 export interface TerminalViewProps {
   /** Id of a terminal already open in main; when absent the view opens a local shell. */
@@ -64,27 +71,30 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     let pendingAck = 0;
     const unsubs: Array<() => void> = [];
 
-    const ack = (n: number) => {
-      pendingAck += n;
-      if (pendingAck >= ACK_BLOCK && id) {
-        const chars = pendingAck;
-        pendingAck = 0;
-        void api.request('terminal.ack', { id, chars }).catch(() => undefined);
-      }
-    };
+    // Parsed characters are acknowledged in blocks; a smaller remainder after a short quiet time.
+    let ackTimer: number | undefined;
     const flushAck = () => {
+      window.clearTimeout(ackTimer);
+      ackTimer = undefined;
       if (pendingAck > 0 && id) {
         const chars = pendingAck;
         pendingAck = 0;
         void api.request('terminal.ack', { id, chars }).catch(() => undefined);
       }
     };
-    const ackTimer = window.setInterval(flushAck, 50);
+    const ack = (n: number) => {
+      pendingAck += n;
+      if (pendingAck >= FLOW.ackBlock) flushAck();
+      else ackTimer ??= window.setTimeout(flushAck, FLOW.ackIdleMs);
+    };
 
     unsubs.push(
       api.on('terminal.data', ({ id: tid, data }) => {
         if (tid !== id) return;
-        term.write(data, () => ack(data.length));
+        term.write(data, () => {
+          window.__outpostTerminalProbe?.(tid, data);
+          ack(data.length);
+        });
       }),
       api.on('terminal.exit', ({ id: tid, exitCode }) => {
         if (tid !== id) return;
@@ -145,7 +155,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
 
     return () => {
       disposed = true;
-      window.clearInterval(ackTimer);
+      window.clearTimeout(ackTimer);
       ro.disconnect();
       input.dispose();
       unsubs.forEach((u) => u());
