@@ -183,7 +183,7 @@ const uniqueSpecs = fc.uniqueArray(spec, { minLength: 1, maxLength: 20, selector
 
 const csvCell = (v: string) => (/[",\n#]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-describe('properties', () => {
+describe('properties', { timeout: 30_000 }, () => {
   it('a valid CSV list round-trips', () => {
     fc.assert(
       fc.property(uniqueSpecs, fc.boolean(), (specs, crlf) => {

@@ -101,5 +101,5 @@ describe.skipIf(!built)('node bin/outpost.mjs unpack (built CLI; run `npm run bu
 
     expect(run(good).status).toBe(2); // DEST missing
     expect(run(path.join(tmp, 'nope.zip'), path.join(tmp, 'n')).stderr).toBe(`outpost unpack: ${path.join(tmp, 'nope.zip')}: no such file\n`);
-  });
+  }, 60_000); // five node processes, on a busy machine
 });
