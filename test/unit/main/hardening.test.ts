@@ -15,16 +15,17 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
 describe('permissions', () => {
   it('denies every permission request but the clipboard for the app page itself', () => {
-    let requestHandler: ((wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl: string; isMainFrame: boolean }) => void) | null = null;
-    let checkHandler: ((wc: unknown, p: string, origin: string, d: { requestingUrl?: string; isMainFrame?: boolean }) => boolean) | null = null;
+    type RequestHandler = (wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl: string; isMainFrame: boolean }) => void;
+    type CheckHandler = (wc: unknown, p: string, origin: string, d: { requestingUrl?: string; isMainFrame?: boolean }) => boolean;
+    const got: { request?: RequestHandler; check?: CheckHandler } = {};
     const ses = {
-      setPermissionRequestHandler: (h: typeof requestHandler) => (requestHandler = h),
-      setPermissionCheckHandler: (h: typeof checkHandler) => (checkHandler = h),
+      setPermissionRequestHandler: (h: RequestHandler) => (got.request = h),
+      setPermissionCheckHandler: (h: CheckHandler) => (got.check = h),
     };
     hardenSession(ses as never, APP_URL);
     const ask = (p: string, url: string, isMainFrame = true) => {
       let answer: boolean | null = null;
-      requestHandler?.(null, p, (ok) => (answer = ok), { requestingUrl: url, isMainFrame });
+      got.request?.(null, p, (ok) => (answer = ok), { requestingUrl: url, isMainFrame });
       return answer;
     };
     for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'display-capture', 'fileSystem', 'midiSysex', 'unknown']) {
@@ -33,8 +34,8 @@ describe('permissions', () => {
     expect(ask('clipboard-read', APP_URL)).toBe(true);
     expect(ask('clipboard-read', 'https://evil.example/')).toBe(false);
     expect(ask('clipboard-read', APP_URL, false)).toBe(false);
-    expect(checkHandler?.(null, 'media', 'app://outpost', { requestingUrl: APP_URL, isMainFrame: true })).toBe(false);
-    expect(checkHandler?.(null, 'clipboard-sanitized-write', 'app://outpost', { requestingUrl: APP_URL, isMainFrame: true })).toBe(true);
+    expect(got.check?.(null, 'media', 'app://outpost', { requestingUrl: APP_URL, isMainFrame: true })).toBe(false);
+    expect(got.check?.(null, 'clipboard-sanitized-write', 'app://outpost', { requestingUrl: APP_URL, isMainFrame: true })).toBe(true);
     expect([...GRANTED_PERMISSIONS].sort()).toEqual(['clipboard-read', 'clipboard-sanitized-write']);
     expect(permissionGranted('clipboard-read', 'file:///etc/passwd', APP_URL, true)).toBe(false);
   });
