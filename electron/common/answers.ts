@@ -14,7 +14,6 @@ import {
   checkPort,
   checkPosixAbsPath,
   checkPosixUser,
-  checkProjectId,
   checkRegionId,
   checkSha256,
   checkStoredKey,
@@ -46,6 +45,9 @@ export const SecretRefSchema = z.union(
         : 'must be { env: NAME } or { stored: KEY }',
   },
 );
+
+/** A profile input's value: text, a number, a boolean, a list of words, or a secret reference. */
+const InputValue = z.union([z.string().max(4096), z.number(), z.boolean(), z.array(z.string().max(4096)).max(100), SecretRefSchema]);
 
 const PrivateKey = z.object({ path: text(checkLocalPath), passphrase: SecretRefSchema.optional() }).strict();
 
@@ -135,13 +137,17 @@ export const AnswersSchema = z
   .object({
     profile: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'is a profile id like icagent' }),
     os: z.enum(['linux', 'windows']),
-    region: text(checkRegionId),
+    /** Required by profiles that use the region catalog. */
+    region: text(checkRegionId).optional(),
     /** OBS domain for a region missing from the catalog (default obs.{region}.myhuaweicloud.com). */
     obsDomain: text(checkDomain).optional(),
     connectivity: z.discriminatedUnion('mode', [JumpConnectivity, VpcepConnectivity, DirectConnectivity], {
       error: (iss) => (iss.code === 'invalid_union' ? 'must be jump, vpcep or direct' : undefined),
     }),
-    credentials: z.object({ ak: SecretRefSchema, sk: SecretRefSchema, projectId: text(checkProjectId) }).strict(),
+    /** The profile's inputs (declared by the profile; checked against it when the plan is built). Secrets only as references. */
+    inputs: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, { message: 'input names are letters, digits and _' }), InputValue).optional(),
+    /** The older name of `inputs` (answers written for Outpost 0.1); merged into inputs. */
+    credentials: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), InputValue).optional(),
     targets: z.array(TargetSchema),
     /** Also install on the computer running Outpost: the target steps run in its own shell. */
     thisComputer: z.literal(true).optional(),

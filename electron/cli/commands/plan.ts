@@ -1,21 +1,11 @@
 // `outpost plan ANSWERS [--json] [--reveal]`: prints the plan (masked) so it can be reviewed, diffed,
 // or fed to scripts. Exit 0 ok, 2 on invalid answers (one line per problem), 1 on other failures.
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { Plan, Step } from '../../common/api/plan';
 import { OutpostError } from '../../core/errors';
-import {
-  envResolver,
-  formatProblem,
-  loadAnswersFile,
-  loadProfiles,
-  loadRegions,
-  PlanError,
-  planFromAnswers,
-  profileDirs,
-  renderStep,
-} from '../../core/plan';
+import { envResolver, formatProblem, loadAnswersFile, PlanError, probeText, renderStep } from '../../core/plan';
 import { secrets } from '../../core/secrets/registry';
+import { OutpostService } from '../../core/service';
 import { cliContext } from '../context';
 
 const EXIT_FAILED = 1;
@@ -24,6 +14,7 @@ const EXIT_INVALID = 2;
 interface PlanOptions {
   json?: boolean;
   reveal?: boolean;
+  profiles?: string;
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -33,6 +24,7 @@ export function registerPlanCommand(program: Command): void {
     .argument('<answers>', 'answers file (YAML or JSON; see resources/ANSWERS.md)')
     .option('--json', 'print the plan as JSON (secrets masked)')
     .option('--reveal', 'show secret values from their environment variables (only on a terminal)')
+    .option('--profiles <dir>', "your profiles folder (default: <data folder>/profiles)")
     .action((file: string, opts: PlanOptions) => {
       process.exitCode = runPlanCommand(file, opts, process.stdout, process.stderr);
     });
@@ -54,14 +46,22 @@ export function runPlanCommand(file: string, opts: PlanOptions, stdout: Out, std
     return EXIT_INVALID;
   }
   try {
-    const ctx = cliContext('browser');
-    const profiles = loadProfiles(profileDirs(ctx.resourcesDir, ctx.dataDir));
-    for (const p of profiles.problems) stderr.write(`outpost plan: warning: profile skipped: ${p}\n`);
-    const plan = planFromAnswers(r.answers, { profiles: profiles.profiles, regions: loadRegions(path.join(ctx.resourcesDir, 'regions.yaml')) });
+    const service = new OutpostService(cliContext('browser'), { profilesDir: opts.profiles });
+    for (const p of service.profiles().problems) stderr.write(`outpost plan: warning: profile skipped: ${p}\n`);
+    const plan = service.plan(r.answers);
     const resolver = opts.reveal ? envResolver() : undefined;
-    const text = (s: Step) => (resolver ? (renderStep(s, 'exec', resolver) ?? s.display) : s.display);
+    const text = (s: Step) => {
+      if (!resolver) return s.display;
+      try {
+        return renderStep(s, 'exec', resolver) ?? s.display;
+      } catch (err) {
+        // A value known only during the run (the jump server's verified host key): show it as <name>.
+        if (err instanceof OutpostError && err.code === 'plan.fact_missing') return s.display;
+        throw err;
+      }
+    };
     if (opts.json) {
-      const shown: Plan = { ...plan, steps: plan.steps.map((s) => ({ ...s, display: text(s) })), remedies: { uninstall: { ...plan.remedies.uninstall, display: text(plan.remedies.uninstall) } } };
+      const shown: Plan = { ...plan, steps: plan.steps.map((s) => ({ ...s, display: text(s) })) };
       const out = `${JSON.stringify(shown, null, 2)}\n`;
       stdout.write(opts.reveal ? out : secrets.redact(out));
     } else {
@@ -84,26 +84,22 @@ export function runPlanCommand(file: string, opts: PlanOptions, stdout: Out, std
 }
 
 function whereText(plan: Plan, s: Step): string {
-  switch (s.where.kind) {
-    case 'local':
-      return 'you (in the cloud console or on this computer)';
-    case 'jump': {
-      const j = plan.jumpServers[s.where.index];
-      return `jump server ${s.where.index}${j ? ` (${j.ssh.user}@${j.ssh.host}:${j.ssh.port})` : ''}`;
-    }
-    case 'target': {
-      const here = plan.thisComputer ? 'this computer' : '';
-      if (plan.targets.length === 0) return here || 'each target (none listed)';
-      const remote = plan.targets.length === 1 ? `the target (${plan.targets[0]?.user}@${plan.targets[0]?.host})` : `each target (${plan.targets.length})`;
-      return here ? `${remote} and ${here}` : remote;
-    }
-  }
+  if (s.on === 'console') return 'you, in the cloud console';
+  if (s.on === 'local') return 'this computer';
+  if (s.on.startsWith('jump')) return plan.hosts.jumps.find((j) => j.id === s.on)?.label ?? s.on;
+  const n = plan.hosts.targets.length;
+  const here = plan.hosts.thisComputer ? 'this computer' : '';
+  if (n === 0) return here || 'each target (none listed)';
+  const remote = n === 1 ? (plan.hosts.targets[0]?.label ?? 'the target') : `each of the ${n} targets`;
+  return here ? `${remote} and ${here}` : remote;
 }
 
 function successText(s: Step): string {
+  const a = s.action;
+  if (a.kind !== 'exec') return '';
   const parts: string[] = [];
-  if (s.success.exitCode !== undefined) parts.push(`exit code ${s.success.exitCode}`);
-  if (s.success.markers?.length) parts.push(`output shows ${s.success.markers.map((m) => JSON.stringify(m)).join(' or ')}`);
+  if (a.success.exitCode !== undefined) parts.push(`exit code ${a.success.exitCode}`);
+  if (a.success.markers?.length) parts.push(`output shows ${a.success.markers.map((m) => JSON.stringify(m)).join(' or ')}`);
   return parts.join(' and ');
 }
 
@@ -111,31 +107,32 @@ const indent = (text: string, pad: string) => text.split('\n').map((l) => pad + 
 
 export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.display): string {
   const out: string[] = [];
-  const mode = plan.mode === 'jump' ? `through ${plan.jumpServers.length} jump server${plan.jumpServers.length > 1 ? 's' : ''}` : plan.mode === 'vpcep' ? 'through a VPC endpoint' : 'directly';
-  out.push(`Plan: ${plan.profile.name} on ${plan.os}, region ${plan.region.id} (${plan.region.nameEn}${plan.region.listed ? '' : ', not in the catalog'}), ${mode}`);
-  out.push(`Agents report to ${plan.accessIp}${plan.dc ? `; DC ${plan.dc}` : ''}; install folder ${plan.installDir}`);
-  for (const j of plan.jumpServers) out.push(`Jump server ${j.index}: ${j.ssh.user}@${j.ssh.host}:${j.ssh.port} (private IP ${j.privateIp}, ${j.ssh.auth.kind})`);
-  for (const t of plan.targets) out.push(`Target ${t.index}: ${t.user}@${t.host}:${t.port} (${t.auth.kind})${t.jump === null ? '' : ` via jump server ${t.jump}`}`);
-  if (plan.thisComputer) out.push('Target: this computer (the target steps run in its own shell)');
+  const jumps = plan.hosts.jumps.length;
+  const mode = plan.mode === 'jump' ? `through ${jumps} jump server${jumps > 1 ? 's' : ''}` : plan.mode === 'vpcep' ? 'through a VPC endpoint' : 'directly';
+  const region = plan.region ? `, region ${plan.region.id} (${plan.region.nameEn}${plan.region.listed ? '' : ', not in the catalog'})` : '';
+  out.push(`Plan: ${plan.profile.name} on ${plan.os}${region}, ${mode}`);
+  const v = plan.values;
+  out.push(`Agents report to ${v.accessIp ?? '?'}${v.dc ? `; DC ${v.dc}` : ''}; install folder ${v.installDir ?? '?'}`);
+  for (const j of plan.hosts.jumps) out.push(`${j.label[0]?.toUpperCase()}${j.label.slice(1)}: private IP ${j.privateIp}, ${j.ssh.auth.kind} [${j.id}]`);
+  for (const t of plan.hosts.targets) out.push(`${t.label[0]?.toUpperCase()}${t.label.slice(1)}: ${t.ssh.auth.kind}${t.via ? ` via ${plan.hosts.jumps.find((j) => j.id === t.via)?.label ?? t.via}` : ''} [${t.id}]`);
+  if (plan.hosts.thisComputer) out.push('This computer: the target steps also run in its own shell [local]');
   out.push('');
   plan.steps.forEach((s, i) => {
-    out.push(`${i + 1}. ${s.title}`);
-    out.push(`   [${s.kind}] on ${whereText(plan, s)}${s.shell ? `, ${s.shell}` : ''}${s.interactive && s.shell ? ', interactive' : ''}`);
-    if (s.command) out.push(indent(`$ ${text(s)}`, '   '));
+    out.push(`${i + 1}. ${s.title}${s.optional ? ' (only when reinstalling)' : ''}`);
+    const a = s.action;
+    out.push(`   [${s.id}] ${s.phase}, ${a.kind} on ${whereText(plan, s)}${a.kind === 'exec' ? `, ${a.shell}${a.interactive ? ', interactive' : ''}` : ''}`);
+    if (a.kind === 'exec') out.push(indent(`$ ${text(s)}`, '   '));
+    else if (a.kind === 'probe') out.push(indent(a.probes.map((p) => `check: ${probeText(p)}`).join('\n'), '   '));
     else out.push(indent(s.display, '   '));
-    if (s.expectPorts) out.push(`   expects: ${s.expectPorts.map((p) => `${p.name} ${p.host}:${p.port}`).join(', ')}`);
+    if (s.guard) out.push(`   skipped when: ${s.guard.says}`);
+    if (s.onFailure) out.push(`   if it fails: ${s.onFailure.hint}${s.onFailure.remedy ? ` (remedy: step ${s.onFailure.remedy})` : ''}`);
     const ok = successText(s);
     if (ok) out.push(`   success: ${ok}`);
     out.push('');
   });
-  const u = plan.remedies.uninstall;
-  out.push(`If the install fails: uninstall, then run the install step again (the vendor's remedy):`);
-  out.push(indent(`$ ${text(u)}`, '   '));
   if (plan.warnings.length) {
-    out.push('');
     out.push('Warnings:');
     for (const w of plan.warnings) out.push(`  - ${w}`);
   }
   return `${out.join('\n')}\n`;
 }
-

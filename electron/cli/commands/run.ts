@@ -3,11 +3,13 @@
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Command } from 'commander';
+import type { Plan } from '../../common/api/plan';
 import type { Answers } from '../../core/plan';
-import { envResolver, formatProblem, loadAnswersFile, loadProfiles, loadRegions, PlanError, planFromAnswers, profileDirs } from '../../core/plan';
-import { missingSecrets, startRun } from '../../core/run/runner';
+import { envResolver, formatProblem, loadAnswersFile, PlanError } from '../../core/plan';
+import { missingSecrets } from '../../core/run/runner';
 import { secrets } from '../../core/secrets/registry';
-import { KnownHosts, type HostKeyInfo } from '../../core/ssh';
+import { OutpostService } from '../../core/service';
+import type { HostKeyInfo } from '../../core/ssh';
 import { OutpostError } from '../../core/errors';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
@@ -19,6 +21,8 @@ export interface RunCliOptions {
   reinstall?: boolean;
   overridePreflight?: boolean;
   checkTunnel?: boolean;
+  profiles?: string;
+  concurrency?: string;
 }
 
 interface Io {
@@ -39,6 +43,7 @@ export function registerRunCommand(program: Command): void {
     .option('--reinstall', 'uninstall, then install again, even when the agent is already running (the vendor remedy)')
     .option('--override-preflight', 'install even when preflight checks fail')
     .option('--check-tunnel', 'only check the tunnel on the jump servers, and repair it if needed')
+    .option('--profiles <dir>', 'your profiles folder (default: <data folder>/profiles)')
     .action(async (file: string, opts: RunCliOptions) => {
       process.exitCode = await runRunCommand(file, opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
     });
@@ -94,10 +99,10 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
     only = [sel.index];
   }
   const ctx = cliContext('browser');
-  let plan;
+  const service = new OutpostService(ctx, { profilesDir: opts.profiles });
+  let plan: Plan;
   try {
-    const profiles = loadProfiles(profileDirs(ctx.resourcesDir, ctx.dataDir));
-    plan = planFromAnswers(answers, { profiles: profiles.profiles, regions: loadRegions(path.join(ctx.resourcesDir, 'regions.yaml')) });
+    plan = service.plan(answers);
   } catch (err) {
     if (err instanceof PlanError) {
       for (const p of err.problems) io.stderr.write(`${formatProblem(p)}\n`);
@@ -112,21 +117,18 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
     io.stderr.write('Set these environment variables in the shell that runs outpost (secrets are never read from the answers file).\n');
     return EXIT.invalid;
   }
-  if (!opts.target && plan.targets.length === 0 && !plan.thisComputer && !opts.checkTunnel) {
+  if (!opts.target && plan.hosts.targets.length === 0 && !plan.hosts.thisComputer && !opts.checkTunnel) {
     io.stderr.write('targets: the answers list no target; add one, or pass --target user@host[:port]\n');
     return EXIT.invalid;
   }
 
-  const knownHosts = new KnownHosts(opts.knownHosts ? path.resolve(opts.knownHosts) : path.join(ctx.dataDir, 'known_hosts'));
+  const knownHostsFile = opts.knownHosts ? path.resolve(opts.knownHosts) : path.join(ctx.dataDir, 'known_hosts');
   const interactive = Boolean(io.stdin.isTTY);
-  const handle = startRun(
+  const handle = service.startRun(
     plan,
     { targets: only, acceptNewHostKeys: Boolean(opts.acceptNewHostkeys), overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.checkTunnel) },
     {
-      dataDir: ctx.dataDir,
-      secrets,
-      log: ctx.log,
-      knownHosts,
+      knownHostsFile,
       resolver,
       hostKeyPolicy: async (info) => {
         if (opts.acceptNewHostkeys) {
@@ -136,11 +138,16 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
         if (interactive) return askHostKey(io, info);
         io.stderr.write(
           `Unknown host key for ${info.host}:${info.port}: ${info.keyType} ${info.fingerprint}.\n` +
-            `Refused: pass --accept-new-hostkeys after checking the fingerprint, or add the key to ${knownHosts.file}.\n`,
+            `Refused: pass --accept-new-hostkeys after checking the fingerprint, or add the key to ${knownHostsFile}.\n`,
         );
         return 'reject';
       },
       emit: (name, payload) => {
+        if (name === 'run.host') {
+          const h = payload as { host: string; state: string; reason?: string };
+          if (['done', 'failed', 'skipped', 'cancelled'].includes(h.state)) io.stdout.write(`== ${h.host}: ${h.state}${h.reason ? ` — ${h.reason}` : ''}\n`);
+          return;
+        }
         if (name !== 'run.step') return;
         const p = payload as { status: string; title: string; host: string; message?: string; stepId: string };
         if (p.status === 'running') return;

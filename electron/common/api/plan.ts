@@ -1,6 +1,7 @@
-// The Plan as it crosses the API: what the Review page shows, what runners execute. A plan never holds
-// a secret value: secrets appear only as references ({ env } / { stored }) inside command pieces, and
-// every `display` text is already masked.
+// The Plan (version 2) as it crosses the API: the whole schedule. Nothing runs that the Plan does not
+// show: the Review page, `outpost plan --json`, the journal and the Ansible export read the same steps.
+// A plan never holds a secret value: secrets appear only as references ({ env } / { stored }) inside
+// pieces, and every `display` text is already masked.
 import { z } from 'zod';
 import { request } from './define';
 
@@ -13,13 +14,21 @@ export const SecretPiece = z.object({ secret: SecretRef, name: z.string() }).str
 export type SecretPiece = z.infer<typeof SecretPiece>;
 
 /**
+ * A value known only while the run goes on (e.g. the host key Outpost verified when it connected to a
+ * jump server). Shown as `<name>` in display; the runner fills it in.
+ */
+export const FactPiece = z.object({ fact: z.string().regex(/^[A-Za-z0-9_.-]+$/) }).strict();
+export type FactPiece = z.infer<typeof FactPiece>;
+
+/**
  * One piece of a command: a plain string is ONE argv word (quoted for the step's shell); `secret` is
  * one secret word; `op` is shell syntax Outpost generated (`&&`, `;`, `{`, redirections), never a user
- * value; `assign` is a `NAME=value` prefix (POSIX shells only).
+ * value; `assign` is a `NAME=value` prefix (POSIX shells only); `fact` is a run-time value (one word).
  */
 export const Piece = z.union([
   z.string(),
   SecretPiece,
+  FactPiece,
   z.object({ op: z.string() }).strict(),
   z.object({ assign: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: z.union([z.string(), SecretPiece]) }).strict(),
 ]);
@@ -28,15 +37,14 @@ export type Piece = z.infer<typeof Piece>;
 export const Shell = z.enum(['bash', 'sh', 'cmd', 'powershell']);
 export type Shell = z.infer<typeof Shell>;
 
-export const StepKind = z.enum(['instruction', 'tunnel', 'check', 'install', 'verify', 'unpack', 'command']);
-export type StepKind = z.infer<typeof StepKind>;
+export const Os = z.enum(['linux', 'windows']);
+export type Os = z.infer<typeof Os>;
 
-export const Where = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('local') }),
-  z.object({ kind: z.literal('jump'), index: z.number().int().min(0) }),
-  z.object({ kind: z.literal('target') }),
-]);
-export type Where = z.infer<typeof Where>;
+export const Mode = z.enum(['jump', 'vpcep', 'direct']);
+export type Mode = z.infer<typeof Mode>;
+
+export const Table = z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())) });
+export type Table = z.infer<typeof Table>;
 
 export const Forward = z.object({
   /** The profile's name for the port, e.g. `icagent-8149`; reports use it. */
@@ -48,58 +56,45 @@ export const Forward = z.object({
 });
 export type Forward = z.infer<typeof Forward>;
 
-export const TunnelInfo = z.object({
-  form: z.enum(['persistent', 'vendor']),
-  jumpIndex: z.number().int(),
-  forwards: z.array(Forward),
-  /** The vendor's one-off command, exactly as the documentation gives it (runs as the jump user, asks its password). */
-  vendorCommand: z.string(),
-  /** The ssh argv the persistent unit runs (no -f: systemd supervises it). */
-  sshArgv: z.array(z.string()),
-  /** Key the unit authenticates with (systemd `%h` = the unit user's home); the runner creates and authorizes it. */
-  identityFile: z.string(),
-  unitName: z.string(),
-  /** System unit (/etc/systemd/system) text, and the user-unit variant (~/.config/systemd/user). */
-  unitText: z.string(),
-  userUnitText: z.string(),
-  installUnitScript: z.string(),
-  installUserUnitScript: z.string(),
-});
-export type TunnelInfo = z.infer<typeof TunnelInfo>;
+export const ReachTarget = z.object({ name: z.string(), host: z.string(), port: z.number().int() });
+export type ReachTarget = z.infer<typeof ReachTarget>;
 
-export const ExpectPort = z.object({ name: z.string(), host: z.string(), port: z.number().int() });
-export type ExpectPort = z.infer<typeof ExpectPort>;
-
-export const Table = z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())) });
-export type Table = z.infer<typeof Table>;
-
-export const Step = z.object({
-  /** Stable id: `sg-rule`, `tunnel.jump0`, `ports.jump0`, `lb-listeners`, `vpcep.dns`, `unpack`, `install`, `verify`, `uninstall`. */
-  id: z.string(),
-  title: z.string(),
-  titleKey: z.string(),
-  params: z.record(z.string(), z.union([z.string(), z.number()])),
-  kind: StepKind,
-  where: Where,
-  shell: Shell.nullable(),
-  /** null for instruction steps (nothing to run). */
-  command: z.array(Piece).nullable(),
-  /** Masked text: the command as it would be typed, or the instruction text. */
-  display: z.string(),
-  /** Longer English explanation (what the step does, why). */
-  description: z.string(),
-  /** Exit code expected (when set) and markers of which at least one must appear in the output (when non-empty). */
-  success: z.object({ exitCode: z.number().int().optional(), markers: z.array(z.string()).optional() }),
-  /** Any of these in the output means failure, whatever the exit code. */
-  failureMarkers: z.array(z.string()),
-  timeoutSec: z.number().int().positive(),
-  /** Needs a PTY a person may type into (e.g. the vendor tunnel asks for a password). */
-  interactive: z.boolean(),
-  tunnel: TunnelInfo.optional(),
-  expectPorts: z.array(ExpectPort).optional(),
-  table: Table.optional(),
-});
-export type Step = z.infer<typeof Step>;
+/** A read-only check with a verdict. Preflight and verify are lists of probes; a guard is one. */
+export const Probe = z.discriminatedUnion('kind', [
+  /** SSH login with the host key verified (connect steps). */
+  z.object({ kind: z.literal('login') }),
+  /** Clock and time zone against this computer. */
+  z.object({ kind: z.literal('clock') }),
+  z.object({ kind: z.literal('platform'), os: Os, arch: z.array(z.string()) }),
+  z.object({ kind: z.literal('disk'), path: z.string(), minFreeMiB: z.number().int() }),
+  z.object({ kind: z.literal('tools'), anyOf: z.array(z.array(z.string())) }),
+  /** Root, or sudo without a password (steps that need it are run with `sudo -n`). */
+  z.object({ kind: z.literal('privilege') }),
+  /** TCP reach from the host to each address. */
+  z.object({ kind: z.literal('reach'), targets: z.array(ReachTarget) }),
+  /** Every forward's listen address is listening on the host. */
+  z.object({ kind: z.literal('listening'), forwards: z.array(Forward) }),
+  /** Listening AND an ssh process carrying exactly these forwards (a tunnel that is ours and current). */
+  z.object({ kind: z.literal('tunnelHealthy'), forwards: z.array(Forward) }),
+  /** Established connections on the forwards' listen ports from each target (seen on the jump server). */
+  z.object({ kind: z.literal('tunnelTraffic'), forwards: z.array(Forward), ports: z.array(z.number().int()) }),
+  z.object({ kind: z.literal('process'), name: z.string(), match: z.string() }),
+  z.object({ kind: z.literal('service'), name: z.string(), expect: z.string() }),
+  /** An HTTP(S) answer with one of these status codes (certificate not checked: reachability only). */
+  z.object({ kind: z.literal('http'), name: z.string(), url: z.string(), status: z.array(z.number().int()) }),
+  /** Established TCP connections from the agent's process to these ports. */
+  z.object({ kind: z.literal('connections'), name: z.string(), process: z.string(), ports: z.array(z.number().int()) }),
+  /** A command judged by exit code and markers. */
+  z.object({
+    kind: z.literal('command'),
+    name: z.string(),
+    shell: Shell,
+    command: z.array(Piece),
+    exitCode: z.number().int().optional(),
+    markers: z.array(z.string()).optional(),
+  }),
+]);
+export type Probe = z.infer<typeof Probe>;
 
 export const AuthInfo = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('password'), password: SecretRef }),
@@ -111,38 +106,165 @@ export type AuthInfo = z.infer<typeof AuthInfo>;
 export const SshEndpoint = z.object({ host: z.string(), port: z.number().int(), user: z.string(), auth: AuthInfo });
 export type SshEndpoint = z.infer<typeof SshEndpoint>;
 
+/** Output pattern → a plain hint (the profile's diagnosis). */
+export const Diagnosis = z.object({ pattern: z.string(), code: z.string(), hint: z.string() });
+export type Diagnosis = z.infer<typeof Diagnosis>;
+
+export const Action = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('instruction'), text: z.string(), table: Table.optional() }),
+  z.object({
+    kind: z.literal('exec'),
+    shell: Shell,
+    command: z.array(Piece),
+    /** Exit code expected (when set) and markers of which at least one must appear (when non-empty). */
+    success: z.object({ exitCode: z.number().int().optional(), markers: z.array(z.string()).optional() }),
+    /** Any of these in the output means failure, whatever the exit code. */
+    failureMarkers: z.array(z.string()),
+    timeoutSec: z.number().int().positive(),
+    /** Needs a PTY a person may type into (e.g. the vendor tunnel asks for a password). */
+    interactive: z.boolean(),
+    /** Run as root: `sudo -n` when the login user is not root. */
+    root: z.boolean(),
+    diagnosis: z.array(Diagnosis),
+  }),
+  z.object({
+    kind: z.literal('writeFile'),
+    path: z.string(),
+    /** Concatenated: plain text and secret pieces. */
+    content: z.array(z.union([z.string(), SecretPiece])),
+    mode: z.number().int(),
+    /** Removed after the step that follows it, whatever happened (register.json, an env file). */
+    transient: z.boolean(),
+    root: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal('editIni'),
+    path: z.string(),
+    set: z.array(z.object({ section: z.string(), key: z.string(), value: z.string() })),
+    root: z.boolean(),
+  }),
+  z.object({ kind: z.literal('upload'), from: z.string(), to: z.string(), sha256: z.string().nullable(), mode: z.number().int() }),
+  z.object({ kind: z.literal('unpack'), archive: z.string(), dest: z.string(), format: z.enum(['zip', 'tar', 'tar.gz']), sha256: z.string().nullable() }),
+  z.object({
+    kind: z.literal('forward'),
+    direction: z.enum(['local', 'remote']),
+    /** persistent: a systemd unit (user unit when not root; `ssh -f` in the background where systemd is absent, said so). oneoff: the vendor's `ssh -f -N`. */
+    form: z.enum(['persistent', 'oneoff']),
+    forwards: z.array(Forward),
+    /** The SSH server the forwarding connection logs in to (for a jump tunnel: the jump server itself). */
+    via: z.object({ host: z.string(), port: z.number().int(), user: z.string() }),
+    /** The vendor's one-off command, exactly as the documentation gives it. */
+    oneoffCommand: z.string(),
+    /** The ssh argv the persistent unit (and the background fallback) runs. */
+    sshArgv: z.array(z.string()),
+    identityFile: z.string(),
+    unitName: z.string(),
+    unitText: z.string(),
+    userUnitText: z.string(),
+    /** What happens where systemd is absent, in words and as the command (shown on the Review page). */
+    fallback: z.string(),
+  }),
+  z.object({ kind: z.literal('probe'), probes: z.array(Probe) }),
+]);
+export type Action = z.infer<typeof Action>;
+export type ActionKind = Action['kind'];
+
+/** Where a step runs: `console` (the user, in the cloud console), `local`, a jump server id (`jump0`), or `targets`. */
+export const On = z.string().regex(/^(console|local|targets|jump\d+)$/);
+export type On = z.infer<typeof On>;
+
+export const Phase = z.enum(['prepare', 'connect', 'tunnel', 'preflight', 'transfer', 'install', 'verify', 'remedy']);
+export type Phase = z.infer<typeof Phase>;
+
+export const Step = z.object({
+  /** Stable id: `sg-rule`, `connect.jump0`, `tunnel.jump0.key`, `tunnel.jump0`, `connect`, `preflight`, `install`, `verify`, `uninstall`. */
+  id: z.string(),
+  title: z.string(),
+  /** i18n key of the title, with its parameters. */
+  titleKey: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** The title in each language, for steps whose words come from a profile. */
+  titles: z.record(z.string(), z.string()).optional(),
+  on: On,
+  phase: Phase,
+  action: Action,
+  /** When this probe passes, the step is skipped (idempotent re-runs). */
+  guard: z.object({ probes: z.array(Probe), says: z.string() }).optional(),
+  /** The vendor's remedy: a step id (phase `remedy`), run before trying again when asked to reinstall. */
+  onFailure: z.object({ remedy: z.string(), hint: z.string() }).optional(),
+  /** Only run in a run that asks for it (remedy steps, verify-only probes). */
+  optional: z.boolean().optional(),
+  /** Masked text: the command as it would be typed, or the instruction text. */
+  display: z.string(),
+  /** Longer English explanation (what the step does, why, where its template comes from). */
+  description: z.string(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const JumpHost = z.object({ id: z.string(), index: z.number().int(), label: z.string(), privateIp: z.string(), ssh: SshEndpoint });
+export type JumpHost = z.infer<typeof JumpHost>;
+
+export const TargetHost = z.object({
+  id: z.string(),
+  index: z.number().int(),
+  label: z.string(),
+  name: z.string().optional(),
+  ssh: SshEndpoint,
+  /** The jump server id to reach it through. */
+  via: z.string().nullable(),
+});
+export type TargetHost = z.infer<typeof TargetHost>;
+
 export const Plan = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   profile: z.object({ id: z.string(), name: z.string(), version: z.string() }),
-  os: z.enum(['linux', 'windows']),
-  mode: z.enum(['jump', 'vpcep', 'direct']),
-  region: z.object({ id: z.string(), nameEn: z.string(), nameZh: z.string(), obsDomain: z.string(), listed: z.boolean() }),
-  /** The address agents send to (`-accessip`): connection IP (jump), VPCEP address, or access IP (direct). */
-  accessIp: z.string(),
-  dc: z.string().nullable(),
-  installDir: z.string(),
-  jumpServers: z.array(z.object({ index: z.number().int(), privateIp: z.string(), ssh: SshEndpoint })),
-  /** Target steps run once on each of these; `jump` is the jump server to reach it through. */
-  targets: z.array(SshEndpoint.extend({ index: z.number().int(), jump: z.number().int().nullable() })),
-  /** What each target must reach for the agent to work (preflight probes these): agent ports at the access address, and the download host. */
-  reach: z.array(ExpectPort),
-  /** The target steps also run on this computer (after the SSH targets). */
-  thisComputer: z.boolean(),
+  os: Os,
+  mode: Mode,
+  region: z.object({ id: z.string(), nameEn: z.string(), nameZh: z.string(), listed: z.boolean() }).nullable(),
+  /** Non-secret values the templates used (inputs, region values, accessIp, installDir…), for reviews. */
+  values: z.record(z.string(), z.string()),
+  hosts: z.object({
+    jumps: z.array(JumpHost),
+    targets: z.array(TargetHost),
+    /** The target steps also run on this computer (host id `local`). */
+    thisComputer: z.boolean(),
+  }),
   steps: z.array(Step),
-  /** The vendor's remedy when the install fails: uninstall, then run the install step again. */
-  remedies: z.object({ uninstall: Step }),
   warnings: z.array(z.string()),
 });
 export type Plan = z.infer<typeof Plan>;
+
+export const InputSummary = z.object({
+  name: z.string(),
+  type: z.enum(['string', 'host', 'ip', 'port', 'path', 'enum', 'boolean', 'secret', 'list']),
+  required: z.boolean(),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  pattern: z.string().optional(),
+  patternHint: z.string().optional(),
+  choices: z.array(z.string()).optional(),
+  label: z.record(z.string(), z.string()),
+  help: z.record(z.string(), z.string()),
+  advanced: z.boolean(),
+  os: z.array(Os).optional(),
+});
+export type InputSummary = z.infer<typeof InputSummary>;
 
 export const ProfileSummary = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
-  os: z.array(z.enum(['linux', 'windows'])),
-  connectivity: z.array(z.enum(['jump', 'vpcep', 'direct'])),
+  os: z.array(Os),
+  connectivity: z.array(Mode),
   /** The agent's ports: what a jump server forwards (`to` is `elb` or a host template) and the security group opens. */
   ports: z.array(z.object({ name: z.string(), port: z.number().int(), to: z.string(), download: z.boolean() })),
+  inputs: z.array(InputSummary),
+  /** The profile uses the region catalog (the wizard asks for a region). */
+  regions: z.boolean(),
+  /** A console command can be pasted instead of typing inputs (per OS). */
+  consoleCommand: z.array(Os),
+  /** A user profile (from the profiles folder); `replaces` names the shipped one it overrides. */
+  source: z.enum(['shipped', 'user']),
+  replaces: z.string().optional(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
@@ -159,12 +281,22 @@ export const planRequests = {
   'profiles.list': request({
     summary: 'Agent profiles available (shipped and from the user profiles folder).',
     input: z.object({}).strict(),
-    output: z.object({ profiles: z.array(ProfileSummary), problems: z.array(z.string()) }),
+    output: z.object({ profiles: z.array(ProfileSummary), problems: z.array(z.string()), folder: z.string() }),
   }),
   'regions.list': request({
     summary: 'Known cloud regions; a region not listed may still be entered by id.',
     input: z.object({}).strict(),
     output: z.object({ regions: z.array(RegionInfo) }),
+  }),
+  'profiles.importCommand': request({
+    summary: "Parse a command copied from a vendor console into the profile's inputs (secrets go to the secure store).",
+    input: z.object({ profile: z.string().max(64), os: Os, text: z.string().max(20_000) }).strict(),
+    output: z.object({
+      inputs: z.record(z.string(), z.unknown()),
+      region: z.string().optional(),
+      connectivity: z.record(z.string(), z.string()),
+      secrets: z.array(z.object({ name: z.string(), stored: z.string() })),
+    }),
   }),
 };
 

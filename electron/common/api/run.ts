@@ -24,6 +24,10 @@ export type RunOptions = z.input<typeof RunOptions>;
 export const StepStatus = z.enum(['pending', 'running', 'done', 'failed', 'skipped', 'warning', 'cancelled']);
 export type StepStatus = z.infer<typeof StepStatus>;
 
+/** The per-host state machine (interactive and pool schedulers alike). */
+export const HostState = z.enum(['queued', 'connecting', 'preflight', 'transferring', 'installing', 'verifying', 'done', 'failed', 'skipped', 'cancelled']);
+export type HostState = z.infer<typeof HostState>;
+
 export const RunOutcome = z.enum(['done', 'failed', 'cancelled']);
 export type RunOutcome = z.infer<typeof RunOutcome>;
 
@@ -59,9 +63,12 @@ export const runRequests = {
 export const runEvents = {
   'run.step': z.object({
     runId: RunId,
+    /** The plan's step id (every id exists in the plan the run was given). */
     stepId: z.string(),
     title: z.string(),
-    /** Where it runs: `local`, `jump0`, `target0 (user@host:port)`. */
+    /** Where it runs: `console`, `local`, `jump0`, `target0`… (the plan's host ids). */
+    hostId: z.string(),
+    /** The host as people read it: `jump server 1 (root@10.0.0.5:22)`. */
     host: z.string(),
     status: StepStatus,
     /** English text (CLI, journal). */
@@ -70,16 +77,30 @@ export const runEvents = {
     parts: z.array(MessagePart).optional(),
     checks: z.array(CheckResult).optional(),
   }),
-  'run.output': z.object({ runId: RunId, stepId: z.string(), host: z.string(), data: z.string() }),
+  'run.output': z.object({ runId: RunId, stepId: z.string(), hostId: z.string(), data: z.string() }),
+  /** A host's state in the run: each target ends in exactly one of done / failed / skipped / cancelled. */
+  'run.host': z.object({
+    runId: RunId,
+    hostId: z.string(),
+    host: z.string(),
+    state: HostState,
+    /** The step it is in (or ended at). */
+    stepId: z.string().optional(),
+    reason: z.string().optional(),
+    hint: z.string().optional(),
+  }),
   'run.end': z.object({
     runId: RunId,
     outcome: RunOutcome,
     failedStep: z.string().optional(),
+    hostId: z.string().optional(),
     host: z.string().optional(),
     code: z.string().optional(),
     reason: z.string().optional(),
     hint: z.string().optional(),
     journal: z.string(),
+    /** Targets per final state. */
+    summary: z.record(z.string(), z.number().int()).optional(),
   }),
   'hostkey.unknown': z.object({
     requestId: z.string(),

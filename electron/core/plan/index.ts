@@ -1,4 +1,4 @@
-// The plan engine's public API: load answers, profiles and regions; build a plan; render its steps.
+// The plan engine's public API: load answers and regions; build a plan; render its steps.
 export {
   AnswersSchema,
   LITERAL_SECRET,
@@ -13,9 +13,10 @@ export {
   type AnswersResult,
   type Problem,
 } from './answers';
-export { loadProfiles, parseProfile, profileDirs, ProfileSchema, type Profile, type Token } from './profile';
 export { derivedObsDomain, loadRegions, parseRegions, resolveRegion, type RegionInfo, type ResolvedRegion } from './regions';
-export { buildPlan, formatTable, PlanError, TUNNEL_IDENTITY_FILE } from './build';
-export { describeRef, envResolver, renderPieces, renderStep, secretRefs, type RenderMode, type SecretResolver } from './render';
+export { buildPlan, displayOf, formatTable, PlanError, probeText, subst } from './build';
+export { forwardSpec, installUnitScript, keyComment, keyOptions, TUNNEL_HOSTKEY_ALIAS, TUNNEL_IDENTITY_FILE, TUNNEL_KNOWN_HOSTS } from './tunnel';
+export { describeRef, envResolver, renderExec, renderPieces, renderStep, secretRefs, type Facts, type RenderMode, type SecretResolver } from './render';
+export { checkInputValue, resolveInputs } from './inputs';
 export { planFromAnswers, type PlanSources } from './sources';
-export type { AuthInfo, ExpectPort, Forward, Piece, Plan, SecretPiece, SecretRef, Shell, Step, StepKind, Table, TunnelInfo, Where } from '../../common/api/plan';
+export type { Action, AuthInfo, Forward, JumpHost, Piece, Plan, Probe, SecretPiece, SecretRef, Shell, Step, Table, TargetHost } from '../../common/api/plan';

@@ -1,6 +1,6 @@
 // Turns a step's pieces into text for one shell: `display` (secrets as ****, for the Review page, logs
 // and --json) or `exec` (secrets resolved and registered with the redactor, for the runner only).
-import type { Piece, SecretPiece, SecretRef, Shell, Step } from '../../common/api/plan';
+import type { Action, Piece, Probe, SecretPiece, SecretRef, Shell, Step } from '../../common/api/plan';
 import { OutpostError } from '../errors';
 import { QuoteError, quoteCmd, quotePosix, quotePowerShell, powershellEncodedArgv } from '../quote';
 import { MASK, secrets as defaultSecrets, type SecretRegistry } from '../secrets/registry';
@@ -30,11 +30,15 @@ function quoteFor(shell: Shell, word: string): string {
   }
 }
 
+/** Run-time values (`{ fact }` pieces), e.g. the host key verified when Outpost connected. */
+export type Facts = Record<string, string>;
+
 interface Ctx {
   shell: Shell;
   mode: RenderMode;
   resolver: SecretResolver | undefined;
   registry: SecretRegistry;
+  facts: Facts | undefined;
 }
 
 function secretWord(p: SecretPiece, c: Ctx): string {
@@ -68,6 +72,12 @@ function piece(p: Piece, c: Ctx): string {
   if (typeof p === 'string') return word(p, c);
   if ('op' in p) return p.op;
   if ('secret' in p) return secretWord(p, c);
+  if ('fact' in p) {
+    if (c.mode === 'display') return `<${p.fact}>`;
+    const v = c.facts?.[p.fact];
+    if (v === undefined) throw new OutpostError('plan.fact_missing', `The run has no value for ${p.fact} yet.`, 'This is a bug in the plan order.');
+    return word(v, c);
+  }
   if (c.shell === 'cmd' || c.shell === 'powershell') {
     throw new OutpostError('plan.invalid', `NAME=value prefixes (${p.assign}) only exist in POSIX shells.`, 'This is a bug in the profile.');
   }
@@ -75,28 +85,39 @@ function piece(p: Piece, c: Ctx): string {
 }
 
 /** The pieces as one line (or script) for `shell`. */
-export function renderPieces(pieces: readonly Piece[], shell: Shell, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets): string {
-  const c: Ctx = { shell, mode, resolver, registry };
+export function renderPieces(pieces: readonly Piece[], shell: Shell, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets, facts?: Facts): string {
+  const c: Ctx = { shell, mode, resolver, registry, facts };
   return pieces.map((p) => piece(p, c)).join(' ');
 }
 
 /**
- * The text of a step: for `display`, what a person reads (a PowerShell step shows its script); for
- * `exec`, what is sent to the step's host (a PowerShell step becomes `powershell.exe … -EncodedCommand …`,
- * which every outer shell passes through untouched). Instruction steps have nothing to run: null.
+ * The text of an exec action: for `display`, what a person reads (a PowerShell step shows its script);
+ * for `exec`, what is sent to the host (a PowerShell step becomes `powershell.exe … -EncodedCommand …`,
+ * which every outer shell passes through untouched).
  */
-export function renderStep(step: Step, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets): string | null {
-  if (!step.command || !step.shell) return null;
-  const text = renderPieces(step.command, step.shell, mode, resolver, registry);
-  if (mode === 'exec' && step.shell === 'powershell') return powershellEncodedArgv(text).join(' ');
+export function renderExec(a: { command: readonly Piece[]; shell: Shell }, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets, facts?: Facts): string {
+  const text = renderPieces(a.command, a.shell, mode, resolver, registry, facts);
+  if (mode === 'exec' && a.shell === 'powershell') return powershellEncodedArgv(text).join(' ');
   return text;
+}
+
+/** The text of a step's command, or null when it has none to run (instructions, probes, transfers). */
+export function renderStep(step: Step, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets, facts?: Facts): string | null {
+  return step.action.kind === 'exec' ? renderExec(step.action, mode, resolver, registry, facts) : null;
+}
+
+function piecesOf(a: Action | Probe): readonly Piece[] {
+  if (a.kind === 'exec' || a.kind === 'command') return a.command;
+  if (a.kind === 'writeFile') return a.content;
+  if (a.kind === 'probe') return a.probes.flatMap(piecesOf);
+  return [];
 }
 
 /** Every secret reference a step needs, to check they are all available before running anything. */
 export function secretRefs(step: Step): SecretPiece[] {
   const out: SecretPiece[] = [];
-  for (const p of step.command ?? []) {
-    if (typeof p === 'string' || 'op' in p) continue;
+  for (const p of piecesOf(step.action)) {
+    if (typeof p === 'string' || 'op' in p || 'fact' in p) continue;
     if ('secret' in p) out.push(p);
     else if (typeof p.value !== 'string') out.push(p.value);
   }

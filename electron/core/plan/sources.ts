@@ -1,8 +1,8 @@
-// Glue used by the CLI and the API: pick the answers' profile from the loaded ones, then build.
+// Glue used by the service layer: pick the answers' profile from the loaded ones, then build.
 import type { Plan } from '../../common/api/plan';
 import { type Answers } from './answers';
 import { buildPlan, PlanError } from './build';
-import type { Profile } from './profile';
+import type { Profile } from '../profiles/schema';
 import type { RegionInfo } from './regions';
 
 export interface PlanSources {

@@ -8,8 +8,9 @@ export const TAIL_LINES = 20;
 
 export type JournalRecord =
   | { type: 'run.start'; runId: string; at: string; profile: string; os: string; mode: string; targets: string[]; options: Record<string, unknown> }
+  /** `step` is the plan's step id; `host` the plan's host id (`jump0`, `target3`, `local`, `console`). */
   | { type: 'step'; runId: string; step: string; host: string; start: string; end: string; outcome: string; message?: string; code?: string; tail: string[] }
-  | { type: 'run.end'; runId: string; at: string; outcome: string; failedStep?: string; host?: string; code?: string; reason?: string };
+  | { type: 'run.end'; runId: string; at: string; outcome: string; failedStep?: string; host?: string; code?: string; reason?: string; summary?: Record<string, number> };
 
 export class Journal {
   readonly file: string;

@@ -12,6 +12,8 @@ export interface ReachTarget {
 export interface PreflightInput {
   installDir: string;
   reach: ReachTarget[];
+  /** Commands whose presence is reported (tool_<name>=yes|no). */
+  tools?: string[];
   /** Minimum free space in the install folder's file system, in MiB. */
   minFreeMiB?: number;
 }
@@ -31,7 +33,7 @@ export function preflightScript(input: PreflightInput): string {
     'echo "diskdir=$d"',
     'echo "diskfree_kb=$(df -Pk "$d" 2>/dev/null | awk \'NR==2{print $4}\')"',
     'if [ -w "$d" ]; then echo writable=yes; else echo writable=no; fi',
-    'for t in bash curl wget timeout; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done',
+    `for t in ${[...new Set(['bash', 'timeout', ...(input.tools ?? [])])].filter((t) => /^[A-Za-z0-9_.+-]+$/.test(t)).join(' ')}; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done`,
     'if command -v sudo >/dev/null 2>&1; then if sudo -n true 2>/dev/null; then echo sudo=yes; else echo sudo=password; fi; else echo sudo=none; fi',
   ];
   for (const r of input.reach) {
@@ -67,6 +69,10 @@ export interface JudgeContext {
   reach: ReachTarget[];
   minFreeMiB: number;
   installDir: string;
+  /** Each group: at least one of these commands must exist (none: tools are not judged). */
+  tools?: string[][];
+  /** Which checks to make (all when absent). */
+  only?: Set<'clock' | 'platform' | 'disk' | 'tools' | 'privilege' | 'reach'>;
 }
 
 export function judgePreflight(facts: Map<string, string>, c: JudgeContext): CheckResult[] {
@@ -105,12 +111,11 @@ export function judgePreflight(facts: Map<string, string>, c: JudgeContext): Che
   else if (freeKb / 1024 < c.minFreeMiB) out.push({ name: 'disk', status: 'fail', detail: `${Math.floor(freeKb / 1024)} MiB free in ${dir}`, hint: `Free at least ${c.minFreeMiB} MiB there.` });
   else out.push({ name: 'disk', status: 'pass', detail: `${Math.floor(freeKb / 1024)} MiB free in ${dir}` });
 
-  const missing = ['bash'].filter((t) => facts.get(`tool_${t}`) !== 'yes');
-  const fetcher = facts.get('tool_curl') === 'yes' || facts.get('tool_wget') === 'yes';
-  if (missing.length || !fetcher) {
-    out.push({ name: 'tools', status: 'fail', detail: `missing: ${[...missing, ...(fetcher ? [] : ['curl or wget'])].join(', ')}`, hint: 'Install them with the host\'s package manager.' });
-  } else {
-    out.push({ name: 'tools', status: 'pass', detail: `bash, ${facts.get('tool_curl') === 'yes' ? 'curl' : 'wget'}` });
+  if (c.tools?.length) {
+    const has = (t: string) => facts.get(`tool_${t}`) === 'yes';
+    const missing = c.tools.filter((g) => !g.some(has)).map((g) => g.join(' or '));
+    if (missing.length) out.push({ name: 'tools', status: 'fail', detail: `missing: ${missing.join(', ')}`, hint: "Install them with the host's package manager." });
+    else out.push({ name: 'tools', status: 'pass', detail: c.tools.map((g) => g.find(has) ?? '').join(', ') });
   }
 
   const uid = facts.get('uid');
@@ -142,8 +147,18 @@ export function judgePreflight(facts: Map<string, string>, c: JudgeContext): Che
       out.push({ name: 'ports', status: 'pass', detail: `all ${c.reach.length} agent ports reachable at ${[...new Set(c.reach.map((r) => r.host))].join(', ')}` });
     }
   }
-  return out;
+  return c.only ? out.filter((x) => c.only?.has(CHECK_OF[x.name] ?? 'clock')) : out;
 }
+
+const CHECK_OF: Record<string, 'clock' | 'platform' | 'disk' | 'tools' | 'privilege' | 'reach'> = {
+  clock: 'clock',
+  'time zone': 'clock',
+  system: 'platform',
+  disk: 'disk',
+  tools: 'tools',
+  privilege: 'privilege',
+  ports: 'reach',
+};
 
 function formatTz(min: number): string {
   const s = min < 0 ? '-' : '+';

@@ -1,24 +1,26 @@
-// Runs a Plan for real: the tunnel on each jump server, then on each target preflight, install and
-// verify, streaming everything (masked) to the run terminal and the events, journaling as it goes.
-// Every run ends in exactly one of done / failed / cancelled, with the failing step and reason.
+// Runs a Plan for real. The plan is the schedule: each step runs on its host by its action kind, and
+// nothing runs that the plan does not show. Jump servers first (connect, tunnel steps, ports), then the
+// per-host job on each target: connect, preflight, the profile's steps, verify. A failing target does
+// not stop the others: every target ends in its own state, and the run's outcome summarises them.
+// The interactive scheduler runs targets one at a time with a live terminal; the pool scheduler
+// (concurrency > 1) runs the same job on many at once.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClientChannel } from 'ssh2';
-import type { AuthInfo, Plan, SecretRef, Step, TunnelInfo } from '../../common/api/plan';
-import type { CheckResult, MessagePart, RunOutcome, StepStatus } from '../../common/api/run';
+import type { AuthInfo, JumpHost, Plan, SecretRef, Step, TargetHost } from '../../common/api/plan';
+import type { CheckResult, HostState, MessagePart, RunOutcome, StepStatus } from '../../common/api/run';
 import type { EventPayload } from '../../common/api';
 import { OutpostError } from '../errors';
+import { localExecutor, sshExecutor, type Executor } from '../exec/executor';
 import type { Logger } from '../log/logger';
-import { describeRef, renderStep, secretRefs, type SecretResolver } from '../plan/render';
+import { describeRef, renderExec, renderPieces, secretRefs, type Facts, type SecretResolver } from '../plan/render';
 import type { SecretRegistry } from '../secrets/registry';
-import { exec, ExecError, publicKeyLine, SshPool, type HostKeyPolicy, type KnownHosts, type SshAuth, type SshConnection, type SshTarget } from '../ssh';
+import { ExecError, publicKeyLine, SshPool, type HostKeyPolicy, type KnownHosts, type SshAuth, type SshConnection, type SshTarget } from '../ssh';
 import { Journal, Tail } from './journal';
-import { runLocal } from './local';
-import { judgePreflight, needsSudo, parseFacts, preflightScript, type ReachTarget } from './preflight';
+import { runProbes } from './probes';
 import { RunTerminal } from './terminal';
-import { ensureTunnel } from './tunnel';
+import { runForward } from './tunnel';
 
 export interface RunOptionsResolved {
   targets?: number[] | undefined;
@@ -26,9 +28,11 @@ export interface RunOptionsResolved {
   overridePreflight: boolean;
   reinstall: boolean;
   tunnelOnly: boolean;
+  /** Targets at once (1: the interactive scheduler). */
+  concurrency?: number;
 }
 
-export type RunEmit = <K extends 'run.step' | 'run.output' | 'run.end'>(name: K, payload: EventPayload<K>) => void;
+export type RunEmit = <K extends 'run.step' | 'run.output' | 'run.end' | 'run.host'>(name: K, payload: EventPayload<K>) => void;
 
 export interface RunDeps {
   dataDir: string;
@@ -38,23 +42,36 @@ export interface RunDeps {
   resolver: SecretResolver;
   hostKeyPolicy: HostKeyPolicy;
   emit: RunEmit;
-  /** Architectures the agent supports (preflight). */
-  supportedArch?: string[];
-  minFreeMiB?: number;
   connectTimeoutMs?: number;
   /** Where ~ in private key paths points (tests). */
   homeDir?: string;
+  /** Environment for local steps (secret variables stripped). */
+  localEnv?: NodeJS.ProcessEnv;
+}
+
+export interface HostResult {
+  hostId: string;
+  host: string;
+  state: HostState;
+  step?: string;
+  code?: string;
+  reason?: string;
+  hint?: string;
+  checks?: CheckResult[];
 }
 
 export interface RunEnd {
   runId: string;
   outcome: RunOutcome;
   failedStep?: string;
+  hostId?: string;
   host?: string;
   code?: string;
   reason?: string;
   hint?: string;
   journal: string;
+  hosts: HostResult[];
+  summary: Record<string, number>;
 }
 
 export interface RunHandle {
@@ -68,11 +85,9 @@ export interface RunHandle {
 class StepFailure extends Error {
   constructor(
     readonly stepId: string,
-    readonly host: string,
     readonly code: string,
     message: string,
     readonly hint?: string,
-    /** Preflight's checks, shown with the failure so the user sees which failed. */
     readonly checks?: CheckResult[],
   ) {
     super(message);
@@ -86,36 +101,33 @@ export function newRunId(now = new Date()): string {
 /** Every secret a plan needs, checked before anything runs (CLI: exit 2 when one is missing). */
 export function missingSecrets(plan: Plan, resolver: SecretResolver): string[] {
   const refs: Array<{ name: string; ref: SecretRef }> = [];
-  for (const s of [...plan.steps, plan.remedies.uninstall]) for (const p of secretRefs(s)) refs.push({ name: p.name, ref: p.secret });
+  for (const s of plan.steps) for (const p of secretRefs(s)) refs.push({ name: p.name, ref: p.secret });
   const auth = (a: AuthInfo, name: string) => {
     if (a.kind === 'password') refs.push({ name: `${name}.password`, ref: a.password });
     if (a.kind === 'privateKey' && a.passphrase) refs.push({ name: `${name}.privateKey.passphrase`, ref: a.passphrase });
   };
-  plan.jumpServers.forEach((j) => auth(j.ssh.auth, `connectivity.jumpServers[${j.index}].ssh`));
-  plan.targets.forEach((t) => auth(t.auth, `targets[${t.index}]`));
+  plan.hosts.jumps.forEach((j) => auth(j.ssh.auth, `connectivity.jumpServers[${j.index}].ssh`));
+  plan.hosts.targets.forEach((t) => auth(t.ssh.auth, `targets[${t.index}]`));
   const seen = new Set<string>();
   return refs
     .filter((r) => {
-      const v = resolverSafe(resolver, r.ref);
+      let v: string | undefined;
+      try {
+        v = resolver(r.ref);
+      } catch {
+        v = undefined;
+      }
       return v === undefined || v === '';
     })
     .map((r) => `${r.name}: the ${describeRef(r.ref)} is not set`)
     .filter((m) => (seen.has(m) ? false : (seen.add(m), true)));
 }
 
-function resolverSafe(resolver: SecretResolver, ref: SecretRef): string | undefined {
-  try {
-    return resolver(ref);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A step's outcome from its output and exit code: failure markers win; then exit code and success markers. */
-export function outcomeOf(s: Step, output: string, exitCode: number | null) {
-  const failed = s.failureMarkers.find((m) => output.includes(m));
-  const exitOk = s.success.exitCode === undefined || exitCode === s.success.exitCode;
-  const markers = s.success.markers ?? [];
+export function outcomeOf(a: { success: { exitCode?: number | undefined; markers?: string[] | undefined }; failureMarkers: string[] }, output: string, exitCode: number | null) {
+  const failed = a.failureMarkers.find((m) => output.includes(m));
+  const exitOk = a.success.exitCode === undefined || exitCode === a.success.exitCode;
+  const markers = a.success.markers ?? [];
   const markerOk = markers.length === 0 || markers.some((m) => output.includes(m));
   return { ok: !failed && exitOk && markerOk, exitCode, failed, exitOk, markerOk };
 }
@@ -124,24 +136,43 @@ function expandHome(p: string, home: string): string {
   return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
 }
 
+const PHASE_STATE: Record<Step['phase'], HostState> = {
+  prepare: 'preflight',
+  connect: 'connecting',
+  tunnel: 'preflight',
+  preflight: 'preflight',
+  transfer: 'transferring',
+  install: 'installing',
+  verify: 'verifying',
+  remedy: 'installing',
+};
+
+/** Runs `fn` over items with at most `n` at once, in order of start. */
+export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+}
+
 export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps): RunHandle {
   const runId = newRunId();
   const journal = new Journal(deps.dataDir, runId, deps.secrets);
   const terminal = new RunTerminal();
   const abort = new AbortController();
   // One connection per jump server for the whole run: its own steps and every target behind it.
-  const pool = new SshPool(
-    {
-      knownHosts: deps.knownHosts,
-      hostKeyPolicy: deps.hostKeyPolicy,
-      readyTimeoutMs: deps.connectTimeoutMs ?? 20_000,
-      keepaliveIntervalMs: 15_000,
-      logger: deps.log,
-    },
+  const sshPool = new SshPool(
+    { knownHosts: deps.knownHosts, hostKeyPolicy: deps.hostKeyPolicy, readyTimeoutMs: deps.connectTimeoutMs ?? 20_000, keepaliveIntervalMs: 15_000, logger: deps.log },
     { keepJumps: true },
   );
   const home = deps.homeDir ?? os.homedir();
   const redact = (s: string) => deps.secrets.redact(s);
+  const facts: Facts = {};
+  const workDir = path.join(deps.dataDir, 'work', runId);
 
   const secret = (ref: SecretRef, name: string): string => {
     const v = deps.resolver(ref);
@@ -161,38 +192,36 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     }
     return { privateKey: key, ...(a.passphrase ? { passphrase: secret(a.passphrase, `${name}.privateKey.passphrase`) } : {}) };
   };
-  const jumpTarget = (i: number): SshTarget => {
-    const j = plan.jumpServers[i];
-    if (!j) throw new OutpostError('plan.invalid', `There is no jump server ${i}.`, 'Check the answers.');
-    return { host: j.ssh.host, port: j.ssh.port, username: j.ssh.user, auth: sshAuth(j.ssh.auth, `connectivity.jumpServers[${i}].ssh`) };
-  };
-  const jumpLabel = (i: number) => {
-    const j = plan.jumpServers[i];
-    return j ? `jump${i} (${j.ssh.user}@${j.ssh.host}:${j.ssh.port})` : `jump${i}`;
-  };
+  const jumpTarget = (j: JumpHost): SshTarget => ({ host: j.ssh.host, port: j.ssh.port, username: j.ssh.user, auth: sshAuth(j.ssh.auth, `connectivity.jumpServers[${j.index}].ssh`) });
 
-  const stepEvent = (stepId: string, title: string, host: string, status: StepStatus, message?: string, checks?: CheckResult[], parts?: MessagePart[]) =>
-    deps.emit('run.step', { runId, stepId, title, host, status, ...(message ? { message: redact(message) } : {}), ...(parts ? { parts } : {}), ...(checks ? { checks } : {}) });
+  const stepEvent = (s: Step, hostId: string, host: string, status: StepStatus, message?: string, checks?: CheckResult[], parts?: MessagePart[]) =>
+    deps.emit('run.step', { runId, stepId: s.id, title: s.title, hostId, host, status, ...(message ? { message: redact(message) } : {}), ...(parts ? { parts } : {}), ...(checks ? { checks } : {}) });
   const part = (key: string, params: Record<string, string | number> = {}): MessagePart => ({ key, params });
+  const hostEvent = (r: HostResult) =>
+    deps.emit('run.host', { runId, hostId: r.hostId, host: r.host, state: r.state, ...(r.step ? { stepId: r.step } : {}), ...(r.reason ? { reason: redact(r.reason) } : {}), ...(r.hint ? { hint: redact(r.hint) } : {}) });
 
-  const out = (stepId: string, host: string) => (text: string) => {
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const interactive = concurrency === 1;
+  const out = (s: Step, hostId: string) => (text: string) => {
     const masked = redact(text);
-    terminal.push(masked);
-    deps.emit('run.output', { runId, stepId, host, data: masked });
+    if (interactive) terminal.push(masked);
+    deps.emit('run.output', { runId, stepId: s.id, hostId, data: masked });
   };
-  const banner = (text: string) => terminal.push(`\r\n\x1b[1;36m▶ ${redact(text)}\x1b[0m\r\n`);
+  const banner = (text: string) => {
+    if (interactive) terminal.push(`\r\n\x1b[1;36m▶ ${redact(text)}\x1b[0m\r\n`);
+  };
 
-  /** Runs one unit of work as a step: events, journal record, failure mapping. */
-  async function step<T>(stepId: string, title: string, host: string, fn: (tail: Tail) => Promise<{ status?: StepStatus; message?: string; parts?: MessagePart[]; checks?: CheckResult[]; value?: T }>): Promise<T | undefined> {
+  /** One step on one host: events, journal record, failure mapping. */
+  async function runStep<T>(s: Step, hostId: string, host: string, fn: (tail: Tail) => Promise<{ status?: StepStatus; message?: string; parts?: MessagePart[]; checks?: CheckResult[]; value?: T }>): Promise<T | undefined> {
     const start = new Date().toISOString();
     const tail = new Tail();
-    banner(title.includes(host) ? title : `${title} — ${host}`);
-    stepEvent(stepId, title, host, 'running');
+    banner(`${s.title}${s.title.includes(host) ? '' : ` — ${host}`}`);
+    stepEvent(s, hostId, host, 'running');
     try {
       const r = await fn(tail);
       const status = r.status ?? 'done';
-      stepEvent(stepId, title, host, status, r.message, r.checks, r.parts);
-      journal.write({ type: 'step', runId, step: stepId, host, start, end: new Date().toISOString(), outcome: status, ...(r.message ? { message: r.message } : {}), tail: tail.get() });
+      stepEvent(s, hostId, host, status, r.message, r.checks, r.parts);
+      journal.write({ type: 'step', runId, step: s.id, host: hostId, start, end: new Date().toISOString(), outcome: status, ...(r.message ? { message: r.message } : {}), tail: tail.get() });
       return r.value;
     } catch (err) {
       const cancelled = abort.signal.aborted || (err instanceof OutpostError && err.code === 'cancelled');
@@ -200,359 +229,297 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       const message = err instanceof Error ? err.message : String(err);
       const hint = err instanceof StepFailure ? err.hint : err instanceof OutpostError ? err.hint : undefined;
       if (err instanceof ExecError && err.outputTail) tail.push(err.outputTail.slice(-2000));
-      stepEvent(stepId, title, host, cancelled ? 'cancelled' : 'failed', message, err instanceof StepFailure ? err.checks : undefined);
-      journal.write({ type: 'step', runId, step: stepId, host, start, end: new Date().toISOString(), outcome: cancelled ? 'cancelled' : 'failed', message, code, tail: tail.get() });
-      if (!(err instanceof OutpostError) && !(err instanceof StepFailure)) deps.log.error(`run ${runId}: step ${stepId} failed unexpectedly`, err);
-      throw new StepFailure(stepId, host, code, message, hint);
+      const checks = err instanceof StepFailure ? err.checks : undefined;
+      stepEvent(s, hostId, host, cancelled ? 'cancelled' : 'failed', message, checks);
+      journal.write({ type: 'step', runId, step: s.id, host: hostId, start, end: new Date().toISOString(), outcome: cancelled ? 'cancelled' : 'failed', message, code, tail: tail.get() });
+      if (!(err instanceof OutpostError) && !(err instanceof StepFailure)) deps.log.error(`run ${runId}: step ${s.id} failed unexpectedly`, err);
+      throw new StepFailure(s.id, code, message, hint, checks);
     }
   }
 
-  /**
-   * A step's output as it runs: the masked command shown first (as the console's "Copy Command"
-   * would have), then each chunk to the tail, the terminal and the events; kept for marker checks.
-   */
-  function stepOutput(s: Step, host: string, tail: Tail, quiet: boolean) {
-    if (!quiet) terminal.push(`\x1b[2m$ ${s.display.replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
-    const write = quiet ? () => undefined : out(s.id, host);
-    let seen = '';
-    return {
-      onData: (t: string) => {
+  function skip(s: Step, hostId: string, host: string, message: string, parts?: MessagePart[]): void {
+    stepEvent(s, hostId, host, 'skipped', message, undefined, parts);
+    const now = new Date().toISOString();
+    journal.write({ type: 'step', runId, step: s.id, host: hostId, start: now, end: now, outcome: 'skipped', message, tail: [] });
+  }
+
+  /** Executes an exec action and judges it by exit code, markers and the profile's diagnosis. */
+  async function runExec(s: Step, ex: Executor, hostId: string, host: string, tail: Tail, sudo: boolean): Promise<{ message?: string }> {
+    const a = s.action;
+    if (a.kind !== 'exec') throw new Error('not an exec step');
+    const text = renderExec(a, 'exec', deps.resolver, deps.secrets, facts);
+    if (interactive) terminal.push(`\x1b[2m$ ${renderPieces(a.command, a.shell, 'display', undefined, deps.secrets, facts).replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
+    const write = out(s, hostId);
+    const r = await ex.run(a.shell, text, {
+      signal: abort.signal,
+      timeoutMs: a.timeoutSec * 1000,
+      sudo: sudo && a.root,
+      interactive: a.interactive,
+      onInput: (sink) => terminal.setSink(sink),
+      onData: (t) => {
         tail.push(redact(t));
-        seen = (seen + t).slice(-1_000_000);
         write(t);
       },
-      judged: (exitCode: number | null) => ({ ...outcomeOf(s, seen, exitCode), output: seen }),
-    };
+    });
+    const o = outcomeOf(a, r.output, r.exitCode);
+    if (o.ok) return {};
+    const last = tail.get().slice(-5).join(' | ');
+    const why = o.failed ? `the output says "${o.failed}"` : !o.exitOk ? `it exited with code ${o.exitCode ?? 'none (killed)'}` : `its success message (${(a.success.markers ?? []).join(' / ')}) did not appear`;
+    const diag = a.diagnosis.find((d) => new RegExp(d.pattern).test(r.output));
+    const code = diag?.code ?? (s.phase === 'install' ? 'install_failed' : 'step_failed');
+    const hint = diag?.hint ?? s.onFailure?.hint ?? 'The output above shows the cause.';
+    throw new StepFailure(s.id, code, `${s.title} failed on ${host}: ${why}.${last ? ` Last output: ${last}` : ''}`, hint);
   }
 
-  /** Executes a plan step's command on a connection and judges it by exit code and markers. */
-  async function runCommand(s: Step, conn: SshConnection, host: string, tail: Tail, opts: { sudo?: boolean; quiet?: boolean } = {}) {
-    const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
-    if (text === null) return { ...outcomeOf(s, '', 0), output: '' };
-    // POSIX steps are fed on stdin to a shell, so secrets never appear in a process's arguments
-    // beyond what the vendor's own installer takes. Interactive steps get a PTY and the user's typing.
-    const posix = (s.shell === 'bash' || s.shell === 'sh') && !s.interactive;
-    const command = posix ? `${opts.sudo ? 'sudo -n ' : ''}${s.shell} -s` : text;
-    const output = stepOutput(s, host, tail, Boolean(opts.quiet));
-    let channel: ClientChannel | null = null;
+  async function guardPasses(s: Step, ex: Executor, hostId: string, jump: Executor | undefined): Promise<boolean> {
+    if (!s.guard) return false;
     try {
-      const r = await exec(conn, command, {
-        signal: abort.signal,
-        timeoutMs: s.timeoutSec * 1000,
-        ...(posix ? { stdin: text + '\n' } : {}),
-        ...(s.interactive ? { pty: { cols: 120, rows: 30 } } : {}),
-        onChannel: (ch: ClientChannel) => {
-          channel = ch;
-          // A script fed on stdin takes no typing; interactive (PTY) steps do.
-          terminal.setSink({ write: (d) => (posix ? undefined : ch.write(d)), pause: () => ch.pause(), resume: () => ch.resume() });
-        },
-        onData: output.onData,
-      });
-      return output.judged(r.exitCode);
-    } finally {
-      if (channel) terminal.setSink(null);
+      const r = await runProbes(s.guard.probes, { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump, peerAddress: hostId });
+      return r.ok && r.checks.every((c) => c.status === 'pass');
+    } catch {
+      return false;
     }
   }
 
-  function judge(s: Step, host: string, r: { ok: boolean; exitCode: number | null; failed?: string | undefined; exitOk?: boolean; markerOk?: boolean }, tail: Tail): void {
-    if (r.ok) return;
-    const last = tail.get().slice(-5).join(' | ');
-    const why = r.failed
-      ? `the output says "${r.failed}"`
-      : !r.exitOk
-        ? `it exited with code ${r.exitCode ?? 'none (killed)'}`
-        : `its success message (${(s.success.markers ?? []).join(' / ')}) did not appear`;
-    // A download that never got the installer is a network problem, not one the vendor's
-    // uninstall-and-reinstall remedy would fix.
-    const download = /curl: \(\d+\)|wget: |failed: Connection refused|Unable to establish SSL/.test(tail.get().join('\n'));
-    const code = download ? 'download_failed' : s.kind === 'install' ? 'install_failed' : 'step_failed';
-    const hint = download
-      ? plan.mode === 'jump'
-        ? 'The installer could not be downloaded through the jump server: check the tunnel (outpost run --check-tunnel), its download port forward and the security group rule.'
-        : 'The installer could not be downloaded: check that the target reaches the download address (DNS, proxy, firewall).'
-      : s.kind === 'install'
-        ? 'Run again with reinstall (the vendor remedy: uninstall, then install), e.g. `outpost run --reinstall`.'
-        : 'The output above shows the cause.';
-    throw new StepFailure(s.id, host, code, `${s.title} failed on ${host}: ${why}.${last ? ` Last output: ${last}` : ''}`, hint);
-  }
-
-  /** Steps that do not run on a target, in plan order: instructions, jump server steps, local steps. */
-  async function prePhase(): Promise<void> {
-    const jumpConns = new Map<number, SshConnection>();
-    try {
-      for (const s of plan.steps) {
-        if (s.where.kind === 'target') continue;
-        if (options.tunnelOnly && s.where.kind !== 'jump') continue;
-        const host = s.where.kind === 'jump' ? jumpLabel(s.where.index) : 'local';
-        if (s.kind === 'instruction') {
-          manual(s, host);
+  /** The steps of one host, in plan order. */
+  async function hostSteps(on: string, hostId: string, host: string, ex: Executor, ctx: { conn?: SshConnection; jumpEx?: Executor; peer?: string; jumpPassword?: string; onState?: (s: HostResult['state'], step: string) => void }): Promise<CheckResult[]> {
+    let sudo = false;
+    let allChecks: CheckResult[] = [];
+    const guardCache = new Map<string, boolean>();
+    const steps = plan.steps.filter((s) => s.on === on && s.phase !== 'connect');
+    for (const s of steps) {
+      if (abort.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
+      if (s.optional && s.phase === 'remedy') continue; // run before the step whose onFailure names it, when reinstalling
+      if (options.tunnelOnly && on === 'targets') continue;
+      ctx.onState?.(PHASE_STATE[s.phase], s.id);
+      const a = s.action;
+      if (a.kind === 'instruction') {
+        skip(s, hostId, host, `Manual step: ${a.text.split('\n')[0] ?? ''}`);
+        continue;
+      }
+      const reinstalling = options.reinstall && s.onFailure?.remedy;
+      if (s.guard && !reinstalling) {
+        const key = JSON.stringify(s.guard.probes);
+        const passes = guardCache.get(key) ?? (await guardPasses(s, ex, ctx.peer ?? hostId, ctx.jumpEx));
+        guardCache.set(key, passes);
+        if (passes) {
+          skip(s, hostId, host, `${s.guard.says}; step skipped${s.onFailure?.remedy ? ' (reinstall to install it again)' : ''}`, s.phase === 'install' ? [part('run.msg.alreadyInstalled', { agent: plan.profile.name })] : s.phase === 'tunnel' ? [part('run.msg.tunnel.kept')] : undefined);
           continue;
         }
-        if (s.where.kind === 'local') {
-          const local = localExecutor();
-          await step(s.id, s.title, 'local', async (tail) => {
-            judge(s, 'local', await local.run(s, tail, {}), tail);
-            return {};
-          });
-          continue;
-        }
-        const i = s.where.index;
-        let conn = jumpConns.get(i);
-        if (!conn || conn.closed) {
-          conn = await connect(`connect.jump${i}`, host, jumpTarget(i), [], true);
-          jumpConns.set(i, conn);
-        }
-        const c = conn;
-        if (s.kind === 'tunnel' && s.tunnel) {
-          const tunnel: TunnelInfo = s.tunnel;
-          const j = plan.jumpServers[i];
-          await step(s.id, s.title, host, async (tail) => {
-            const keys = await deps.knownHosts.forHost(j?.ssh.host ?? '', j?.ssh.port ?? 22);
-            const hostKeyLine = keys[0] ? publicKeyLine(keys[0].key) : '';
-            const pw = j?.ssh.auth.kind === 'password' ? secret(j.ssh.auth.password, `connectivity.jumpServers[${i}].ssh.password`) : undefined;
-            const selfPort = j && j.ssh.host === j.privateIp ? j.ssh.port : 22;
-            const r = await ensureTunnel({
-              conn: c,
-              step: { ...s, tunnel },
-              selfPort,
-              jumpUser: j?.ssh.user ?? 'root',
-              ...(pw !== undefined ? { jumpPassword: pw } : {}),
-              hostKeyLine,
-              output: (t) => {
-                tail.push(redact(t));
-                out(s.id, host)(t);
-              },
-              signal: abort.signal,
-            });
-            const ports = r.ports.map((p) => `${p.name} ${p.host}:${p.port} ${p.listening ? 'listening' : 'NOT listening'}`).join('\r\n');
-            const what = r.action === 'kept' ? 'healthy tunnel kept' : r.action === 'repaired' ? 'tunnel repaired' : 'tunnel started';
-            const how = r.form === 'background' ? 'ssh -f in the background' : r.form === 'systemd' ? `systemd unit ${tunnel.unitName}` : `systemd user unit ${tunnel.unitName}`;
-            out(s.id, host)(`${ports}\r\n`);
-            // The background form's warning already says how it runs; do not say it twice.
-            const head = r.form === 'background' && r.warnings.length ? what : `${what} (${how})`;
-            const parts = [
-              part(`run.msg.tunnel.${r.action}`),
-              ...(r.form === 'background' && r.warnings.length ? [] : [part(`run.msg.how.${r.form}`, { unit: tunnel.unitName })]),
-              ...r.warnings.map((w) => part(`run.msg.warn.${w.code}`, w.params)),
-            ];
-            return { status: r.warnings.length ? 'warning' : 'done', message: [head, ...r.warnings.map((w) => w.text)].join('; '), parts };
-          });
-        } else {
-          await step(s.id, s.title, host, async (tail) => {
-            const r = await runCommand(s, c, host, tail);
-            judge(s, host, r, tail);
-            return {};
+      }
+      if (reinstalling && s.onFailure?.remedy) {
+        const remedy = plan.steps.find((x) => x.id === s.onFailure?.remedy && x.on === on);
+        if (remedy) {
+          await runStep(remedy, hostId, host, async (tail) => {
+            try {
+              await runExec(remedy, ex, hostId, host, tail, sudo);
+              return {};
+            } catch (err) {
+              if (abort.signal.aborted) throw err;
+              // Uninstalling what is not there is fine: the point is a clean slate.
+              return { status: 'warning', message: `uninstall did not succeed (${err instanceof Error ? err.message.split('.')[0] : ''}); installing anyway` };
+            }
           });
         }
       }
-    } finally {
-      // Jump connections stay open for the targets behind them; pool.closeAll() ends them with the run.
-      jumpConns.clear();
+      await runStep(s, hostId, host, async (tail) => {
+        switch (a.kind) {
+          case 'exec':
+            return runExec(s, ex, hostId, host, tail, sudo);
+          case 'probe': {
+            const r = await runProbes(a.probes, { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump: ctx.jumpEx, ...(ctx.peer ? { peerAddress: ctx.peer } : {}) });
+            if (r.sudo !== undefined) sudo = r.sudo;
+            allChecks = [...allChecks, ...r.checks];
+            const write = out(s, hostId);
+            for (const c of r.checks) write(`${c.status === 'pass' ? '\x1b[32mpass\x1b[0m' : c.status === 'warn' ? '\x1b[33mwarn\x1b[0m' : '\x1b[31mFAIL\x1b[0m'} ${c.name}: ${c.detail}${c.hint && c.status !== 'pass' ? ` — ${c.hint}` : ''}\r\n`);
+            const fails = r.checks.filter((c) => c.status === 'fail');
+            const overridable = s.phase === 'preflight' && options.overridePreflight;
+            if (fails.length && !overridable) {
+              const first = fails[0];
+              const what = s.phase === 'preflight' ? 'Preflight' : s.phase === 'verify' ? 'Verify' : s.title;
+              throw new StepFailure(
+                s.id,
+                s.phase === 'preflight' ? 'preflight_failed' : s.phase === 'verify' ? 'verify_failed' : 'check_failed',
+                `${what} failed on ${host}: ${fails.map((c) => `${c.name} (${c.detail})`).join('; ')}.`,
+                `${first?.hint ? `${first.hint} ` : ''}${s.phase === 'preflight' ? 'To install anyway, override preflight (--override-preflight).' : ''}`.trim(),
+                r.checks,
+              );
+            }
+            const warns = r.checks.filter((c) => c.status !== 'pass');
+            return {
+              checks: r.checks,
+              status: warns.length ? 'warning' : 'done',
+              message: warns.length ? warns.map((c) => `${c.name}: ${c.detail}`).join('; ') : r.checks.map((c) => c.detail).join('; ') || 'all checks passed',
+              ...(warns.length || s.phase !== 'preflight' ? {} : { parts: [part('run.msg.preflightOk')] }),
+            };
+          }
+          case 'forward': {
+            if (!ctx.conn) throw new OutpostError('local_unsupported', 'Tunnels run on jump servers over SSH.', 'This is a bug in the plan.');
+            const r = await runForward({ conn: ctx.conn, ex, action: a, jumpPassword: ctx.jumpPassword, output: (t) => { tail.push(redact(t)); out(s, hostId)(t); }, signal: abort.signal });
+            out(s, hostId)(`${r.ports.map((p) => `${p.name} ${p.host}:${p.port} ${p.listening ? 'listening' : 'NOT listening'}`).join('\r\n')}\r\n`);
+            const what = r.action === 'repaired' ? 'tunnel repaired' : 'tunnel started';
+            const how = r.form === 'background' ? 'ssh -f in the background' : r.form === 'systemd' ? `systemd unit ${a.unitName}` : `systemd user unit ${a.unitName}`;
+            const head = r.form === 'background' && r.warnings.length ? what : `${what} (${how})`;
+            const parts = [part(`run.msg.tunnel.${r.action}`), ...(r.form === 'background' && r.warnings.length ? [] : [part(`run.msg.how.${r.form}`, { unit: a.unitName })]), ...r.warnings.map((w) => part(`run.msg.warn.${w.code}`, w.params))];
+            return { status: r.warnings.length ? 'warning' : 'done', message: [head, ...r.warnings.map((w) => w.text)].join('; '), parts };
+          }
+          case 'writeFile':
+          case 'editIni':
+          case 'upload':
+          case 'unpack':
+            throw new OutpostError('action_unsupported', `${s.title}: the ${a.kind} action is not available in this version of Outpost's runner.`, 'Use an exec step in the profile for now.');
+        }
+      });
     }
+    return allChecks;
   }
 
-  function manual(s: Step, host: string): void {
-    stepEvent(s.id, s.title, host, 'skipped', 'Manual step: do it in the cloud console (shown on the Review page and by `outpost plan`).');
-    journal.write({ type: 'step', runId, step: s.id, host, start: new Date().toISOString(), end: new Date().toISOString(), outcome: 'skipped', message: 'manual step', tail: [] });
-  }
+  const results = new Map<string, HostResult>();
+  const setHost = (r: HostResult) => {
+    results.set(r.hostId, r);
+    hostEvent(r);
+  };
 
-  async function connect(stepId: string, host: string, target: SshTarget, jumps: SshTarget[], asJump = false): Promise<SshConnection> {
-    const conn = await step(stepId, `Connect to ${host}`, host, async () => {
-      const c = asJump ? await pool.jumpConnection(target, { signal: abort.signal }) : await pool.connect(target, jumps, { signal: abort.signal });
+  async function connect(s: Step, hostId: string, host: string, target: () => SshTarget, jumps: SshTarget[], asJump: boolean): Promise<SshConnection> {
+    const conn = await runStep(s, hostId, host, async () => {
+      const t = target();
+      const c = asJump ? await sshPool.jumpConnection(t, { signal: abort.signal }) : await sshPool.connect(t, jumps, { signal: abort.signal });
       const via = jumps.map((j) => `${j.username}@${j.host}:${j.port ?? 22}`).join(' > ');
       return { value: c, message: `connected${via ? ` through ${via}` : ''}`, parts: [via ? part('run.msg.connectedVia', { via }) : part('run.msg.connected')] };
     });
-    if (!conn) throw new StepFailure(stepId, host, 'internal', 'no connection', undefined);
+    if (!conn) throw new StepFailure(s.id, 'internal', 'no connection');
     return conn;
   }
 
-  function reachFor(): ReachTarget[] {
-    if (plan.mode === 'jump') {
-      const tunnel = plan.steps.find((s) => s.tunnel)?.tunnel;
-      return (tunnel?.forwards ?? []).map((f) => ({ name: f.name, host: plan.accessIp, port: f.listenPort }));
+  /** Jump servers: connect, then their steps (tunnel). A failed jump fails the targets behind it. */
+  async function jumpPhase(): Promise<Map<string, { conn: SshConnection; ex: Executor } | StepFailure>> {
+    const jumps = new Map<string, { conn: SshConnection; ex: Executor } | StepFailure>();
+    for (const j of plan.hosts.jumps) {
+      const cs = plan.steps.find((s) => s.id === `connect.${j.id}`);
+      try {
+        if (!cs) throw new StepFailure(`connect.${j.id}`, 'plan.invalid', `The plan has no connect step for ${j.id}.`);
+        const conn = await connect(cs, j.id, j.label, () => jumpTarget(j), [], true);
+        // The tunnel's own SSH hop checks the key Outpost verified just now.
+        const keys = await deps.knownHosts.forHost(j.ssh.host, j.ssh.port);
+        if (keys[0]) facts[`hostkey.${j.id}`] = publicKeyLine(keys[0].key);
+        const ex = sshExecutor(conn);
+        const pw = j.ssh.auth.kind === 'password' ? secret(j.ssh.auth.password, `connectivity.jumpServers[${j.index}].ssh.password`) : undefined;
+        await hostSteps(j.id, j.id, j.label, ex, { conn, ...(pw !== undefined ? { jumpPassword: pw } : {}) });
+        jumps.set(j.id, { conn, ex: { ...ex, end: () => undefined } });
+        setHost({ hostId: j.id, host: j.label, state: 'done' });
+      } catch (err) {
+        const f = err instanceof StepFailure ? err : new StepFailure(`connect.${j.id}`, err instanceof OutpostError ? err.code : 'internal', err instanceof Error ? err.message : String(err), err instanceof OutpostError ? err.hint : undefined);
+        jumps.set(j.id, f);
+        setHost({ hostId: j.id, host: j.label, state: abort.signal.aborted ? 'cancelled' : 'failed', step: f.stepId, code: f.code, reason: f.message, ...(f.hint ? { hint: f.hint } : {}) });
+      }
     }
-    return plan.reach ?? [];
+    return jumps;
   }
 
-  /** Where target steps run: an SSH connection, or this computer's own shell. */
-  interface Executor {
-    run(s: Step, tail: Tail, opts: { sudo?: boolean; quiet?: boolean }): Promise<ReturnType<typeof outcomeOf> & { output: string }>;
-    /** Runs a read-only POSIX script and returns its output. */
-    script(text: string): Promise<string>;
-    end(): void;
-  }
-
-  function sshExecutor(conn: SshConnection, host: string): Executor {
-    return {
-      run: (s, tail, opts) => runCommand(s, conn, host, tail, opts),
-      script: async (text) => (await exec(conn, 'sh -s', { signal: abort.signal, timeoutMs: 60_000, stdin: text })).output,
-      end: () => conn.end(),
+  async function targetJob(t: TargetHost | 'local', jumps: Map<string, { conn: SshConnection; ex: Executor } | StepFailure>): Promise<void> {
+    const hostId = t === 'local' ? 'local' : t.id;
+    const host = t === 'local' ? 'this computer' : t.label;
+    let state: HostResult = { hostId, host, state: 'queued' };
+    const onState = (st: HostState, step: string) => {
+      if (state.state !== st) {
+        state = { ...state, state: st, step };
+        hostEvent(state);
+      }
     };
-  }
-
-  function localExecutor(): Executor {
-    // Local steps work in a folder of their own (the installer downloads into the working folder).
-    const cwd = path.join(deps.dataDir, 'work', runId);
-    fs.mkdirSync(cwd, { recursive: true, mode: 0o700 });
-    return {
-      run: async (s, tail, opts) => {
-        const text = renderStep(s, 'exec', deps.resolver, deps.secrets);
-        if (text === null || !s.shell) return { ...outcomeOf(s, '', 0), output: '' };
-        const output = stepOutput(s, 'local', tail, Boolean(opts.quiet));
-        const r = await runLocal(s.shell, text, { signal: abort.signal, timeoutMs: s.timeoutSec * 1000, sudo: Boolean(opts.sudo), cwd, onData: output.onData });
-        return output.judged(r.exitCode);
-      },
-      script: async (text) => {
-        let output = '';
-        await runLocal('sh', text, { signal: abort.signal, timeoutMs: 60_000, cwd, onData: (t) => (output += t) });
-        return output;
-      },
-      end: () => undefined,
-    };
-  }
-
-  async function targetPhase(t: Plan['targets'][number]): Promise<void> {
-    const host = `target${t.index} (${t.user}@${t.host}:${t.port})`;
-    const jumps = t.jump !== null ? [jumpTarget(t.jump)] : [];
-    const conn = await connect(`connect.target${t.index}`, host, { host: t.host, port: t.port, username: t.user, auth: sshAuth(t.auth, `targets[${t.index}]`) }, jumps);
-    await installOn(sshExecutor(conn, host), host);
-  }
-
-  /** Preflight, then the target steps (install skipped when the agent is already healthy), on one host. */
-  async function installOn(ex: Executor, host: string): Promise<void> {
+    let ex: Executor | undefined;
     try {
-      let sudo = false;
-      if (plan.os === 'linux') {
-        await step('preflight', 'Preflight checks (nothing is changed)', host, async (tail) => {
-          const reach = reachFor();
-          const t0 = Date.now();
-          const output = await ex.script(preflightScript({ installDir: plan.installDir, reach }));
-          const t1 = Date.now();
-          tail.push(redact(output));
-          const facts = parseFacts(output);
-          sudo = needsSudo(facts);
-          const checks = judgePreflight(facts, {
-            localNowSec: (t0 + t1) / 2000,
-            localTzMinutes: -new Date().getTimezoneOffset(),
-            supportedArch: deps.supportedArch ?? ['x86_64', 'aarch64'],
-            reach,
-            minFreeMiB: deps.minFreeMiB ?? 200,
-            installDir: plan.installDir,
-          });
-          const write = out('preflight', host);
-          for (const c of checks) write(`${c.status === 'pass' ? '\x1b[32mpass\x1b[0m' : c.status === 'warn' ? '\x1b[33mwarn\x1b[0m' : '\x1b[31mFAIL\x1b[0m'} ${c.name}: ${c.detail}${c.hint && c.status !== 'pass' ? ` — ${c.hint}` : ''}\r\n`);
-          const fails = checks.filter((c) => c.status === 'fail');
-          if (fails.length && !options.overridePreflight) {
-            const first = fails[0];
-            throw new StepFailure(
-              'preflight',
-              host,
-              'preflight_failed',
-              `Preflight failed on ${host}: ${fails.map((c) => `${c.name} (${c.detail})`).join('; ')}.`,
-              `${first?.hint ? `${first.hint} ` : ''}To install anyway, override preflight (--override-preflight).`,
-              checks,
-            );
-          }
-          const warns = checks.filter((c) => c.status !== 'pass');
-          return {
-            checks,
-            status: warns.length ? 'warning' : 'done',
-            message: warns.length ? warns.map((c) => `${c.name}: ${c.detail}`).join('; ') : 'all checks passed',
-            ...(warns.length ? {} : { parts: [part('run.msg.preflightOk')] }),
-          };
-        });
+      if (abort.signal.aborted) throw new OutpostError('cancelled', 'Cancelled before it started.', 'Run it again when ready.');
+      let jumpEx: Executor | undefined;
+      if (t === 'local') {
+        ex = localExecutor(workDir, deps.localEnv);
+      } else {
+        const via = t.via ? jumps.get(t.via) : undefined;
+        if (via instanceof StepFailure) throw new StepFailure(via.stepId, 'jump_failed', `Not tried: ${plan.hosts.jumps.find((j) => j.id === t.via)?.label ?? t.via} failed (${via.message.split('\n')[0]})`, via.hint);
+        jumpEx = via?.ex;
+        const j = t.via ? plan.hosts.jumps.find((x) => x.id === t.via) : undefined;
+        const cs = plan.steps.find((s) => s.id === 'connect');
+        if (!cs) throw new StepFailure('connect', 'plan.invalid', 'The plan has no connect step.');
+        onState('connecting', 'connect');
+        const conn = await connect(cs, hostId, host, () => ({ host: t.ssh.host, port: t.ssh.port, username: t.ssh.user, auth: sshAuth(t.ssh.auth, `targets[${t.index}]`) }), j ? [jumpTarget(j)] : [], false);
+        ex = sshExecutor(conn);
       }
-      const verify = plan.steps.find((s) => s.where.kind === 'target' && s.kind === 'verify');
-      for (const s of plan.steps) {
-        if (s.where.kind !== 'target') continue;
-        if (s.kind === 'instruction') {
-          manual(s, host);
-          continue;
-        }
-        if (s.kind === 'install') {
-          let healthy = false;
-          if (verify && !options.reinstall) {
-            const r = await ex.run(verify, new Tail(), { sudo, quiet: true }).catch(() => null);
-            healthy = Boolean(r?.ok);
-          }
-          if (healthy) {
-            stepEvent(s.id, s.title, host, 'skipped', `${plan.profile.name} is already installed and running on ${host}; run with reinstall to install it again.`, undefined, [part('run.msg.alreadyInstalled', { agent: plan.profile.name })]);
-            journal.write({ type: 'step', runId, step: s.id, host, start: new Date().toISOString(), end: new Date().toISOString(), outcome: 'skipped', message: 'already installed and healthy', tail: [] });
-            continue;
-          }
-          if (options.reinstall) {
-            const u = plan.remedies.uninstall;
-            await step(u.id, u.title, host, async (tail) => {
-              const r = await ex.run(u, tail, { sudo });
-              // Uninstalling what is not there is fine: the point is a clean slate.
-              return r.ok ? {} : { status: 'warning', message: `uninstall exited with code ${r.exitCode}; installing anyway` };
-            });
-          }
-        }
-        await step(s.id, s.title, host, async (tail) => {
-          const r = await ex.run(s, tail, { sudo });
-          judge(s, host, r, tail);
-          return {};
-        });
-      }
+      const checks = await hostSteps('targets', hostId, host, ex, { ...(jumpEx ? { jumpEx } : {}), ...(t !== 'local' ? { peer: t.ssh.host } : {}), onState });
+      setHost({ hostId, host, state: 'done', checks });
+    } catch (err) {
+      const f = err instanceof StepFailure ? err : new StepFailure('run', err instanceof OutpostError ? err.code : 'internal', err instanceof Error ? err.message : String(err), err instanceof OutpostError ? err.hint : undefined);
+      const cancelled = abort.signal.aborted || f.code === 'cancelled';
+      setHost({ hostId, host, state: cancelled ? 'cancelled' : 'failed', step: f.stepId, code: f.code, reason: f.message, ...(f.hint ? { hint: f.hint } : {}), ...(f.checks ? { checks: f.checks } : {}) });
     } finally {
-      ex.end();
+      ex?.end();
     }
   }
 
   async function main(): Promise<RunEnd> {
-    journal.write({
-      type: 'run.start',
-      runId,
-      at: new Date().toISOString(),
-      profile: plan.profile.id,
-      os: plan.os,
-      mode: plan.mode,
-      targets: plan.targets.map((t) => `${t.user}@${t.host}:${t.port}`),
-      options: { ...options },
-    });
-    const chosen = plan.targets.filter((t) => !options.targets || options.targets.includes(t.index));
+    journal.write({ type: 'run.start', runId, at: new Date().toISOString(), profile: plan.profile.id, os: plan.os, mode: plan.mode, targets: plan.hosts.targets.map((t) => t.id), options: { ...options } });
+    const chosen = plan.hosts.targets.filter((t) => !options.targets || options.targets.includes(t.index));
     if (options.targets && chosen.length !== options.targets.length) {
-      throw new StepFailure('select', 'local', 'invalid_input', `targets: ${options.targets.filter((i) => !plan.targets.some((t) => t.index === i)).join(', ')} not in the answers (${plan.targets.length} targets).`, 'Pick targets by their index in answers.targets.');
+      throw new StepFailure('select', 'invalid_input', `targets: ${options.targets.filter((i) => !plan.hosts.targets.some((t) => t.index === i)).join(', ')} not in the answers (${plan.hosts.targets.length} targets).`, 'Pick targets by their index in answers.targets.');
     }
-    await prePhase();
-    if (options.tunnelOnly) return end('done');
-    for (const t of chosen) await targetPhase(t);
-    if (plan.thisComputer && !options.targets) await installOn(localExecutor(), 'local');
-    return end('done');
+    for (const s of plan.steps.filter((x) => x.on === 'console' || x.on === 'local')) {
+      if (s.action.kind === 'instruction' && !options.tunnelOnly) skip(s, s.on, s.on === 'console' ? 'in the cloud console' : 'this computer', 'Manual step: do it in the cloud console (shown on the Review page and by `outpost plan`).');
+    }
+    for (const t of chosen) setHost({ hostId: t.id, host: t.label, state: 'queued' });
+    const jumps = await jumpPhase();
+    if (!options.tunnelOnly) {
+      const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets ? (['local'] as const) : [])];
+      await pool(all, concurrency, (t) => targetJob(t, jumps));
+    }
+    return end();
   }
 
-  function end(outcome: RunOutcome, f?: StepFailure): RunEnd {
+  function end(f?: StepFailure): RunEnd {
+    const hosts = [...results.values()];
+    const targets = hosts.filter((h) => !h.hostId.startsWith('jump'));
+    const summary: Record<string, number> = {};
+    for (const h of targets) summary[h.state] = (summary[h.state] ?? 0) + 1;
+    const failedHost = f ? undefined : hosts.find((h) => h.state === 'failed');
+    const cancelled = abort.signal.aborted || hosts.some((h) => h.state === 'cancelled');
+    const outcome: RunOutcome = f ? (abort.signal.aborted ? 'cancelled' : 'failed') : cancelled ? 'cancelled' : failedHost ? 'failed' : 'done';
+    const first = f ? { step: f.stepId, hostId: 'local', host: 'this computer', code: f.code, reason: f.message, hint: f.hint } : failedHost ? { ...failedHost } : undefined;
     const e: RunEnd = {
       runId,
       outcome,
       journal: journal.file,
-      ...(f ? { failedStep: f.stepId, host: f.host, code: f.code, reason: redact(f.message), ...(f.hint ? { hint: redact(f.hint) } : {}) } : {}),
+      hosts,
+      summary,
+      ...(first?.step ? { failedStep: first.step } : {}),
+      ...(first ? { hostId: first.hostId, host: first.host } : {}),
+      ...(first?.code ? { code: first.code } : {}),
+      ...(first?.reason ? { reason: redact(first.reason) } : {}),
+      ...(first?.hint ? { hint: redact(first.hint) } : {}),
     };
-    journal.write({ type: 'run.end', runId, at: new Date().toISOString(), outcome, ...(f ? { failedStep: f.stepId, host: f.host, code: f.code, reason: f.message } : {}) });
+    journal.write({ type: 'run.end', runId, at: new Date().toISOString(), outcome, ...(first?.step ? { failedStep: first.step, host: first.hostId, ...(first.code ? { code: first.code } : {}), ...(first.reason ? { reason: first.reason } : {}) } : {}), summary });
     return e;
   }
 
   const done = main()
-    .catch((err: unknown) => {
-      const f = err instanceof StepFailure ? err : new StepFailure('run', 'local', err instanceof OutpostError ? err.code : 'internal', err instanceof Error ? err.message : String(err), err instanceof OutpostError ? err.hint : undefined);
-      return end(abort.signal.aborted || f.code === 'cancelled' ? 'cancelled' : 'failed', f);
-    })
+    .catch((err: unknown) => end(err instanceof StepFailure ? err : new StepFailure('run', err instanceof OutpostError ? err.code : 'internal', err instanceof Error ? err.message : String(err), err instanceof OutpostError ? err.hint : undefined)))
     .then((e) => {
-      pool.closeAll();
-      fs.rmSync(path.join(deps.dataDir, 'work', runId), { recursive: true, force: true });
-      const line = e.outcome === 'done' ? '\x1b[1;32m✔ done\x1b[0m' : e.outcome === 'cancelled' ? '\x1b[1;33m■ cancelled\x1b[0m' : `\x1b[1;31m✖ failed\x1b[0m at ${e.failedStep} on ${e.host}: ${e.reason}`;
+      sshPool.closeAll();
+      fs.rmSync(workDir, { recursive: true, force: true });
+      const counts = Object.entries(e.summary).map(([k, v]) => `${v} ${k}`).join(', ');
+      const line = e.outcome === 'done' ? `\x1b[1;32m✔ done\x1b[0m${counts ? ` (${counts})` : ''}` : e.outcome === 'cancelled' ? '\x1b[1;33m■ cancelled\x1b[0m' : `\x1b[1;31m✖ failed\x1b[0m${counts ? ` (${counts})` : ''}: ${e.failedStep ?? ''} on ${e.host ?? ''}: ${e.reason ?? ''}`;
       terminal.push(`\r\n${line}\r\n`);
-      deps.emit('run.end', { runId: e.runId, outcome: e.outcome, journal: e.journal, ...(e.failedStep ? { failedStep: e.failedStep } : {}), ...(e.host ? { host: e.host } : {}), ...(e.code ? { code: e.code } : {}), ...(e.reason ? { reason: e.reason } : {}), ...(e.hint ? { hint: e.hint } : {}) });
+      deps.emit('run.end', {
+        runId: e.runId,
+        outcome: e.outcome,
+        journal: e.journal,
+        summary: e.summary,
+        ...(e.failedStep ? { failedStep: e.failedStep } : {}),
+        ...(e.hostId ? { hostId: e.hostId } : {}),
+        ...(e.host ? { host: e.host } : {}),
+        ...(e.code ? { code: e.code } : {}),
+        ...(e.reason ? { reason: e.reason } : {}),
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
       terminal.end(e.outcome === 'done' ? 0 : 1);
       return e;
     });
 
-  return {
-    runId,
-    journal: journal.file,
-    terminal,
-    cancel: () => abort.abort(),
-    done,
-  };
+  return { runId, journal: journal.file, terminal, cancel: () => abort.abort(), done };
 }

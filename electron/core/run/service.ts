@@ -1,45 +1,33 @@
-// Runs as the API sees them: start from answers, cancel, host key decisions. Shared by the Electron
-// app and browser mode; the CLI drives startRun directly.
-import path from 'node:path';
+// Runs as the API sees them (Electron IPC and browser mode): start from answers, cancel, host key
+// decisions. The work itself is the service layer's, shared with the CLI.
 import { OutpostError } from '../errors';
 import type { Client } from '../api/dispatcher';
 import type { CoreContext } from '../context';
-import { formatProblem, loadProfiles, loadRegions, planFromAnswers, profileDirs, validateAnswers } from '../plan';
+import { OutpostService } from '../service';
 import { storeResolver } from '../secrets/store';
-import { KnownHosts } from '../ssh';
 import type { TerminalManager } from '../terminal/manager';
 import type { RunOptions } from '../../common/api/run';
 import { HostKeyBroker } from './hostkeys';
-import { missingSecrets, startRun, type RunHandle } from './runner';
+import type { RunHandle } from './runner';
 
 export class RunService {
   private readonly runs = new Map<string, RunHandle>();
   readonly hostKeys = new HostKeyBroker();
+  readonly service: OutpostService;
 
   constructor(
     private readonly ctx: CoreContext,
     private readonly terminals: TerminalManager,
-  ) {}
-
-  knownHostsFile(): string {
-    return path.join(this.ctx.dataDir, 'known_hosts');
+    service?: OutpostService,
+  ) {
+    this.service = service ?? new OutpostService(ctx);
   }
 
   start(answers: unknown, options: Required<Omit<RunOptions, 'targets'>> & { targets?: number[] | undefined }, client: Client) {
-    const r = validateAnswers(answers);
-    if (!r.ok) throw new OutpostError('answers.invalid', r.problems.map(formatProblem).join('\n'), 'Correct the fields named above and try again.');
-    const loaded = loadProfiles(profileDirs(this.ctx.resourcesDir, this.ctx.dataDir));
-    const plan = planFromAnswers(r.answers, { profiles: loaded.profiles, regions: loadRegions(path.join(this.ctx.resourcesDir, 'regions.yaml')) });
-    const resolver = storeResolver(this.ctx.secretStore);
-    const missing = missingSecrets(plan, resolver);
-    if (missing.length) throw new OutpostError('secret.missing', missing.join('\n'), 'Enter the missing credentials (Credentials and Hosts steps) and start again.');
+    const plan = this.service.plan(answers);
     let runId = '';
-    const handle = startRun(plan, options, {
-      dataDir: this.ctx.dataDir,
-      secrets: this.ctx.secrets,
-      log: this.ctx.log,
-      knownHosts: new KnownHosts(this.knownHostsFile()),
-      resolver,
+    const handle = this.service.startRun(plan, options, {
+      resolver: storeResolver(this.ctx.secretStore),
       hostKeyPolicy: (info) => this.hostKeys.policy(runId, { emit: (p) => client.emit('hostkey.unknown', p) }, { acceptNew: options.acceptNewHostKeys })(info),
       emit: (name, payload) => client.emit(name, payload as never),
     });
@@ -58,7 +46,7 @@ export class RunService {
     h.cancel();
   }
 
-  /** For tests and the CLI: wait for a run to end. */
+  /** For tests: wait for a run to end. */
   handle(runId: string): RunHandle | undefined {
     return this.runs.get(runId);
   }

@@ -1,15 +1,18 @@
-// The tunnel on a jump server: make it exist and be healthy, idempotently. A healthy tunnel is kept,
-// missing forwards are repaired, a stale one is replaced. Persistent form = a systemd unit (system
-// unit as root, user unit + lingering otherwise); where systemd is not PID 1, or when the user chose
-// the vendor form, `ssh -f -N -L …` in the background, which does not survive a reboot (said plainly).
-// The tunnel's own SSH hop to the jump server checks the host key: Outpost writes the key it verified
-// itself into the jump user's known_hosts; host key checking is never turned off.
+// The forward action on a jump server: start the tunnel the plan shows, idempotently (the step's guard
+// already skipped a healthy one). Persistent = a systemd unit (system unit as root, user unit with
+// lingering otherwise); where systemd is not PID 1, the plan's shown fallback: `ssh -f` in the
+// background with the same options, which does not survive a reboot (said plainly). One-off = the
+// vendor's `ssh -f -N -L …`, its password prompt answered in a PTY. Host key checking is never off.
 import type { ClientChannel } from 'ssh2';
-import type { Forward, Step, TunnelInfo } from '../../common/api/plan';
+import type { Action, Forward } from '../../common/api/plan';
 import { OutpostError } from '../errors';
+import type { Executor } from '../exec/executor';
+import { installUnitScript } from '../plan/tunnel';
 import { quotePosix } from '../quote';
 import { exec, type ExecOptions, type SshConnection } from '../ssh';
 import { findListener, LISTENERS_SCRIPT, parseListeners } from './listeners';
+
+type ForwardAction = Extract<Action, { kind: 'forward' }>;
 
 export interface PortReport {
   name: string;
@@ -35,21 +38,15 @@ export interface TunnelWarning {
 
 export interface TunnelDeps {
   conn: SshConnection;
-  step: Step & { tunnel: TunnelInfo };
-  /** The jump server's port for its own sshd, as the tunnel connects to itself. */
-  selfPort: number;
-  jumpUser: string;
+  ex: Executor;
+  action: ForwardAction;
   /** The jump user's password, when known: answers the vendor command's prompt. */
-  jumpPassword?: string;
-  /** "ssh-ed25519 AAAA…" of the jump server, as Outpost verified it. */
-  hostKeyLine: string;
+  jumpPassword?: string | undefined;
   output: (text: string) => void;
   signal: AbortSignal;
   /** How long to wait for ports after a start (ms). */
   settleMs?: number;
 }
-
-const KEY_FILE = '.ssh/outpost_tunnel_ed25519';
 
 interface Facts {
   systemd: boolean;
@@ -83,11 +80,6 @@ export async function listenerReport(d: Pick<TunnelDeps, 'conn' | 'signal'>, for
   });
 }
 
-/** `[ip]:port` or `ip` as known_hosts and ssh name the jump server's self-connection. */
-function knownHostName(ip: string, port: number): string {
-  return port === 22 ? ip : `[${ip}]:${port}`;
-}
-
 function forwardSpec(f: Forward): string {
   const b = (h: string) => (h.includes(':') ? `[${h}]` : h);
   return `${b(f.listenHost)}:${f.listenPort}:${b(f.targetHost)}:${f.targetPort}`;
@@ -97,49 +89,17 @@ function forwardSpec(f: Forward): string {
  * A pattern matching the tunnel's ssh process(es) by where their first forward listens (for
  * pkill -f), whatever it forwards to: so a tunnel whose destinations changed is found and replaced.
  */
-function processPattern(t: TunnelInfo): string {
+function processPattern(t: ForwardAction): string {
   const first = t.forwards[0];
   if (!first) throw new OutpostError('tunnel_empty', 'The tunnel has no forwards.', 'Check the profile.');
   const listen = forwardSpec(first).split(':').slice(0, first.listenHost.includes(':') ? -2 : 2).join(':');
   return `ssh .*-L ${listen.replace(/[.[\]]/g, '\\$&')}:`;
 }
 
-/** Is an ssh process running with exactly these forwards (any order)? Ports alone could be someone else's, or stale. */
-async function forwardsMatch(d: TunnelDeps, t: TunnelInfo): Promise<boolean> {
-  const r = await quiet(d, 'ps -eo args= 2>/dev/null');
-  const wanted = t.forwards.map((f) => `-L ${forwardSpec(f)}`);
-  return r.output.split('\n').some((line) => /^(\S*\/)?ssh\s/.test(line.trim()) && wanted.every((w) => line.includes(`${w} `) || line.trimEnd().endsWith(w)));
-}
-
-/** Key pair for the tunnel, authorised only for these forwards; the jump's own host key in known_hosts. */
-function prepareScript(t: TunnelInfo, jumpIp: string, selfPort: number, hostKeyLine: string, withKey: boolean): string {
-  const name = knownHostName(jumpIp, selfPort);
-  const permit = t.forwards.map((f) => `permitopen="${f.targetHost.includes(':') ? `[${f.targetHost}]` : f.targetHost}:${f.targetPort}"`).join(',');
-  const lines = [
-    'set -e',
-    'umask 077',
-    'mkdir -p "$HOME/.ssh" "$HOME/.outpost"',
-    'touch "$HOME/.ssh/known_hosts" "$HOME/.ssh/authorized_keys"',
-    `kh=${quotePosix(`${name} ${hostKeyLine}`)}`,
-    'grep -qxF "$kh" "$HOME/.ssh/known_hosts" || printf \'%s\\n\' "$kh" >> "$HOME/.ssh/known_hosts"',
-  ];
-  if (withKey) {
-    lines.push(
-      `[ -f "$HOME/${KEY_FILE}" ] || ssh-keygen -q -t ed25519 -N '' -C outpost-tunnel -f "$HOME/${KEY_FILE}"`,
-      `pub=$(cut -d' ' -f1,2 "$HOME/${KEY_FILE}.pub")`,
-      // Only these forwards, nothing else (no shell, no other destinations).
-      `line=${quotePosix(`restrict,port-forwarding,${permit}`)}" $pub outpost-tunnel"`,
-      'if ! grep -qxF "$line" "$HOME/.ssh/authorized_keys"; then grep -vF "$pub" "$HOME/.ssh/authorized_keys" > "$HOME/.ssh/authorized_keys.outpost" || true; printf \'%s\\n\' "$line" >> "$HOME/.ssh/authorized_keys.outpost"; cat "$HOME/.ssh/authorized_keys.outpost" > "$HOME/.ssh/authorized_keys"; rm -f "$HOME/.ssh/authorized_keys.outpost"; fi',
-    );
-  }
-  lines.push('echo prepared');
-  return lines.join('\n');
-}
-
-function backgroundScript(t: TunnelInfo, f: Facts): string {
+function backgroundScript(t: ForwardAction, f: Facts): string {
   // The unit's argv without -N's supervision: -f backgrounds after the forwards are up
   // (ExitOnForwardFailure makes a failed bind an error, not a silent half-tunnel).
-  const argv = t.sshArgv.slice(1).map((w) => (w === t.identityFile ? `${f.home}/${KEY_FILE}` : w));
+  const argv = t.sshArgv.slice(1).map((w) => w.replace('%h/', `${f.home}/`));
   const log = `${f.home}/.outpost/${t.unitName.replace(/\.service$/, '')}.log`;
   return [
     `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; sleep 0.3`,
@@ -151,7 +111,7 @@ function backgroundScript(t: TunnelInfo, f: Facts): string {
   ].join('\n');
 }
 
-function explainFailure(text: string, t: TunnelInfo, f: Facts, jump: string): OutpostError | null {
+function explainFailure(text: string, t: ForwardAction, f: Facts, jump: string): OutpostError | null {
   const low = t.forwards.filter((x) => x.listenPort < 1024);
   if (/Permission denied/i.test(text) && /bind|listen/i.test(text) && low.length && f.uid !== 0) {
     return new OutpostError(
@@ -175,7 +135,7 @@ function explainFailure(text: string, t: TunnelInfo, f: Facts, jump: string): Ou
   return null;
 }
 
-async function waitForPorts(d: TunnelDeps, t: TunnelInfo): Promise<PortReport[]> {
+async function waitForPorts(d: TunnelDeps, t: ForwardAction): Promise<PortReport[]> {
   const deadline = Date.now() + (d.settleMs ?? 8_000);
   let ports = await listenerReport(d, t.forwards);
   while (ports.some((p) => !p.listening) && Date.now() < deadline && !d.signal.aborted) {
@@ -215,54 +175,37 @@ function passwordAnswerer(password: string | undefined, output: (s: string) => v
   };
 }
 
-export async function ensureTunnel(d: TunnelDeps): Promise<TunnelResult> {
-  const t = d.step.tunnel;
-  const jumpIp = t.forwards[0]?.listenHost ?? d.conn.host;
-  const jump = `${jumpIp}`;
+export async function runForward(d: TunnelDeps): Promise<TunnelResult> {
+  const t = d.action;
+  const jump = t.via.host;
   const f = await facts(d);
   const warnings: TunnelWarning[] = [];
-
   const before = await listenerReport(d, t.forwards);
-  const healthy = before.every((p) => p.listening) && (await forwardsMatch(d, t));
   let form: TunnelResult['form'] = 'background';
   const wantSystemd = t.form === 'persistent' && f.systemd;
   if (wantSystemd) form = f.uid === 0 ? 'systemd' : 'systemd-user';
-
-  if (healthy) {
-    d.output(`All ${before.length} forwarded ports are listening on ${jump}; the tunnel is kept as it is.\r\n`);
-    return { action: 'kept', form, ports: before, warnings };
-  }
 
   const low = t.forwards.filter((x) => x.listenPort < 1024);
   if (low.length && f.uid !== 0) {
     throw explainFailure('Permission denied bind', t, f, jump) ?? new OutpostError('tunnel_privilege', 'privileged port', '');
   }
   const some = before.some((p) => p.listening);
-  const usePassword = t.form === 'vendor' && d.jumpPassword !== undefined;
-  await run(d, prepareScript(t, jumpIp, d.selfPort, d.hostKeyLine, !usePassword));
-
   let result: { exitCode: number | null; output: string };
   if (wantSystemd) {
-    const script = f.uid === 0 ? t.installUnitScript : t.installUserUnitScript;
-    result = await run(d, script);
+    result = await run(d, installUnitScript(t.unitName, f.uid === 0 ? t.unitText : t.userUnitText, f.uid !== 0));
     if (f.uid !== 0 && /OUTPOST_WARN lingering not enabled/.test(result.output)) {
       warnings.push({ code: 'linger', params: { user: f.user, jump }, text: `lingering could not be enabled for ${f.user} on ${jump}: the tunnel stops when that user logs out and does not start at boot (run \`loginctl enable-linger ${f.user}\` as root)` });
     }
+  } else if (t.form === 'persistent') {
+    warnings.push({ code: 'noSystemd', params: { jump }, text: `${jump} does not run systemd: the tunnel was started with ssh -f in the background and will not survive a reboot of the jump server (run "check tunnel" after a restart)` });
+    result = await run(d, backgroundScript(t, f));
   } else {
-    if (t.form === 'persistent') {
-      warnings.push({ code: 'noSystemd', params: { jump }, text: `${jump} does not run systemd: the tunnel was started with ssh -f in the background and will not survive a reboot of the jump server (run "check tunnel" after a restart)` });
-    } else {
-      warnings.push({ code: 'vendor', params: { jump }, text: `the vendor tunnel (ssh -f -N) will not survive a reboot of ${jump}: run it again, or "check tunnel", after a restart` });
-    }
-    if (usePassword) {
-      await run(d, `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; true`);
-      // The vendor's command as documented, in a PTY so its password prompt can be answered.
-      // When the PTY closes, the backgrounded ssh gets a SIGHUP and dies (seen with OpenSSH 9.2); in a
-      // PuTTY login it lives on while the user's shell does. Ignoring HUP (inherited across exec) keeps it.
-      result = await exec(d.conn, `trap '' HUP; ${t.vendorCommand}`, { signal: d.signal, timeoutMs: 60_000, ...passwordAnswerer(d.jumpPassword, d.output) });
-    } else {
-      result = await run(d, backgroundScript(t, f));
-    }
+    warnings.push({ code: 'vendor', params: { jump }, text: `the vendor tunnel (ssh -f -N) will not survive a reboot of ${jump}: run it again, or "check tunnel", after a restart` });
+    await run(d, `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; true`);
+    // The vendor's command as documented, in a PTY so its password prompt can be answered.
+    // When the PTY closes, the backgrounded ssh gets a SIGHUP and dies (seen with OpenSSH 9.2); in a
+    // PuTTY login it lives on while the user's shell does. Ignoring HUP (inherited across exec) keeps it.
+    result = await exec(d.conn, `trap '' HUP; ${t.oneoffCommand}`, { signal: d.signal, timeoutMs: 60_000, ...passwordAnswerer(d.jumpPassword, d.output) });
   }
 
   const ports = await waitForPorts(d, t);
@@ -274,7 +217,7 @@ export async function ensureTunnel(d: TunnelDeps): Promise<TunnelResult> {
     throw new OutpostError(
       'tunnel_ports_missing',
       `The tunnel on ${jump} is not listening on: ${missing.join(', ')}.`,
-      'Check that sshd on the jump server allows TCP forwarding and that the ELB address is reachable from it; the output above has ssh\'s own message.',
+      "Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.",
     );
   }
   return { action: some ? 'repaired' : 'started', form, ports, warnings };

@@ -1,40 +1,35 @@
 // How plan steps and run hosts are named in the UI: translated titles (titleKey + params, falling back
 // to the plan's English title) and readable host labels.
+import i18next from 'i18next';
 import type { Plan, Step } from '../../../electron/common/api';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
 
-export function stepTitle(t: T, s: Pick<Step, 'titleKey' | 'params' | 'title'>): string {
+export function stepTitle(t: T, s: Pick<Step, 'titleKey' | 'params' | 'title' | 'titles'>, lang: string = i18next.language): string {
+  const own = s.titles?.[lang];
+  if (own) return own;
   // Jump servers are numbered from 1 on screen (the plan counts from 0).
   const n = typeof s.params.index === 'number' ? { n: s.params.index + 1 } : {};
   return t(s.titleKey, { ...s.params, ...n, defaultValue: s.title });
 }
 
-/** A run event's step title: the plan's step when there is one, else the runner's own steps. */
+/** A run event's step title: the plan's step (every run step id is in the plan). */
 export function runStepTitle(t: T, plan: Plan | null, stepId: string, title: string, host: string): string {
-  const s = plan?.steps.find((x) => x.id === stepId) ?? (plan?.remedies.uninstall.id === stepId ? plan.remedies.uninstall : undefined);
+  const s = plan?.steps.find((x) => x.id === stepId);
+  if (s?.phase === 'connect') return t('run.step.connect', { host: hostLabel(t, host, plan), defaultValue: title });
+  if (s?.id === 'preflight') return t('run.step.preflight', { defaultValue: s.title });
   if (s) return stepTitle(t, s);
-  if (stepId.startsWith('connect.')) return t('run.step.connect', { host: hostLabel(t, host), defaultValue: title });
-  if (stepId === 'preflight') return t('run.step.preflight', { defaultValue: title });
   return title;
 }
 
-/** `jump0 (root@1.2.3.4:22)` → "Jump server 1 · root@1.2.3.4:22". */
-export function hostLabel(t: T, host: string): string {
-  const m = /^(jump|target)(\d+)(?: \((.*)\))?$/.exec(host);
-  if (!m) return host === 'local' ? t('where.local') : host;
+/** A plan host id (`jump0`, `target2`, `local`, `console`) → "Jump server 1 · root@1.2.3.4:22". */
+export function hostLabel(t: T, host: string, plan?: Plan | null): string {
+  const m = /^(jump|target)(\d+)$/.exec(host);
+  if (!m) return host === 'local' ? t('where.local') : host === 'console' ? t('review.where.console') : host;
   const n = Number(m[2]) + 1;
   const name = m[1] === 'jump' ? t('where.jumpN', { n }) : t('where.targetN', { n });
-  return m[3] ? `${name} · ${m[3]}` : name;
-}
-
-export function jumpHostId(plan: Plan, i: number): string {
-  const j = plan.jumpServers[i];
-  return j ? `jump${i} (${j.ssh.user}@${j.ssh.host}:${j.ssh.port})` : `jump${i}`;
-}
-
-export function targetHostId(t: Plan['targets'][number]): string {
-  return `target${t.index} (${t.user}@${t.host}:${t.port})`;
+  const h = m[1] === 'jump' ? plan?.hosts.jumps.find((j) => j.id === host) : plan?.hosts.targets.find((x) => x.id === host);
+  return h ? `${name} · ${h.ssh.user}@${h.ssh.host}:${h.ssh.port}` : name;
 }
 
 export interface ExpectedRow {
@@ -45,32 +40,12 @@ export interface ExpectedRow {
 /** The steps a run of this plan will report, in order, so the list shows them all from the start. */
 export function expectedRows(plan: Plan, opts: { tunnelOnly: boolean }): ExpectedRow[] {
   const rows: ExpectedRow[] = [];
-  const connected = new Set<number>();
-  for (const s of plan.steps) {
-    if (s.where.kind === 'target') continue;
-    if (opts.tunnelOnly && s.where.kind !== 'jump') continue;
-    if (s.where.kind === 'jump') {
-      const i = s.where.index;
-      if (!connected.has(i)) {
-        connected.add(i);
-        rows.push({ stepId: `connect.jump${i}`, host: jumpHostId(plan, i) });
-      }
-      rows.push({ stepId: s.id, host: jumpHostId(plan, i) });
-    } else {
-      rows.push({ stepId: s.id, host: 'local' });
-    }
-  }
+  if (!opts.tunnelOnly) for (const s of plan.steps) if (s.on === 'console' || s.on === 'local') rows.push({ stepId: s.id, host: s.on });
+  for (const j of plan.hosts.jumps) for (const s of plan.steps) if (s.on === j.id) rows.push({ stepId: s.id, host: j.id });
   if (opts.tunnelOnly) return rows;
-  for (const t of plan.targets) {
-    const host = targetHostId(t);
-    rows.push({ stepId: `connect.target${t.index}`, host });
-    if (plan.os === 'linux') rows.push({ stepId: 'preflight', host });
-    for (const s of plan.steps) if (s.where.kind === 'target') rows.push({ stepId: s.id, host });
-  }
-  if (plan.thisComputer) {
-    if (plan.os === 'linux') rows.push({ stepId: 'preflight', host: 'local' });
-    for (const s of plan.steps) if (s.where.kind === 'target') rows.push({ stepId: s.id, host: 'local' });
-  }
+  const targetSteps = plan.steps.filter((s) => s.on === 'targets' && !s.optional);
+  for (const t of plan.hosts.targets) for (const s of targetSteps) rows.push({ stepId: s.id, host: t.id });
+  if (plan.hosts.thisComputer) for (const s of targetSteps) if (s.phase !== 'connect') rows.push({ stepId: s.id, host: 'local' });
   return rows;
 }
 

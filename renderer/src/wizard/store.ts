@@ -57,7 +57,7 @@ export interface WizardState {
   /** The profile's forwarded ports (from a probe plan): port overrides and the security-group table. */
   ports: { key: string; list: Array<{ name: string; port: number; target: string }> } | null;
   review: { plan: Plan | null; warnings: string[]; error: string | null; loading: boolean; forAnswers: string };
-  run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; tunnelOnly: boolean; startedAt: number | null };
+  run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hosts: Record<string, EventPayload<'run.host'>>; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; tunnelOnly: boolean; startedAt: number | null };
   result: RunEnd | null;
   notice: string | null;
 }
@@ -112,7 +112,7 @@ function initialState(): WizardState {
     storage: { kind: 'memory', warning: null },
     ports: null,
     review: { plan: null, warnings: [], error: null, loading: false, forAnswers: '' },
-    run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: false, tunnelOnly: false, startedAt: null },
+    run: { runId: null, terminalId: null, journal: null, steps: [], hosts: {}, hostKeys: [], error: null, reinstall: false, tunnelOnly: false, startedAt: null },
     result: null,
     notice: null,
   };
@@ -219,12 +219,16 @@ export const useWizard = create<Store>()((set, get) => {
         if (!mine(e.runId)) return;
         set((s) => {
           const rows = [...s.run.steps];
-          const i = rows.findIndex((r) => r.stepId === e.stepId && r.host === e.host);
-          const row: RunStepRow = { stepId: e.stepId, host: e.host, title: e.title, status: e.status, message: e.message, parts: e.parts, checks: e.checks ?? rows[i]?.checks };
+          const i = rows.findIndex((r) => r.stepId === e.stepId && r.host === e.hostId);
+          const row: RunStepRow = { stepId: e.stepId, host: e.hostId, title: e.title, status: e.status, message: e.message, parts: e.parts, checks: e.checks ?? rows[i]?.checks };
           if (i === -1) rows.push(row);
           else rows[i] = row;
           return { run: { ...s.run, runId: s.run.runId ?? e.runId, steps: rows } };
         });
+      }),
+      api.on('run.host', (e) => {
+        if (!mine(e.runId)) return;
+        set((s) => ({ run: { ...s.run, hosts: { ...s.run.hosts, [e.hostId]: e } } }));
       }),
       api.on('hostkey.unknown', (e) => {
         if (!mine(e.runId)) return;
@@ -444,7 +448,7 @@ export const useWizard = create<Store>()((set, get) => {
         phase: 'running',
         current: 'run',
         result: null,
-        run: { runId: null, terminalId: null, journal: null, steps: [], hostKeys: [], error: null, reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), startedAt: Date.now() },
+        run: { runId: null, terminalId: null, journal: null, steps: [], hosts: {}, hostKeys: [], error: null, reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), startedAt: Date.now() },
       });
       try {
         const r = await api.request('run.start', {

@@ -50,8 +50,14 @@ describe('outpost run (Linux via jump server)', () => {
     expect(lines[0]?.type).toBe('run.start');
     expect(lines.at(-1)).toMatchObject({ type: 'run.end', outcome: 'done' });
     expect(lines.filter((l) => l.type === 'step').map((l) => l.step)).toEqual(
-      expect.arrayContaining(['connect.jump0', 'tunnel.jump0', 'ports.jump0', 'connect.target0', 'preflight', 'install', 'verify']),
+      expect.arrayContaining(['connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', 'connect', 'preflight', 'install', 'verify']),
     );
+    // The plan is the schedule: every step id in the journal is a step of the plan that run was given.
+    const planned = await outpost(['plan', world.answersFile, '--json'], world.env);
+    const ids = new Set((JSON.parse(planned.stdout) as { steps: Array<{ id: string }> }).steps.map((s) => s.id));
+    for (const l of lines.filter((x) => x.type === 'step')) expect(ids.has(l.step ?? ''), `journal step ${l.step} is not in the plan`).toBe(true);
+    const hosts = new Set(lines.filter((x) => x.type === 'step').map((x) => (x as { host?: string }).host));
+    expect([...hosts].sort()).toEqual(['console', 'jump0', 'target0']);
     assertNoSecrets(r.stdout, r.stderr, fs.readFileSync(journal ?? '', 'utf8'));
   });
 

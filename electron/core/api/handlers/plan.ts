@@ -1,39 +1,37 @@
-// plan.build / profiles.list / regions.list: the Review page and the wizard's choices.
-import path from 'node:path';
+// plan.build / profiles.list / regions.list / profiles.importCommand: the Review page and the wizard's
+// choices, served by the one service layer.
+import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../../context';
 import { OutpostError } from '../../errors';
-import { formatProblem, loadProfiles, loadRegions, planFromAnswers, profileDirs, validateAnswers } from '../../plan';
+import type { OutpostService } from '../../service';
 import type { Handlers } from '../dispatcher';
 
-export function planHandlers(ctx: CoreContext): Pick<Handlers, 'plan.build' | 'profiles.list' | 'regions.list'> {
-  // Read on each request: the files are small, and a profile dropped into the user's folder shows up at once.
-  const profiles = () => loadProfiles(profileDirs(ctx.resourcesDir, ctx.dataDir));
-  const regions = () => loadRegions(path.join(ctx.resourcesDir, 'regions.yaml'));
+export function planHandlers(ctx: CoreContext, service: OutpostService): Pick<Handlers, 'plan.build' | 'profiles.list' | 'regions.list' | 'profiles.importCommand'> {
   return {
     'plan.build': ({ answers }) => {
-      const r = validateAnswers(answers);
-      if (!r.ok) {
-        throw new OutpostError('answers.invalid', r.problems.map(formatProblem).join('\n'), 'Correct the fields named above and try again.');
-      }
-      const loaded = profiles();
-      for (const p of loaded.problems) ctx.log.warn(`profile skipped: ${p}`);
-      const plan = planFromAnswers(r.answers, { profiles: loaded.profiles, regions: regions() });
+      const plan = service.plan(answers);
       return { plan, warnings: plan.warnings };
     },
-    'profiles.list': () => {
-      const loaded = profiles();
-      return {
-        profiles: loaded.profiles.map((p) => ({
-          id: p.id,
-          name: p.name,
-          description: p.description,
-          os: p.os,
-          connectivity: p.connectivity,
-          ports: p.ports.map((x) => ({ name: x.name, port: x.port, to: x.to, download: x.download })),
-        })),
-        problems: loaded.problems,
-      };
+    'profiles.list': () => service.profileSummaries(),
+    'regions.list': () => ({ regions: service.regions() }),
+    'profiles.importCommand': ({ profile, os, text }) => {
+      const r = service.importCommand(profile, os, text);
+      if (r.problems.length) throw new OutpostError('command.invalid', r.problems.join('\n'), 'Copy the whole command again from the console.');
+      const store = ctx.secretStore;
+      const secrets: Array<{ name: string; stored: string }> = [];
+      const inputs: Record<string, unknown> = { ...r.inputs };
+      for (const [name, value] of Object.entries(r.secrets)) {
+        ctx.secrets.add(value);
+        if (!store) throw new OutpostError('secret_store_unavailable', 'There is no secure store to keep the pasted secrets in.', 'Set them as environment variables instead.');
+        const key = `${profile}.${name}.${randomUUID().slice(0, 8)}`;
+        store.set(key, value, `${name} pasted from the console command`);
+        secrets.push({ name, stored: key });
+        inputs[name] = { stored: key };
+      }
+      const connectivity: Record<string, string> = {};
+      if (r.accessIp) connectivity.accessIp = r.accessIp;
+      if (r.dc) connectivity.dc = r.dc;
+      return { inputs, ...(r.region ? { region: r.region } : {}), connectivity, secrets };
     },
-    'regions.list': () => ({ regions: regions() }),
   };
 }

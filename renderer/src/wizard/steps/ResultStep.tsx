@@ -19,11 +19,11 @@ export function ResultStep() {
   if (!result) return null;
   const outcome = result.outcome;
   const installs = steps.filter((r) => r.stepId === 'install' || r.stepId === 'verify' || r.stepId.startsWith('tunnel.'));
-  const verify = plan?.steps.find((s) => s.kind === 'verify');
+  const verify = plan?.steps.find((s) => s.phase === 'verify');
   // The vendor's remedy fits a failed installer, not a download that never reached the host.
-  const installFailed = outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'step_failed'));
+  const installFailed = outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'verify_failed'));
   const preflightFailed = outcome === 'failed' && result.code === 'preflight_failed';
-  const failedTitle = result.failedStep ? runStepTitle(t, plan, result.failedStep, result.failedStep, result.host ?? '') : '';
+  const failedTitle = result.failedStep ? runStepTitle(t, plan, result.failedStep, result.failedStep, result.hostId ?? '') : '';
   return (
     <section className="step result">
       <StepHeader title={tunnelCheck && outcome === 'done' ? t('result.tunnelTitle') : t(`result.title.${outcome}`)} />
@@ -33,7 +33,7 @@ export function ResultStep() {
           <div className="outcome-title">{tunnelCheck && outcome === 'done' ? t('result.tunnelOk') : t(`result.lead.${outcome}`, { agent: plan?.profile.name ?? '' })}</div>
           {outcome === 'failed' ? (
             <div className="outcome-detail">
-              {t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.host ?? '') })}
+              {t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.hostId ?? '', plan) })}
               {result.reason ? <pre className="plain">{result.reason}</pre> : null}
               {result.hint ? <p className="hint block">{result.hint}</p> : null}
             </div>
@@ -55,12 +55,12 @@ export function ResultStep() {
             <tbody>
               {installs.map((r) => (
                 <tr key={`${r.stepId}|${r.host}`}>
-                  <td>{hostLabel(t, r.host)}</td>
+                  <td>{hostLabel(t, r.host, plan)}</td>
                   <td>{runStepTitle(t, plan, r.stepId, r.title, r.host)}</td>
                   <td>
                     <span className={`pill s-${r.status}`}>{t(`status.${r.status}`)}</span>
                   </td>
-                  <td className="muted">{r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.installDir : ''}</td>
+                  <td className="muted">{r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}</td>
                 </tr>
               ))}
             </tbody>

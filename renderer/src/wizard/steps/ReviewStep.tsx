@@ -10,7 +10,10 @@ import { useWizard } from '../store';
 function PlanStep({ step, n }: { step: Step; n: number }) {
   const { t } = useTranslation();
   const title = stepTitle(t, step);
-  const copyText = step.command ? step.display : step.table ? tableText(step.table.columns, step.table.rows) : step.display;
+  const a = step.action;
+  const table = a.kind === 'instruction' ? a.table : undefined;
+  const copyText = table ? tableText(table.columns, table.rows) : step.display;
+  const isCommand = a.kind === 'exec' || a.kind === 'forward';
   return (
     <li className="plan-step" data-testid={`plan-step-${step.id}`}>
       <div className="plan-step-head">
@@ -18,12 +21,13 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
           {n}
         </span>
         <h3>{title}</h3>
-        {step.shell ? <span className="badge subtle">{step.shell}</span> : <span className="badge subtle">{t('review.manual')}</span>}
+        {a.kind === 'exec' ? <span className="badge subtle">{a.shell}</span> : a.kind === 'instruction' ? <span className="badge subtle">{t('review.manual')}</span> : <span className="badge subtle">{t(`review.kind.${a.kind}`, { defaultValue: a.kind })}</span>}
         <CopyButton text={copyText} label={t('review.copyStep', { title })} testId={`copy-${step.id}`} />
       </div>
-      {step.table ? <DataTable columns={step.table.columns.map((c) => t(`review.col.${c}`, { defaultValue: c }))} rows={step.table.rows.map((r) => r.map((c) => (c === 'Inbound' ? t('sg.inbound') : c)))} /> : null}
-      {step.command || !step.table ? (
-        <pre className={step.command ? 'command' : 'instruction'} tabIndex={0} aria-label={title}>
+      {table ? <DataTable columns={table.columns.map((c) => t(`review.col.${c}`, { defaultValue: c }))} rows={table.rows.map((r) => r.map((c) => (c === 'Inbound' ? t('sg.inbound') : c)))} /> : null}
+      {step.guard ? <p className="hint">{t('review.guard', { says: step.guard.says, defaultValue: `Skipped when ${step.guard.says}` })}</p> : null}
+      {isCommand || !table ? (
+        <pre className={isCommand ? 'command' : 'instruction'} tabIndex={0} aria-label={title}>
           {step.display}
         </pre>
       ) : null}
@@ -33,18 +37,19 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
 
 function groups(plan: Plan, thisComputer: boolean, t: (k: string, p?: Record<string, unknown>) => string) {
   const out: Array<{ id: string; title: string; sub?: string; steps: Step[] }> = [];
-  const local = plan.steps.filter((s) => s.where.kind === 'local');
+  const visible = plan.steps.filter((s) => !s.optional);
+  const local = visible.filter((s) => s.on === 'console' || s.on === 'local');
   if (local.length) out.push({ id: 'console', title: t('review.where.console'), steps: local });
-  plan.jumpServers.forEach((j) => {
-    const steps = plan.steps.filter((s) => s.where.kind === 'jump' && s.where.index === j.index);
-    if (steps.length) out.push({ id: `jump${j.index}`, title: t('review.where.jump', { n: j.index + 1 }), sub: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port} · ${j.privateIp}`, steps });
+  plan.hosts.jumps.forEach((j) => {
+    const steps = visible.filter((s) => s.on === j.id);
+    if (steps.length) out.push({ id: j.id, title: t('review.where.jump', { n: j.index + 1 }), sub: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port} · ${j.privateIp}`, steps });
   });
-  const target = plan.steps.filter((s) => s.where.kind === 'target');
+  const target = visible.filter((s) => s.on === 'targets');
   if (target.length) {
     out.push({
       id: 'target',
-      title: thisComputer ? t('review.where.thisComputer') : t('review.where.targets', { count: plan.targets.length }),
-      sub: thisComputer ? undefined : plan.targets.map((x) => `${x.user}@${x.host}:${x.port}`).join(', '),
+      title: thisComputer ? t('review.where.thisComputer') : t('review.where.targets', { count: plan.hosts.targets.length }),
+      sub: thisComputer ? undefined : plan.hosts.targets.map((x) => `${x.ssh.user}@${x.ssh.host}:${x.ssh.port}`).join(', '),
       steps: target,
     });
   }
@@ -91,7 +96,13 @@ export function ReviewStep() {
             <div>
               <dt>{t('review.region')}</dt>
               <dd>
-                {plan.region.id} <span className="muted">{zh ? plan.region.nameZh : plan.region.nameEn}</span>
+                {plan.region ? (
+                  <>
+                    {plan.region.id} <span className="muted">{zh ? plan.region.nameZh : plan.region.nameEn}</span>
+                  </>
+                ) : (
+                  '—'
+                )}
               </dd>
             </div>
             <div>
@@ -101,13 +112,13 @@ export function ReviewStep() {
             <div>
               <dt>{t('review.accessIp')}</dt>
               <dd>
-                <code>{plan.accessIp}</code>
+                <code>{plan.values.accessIp}</code>
               </dd>
             </div>
             <div>
               <dt>{t('review.installDir')}</dt>
               <dd>
-                <code>{plan.installDir}</code>
+                <code>{plan.values.installDir}</code>
               </dd>
             </div>
           </dl>
@@ -133,12 +144,18 @@ export function ReviewStep() {
               </ol>
             </section>
           ))}
-          <details className="advanced">
-            <summary>{t('review.remedy')}</summary>
-            <ol className="plan-steps">
-              <PlanStep step={plan.remedies.uninstall} n={n + 1} />
-            </ol>
-          </details>
+          {plan.steps.some((s) => s.optional) ? (
+            <details className="advanced">
+              <summary>{t('review.remedy')}</summary>
+              <ol className="plan-steps">
+                {plan.steps
+                  .filter((s) => s.optional)
+                  .map((s, k) => (
+                    <PlanStep key={s.id} step={s} n={n + 1 + k} />
+                  ))}
+              </ol>
+            </details>
+          ) : null}
           {thisComputer ? <Callout>{plan.mode === 'jump' ? t('review.thisComputerJump') : t('review.thisComputerCopy')}</Callout> : null}
         </>
       ) : null}

@@ -50,7 +50,7 @@ export function RunStep() {
     : phase === 'done'
       ? t('run.finished')
       : active
-        ? t('run.now', { title: runStepTitle(t, plan, active.stepId, active.title, active.host), host: hostLabel(t, active.host) })
+        ? t('run.now', { title: runStepTitle(t, plan, active.stepId, active.title, active.host), host: hostLabel(t, active.host, plan) })
         : t('run.starting');
   return (
     <section className="step run">
@@ -69,6 +69,17 @@ export function RunStep() {
         ) : null}
       </div>
       {run.error ? <Callout kind="error">{run.error}</Callout> : null}
+      {Object.values(run.hosts).some((h) => !h.hostId.startsWith('jump')) ? (
+        <ul className="host-states" aria-label={t('run.hostsLabel')} data-testid="run-hosts">
+          {Object.values(run.hosts)
+            .filter((h) => !h.hostId.startsWith('jump'))
+            .map((h) => (
+              <li key={h.hostId} className={`host-state h-${h.state}`} data-testid={`run-host-${h.hostId}`} data-state={h.state}>
+                <span className="host-name">{hostLabel(t, h.hostId, plan)}</span> <span className="badge subtle">{t(`hostState.${h.state}`)}</span>
+              </li>
+            ))}
+        </ul>
+      ) : null}
       <div className="run-body">
         <ol className="run-steps" aria-label={t('run.stepsLabel')} data-testid="run-steps">
           {rows.map((r) => (
@@ -77,7 +88,7 @@ export function RunStep() {
               <div className="run-row-text">
                 <div className="run-row-title">{runStepTitle(t, plan, r.stepId, r.title, r.host)}</div>
                 <div className="run-row-host">
-                  {hostLabel(t, r.host)} · <span className="status-word">{t(`status.${r.status}`)}</span>
+                  {hostLabel(t, r.host, plan)} · <span className="status-word">{t(`status.${r.status}`)}</span>
                 </div>
                 {r.message && r.status !== 'running' ? (
                   <div className="run-row-msg">{r.status === 'skipped' && r.host === 'local' ? t('run.manual') : stepMessage(t, (k) => i18n.exists(k), r)}</div>

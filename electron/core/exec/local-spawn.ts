@@ -34,7 +34,7 @@ export interface LocalResult {
   exitCode: number | null;
 }
 
-export function runLocal(shell: Shell, text: string, opts: { onData: (t: string) => void; signal: AbortSignal; timeoutMs: number; sudo?: boolean; cwd?: string }): Promise<LocalResult> {
+export function runLocal(shell: Shell, text: string, opts: { onData: (t: string) => void; signal: AbortSignal; timeoutMs: number; sudo?: boolean; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<LocalResult> {
   const base = localSpawnSpec(shell, text);
   // `sudo -n`: never a password prompt nobody can see; preflight said sudo works without one.
   const spec = base && opts.sudo && process.platform !== 'win32' ? { ...base, file: 'sudo', args: ['-n', base.file, ...base.args] } : base;
@@ -46,7 +46,7 @@ export function runLocal(shell: Shell, text: string, opts: { onData: (t: string)
   return new Promise((resolve, reject) => {
     const posix = process.platform !== 'win32';
     // Its own process group on POSIX, so a cancel ends the step's children too (not just the shell).
-    const child = spawn(spec.file, spec.args, { cwd: opts.cwd, windowsVerbatimArguments: spec.verbatim, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: posix });
+    const child = spawn(spec.file, spec.args, { cwd: opts.cwd, ...(opts.env ? { env: opts.env } : {}), windowsVerbatimArguments: spec.verbatim, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: posix });
     let failure: OutpostError | null = null;
     const stop = (e: OutpostError) => {
       failure = e;

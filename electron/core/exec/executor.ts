@@ -1,0 +1,102 @@
+// Executors: where a host's steps run. One interface for an SSH connection and for this computer
+// (and, in tests, Wine), so the per-host job knows nothing about transport. POSIX scripts are fed on
+// stdin to `bash -s` / `sh -s`: their text (secrets included) never appears in a process's arguments.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ClientChannel } from 'ssh2';
+import type { Shell } from '../../common/api/plan';
+import { OutpostError } from '../errors';
+import { exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
+import { runLocal } from './local-spawn';
+
+export interface RunScriptOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  onData?: (text: string) => void;
+  /** Prefix `sudo -n` (the login user is not root and sudo works without a password). */
+  sudo?: boolean;
+  /** A PTY a person may type into: `input` receives the channel's writer. */
+  interactive?: boolean;
+  onInput?: (sink: { write(d: string): void; pause(): void; resume(): void } | null) => void;
+}
+
+export interface ScriptResult {
+  exitCode: number | null;
+  /** The last part of the output (not redacted: mask before showing). */
+  output: string;
+}
+
+export interface Executor {
+  readonly kind: 'ssh' | 'local';
+  /** Runs `text` in `shell` on the host. POSIX shells get the text on stdin. */
+  run(shell: Shell, text: string, opts: RunScriptOptions): Promise<ScriptResult>;
+  /** Copies a local file to the host, SHA-256 checked on the far side. */
+  upload(localPath: string, remotePath: string, opts: { signal: AbortSignal; mode?: number; onProgress?: (sent: number, total: number) => void }): Promise<{ sha256: string; bytes: number }>;
+  end(): void;
+}
+
+const posix = (s: Shell) => s === 'bash' || s === 'sh';
+
+export function sshExecutor(conn: SshConnection): Executor {
+  return {
+    kind: 'ssh',
+    async run(shell, text, opts) {
+      const feed = posix(shell) && !opts.interactive;
+      const command = feed ? `${opts.sudo ? 'sudo -n ' : ''}${shell} -s` : text;
+      let channel: ClientChannel | null = null;
+      try {
+        const r = await sshExec(conn, command, {
+          signal: opts.signal,
+          timeoutMs: opts.timeoutMs,
+          tailChars: 1_000_000,
+          ...(feed ? { stdin: text + '\n' } : {}),
+          ...(opts.interactive ? { pty: { cols: 120, rows: 30 } } : {}),
+          onChannel: (ch: ClientChannel) => {
+            channel = ch;
+            opts.onInput?.({ write: (d) => (feed ? undefined : ch.write(d)), pause: () => ch.pause(), resume: () => ch.resume() });
+          },
+          ...(opts.onData ? { onData: opts.onData } : {}),
+        });
+        return { exitCode: r.exitCode, output: r.output };
+      } finally {
+        if (channel) opts.onInput?.(null);
+      }
+    },
+    async upload(localPath, remotePath, opts) {
+      return sshUpload(conn, localPath, remotePath, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    },
+    end: () => conn.end(),
+  };
+}
+
+/** This computer: steps run in a working folder of their own (installers download into it). */
+export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv): Executor {
+  fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  return {
+    kind: 'local',
+    async run(shell, text, opts) {
+      let output = '';
+      const r = await runLocal(shell, text, {
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+        sudo: Boolean(opts.sudo),
+        cwd: workDir,
+        ...(env ? { env } : {}),
+        onData: (t) => {
+          output = (output + t).slice(-1_000_000);
+          opts.onData?.(t);
+        },
+      });
+      return { exitCode: r.exitCode, output };
+    },
+    async upload(localPath, remotePath, opts) {
+      if (opts.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
+      fs.mkdirSync(path.dirname(remotePath), { recursive: true });
+      fs.copyFileSync(localPath, remotePath);
+      if (opts.mode !== undefined) fs.chmodSync(remotePath, opts.mode);
+      const { sha256File } = await import('../ssh');
+      return sha256File(remotePath);
+    },
+    end: () => undefined,
+  };
+}

@@ -1,0 +1,204 @@
+// The tunnel on a jump server, as plan steps: everything Outpost changes there is a step the Review
+// shows (the host key line, the tunnel key, its authorized_keys line, the unit or the fallback).
+// Rules (DESIGN.md): the key may only carry these forwards (no command, no -R, from the jump itself);
+// shared files are edited atomically, only Outpost's own line, with a backup; the tunnel's ssh checks
+// the host key Outpost verified this session, in a known_hosts file of its own.
+import type { Forward, JumpHost, Piece, Step } from '../../common/api/plan';
+import { quotePosix } from '../quote';
+import { bracket, step, type Ctx } from './build';
+import { renderPieces } from './render';
+
+/** Where the persistent tunnel's key lives on the jump server (`%h` = the unit user's home, a systemd specifier). */
+export const TUNNEL_IDENTITY_FILE = '%h/.ssh/outpost_tunnel_ed25519';
+/** Outpost's own known_hosts on the jump server, for the tunnel's ssh (not the user's ~/.ssh/known_hosts). */
+export const TUNNEL_KNOWN_HOSTS = '%h/.outpost/known_hosts';
+export const TUNNEL_HOSTKEY_ALIAS = 'outpost-tunnel-self';
+const SSH_BIN = '/usr/bin/ssh';
+
+export const forwardSpec = (f: Forward) => `${bracket(f.listenHost)}:${f.listenPort}:${bracket(f.targetHost)}:${f.targetPort}`;
+
+const home = (p: string) => p.replace(/^%h\//, '$HOME/');
+
+/** The comment that marks Outpost's line in authorized_keys (exact match: nothing else is touched). */
+export const keyComment = (profileId: string) => `outpost-tunnel:${profileId}`;
+
+/** The authorized_keys options: these forwards only, from the jump server itself, no command, no -R. */
+export function keyOptions(forwards: Forward[], privateIp: string): string {
+  const permit = forwards.map((f) => `permitopen="${bracket(f.targetHost)}:${f.targetPort}"`).join(',');
+  const from = [...new Set([privateIp, '127.0.0.1', '::1'])].join(',');
+  // permitlisten="none" makes OpenSSH 9.2 reject the whole line; a port nobody can use is the portable "no -R".
+  return `restrict,port-forwarding,command="/bin/false",from="${from}",${permit},permitlisten="127.0.0.1:1"`;
+}
+
+const exec = (command: Piece[], timeoutSec = 60) => ({
+  kind: 'exec' as const,
+  shell: 'bash' as const,
+  command,
+  success: { exitCode: 0 },
+  failureMarkers: ['OUTPOST_FAIL'],
+  timeoutSec,
+  interactive: false,
+  root: false,
+  diagnosis: [],
+});
+
+export function tunnelPrepSteps(ctx: Ctx, j: JumpHost, form: 'persistent' | 'oneoff', forwards: Forward[], selfPort: number): Step[] {
+  const steps: Step[] = [];
+  const persistent = form === 'persistent';
+  // The vendor's command uses the jump user's own known_hosts under the name ssh looks up; the unit
+  // uses Outpost's file under a fixed alias.
+  const khFile = persistent ? home(TUNNEL_KNOWN_HOSTS) : '$HOME/.ssh/known_hosts';
+  const khName = persistent ? TUNNEL_HOSTKEY_ALIAS : selfPort === 22 ? j.privateIp : `[${j.privateIp}]:${selfPort}`;
+  steps.push(
+    step({
+      id: `tunnel.${j.id}.hostkey`,
+      on: j.id,
+      phase: 'tunnel',
+      title: `Record the jump server's own host key for the tunnel's SSH hop on ${j.label}`,
+      titleKey: 'plan.step.tunnelHostKey',
+      params: { index: j.index, host: j.label },
+      action: exec([
+        // Values as positional parameters: each one word, quoted for bash by the renderer.
+        { op: 'set --' }, khName, { fact: `hostkey.${j.id}` },
+        { op: `; set -e; umask 077; f="${khFile}"; name=$1; key=$2; mkdir -p "$(dirname "$f")"; touch "$f"` },
+        // Replace only the line for this name (the key verified when Outpost connected), atomically.
+        { op: '; line="$name $key"; if ! grep -qxF "$line" "$f"; then t=$(mktemp "$f.XXXXXX"); awk -v n="$name" \'$1 != n\' "$f" > "$t"; printf \'%s\\n\' "$line" >> "$t"; mv -f "$t" "$f"; fi; echo "host key recorded in $f"' },
+      ]),
+      description: `Writes "${khName} <the host key Outpost verified when it connected>" to ${khFile}, replacing only that name's line, so the tunnel's ssh checks the jump server's key (host key checking stays on).`,
+    }),
+  );
+  if (!persistent) return steps;
+  const key = home(TUNNEL_IDENTITY_FILE);
+  steps.push(
+    step({
+      id: `tunnel.${j.id}.key`,
+      on: j.id,
+      phase: 'tunnel',
+      title: `Create the tunnel's own SSH key on ${j.label}`,
+      titleKey: 'plan.step.tunnelKey',
+      params: { index: j.index, host: j.label },
+      action: exec([
+        { op: `set -e; umask 077; k="${key}"; mkdir -p "$HOME/.ssh"; if ! ssh-keygen -y -f "$k" >/dev/null 2>&1; then rm -f "$k" "$k.pub"; ssh-keygen -q -t ed25519 -N '' -C` },
+        keyComment(ctx.profile.id),
+        { op: '-f "$k"; echo "key created: $k"; else echo "key kept: $k"; fi' },
+      ]),
+      description: `An ed25519 key without a passphrase in ${key}, used only by the tunnel; an existing valid key is kept.`,
+    }),
+  );
+  const opts = keyOptions(forwards, j.privateIp);
+  const comment = keyComment(ctx.profile.id);
+  steps.push(
+    step({
+      id: `tunnel.${j.id}.authorize`,
+      on: j.id,
+      phase: 'tunnel',
+      title: `Allow the tunnel key these forwards only, in authorized_keys on ${j.label}`,
+      titleKey: 'plan.step.tunnelAuthorize',
+      params: { index: j.index, host: j.label },
+      action: exec([
+        { op: 'set --' }, opts, comment,
+        { op: `; set -e; umask 077; opts=$1; c=$2; k="${key}"; a="$HOME/.ssh/authorized_keys"; touch "$a"; pub=$(ssh-keygen -y -f "$k" | cut -d' ' -f1,2)` },
+        // Derived from the private key; an empty or odd public key would otherwise match every line.
+        { op: '; case "$pub" in "ssh-ed25519 AAAA"?*) ;; *) echo "OUTPOST_FAIL the tunnel key\'s public half could not be derived"; exit 1;; esac' },
+        { op: '; line="$opts $pub $c"; if grep -qxF "$line" "$a"; then echo "authorized_keys unchanged"; exit 0; fi; cp -p "$a" "$a.outpost-backup"; t=$(mktemp "$a.XXXXXX"); awk -v c=" $c" -v o=" outpost-tunnel" \'{ n = length($0); if ((n >= length(c) && substr($0, n - length(c) + 1) == c) || (n >= length(o) && substr($0, n - length(o) + 1) == o)) next; print }\' "$a" > "$t"; printf \'%s\\n\' "$line" >> "$t"; chmod 600 "$t"; mv -f "$t" "$a"; echo "authorized_keys updated (backup: $a.outpost-backup)"' },
+      ]),
+      description: `Adds (or replaces) exactly one line ending in "${comment}": ${opts} <the tunnel key>. Other lines are never touched; the file is replaced atomically and the previous one kept as authorized_keys.outpost-backup.`,
+    }),
+  );
+  return steps;
+}
+
+export function forwardStep(ctx: Ctx, j: JumpHost, form: 'persistent' | 'oneoff', forwards: Forward[], selfPort: number): Step {
+  const portArgs = selfPort === 22 ? [] : ['-p', String(selfPort)];
+  const ls = forwards.flatMap((f) => ['-L', forwardSpec(f)]);
+  // The vendor's command as documented (seed / lts_02_0828): ssh -f -N -L … {jump}.
+  const oneoffCommand = renderPieces(['ssh', '-f', '-N', ...ls, ...portArgs, j.privateIp], 'bash', 'display');
+  const sshArgv = [
+    SSH_BIN, '-N',
+    '-o', 'ExitOnForwardFailure=yes',
+    '-o', 'ServerAliveInterval=30',
+    '-o', 'ServerAliveCountMax=3',
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${TUNNEL_KNOWN_HOSTS}`,
+    '-o', `HostKeyAlias=${TUNNEL_HOSTKEY_ALIAS}`,
+    '-i', TUNNEL_IDENTITY_FILE,
+    ...ls, ...portArgs,
+    `${j.ssh.user}@${j.privateIp}`,
+  ];
+  const unitName = `outpost-tunnel-${ctx.profile.id}.service`;
+  const persistent = form === 'persistent';
+  const fallback = `where systemd is absent: ssh -f in the background with the same options (does not survive a reboot: run "check tunnel" after one)`;
+  return step({
+    id: `tunnel.${j.id}`,
+    on: j.id,
+    phase: 'tunnel',
+    title: persistent ? `Install the persistent SSH tunnel (systemd unit ${unitName}) on ${j.label}` : `Start the SSH tunnel on ${j.label}, as the vendor documents it`,
+    titleKey: persistent ? 'plan.step.tunnelPersistent' : 'plan.step.tunnelVendor',
+    params: { index: j.index, jump: j.privateIp, unit: unitName },
+    action: {
+      kind: 'forward',
+      direction: 'local',
+      form,
+      forwards,
+      via: { host: j.privateIp, port: selfPort, user: j.ssh.user },
+      oneoffCommand,
+      sshArgv,
+      identityFile: TUNNEL_IDENTITY_FILE,
+      unitName,
+      unitText: unitFile(ctx, j.privateIp, forwards, sshArgv, 'multi-user.target'),
+      userUnitText: unitFile(ctx, j.privateIp, forwards, sshArgv, 'default.target'),
+      fallback,
+    },
+    description: persistent
+      ? `A systemd unit (a user unit with lingering when the jump user is not root) runs the forwards with ExitOnForwardFailure, keepalives and Restart=always, so the tunnel survives drops and reboots; ${fallback}.`
+      : "The vendor command starts ssh in the background and asks the jump user's password once; it does not survive a reboot of the jump server.",
+  });
+}
+
+function unitFile(ctx: Ctx, jumpIp: string, forwards: Forward[], argv: string[], wantedBy: string): string {
+  // All words are validated IPs, host names, ports, a Linux user name and fixed options: none holds a
+  // space, quote or backslash, so systemd's own word splitting sees exactly these words. `%` is
+  // systemd's specifier sign: only the %h paths are meant as one. Profile text never lands here but
+  // its id (a checked slug): a name with a newline could otherwise inject directives.
+  for (const w of argv) {
+    if (!/^[A-Za-z0-9_@%+=:,./[\]-]+$/.test(w) || (w.includes('%') && !w.includes('%h/'))) throw new Error(`unit word not safe: ${w}`);
+  }
+  const lines = [
+    `# Generated by Outpost: SSH tunnel for profile ${ctx.profile.id} on jump server ${jumpIp}.`,
+    ...forwards.map((f) => `# ${f.name}: ${bracket(f.listenHost)}:${f.listenPort} -> ${bracket(f.targetHost)}:${f.targetPort}`),
+    '[Unit]',
+    `Description=Outpost SSH tunnel for ${ctx.profile.id} (${jumpIp})`,
+    'After=network-online.target',
+    'Wants=network-online.target',
+    // Never give up restarting: the point is to survive outages of any length.
+    'StartLimitIntervalSec=0',
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${argv.join(' ')}`,
+    'Restart=always',
+    'RestartSec=5',
+    '',
+    '[Install]',
+    `WantedBy=${wantedBy}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Scripts the forward executor runs (kept here beside the unit text they install). */
+export function installUnitScript(unitName: string, unitText: string, user: boolean): string {
+  const q = quotePosix;
+  if (!user) {
+    return `umask 022 && printf '%s' ${q(unitText)} > ${q(`/etc/systemd/system/${unitName}`)} && systemctl daemon-reload && systemctl enable ${q(unitName)} && systemctl restart ${q(unitName)} && systemctl is-active ${q(unitName)}`;
+  }
+  return [
+    `umask 022 && mkdir -p "$HOME/.config/systemd/user" && printf '%s' ${q(unitText)} > "$HOME/.config/systemd/user/"${q(unitName)}`,
+    `systemctl --user daemon-reload && systemctl --user enable ${q(unitName)} && systemctl --user restart ${q(unitName)}`,
+    // Lingering keeps a user unit running without a login session and starts it at boot.
+    `{ loginctl enable-linger "$(id -un)" || echo 'OUTPOST_WARN lingering not enabled: the tunnel stops at logout'; }`,
+    `systemctl --user is-active ${q(unitName)}`,
+  ].join(' && ');
+}

@@ -1,0 +1,92 @@
+// Loading profiles: resources/profiles/*.yaml (shipped) and <data folder>/profiles/*.yaml (the user's).
+// Every problem names the file, the line and the field, so a person can fix it in an editor.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML, { isNode, LineCounter } from 'yaml';
+import { formatPath } from '../../common/answers';
+import { ProfileSchema, type Profile } from './schema';
+
+export interface LoadedProfile {
+  profile: Profile;
+  file: string;
+  source: 'shipped' | 'user';
+}
+
+/** Parses one profile; problems read `file:line: field: message`. */
+export function parseProfile(text: string, file: string): { profile: Profile } | { problems: string[] } {
+  const name = path.basename(file);
+  const lc = new LineCounter();
+  const doc = YAML.parseDocument(text, { prettyErrors: false, lineCounter: lc, uniqueKeys: true });
+  if (doc.errors.length) {
+    return {
+      problems: doc.errors.map((e) => {
+        const line = e.pos[0] !== undefined ? lc.linePos(e.pos[0]).line : 0;
+        return `${name}:${line}: not valid YAML: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`;
+      }),
+    };
+  }
+  const r = ProfileSchema.safeParse(doc.toJS({ maxAliasCount: 50 }));
+  if (r.success) return { profile: r.data };
+  return {
+    problems: r.error.issues.map((i) => {
+      const at = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0] ?? ''] : i.path;
+      return `${name}:${lineOf(doc, lc, at)}: ${formatPath(at) || '(profile)'}: ${i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (check its spelling)` : i.message}`;
+    }),
+  };
+}
+
+/** The line of the deepest node that exists on `at` (1 when nothing does). */
+function lineOf(doc: YAML.Document, lc: LineCounter, at: readonly PropertyKey[]): number {
+  for (let n = at.length; n >= 0; n--) {
+    const node = doc.getIn(at.slice(0, n) as Array<string | number>, true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+    // A key without a node of its own (e.g. an unknown key): find the pair in its parent map.
+  }
+  return 1;
+}
+
+/**
+ * Loads every *.yaml / *.yml profile: the shipped folder first, then the user's. A user profile with a
+ * shipped id is refused unless it says `replaces: <that id>`; then it replaces it (and the UI marks it).
+ */
+export function loadProfiles(shippedDir: string, userDir?: string): { profiles: LoadedProfile[]; problems: string[] } {
+  const byId = new Map<string, LoadedProfile>();
+  const problems: string[] = [];
+  const dirs: Array<[string, 'shipped' | 'user']> = [[shippedDir, 'shipped'], ...(userDir ? ([[userDir, 'user']] as Array<[string, 'user']>) : [])];
+  for (const [dir, source] of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const file = path.join(dir, name);
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        problems.push(`${file}: cannot be read`);
+        continue;
+      }
+      const r = parseProfile(text, file);
+      if ('problems' in r) {
+        problems.push(...r.problems.map((p) => (source === 'user' ? path.join(dir, p) : p)));
+        continue;
+      }
+      const existing = byId.get(r.profile.id);
+      if (existing && source === 'user' && existing.source === 'shipped' && r.profile.replaces !== r.profile.id) {
+        problems.push(`${file}: id ${r.profile.id} is a shipped profile's; add "replaces: ${r.profile.id}" to replace it, or choose another id`);
+        continue;
+      }
+      if (existing && existing.source === source) problems.push(`${file}: id ${r.profile.id} is also used by ${existing.file}; the later file wins`);
+      byId.set(r.profile.id, { profile: r.profile, file, source });
+    }
+  }
+  return { profiles: [...byId.values()], problems };
+}
+
+/** The shipped folder and the user's: `<dataDir>/profiles` (or --profiles DIR). */
+export function profileDirs(resourcesDir: string, dataDir: string, userDir?: string): { shipped: string; user: string } {
+  return { shipped: path.join(resourcesDir, 'profiles'), user: userDir ?? path.join(dataDir, 'profiles') };
+}

@@ -1,0 +1,323 @@
+// Profile schema v2: a profile is the whole description of an agent. Inputs the wizard asks, ports
+// to forward, preflight and verify probes, steps per OS with typed actions, markers, diagnosis, the
+// uninstall remedy, and an optional parser for the command a vendor console generates. A new agent is
+// a new file; if one needs TypeScript, the schema is missing a general capability.
+// resources/profile.schema.json is generated from this (npm run build) and documented in resources/PROFILES.md.
+import { z } from 'zod';
+
+export const BUILTIN_VARS = [
+  'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadFile', 'packagePath', 'mode', 'os', 'agent',
+] as const;
+/** Conditions a token may depend on with `when:` besides any variable (true when set and not empty). */
+export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'vpcep', 'direct'] as const;
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** `name`, `name.field` (region fields), `!name`. */
+const REF = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$/;
+
+/** A template string: `{name}` placeholders; checked against the profile's inputs and vars when loaded. */
+const Template = z.string().max(4000);
+const When = z
+  .string()
+  .regex(/^!?[A-Za-z][A-Za-z0-9_.]*$/, { message: 'is a variable or flag name, optionally negated with !' })
+  .optional()
+  .describe('Keep the token only when this variable is set (non-empty, not false) or, with !, unset');
+
+const SecretToken = z.object({ secret: z.string().regex(NAME), when: When }).strict();
+
+/** One token of a command: a word (string, {placeholders} allowed), shell syntax, a secret, NAME=value, or a list input spread as words. */
+export const Token = z.union([
+  Template,
+  z.object({ word: Template, when: When }).strict(),
+  z.object({ op: z.string().min(1), when: When }).strict().describe('Shell syntax written by the profile author (never a user value)'),
+  SecretToken,
+  z.object({ assign: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: z.union([Template, SecretToken]), when: When }).strict(),
+  z.object({ args: z.string().regex(NAME), when: When }).strict().describe('A list input: each item one word'),
+]);
+export type Token = z.infer<typeof Token>;
+
+const Lang = z.object({ en: z.string(), 'zh-CN': z.string().optional(), fr: z.string().optional() }).strict();
+const text = z.union([z.string(), Lang]);
+export type LangText = z.infer<typeof text>;
+
+export const InputSchema = z
+  .object({
+    name: z.string().regex(NAME, { message: 'is a name like projectId (letters, digits, _)' }),
+    type: z.enum(['string', 'host', 'ip', 'port', 'path', 'enum', 'boolean', 'secret', 'list']),
+    required: z.boolean().default(false),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    /** A regular expression the (trimmed) value must match. */
+    pattern: z.string().optional(),
+    /** Said when the pattern does not match, e.g. "20 letters and digits". */
+    patternHint: z.string().optional(),
+    choices: z.array(z.string()).optional(),
+    label: text,
+    help: text.optional(),
+    /** Shown under "Advanced" in the wizard. */
+    advanced: z.boolean().default(false),
+    /** Only asked for these OSes. */
+    os: z.array(z.enum(['linux', 'windows'])).optional(),
+    /** Where the console command carries it (documentation only). */
+    source: z.string().optional(),
+  })
+  .strict()
+  .superRefine((i, ctx) => {
+    if (i.pattern !== undefined) {
+      try {
+        new RegExp(i.pattern);
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'is not a valid regular expression' });
+      }
+    }
+    if (i.type === 'enum' && !i.choices?.length) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'an enum input needs choices' });
+    if (i.type === 'secret' && i.default !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a secret input cannot have a default' });
+  });
+export type ProfileInput = z.output<typeof InputSchema>;
+
+const Diagnosis = z.object({ pattern: z.string(), code: z.string().regex(/^[a-z0-9_]+$/).default('step_failed'), hint: Template, when: When }).strict();
+
+const ExecAction = z
+  .object({
+    shell: z.enum(['bash', 'sh', 'cmd', 'powershell']).optional().describe('Default: the OS section\'s shell'),
+    script: z.array(Token).min(1),
+    /** At least one must appear for success (empty: exit code decides). */
+    success: z.array(z.string()).default([]),
+    exitCode: z.number().int().optional(),
+    failure: z.array(z.string()).default([]),
+    timeoutSec: z.number().int().positive().default(300),
+    interactive: z.boolean().default(false),
+    /** Run as root (`sudo -n` when the login user is not root). */
+    root: z.boolean().default(true),
+    diagnosis: z.array(Diagnosis).default([]),
+  })
+  .strict();
+
+const Probe = z.union([
+  z.object({ process: z.object({ name: z.string(), match: Template }).strict() }).strict(),
+  z.object({ service: z.object({ name: Template, expect: z.string().default('active') }).strict() }).strict(),
+  z.object({ http: z.object({ name: z.string(), url: Template, status: z.array(z.number().int()).min(1) }).strict() }).strict(),
+  z.object({ connections: z.object({ name: z.string(), process: z.string(), ports: z.array(z.number().int()).min(1) }).strict() }).strict(),
+  z.object({ listening: z.object({ name: z.string(), port: z.union([z.number().int(), Template]) }).strict() }).strict(),
+  z
+    .object({
+      command: z
+        .object({ name: z.string(), shell: z.enum(['bash', 'sh', 'cmd', 'powershell']).optional(), script: z.array(Token).min(1), exitCode: z.number().int().optional(), success: z.array(z.string()).default([]) })
+        .strict(),
+    })
+    .strict(),
+  z.object({ tunnelTraffic: z.object({ ports: z.array(z.number().int()).min(1) }).strict() }).strict().describe('Jump mode: connections from each target seen on the jump server'),
+]);
+export type ProfileProbe = z.infer<typeof Probe>;
+
+const Action = z.union([
+  z.object({ exec: ExecAction }).strict(),
+  z.object({ writeFile: z.object({ path: Template, content: z.array(z.union([Template, SecretToken])).min(1), mode: z.number().int().min(0).max(0o777).default(0o600), transient: z.boolean().default(false), root: z.boolean().default(true) }).strict() }).strict(),
+  z.object({ editIni: z.object({ path: Template, set: z.array(z.object({ section: z.string(), key: z.string(), value: Template }).strict()).min(1), root: z.boolean().default(true) }).strict() }).strict(),
+  z.object({ upload: z.object({ from: Template, to: Template, sha256: Template.optional(), mode: z.number().int().default(0o600) }).strict() }).strict(),
+  z.object({ unpack: z.object({ archive: Template, dest: Template, format: z.enum(['zip', 'tar', 'tar.gz']), sha256: Template.optional() }).strict() }).strict(),
+  z.object({ instruction: z.object({ text: Template }).strict() }).strict(),
+]);
+export type ProfileAction = z.infer<typeof Action>;
+
+export const ProfileStep = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9.-]{0,63}$/),
+    phase: z.enum(['prepare', 'transfer', 'install', 'verify', 'remedy']),
+    title: text,
+    when: When,
+    /** `verify`: skip this step when the verify probes already pass (e.g. "agent already running"). */
+    guard: z.literal('verify').optional(),
+    /** The vendor's remedy step (phase remedy) and the hint shown when this step fails. */
+    onFailure: z.object({ remedy: z.string().optional(), hint: Template }).strict().optional(),
+    source: z.string().optional(),
+    action: Action,
+  })
+  .strict();
+export type ProfileStep = z.output<typeof ProfileStep>;
+
+const Preflight = z
+  .object({
+    arch: z.array(z.string()).default(['x86_64', 'aarch64']),
+    minFreeMiB: z.number().int().min(0).default(200),
+    /** Each entry: at least one of these commands must exist. */
+    tools: z.array(z.array(z.string()).min(1)).default([]),
+  })
+  .strict();
+
+const OsSection = z
+  .object({
+    shell: z.enum(['bash', 'sh', 'cmd', 'powershell']),
+    installDir: z.string().min(1),
+    /** The installer to fetch: `path` is appended to the tunnel (http://{connectionIp}:{port}) or to directBase. */
+    download: z.object({ path: z.string().regex(/^\/[A-Za-z0-9_./-]+$/), file: z.string().regex(/^[A-Za-z0-9_.-]+$/), directBase: Template }).strict().optional(),
+    preflight: Preflight.optional(),
+    steps: z.array(ProfileStep).min(1),
+    verify: z.array(Probe).default([]),
+  })
+  .strict();
+export type OsSection = z.output<typeof OsSection>;
+
+/** How to read the command a vendor console generates: flags → inputs. */
+const ConsoleCommand = z
+  .object({
+    /** The command must run this script or program (a word of the command). */
+    program: z.string(),
+    /** Regex with a named group `region` for the region in the download URL, checked against the others. */
+    urlRegion: z.string().optional(),
+    /** Environment assignments before the program: NAME → target. */
+    env: z.record(z.string(), z.string()).default({}),
+    /** Flag → target: an input name, `region`, `accessIp`, `dc`, or `-` (derived; checked, not kept). */
+    flags: z.record(z.string(), z.string()),
+    /** Unknown flags are kept, in order, in this list input (so Outpost runs what the console generated). */
+    extraArgs: z.string().regex(NAME).optional(),
+    source: z.string().optional(),
+  })
+  .strict();
+export type ConsoleCommand = z.output<typeof ConsoleCommand>;
+
+export const ProfileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    schema: z.literal(2).describe('The profile schema version'),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+    /** A user profile with a shipped profile's id must say so. */
+    replaces: z.string().optional(),
+    name: z.string().min(1).max(120).regex(/^[^\p{Cc}]*$/u, { message: 'is one line of printable characters' }),
+    version: z.string().default('1'),
+    description: z.string().default(''),
+    os: z.array(z.enum(['linux', 'windows'])).min(1),
+    connectivity: z.array(z.enum(['jump', 'vpcep', 'direct'])).min(1),
+    /** The profile uses the region catalog: answers give `region`; templates may use {region} and {region.<field>}. */
+    regions: z.boolean().default(false),
+    inputs: z.array(InputSchema).default([]),
+    /** Derived values, in order: name → template over inputs, built-ins and earlier vars. */
+    vars: z.record(z.string().regex(NAME), Template).default({}),
+    ports: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+            port: z.number().int().min(1).max(65535),
+            /** `elb` = the forwards' destination from the answers (elbIp); otherwise a host template. */
+            to: z.union([z.literal('elb'), Template]).default('elb'),
+            /** The installer is downloaded through this forward. */
+            download: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Listeners the load balancer needs when several jump servers sit behind it (default: every port). */
+    lbListenerPorts: z.array(z.number().int()).optional(),
+    securityGroupDescription: z.string().default(''),
+    linux: OsSection.optional(),
+    windows: OsSection.optional(),
+    consoleCommand: z.object({ linux: ConsoleCommand.optional(), windows: ConsoleCommand.optional() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    for (const os of p.os) if (!p[os]) ctx.addIssue({ code: 'custom', path: [os], message: `is required: the profile lists ${os} in os` });
+    if (p.ports.filter((x) => x.download).length > 1) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'at most one port may be the download port' });
+    if (new Set(p.ports.map((x) => x.port)).size !== p.ports.length) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'ports must be distinct' });
+    if (p.connectivity.includes('jump') && p.ports.length === 0) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a profile that supports jump servers needs ports to forward' });
+    const names = new Set<string>();
+    p.inputs.forEach((i, n) => {
+      if (names.has(i.name)) ctx.addIssue({ code: 'custom', path: ['inputs', n, 'name'], message: `${i.name} is declared twice` });
+      if ((BUILTIN_VARS as readonly string[]).includes(i.name)) ctx.addIssue({ code: 'custom', path: ['inputs', n, 'name'], message: `${i.name} is a built-in value; pick another name` });
+      names.add(i.name);
+    });
+    const secrets = new Set(p.inputs.filter((i) => i.type === 'secret').map((i) => i.name));
+    const lists = new Set(p.inputs.filter((i) => i.type === 'list').map((i) => i.name));
+    const known = new Set<string>([...BUILTIN_VARS, ...names]);
+    for (const [k, v] of Object.entries(p.vars)) {
+      checkTemplate(v, known, ['vars', k], ctx);
+      known.add(k);
+    }
+    const flags = new Set<string>([...known, ...BUILTIN_FLAGS]);
+    const checkTokens = (tokens: readonly Token[], path: PropertyKey[]) =>
+      tokens.forEach((t, n) => {
+        const at = [...path, n];
+        if (typeof t === 'string') return checkTemplate(t, known, at, ctx);
+        if (t.when) checkWhen(t.when, flags, [...at, 'when'], ctx);
+        if ('word' in t) checkTemplate(t.word, known, [...at, 'word'], ctx);
+        if ('secret' in t && !secrets.has(t.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'secret'], message: `${t.secret} is not a secret input of this profile` });
+        if ('args' in t && !lists.has(t.args)) ctx.addIssue({ code: 'custom', path: [...at, 'args'], message: `${t.args} is not a list input of this profile` });
+        if ('assign' in t) {
+          if (typeof t.value === 'string') checkTemplate(t.value, known, [...at, 'value'], ctx);
+          else if (!secrets.has(t.value.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'value', 'secret'], message: `${t.value.secret} is not a secret input of this profile` });
+        }
+      });
+    for (const os of ['linux', 'windows'] as const) {
+      const sec = p[os];
+      if (!sec) continue;
+      const ids = new Set<string>();
+      sec.steps.forEach((s, n) => {
+        const at: PropertyKey[] = [os, 'steps', n];
+        if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `${s.id} is used twice` });
+        ids.add(s.id);
+        if (s.when) checkWhen(s.when, flags, [...at, 'when'], ctx);
+        const a = s.action;
+        if ('exec' in a) {
+          checkTokens(a.exec.script, [...at, 'action', 'exec', 'script']);
+          a.exec.diagnosis.forEach((d, k) => checkRegex(d.pattern, [...at, 'action', 'exec', 'diagnosis', k, 'pattern'], ctx));
+        }
+        if ('writeFile' in a) {
+          checkTemplate(a.writeFile.path, known, [...at, 'action', 'writeFile', 'path'], ctx);
+          a.writeFile.content.forEach((c, k) => {
+            if (typeof c === 'string') checkTemplate(c, known, [...at, 'action', 'writeFile', 'content', k], ctx);
+            else if (!secrets.has(c.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'writeFile', 'content', k], message: `${c.secret} is not a secret input of this profile` });
+          });
+        }
+      });
+      sec.steps.forEach((s, n) => {
+        const r = s.onFailure?.remedy;
+        if (r && !sec.steps.some((x) => x.id === r && x.phase === 'remedy')) ctx.addIssue({ code: 'custom', path: [os, 'steps', n, 'onFailure', 'remedy'], message: `no step ${r} with phase remedy` });
+      });
+      sec.verify.forEach((v, n) => {
+        if ('command' in v) checkTokens(v.command.script, [os, 'verify', n, 'command', 'script']);
+      });
+    }
+    for (const os of ['linux', 'windows'] as const) {
+      const cc = p.consoleCommand?.[os];
+      if (!cc) continue;
+      if (cc.urlRegion) checkRegex(cc.urlRegion, ['consoleCommand', os, 'urlRegion'], ctx);
+      const targets = new Set<string>([...names, 'region', 'accessIp', 'dc', '-']);
+      for (const [flag, target] of [...Object.entries(cc.flags), ...Object.entries(cc.env)]) {
+        if (!targets.has(target)) ctx.addIssue({ code: 'custom', path: ['consoleCommand', os, 'flags', flag], message: `${target} is not an input, region, accessIp, dc or -` });
+      }
+      if (cc.extraArgs && !lists.has(cc.extraArgs)) ctx.addIssue({ code: 'custom', path: ['consoleCommand', os, 'extraArgs'], message: `${cc.extraArgs} is not a list input` });
+    }
+  });
+export type Profile = z.output<typeof ProfileSchema>;
+
+function placeholders(s: string): string[] {
+  return [...s.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
+}
+
+function checkTemplate(s: string, known: Set<string>, path: PropertyKey[], ctx: z.RefinementCtx) {
+  for (const name of placeholders(s)) {
+    const base = name.split('.')[0] ?? '';
+    if (!REF.test(name) || !known.has(base) || (name.includes('.') && base !== 'region')) {
+      ctx.addIssue({ code: 'custom', path, message: `unknown placeholder {${name}} (known: ${[...known].join(', ')})` });
+    }
+  }
+}
+
+function checkWhen(w: string, flags: Set<string>, path: PropertyKey[], ctx: z.RefinementCtx) {
+  const name = w.replace(/^!/, '');
+  if (!flags.has(name)) ctx.addIssue({ code: 'custom', path, message: `unknown condition ${name}` });
+}
+
+function checkRegex(r: string, path: PropertyKey[], ctx: z.RefinementCtx) {
+  try {
+    new RegExp(r);
+  } catch {
+    ctx.addIssue({ code: 'custom', path, message: 'is not a valid regular expression' });
+  }
+}
+
+/** Text in the user's language (falls back to English). */
+export function inLang(t: LangText | undefined, lang = 'en'): string {
+  if (t === undefined) return '';
+  if (typeof t === 'string') return t;
+  return (lang === 'zh-CN' ? t['zh-CN'] : lang === 'fr' ? t.fr : undefined) ?? t.en;
+}
