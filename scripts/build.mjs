@@ -1,8 +1,9 @@
 // Builds everything `npm start`, `outpost` and the tests run: the renderer (Vite), the Electron main
 // and preload, and the CLI (esbuild). Dependencies stay external: they are installed next to dist/.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
+import { profileSchemaText } from './gen-profile-schema.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const define = { __OUTPOST_VERSION__: JSON.stringify(pkg.version) };
@@ -19,5 +20,9 @@ if (!only || only === 'node') {
     // Sandboxed preloads must be CommonJS.
     esbuild({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/preload/index.cjs', format: 'cjs' }),
   ]);
+}
+if (!only || only === 'node' || only === 'schema') {
+  // resources/profile.schema.json, from the zod profile schema (a unit test checks the committed copy).
+  writeFileSync(new URL('../resources/profile.schema.json', import.meta.url), await profileSchemaText());
 }
 console.log('outpost: build done (dist/)');

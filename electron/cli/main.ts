@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/version';
 import { registerDemoCommand } from './commands/demo';
+import { registerImportCommandCommand } from './commands/import-command';
 import { registerPlanCommand } from './commands/plan';
+import { registerProfileCommand } from './commands/profile';
 import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
 import { registerUnpackCommand } from './commands/unpack';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerDemoCommand(program);
   registerUnpackCommand(program);
+  registerImportCommandCommand(program);
+  registerProfileCommand(program);
   return program;
 }
 

@@ -17,7 +17,7 @@ describe('permissions', () => {
   it('denies every permission request but the clipboard for the app page itself', () => {
     type RequestHandler = (wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl: string; isMainFrame: boolean }) => void;
     type CheckHandler = (wc: unknown, p: string, origin: string, d: { requestingUrl?: string; isMainFrame?: boolean }) => boolean;
-    const got: { request?: RequestHandler; check?: CheckHandler } = {};
+    const got = {} as { request?: RequestHandler; check?: CheckHandler };
     const ses = {
       setPermissionRequestHandler: (h: RequestHandler) => (got.request = h),
       setPermissionCheckHandler: (h: CheckHandler) => (got.check = h),

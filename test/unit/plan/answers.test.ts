@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, LITERAL_SECRET, parseAnswers } from '../../../electron/core/plan';
-import { EXAMPLES } from './helpers';
+import { formatProblem, LITERAL_SECRET, parseAnswers, PlanError, planFromAnswers } from '../../../electron/core/plan';
+import { EXAMPLES, FIXTURES, profiles, regions } from './helpers';
 
 const linuxJump = fs.readFileSync(path.join(EXAMPLES, 'linux-jump.yaml'), 'utf8');
 const problems = (text: string, fmt: 'yaml' | 'json' | 'auto' = 'yaml') => {
@@ -11,21 +11,23 @@ const problems = (text: string, fmt: 'yaml' | 'json' | 'auto' = 'yaml') => {
 };
 
 describe('answers', () => {
-  it('accepts the documented Linux-via-jump YAML exactly as written in the issue', () => {
-    const issue = fs.readFileSync('/tmp/issue3.md', 'utf8');
-    const block = /```yaml\n([\s\S]*?)```/.exec(issue)?.[1]?.replace(/^> {3}/gm, '').replace(/^>\s*$/gm, '');
-    // The shipped example is that block, byte for byte (modulo the issue's quoting prefix).
-    if (block) expect(linuxJump.trim()).toBe(block.trim().replace(/^ /gm, ''));
-    const r = parseAnswers(linuxJump, 'yaml');
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    const c = r.answers.connectivity;
-    expect(c.mode).toBe('jump');
-    if (c.mode !== 'jump') return;
-    expect(c.tunnel).toBe('persistent');
-    expect(c.portOverrides).toEqual({ '80': { listen: 8080 } });
-    expect(r.answers.targets[0]).toMatchObject({ host: '10.1.0.21', port: 22, user: 'root', password: { env: 'TARGET_PASSWORD' } });
-    expect(r.answers.credentials.sk).toEqual({ env: 'OUTPOST_SK' });
+  it('accepts the documented Linux-via-jump YAML exactly as written in the issue (credentials: is the older name of inputs:)', () => {
+    const issue = fs.readFileSync(path.join(FIXTURES, 'answers', 'issue3-linux-jump.yaml'), 'utf8');
+    // The shipped example is the issue's block with `credentials:` renamed `inputs:`, nothing else.
+    const body = issue.replace(/^#.*\n/gm, '');
+    expect(linuxJump).toBe(body.replace(/^credentials:$/m, 'inputs:'));
+    for (const text of [issue, linuxJump]) {
+      const r = parseAnswers(text, 'yaml');
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const c = r.answers.connectivity;
+      expect(c.mode).toBe('jump');
+      if (c.mode !== 'jump') return;
+      expect(c.tunnel).toBe('persistent');
+      expect(c.portOverrides).toEqual({ '80': { listen: 8080 } });
+      expect(r.answers.targets[0]).toMatchObject({ host: '10.1.0.21', port: 22, user: 'root', password: { env: 'TARGET_PASSWORD' } });
+      expect((r.answers.inputs ?? r.answers.credentials)?.sk).toEqual({ env: 'OUTPOST_SK' });
+    }
   });
 
   it('names the field and the value for a bad IP, one line per problem', () => {
@@ -39,8 +41,19 @@ describe('answers', () => {
   it('refuses a literal secret without echoing it, and says how to pass it', () => {
     const text = linuxJump.replace('sk: { env: OUTPOST_SK }', 'sk: "Sup3rS3cretValue"').replace('password: { env: TARGET_PASSWORD }', 'password: hunter2');
     const ps = problems(text);
-    expect(ps).toEqual([`credentials.sk: ${LITERAL_SECRET}`, `targets[0].password: ${LITERAL_SECRET}`]);
-    expect(ps.join('\n')).not.toMatch(/Sup3r|hunter2/);
+    // SSH passwords are refused by the answers schema; profile inputs when the plan is built (the profile says which are secret).
+    expect(ps).toEqual([`targets[0].password: ${LITERAL_SECRET}`]);
+    const r = parseAnswers(linuxJump.replace('sk: { env: OUTPOST_SK }', 'sk: "Sup3rS3cretValue"'), 'yaml');
+    if (!r.ok) throw new Error('answers refused');
+    let planProblems: string[] = [];
+    try {
+      planFromAnswers(r.answers, { profiles, regions });
+    } catch (err) {
+      expect(err).toBeInstanceOf(PlanError);
+      planProblems = (err as PlanError).problems.map(formatProblem);
+    }
+    expect(planProblems).toEqual([`inputs.sk: ${LITERAL_SECRET}`]);
+    expect([...ps, ...planProblems].join('\n')).not.toMatch(/Sup3r|hunter2/);
     expect(LITERAL_SECRET).toContain('{ env: NAME }');
   });
 
@@ -53,7 +66,11 @@ describe('answers', () => {
 
   it('reports missing and unknown fields and wrong types', () => {
     const text = linuxJump.replace(/^region: cn-north-4\n/m, '').replace('  dc: dc-east-1\n', '  dc: dc-east-1\n  tunnnel: vendor\n').replace('port: 22\n    user: root', 'port: "22"\n    user: root');
-    expect(problems(text)).toEqual(['region: is required', 'connectivity.tunnnel: unknown field (check its spelling)', 'targets[0].port: must be a number']);
+    expect(problems(text)).toEqual(['connectivity.tunnnel: unknown field (check its spelling)', 'targets[0].port: must be a number']);
+    // The region is required by the profile (it uses the region catalog): the plan says so.
+    const r = parseAnswers(linuxJump.replace(/^region: cn-north-4\n/m, ''), 'yaml');
+    if (!r.ok) throw new Error('answers refused');
+    expect(() => planFromAnswers(r.answers, { profiles, regions })).toThrow(/^region: is required$/);
   });
 
   it('needs exactly one auth method per host, and a jump index that exists', () => {
@@ -79,7 +96,7 @@ describe('answers', () => {
       'connectivity.dc: "dc;reboot" is not a valid DC name (letters, digits, . _ -; at most 64)',
       'connectivity.portOverrides.80.listen: 70000 is not a TCP port (1-65535)',
       'connectivity.portOverrides.80.target: "evil;host" is neither an IP address nor a valid host name',
-      'credentials.ak.env: "A-K" is not an environment variable name',
+      'inputs.ak.env: "A-K" is not an environment variable name',
     ]);
   });
 
@@ -90,7 +107,7 @@ describe('answers', () => {
         os: 'linux',
         region: 'cn-north-4',
         connectivity: { mode: 'direct', accessIp: '100.125.1.1' },
-        credentials: { ak: { env: 'A' }, sk: { stored: 'k.sk' }, projectId: 'p1' },
+        inputs: { ak: { env: 'A' }, sk: { stored: 'k.sk' }, projectId: 'p1' },
         targets: [{ host: 'h.example.com', user: 'root', agent: true }],
       }),
       'auto',

@@ -4,16 +4,30 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, PlanError, planFromAnswers, renderStep, type Answers, type Plan, type Step } from '../../../electron/core/plan';
+import { Plan as PlanSchema, type Action, type Probe } from '../../../electron/common/api/plan';
+import { localExecutor } from '../../../electron/core/exec/executor';
+import { buildPlan, installUnitScript, PlanError, planFromAnswers, renderExec, renderStep, type Answers, type Plan, type Step } from '../../../electron/core/plan';
+import { runProbes } from '../../../electron/core/run/probes';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { EXAMPLE_FILES, example, icagent, profiles, regions, SEED } from './helpers';
 
 const build = (a: Answers) => planFromAnswers(a, { profiles, regions });
 const step = (p: Plan, id: string): Step => {
-  const s = p.steps.find((x) => x.id === id) ?? (p.remedies.uninstall.id === id ? p.remedies.uninstall : undefined);
+  const s = p.steps.find((x) => x.id === id);
   if (!s) throw new Error(`no step ${id} in ${p.steps.map((x) => x.id).join(',')}`);
   return s;
 };
+type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
+function action<K extends Action['kind']>(s: Step, kind: K): Of<K> {
+  if (s.action.kind !== kind) throw new Error(`${s.id} is a ${s.action.kind} step, not ${kind}`);
+  return s.action as Of<K>;
+}
+const probes = (s: Step): Probe[] => action(s, 'probe').probes;
+function probe<K extends Probe['kind']>(s: Step, kind: K): Extract<Probe, { kind: K }> {
+  const p = probes(s).find((x) => x.kind === kind);
+  if (!p) throw new Error(`${s.id} has no ${kind} probe`);
+  return p as Extract<Probe, { kind: K }>;
+}
 const withJump = (a: Answers, f: (c: Extract<Answers['connectivity'], { mode: 'jump' }>) => void): Answers => {
   const copy = structuredClone(a);
   if (copy.connectivity.mode !== 'jump') throw new Error('not jump');
@@ -34,43 +48,58 @@ function seedTunnel(jump: string, elb: string, region: string, obs: string): str
     .replaceAll('{OBS domain name}', obs);
 }
 
+const FACTS = { 'hostkey.jump0': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample', 'hostkey.jump1': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample' };
+
 describe('plans for the six examples', () => {
+  const targetSteps = (windows: boolean, extra: string[]) => ['connect', ...(windows ? [] : ['preflight']), ...extra];
   const expectedIds: Record<string, string[]> = {
-    'linux-jump.yaml': ['sg-rule', 'tunnel.jump0', 'ports.jump0', 'install', 'verify'],
-    'linux-vpcep.yaml': ['vpcep.dns', 'install', 'verify'],
-    'linux-direct.yaml': ['install', 'verify'],
-    'windows-jump.yaml': ['sg-rule', 'tunnel.jump0', 'tunnel.jump1', 'ports.jump0', 'ports.jump1', 'lb-listeners', 'unpack', 'install', 'verify'],
-    'windows-vpcep.yaml': ['vpcep.dns', 'unpack', 'install', 'verify'],
-    'windows-direct.yaml': ['unpack', 'install', 'verify'],
+    'linux-jump.yaml': ['sg-rule', 'connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', ...targetSteps(false, ['install', 'cleanup', 'uninstall', 'verify'])],
+    'linux-vpcep.yaml': targetSteps(false, ['vpcep.dns', 'install', 'cleanup', 'uninstall', 'verify']),
+    'linux-direct.yaml': targetSteps(false, ['install', 'cleanup', 'uninstall', 'verify']),
+    'windows-jump.yaml': [
+      'sg-rule', 'lb-listeners',
+      'connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0', 'ports.jump0',
+      'connect.jump1', 'tunnel.jump1.hostkey', 'tunnel.jump1', 'ports.jump1',
+      ...targetSteps(true, ['unpack', 'install', 'uninstall', 'verify']),
+    ],
+    'windows-vpcep.yaml': targetSteps(true, ['vpcep.dns', 'unpack', 'install', 'uninstall', 'verify']),
+    'windows-direct.yaml': targetSteps(true, ['unpack-manual', 'install', 'uninstall', 'verify']),
   };
   for (const file of EXAMPLE_FILES) {
-    it(`${file}: expected steps, masked, valid per the API schema, bash steps pass bash -n`, async () => {
+    it(`${file}: expected steps, masked, valid per the API schema, bash steps pass bash -n`, () => {
       const plan = build(example(file));
       expect(plan.steps.map((s) => s.id)).toEqual(expectedIds[file]);
-      const { Plan: PlanSchema } = await import('../../../electron/common/api/plan');
       expect(PlanSchema.safeParse(plan).success).toBe(true);
       const json = JSON.stringify(plan);
       expect(json).not.toMatch(/"(ak|sk)":"[^{]/);
-      for (const s of [...plan.steps, plan.remedies.uninstall]) {
+      // The uninstall remedy is a step that only runs when a run asks for it.
+      expect(step(plan, 'uninstall')).toMatchObject({ phase: 'remedy', optional: true });
+      expect(step(plan, 'install').onFailure?.remedy).toBe('uninstall');
+      for (const s of plan.steps) {
         expect(s.display).toBe(renderStep(s, 'display') ?? s.display);
-        if (s.shell === 'bash' || s.shell === 'sh') {
-          const r = spawnSync(s.shell, ['-n', '-c', s.display], { encoding: 'utf8' });
+        if (s.action.kind === 'exec' && (s.action.shell === 'bash' || s.action.shell === 'sh')) {
+          const text = renderExec(s.action, 'exec', () => 'secret-value', new SecretRegistry(), FACTS);
+          const r = spawnSync(s.action.shell, ['-n', '-c', text], { encoding: 'utf8' });
           expect(r.status, `${s.id}: ${r.stderr}`).toBe(0);
         }
       }
     });
   }
 
-  it('Linux via jump: the install command is the published form, downloading through the overridden port', () => {
+  it('Linux via jump: the install runs the published installer with its flags, downloading through the overridden port', () => {
     const plan = build(example('linux-jump.yaml'));
     expect(step(plan, 'install').display).toBe(
       'set +o history; if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && ' +
-        'REGION=cn-north-4 bash apm_agent_install.sh -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com ; set -o history;',
+        'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 ; REGION=cn-north-4 . ./apm_agent_install.sh',
     );
-    expect(step(plan, 'install').success).toEqual({ markers: ['ICAgent install success'] });
-    expect(step(plan, 'verify').display).toBe('bash /opt/oss/servicemgr/ICAgent/bin/manual/status.sh');
-    expect(plan.remedies.uninstall.display).toBe('bash /opt/oss/servicemgr/ICAgent/bin/manual/uninstall.sh');
-    expect(plan.reach).toEqual([
+    const install = action(step(plan, 'install'), 'exec');
+    expect(install.success).toEqual({ markers: ['ICAgent install success', 'Install ICAgent success'] });
+    expect(install.failureMarkers).toContain('ICAgent install failed');
+    expect(step(plan, 'install').guard?.probes).toEqual([{ kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' }]);
+    expect(probes(step(plan, 'verify')).map((p) => p.kind)).toEqual(['process', 'tunnelTraffic']);
+    expect(probe(step(plan, 'verify'), 'process')).toEqual({ kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' });
+    expect(step(plan, 'uninstall').display).toBe('bash /opt/oss/servicemgr/ICAgent/bin/manual/uninstall.sh');
+    expect(probe(step(plan, 'preflight'), 'reach').targets).toEqual([
       { name: 'icagent-8149', host: '192.168.0.10', port: 8149 },
       { name: 'icagent-8102', host: '192.168.0.10', port: 8102 },
       { name: 'icagent-8923', host: '192.168.0.10', port: 8923 },
@@ -78,7 +107,7 @@ describe('plans for the six examples', () => {
       { name: 'icagent-30201', host: '192.168.0.10', port: 30201 },
       { name: 'icagent-obs', host: '192.168.0.10', port: 8080 },
     ]);
-    expect(build(example('linux-direct.yaml')).reach).toEqual([
+    expect(probe(step(build(example('linux-direct.yaml')), 'preflight'), 'reach').targets).toEqual([
       { name: 'icagent-8149', host: '100.125.0.94', port: 8149 },
       { name: 'icagent-8102', host: '100.125.0.94', port: 8102 },
       { name: 'icagent-8923', host: '100.125.0.94', port: 8923 },
@@ -86,17 +115,30 @@ describe('plans for the six examples', () => {
       { name: 'icagent-30201', host: '100.125.0.94', port: 30201 },
       { name: 'icagent-obs', host: 'icagent-ap-southeast-3.obs.ap-southeast-3.myhuaweicloud.com', port: 443 },
     ]);
-    expect(plan.targets).toEqual([{ index: 0, host: '10.1.0.21', port: 22, user: 'root', auth: { kind: 'password', password: { env: 'TARGET_PASSWORD' } }, jump: 0 }]);
+    expect(plan.hosts.targets).toEqual([
+      { id: 'target0', index: 0, label: 'host 1 (root@10.1.0.21:22)', ssh: { host: '10.1.0.21', port: 22, user: 'root', auth: { kind: 'password', password: { env: 'TARGET_PASSWORD' } } }, via: 'jump0' },
+    ]);
+    expect(plan.values).toMatchObject({ accessIp: '192.168.0.10', installDir: '/opt/oss/servicemgr', region: 'cn-north-4', obsDomain: 'obs.cn-north-4.myhuaweicloud.com' });
   });
 
-  it('Windows: unpack with PowerShell, install in cmd with the vendor marker, sc query, uninstall.bat', () => {
+  it('Windows: unpack the package, install in cmd with the vendor marker, sc query, uninstall.bat', () => {
     const plan = build(example('windows-vpcep.yaml'));
-    expect(step(plan, 'unpack').shell).toBe('powershell');
-    expect(renderStep(step(plan, 'unpack'), 'exec')).toMatch(/^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/);
-    expect(step(plan, 'install')).toMatchObject({ shell: 'cmd', success: { markers: ['Service icagent installed successfully'] } });
+    expect(action(step(plan, 'unpack'), 'unpack')).toEqual({
+      kind: 'unpack',
+      archive: 'C:\\Temp\\ICProbeAgent.zip',
+      dest: 'D:\\Agents\\ICAgent',
+      format: 'zip',
+      sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    });
+    expect(action(step(plan, 'install'), 'exec')).toMatchObject({ shell: 'cmd', success: { markers: ['Service icagent installed successfully'] } });
     expect(step(plan, 'install').display).toMatch(/^cd \/d D:\\Agents\\ICAgent && ICProbeAgent\\bin\\manual\\win\\install\.bat -ak \*\*\*\* -sk \*\*\*\* -region ap-southeast-1 /);
-    expect(step(plan, 'verify').display).toBe('sc query icagent');
-    expect(plan.remedies.uninstall.display).toBe('cd /d D:\\Agents\\ICAgent && ICProbeAgent\\bin\\manual\\win\\uninstall.bat');
+    const sc = probe(step(plan, 'verify'), 'command');
+    expect(sc).toMatchObject({ shell: 'cmd', command: ['sc', 'query', 'icagent'], exitCode: 0, markers: ['RUNNING'] });
+    expect(step(plan, 'uninstall').display).toBe('cd /d D:\\Agents\\ICAgent && ICProbeAgent\\bin\\manual\\win\\uninstall.bat');
+    // Without a package path the unpack is an instruction, and a warning says so.
+    const manual = build(example('windows-direct.yaml'));
+    expect(step(manual, 'unpack-manual').action.kind).toBe('instruction');
+    expect(manual.warnings.some((w) => w.startsWith('no package.path given'))).toBe(true);
   });
 });
 
@@ -108,18 +150,19 @@ describe('tunnel', () => {
     });
     const s = step(build(a), 'tunnel.jump0');
     const want = seedTunnel('192.168.0.10', '100.125.12.150', 'cn-north-4', 'obs.cn-north-4.myhuaweicloud.com');
+    const f = action(s, 'forward');
+    expect(f.oneoffCommand).toBe(want);
+    expect(f.form).toBe('oneoff');
     expect(s.display).toBe(want);
-    expect(s.tunnel?.vendorCommand).toBe(want);
-    expect(s.interactive).toBe(true);
     // and for each jump server of a two-server setup
     const plan = build(example('windows-jump.yaml'));
-    expect(step(plan, 'tunnel.jump1').display).toBe(seedTunnel('192.168.0.11', '100.125.12.150', 'cn-north-4', 'obs.cn-north-4.myhuaweicloud.com'));
+    expect(action(step(plan, 'tunnel.jump1'), 'forward').oneoffCommand).toBe(seedTunnel('192.168.0.11', '100.125.12.150', 'cn-north-4', 'obs.cn-north-4.myhuaweicloud.com'));
+    expect(plan.warnings.some((w) => w.includes('the vendor tunnel (ssh -f -N …) stops when the jump server reboots'))).toBe(true);
   });
 
   it('persistent form: a systemd unit with the same forwards, keepalive, Restart=always, host keys checked', () => {
     const s = step(build(example('linux-jump.yaml')), 'tunnel.jump0');
-    const t = s.tunnel;
-    if (!t) throw new Error('no tunnel info');
+    const t = action(s, 'forward');
     expect(t.form).toBe('persistent');
     expect(t.unitName).toBe('outpost-tunnel-icagent.service');
     expect(t.unitText).toContain('Restart=always\nRestartSec=5\n');
@@ -127,21 +170,23 @@ describe('tunnel', () => {
     expect(t.userUnitText).toContain('WantedBy=default.target');
     const exec = /^ExecStart=(.*)$/m.exec(t.unitText)?.[1];
     expect(exec?.split(' ')).toEqual(t.sshArgv);
-    expect(t.sshArgv).toEqual(expect.arrayContaining(['-N', 'ExitOnForwardFailure=yes', 'ServerAliveInterval=30', 'ServerAliveCountMax=3', 'root@192.168.0.10']));
+    expect(t.sshArgv).toEqual(expect.arrayContaining(['-N', 'ExitOnForwardFailure=yes', 'ServerAliveInterval=30', 'ServerAliveCountMax=3', 'StrictHostKeyChecking=yes', 'root@192.168.0.10']));
     expect(t.sshArgv).not.toContain('-f');
-    for (const text of [t.unitText, t.installUnitScript, t.installUserUnitScript, s.display]) {
+    const system = installUnitScript(t.unitName, t.unitText, false);
+    const user = installUnitScript(t.unitName, t.userUnitText, true);
+    for (const text of [t.unitText, t.userUnitText, system, user, s.display]) {
       expect(text).not.toMatch(/StrictHostKeyChecking\s*=?\s*no|UserKnownHostsFile=\/dev\/null/i);
     }
-    expect(s.interactive).toBe(false);
-    expect(s.display).toBe(t.installUnitScript);
+    expect(s.display.split('\n')[0]).toBe(t.sshArgv.join(' '));
     // the printf argument carries the unit text exactly
-    const words = parse(t.installUnitScript).filter((w): w is string => typeof w === 'string');
+    const words = parse(system).filter((w): w is string => typeof w === 'string');
     expect(words).toContain(t.unitText);
+    // The tunnel steps are skipped when the tunnel is already healthy.
+    expect(s.guard?.probes[0]).toMatchObject({ kind: 'tunnelHealthy', forwards: t.forwards });
   });
 
   it('systemd-analyze verify accepts the unit', () => {
-    const t = step(build(example('linux-jump.yaml')), 'tunnel.jump0').tunnel;
-    if (!t) throw new Error('no tunnel');
+    const t = action(step(build(example('linux-jump.yaml')), 'tunnel.jump0'), 'forward');
     const complaints = (text: string) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-unit-'));
       const file = path.join(dir, t.unitName);
@@ -162,15 +207,14 @@ describe('tunnel', () => {
       c.portOverrides = { '80': { listen: 8080, target: 'mirror.example.com:8081' }, '8149': { listen: 18149 } };
     });
     const plan = build(a);
-    const t = step(plan, 'tunnel.jump0').tunnel;
-    if (!t) throw new Error('no tunnel');
-    expect(t.vendorCommand).toContain('-L 192.168.0.10:8080:mirror.example.com:8081 ');
-    expect(t.vendorCommand).toContain('-L 192.168.0.10:18149:100.125.12.150:8149 ');
+    const t = action(step(plan, 'tunnel.jump0'), 'forward');
+    expect(t.oneoffCommand).toContain('-L 192.168.0.10:8080:mirror.example.com:8081 ');
+    expect(t.oneoffCommand).toContain('-L 192.168.0.10:18149:100.125.12.150:8149 ');
     expect(t.unitText).toContain('-L 192.168.0.10:8080:mirror.example.com:8081 ');
     expect(t.forwards.find((f) => f.name === 'icagent-obs')).toEqual({ name: 'icagent-obs', listenHost: '192.168.0.10', listenPort: 8080, targetHost: 'mirror.example.com', targetPort: 8081 });
-    expect(step(plan, 'ports.jump0').expectPorts).toContainEqual({ name: 'icagent-8149', host: '192.168.0.10', port: 18149 });
+    expect(probe(step(plan, 'ports.jump0'), 'listening').forwards).toContainEqual({ name: 'icagent-8149', listenHost: '192.168.0.10', listenPort: 18149, targetHost: '100.125.12.150', targetPort: 8149 });
     expect(step(plan, 'install').display).toContain('http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh');
-    expect(step(plan, 'sg-rule').table?.rows[0]?.[2]).toBe('18149, 8102, 8923, 30200, 30201, 8080');
+    expect(action(step(plan, 'sg-rule'), 'instruction').table?.rows[0]?.[2]).toBe('18149, 8102, 8923, 30200, 30201, 8080');
     expect(plan.warnings.some((w) => w.includes('agents connect to 192.168.0.10:8149'))).toBe(true);
   });
 
@@ -179,8 +223,9 @@ describe('tunnel', () => {
       const j = c.jumpServers[0];
       if (j) j.ssh.port = 2222;
     });
-    const t = step(build(a), 'tunnel.jump0').tunnel;
-    expect(t?.sshArgv.slice(-3)).toEqual(['-p', '2222', 'root@192.168.0.10']);
+    const t = action(step(build(a), 'tunnel.jump0'), 'forward');
+    expect(t.sshArgv.slice(-3)).toEqual(['-p', '2222', 'root@192.168.0.10']);
+    expect(t.via).toEqual({ host: '192.168.0.10', port: 2222, user: 'root' });
   });
 
   it('IPv6 addresses are bracketed in forward specs', () => {
@@ -189,25 +234,30 @@ describe('tunnel', () => {
       c.connectionIp = 'fd00::10';
     });
     const plan = build(a);
-    expect(step(plan, 'tunnel.jump0').tunnel?.vendorCommand).toContain("-L '[fd00::10]:8149:100.125.12.150:8149'");
+    expect(action(step(plan, 'tunnel.jump0'), 'forward').oneoffCommand).toContain("-L '[fd00::10]:8149:100.125.12.150:8149'");
     expect(step(plan, 'install').display).toContain("'http://[fd00::10]:8080/ICAgent_linux/apm_agent_install.sh'");
   });
 
-  it('the port check reports each port by name and fails when one is missing (real bash, fake ss)', () => {
-    const s = step(build(example('linux-jump.yaml')), 'ports.jump0');
+  it('the port check reports each port by name and fails when one is missing (real shell, fake ss)', async () => {
+    const listening = probe(step(build(example('linux-jump.yaml')), 'ports.jump0'), 'listening');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-ss-'));
-    const listening = ['192.168.0.10:8149', '192.168.0.10:8102', '192.168.0.10:8923', '192.168.0.10:30200', '192.168.0.10:30201'];
-    const run = (ports: string[]) => {
+    const run = async (ports: string[]) => {
       fs.writeFileSync(path.join(dir, 'ss'), `#!/bin/sh\necho 'State Recv-Q Send-Q Local Address:Port Peer Address:Port'\n${ports.map((p) => `echo 'LISTEN 0 128 ${p} 0.0.0.0:* users:(("ssh",pid=1,fd=4))'`).join('\n')}\n`, { mode: 0o755 });
-      return spawnSync('bash', ['-c', s.display], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+      const ex = localExecutor(dir, { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` });
+      try {
+        return await runProbes([listening], { ex, signal: new AbortController().signal, resolver: () => undefined, secrets: new SecretRegistry(), facts: {} });
+      } finally {
+        ex.end();
+      }
     };
-    const bad = run(listening);
-    expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain('NOT listening: icagent-obs 192.168.0.10:8080');
-    expect(bad.stdout).toContain('listening: icagent-8149 192.168.0.10:8149');
-    const good = run([...listening, '192.168.0.10:8080']);
-    expect(good.status).toBe(0);
-    expect(good.stdout.trim().split('\n')).toHaveLength(6);
+    const ports = ['192.168.0.10:8149', '192.168.0.10:8102', '192.168.0.10:8923', '192.168.0.10:30200', '192.168.0.10:30201'];
+    const bad = await run(ports);
+    expect(bad.ok).toBe(false);
+    expect(bad.checks.find((c) => c.name === 'icagent-obs')).toMatchObject({ status: 'fail', detail: 'NOT listening on 192.168.0.10:8080' });
+    expect(bad.checks.find((c) => c.name === 'icagent-8149')).toMatchObject({ status: 'pass' });
+    const good = await run([...ports, '192.168.0.10:8080']);
+    expect(good.ok).toBe(true);
+    expect(good.checks.map((c) => c.name)).toEqual(['icagent-8149', 'icagent-8102', 'icagent-8923', 'icagent-30200', 'icagent-30201', 'icagent-obs']);
     fs.rmSync(dir, { recursive: true });
   });
 });
@@ -226,7 +276,8 @@ describe('plan problems', () => {
       expect((err as PlanError).problems).toEqual([{ path: 'connectivity.portOverrides.22', message: 'port 22 is not forwarded by Huawei Cloud LTS ICAgent (ports: 8149, 8102, 8923, 30200, 30201, 80)' }]);
     }
     const custom = buildPlan({ ...a, region: 'xx-newplace-7' }, icagent, regions);
-    expect(custom.region).toMatchObject({ id: 'xx-newplace-7', obsDomain: 'obs.xx-newplace-7.myhuaweicloud.com', listed: false });
+    expect(custom.region).toMatchObject({ id: 'xx-newplace-7', listed: false });
+    expect(custom.values.obsDomain).toBe('obs.xx-newplace-7.myhuaweicloud.com');
     expect(custom.warnings[0]).toMatch(/not in the catalog/);
     const given = buildPlan({ ...a, region: 'xx-newplace-7', obsDomain: 'obs.xx-newplace-7.example.net' }, icagent, regions);
     expect(step(given, 'install').display).toContain('-obsdomain obs.xx-newplace-7.example.net');
@@ -235,8 +286,10 @@ describe('plan problems', () => {
   it('installDir override moves verify/uninstall and tells the installer', () => {
     const a = { ...example('linux-jump.yaml'), options: { installDir: '/home/agent user/icagent' } };
     const plan = build(a);
-    expect(step(plan, 'verify').display).toBe("bash '/home/agent user/icagent/ICAgent/bin/manual/status.sh'");
-    expect(step(plan, 'install').display).toContain("ICAGENT_INSTALL_DIR='/home/agent user/icagent' REGION=cn-north-4 bash apm_agent_install.sh");
+    expect(probe(step(plan, 'verify'), 'process').match).toBe('/home/agent user/icagent/ICAgent/bin/');
+    expect(step(plan, 'uninstall').display).toBe("bash '/home/agent user/icagent/ICAgent/bin/manual/uninstall.sh'");
+    expect(step(plan, 'install').display).toContain("; ICAGENT_INSTALL_DIR='/home/agent user/icagent' REGION=cn-north-4 . ./apm_agent_install.sh");
+    expect(probe(step(plan, 'preflight'), 'disk').path).toBe('/home/agent user/icagent');
   });
 });
 
@@ -255,7 +308,7 @@ describe('rendering secrets', () => {
 
   it('a missing secret names the field and the variable; an unquotable one does not echo the value', () => {
     const s = step(build(example('linux-jump.yaml')), 'install');
-    expect(() => renderStep(s, 'exec', () => undefined)).toThrow('credentials.ak: the environment variable OUTPOST_AK is not set.');
+    expect(() => renderStep(s, 'exec', () => undefined)).toThrow('inputs.ak: the environment variable OUTPOST_AK is not set.');
     const w = step(build(example('windows-direct.yaml')), 'install');
     let message = '';
     try {
@@ -263,7 +316,7 @@ describe('rendering secrets', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toBe('credentials.ak contains "%", which cannot be passed safely to cmd.');
+    expect(message).toBe('inputs.ak contains "%", which cannot be passed safely to cmd.');
   });
 });
 
@@ -271,10 +324,9 @@ describe('this computer as a target', () => {
   it('is carried in the plan and silences the "no targets" warning', () => {
     const a = example('windows-direct.yaml');
     const plan = build({ ...a, targets: [], thisComputer: true });
-    expect(plan.thisComputer).toBe(true);
+    expect(plan.hosts.thisComputer).toBe(true);
     expect(plan.warnings.some((w) => w.startsWith('no targets are listed'))).toBe(false);
     expect(build({ ...a, targets: [] }).warnings.some((w) => w.startsWith('no targets are listed'))).toBe(true);
-    expect(build(a).thisComputer).toBe(false);
+    expect(build(a).hosts.thisComputer).toBe(false);
   });
 });
-

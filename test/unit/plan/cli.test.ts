@@ -42,7 +42,8 @@ describe('outpost plan', () => {
       expect(out).toMatch(/^Plan: Huawei Cloud LTS ICAgent on (linux|windows), region /);
       expect(out).toMatch(/^1\. /m);
       expect(out).toContain('success: ');
-      expect(out).toContain('If the install fails: uninstall, then run the install step again');
+      expect(out).toMatch(/^ {3}if it fails: .* \(remedy: step uninstall\)$/m);
+      expect(out).toMatch(/\. Uninstall Huawei Cloud LTS ICAgent .*\(only when reinstalling\)$/m);
       expect(out).not.toContain(SK);
       expect(err).toBe('');
     });
@@ -50,20 +51,30 @@ describe('outpost plan', () => {
 
   it('Linux via jump: numbered steps, where each runs, the commands and success criteria', async () => {
     expect(await main(['plan', path.join(EXAMPLES, 'linux-jump.yaml')])).toBe(0);
-    expect(out).toContain('2. Install the persistent SSH tunnel (systemd unit outpost-tunnel-icagent.service) on jump server 0 (192.168.0.10)');
-    expect(out).toContain('[tunnel] on jump server 0 (root@192.168.0.10:22), bash');
-    expect(out).toContain('[install] on the target (root@10.1.0.21), bash');
+    expect(out).toContain('6. Install the persistent SSH tunnel (systemd unit outpost-tunnel-icagent.service) on jump server 1 (root@192.168.0.10:22)');
+    expect(out).toContain('[tunnel.jump0] tunnel, forward on jump server 1 (root@192.168.0.10:22)');
+    expect(out).toContain('[install] install, exec on host 1 (root@10.1.0.21:22), bash');
     expect(out).toContain('-ak **** -sk ****');
     expect(out).toContain('success: output shows "ICAgent install success"');
-    expect(out).toContain('expects: icagent-8149 192.168.0.10:8149');
+    expect(out).toContain('check: listening: icagent-8149 192.168.0.10:8149');
   });
 
-  it('--json is the masked plan', async () => {
-    const seedLine = fs.readFileSync(SEED, 'utf8').includes('ssh -f -N');
-    expect(seedLine).toBe(true);
+  it('--json is the masked plan: connect, tunnel, preflight, install, verify and the uninstall remedy', async () => {
+    // The seed documents the vendor tunnel this plan replaces with a persistent one.
+    expect(fs.readFileSync(SEED, 'utf8')).toContain('ssh -f -N');
     expect(await main(['plan', path.join(EXAMPLES, 'linux-jump.yaml'), '--json'])).toBe(0);
-    const plan = JSON.parse(out) as { steps: Array<{ id: string; display: string }> };
-    expect(plan.steps.map((s) => s.id)).toEqual(['sg-rule', 'tunnel.jump0', 'ports.jump0', 'install', 'verify']);
+    const plan = JSON.parse(out) as { version: number; steps: Array<{ id: string; phase: string; optional?: boolean; display: string }> };
+    expect(plan.version).toBe(2);
+    const ids = plan.steps.map((s) => s.id);
+    const wanted = ['connect.jump0', 'tunnel.jump0', 'ports.jump0', 'connect', 'preflight', 'install', 'verify'];
+    for (const id of [...wanted, 'uninstall']) expect(ids).toContain(id);
+    // in this order (other steps may sit between them)
+    expect(ids.filter((id) => wanted.includes(id))).toEqual(wanted);
+    expect(new Set(plan.steps.map((s) => s.phase))).toEqual(new Set(['prepare', 'connect', 'tunnel', 'preflight', 'install', 'remedy', 'verify']));
+    const phase = (id: string) => plan.steps.find((s) => s.id === id)?.phase;
+    expect(wanted.map(phase)).toEqual(['connect', 'tunnel', 'tunnel', 'connect', 'preflight', 'install', 'verify']);
+    expect(plan.steps.find((s) => s.id === 'uninstall')).toMatchObject({ phase: 'remedy', optional: true });
+    expect(out).toContain('-ak **** -sk ****');
     expect(out).not.toContain(SK);
     expect(out).not.toContain('AK-visible-only-with-reveal');
   });
@@ -89,7 +100,7 @@ describe('outpost plan', () => {
     ['bad YAML', 'profile: icagent\nos: [linux\n', [/^not valid YAML at line \d+, column \d+: /]],
     ['unknown profile', linuxJump.replace('profile: icagent', 'profile: datadog'), [/^profile: unknown profile "datadog" \(known: icagent\)$/]],
     ['missing field', linuxJump.replace('  elbIp: 100.125.12.150\n', ''), [/^connectivity\.elbIp: is required$/]],
-    ['literal secret', linuxJump.replace('sk: { env: OUTPOST_SK }', 'sk: Sup3rS3cret'), [/^credentials\.sk: a secret cannot be written in the file; give a reference instead: \{ env: NAME \}/]],
+    ['literal secret', linuxJump.replace('sk: { env: OUTPOST_SK }', 'sk: Sup3rS3cret'), [/^inputs\.sk: a secret cannot be written in the file; give a reference instead: \{ env: NAME \}/]],
     [
       'several problems',
       linuxJump.replace('- privateIp: 192.168.0.10', '- privateIp: "1.2.3.4;rm"').replace('  connectionIp: 192.168.0.10\n', ''),

@@ -10,6 +10,7 @@ import type { CoreContext } from '../../../electron/core/context';
 import { OutpostError } from '../../../electron/core/errors';
 import { silentLogger } from '../../../electron/core/log/logger';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { OutpostService } from '../../../electron/core/service';
 import { EXAMPLES, RESOURCES } from './helpers';
 
 const ctx: CoreContext = {
@@ -23,7 +24,7 @@ const ctx: CoreContext = {
   secrets: new SecretRegistry(),
 };
 const client = {} as Client;
-const h = planHandlers(ctx);
+const h = planHandlers(ctx, new OutpostService(ctx, { profilesDir: path.join(ctx.dataDir, 'profiles') }));
 
 describe('plan API handlers', () => {
   it('plan.build returns a masked plan that satisfies the contract', async () => {
@@ -37,7 +38,7 @@ describe('plan API handlers', () => {
 
   it('plan.build refuses invalid answers with one line per problem and a hint', async () => {
     const answers = YAML.parse(fs.readFileSync(path.join(EXAMPLES, 'linux-jump.yaml'), 'utf8')) as Record<string, unknown>;
-    (answers.credentials as Record<string, unknown>).sk = 'literal';
+    (answers.inputs as Record<string, unknown>).sk = 'literal';
     delete answers.region;
     let e: unknown;
     try {
@@ -47,7 +48,7 @@ describe('plan API handlers', () => {
     }
     expect(e).toBeInstanceOf(OutpostError);
     expect((e as OutpostError).code).toBe('answers.invalid');
-    expect((e as OutpostError).message.split('\n')).toEqual(['region: is required', expect.stringMatching(/^credentials\.sk: a secret cannot be written/)]);
+    expect((e as OutpostError).message.split('\n')).toEqual(['region: is required', expect.stringMatching(/^inputs\.sk: a secret cannot be written/)]);
     expect((e as OutpostError).message).not.toContain('literal');
   });
 

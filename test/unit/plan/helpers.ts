@@ -1,13 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAnswersFile, loadProfiles, loadRegions, type Answers } from '../../../electron/core/plan';
+import { loadAnswersFile, loadRegions, type Answers } from '../../../electron/core/plan';
+import { loadProfiles } from '../../../electron/core/profiles';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const RESOURCES = path.join(ROOT, 'resources');
 export const EXAMPLES = path.join(RESOURCES, 'examples');
-export const SEED = '/work/shared/seeds/000_fd494a1722ab1cb6.txt';
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+/** The lines of the LTS user guide (lts_02_0828) the tests check, copied verbatim from the seed. */
+export const SEED = path.join(FIXTURES, 'seeds', 'lts_02_0828-excerpt.txt');
 
-export const { profiles } = loadProfiles([path.join(RESOURCES, 'profiles')]);
+export const profiles = loadProfiles(path.join(RESOURCES, 'profiles')).profiles.map((l) => l.profile);
 export const regions = loadRegions(path.join(RESOURCES, 'regions.yaml'));
 export const icagent = (() => {
   const p = profiles.find((x) => x.id === 'icagent');

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { parse } from 'shell-quote';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, PlanError, planFromAnswers, renderPieces, renderStep, validateAnswers, type Piece, type Plan, type SecretRef, type Step } from '../../../electron/core/plan';
+import { formatProblem, PlanError, planFromAnswers, renderExec, renderPieces, renderStep, validateAnswers, type Piece, type Plan, type SecretRef } from '../../../electron/core/plan';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { EXAMPLES, profiles, regions } from './helpers';
 
@@ -33,8 +33,9 @@ const FIELDS: Array<{ file: string; path: PathKey[]; prepare?: (o: Record<string
   { file: 'linux-jump.yaml', path: ['connectivity', 'dc'] },
   { file: 'linux-jump.yaml', path: ['connectivity', 'portOverrides', '80', 'target'] },
   { file: 'linux-jump.yaml', path: ['connectivity', 'allowFrom', 0], prepare: (o) => setIn(o, ['connectivity', 'allowFrom'], ['10.0.0.0/8']) },
-  { file: 'linux-jump.yaml', path: ['credentials', 'projectId'] },
-  { file: 'linux-jump.yaml', path: ['credentials', 'sk', 'env'] },
+  { file: 'linux-jump.yaml', path: ['inputs', 'projectId'] },
+  { file: 'linux-jump.yaml', path: ['inputs', 'accessDomain'] },
+  { file: 'linux-jump.yaml', path: ['inputs', 'sk', 'env'] },
   { file: 'linux-jump.yaml', path: ['region'] },
   { file: 'linux-jump.yaml', path: ['obsDomain'] },
   { file: 'linux-jump.yaml', path: ['targets', 0, 'host'] },
@@ -49,32 +50,46 @@ const FIELDS: Array<{ file: string; path: PathKey[]; prepare?: (o: Record<string
   { file: 'windows-vpcep.yaml', path: ['options', 'installDir'] },
 ];
 
+const FACTS = { 'hostkey.jump0': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample' };
+
 /** The words a piece list stands for, with every generated operator as a boundary. */
 function intended(pieces: readonly Piece[], resolve: (r: SecretRef) => string): string[] {
   return pieces.flatMap((p): string[] => {
     if (typeof p === 'string') return [p];
     if ('op' in p) return [];
     if ('secret' in p) return [resolve(p.secret)];
+    if ('fact' in p) return [FACTS[p.fact as keyof typeof FACTS] ?? ''];
     return [`${p.assign}=${typeof p.value === 'string' ? p.value : resolve(p.value.secret)}`];
   });
 }
 
 /** Render for exec with each operator replaced by a plain `;`, then parse back with shell-quote. */
-function parsedBack(s: Step, resolve: (r: SecretRef) => string): string[] {
-  const simplified = (s.command ?? []).map((p): Piece => (typeof p !== 'string' && 'op' in p ? { op: ';' } : p));
-  const text = renderPieces(simplified, 'bash', 'exec', resolve, new SecretRegistry());
+function parsedBack(pieces: readonly Piece[], resolve: (r: SecretRef) => string): string[] {
+  const simplified = pieces.map((p): Piece => (typeof p !== 'string' && 'op' in p ? { op: ';' } : p));
+  const text = renderPieces(simplified, 'bash', 'exec', resolve, new SecretRegistry(), FACTS);
   return parse(text).filter((w): w is string => typeof w === 'string');
 }
 
+/** Every command of the plan (exec steps, command probes, guards) with its shell. */
+function commands(plan: Plan): Array<{ id: string; shell: string; command: readonly Piece[] }> {
+  const out: Array<{ id: string; shell: string; command: readonly Piece[] }> = [];
+  for (const s of plan.steps) {
+    const a = s.action;
+    if (a.kind === 'exec') out.push({ id: s.id, shell: a.shell, command: a.command });
+    for (const p of [...(a.kind === 'probe' ? a.probes : []), ...(s.guard?.probes ?? [])]) if (p.kind === 'command') out.push({ id: s.id, shell: p.shell, command: p.command });
+  }
+  return out;
+}
+
 function checkPlan(plan: Plan, resolve: (r: SecretRef) => string): void {
-  for (const s of [...plan.steps, plan.remedies.uninstall]) {
-    if (s.shell === 'bash' || s.shell === 'sh') {
-      expect(parsedBack(s, resolve)).toEqual(intended(s.command ?? [], resolve));
-    } else if (s.shell) {
+  for (const c of commands(plan)) {
+    if (c.shell === 'bash' || c.shell === 'sh') {
+      expect(parsedBack(c.command, resolve)).toEqual(intended(c.command, resolve));
+    } else {
       // cmd / PowerShell: rendering either succeeds or refuses (never produces a half-quoted line).
       try {
-        const text = renderStep(s, 'exec', resolve, new SecretRegistry()) ?? '';
-        if (s.shell === 'cmd') {
+        const text = renderExec({ command: c.command, shell: c.shell === 'cmd' ? 'cmd' : 'powershell' }, 'exec', resolve, new SecretRegistry(), FACTS);
+        if (c.shell === 'cmd') {
           expect(text).not.toMatch(/[%!\r\n]/);
           expect((text.match(/"/g) ?? []).length % 2).toBe(0);
         }
@@ -82,9 +97,12 @@ function checkPlan(plan: Plan, resolve: (r: SecretRef) => string): void {
         expect((err as { code?: string }).code).toMatch(/^(secret|plan)\.unquotable$/);
       }
     }
-    if (s.tunnel) {
-      expect(/^ExecStart=(.*)$/m.exec(s.tunnel.unitText)?.[1]?.split(' ')).toEqual(s.tunnel.sshArgv);
-      for (const w of s.tunnel.sshArgv) expect(w).toMatch(/^\S+$/);
+  }
+  for (const s of plan.steps) {
+    expect(s.display).toBe(renderStep(s, 'display') ?? s.display);
+    if (s.action.kind === 'forward') {
+      expect(/^ExecStart=(.*)$/m.exec(s.action.unitText)?.[1]?.split(' ')).toEqual(s.action.sshArgv);
+      for (const w of s.action.sshArgv) expect(w).toMatch(/^\S+$/);
     }
   }
 }
@@ -164,6 +182,7 @@ describe('hostile values reach the installer as data, never as commands (real ba
       `DIR=${dirAccepted ? installDir : ''}`,
       '-ak', `ak${h}`, '-sk', h,
       '-region', 'cn-north-4', '-projectid', '2a473356cca5487f8373be891bffc1cf', '-accessip', '192.168.0.10', '-obsdomain', 'obs.cn-north-4.myhuaweicloud.com',
+      '-dc', 'dc-east-1',
     ]);
     expect(fs.existsSync(path.join(dir, 'pwned'))).toBe(false);
     fs.rmSync(dir, { recursive: true });
