@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { handshakeProtocols } from '../../electron/common/browser-auth';
 import { checkSandboxRequirements, startSandbox, sandboxLeftovers, type Sandbox } from '../../electron/core/demo/sandbox';
-import { loadProfiles, loadRegions, planFromAnswers, profileDirs, validateAnswers } from '../../electron/core/plan';
+import { validateAnswers } from '../../electron/core/plan';
+import { OutpostService } from '../../electron/core/service';
 import { startRun } from '../../electron/core/run/runner';
 import { SecretRegistry } from '../../electron/core/secrets/registry';
 import { silentLogger } from '../../electron/core/log/logger';
@@ -68,10 +69,7 @@ describe('demo sandbox', () => {
     const v = validateAnswers(sb.answers);
     if (!v.ok) throw new Error(JSON.stringify(v.problems));
     const resources = findResourcesDir();
-    const plan = planFromAnswers(v.answers, {
-      profiles: loadProfiles(profileDirs(resources, sb.dataDir)).profiles,
-      regions: loadRegions(path.join(resources, 'regions.yaml')),
-    });
+    const plan = new OutpostService({ dataDir: sb.dataDir, resourcesDir: resources, log: silentLogger, secrets: new SecretRegistry() }).plan(v.answers);
     const registry = new SecretRegistry();
     for (const value of Object.values(sb.secrets)) registry.add(value);
     const steps: string[] = [];

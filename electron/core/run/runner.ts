@@ -477,7 +477,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     const targets = hosts.filter((h) => !h.hostId.startsWith('jump'));
     const summary: Record<string, number> = {};
     for (const h of targets) summary[h.state] = (summary[h.state] ?? 0) + 1;
-    const failedHost = f ? undefined : hosts.find((h) => h.state === 'failed');
+    // The first cause: a jump server's failure explains the targets behind it.
+    const failedHost = f ? undefined : (hosts.find((h) => h.hostId.startsWith('jump') && h.state === 'failed') ?? hosts.find((h) => h.state === 'failed') ?? hosts.find((h) => h.state === 'cancelled' && h.step));
     const cancelled = abort.signal.aborted || hosts.some((h) => h.state === 'cancelled');
     const outcome: RunOutcome = f ? (abort.signal.aborted ? 'cancelled' : 'failed') : cancelled ? 'cancelled' : failedHost ? 'failed' : 'done';
     const first = f ? { step: f.stepId, hostId: 'local', host: 'this computer', code: f.code, reason: f.message, hint: f.hint } : failedHost ? { ...failedHost } : undefined;

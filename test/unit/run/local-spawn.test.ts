@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePowerShell } from '../../../electron/core/quote';
-import { localSpawnSpec, runLocal } from '../../../electron/core/run/local';
+import { localSpawnSpec, runLocal } from '../../../electron/core/exec/local-spawn';
 
 describe('local steps: how each platform starts a shell', () => {
   it('Windows cmd: cmd.exe /d /s /c with the line quoted whole, verbatim', () => {
