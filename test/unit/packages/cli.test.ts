@@ -74,10 +74,11 @@ describe('outpost unpack (in process)', () => {
   });
 });
 
-// The built command, as a script runs it: `npm test` builds dist/ before the unit tests. A dist/ older
-// than the command's source (a checkout not rebuilt yet) would test old code, so these wait for a build.
-const built = fs.existsSync(BUILT_CLI) && fs.statSync(BUILT_CLI).mtimeMs >= fs.statSync(COMMAND_SRC).mtimeMs;
-describe.skipIf(!built)('node bin/outpost.mjs unpack (built CLI; run `npm run build` first)', () => {
+// The built command, as a script runs it: `npm test` builds dist/ before the unit tests.
+describe('node bin/outpost.mjs unpack (built CLI)', () => {
+  it('is built from the current source (run `npm run build` first)', () => {
+    expect(fs.existsSync(BUILT_CLI) && fs.statSync(BUILT_CLI).mtimeMs >= fs.statSync(COMMAND_SRC).mtimeMs).toBe(true);
+  });
   const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'unpack', ...args], { encoding: 'utf8', timeout: 30_000 });
 
   it('exit 0 on a good archive, 2 on a symlink escape (nothing written), 2 on a mismatch', () => {
