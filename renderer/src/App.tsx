@@ -3,9 +3,8 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, setLanguage } from './i18n';
-import { toAnswers } from './wizard/model';
 import { parseAnswersText, saveAnswersFile } from './wizard/recipe';
-import { useWizard } from './wizard/store';
+import { selectAnswers, useWizard } from './wizard/store';
 import { Wizard } from './wizard/Wizard';
 
 const TerminalView = lazy(() => import('./components/Terminal').then((m) => ({ default: m.TerminalView })));
@@ -83,7 +82,7 @@ export function App() {
             type="button"
             className="tool"
             data-testid="save-answers"
-            onClick={() => void saveAnswersFile(toAnswers(useWizard.getState().form)).then((name) => setNotice(t('app.saved', { name })))}
+            onClick={() => void saveAnswersFile(selectAnswers(useWizard.getState())).then((name) => setNotice(t('app.saved', { name })))}
           >
             {t('app.save')}
           </button>

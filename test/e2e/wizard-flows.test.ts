@@ -39,9 +39,9 @@ async function fillJump(page: Page): Promise<void> {
 }
 
 async function fillCredentials(page: Page): Promise<void> {
-  await fill(page, 'credentials.ak', 'AKEXAMPLE00000000WXYZ');
-  await fill(page, 'credentials.sk', 'sk-example-secret-value');
-  await fill(page, 'credentials.projectId', '2a473356cca5487f8373be891bffc1cf');
+  await fill(page, 'inputs.ak', 'AKEXAMPLE00000000WXYZ');
+  await fill(page, 'inputs.sk', 'sk-example-secret-value');
+  await fill(page, 'inputs.projectId', '2a473356cca5487f8373be891bffc1cf');
 }
 
 /** Screenshot of the step at its top, and once scrolled to its end when it is taller than the pane. */
@@ -202,16 +202,16 @@ describe('wizard validation', () => {
 
     // Credentials: a project ID with spaces.
     await fillCredentials(page);
-    await fill(page, 'credentials.projectId', 'my project');
-    expect(await fieldError(page, 'credentials.projectId')).toBe('"my project" is not a project ID (letters, digits, _ and -).');
+    await fill(page, 'inputs.projectId', 'my project');
+    expect(await fieldError(page, 'inputs.projectId')).toBe('"my project" is not valid: letters, digits, _ and - (My Credentials > API Credentials).');
     expect(await nextRefused(page)).toBe(true);
     await screenshot(page, 'wizard-en-invalid-4-credentials');
     // Forget: the saved key is gone and required again.
-    await page.getByTestId('secret-credentials.sk').getByRole('button', { name: 'Forget' }).click();
-    await page.locator(fieldSelector('credentials.sk')).waitFor();
-    await fill(page, 'credentials.projectId', 'p-123');
+    await page.getByTestId('secret-inputs.sk').getByRole('button', { name: 'Forget' }).click();
+    await page.locator(fieldSelector('inputs.sk')).waitFor();
+    await fill(page, 'inputs.projectId', 'p-123');
     expect(await nextRefused(page)).toBe(true);
-    await fill(page, 'credentials.sk', 'sk-example-secret-value');
+    await fill(page, 'inputs.sk', 'sk-example-secret-value');
     expect(await nextRefused(page)).toBe(false);
     await next(page, 'hosts');
 

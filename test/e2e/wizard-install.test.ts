@@ -62,11 +62,11 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     await next(page, 'credentials');
 
     // 4. Credentials.
-    await fill(page, 'credentials.ak', 'AKTESTVALUE0123456789');
-    await fill(page, 'credentials.sk', 'SKtest-9f8e7d6c5b4a-SECRET');
-    await fill(page, 'credentials.projectId', '2a473356cca5487f8373be891bffc1cf');
-    await expect.poll(() => page.getByTestId('secret-credentials.ak').innerText()).toContain('6789');
-    expect(await page.getByTestId('secret-credentials.sk').innerText()).not.toContain('SECRET');
+    await fill(page, 'inputs.ak', 'AKTESTVALUE0123456789');
+    await fill(page, 'inputs.sk', 'SKtest-9f8e7d6c5b4a-SECRET');
+    await fill(page, 'inputs.projectId', '2a473356cca5487f8373be891bffc1cf');
+    await expect.poll(() => page.getByTestId('secret-inputs.ak').innerText()).toContain('6789');
+    expect(await page.getByTestId('secret-inputs.sk').innerText()).not.toContain('SECRET');
     expect(await page.getByTestId('secret-storage').innerText()).toMatch(/memory/i);
     await screenshot(page, 'wizard-en-4-credentials');
     await next(page, 'hosts');
@@ -146,7 +146,7 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     expect(await page.getByTestId('run-steps').innerText()).not.toContain('Install Huawei');
     await screenshot(page, 'wizard-en-9-check-tunnel');
     expect(hb.length).toBeGreaterThanOrEqual(1);
-    expect(await page.locator(fieldSelector('credentials.ak')).count()).toBe(0);
+    expect(await page.locator(fieldSelector('inputs.ak')).count()).toBe(0);
     await page.context().close();
   }, 170_000);
 });

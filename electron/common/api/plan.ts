@@ -246,6 +246,8 @@ export const InputSummary = z.object({
   help: z.record(z.string(), z.string()),
   advanced: z.boolean(),
   os: z.array(Os).optional(),
+  /** A secret whose last 4 characters may be shown once saved (an access key ID). */
+  reveal: z.enum(['none', 'last4']),
 });
 export type InputSummary = z.infer<typeof InputSummary>;
 

@@ -3,7 +3,7 @@
 // wizard (which gets them through profiles.list).
 import type { SecretPiece } from '../../common/api/plan';
 import { LITERAL_SECRET, type Answers, type Problem } from '../../common/answers';
-import { checkHost, checkIp, checkPort } from '../../common/validate';
+import { checkInputValue, CONTROL } from '../../common/inputs';
 import type { Profile, ProfileInput } from '../profiles/schema';
 
 export interface ResolvedInputs {
@@ -17,40 +17,11 @@ export interface ResolvedInputs {
 const isRef = (v: unknown): v is { env: string } | { stored: string } =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && ('env' in v || 'stored' in v);
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 export function inputApplies(i: ProfileInput, os: Answers['os']): boolean {
   return !i.os || i.os.includes(os);
 }
 
-/** Checks one non-secret value against an input's rules; returns a problem or the normalised text. */
-export function checkInputValue(i: ProfileInput, raw: unknown): { value: string } | { problem: string } {
-  if (i.type === 'boolean') {
-    if (typeof raw !== 'boolean') return { problem: 'must be true or false' };
-    return { value: raw ? 'true' : '' };
-  }
-  if (i.type === 'port') {
-    const n = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
-    if (typeof n !== 'number') return { problem: 'must be a port number' };
-    const bad = checkPort(n);
-    return bad ? { problem: bad } : { value: String(n) };
-  }
-  if (typeof raw !== 'string' && typeof raw !== 'number') return { problem: 'must be text' };
-  const v = String(raw).trim();
-  if (CONTROL.test(v)) return { problem: 'must be one line without control characters' };
-  if (i.type === 'ip') {
-    const bad = checkIp(v);
-    if (bad) return { problem: bad };
-  }
-  if (i.type === 'host') {
-    const bad = checkHost(v);
-    if (bad) return { problem: bad };
-  }
-  if (i.type === 'enum' && !i.choices?.includes(v)) return { problem: `must be one of ${(i.choices ?? []).join(', ')}` };
-  if (i.pattern && !new RegExp(i.pattern).test(v)) return { problem: `${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)} is not valid${i.patternHint ? `: ${i.patternHint}` : ''}` };
-  return { value: v };
-}
+export { checkInputValue };
 
 export function resolveInputs(profile: Profile, answers: Answers): ResolvedInputs {
   const given: Record<string, unknown> = { ...(answers.credentials ?? {}), ...(answers.inputs ?? {}) };

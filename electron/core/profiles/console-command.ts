@@ -37,6 +37,25 @@ function cmdTokens(text: string): Tok[] {
 
 const basename = (w: string) => w.split(/[\\/]/).pop() ?? w;
 
+/** Runs a program (or sources a script) rather than taking it as an argument. */
+const WRAPPERS = new Set(['bash', 'sh', 'sudo', 'env', 'nohup', 'source', '.', 'call', 'cmd', 'cmd.exe', 'powershell', 'powershell.exe']);
+
+/**
+ * Where the program is in the command position of a segment: after NAME=value assignments and
+ * wrappers (bash, sudo, `.`…) with their options; -1 when the segment does not run it. A URL or a
+ * redirect that merely names the script (`curl https://…/install.sh`) is not a run of it.
+ */
+function programAt(seg: string[], program: string): number {
+  let i = 0;
+  while (i < seg.length) {
+    const w = seg[i] ?? '';
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || (i > 0 && /^[-/][A-Za-z]/.test(w) && WRAPPERS.has(basename(seg[i - 1] ?? '').toLowerCase()))) i++;
+    else if (WRAPPERS.has(basename(w).toLowerCase())) i++;
+    else break;
+  }
+  return i < seg.length && basename(seg[i] ?? '') === program ? i : -1;
+}
+
 export function parseConsoleCommand(profile: Profile, os: 'linux' | 'windows', text: string): ConsoleCommandResult {
   const res: ConsoleCommandResult = { inputs: {}, secrets: {}, problems: [] };
   const cc = profile.consoleCommand?.[os];
@@ -57,11 +76,13 @@ export function parseConsoleCommand(profile: Profile, os: 'linux' | 'windows', t
     } else current.push(t.word);
   }
   segments.push(current);
+  let at = -1;
   for (const s of segments) {
     if (s[0] === '\u0000redirect') continue;
-    const i = s.findIndex((w) => basename(w) === cc.program);
+    const i = programAt(s, cc.program);
     if (i >= 0) {
       segment = s;
+      at = i;
       break;
     }
   }
@@ -69,7 +90,6 @@ export function parseConsoleCommand(profile: Profile, os: 'linux' | 'windows', t
     res.problems.push(`this is not ${profile.name}'s ${os} install command: it does not run ${cc.program}`);
     return res;
   }
-  const at = segment.findIndex((w) => basename(w) === cc.program);
   const inputNames = new Map(profile.inputs.map((i) => [i.name, i]));
   const assign = (target: string, value: string, from: string) => {
     if (target === '-') return;

@@ -57,6 +57,8 @@ export const InputSchema = z
     advanced: z.boolean().default(false),
     /** Only asked for these OSes. */
     os: z.array(z.enum(['linux', 'windows'])).optional(),
+    /** A secret that is an identifier (an access key ID): its last 4 characters may be shown once saved. */
+    reveal: z.enum(['none', 'last4']).default('none'),
     /** Where the console command carries it (documentation only). */
     source: z.string().optional(),
   })
@@ -70,6 +72,7 @@ export const InputSchema = z
       }
     }
     if (i.type === 'enum' && !i.choices?.length) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'an enum input needs choices' });
+    if (i.type !== 'secret' && i.reveal !== 'none') ctx.addIssue({ code: 'custom', path: ['reveal'], message: 'only a secret input has reveal' });
     if (i.type === 'secret' && i.default !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a secret input cannot have a default' });
   });
 export type ProfileInput = z.output<typeof InputSchema>;

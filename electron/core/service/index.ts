@@ -58,6 +58,7 @@ export class OutpostService {
           label: { en: inLang(i.label, 'en'), 'zh-CN': inLang(i.label, 'zh-CN'), fr: inLang(i.label, 'fr') },
           help: { en: inLang(i.help, 'en'), 'zh-CN': inLang(i.help, 'zh-CN'), fr: inLang(i.help, 'fr') },
           advanced: i.advanced,
+          reveal: i.reveal,
           ...(i.os ? { os: i.os } : {}),
         })),
       })),

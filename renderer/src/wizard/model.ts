@@ -3,7 +3,8 @@
 // No API access here, so everything in this file is unit-tested in Node.
 import { validateAnswers, type Problem } from '../../../electron/common/answers';
 import { checkIp, checkPosixAbsPath, checkWindowsAbsPath } from '../../../electron/common/validate';
-import type { SecretRef } from '../../../electron/common/api';
+import type { InputSummary, ProfileSummary, SecretRef } from '../../../electron/common/api';
+import { checkInputValue, listWords } from '../../../electron/common/inputs';
 
 export type StepId = 'agent' | 'region' | 'connectivity' | 'credentials' | 'hosts' | 'review' | 'run' | 'result';
 export const STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts', 'review', 'run', 'result'];
@@ -45,6 +46,16 @@ export interface ListHost {
   raw?: Record<string, unknown>;
 }
 
+/**
+ * One profile input as the form holds it. The profile's declaration (type, pattern, default) lives in
+ * the catalog; the form keeps only what the user gave, so switching profiles loses nothing typed.
+ */
+export type InputField =
+  | { kind: 'secret'; slot: SecretSlot }
+  | { kind: 'flag'; on: boolean }
+  | { kind: 'list'; text: string }
+  | { kind: 'text'; text: string; numeric?: boolean };
+
 export interface WizardForm {
   agent: { profile: string; os: Os };
   region: { id: string; other: boolean; otherId: string; obsDomain: string; query: string };
@@ -64,7 +75,8 @@ export interface WizardForm {
     vpcepAccessIp: string;
     directAccessIp: string;
   };
-  credentials: { ak: SecretSlot; sk: SecretSlot; projectId: string };
+  /** The profile's inputs by name (what the "credentials" step asks). */
+  inputs: Record<string, InputField>;
   hosts: {
     mode: 'single' | 'list' | 'thisComputer';
     single: SshLoginForm;
@@ -105,7 +117,7 @@ export function emptyForm(): WizardForm {
       vpcepAccessIp: '',
       directAccessIp: '',
     },
-    credentials: { ak: slot('cred.ak'), sk: slot('cred.sk'), projectId: '' },
+    inputs: {},
     hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '' },
   };
 }
@@ -176,8 +188,46 @@ function targets(f: WizardForm): Record<string, unknown>[] {
   });
 }
 
+/** Where a secret input is kept in secure storage: per profile, so two agents' keys never mix. */
+export const inputSecretKey = (profile: string, name: string): string => `${profile}.${name}`;
+
+/** The field for an input, empty when the user has not given it yet. */
+export function inputField(f: WizardForm, i: Pick<InputSummary, 'name' | 'type'>): InputField {
+  const have = f.inputs[i.name];
+  // A secret input never shows a value that is not a reference (a literal read from a file).
+  if (have && (i.type === 'secret') === (have.kind === 'secret')) return have;
+  if (i.type === 'secret') return { kind: 'secret', slot: slot(inputSecretKey(f.agent.profile, i.name)) };
+  if (i.type === 'boolean') return { kind: 'flag', on: false };
+  if (i.type === 'list') return { kind: 'list', text: '' };
+  return { kind: 'text', text: '', numeric: i.type === 'port' };
+}
+
+function inputValue(v: InputField): unknown {
+  if (v.kind === 'secret') return secretRef(v.slot);
+  if (v.kind === 'flag') return v.on;
+  if (v.kind === 'list') return listWords(v.text).length ? listWords(v.text) : undefined;
+  const t = v.text.trim();
+  if (!t) return undefined;
+  return v.numeric && /^\d+$/.test(t) ? Number(t) : t;
+}
+
+/**
+ * The inputs part of the answers: what was given, and with a profile only what it declares (the
+ * fields of another profile the user visited stay in the form, out of the answers).
+ */
+function inputsOf(f: WizardForm, profile?: ProfileSummary): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const declared = profile ? new Set(profile.inputs.map((i) => i.name)) : null;
+  for (const [name, field] of Object.entries(f.inputs)) {
+    if (declared && !declared.has(name)) continue;
+    const v = inputValue(field);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
 /** The answers object the form describes (secrets as `{ stored }` / `{ env }` references only). */
-export function toAnswers(f: WizardForm): Record<string, unknown> {
+export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<string, unknown> {
   const installDir = f.connectivity.installDir.trim();
   return {
     profile: f.agent.profile,
@@ -185,7 +235,7 @@ export function toAnswers(f: WizardForm): Record<string, unknown> {
     ...opt('region', f.region.other ? f.region.otherId : f.region.id),
     ...(f.region.other ? opt('obsDomain', f.region.obsDomain) : {}),
     connectivity: connectivity(f.connectivity),
-    credentials: { ...(secretRef(f.credentials.ak) ? { ak: secretRef(f.credentials.ak) } : {}), ...(secretRef(f.credentials.sk) ? { sk: secretRef(f.credentials.sk) } : {}), ...opt('projectId', f.credentials.projectId) },
+    inputs: inputsOf(f, profile),
     targets: targets(f),
     ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),
     ...(f.agent.os === 'windows' && f.hosts.packagePath.trim() ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
@@ -229,7 +279,7 @@ function loginFrom(v: unknown, passwordKey: string, hints: Record<string, string
  * the rest keeps its default, and validation then names what is missing. `hints` are the stored
  * secrets' hints (secrets.list).
  */
-export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regionIds: readonly string[] = []): WizardForm {
+export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regionIds: readonly string[] = [], profiles: readonly ProfileSummary[] = []): WizardForm {
   const f = emptyForm();
   if (!isObj(a)) return f;
   const os: Os = a.os === 'windows' ? 'windows' : 'linux';
@@ -272,8 +322,15 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
     conn.directAccessIp = str(c.accessIp);
   }
   if (isObj(a.options)) conn.installDir = str(a.options.installDir);
-  const cred = isObj(a.credentials) ? a.credentials : {};
-  f.credentials = { ak: slotFrom('cred.ak', cred.ak, hints), sk: slotFrom('cred.sk', cred.sk, hints), projectId: str(cred.projectId) };
+  // `credentials:` is the older name of `inputs:`; both are read, `inputs` wins.
+  const given = { ...(isObj(a.credentials) ? a.credentials : {}), ...(isObj(a.inputs) ? a.inputs : {}) };
+  const declared = profiles.find((p) => p.id === f.agent.profile)?.inputs ?? [];
+  for (const [name, v] of Object.entries(given)) {
+    const field = fieldFrom(inputSecretKey(f.agent.profile, name), v, hints);
+    // A literal where the profile wants a secret is dropped: never shown in clear, never kept.
+    const secret = declared.find((i) => i.name === name)?.type === 'secret';
+    if (field && (!secret || field.kind === 'secret')) f.inputs[name] = field;
+  }
   const ts = Array.isArray(a.targets) ? a.targets : [];
   const h = f.hosts;
   h.listUser = defaultUser(os);
@@ -302,6 +359,16 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
     });
   }
   return f;
+}
+
+/** An input's field from its answers value; a literal where a secret belongs is dropped (never kept). */
+function fieldFrom(key: string, v: unknown, hints: Record<string, string>): InputField | null {
+  if (refOf(v)) return { kind: 'secret', slot: slotFrom(key, v, hints) };
+  if (typeof v === 'boolean') return { kind: 'flag', on: v };
+  if (Array.isArray(v)) return { kind: 'list', text: v.map(str).join('\n') };
+  if (typeof v === 'number') return { kind: 'text', text: String(v), numeric: true };
+  if (typeof v === 'string') return { kind: 'text', text: v };
+  return null;
 }
 
 /** A target the login form shows exactly: host, port, user and one way to sign in without a key passphrase. */
@@ -375,7 +442,7 @@ export function parseIpList(text: string): ParsedLine[] {
 export function stepOfPath(path: string): StepId {
   if (path.startsWith('region') || path.startsWith('obsDomain')) return 'region';
   if (path.startsWith('connectivity') || path.startsWith('options')) return 'connectivity';
-  if (path.startsWith('credentials')) return 'credentials';
+  if (path.startsWith('credentials') || path.startsWith('inputs')) return 'credentials';
   if (path.startsWith('targets') || path.startsWith('package')) return 'hosts';
   return 'agent';
 }
@@ -383,10 +450,14 @@ export function stepOfPath(path: string): StepId {
 export type StepProblems = Record<StepId, Problem[]>;
 
 /** Every problem of the form, by step: the shared schema's, plus what only the wizard requires. */
-export function problemsByStep(f: WizardForm): StepProblems {
+export function problemsByStep(f: WizardForm, profile?: ProfileSummary): StepProblems {
   const by: StepProblems = { agent: [], region: [], connectivity: [], credentials: [], hosts: [], review: [], run: [], result: [] };
-  const r = validateAnswers(toAnswers(f));
+  const r = validateAnswers(toAnswers(f, profile));
   if (!r.ok) for (const p of r.problems) by[stepOfPath(p.path)].push(p);
+  if (profile) {
+    if (profile.regions && !(f.region.other ? f.region.otherId : f.region.id).trim() && !by.region.length) by.region.push({ path: 'region', message: 'is required' });
+    for (const p of inputProblems(f, profile)) if (!by.credentials.some((q) => q.path === p.path)) by.credentials.push(p);
+  }
   // The schema checks the sign-in only once the rest of the login is valid; the wizard says it at once.
   const noAuth = (path: string, l: SshLoginForm) => {
     const missing = l.auth === 'password' ? !secretRef(l.password) : l.auth === 'privateKey' ? !l.keyPath.trim() : false;
@@ -405,6 +476,24 @@ export function problemsByStep(f: WizardForm): StepProblems {
   if (f.hosts.mode !== 'thisComputer' && targets(f).length === 0) by.hosts.push({ path: 'targets', message: 'add at least one host' });
   if (f.hosts.mode === 'thisComputer' && f.agent.os !== 'windows') by.hosts.push({ path: 'targets', message: 'this computer is only offered for Windows' });
   return by;
+}
+
+/** The profile's rules for each input that applies to the chosen OS (as the core checks them). */
+export function inputProblems(f: WizardForm, profile: ProfileSummary): Problem[] {
+  const out: Problem[] = [];
+  for (const i of profile.inputs) {
+    if (i.os && !i.os.includes(f.agent.os)) continue;
+    const path = `inputs.${i.name}`;
+    const v = inputValue(inputField(f, i));
+    if (v === undefined || (i.type === 'boolean' && v === false && !i.required)) {
+      if (i.required && v === undefined) out.push({ path, message: 'is required' });
+      continue;
+    }
+    if (i.type === 'secret' || i.type === 'list') continue;
+    const c = checkInputValue(i, v);
+    if ('problem' in c) out.push({ path, message: c.problem });
+  }
+  return out;
 }
 
 export function stepValid(by: StepProblems, step: StepId): boolean {

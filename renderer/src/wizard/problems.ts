@@ -16,6 +16,9 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/^(".*") is not a region id/, 'err.region'],
   [/^(".*") is not a valid DC name/, 'err.dc'],
   [/^(".*") is not a project ID/, 'err.projectId'],
+  // A profile input's pattern, with the profile's own hint (profiles write it in English).
+  [/^(".*") is not valid: (.+)$/, 'err.pattern'],
+  [/^(".*") is not valid$/, 'err.invalid'],
   [/^(".*") is not a valid Linux user name$/, 'err.posixUser'],
   [/^(".*") is not a valid user name$/, 'err.user'],
   [/^(".*") is not an absolute path without/, 'err.posixPath'],
@@ -34,7 +37,7 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
 export function describeProblem(message: string, t: T): string {
   for (const [re, key] of PATTERNS) {
     const m = re.exec(message);
-    if (m) return t(key, { value: m[1] ?? '' });
+    if (m) return t(key, { value: m[1] ?? '', hint: m[2] ?? '' });
   }
   return message;
 }

@@ -3,13 +3,15 @@
 // Whether a step is valid or enabled is derived (selectors below), never stored. Cross-step rules
 // (changing the OS…) are applied in actions through the pure functions of model.ts.
 import { create } from 'zustand';
-import type { EventPayload, Plan, ProfileSummary, RegionInfo, StepStatus, SystemInfo } from '../../../electron/common/api';
+import type { EventPayload, Plan, ProfileSummary, RegionInfo, RequestOutput, StepStatus, SystemInfo } from '../../../electron/common/api';
 import { api, ApiRequestError } from '../api/client';
 import {
   applyOs,
   applyProfile,
   emptyForm,
   fromAnswers,
+  inputField,
+  type InputField,
   parseIpList,
   problemsByStep,
   slot,
@@ -41,7 +43,7 @@ export type HostKeyRequest = EventPayload<'hostkey.unknown'>;
 export type RunEnd = EventPayload<'run.end'>;
 
 /** Where a secret slot lives in the form. */
-export type SlotAddr = 'cred.ak' | 'cred.sk' | `jump.${number}` | 'target.single' | 'target.default' | `list.${number}`;
+export type SlotAddr = `input.${string}` | `jump.${number}` | 'target.single' | 'target.default' | `list.${number}`;
 
 export interface WizardState {
   phase: Phase;
@@ -76,7 +78,10 @@ export interface WizardActions {
   addJump(): void;
   removeJump(i: number): void;
   setOverride(port: string, patch: Partial<{ listen: string; target: string }>): void;
-  setProjectId(v: string): void;
+  /** A non-secret profile input (secrets go through the slot actions, `input.<name>`). */
+  setInput(name: string, field: InputField): void;
+  /** What profiles.importCommand read from a pasted console command: inputs, region, access address. */
+  applyImport(r: RequestOutput<'profiles.importCommand'>): void;
   setHosts(patch: Partial<Omit<WizardForm['hosts'], 'single'>>, single?: Partial<SshLoginForm>): void;
   addListText(text: string): number;
   removeListHost(i: number): void;
@@ -120,23 +125,35 @@ function initialState(): WizardState {
 
 // ---- selectors (derived, never stored) -------------------------------------------------------------
 
+/** The chosen profile's summary (undefined until the catalog is loaded). */
+export function selectProfile(s: Pick<WizardState, 'form' | 'catalog'>): ProfileSummary | undefined {
+  return s.catalog.profiles.find((p) => p.id === s.form.agent.profile);
+}
+
+/** The answers the form describes, with the chosen profile's inputs only. */
+export function selectAnswers(s: Pick<WizardState, 'form' | 'catalog'>): Record<string, unknown> {
+  return toAnswers(s.form, selectProfile(s));
+}
+
 let lastForm: WizardForm | null = null;
+let lastCatalog: WizardState['catalog'] | null = null;
 let lastProblems: StepProblems | null = null;
-/** Problems by step, recomputed only when the form changes. */
-export function selectProblems(s: Pick<WizardState, 'form'>): StepProblems {
-  if (s.form !== lastForm || !lastProblems) {
+/** Problems by step, recomputed only when the form (or the catalog) changes. */
+export function selectProblems(s: Pick<WizardState, 'form' | 'catalog'>): StepProblems {
+  if (s.form !== lastForm || s.catalog !== lastCatalog || !lastProblems) {
     lastForm = s.form;
-    lastProblems = problemsByStep(s.form);
+    lastCatalog = s.catalog;
+    lastProblems = problemsByStep(s.form, selectProfile(s));
   }
   return lastProblems;
 }
 
-export function selectEnabled(s: Pick<WizardState, 'form' | 'phase'>, step: StepId): boolean {
+export function selectEnabled(s: Pick<WizardState, 'form' | 'catalog' | 'phase'>, step: StepId): boolean {
   return stepEnabled(selectProblems(s), step, s.phase);
 }
 
 export function selectStepValid(s: WizardState, step: StepId): boolean {
-  if (step === 'review') return Boolean(s.review.plan) && !s.review.error && s.review.forAnswers === JSON.stringify(toAnswers(s.form));
+  if (step === 'review') return Boolean(s.review.plan) && !s.review.error && s.review.forAnswers === JSON.stringify(selectAnswers(s));
   if (step === 'run') return s.phase === 'done';
   return selectProblems(s)[step].length === 0;
 }
@@ -144,8 +161,11 @@ export function selectStepValid(s: WizardState, step: StepId): boolean {
 // ---- slot helpers ----------------------------------------------------------------------------------
 
 function getSlot(f: WizardForm, addr: SlotAddr): SecretSlot | null {
-  if (addr === 'cred.ak') return f.credentials.ak;
-  if (addr === 'cred.sk') return f.credentials.sk;
+  if (addr.startsWith('input.')) {
+    const name = addr.slice('input.'.length);
+    const field = inputField(f, { name, type: 'secret' });
+    return field.kind === 'secret' ? field.slot : null;
+  }
   if (addr === 'target.single') return f.hosts.single.password;
   if (addr === 'target.default') return f.hosts.listDefaultPassword;
   const [kind, n] = addr.split('.');
@@ -156,8 +176,7 @@ function getSlot(f: WizardForm, addr: SlotAddr): SecretSlot | null {
 }
 
 function putSlot(f: WizardForm, addr: SlotAddr, s: SecretSlot): WizardForm {
-  if (addr === 'cred.ak') return { ...f, credentials: { ...f.credentials, ak: s } };
-  if (addr === 'cred.sk') return { ...f, credentials: { ...f.credentials, sk: s } };
+  if (addr.startsWith('input.')) return { ...f, inputs: { ...f.inputs, [addr.slice('input.'.length)]: { kind: 'secret', slot: s } } };
   if (addr === 'target.single') return { ...f, hosts: { ...f.hosts, single: { ...f.hosts.single, password: s } } };
   if (addr === 'target.default') return { ...f, hosts: { ...f.hosts, listDefaultPassword: s } };
   const [kind, n] = addr.split('.');
@@ -169,7 +188,8 @@ function putSlot(f: WizardForm, addr: SlotAddr, s: SecretSlot): WizardForm {
 }
 
 function allSlots(f: WizardForm): SlotAddr[] {
-  const out: SlotAddr[] = ['cred.ak', 'cred.sk', 'target.single', 'target.default'];
+  const out: SlotAddr[] = ['target.single', 'target.default'];
+  for (const [name, field] of Object.entries(f.inputs)) if (field.kind === 'secret') out.push(`input.${name}`);
   f.connectivity.jumpServers.forEach((_, i) => out.push(`jump.${i}`));
   f.hosts.list.forEach((_, i) => out.push(`list.${i}`));
   return out;
@@ -178,6 +198,15 @@ function allSlots(f: WizardForm): SlotAddr[] {
 /** Unique key for a new slot, so removing a row never makes two slots share a stored secret. */
 let slotSeq = 0;
 const freshKey = (base: string) => `${base}.${Date.now().toString(36)}${(slotSeq++).toString(36)}`;
+
+function inputFromValue(v: unknown): InputField | null {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'stored' in v && typeof v.stored === 'string') {
+    return { kind: 'secret', slot: { key: v.stored, ref: { stored: v.stored }, hint: '', draft: '' } };
+  }
+  if (Array.isArray(v)) return { kind: 'list', text: v.map(String).join('\n') };
+  if (typeof v === 'string') return { kind: 'text', text: v };
+  return null;
+}
 
 // ---- the run's terminal output --------------------------------------------------------------------
 // Kept outside the state (no re-render per chunk) so the run's terminal view can be (re)mounted at any
@@ -349,8 +378,30 @@ export const useWizard = create<Store>()((set, get) => {
         return { ...f, connectivity: { ...f.connectivity, portOverrides: { ...f.connectivity.portOverrides, [port]: { ...cur, ...patch } } } };
       });
     },
-    setProjectId(v) {
-      setForm((f) => ({ ...f, credentials: { ...f.credentials, projectId: v } }));
+    setInput(name, field) {
+      setForm((f) => ({ ...f, inputs: { ...f.inputs, [name]: field } }));
+    },
+    applyImport(r) {
+      const regionIds = get().catalog.regions.map((x) => x.id);
+      setForm((f) => {
+        const inputs = { ...f.inputs };
+        for (const [name, v] of Object.entries(r.inputs)) {
+          const field = inputFromValue(v);
+          if (field) inputs[name] = field;
+        }
+        const c = { ...f.connectivity };
+        const ip = r.connectivity.accessIp;
+        if (ip) {
+          // The console's -accessip is the address agents reach: the jump server (jump), the endpoint, or the access point.
+          if (c.mode === 'jump') c.connectionIp = ip;
+          else if (c.mode === 'vpcep') c.vpcepAccessIp = ip;
+          else c.directAccessIp = ip;
+        }
+        if (r.connectivity.dc) c.dc = r.connectivity.dc;
+        const listed = r.region !== undefined && (regionIds.length === 0 || regionIds.includes(r.region));
+        const region = r.region === undefined ? f.region : listed ? { ...f.region, id: r.region, other: false, otherId: '' } : { ...f.region, id: '', other: true, otherId: r.region };
+        return { ...f, inputs, connectivity: c, region };
+      });
     },
     setHosts(patch, single) {
       setForm((f) => ({ ...f, hosts: { ...f.hosts, ...patch, single: { ...f.hosts.single, ...single } } }));
@@ -380,7 +431,9 @@ export const useWizard = create<Store>()((set, get) => {
       const s = getSlot(get().form, addr);
       if (!s?.draft) return;
       const value = s.draft;
-      const reveal = addr === 'cred.ak' ? 'last4' : 'none';
+      // Only an input the profile marks as an identifier (an access key ID) may show its last 4 characters.
+      const input = addr.startsWith('input.') ? selectProfile(get())?.inputs.find((i) => i.name === addr.slice('input.'.length)) : undefined;
+      const reveal = input?.reveal ?? 'none';
       try {
         const r = await api.request('secrets.set', { key: s.key, value, reveal });
         setForm((f) => {
@@ -405,7 +458,7 @@ export const useWizard = create<Store>()((set, get) => {
         .then((r) => Object.fromEntries(r.secrets.map((x) => [x.key, x.hint])))
         .catch(() => ({}) as Record<string, string>)
         .then((hints) => {
-          const form = fromAnswers(answers, hints, get().catalog.regions.map((r) => r.id));
+          const form = fromAnswers(answers, hints, get().catalog.regions.map((r) => r.id), get().catalog.profiles);
           set({ form, touched: {}, revealed: {}, current: 'agent', phase: 'wizard', result: null, ports: null });
         });
     },
@@ -427,7 +480,7 @@ export const useWizard = create<Store>()((set, get) => {
 
     async buildPlan() {
       await commitAll();
-      const answers = toAnswers(get().form);
+      const answers = selectAnswers(get());
       const forAnswers = JSON.stringify(answers);
       set((s) => ({ review: { ...s.review, loading: true, error: null } }));
       try {
@@ -441,7 +494,7 @@ export const useWizard = create<Store>()((set, get) => {
     async startRun(opts = {}) {
       await commitAll();
       const s = get();
-      const answers = toAnswers(s.form);
+      const answers = selectAnswers(s);
       listen();
       runOutput.chunks.clear();
       set({

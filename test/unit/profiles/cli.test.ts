@@ -76,9 +76,7 @@ describe('outpost import-command', () => {
     expect(JSON.stringify(plan)).not.toMatch(new RegExp(`${AK}|${SK}`));
   });
 
-  // KNOWN BUG in the parser (see test/unit/profiles/console-command.test.ts): the whole command as
-  // copied from the console is not read yet. Remove `.fails` once parseConsoleCommand is fixed.
-  it.fails('reads the whole command as copied from the console', () => {
+  it('reads the whole command as copied from the console', () => {
     expect(runImportCommand(HUAWEI_COMMAND, { profile: 'icagent' }, sink, errSink)).toBe(0);
   });
 

@@ -21,10 +21,9 @@ describe('parseConsoleCommand (ICAgent)', () => {
     expect(JSON.stringify({ ...r, secrets: undefined })).not.toMatch(new RegExp(`${AK}|${SK}`));
   };
 
-  // KNOWN BUG (electron/core/profiles/console-command.ts, the segment search): the download segment
-  // `curl https://…/apm_agent_install.sh` is taken for the install one, because the URL's last path
-  // part is the program's name; every flag then reads as missing. Remove `.fails` once that is fixed.
-  it.fails("reads the command from Huawei's Terraform tests: region, secrets apart, project, access IP and domain", () => {
+  // The download segment `curl https://…/apm_agent_install.sh` names the script too: only the segment
+  // that runs it is read.
+  it("reads the command from Huawei's Terraform tests: region, secrets apart, project, access IP and domain", () => {
     expectParsed(HUAWEI_COMMAND);
   });
 
@@ -38,8 +37,7 @@ describe('parseConsoleCommand (ICAgent)', () => {
     expect(r.inputs.extraArgs).toEqual(['-newflag', '7']);
   });
 
-  // Same KNOWN BUG: the flags of the install part are never read, so -region is unknown when the URL is.
-  it.fails('refuses a command whose download URL is for another region than -region / REGION, saying so', () => {
+  it('refuses a command whose download URL is for another region than -region / REGION, saying so', () => {
     const other = HUAWEI_COMMAND.replace('icagent-cn-north-4.obs.cn-north-4', 'icagent-ap-southeast-1.obs.ap-southeast-1');
     expect(parseConsoleCommand(icagent, 'linux', other).problems).toEqual([
       'the script is downloaded for region ap-southeast-1, but the command installs for region cn-north-4: copy the command again from the console of the region you want',

@@ -26,5 +26,5 @@ export const HUAWEI_COMMAND =
     .replace('<SK>', SK)
     .replace('<PROJECT_ID>', PROJECT);
 
-/** The install part alone (what follows `&&`): what the parser reads today (see KNOWN BUG in console-command.test.ts). */
+/** The install part alone (what follows `&&`), as users often copy it. */
 export const INSTALL_PART = HUAWEI_COMMAND.slice(HUAWEI_COMMAND.indexOf('REGION='));

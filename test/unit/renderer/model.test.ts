@@ -1,10 +1,14 @@
 // The wizard's pure state functions: answers built from the form, read back from files, the
 // cross-step rules, the iplist.cfg format, and which step each problem belongs to.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { validateAnswers } from '../../../electron/common/answers';
+import { silentLogger } from '../../../electron/core/log/logger';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { OutpostService } from '../../../electron/core/service';
 import {
   applyOs,
   applyProfile,
@@ -12,13 +16,22 @@ import {
   fromAnswers,
   parseIpList,
   problemsByStep,
+  slot,
   stepEnabled,
   stepOfPath,
   toAnswers,
   type WizardForm,
 } from '../../../renderer/src/wizard/model';
 
-const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', '..', 'resources', 'examples');
+const RESOURCES = path.resolve(import.meta.dirname, '..', '..', '..', 'resources');
+const EXAMPLES = path.join(RESOURCES, 'examples');
+/** The shipped ICAgent profile as the wizard gets it (profiles.list). */
+const ICAGENT = (() => {
+  const service = new OutpostService({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-model-')), resourcesDir: RESOURCES, log: silentLogger, secrets: new SecretRegistry() });
+  const p = service.profileSummaries().profiles.find((x) => x.id === 'icagent');
+  if (!p) throw new Error('icagent profile missing');
+  return p;
+})();
 
 /** A complete Linux-via-jump form, as a user would fill it in. */
 function filled(): WizardForm {
@@ -29,9 +42,9 @@ function filled(): WizardForm {
   j.ssh.password.draft = 'jump-secret';
   f.connectivity.elbIp = '100.125.12.150';
   f.connectivity.connectionIp = '203.0.113.10';
-  f.credentials.ak.draft = 'AK-typed';
-  f.credentials.sk.ref = { stored: 'cred.sk' };
-  f.credentials.projectId = 'p-1';
+  f.inputs.ak = { kind: 'secret', slot: { ...slot('icagent.ak'), draft: 'AK-typed' } };
+  f.inputs.sk = { kind: 'secret', slot: { ...slot('icagent.sk'), ref: { stored: 'icagent.sk' } } };
+  f.inputs.projectId = { kind: 'text', text: 'p-1' };
   f.hosts.single.host = '10.1.0.21';
   f.hosts.single.password.draft = 'target-secret';
   return f;
@@ -54,7 +67,7 @@ describe('toAnswers', () => {
         jumpServers: [{ privateIp: '192.168.0.10', ssh: { host: '192.168.0.10', port: 22, user: 'root', password: { stored: 'jump.0.password' } } }],
         tunnel: 'persistent',
       },
-      credentials: { ak: { stored: 'cred.ak' }, sk: { stored: 'cred.sk' }, projectId: 'p-1' },
+      inputs: { ak: { stored: 'icagent.ak' }, sk: { stored: 'icagent.sk' }, projectId: 'p-1' },
       targets: [{ host: '10.1.0.21', port: 22, user: 'root', password: { stored: 'target.0.password' } }],
     });
     expect(a).not.toHaveProperty('options');
@@ -70,12 +83,29 @@ describe('toAnswers', () => {
   });
 
   it('leaves empty required fields out, so the schema says "is required" rather than quoting ""', () => {
-    const r = validateAnswers(toAnswers(emptyForm()));
+    const r = validateAnswers(toAnswers(emptyForm(), ICAGENT));
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems).toContainEqual({ path: 'region', message: 'is required' });
     expect(r.problems).toContainEqual({ path: 'connectivity.elbIp', message: 'is required' });
-    expect(r.problems.find((p) => p.path === 'credentials.ak')?.message).toBe('must be { env: NAME } or { stored: KEY }');
+    // The profile's rules: its region catalog and its inputs.
+    const by = problemsByStep(emptyForm(), ICAGENT);
+    expect(by.region).toContainEqual({ path: 'region', message: 'is required' });
+    expect(by.credentials).toEqual([
+      { path: 'inputs.ak', message: 'is required' },
+      { path: 'inputs.sk', message: 'is required' },
+      { path: 'inputs.projectId', message: 'is required' },
+    ]);
+  });
+
+  it("checks inputs by the profile's own rules and leaves another profile's fields out of the answers", () => {
+    const f = filled();
+    f.inputs.projectId = { kind: 'text', text: 'my project' };
+    f.inputs.apiKey = { kind: 'text', text: 'from another profile' };
+    expect(problemsByStep(f, ICAGENT).credentials).toEqual([{ path: 'inputs.projectId', message: '"my project" is not valid: letters, digits, _ and - (My Credentials > API Credentials)' }]);
+    expect(toAnswers(f, ICAGENT).inputs).not.toHaveProperty('apiKey');
+    expect(toAnswers(f).inputs).toHaveProperty('apiKey');
+    f.inputs.extraArgs = { kind: 'list', text: '-newflag\n7' };
+    expect(toAnswers(f, ICAGENT).inputs).toMatchObject({ extraArgs: ['-newflag', '7'] });
   });
 
   it('turns a list of hosts into targets, per-host passwords before the default', () => {
@@ -126,13 +156,16 @@ describe('fromAnswers', () => {
 
   it('keeps secret references and shows stored ones by their hint; ignores literal secrets', () => {
     const f = fromAnswers(
-      { profile: 'icagent', os: 'linux', region: 'zz-test-1', credentials: { ak: { stored: 'my.ak' }, sk: 'literal-secret', projectId: 'p' }, connectivity: { mode: 'direct', accessIp: '10.0.0.1' }, targets: [] },
+      { profile: 'icagent', os: 'linux', region: 'zz-test-1', inputs: { ak: { stored: 'my.ak' }, sk: 'literal-secret', projectId: 'p' }, connectivity: { mode: 'direct', accessIp: '10.0.0.1' }, targets: [] },
       { 'my.ak': '…WXYZ' },
       ['cn-north-4'],
+      [ICAGENT],
     );
-    expect(f.credentials.ak).toMatchObject({ ref: { stored: 'my.ak' }, hint: '…WXYZ', draft: '' });
-    expect(f.credentials.sk.ref).toBeNull();
-    expect(f.credentials.sk.draft).toBe('');
+    expect(f.inputs.ak).toMatchObject({ kind: 'secret', slot: { ref: { stored: 'my.ak' }, hint: '…WXYZ', draft: '' } });
+    expect(f.inputs.sk).toBeUndefined();
+    expect(f.inputs.projectId).toEqual({ kind: 'text', text: 'p' });
+    // The older `credentials:` name reads the same.
+    expect(fromAnswers({ profile: 'icagent', credentials: { ak: { env: 'MY_AK' } } }).inputs.ak).toMatchObject({ kind: 'secret', slot: { ref: { env: 'MY_AK' }, hint: '$MY_AK' } });
     // A region missing from the catalog becomes "other".
     expect(f.region).toMatchObject({ other: true, otherId: 'zz-test-1' });
   });
@@ -171,11 +204,11 @@ describe('steps', () => {
     expect(stepOfPath('options.installDir')).toBe('connectivity');
     expect(stepOfPath('targets[2]')).toBe('hosts');
     expect(stepOfPath('obsDomain')).toBe('region');
-    const empty = problemsByStep(emptyForm());
+    const empty = problemsByStep(emptyForm(), ICAGENT);
     expect(empty.agent).toEqual([]);
     expect(stepEnabled(empty, 'region', 'wizard')).toBe(true);
     expect(stepEnabled(empty, 'connectivity', 'wizard')).toBe(false);
-    const full = problemsByStep(filled());
+    const full = problemsByStep(filled(), ICAGENT);
     for (const s of ['agent', 'region', 'connectivity', 'credentials', 'hosts'] as const) expect(full[s]).toEqual([]);
     expect(stepEnabled(full, 'review', 'wizard')).toBe(true);
     expect(stepEnabled(full, 'run', 'wizard')).toBe(false);
