@@ -102,7 +102,7 @@ describe('demo sandbox', () => {
     // Heartbeats from each target's own agent, through the tunnel.
     for (const t of sb.hosts.targets) {
       const hb = await sb.backend.waitForHeartbeats(1, { fromHost: t.name, timeoutMs: 20_000 });
-      expect(hb[0]?.projectid).toBe((sb.answers.credentials as { projectId: string }).projectId);
+      expect(hb[0]?.projectid).toBe((sb.answers.inputs as { projectId: string }).projectId);
     }
     // Each host installed into its own folder, none into the user's real home.
     for (const t of sb.hosts.targets) {

@@ -46,7 +46,7 @@ export interface Sandbox {
   dir: string;
   /** Wizard answers (secrets as { stored } references) that install the fixture agent on every target. */
   answers: Record<string, unknown>;
-  /** Fake values for the stored references in the answers (cred.ak, cred.sk). */
+  /** Fake values for the stored references in the answers (icagent.ak, icagent.sk). */
   secrets: Record<string, string>;
   backend: Backend;
   hosts: { jump: SandboxHost; targets: SandboxHost[] };
@@ -59,7 +59,7 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-export const DEMO_SECRET_KEYS = { ak: 'cred.ak', sk: 'cred.sk' } as const;
+export const DEMO_SECRET_KEYS = { ak: 'icagent.ak', sk: 'icagent.sk' } as const;
 const sshdPath = () => process.env.OUTPOST_SSHD ?? '/usr/sbin/sshd';
 // Only plain path characters: the folder goes into sshd_config lines and a ForceCommand.
 const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
@@ -449,7 +449,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const jump = await makeHost('demo-jump', `${base}.2`);
     await fsp.writeFile(
       path.join(jump.home, '.ssh', 'config'),
-      `UserKnownHostsFile ${path.join(jump.home, '.ssh', 'known_hosts')}\nGlobalKnownHostsFile /dev/null\n`,
+      // The vendor's `ssh -f -N -L …` logs in to the jump server itself: in the demo with the demo's
+      // own key (a real jump user types a password, which Outpost answers in the PTY).
+      `UserKnownHostsFile ${path.join(jump.home, '.ssh', 'known_hosts')}\nGlobalKnownHostsFile /dev/null\nIdentityFile ${clientKey}\nIdentitiesOnly yes\n`,
       { mode: 0o600 },
     );
     // The tunnel's -L forwards are direct-tcpip requests: "local" is all the jump server allows.
@@ -486,7 +488,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         portOverrides: { '80': { listen: obsListen, target: `${backend.host}:${backend.ports.http ?? 0}` } },
         allowFrom: [`${base}.0/24`],
       },
-      credentials: { ak: { stored: DEMO_SECRET_KEYS.ak }, sk: { stored: DEMO_SECRET_KEYS.sk }, projectId: randomBytes(16).toString('hex') },
+      inputs: { ak: { stored: DEMO_SECRET_KEYS.ak }, sk: { stored: DEMO_SECRET_KEYS.sk }, projectId: randomBytes(16).toString('hex') },
       targets: targets.map((t) => ({ name: t.name, host: t.host, port: t.port, user: user.username, ...key })),
       options: { installDir },
     };

@@ -95,8 +95,12 @@ describe('plans for the six examples', () => {
     const install = action(step(plan, 'install'), 'exec');
     expect(install.success).toEqual({ markers: ['ICAgent install success', 'Install ICAgent success'] });
     expect(install.failureMarkers).toContain('ICAgent install failed');
-    expect(step(plan, 'install').guard?.probes).toEqual([{ kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' }]);
-    expect(probes(step(plan, 'verify')).map((p) => p.kind)).toEqual(['process', 'tunnelTraffic']);
+    // "Already installed": the files in this host's install folder, and the process running from it.
+    expect(step(plan, 'install').guard?.probes).toEqual([
+      { kind: 'command', name: 'ICAgent files', command: ['test', '-d', '/opt/oss/servicemgr/ICAgent/bin'], exitCode: 0, shell: 'bash' },
+      { kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' },
+    ]);
+    expect(probes(step(plan, 'verify')).map((p) => p.kind)).toEqual(['command', 'process', 'tunnelTraffic']);
     expect(probe(step(plan, 'verify'), 'process')).toEqual({ kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' });
     expect(step(plan, 'uninstall').display).toBe('bash /opt/oss/servicemgr/ICAgent/bin/manual/uninstall.sh');
     expect(probe(step(plan, 'preflight'), 'reach').targets).toEqual([
