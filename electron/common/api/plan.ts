@@ -297,7 +297,8 @@ export const planRequests = {
       inputs: z.record(z.string(), z.unknown()),
       region: z.string().optional(),
       connectivity: z.record(z.string(), z.string()),
-      secrets: z.array(z.object({ name: z.string(), stored: z.string() })),
+      /** Where each pasted secret was stored, with its non-revealing hint (…WXYZ for an access key ID). */
+      secrets: z.array(z.object({ name: z.string(), stored: z.string(), hint: z.string() })),
     }),
   }),
 };

@@ -192,7 +192,7 @@ function targets(f: WizardForm): Record<string, unknown>[] {
 export const inputSecretKey = (profile: string, name: string): string => `${profile}.${name}`;
 
 /** The field for an input, empty when the user has not given it yet. */
-export function inputField(f: WizardForm, i: Pick<InputSummary, 'name' | 'type'>): InputField {
+export function inputField(f: { agent: Pick<WizardForm['agent'], 'profile'>; inputs: WizardForm['inputs'] }, i: Pick<InputSummary, 'name' | 'type'>): InputField {
   const have = f.inputs[i.name];
   // A secret input never shows a value that is not a reference (a literal read from a file).
   if (have && (i.type === 'secret') === (have.kind === 'secret')) return have;

@@ -389,6 +389,7 @@ export const useWizard = create<Store>()((set, get) => {
           const field = inputFromValue(v);
           if (field) inputs[name] = field;
         }
+        for (const s of r.secrets) inputs[s.name] = { kind: 'secret', slot: { key: s.stored, ref: { stored: s.stored }, hint: s.hint, draft: '' } };
         const c = { ...f.connectivity };
         const ip = r.connectivity.accessIp;
         if (ip) {

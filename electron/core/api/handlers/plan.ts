@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../../context';
 import { OutpostError } from '../../errors';
+import { secretHint } from '../../secrets/store';
 import type { OutpostService } from '../../service';
 import type { Handlers } from '../dispatcher';
 
@@ -18,14 +19,16 @@ export function planHandlers(ctx: CoreContext, service: OutpostService): Pick<Ha
       const r = service.importCommand(profile, os, text);
       if (r.problems.length) throw new OutpostError('command.invalid', r.problems.join('\n'), 'Copy the whole command again from the console.');
       const store = ctx.secretStore;
-      const secrets: Array<{ name: string; stored: string }> = [];
+      const secrets: Array<{ name: string; stored: string; hint: string }> = [];
+      const declared = service.profiles().profiles.find((l) => l.profile.id === profile)?.profile.inputs ?? [];
       const inputs: Record<string, unknown> = { ...r.inputs };
       for (const [name, value] of Object.entries(r.secrets)) {
         ctx.secrets.add(value);
         if (!store) throw new OutpostError('secret_store_unavailable', 'There is no secure store to keep the pasted secrets in.', 'Set them as environment variables instead.');
         const key = `${profile}.${name}.${randomUUID().slice(0, 8)}`;
-        store.set(key, value, `${name} pasted from the console command`);
-        secrets.push({ name, stored: key });
+        const hint = secretHint(value, declared.find((i) => i.name === name)?.reveal ?? 'none');
+        store.set(key, value, hint);
+        secrets.push({ name, stored: key, hint });
         inputs[name] = { stored: key };
       }
       const connectivity: Record<string, string> = {};

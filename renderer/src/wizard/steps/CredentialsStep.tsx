@@ -2,7 +2,7 @@
 // user-written profile gets the same form as ICAgent. Secrets go to secure storage at once
 // (secrets.set); afterwards only their hint is shown, with Forget. A command copied from the vendor's
 // console can be pasted instead of typing (profiles.importCommand).
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { InputSummary } from '../../../../electron/common/api';
 import { ApiRequestError, api } from '../../api/client';
@@ -16,7 +16,10 @@ function inLang(text: Record<string, string>, lang: string): string {
 
 function InputRow({ input }: { input: InputSummary }) {
   const { t, i18n } = useTranslation();
-  const field = useWizard((s) => inputField(s.form, input));
+  // Select what the store holds (a stable reference); the empty default is made here, not in the selector.
+  const stored = useWizard((s) => s.form.inputs[input.name]);
+  const profileId = useWizard((s) => s.form.agent.profile);
+  const field = useMemo(() => inputField({ agent: { profile: profileId }, inputs: stored ? { [input.name]: stored } : {} }, input), [stored, profileId, input]);
   const setInput = useWizard((s) => s.setInput);
   const touch = useWizard((s) => s.touch);
   const err = useFieldError('credentials');
