@@ -114,7 +114,7 @@ export function checkLocalPath(v: string): string | null {
 /** An absolute Windows path that cmd and batch files can carry: no % ! " & | < > ^ * ? or control characters. */
 export function checkWindowsAbsPath(v: string): string | null {
   if (!/^[A-Za-z]:\\/.test(v) || (v.length > 3 && v.endsWith('\\')) || CONTROL.test(v) || /[%!"&|<>^*?/]/.test(v) || v.split('\\').includes('..') || v.length > 240) {
-    return `${show(v)} is not an absolute Windows path (like C:\\ICAgent) without % ! " & | < > ^ * ?, ".." or a trailing backslash`;
+    return `${show(v)} is not an absolute Windows path (like C:\\Agent) without % ! " & | < > ^ * ?, ".." or a trailing backslash`;
   }
   return null;
 }

@@ -254,7 +254,13 @@ export type InputSummary = z.infer<typeof InputSummary>;
 export const ProfileSummary = z.object({
   id: z.string(),
   name: z.string(),
+  /** In English; `descriptions` per UI language. */
   description: z.string(),
+  descriptions: z.record(z.string(), z.string()),
+  /** Offered first and marked "Recommended" in the wizard. */
+  recommended: z.boolean(),
+  /** The default install folder per OS (the wizard's placeholder). */
+  installDir: z.object({ linux: z.string().optional(), windows: z.string().optional() }),
   os: z.array(Os),
   connectivity: z.array(Mode),
   /** The agent's ports: what a jump server forwards (`to` is `elb` or a host template) and the security group opens. */

@@ -187,7 +187,10 @@ export const ProfileSchema = z
     replaces: z.string().optional(),
     name: z.string().min(1).max(120).regex(/^[^\p{Cc}]*$/u, { message: 'is one line of printable characters' }),
     version: z.string().default('1'),
-    description: z.string().default(''),
+    /** One sentence for the agent list (text, or per language). */
+    description: text.default(''),
+    /** The wizard offers this profile first and marks it "Recommended". */
+    recommended: z.boolean().default(false),
     os: z.array(z.enum(['linux', 'windows'])).min(1),
     connectivity: z.array(z.enum(['jump', 'vpcep', 'direct'])).min(1),
     /** The profile uses the region catalog: answers give `region`; templates may use {region} and {region.<field>}. */

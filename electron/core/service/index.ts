@@ -39,7 +39,10 @@ export class OutpostService {
       profiles: loaded.profiles.map(({ profile: p, source }) => ({
         id: p.id,
         name: p.name,
-        description: p.description,
+        description: inLang(p.description, 'en'),
+        descriptions: { en: inLang(p.description, 'en'), 'zh-CN': inLang(p.description, 'zh-CN'), fr: inLang(p.description, 'fr') },
+        recommended: p.recommended,
+        installDir: { ...(p.linux ? { linux: p.linux.installDir } : {}), ...(p.windows ? { windows: p.windows.installDir } : {}) },
         os: p.os,
         connectivity: p.connectivity,
         ports: p.ports.map((x) => ({ name: x.name, port: x.port, to: x.to, download: x.download })),

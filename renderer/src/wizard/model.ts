@@ -99,9 +99,10 @@ export function login(passwordKey: string, user = 'root'): SshLoginForm {
   return { host: '', port: '22', user, auth: 'password', password: slot(passwordKey), keyPath: '' };
 }
 
-export function emptyForm(): WizardForm {
+/** A blank form; the profile is the catalog's recommended one once it is known (see defaultProfile). */
+export function emptyForm(profile = ''): WizardForm {
   return {
-    agent: { profile: 'icagent', os: 'linux' },
+    agent: { profile, os: 'linux' },
     region: { id: '', other: false, otherId: '', obsDomain: '', query: '' },
     connectivity: {
       mode: 'jump',
@@ -120,6 +121,11 @@ export function emptyForm(): WizardForm {
     inputs: {},
     hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '' },
   };
+}
+
+/** The profile a blank form starts with: the recommended one, else the first. */
+export function defaultProfile(profiles: readonly Pick<ProfileSummary, 'id' | 'recommended'>[]): string {
+  return (profiles.find((p) => p.recommended) ?? profiles[0])?.id ?? '';
 }
 
 // ---- answers ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { api, ApiRequestError } from '../api/client';
 import {
   applyOs,
   applyProfile,
+  defaultProfile,
   emptyForm,
   fromAnswers,
   inputField,
@@ -303,6 +304,8 @@ export const useWizard = create<Store>()((set, get) => {
         storage: secrets.status === 'fulfilled' ? { kind: secrets.value.storage, warning: secrets.value.warning ?? null } : s.storage,
         banner: initial.status === 'fulfilled' ? initial.value.banner : null,
       }));
+      const first = get().catalog.profiles.find((p) => p.id === defaultProfile(get().catalog.profiles));
+      if (first && !get().form.agent.profile) get().setAgent(first);
       if (initial.status === 'fulfilled' && initial.value.answers) get().loadAnswers(initial.value.answers);
     },
 
@@ -532,6 +535,8 @@ export const useWizard = create<Store>()((set, get) => {
       unsubs.splice(0).forEach((u) => u());
       const keep = get();
       set({ ...initialState(), system: keep.system, catalog: keep.catalog, storage: keep.storage, banner: keep.banner });
+      const first = keep.catalog.profiles.find((p) => p.id === defaultProfile(keep.catalog.profiles));
+      if (first) get().setAgent(first);
     },
 
     moreHosts() {

@@ -35,7 +35,7 @@ const ICAGENT = (() => {
 
 /** A complete Linux-via-jump form, as a user would fill it in. */
 function filled(): WizardForm {
-  const f = emptyForm();
+  const f = emptyForm('icagent');
   f.region.id = 'cn-north-4';
   const j = f.connectivity.jumpServers[0]!;
   j.privateIp = '192.168.0.10';
@@ -83,12 +83,12 @@ describe('toAnswers', () => {
   });
 
   it('leaves empty required fields out, so the schema says "is required" rather than quoting ""', () => {
-    const r = validateAnswers(toAnswers(emptyForm(), ICAGENT));
+    const r = validateAnswers(toAnswers(emptyForm('icagent'), ICAGENT));
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems).toContainEqual({ path: 'connectivity.elbIp', message: 'is required' });
     // The profile's rules: its region catalog and its inputs.
-    const by = problemsByStep(emptyForm(), ICAGENT);
+    const by = problemsByStep(emptyForm('icagent'), ICAGENT);
     expect(by.region).toContainEqual({ path: 'region', message: 'is required' });
     expect(by.credentials).toEqual([
       { path: 'inputs.ak', message: 'is required' },
@@ -204,7 +204,7 @@ describe('steps', () => {
     expect(stepOfPath('options.installDir')).toBe('connectivity');
     expect(stepOfPath('targets[2]')).toBe('hosts');
     expect(stepOfPath('obsDomain')).toBe('region');
-    const empty = problemsByStep(emptyForm(), ICAGENT);
+    const empty = problemsByStep(emptyForm('icagent'), ICAGENT);
     expect(empty.agent).toEqual([]);
     expect(stepEnabled(empty, 'region', 'wizard')).toBe(true);
     expect(stepEnabled(empty, 'connectivity', 'wizard')).toBe(false);
@@ -217,14 +217,14 @@ describe('steps', () => {
   });
 
   it('asks for the sign-in at once, before the rest of the login is valid', () => {
-    const f = emptyForm();
+    const f = emptyForm('icagent');
     expect(problemsByStep(f).connectivity).toContainEqual({ path: 'connectivity.jumpServers[0].ssh', message: 'needs one of password, privateKey or agent: true' });
     f.connectivity.jumpServers[0]!.ssh.auth = 'agent';
     expect(problemsByStep(f).connectivity.some((p) => p.path === 'connectivity.jumpServers[0].ssh')).toBe(false);
   });
 
   it('checks the install folder against the OS even while other fields are missing', () => {
-    const f = emptyForm();
+    const f = emptyForm('icagent');
     f.connectivity.installDir = 'relative';
     expect(problemsByStep(f).connectivity.find((p) => p.path === 'options.installDir')?.message).toMatch(/not an absolute path/);
   });

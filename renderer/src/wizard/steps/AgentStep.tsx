@@ -4,7 +4,7 @@ import { Callout, RadioCards, StepHeader } from '../fields';
 import { useWizard } from '../store';
 
 export function AgentStep() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const profiles = useWizard((s) => s.catalog.profiles);
   const loaded = useWizard((s) => s.catalog.loaded);
   const error = useWizard((s) => s.catalog.error);
@@ -35,8 +35,8 @@ export function AgentStep() {
         options={profiles.map((p) => ({
           value: p.id,
           label: p.name,
-          description: t(`agent.profiles.${p.id}`, { defaultValue: p.description }),
-          badge: p.id === 'icagent' ? t('agent.recommended') : undefined,
+          description: p.descriptions[i18n.language] ?? p.descriptions[i18n.language.split('-')[0] ?? ''] ?? p.description,
+          badge: p.recommended ? t('agent.recommended') : undefined,
         }))}
       />
       <RadioCards name="os" legend={t('agent.osLegend')} value={agent.os} onChange={setOs} options={osOptions} />

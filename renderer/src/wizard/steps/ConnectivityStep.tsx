@@ -5,7 +5,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Callout, CopyButton, DataTable, RadioCards, Segmented, SecretField, StepHeader, TextField, tableText, useFieldError } from '../fields';
 import { splitList, type AuthKind, type JumpForm } from '../model';
-import { useWizard } from '../store';
+import { selectProfile, useWizard } from '../store';
 
 function JumpServer({ index, jump, count }: { index: number; jump: JumpForm; count: number }) {
   const { t } = useTranslation();
@@ -107,6 +107,7 @@ function Advanced() {
   const { t } = useTranslation();
   const conn = useWizard((s) => s.form.connectivity);
   const os = useWizard((s) => s.form.agent.os);
+  const profile = useWizard(selectProfile);
   const ports = useWizard((s) => s.ports);
   const setOverride = useWizard((s) => s.setOverride);
   const setConnectivity = useWizard((s) => s.setConnectivity);
@@ -163,8 +164,8 @@ function Advanced() {
         value={conn.installDir}
         onChange={(v) => setConnectivity({ installDir: v })}
         error={err('options.installDir')}
-        placeholder={os === 'windows' ? 'C:\\ICAgent' : '/opt/oss/servicemgr'}
-        hint={t('conn.installDirHint')}
+        placeholder={profile?.installDir[os]}
+        hint={profile?.installDir[os] ? t('conn.installDirHint', { dir: profile.installDir[os] }) : undefined}
         mono
         width="l"
       />

@@ -179,7 +179,7 @@ export function HostsStep() {
       </div>
       {os === 'windows' ? (
         <div className="row">
-          <TextField path="package.path" label={t('hosts.package')} optional value={hosts.packagePath} onChange={(v) => setHosts({ packagePath: v })} error={err('package.path')} hint={t('hosts.packageHint')} placeholder="C:\Users\Administrator\Downloads\ICProbeAgent.zip" mono width="l" />
+          <TextField path="package.path" label={t('hosts.package')} optional value={hosts.packagePath} onChange={(v) => setHosts({ packagePath: v })} error={err('package.path')} hint={t('hosts.packageHint')} placeholder="C:\Users\Administrator\Downloads\agent.zip" mono width="l" />
           {hosts.packagePath.trim() ? (
             <TextField path="package.sha256" label={t('hosts.sha256')} optional value={hosts.packageSha256} onChange={(v) => setHosts({ packageSha256: v })} error={err('package.sha256')} hint={t('hosts.sha256Hint')} mono width="l" />
           ) : null}
