@@ -1,6 +1,7 @@
 // Steps that run on this computer ("local"): the platform decides how a step's shell is started.
 // Windows (cmd, PowerShell) cannot run on the development machines; its argv is unit-tested here and
 // the rest runs through the same spawn path as POSIX shells, which the tests do run.
+import { childEnv } from '../secrets/env';
 import { spawn } from 'node:child_process';
 import type { Shell } from '../../common/api/plan';
 import { powershellEncodedArgv } from '../quote';
@@ -46,7 +47,8 @@ export function runLocal(shell: Shell, text: string, opts: { onData: (t: string)
   return new Promise((resolve, reject) => {
     const posix = process.platform !== 'win32';
     // Its own process group on POSIX, so a cancel ends the step's children too (not just the shell).
-    const child = spawn(spec.file, spec.args, { cwd: opts.cwd, ...(opts.env ? { env: opts.env } : {}), windowsVerbatimArguments: spec.verbatim, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: posix });
+    // Never a variable that holds a secret: steps get secrets as values in their text, nothing more.
+    const child = spawn(spec.file, spec.args, { cwd: opts.cwd, env: childEnv(opts.env ?? process.env), windowsVerbatimArguments: spec.verbatim, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: posix });
     let failure: OutpostError | null = null;
     const stop = (e: OutpostError) => {
       failure = e;

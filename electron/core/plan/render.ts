@@ -3,6 +3,7 @@
 import type { Action, Piece, Probe, SecretPiece, SecretRef, Shell, Step } from '../../common/api/plan';
 import { OutpostError } from '../errors';
 import { QuoteError, quoteCmd, quotePosix, quotePowerShell, powershellEncodedArgv } from '../quote';
+import { markSecretEnv } from '../secrets/env';
 import { MASK, secrets as defaultSecrets, type SecretRegistry } from '../secrets/registry';
 
 export type RenderMode = 'display' | 'exec';
@@ -11,7 +12,11 @@ export type SecretResolver = (ref: SecretRef) => string | undefined;
 
 /** Resolves `{ env }` references from an environment; `{ stored }` needs the app's secure storage. */
 export function envResolver(env: NodeJS.ProcessEnv = process.env): SecretResolver {
-  return (ref) => ('env' in ref ? env[ref.env] : undefined);
+  return (ref) => {
+    if (!('env' in ref)) return undefined;
+    markSecretEnv(ref.env);
+    return env[ref.env];
+  };
 }
 
 export function describeRef(ref: SecretRef): string {

@@ -1,5 +1,6 @@
 // The one service layer every face calls: Electron IPC and browser mode (through the dispatcher's
 // handlers) and the CLI. Answers → plan, profiles, console-command import, runs: each exists once here.
+import { markSecretEnv } from '../secrets/env';
 import path from 'node:path';
 import type { Plan, ProfileSummary } from '../../common/api/plan';
 import { formatProblem, validateAnswers } from '../../common/answers';
@@ -76,6 +77,7 @@ export class OutpostService {
   plan(answers: unknown): Plan {
     const r = validateAnswers(answers);
     if (!r.ok) throw new PlanError(r.problems);
+    markEnvRefs(r.answers);
     const loaded = this.profiles();
     for (const p of loaded.problems) this.ctx.log.warn(`profile skipped: ${p}`);
     return planFromAnswers(r.answers, { profiles: loaded.profiles.map((l) => l.profile), regions: this.regions() });
@@ -109,3 +111,13 @@ export class OutpostService {
 }
 
 export { formatProblem, PlanError };
+
+/** Every `{ env: NAME }` in validated answers names a secret: children Outpost starts never inherit it. */
+function markEnvRefs(v: unknown): void {
+  if (Array.isArray(v)) for (const x of v) markEnvRefs(x);
+  else if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    if (typeof o.env === 'string' && Object.keys(o).length === 1) markSecretEnv(o.env);
+    else for (const x of Object.values(o)) markEnvRefs(x);
+  }
+}

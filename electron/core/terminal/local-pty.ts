@@ -1,5 +1,6 @@
 // Local shell in a PTY via node-pty. Loaded lazily so the CLI and tests still work on a machine
 // where the native module could not be built; `ptyAvailable()` reports which.
+import { childEnv } from '../secrets/env';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type * as NodePty from 'node-pty';
@@ -32,7 +33,8 @@ export function spawnLocalPty(opts: { cols: number; rows: number; cwd?: string; 
   const pty = loadPty();
   if (!pty) throw new Error('node-pty is not available on this machine');
   const shell = opts.file ? { file: opts.file, args: opts.args ?? [] } : defaultShell();
-  const env = { ...(opts.env ?? process.env), TERM: 'xterm-256color', COLORTERM: 'truecolor' } as Record<string, string>;
+  // Never a variable that holds a secret (an answers `{ env }` reference names it).
+  const env = { ...childEnv(opts.env ?? process.env), TERM: 'xterm-256color', COLORTERM: 'truecolor' } as Record<string, string>;
   const proc = pty.spawn(shell.file, shell.args, {
     name: 'xterm-256color',
     cols: opts.cols,
