@@ -124,6 +124,7 @@ export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.disp
     if (a.kind === 'exec') out.push(indent(`$ ${text(s)}`, '   '));
     else if (a.kind === 'probe') out.push(indent(a.probes.map((p) => `check: ${probeText(p)}`).join('\n'), '   '));
     else out.push(indent(s.display, '   '));
+    if (s.secrets?.length) out.push(`   ${s.secrets.map((x) => `**** = ${x.name} from ${x.from}`).join('; ')}`);
     if (s.guard) out.push(`   skipped when: ${s.guard.says}`);
     if (s.onFailure) out.push(`   if it fails: ${s.onFailure.hint}${s.onFailure.remedy ? ` (remedy: step ${s.onFailure.remedy})` : ''}`);
     const ok = successText(s);

@@ -196,6 +196,8 @@ export const Step = z.object({
   optional: z.boolean().optional(),
   /** Masked text: the command as it would be typed, or the instruction text. */
   display: z.string(),
+  /** Where each **** in the display comes from, in order of first use: `$OUTPOST_AK` or `stored "icagent.ak"`. */
+  secrets: z.array(z.object({ name: z.string(), from: z.string() })).optional(),
   /** Longer English explanation (what the step does, why, where its template comes from). */
   description: z.string(),
 });

@@ -186,6 +186,13 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   }
 
   if (targets.length === 0 && !answers.thisComputer) warnings.push('no targets are listed: the target steps will have nowhere to run');
+  for (const s of steps) {
+    const used = secretSources(s.action);
+    if (used.length) s.secrets = used;
+  }
+  // A file from somewhere else could name any variable of this session (a token, a cloud key): say so.
+  const foreign = [...new Set(Object.values(inputs.secrets).flatMap((p) => ('env' in p.secret && !p.secret.env.startsWith(ENV_PREFIX) ? [p.secret.env] : [])))];
+  if (foreign.length) warnings.push(`these answers read secrets from ${foreign.map((n) => `$${n}`).join(', ')}, outside the ${ENV_PREFIX} prefix: check that the file is yours and that those variables hold what it says`);
   const shown: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) if (v !== '') shown[k] = v;
   return {
@@ -460,4 +467,25 @@ export function formatTable(t: { columns: string[]; rows: string[][] }): string 
   const widths = t.columns.map((c, i) => Math.max(c.length, ...t.rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(t.columns), ...t.rows.map(line)].join('\n');
+}
+
+/** Secret references' documented prefix (resources/ANSWERS.md): others are flagged. */
+export const ENV_PREFIX = 'OUTPOST_';
+
+/** Every secret piece in an action, once each, with where its value comes from. */
+function secretSources(action: unknown): Array<{ name: string; from: string }> {
+  const out: Array<{ name: string; from: string }> = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      const ref = o.secret as SecretRef | undefined;
+      if (ref && typeof o.name === 'string' && typeof ref === 'object') {
+        const from = 'env' in ref ? `$${ref.env}` : `stored "${ref.stored}"`;
+        if (!out.some((x) => x.name === o.name)) out.push({ name: o.name, from });
+      } else Object.values(o).forEach(walk);
+    }
+  };
+  walk(action);
+  return out;
 }

@@ -31,6 +31,11 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
           {step.display}
         </pre>
       ) : null}
+      {step.secrets?.length ? (
+        <p className="hint secret-sources" data-testid={`secrets-${step.id}`}>
+          {step.secrets.map((s) => t('review.secretFrom', { name: s.name, from: s.from })).join(' · ')}
+        </p>
+      ) : null}
     </li>
   );
 }
