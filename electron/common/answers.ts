@@ -153,7 +153,14 @@ export const AnswersSchema = z
     thisComputer: z.literal(true).optional(),
     /** Windows: the agent package already on the target (zip), unpacked into installDir. */
     package: z.object({ path: text(checkWindowsAbsPath), sha256: text(checkSha256).optional() }).strict().optional(),
-    options: z.object({ installDir: z.string().optional() }).strict().optional(),
+    options: z
+      .object({
+        installDir: z.string().optional(),
+        /** The SHA-256 of the installer the profile downloads: each target checks it before running it. */
+        downloadSha256: text(checkSha256).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((a, ctx) => {

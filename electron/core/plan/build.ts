@@ -85,6 +85,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     installDir,
     downloadUrl: '',
     downloadFile: sec.download?.file ?? '',
+    downloadSha256: answers.options?.downloadSha256?.toLowerCase() ?? '',
     packagePath: answers.package?.path ?? '',
     ...inputs.values,
   };
@@ -157,6 +158,12 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       const u = new URL(values.downloadUrl ?? '');
       reach.push({ name: profile.ports.find((p) => p.download)?.name ?? 'download', host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) });
     }
+  }
+
+  // An installer fetched over plain HTTP runs as root with the keys: without a checksum nothing tells a
+  // tampered one from the vendor's. Say it where the user reviews the plan.
+  if (sec.download && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
+    warnings.push(`the installer is downloaded over plain HTTP (${values.downloadUrl}) and nothing checks it before it runs as root with your keys: give options.downloadSha256 (the installer's SHA-256) so each target verifies it first`);
   }
 
   // ---- on each target ----

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 export const BUILTIN_VARS = [
-  'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadFile', 'packagePath', 'mode', 'os', 'agent',
+  'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadFile', 'downloadSha256', 'packagePath', 'mode', 'os', 'agent',
 ] as const;
 /** Conditions a token may depend on with `when:` besides any variable (true when set and not empty). */
 export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'vpcep', 'direct'] as const;

@@ -71,6 +71,8 @@ export interface WizardForm {
     /** By the profile's port number (as text): listen port and `host:port` target. */
     portOverrides: Record<string, { listen: string; target: string }>;
     installDir: string;
+    /** SHA-256 of the installer the profile downloads (checked on each target before it runs). */
+    downloadSha256: string;
     vpcepDomain: string;
     vpcepAccessIp: string;
     directAccessIp: string;
@@ -114,6 +116,7 @@ export function emptyForm(profile = ''): WizardForm {
       allowFrom: '',
       portOverrides: {},
       installDir: '',
+      downloadSha256: '',
       vpcepDomain: '',
       vpcepAccessIp: '',
       directAccessIp: '',
@@ -235,6 +238,7 @@ function inputsOf(f: WizardForm, profile?: ProfileSummary): Record<string, unkno
 /** The answers object the form describes (secrets as `{ stored }` / `{ env }` references only). */
 export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<string, unknown> {
   const installDir = f.connectivity.installDir.trim();
+  const options = { ...(installDir ? { installDir } : {}), ...opt('downloadSha256', f.connectivity.downloadSha256) };
   return {
     profile: f.agent.profile,
     os: f.agent.os,
@@ -245,7 +249,7 @@ export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<strin
     targets: targets(f),
     ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),
     ...(f.agent.os === 'windows' && f.hosts.packagePath.trim() ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
-    ...(installDir ? { options: { installDir } } : {}),
+    ...(Object.keys(options).length ? { options } : {}),
   };
 }
 
@@ -327,7 +331,10 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
   } else {
     conn.directAccessIp = str(c.accessIp);
   }
-  if (isObj(a.options)) conn.installDir = str(a.options.installDir);
+  if (isObj(a.options)) {
+    conn.installDir = str(a.options.installDir);
+    conn.downloadSha256 = str(a.options.downloadSha256);
+  }
   // `credentials:` is the older name of `inputs:`; both are read, `inputs` wins.
   const given = { ...(isObj(a.credentials) ? a.credentials : {}), ...(isObj(a.inputs) ? a.inputs : {}) };
   const declared = profiles.find((p) => p.id === f.agent.profile)?.inputs ?? [];

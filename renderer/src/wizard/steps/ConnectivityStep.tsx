@@ -169,6 +169,17 @@ function Advanced() {
         mono
         width="l"
       />
+      <TextField
+        path="options.downloadSha256"
+        label={t('conn.downloadSha256')}
+        optional
+        value={conn.downloadSha256}
+        onChange={(v) => setConnectivity({ downloadSha256: v })}
+        error={err('options.downloadSha256')}
+        hint={t('conn.downloadSha256Hint')}
+        mono
+        width="l"
+      />
     </details>
   );
 }
