@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { handshakeProtocols } from '../../electron/common/browser-auth';
-import { checkSandboxRequirements, startSandbox, sandboxLeftovers, type Sandbox } from '../../electron/core/demo/sandbox';
+import { checkSandboxRequirements, startSandbox, sandboxLeftovers, type Sandbox } from '../../electron/demo/sandbox';
 import { validateAnswers } from '../../electron/core/plan';
 import { OutpostService } from '../../electron/core/service';
 import { startRun } from '../../electron/core/run/runner';
@@ -39,7 +39,7 @@ describe('demo sandbox', () => {
         checkSandboxRequirements('/nonexistent/fixture');
       } catch (err) {
         expect((err as { hint?: string }).hint).toMatch(/sudo apt-get install openssh-server/);
-        expect((err as { hint?: string }).hint).toMatch(/source checkout/);
+        expect((err as { hint?: string }).hint).toMatch(/demo's files are missing from this Outpost installation/);
       }
     } finally {
       if (saved === undefined) delete process.env.OUTPOST_SSHD;

@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend, type Backend } from '../../electron/core/demo/backend';
+import { startBackend, type Backend } from '../../electron/demo/backend';
+import { defaultFixtureDir } from '../../electron/demo/sandbox';
 
-const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/icagent', import.meta.url));
+const FIXTURE_DIR = defaultFixtureDir();
 const HOST = '127.0.0.5';
 const AK = 'TESTAKQ7ZXCVBNMASDFGHJ';
 const SK = 'testSkS3cr3tQWERTYUIOPasdfghjklZXCVBNM1234';

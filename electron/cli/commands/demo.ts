@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Heartbeat } from '../../core/demo/backend';
-import { startSandbox, type Sandbox } from '../../core/demo/sandbox';
+import type { Heartbeat } from '../../demo/backend';
+import { startSandbox, type Sandbox } from '../../demo/sandbox';
 import { OutpostError } from '../../core/errors';
 import { secretHint } from '../../core/secrets/store';
 import { openInBrowser, type Launcher } from '../../web/launcher';
@@ -25,8 +25,7 @@ export function registerDemoCommand(program: Command): void {
     .description(
       'Try Outpost without a cloud account: starts a sandbox on loopback (a jump server, 2 hosts and a stand-in LTS backend, ' +
         'as OpenSSH servers run as you, no root needed) and opens the wizard pre-filled to install a fixture agent there. ' +
-        'Nothing leaves this computer; Ctrl-C stops everything. Runs from a source checkout (the fixture agent is under test/fixtures) ' +
-        'and needs openssh-server, ssh, bash and curl.',
+        'Nothing leaves this computer; Ctrl-C stops everything. Needs openssh-server, ssh, bash and curl.',
     )
     .option('-p, --port <port>', 'port for the UI (default: a random free port)', (v) => {
       const n = Number(v);

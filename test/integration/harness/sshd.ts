@@ -1,13 +1,16 @@
 // Real OpenSSH sshd instances for integration tests, on loopback only (127.0.0.0/8), high free ports,
 // throwaway host keys and config in a temp dir. Tests run as root (sshd needs it to switch users);
-// the login users are unprivileged throwaway accounts created on first use.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+// the login users are unprivileged throwaway accounts created on first use. The process itself (spawn,
+// readiness, bind races, stopping it and its sessions) is electron/demo/sshd.ts, as for `outpost demo`.
+import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { executable, LoopbackSshd, signal, sleep } from '../../../electron/demo/sshd';
+
+export { freePort } from '../../../electron/demo/sshd';
 
 const run = promisify(execFile);
 
@@ -27,12 +30,7 @@ export interface TestUser {
 }
 
 export function sshdAvailable(): boolean {
-  try {
-    fs.accessSync(SSHD_PATH, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return executable(SSHD_PATH);
 }
 
 /** Throws a clear message when the machine lacks what the harness needs. */
@@ -141,28 +139,13 @@ function pickAddress(): string {
   return a;
 }
 
-export async function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, address, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export class SshdInstance {
   readonly host: string;
-  port = 0;
   readonly dir: string;
-  readonly logFile: string;
   hostKeyFingerprint = '';
   /** "ssh-ed25519 AAAA..." (no comment), the form a known_hosts line carries. */
   hostPublicKey = '';
-  private proc: ChildProcess | null = null;
-  private stderr = '';
+  private readonly sshd: LoopbackSshd;
   private readonly authorized = new Map<string, string[]>();
 
   constructor(
@@ -170,13 +153,21 @@ export class SshdInstance {
     dir: string,
   ) {
     this.host = opts.address ?? pickAddress();
-    if (!/^127\.\d+\.\d+\.\d+$/.test(this.host)) throw new Error(`sshd harness listens on loopback only, not ${this.host}`);
     this.dir = dir;
-    this.logFile = path.join(dir, 'sshd.log');
+    // Refuses anything outside 127.0.0.0/8.
+    this.sshd = new LoopbackSshd(this.host, dir, SSHD_PATH);
+  }
+
+  get port(): number {
+    return this.sshd.port;
+  }
+
+  get logFile(): string {
+    return this.sshd.logFile;
   }
 
   get pid(): number | undefined {
-    return this.proc?.pid;
+    return this.sshd.pid;
   }
 
   get hostKeyFile(): string {
@@ -205,11 +196,11 @@ export class SshdInstance {
     this.hostKeyFingerprint = await fingerprintOf(`${this.hostKeyFile}.pub`);
   }
 
-  private config(): string {
+  private config(port: number): string {
     const o = this.opts;
     const yn = (v: boolean | undefined, dflt: boolean) => ((v ?? dflt) ? 'yes' : 'no');
     return [
-      `ListenAddress ${this.host}:${this.port}`,
+      `ListenAddress ${this.host}:${port}`,
       `HostKey ${this.hostKeyFile}`,
       `PidFile ${path.join(this.dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${path.join(this.dir, 'authorized_keys', '%u')}${o.userAuthorizedKeys ? ' .ssh/authorized_keys' : ''}`,
@@ -234,60 +225,24 @@ export class SshdInstance {
     ].join('\n');
   }
 
+  /** Starts sshd (a restart keeps the port it had). */
   async start(): Promise<void> {
-    if (this.proc) return;
+    if (this.sshd.running) return;
     await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
     if (!this.hostPublicKey) await this.generateHostKey();
-    const fixedPort = this.opts.port ?? (this.port || undefined);
-    for (let attempt = 0; attempt < 4; attempt++) {
-      this.port = fixedPort ?? (await freePort(this.host));
-      const cfg = path.join(this.dir, 'sshd_config');
-      await fsp.writeFile(cfg, this.config());
-      // -D: stay in the foreground so we own the pid; -E: log to a file the tests can read.
-      const logStart = await fsp.stat(this.logFile).then((st) => st.size, () => 0);
-      const proc = spawn(SSHD_PATH, ['-D', '-E', this.logFile, '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-      this.stderr = '';
-      proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
-      this.proc = proc;
-      running.add(this);
-      const ok = await this.waitReady(proc, logStart, 8000);
-      if (ok) return;
-      await this.stop();
-      const log = await fsp.readFile(this.logFile, 'utf8').catch(() => '');
-      const bindRace = /Bind to port|Address already in use|Cannot bind/i.test(log + this.stderr);
-      if (!bindRace || fixedPort) {
-        throw new Error(`sshd on ${this.host}:${this.port} did not start.\n${this.stderr}\n${log.split('\n').slice(-20).join('\n')}`);
-      }
+    running.add(this);
+    try {
+      await this.sshd.start((port) => this.config(port), { fixedPort: this.opts.port ?? (this.port || undefined) });
+    } catch (err) {
+      running.delete(this);
+      throw err;
     }
-    throw new Error(`sshd on ${this.host} could not bind a free port`);
   }
 
-  // Ready when sshd logs that it listens: probing with a TCP connection would add a "Connection from"
-  // line and skew connectionCount().
-  private async waitReady(proc: ChildProcess, logStart: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    const want = `Server listening on ${this.host} port ${this.port}.`;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null || proc.signalCode !== null) return false;
-      const log = await fsp.readFile(this.logFile).catch(() => Buffer.alloc(0));
-      if (log.subarray(logStart).toString('utf8').includes(want)) return true;
-      await sleep(25);
-    }
-    return false;
-  }
-
-  /** Stops the listener and every per-connection sshd it forked (all descendants of our pid). */
+  /** Stops the listener and every per-connection sshd it forked (SIGCONT first, in case a test froze them). */
   async stop(): Promise<void> {
-    const proc = this.proc;
-    this.proc = null;
     running.delete(this);
-    if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
-    const pids = [...descendants(proc.pid), proc.pid];
-    for (const pid of pids) killQuietly(pid, 'SIGCONT'); // in case a test froze them
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    for (const pid of pids) killQuietly(pid, 'SIGTERM');
-    await Promise.race([exited, sleep(3000)]);
-    for (const pid of pids) killQuietly(pid, 'SIGKILL');
+    await this.sshd.stop();
   }
 
   /** Replaces the host key (a "changed key" in clients' eyes) and restarts on the same address and port. */
@@ -304,8 +259,8 @@ export class SshdInstance {
    * client the server goes silent, as when a host hangs or a network path drops packets.
    */
   suspendSessions(freeze: boolean): number[] {
-    const pids = this.proc?.pid ? descendants(this.proc.pid) : [];
-    for (const pid of pids) killQuietly(pid, freeze ? 'SIGSTOP' : 'SIGCONT');
+    const pids = this.sshd.descendantPids();
+    for (const pid of pids) signal(pid, freeze ? 'SIGSTOP' : 'SIGCONT');
     return pids;
   }
 
@@ -408,7 +363,7 @@ export async function startAgent(dir: string): Promise<Agent> {
       agents.delete(agent);
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-      killQuietly(proc.pid ?? 0, 'SIGTERM');
+      signal(proc.pid ?? 0, 'SIGTERM');
       await Promise.race([exited, sleep(2000)]);
     },
   };
@@ -425,47 +380,7 @@ export async function stopAll(): Promise<void> {
 process.once('exit', () => {
   for (const inst of running) {
     const pid = inst.pid;
-    if (pid) killQuietly(pid, 'SIGKILL');
+    if (pid) signal(pid, 'SIGKILL');
   }
-  for (const a of agents) killQuietly(a.pid, 'SIGKILL');
+  for (const a of agents) signal(a.pid, 'SIGKILL');
 });
-
-function killQuietly(pid: number, sig: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* already gone */
-  }
-}
-
-/** All descendants of pid, from /proc (sshd forks a process per connection, which setsid()s). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the ")" that ends the command name.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      /* process ended while scanning */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

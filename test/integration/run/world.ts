@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { startBackend, type Backend } from '../../../electron/core/demo/backend';
+import { startBackend, type Backend } from '../../../electron/demo/backend';
+import { defaultFixtureDir } from '../../../electron/demo/sandbox';
 import { ensureTestUser, freePort, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../harness/sshd';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
-export const FIXTURE_DIR = path.join(ROOT, 'test', 'fixtures', 'icagent');
+export const FIXTURE_DIR = defaultFixtureDir();
 
 export const SECRETS = {
   OUTPOST_AK: 'AKTESTVALUE0123456789',

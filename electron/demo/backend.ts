@@ -11,8 +11,8 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { OutpostError } from '../errors';
-import { silentLogger, type Logger } from '../log/logger';
+import { OutpostError } from '../core/errors';
+import { silentLogger, type Logger } from '../core/log/logger';
 
 /** The agent's ports as the vendor documents them (the heartbeat one is where the fixture reports). */
 export const ICAGENT_PORTS = { heartbeat: 8149, others: [8102, 8923, 30200, 30201] } as const;
@@ -152,7 +152,7 @@ export async function startBackend(options: BackendOptions, logger: Logger = sil
       throw new OutpostError(
         'demo.backend.fixture_missing',
         `The fixture installer ${file} cannot be read.`,
-        'Point fixtureDir at the folder holding apm_agent_install.sh (test/fixtures/icagent in a checkout).',
+        'Point fixtureDir at the folder holding apm_agent_install.sh (Outpost ships it in resources/demo/icagent).',
         { cause: err },
       );
     }

@@ -4,8 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OutpostError } from '../../../../electron/core/errors';
-import { INSTALLER_URL_PATH, parseHeartbeatLine, startBackend, type Backend, type Heartbeat } from '../../../../electron/core/demo/backend';
+import { OutpostError } from '../../../electron/core/errors';
+import { INSTALLER_URL_PATH, parseHeartbeatLine, startBackend, type Backend, type Heartbeat } from '../../../electron/demo/backend';
 
 const HOST = '127.0.0.1';
 const started: Backend[] = [];

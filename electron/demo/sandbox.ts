@@ -7,26 +7,26 @@
 // Everything stays in one temp folder: sshd sessions get HOME and their working directory there
 // (so the tunnel key, known_hosts, the downloaded installer and the agent never touch the user's
 // real home), and stop() ends every process it can tie to that folder.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { OutpostError } from '../errors';
-import { silentLogger, type Logger } from '../log/logger';
-import { appRoot } from '../paths';
-import { quotePosix } from '../quote';
+import { OutpostError } from '../core/errors';
+import { silentLogger, type Logger } from '../core/log/logger';
+import { findResourcesDir } from '../core/paths';
+import { quotePosix } from '../core/quote';
 import { ICAGENT_PORTS, INSTALLER_FILE, startBackend, type Backend } from './backend';
+import { alive, executable, freePort, listProcesses, LoopbackSshd, signal, sleep, SshdStartError, type ProcInfo } from './sshd';
 
 const run = promisify(execFile);
 
 export interface SandboxOptions {
   /** Target hosts to start (default 2; 1 where hosts cannot have their own folders, see perHostMountWorks). */
   targets?: number;
-  /** Folder holding apm_agent_install.sh (default: test/fixtures/icagent of the checkout). */
+  /** Folder holding apm_agent_install.sh (default: resources/demo/icagent of the installation). */
   fixtureDir?: string;
   log?: Logger;
 }
@@ -72,29 +72,14 @@ interface Need {
 
 function onPath(cmd: string): string | null {
   for (const d of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!d) continue;
-    const p = path.join(d, cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
+    if (d && executable(path.join(d, cmd))) return path.join(d, cmd);
   }
   return null;
 }
 
-function executable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** The stand-in installer shipped with Outpost for the demo. */
 export function defaultFixtureDir(): string {
-  return path.join(appRoot(), 'test', 'fixtures', 'icagent');
+  return path.join(findResourcesDir(), 'demo', 'icagent');
 }
 
 /** What the sandbox needs from this machine; throws one message listing everything missing. */
@@ -117,7 +102,7 @@ export function checkSandboxRequirements(fixtureDir: string = defaultFixtureDir(
     {
       what: `the fixture agent installer (${path.join(fixtureDir, INSTALLER_FILE)})`,
       ok: fs.existsSync(path.join(fixtureDir, INSTALLER_FILE)),
-      fix: 'outpost demo runs from a source checkout of Outpost (the fixture lives under test/fixtures/icagent)',
+      fix: "the demo's files are missing from this Outpost installation (resources/demo/icagent): reinstall Outpost, or set OUTPOST_RESOURCES_DIR to a resources folder that has them",
     },
   ];
   const missing = needs.filter((n) => !n.ok);
@@ -131,18 +116,6 @@ export function checkSandboxRequirements(fixtureDir: string = defaultFixtureDir(
   return { bash, ssh, sshKeygen };
 }
 
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function canBind(host: string): Promise<boolean> {
   return freePort(host).then(
     () => true,
@@ -150,135 +123,43 @@ async function canBind(host: string): Promise<boolean> {
   );
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  uid: number;
-  args: string;
-}
-
-/** Processes on this machine (Linux: /proc; elsewhere: ps). */
-async function listProcesses(): Promise<ProcInfo[]> {
-  if (!fs.existsSync('/proc/self/stat')) {
-    const r = await run('ps', ['-A', '-o', 'pid=,ppid=,pgid=,uid=,command='], { maxBuffer: 16 * 1024 * 1024 });
-    return r.stdout
-      .split('\n')
-      .map((l) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]), uid: Number(m[4]), args: m[5] ?? '' }));
-  }
-  const out: ProcInfo[] = [];
-  for (const e of await fsp.readdir('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = await fsp.readFile(`/proc/${e}/stat`, 'utf8');
-      // Fields after the ")" that ends the command name: state ppid pgrp ...
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const uid = Number(/^Uid:\s+(\d+)/m.exec(await fsp.readFile(`/proc/${e}/status`, 'utf8'))?.[1] ?? -1);
-      const args = (await fsp.readFile(`/proc/${e}/cmdline`, 'utf8')).split('\0').join(' ').trim();
-      out.push({ pid: Number(e), ppid: Number(f[1]), pgid: Number(f[2]), uid, args });
-    } catch {
-      /* ended while scanning */
-    }
-  }
-  return out;
-}
-
-function kill(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* gone already */
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** One demo host: an sshd run as the current user, with its own host key, in its own folder. */
 class DemoSshd {
-  proc: ChildProcess | null = null;
-  port = 0;
   fingerprint = '';
+  readonly sshd: LoopbackSshd;
   constructor(
     readonly name: string,
     readonly host: string,
     readonly dir: string,
     readonly home: string,
-  ) {}
+  ) {
+    this.sshd = new LoopbackSshd(host, dir, sshdPath());
+  }
 
-  get log(): string {
-    return path.join(this.dir, 'sshd.log');
+  get port(): number {
+    return this.sshd.port;
   }
 
   async start(config: (port: number) => string): Promise<void> {
     const key = path.join(this.dir, 'host_key');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `outpost-demo-${this.name}`, '-f', key]);
     this.fingerprint = (await run('ssh-keygen', ['-l', '-f', `${key}.pub`])).stdout.split(/\s+/)[1] ?? '';
-    for (let attempt = 0; attempt < 4; attempt++) {
-      this.port = await freePort(this.host);
-      const cfg = path.join(this.dir, 'sshd_config');
-      await fsp.writeFile(cfg, config(this.port), { mode: 0o600 });
-      await fsp.writeFile(this.log, '');
-      // -D: foreground, so this process owns its pid; -E: log to a file (readiness, diagnostics).
-      const proc = spawn(sshdPath(), ['-D', '-E', this.log, '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-      this.proc = proc;
-      const want = `Server listening on ${this.host} port ${this.port}.`;
-      const deadline = Date.now() + 8000;
-      while (Date.now() < deadline) {
-        if (proc.exitCode !== null || proc.signalCode !== null) break;
-        if ((await fsp.readFile(this.log, 'utf8').catch(() => '')).includes(want)) return;
-        await sleep(25);
-      }
-      const log = await fsp.readFile(this.log, 'utf8').catch(() => '');
-      await this.stop();
-      if (!/Address already in use|Bind to port/i.test(log + stderr)) {
-        throw new OutpostError(
-          'demo.sshd_failed',
-          `The demo's sshd (${this.name}) did not start on ${this.host}:${this.port}: ${(stderr + log).trim().split('\n').slice(-3).join(' | ') || 'no output'}`,
-          `Its config and log are in ${this.dir}.`,
-        );
-      }
+    try {
+      await this.sshd.start(config);
+    } catch (err) {
+      if (!(err instanceof SshdStartError)) throw err;
+      if (err.bindRace) throw new OutpostError('demo.sshd_failed', `The demo's sshd (${this.name}) found no free port on ${this.host}.`, 'Try again.');
+      throw new OutpostError(
+        'demo.sshd_failed',
+        `The demo's sshd (${this.name}) did not start on ${this.host}:${err.port}: ${err.tail(3) || 'no output'}`,
+        `Its config and log are in ${this.dir}.`,
+      );
     }
-    throw new OutpostError('demo.sshd_failed', `The demo's sshd (${this.name}) found no free port on ${this.host}.`, 'Try again.');
   }
 
-  /** The listener and every per-connection sshd it forked. */
-  async stop(): Promise<void> {
-    const proc = this.proc;
-    this.proc = null;
-    if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
-    const all = await listProcesses();
-    const pids = [...descendants(all, proc.pid), proc.pid];
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    for (const p of pids) kill(p, 'SIGTERM');
-    await Promise.race([exited, sleep(3000)]);
-    for (const p of pids) if (alive(p)) kill(p, 'SIGKILL');
+  stop(): Promise<void> {
+    return this.sshd.stop();
   }
-}
-
-function descendants(all: ProcInfo[], pid: number): number[] {
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of all) {
-      if (c.ppid === p && !out.includes(c.pid)) {
-        out.push(c.pid);
-        walk(c.pid);
-      }
-    }
-  };
-  walk(pid);
-  return out;
 }
 
 /**
@@ -348,7 +229,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   // If this process dies without stop(), at least no sshd keeps listening.
   const lastResort = () => {
-    for (const s of sshds) if (s.proc?.pid) kill(s.proc.pid, 'SIGKILL');
+    for (const s of sshds) if (s.sshd.pid) signal(s.sshd.pid, 'SIGKILL');
   };
   process.once('exit', lastResort);
 
@@ -492,7 +373,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       targets: targets.map((t) => ({ name: t.name, host: t.host, port: t.port, user: user.username, ...key })),
       options: { installDir },
     };
-    const info = (s: DemoSshd): SandboxHost => ({ name: s.name, host: s.host, port: s.port, fingerprint: s.fingerprint, pid: s.proc?.pid ?? 0 });
+    const info = (s: DemoSshd): SandboxHost => ({ name: s.name, host: s.host, port: s.port, fingerprint: s.fingerprint, pid: s.sshd.pid ?? 0 });
     const dataDir = path.join(dir, 'data');
     await fsp.mkdir(dataDir, { mode: 0o700 });
     log.info(`demo: sandbox in ${dir}: jump ${jump.host}:${jump.port}, ${targets.length} target(s), backend ${backend.host}`);
@@ -526,7 +407,7 @@ async function endLeftovers(dir: string, forwardPrefix: string): Promise<void> {
     if (!found.length) return;
     const sig: NodeJS.Signals = round === 0 ? 'SIGTERM' : 'SIGKILL';
     // The agent daemon leads its own process group (setsid): its sleep/timeout children go with it.
-    for (const p of found) kill(p.pgid === p.pid ? -p.pid : p.pid, sig);
+    for (const p of found) signal(p.pgid === p.pid ? -p.pid : p.pid, sig);
     const deadline = Date.now() + 2000;
     while (Date.now() < deadline && found.some((p) => alive(p.pid))) await sleep(50);
   }
