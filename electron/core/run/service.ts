@@ -1,7 +1,7 @@
 // Runs as the API sees them (Electron IPC and browser mode): start from answers, cancel, host key
 // decisions. The work itself is the service layer's, shared with the CLI.
 import { OutpostError } from '../errors';
-import type { Client } from '../api/dispatcher';
+import { claim, release, type Client } from '../api/dispatcher';
 import type { CoreContext } from '../context';
 import { OutpostService } from '../service';
 import { storeResolver } from '../secrets/store';
@@ -28,14 +28,29 @@ export class RunService {
     let runId = '';
     const handle = this.service.startRun(plan, options, {
       resolver: storeResolver(this.ctx.secretStore),
-      hostKeyPolicy: (info) => this.hostKeys.policy(runId, { emit: (p) => client.emit('hostkey.unknown', p) }, { acceptNew: options.acceptNewHostKeys })(info),
+      // The question belongs to the client that started the run: only it may answer.
+      hostKeyPolicy: (info) =>
+        this.hostKeys.policy(
+          runId,
+          {
+            emit: (p) => {
+              claim(client, 'hostkey', p.requestId);
+              client.emit('hostkey.unknown', p);
+            },
+          },
+          { acceptNew: options.acceptNewHostKeys },
+        )(info),
       emit: (name, payload) => client.emit(name, payload as never),
     });
     runId = handle.runId;
     this.runs.set(runId, handle);
+    claim(client, 'run', runId);
     const terminalId = this.terminals.attach(client, handle.terminal, `run-${runId}`);
     client.onClose(() => handle.cancel());
-    void handle.done.finally(() => this.runs.delete(runId));
+    void handle.done.finally(() => {
+      this.runs.delete(runId);
+      release(client, 'run', runId);
+    });
     return { runId, terminalId, journal: handle.journal };
   }
 

@@ -24,6 +24,8 @@ interface Session {
   events: Ev[];
   logs: string[];
   call: (name: string, input: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
+  /** The same API as another connected client (another tab, another process holding the token). */
+  callAsOther: (name: string, input: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
   onEvent: (fn: (e: Ev) => void) => void;
   waitEnd: () => Promise<EventPayload<'run.end'>>;
 }
@@ -56,11 +58,13 @@ function session(dataDir: string): Session {
     },
     onClose: () => undefined,
   };
+  const other: Client = { id: 'other', emit: () => undefined, onClose: () => undefined };
   return {
     ctx,
     events,
     logs,
     call: (name, input) => dispatcher.call(name, input, client) as Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>,
+    callAsOther: (name, input) => dispatcher.call(name, input, other) as Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>,
     onEvent: (fn) => listeners.push(fn),
     waitEnd: () =>
       new Promise((resolve) => {
@@ -122,6 +126,26 @@ describe('runs through the API', () => {
     await again.call('run.start', { answers: storedAnswers(world), options: opts({ acceptNewHostKeys: false, tunnelOnly: true }) });
     expect((await again.waitEnd()).outcome).toBe('done');
     expect(again.events.some((e) => e.name === 'hostkey.unknown')).toBe(false);
+  });
+
+  it("binds a run and its host key questions to the client that started it: another client can neither answer nor cancel", async () => {
+    const s = fresh();
+    const tried: Array<{ ok: boolean; error?: { code: string } }> = [];
+    s.onEvent((e) => {
+      if (e.name !== 'hostkey.unknown') return;
+      const requestId = (e.payload as { requestId: string }).requestId;
+      void (async () => {
+        tried.push(await s.callAsOther('hostkey.decide', { requestId, decision: 'accept' }));
+        tried.push(await s.callAsOther('run.cancel', { runId: (e.payload as { runId: string }).runId }));
+        // The owner's answer still counts: the other client's attempt did not consume the question.
+        tried.push(await s.call('hostkey.decide', { requestId, decision: 'accept' }));
+      })();
+    });
+    const started = await s.call('run.start', { answers: storedAnswers(world), options: opts({ acceptNewHostKeys: false, tunnelOnly: true }) });
+    expect(started.ok, JSON.stringify(started)).toBe(true);
+    const end = await s.waitEnd();
+    expect(end.outcome).toBe('done');
+    expect(tried.map((t) => (t.ok ? 'ok' : t.error?.code))).toEqual(['hostkey_request_unknown', 'run_not_found', 'ok']);
   });
 
   it('fails at the connect step when the user rejects the host key', async () => {

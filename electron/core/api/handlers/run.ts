@@ -1,16 +1,21 @@
 import { OutpostError } from '../../errors';
 import type { RunService } from '../../run/service';
-import type { Handlers } from '../dispatcher';
+import { owns, release, type Handlers } from '../dispatcher';
 
 export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run.cancel' | 'hostkey.decide'> {
   return {
     'run.start': ({ answers, options }, client) => runs.start(answers, options, client),
-    'run.cancel': ({ runId }) => {
+    // Another client (another browser tab, another local process with the token) gets "not found":
+    // runs and host key questions belong to the client that started them.
+    'run.cancel': ({ runId }, client) => {
+      if (!owns(client, 'run', runId)) throw new OutpostError('run_not_found', `No run ${runId} is in progress.`, 'It may have ended already.');
       runs.cancel(runId);
       return null;
     },
-    'hostkey.decide': ({ requestId, decision }) => {
-      if (!runs.hostKeys.decide(requestId, decision)) {
+    'hostkey.decide': ({ requestId, decision }, client) => {
+      const mine = owns(client, 'hostkey', requestId);
+      if (mine) release(client, 'hostkey', requestId);
+      if (!mine || !runs.hostKeys.decide(requestId, decision)) {
         throw new OutpostError('hostkey_request_unknown', 'That host key question is no longer open.', 'The run may have ended or timed out; start it again.');
       }
       return null;
