@@ -1,5 +1,6 @@
 // Loading profiles: resources/profiles/*.yaml (shipped) and <data folder>/profiles/*.yaml (the user's).
 // Every problem names the file, the line and the field, so a person can fix it in an editor.
+import type { z } from 'zod';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { isNode, LineCounter } from 'yaml';
@@ -28,11 +29,33 @@ export function parseProfile(text: string, file: string): { profile: Profile } |
   const r = ProfileSchema.safeParse(doc.toJS({ maxAliasCount: 50 }));
   if (r.success) return { profile: r.data };
   return {
-    problems: r.error.issues.map((i) => {
+    problems: r.error.issues.flatMap(unionBranch).map((i) => {
       const at = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0] ?? ''] : i.path;
-      return `${name}:${lineOf(doc, lc, at)}: ${formatPath(at) || '(profile)'}: ${i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (check its spelling)` : i.message}`;
+      return `${name}:${lineOf(doc, lc, at)}: ${formatPath(at) || '(profile)'}: ${message(i)}`;
     }),
   };
+}
+
+function message(i: z.core.$ZodIssue): string {
+  if (i.code === 'unrecognized_keys') return `unknown field ${i.keys.join(', ')} (check its spelling)`;
+  if (i.code === 'invalid_value') return `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return i.message;
+}
+
+/**
+ * A union that fails (a step's action: exec | writeFile | …) says only "Invalid input" on the union's
+ * path. The branch the author meant is the one that got furthest: no unknown field at its own level
+ * (`{ exec: … }` is not a writeFile), then the deepest issue. Its issues, with full paths, replace it.
+ */
+function unionBranch(i: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (i.code !== 'invalid_union' || !('errors' in i) || !Array.isArray(i.errors) || i.errors.length === 0) return [i];
+  const depth = (list: z.core.$ZodIssue[]) => Math.max(0, ...list.map((x) => x.path.length));
+  const ranked = i.errors
+    .map((list) => list.map((x) => ({ ...x, path: [...i.path, ...x.path] }) as z.core.$ZodIssue))
+    .filter((list) => list.length > 0 && !list.some((x) => x.code === 'unrecognized_keys' && x.path.length === i.path.length))
+    .sort((a, b) => depth(b) - depth(a));
+  const best = ranked[0];
+  return best && depth(best) > i.path.length ? best.flatMap(unionBranch) : [i];
 }
 
 /** The line of the deepest node that exists on `at` (1 when nothing does). */
