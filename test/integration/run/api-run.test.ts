@@ -6,83 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload } from '../../../electron/common/api';
-import { createCoreDispatcher } from '../../../electron/core/api/handlers';
-import type { Client } from '../../../electron/core/api/dispatcher';
-import type { CoreContext } from '../../../electron/core/context';
-import { createLogger } from '../../../electron/core/log/logger';
-import { findResourcesDir } from '../../../electron/core/paths';
-import { SecretRegistry } from '../../../electron/core/secrets/registry';
-import { MemorySecretStore } from '../../../electron/core/secrets/store';
+import type { EventPayload } from '../../../electron/common/api';
 import { KnownHosts } from '../../../electron/core/ssh';
+import { opts, session, storedAnswers } from './api-session';
 import { cleanupUsers, killHost, SECRETS, startWorld, type World } from './world';
-
-type Ev = { name: EventName; payload: unknown };
-
-interface Session {
-  ctx: CoreContext;
-  events: Ev[];
-  logs: string[];
-  call: (name: string, input: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
-  /** The same API as another connected client (another tab, another process holding the token). */
-  callAsOther: (name: string, input: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
-  onEvent: (fn: (e: Ev) => void) => void;
-  waitEnd: () => Promise<EventPayload<'run.end'>>;
-}
-
-function session(dataDir: string): Session {
-  const secrets = new SecretRegistry();
-  const store = new MemorySecretStore(secrets);
-  for (const [k, v] of Object.entries(SECRETS)) store.set(k, v, '••••');
-  const logs: string[] = [];
-  const ctx: CoreContext = {
-    appName: 'Outpost',
-    version: 'test',
-    mode: 'browser',
-    locale: 'en',
-    dataDir,
-    resourcesDir: findResourcesDir(),
-    log: createLogger((l, line) => logs.push(`${l} ${line}`), { level: 'debug', secrets }),
-    secrets,
-    secretStore: store,
-  };
-  const dispatcher = createCoreDispatcher(ctx);
-  const events: Ev[] = [];
-  const listeners: Array<(e: Ev) => void> = [];
-  const client: Client = {
-    id: 'test',
-    emit: (name, payload) => {
-      const e = { name, payload };
-      events.push(e);
-      for (const l of listeners) l(e);
-    },
-    onClose: () => undefined,
-  };
-  const other: Client = { id: 'other', emit: () => undefined, onClose: () => undefined };
-  return {
-    ctx,
-    events,
-    logs,
-    call: (name, input) => dispatcher.call(name, input, client) as Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>,
-    callAsOther: (name, input) => dispatcher.call(name, input, other) as Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>,
-    onEvent: (fn) => listeners.push(fn),
-    waitEnd: () =>
-      new Promise((resolve) => {
-        const done = events.find((e) => e.name === 'run.end');
-        if (done) return resolve(done.payload as EventPayload<'run.end'>);
-        listeners.push((e) => e.name === 'run.end' && resolve(e.payload as EventPayload<'run.end'>));
-      }),
-  };
-}
-
-/** The world's answers with secrets as stored references, as the wizard sends them. */
-function storedAnswers(w: World, patch: (a: Record<string, unknown>) => void = () => undefined): Record<string, unknown> {
-  const a = JSON.parse(JSON.stringify(w.answers).replace(/\{"env":"([A-Z_]+)"\}/g, '{"stored":"$1"}')) as Record<string, unknown>;
-  patch(a);
-  return a;
-}
-
-const opts = (o: Record<string, unknown> = {}) => ({ acceptNewHostKeys: true, overridePreflight: false, reinstall: false, tunnelOnly: false, ...o });
 
 function noSecretsIn(...texts: string[]): void {
   for (const t of texts) for (const v of Object.values(SECRETS)) expect(t).not.toContain(v);

@@ -17,73 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload } from '../../../electron/common/api';
-import { createCoreDispatcher } from '../../../electron/core/api/handlers';
-import type { Client } from '../../../electron/core/api/dispatcher';
-import type { CoreContext } from '../../../electron/core/context';
-import { createLogger } from '../../../electron/core/log/logger';
-import { findResourcesDir } from '../../../electron/core/paths';
-import { SecretRegistry } from '../../../electron/core/secrets/registry';
-import { MemorySecretStore } from '../../../electron/core/secrets/store';
 import { TEST_USERS } from '../harness/sshd';
+import { opts, session, storedAnswers } from './api-session';
 import { cleanupUsers, SECRETS, startWorld, type World } from './world';
 
 const execFileP = promisify(execFile);
-
-type Ev = { name: EventName; payload: unknown };
-
-interface Session {
-  events: Ev[];
-  call: (name: string, input: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
-  waitEnd: () => Promise<EventPayload<'run.end'>>;
-}
-
-/** The API as the wizard drives it (a trimmed copy of api-run.test.ts's helper). */
-function session(dataDir: string): Session {
-  const secrets = new SecretRegistry();
-  const store = new MemorySecretStore(secrets);
-  for (const [k, v] of Object.entries(SECRETS)) store.set(k, v, '••••');
-  const ctx: CoreContext = {
-    appName: 'Outpost',
-    version: 'test',
-    mode: 'browser',
-    locale: 'en',
-    dataDir,
-    resourcesDir: findResourcesDir(),
-    log: createLogger(() => undefined, { level: 'debug', secrets }),
-    secrets,
-    secretStore: store,
-  };
-  const dispatcher = createCoreDispatcher(ctx);
-  const events: Ev[] = [];
-  const listeners: Array<(e: Ev) => void> = [];
-  const client: Client = {
-    id: 'test',
-    emit: (name, payload) => {
-      const e = { name, payload };
-      events.push(e);
-      for (const l of listeners) l(e);
-    },
-    onClose: () => undefined,
-  };
-  return {
-    events,
-    call: (name, input) => dispatcher.call(name, input, client) as Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>,
-    waitEnd: () =>
-      new Promise((resolve) => {
-        const done = events.find((e) => e.name === 'run.end');
-        if (done) return resolve(done.payload as EventPayload<'run.end'>);
-        listeners.push((e) => e.name === 'run.end' && resolve(e.payload as EventPayload<'run.end'>));
-      }),
-  };
-}
-
-/** The world's answers with secrets as stored references, as the wizard sends them. */
-function storedAnswers(w: World): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(w.answers).replace(/\{"env":"([A-Z_]+)"\}/g, '{"stored":"$1"}')) as Record<string, unknown>;
-}
-
-const opts = () => ({ acceptNewHostKeys: true, overridePreflight: false, reinstall: false, tunnelOnly: false });
 
 interface Proc {
   uid: number;
