@@ -135,6 +135,8 @@ export const Action = z.discriminatedUnion('kind', [
     mode: z.number().int(),
     /** Removed after the step that follows it, whatever happened (register.json, an env file). */
     transient: z.boolean(),
+    /** json: values (secrets, per-host values) are escaped for a JSON string when filled in. */
+    escape: z.enum(['none', 'json']),
     root: z.boolean(),
   }),
   z.object({

@@ -6,7 +6,7 @@ import type { Action, AuthInfo, Forward, JumpHost, Piece, Plan, Probe, SecretPie
 import { isIpv6 } from '../../common/validate';
 import { OutpostError } from '../errors';
 import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
-import { inLang } from '../profiles/schema';
+import { HOST_VARS, inLang } from '../profiles/schema';
 import type { Answers, JumpAnswers, Problem } from './answers';
 import { formatProblem } from './answers';
 import { resolveInputs } from './inputs';
@@ -88,6 +88,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     downloadSha256: answers.options?.downloadSha256?.toLowerCase() ?? '',
     packagePath: answers.package?.path ?? '',
     ...inputs.values,
+    // Kept as written: the runner fills them in on each host.
+    ...Object.fromEntries(HOST_VARS.map((v) => [v, `{${v}}`])),
   };
   const ctx: Ctx = {
     answers,
@@ -201,7 +203,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   const foreign = [...new Set(Object.values(inputs.secrets).flatMap((p) => ('env' in p.secret && !p.secret.env.startsWith(ENV_PREFIX) ? [p.secret.env] : [])))];
   if (foreign.length) warnings.push(`these answers read secrets from ${foreign.map((n) => `$${n}`).join(', ')}, outside the ${ENV_PREFIX} prefix: check that the file is yours and that those variables hold what it says`);
   const shown: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) if (v !== '') shown[k] = v;
+  for (const [k, v] of Object.entries(values)) if (v !== '' && !(HOST_VARS as readonly string[]).includes(k)) shown[k] = v;
   return {
     version: 2,
     profile: { id: profile.id, name: profile.name, version: profile.version },
@@ -328,7 +330,7 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
   if ('connections' in p) return [{ kind: 'connections', ...p.connections }];
   if ('listening' in p) {
     const port = Number(typeof p.listening.port === 'number' ? p.listening.port : subst(p.listening.port, ctx.values));
-    return [{ kind: 'listening', forwards: [{ name: p.listening.name, listenHost: '0.0.0.0', listenPort: port, targetHost: '', targetPort: 0 }] }];
+    return [{ kind: 'listening', forwards: [{ name: p.listening.name, listenHost: '*', listenPort: port, targetHost: '', targetPort: 0 }] }];
   }
   if ('command' in p) {
     return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}) }];
@@ -357,7 +359,9 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
       diagnosis: a.exec.diagnosis.filter((d) => !d.when || truthy(ctx, d.when)).map((d) => ({ pattern: d.pattern, code: d.code, hint: subst(d.hint, ctx.values) })),
     };
   } else if ('writeFile' in a) {
-    action = { kind: 'writeFile', path: subst(a.writeFile.path, ctx.values), content: a.writeFile.content.map((c) => (typeof c === 'string' ? subst(c, ctx.values) : secretPiece(ctx, c.secret))), mode: a.writeFile.mode, transient: a.writeFile.transient, root: root(a.writeFile.root) };
+    const esc = a.writeFile.escape === 'json' ? (v: string) => JSON.stringify(v).slice(1, -1) : (v: string) => v;
+    const escaped = Object.fromEntries(Object.entries(ctx.values).map(([k, v]) => [k, (HOST_VARS as readonly string[]).includes(k) ? v : esc(v)]));
+    action = { kind: 'writeFile', path: subst(a.writeFile.path, ctx.values), content: a.writeFile.content.map((c) => (typeof c === 'string' ? subst(c, escaped) : secretPiece(ctx, c.secret))), mode: a.writeFile.mode, transient: a.writeFile.transient, escape: a.writeFile.escape, root: root(a.writeFile.root) };
   } else if ('editIni' in a) {
     action = { kind: 'editIni', path: subst(a.editIni.path, ctx.values), set: a.editIni.set.map((x) => ({ ...x, value: subst(x.value, ctx.values) })), root: root(a.editIni.root) };
   } else if ('upload' in a) {

@@ -20,7 +20,8 @@ export function parseProfile(text: string, file: string): { profile: Profile } |
   const doc = YAML.parseDocument(text, { prettyErrors: false, lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
     return {
-      problems: doc.errors.map((e) => {
+      // The first errors only: one slip in YAML makes every later token an error too.
+      problems: doc.errors.slice(0, 3).map((e) => {
         const line = e.pos[0] !== undefined ? lc.linePos(e.pos[0]).line : 0;
         return `${name}:${line}: not valid YAML: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`;
       }),

@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const BUILTIN_VARS = [
   'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadFile', 'downloadSha256', 'packagePath', 'mode', 'os', 'agent',
 ] as const;
+/** Per-host values, filled in by the runner on each host (the same plan serves a whole batch). */
+export const HOST_VARS = ['host.address', 'host.name'] as const;
 /** Conditions a token may depend on with `when:` besides any variable (true when set and not empty). */
 export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'vpcep', 'direct'] as const;
 
@@ -114,7 +116,20 @@ export type ProfileProbe = z.infer<typeof Probe>;
 
 const Action = z.union([
   z.object({ exec: ExecAction }).strict(),
-  z.object({ writeFile: z.object({ path: Template, content: z.array(z.union([Template, SecretToken])).min(1), mode: z.number().int().min(0).max(0o777).default(0o600), transient: z.boolean().default(false), root: z.boolean().default(true) }).strict() }).strict(),
+  z.object({
+    writeFile: z
+      .object({
+        path: Template,
+        content: z.array(z.union([Template, SecretToken])).min(1),
+        mode: z.number().int().min(0).max(0o777).default(0o600),
+        /** Removed after the step that follows, whatever happened (register.json, an env file). */
+        transient: z.boolean().default(false),
+        /** json: every value put into the content (inputs, secrets, per-host values) is escaped for a JSON string. */
+        escape: z.enum(['none', 'json']).default('none'),
+        root: z.boolean().default(true),
+      })
+      .strict(),
+  }).strict(),
   z.object({ editIni: z.object({ path: Template, set: z.array(z.object({ section: z.string(), key: z.string(), value: Template }).strict()).min(1), root: z.boolean().default(true) }).strict() }).strict(),
   z.object({ upload: z.object({ from: Template, to: Template, sha256: Template.optional(), mode: z.number().int().default(0o600) }).strict() }).strict(),
   z.object({ unpack: z.object({ archive: Template, dest: Template, format: z.enum(['zip', 'tar', 'tar.gz']), sha256: Template.optional() }).strict() }).strict(),
@@ -302,6 +317,7 @@ function placeholders(s: string): string[] {
 function checkTemplate(s: string, known: Set<string>, path: PropertyKey[], ctx: z.RefinementCtx) {
   for (const name of placeholders(s)) {
     const base = name.split('.')[0] ?? '';
+    if ((HOST_VARS as readonly string[]).includes(name)) continue;
     if (!REF.test(name) || !known.has(base) || (name.includes('.') && base !== 'region')) {
       ctx.addIssue({ code: 'custom', path, message: `unknown placeholder {${name}} (known: ${[...known].join(', ')})` });
     }

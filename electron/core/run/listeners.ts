@@ -61,5 +61,5 @@ export function parseListeners(output: string): { tool: 'ss' | 'netstat' | 'none
 
 /** Is something listening where a forward should (exact address, or the wildcard)? */
 export function findListener(listeners: Listener[], host: string, port: number): Listener | undefined {
-  return listeners.find((l) => l.port === port && (l.host === host || l.host === '0.0.0.0'));
+  return listeners.find((l) => l.port === port && (host === '*' || l.host === host || l.host === '0.0.0.0' || l.host === '::'));
 }

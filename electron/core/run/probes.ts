@@ -94,7 +94,9 @@ async function one(p: Probe, c: ProbeContext): Promise<CheckResult[]> {
       return r.map(({ f, l }) =>
         l
           ? { name: f.name, status: 'pass' as const, detail: `listening on ${f.listenHost}:${f.listenPort}${l.process ? ` (${l.process})` : ''}` }
-          : { name: f.name, status: 'fail' as const, detail: `NOT listening on ${f.listenHost}:${f.listenPort}`, hint: 'Check the tunnel ("check tunnel") and that sshd allows TCP forwarding.' },
+          : f.listenHost === '*'
+            ? { name: f.name, status: 'fail' as const, detail: `nothing listens on port ${f.listenPort}`, hint: 'The agent is not listening: check that its service started and what its log says.' }
+            : { name: f.name, status: 'fail' as const, detail: `NOT listening on ${f.listenHost}:${f.listenPort}`, hint: 'Check the tunnel ("check tunnel") and that sshd allows TCP forwarding.' },
       );
     }
     case 'tunnelHealthy': {

@@ -18,6 +18,10 @@ import { describeRef, renderExec, renderPieces, secretRefs, type Facts, type Sec
 import type { SecretRegistry } from '../secrets/registry';
 import { ExecError, publicKeyLine, SshPool, type HostKeyPolicy, type KnownHosts, type SshAuth, type SshConnection, type SshTarget } from '../ssh';
 import { Journal, Tail } from './journal';
+import { sha256File } from '../packages/checksum';
+import { unpackArchive } from '../packages/unpack';
+import { quotePosix } from '../quote';
+import { editIniText, localFiles, parseReadOutput, readFileScript, removeScript, replaceFileScript, writeFileScript } from './files';
 import { runProbes } from './probes';
 import { RunTerminal } from './terminal';
 import { runForward } from './tunnel';
@@ -243,12 +247,31 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     journal.write({ type: 'step', runId, step: s.id, host: hostId, start: now, end: now, outcome: 'skipped', message, tail: [] });
   }
 
+  /**
+   * Per-host values ({host.address}, {host.name}): the plan keeps them as written and each host fills
+   * in its own. Only plain address characters pass, so a filled-in value needs no quoting anywhere.
+   */
+  function fillHost(text: string, hostId: string, esc: (v: string) => string = (v) => v): string {
+    if (!text.includes('{host.')) return text;
+    const t = plan.hosts.targets.find((x) => x.id === hostId);
+    const j = plan.hosts.jumps.find((x) => x.id === hostId);
+    const vars: Record<string, string> = {
+      address: t?.ssh.host ?? j?.privateIp ?? '127.0.0.1',
+      name: t ? (t.name ?? t.ssh.host) : j ? j.privateIp : os.hostname(),
+    };
+    return text.replace(/\{host\.(address|name)\}/g, (_m, k: string) => {
+      const v = vars[k] ?? '';
+      if (!/^[A-Za-z0-9._:-]+$/.test(v)) throw new OutpostError('host_value_invalid', `{host.${k}} of ${hostId} is "${v}", which has characters a command or file cannot take as they are.`, 'Give the target a plain name (letters, digits, . _ : -).');
+      return esc(v);
+    });
+  }
+
   /** Executes an exec action and judges it by exit code, markers and the profile's diagnosis. */
   async function runExec(s: Step, ex: Executor, hostId: string, host: string, tail: Tail, sudo: boolean): Promise<{ message?: string }> {
     const a = s.action;
     if (a.kind !== 'exec') throw new Error('not an exec step');
-    const text = renderExec(a, 'exec', deps.resolver, deps.secrets, facts);
-    if (interactive) terminal.push(`\x1b[2m$ ${renderPieces(a.command, a.shell, 'display', undefined, deps.secrets, facts).replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
+    const text = fillHost(renderExec(a, 'exec', deps.resolver, deps.secrets, facts), hostId);
+    if (interactive) terminal.push(`\x1b[2m$ ${fillHost(renderPieces(a.command, a.shell, 'display', undefined, deps.secrets, facts), hostId).replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
     const write = out(s, hostId);
     const r = await ex.run(a.shell, text, {
       signal: abort.signal,
@@ -271,6 +294,71 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     throw new StepFailure(s.id, code, `${s.title} failed on ${host}: ${why}.${last ? ` Last output: ${last}` : ''}`, hint);
   }
 
+  /** writeFile / editIni / upload / unpack on one host (see ./files for how, and why so). */
+  async function fileAction(s: Step, ex: Executor, hostId: string, sudo: boolean, tail: Tail): Promise<{ message: string }> {
+    const a = s.action;
+    const write = out(s, hostId);
+    const say = (t: string) => {
+      tail.push(redact(t));
+      write(`${t}\r\n`);
+    };
+    const bash = async (script: string, root: boolean): Promise<string> => {
+      const r = await ex.run('bash', script, { signal: abort.signal, timeoutMs: 120_000, sudo: sudo && root });
+      if (r.exitCode !== 0) throw new OutpostError('file_action_failed', `${s.title} failed on ${hostId}: ${redact(r.output.trim().split('\n').slice(-3).join(' | ')) || `exit code ${r.exitCode}`}.`, root && !sudo ? 'The step needs root: log in as root or give the user sudo without a password.' : 'Check the path and its permissions.');
+      return r.output;
+    };
+    if (a.kind === 'writeFile') {
+      const esc = a.escape === 'json' ? (v: string) => JSON.stringify(v).slice(1, -1) : (v: string) => v;
+      const content = a.content.map((c) => (typeof c === 'string' ? fillHost(c, hostId, esc) : esc(secret(c.secret, c.name)))).join('');
+      if (ex.kind === 'local') localFiles.write(a.path, content, a.mode);
+      else await bash(writeFileScript(a.path, content, a.mode), a.root);
+      const message = `wrote ${a.path} (mode ${a.mode.toString(8).padStart(4, '0')}${a.transient ? ', removed after the next step' : ''})`;
+      say(message);
+      return { message };
+    }
+    if (a.kind === 'editIni') {
+      const before = ex.kind === 'local' ? localFiles.read(a.path) : parseReadOutput(await bash(readFileScript(a.path), a.root));
+      if (before === null) throw new OutpostError('file_missing', `${a.path} does not exist on ${hostId}.`, 'The package that provides it may not be installed: check the install step above.');
+      const r = editIniText(
+        before,
+        a.set.map((x) => ({ ...x, value: fillHost(x.value, hostId) })),
+      );
+      for (const c of r.changes) say(`[${c.section}] ${c.key} = ${c.to}${c.from === null ? ' (added)' : ` (was ${c.from})`}`);
+      if (!r.changes.length) {
+        say(`${a.path} already has these values`);
+        return { message: `${a.path} unchanged` };
+      }
+      if (ex.kind === 'local') localFiles.replace(a.path, r.text);
+      else await bash(replaceFileScript(a.path, r.text), a.root);
+      return { message: `${a.path}: ${r.changes.map((c) => `[${c.section}] ${c.key}`).join(', ')} set (backup: ${path.basename(a.path)}.outpost-backup)` };
+    }
+    if (a.kind === 'upload') {
+      if (a.sha256) {
+        const got = await sha256File(a.from, abort.signal);
+        if (got !== a.sha256.toLowerCase()) throw new OutpostError('upload_checksum', `${a.from} has SHA-256 ${got}, expected ${a.sha256}.`, 'The file is not the one published: get it again (or check the expected value). Nothing was sent.');
+      }
+      const r = await ex.upload(a.from, a.to, { signal: abort.signal, mode: a.mode });
+      const message = `${path.basename(a.from)} → ${a.to} (${r.bytes} bytes, SHA-256 ${r.sha256.slice(0, 12)}… checked on the host)`;
+      say(message);
+      return { message };
+    }
+    if (a.kind === 'unpack') {
+      if (ex.kind === 'local') {
+        const r = await unpackArchive(a.archive, a.dest, { signal: abort.signal, ...(a.sha256 ? { sha256: a.sha256 } : {}) });
+        const message = `unpacked ${path.basename(a.archive)} into ${a.dest} (${r.entries} entries)`;
+        say(message);
+        return { message };
+      }
+      const check = a.sha256 ? `printf '%s  %s\\n' ${quotePosix(a.sha256.toLowerCase())} "$a" | sha256sum -c --status - || { echo "OUTPOST_FAIL $a does not have the expected SHA-256"; exit 1; }; ` : '';
+      const x = a.format === 'zip' ? 'unzip -o -q "$a" -d "$d"' : `tar -x${a.format === 'tar.gz' ? 'z' : ''}f "$a" -C "$d" --no-same-owner`;
+      await bash(`set -e; a=${quotePosix(a.archive)}; d=${quotePosix(a.dest)}; ${check}mkdir -p -- "$d"; ${x}; echo "unpacked $a into $d"`, true);
+      const message = `unpacked ${path.basename(a.archive)} into ${a.dest}`;
+      say(message);
+      return { message };
+    }
+    throw new Error(`not a file action: ${a.kind}`);
+  }
+
   async function guardPasses(s: Step, ex: Executor, hostId: string, jump: Executor | undefined): Promise<boolean> {
     if (!s.guard) return false;
     try {
@@ -286,92 +374,112 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     let sudo = false;
     let allChecks: CheckResult[] = [];
     const guardCache = new Map<string, boolean>();
-    const steps = plan.steps.filter((s) => s.on === on && s.phase !== 'connect');
-    for (const s of steps) {
-      if (abort.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
-      if (s.optional && s.phase === 'remedy') continue; // run before the step whose onFailure names it, when reinstalling
-      if (options.tunnelOnly && on === 'targets') continue;
-      ctx.onState?.(PHASE_STATE[s.phase], s.id);
-      const a = s.action;
-      if (a.kind === 'instruction') {
-        skip(s, hostId, host, `Manual step: ${a.text.split('\n')[0] ?? ''}`);
-        continue;
+    const transient: string[] = [];
+    const removeTransient = async (ex2: Executor, asRoot: boolean) => {
+      const files = transient.splice(0);
+      try {
+        if (ex2.kind === 'local') localFiles.remove(files);
+        else await ex2.run('bash', removeScript(files), { signal: new AbortController().signal, timeoutMs: 30_000, sudo: asRoot });
+      } catch (err) {
+        deps.log.warn(`run ${runId}: could not remove ${files.join(', ')} on ${hostId}: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const reinstalling = options.reinstall && s.onFailure?.remedy;
-      if (s.guard && !reinstalling) {
-        const key = JSON.stringify(s.guard.probes);
-        const passes = guardCache.get(key) ?? (await guardPasses(s, ex, ctx.peer ?? hostId, ctx.jumpEx));
-        guardCache.set(key, passes);
-        if (passes) {
-          skip(s, hostId, host, `${s.guard.says}; step skipped${s.onFailure?.remedy ? ' (reinstall to install it again)' : ''}`, s.phase === 'install' ? [part('run.msg.alreadyInstalled', { agent: plan.profile.name })] : s.phase === 'tunnel' ? [part('run.msg.tunnel.kept')] : undefined);
+    };
+    try {
+      const steps = plan.steps.filter((s) => s.on === on && s.phase !== 'connect');
+      for (const s of steps) {
+        if (abort.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
+        if (s.optional && s.phase === 'remedy') continue; // run before the step whose onFailure names it, when reinstalling
+        if (options.tunnelOnly && on === 'targets') continue;
+        ctx.onState?.(PHASE_STATE[s.phase], s.id);
+        const a = s.action;
+        if (a.kind === 'instruction') {
+          skip(s, hostId, host, `Manual step: ${a.text.split('\n')[0] ?? ''}`);
           continue;
         }
-      }
-      if (reinstalling && s.onFailure?.remedy) {
-        const remedy = plan.steps.find((x) => x.id === s.onFailure?.remedy && x.on === on);
-        if (remedy) {
-          await runStep(remedy, hostId, host, async (tail) => {
-            try {
-              await runExec(remedy, ex, hostId, host, tail, sudo);
-              return {};
-            } catch (err) {
-              if (abort.signal.aborted) throw err;
-              // Uninstalling what is not there is fine: the point is a clean slate.
-              return { status: 'warning', message: `uninstall did not succeed (${err instanceof Error ? err.message.split('.')[0] : ''}); installing anyway` };
-            }
-          });
-        }
-      }
-      await runStep(s, hostId, host, async (tail) => {
-        switch (a.kind) {
-          case 'exec':
-            return runExec(s, ex, hostId, host, tail, sudo);
-          case 'probe': {
-            const r = await runProbes(a.probes, { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump: ctx.jumpEx, ...(ctx.peer ? { peerAddress: ctx.peer } : {}) });
-            if (r.sudo !== undefined) sudo = r.sudo;
-            allChecks = [...allChecks, ...r.checks];
-            const write = out(s, hostId);
-            for (const c of r.checks) write(`${c.status === 'pass' ? '\x1b[32mpass\x1b[0m' : c.status === 'warn' ? '\x1b[33mwarn\x1b[0m' : '\x1b[31mFAIL\x1b[0m'} ${c.name}: ${c.detail}${c.hint && c.status !== 'pass' ? ` — ${c.hint}` : ''}\r\n`);
-            const fails = r.checks.filter((c) => c.status === 'fail');
-            const overridable = s.phase === 'preflight' && options.overridePreflight;
-            if (fails.length && !overridable) {
-              const first = fails[0];
-              const what = s.phase === 'preflight' ? 'Preflight' : s.phase === 'verify' ? 'Verify' : s.title;
-              throw new StepFailure(
-                s.id,
-                s.phase === 'preflight' ? 'preflight_failed' : s.phase === 'verify' ? 'verify_failed' : 'check_failed',
-                `${what} failed on ${host}: ${fails.map((c) => `${c.name} (${c.detail})`).join('; ')}.`,
-                `${first?.hint ? `${first.hint} ` : ''}${s.phase === 'preflight' ? 'To install anyway, override preflight (--override-preflight).' : ''}`.trim(),
-                r.checks,
-              );
-            }
-            const warns = r.checks.filter((c) => c.status !== 'pass');
-            return {
-              checks: r.checks,
-              status: warns.length ? 'warning' : 'done',
-              message: warns.length ? warns.map((c) => `${c.name}: ${c.detail}`).join('; ') : r.checks.map((c) => c.detail).join('; ') || 'all checks passed',
-              ...(warns.length || s.phase !== 'preflight' ? {} : { parts: [part('run.msg.preflightOk')] }),
-            };
+        const reinstalling = options.reinstall && s.onFailure?.remedy;
+        if (s.guard && !reinstalling) {
+          const key = JSON.stringify(s.guard.probes);
+          const passes = guardCache.get(key) ?? (await guardPasses(s, ex, ctx.peer ?? hostId, ctx.jumpEx));
+          guardCache.set(key, passes);
+          if (passes) {
+            skip(s, hostId, host, `${s.guard.says}; step skipped${s.onFailure?.remedy ? ' (reinstall to install it again)' : ''}`, s.phase === 'install' ? [part('run.msg.alreadyInstalled', { agent: plan.profile.name })] : s.phase === 'tunnel' ? [part('run.msg.tunnel.kept')] : undefined);
+            continue;
           }
-          case 'forward': {
-            if (!ctx.conn) throw new OutpostError('local_unsupported', 'Tunnels run on jump servers over SSH.', 'This is a bug in the plan.');
-            const r = await runForward({ conn: ctx.conn, ex, action: a, jumpPassword: ctx.jumpPassword, output: (t) => { tail.push(redact(t)); out(s, hostId)(t); }, signal: abort.signal });
-            out(s, hostId)(`${r.ports.map((p) => `${p.name} ${p.host}:${p.port} ${p.listening ? 'listening' : 'NOT listening'}`).join('\r\n')}\r\n`);
-            const what = r.action === 'repaired' ? 'tunnel repaired' : 'tunnel started';
-            const how = r.form === 'background' ? 'ssh -f in the background' : r.form === 'systemd' ? `systemd unit ${a.unitName}` : `systemd user unit ${a.unitName}`;
-            const head = r.form === 'background' && r.warnings.length ? what : `${what} (${how})`;
-            const parts = [part(`run.msg.tunnel.${r.action}`), ...(r.form === 'background' && r.warnings.length ? [] : [part(`run.msg.how.${r.form}`, { unit: a.unitName })]), ...r.warnings.map((w) => part(`run.msg.warn.${w.code}`, w.params))];
-            return { status: r.warnings.length ? 'warning' : 'done', message: [head, ...r.warnings.map((w) => w.text)].join('; '), parts };
-          }
-          case 'writeFile':
-          case 'editIni':
-          case 'upload':
-          case 'unpack':
-            throw new OutpostError('action_unsupported', `${s.title}: the ${a.kind} action is not available in this version of Outpost's runner.`, 'Use an exec step in the profile for now.');
         }
-      });
+        if (reinstalling && s.onFailure?.remedy) {
+          const remedy = plan.steps.find((x) => x.id === s.onFailure?.remedy && x.on === on);
+          if (remedy) {
+            await runStep(remedy, hostId, host, async (tail) => {
+              try {
+                await runExec(remedy, ex, hostId, host, tail, sudo);
+                return {};
+              } catch (err) {
+                if (abort.signal.aborted) throw err;
+                // Uninstalling what is not there is fine: the point is a clean slate.
+                return { status: 'warning', message: `uninstall did not succeed (${err instanceof Error ? err.message.split('.')[0] : ''}); installing anyway` };
+              }
+            });
+          }
+        }
+        await runStep(s, hostId, host, async (tail) => {
+          switch (a.kind) {
+            case 'exec':
+              return runExec(s, ex, hostId, host, tail, sudo);
+            case 'probe': {
+              const r = await runProbes(a.probes, { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump: ctx.jumpEx, ...(ctx.peer ? { peerAddress: ctx.peer } : {}) });
+              if (r.sudo !== undefined) sudo = r.sudo;
+              allChecks = [...allChecks, ...r.checks];
+              const write = out(s, hostId);
+              for (const c of r.checks) write(`${c.status === 'pass' ? '\x1b[32mpass\x1b[0m' : c.status === 'warn' ? '\x1b[33mwarn\x1b[0m' : '\x1b[31mFAIL\x1b[0m'} ${c.name}: ${c.detail}${c.hint && c.status !== 'pass' ? ` — ${c.hint}` : ''}\r\n`);
+              const fails = r.checks.filter((c) => c.status === 'fail');
+              const overridable = s.phase === 'preflight' && options.overridePreflight;
+              if (fails.length && !overridable) {
+                const first = fails[0];
+                const what = s.phase === 'preflight' ? 'Preflight' : s.phase === 'verify' ? 'Verify' : s.title;
+                throw new StepFailure(
+                  s.id,
+                  s.phase === 'preflight' ? 'preflight_failed' : s.phase === 'verify' ? 'verify_failed' : 'check_failed',
+                  `${what} failed on ${host}: ${fails.map((c) => `${c.name} (${c.detail})`).join('; ')}.`,
+                  `${first?.hint ? `${first.hint} ` : ''}${s.phase === 'preflight' ? 'To install anyway, override preflight (--override-preflight).' : ''}`.trim(),
+                  r.checks,
+                );
+              }
+              const warns = r.checks.filter((c) => c.status !== 'pass');
+              return {
+                checks: r.checks,
+                status: warns.length ? 'warning' : 'done',
+                message: warns.length ? warns.map((c) => `${c.name}: ${c.detail}`).join('; ') : r.checks.map((c) => c.detail).join('; ') || 'all checks passed',
+                ...(warns.length || s.phase !== 'preflight' ? {} : { parts: [part('run.msg.preflightOk')] }),
+              };
+            }
+            case 'forward': {
+              if (!ctx.conn) throw new OutpostError('local_unsupported', 'Tunnels run on jump servers over SSH.', 'This is a bug in the plan.');
+              const r = await runForward({ conn: ctx.conn, ex, action: a, jumpPassword: ctx.jumpPassword, output: (t) => { tail.push(redact(t)); out(s, hostId)(t); }, signal: abort.signal });
+              out(s, hostId)(`${r.ports.map((p) => `${p.name} ${p.host}:${p.port} ${p.listening ? 'listening' : 'NOT listening'}`).join('\r\n')}\r\n`);
+              const what = r.action === 'repaired' ? 'tunnel repaired' : 'tunnel started';
+              const how = r.form === 'background' ? 'ssh -f in the background' : r.form === 'systemd' ? `systemd unit ${a.unitName}` : `systemd user unit ${a.unitName}`;
+              const head = r.form === 'background' && r.warnings.length ? what : `${what} (${how})`;
+              const parts = [part(`run.msg.tunnel.${r.action}`), ...(r.form === 'background' && r.warnings.length ? [] : [part(`run.msg.how.${r.form}`, { unit: a.unitName })]), ...r.warnings.map((w) => part(`run.msg.warn.${w.code}`, w.params))];
+              return { status: r.warnings.length ? 'warning' : 'done', message: [head, ...r.warnings.map((w) => w.text)].join('; '), parts };
+            }
+            case 'writeFile':
+            case 'editIni':
+            case 'upload':
+            case 'unpack': {
+              const r = await fileAction(s, ex, hostId, sudo, tail);
+              if (a.kind === 'writeFile' && a.transient) transient.push(a.path);
+              return r;
+            }
+          }
+        }).finally(async () => {
+          // A transient file (register.json, an env file) lives for the step that uses it, whatever happened.
+          if (transient.length && a.kind !== 'writeFile') await removeTransient(ex, sudo);
+        });
+      }
+      return allChecks;
+    } finally {
+      if (transient.length) await removeTransient(ex, sudo);
     }
-    return allChecks;
   }
 
   const results = new Map<string, HostResult>();

@@ -54,9 +54,11 @@ describe('plan API handlers', () => {
 
   it('profiles.list and regions.list', async () => {
     const p = await h['profiles.list']({}, client);
-    expect(p.profiles).toEqual([expect.objectContaining({ id: 'icagent', os: ['linux', 'windows'], connectivity: ['jump', 'vpcep', 'direct'] })]);
-    expect(p.profiles[0]?.ports.map((x) => x.port)).toEqual([8149, 8102, 8923, 30200, 30201, 80]);
-    expect(p.profiles[0]?.ports.find((x) => x.download)).toMatchObject({ port: 80, to: 'icagent-{region}.{obsDomain}' });
+    expect(p.profiles.map((x) => x.id)).toEqual(['aops-agent', 'icagent']);
+    const icagent = p.profiles.find((x) => x.id === 'icagent');
+    expect(icagent).toEqual(expect.objectContaining({ id: 'icagent', os: ['linux', 'windows'], connectivity: ['jump', 'vpcep', 'direct'], recommended: true }));
+    expect(icagent?.ports.map((x) => x.port)).toEqual([8149, 8102, 8923, 30200, 30201, 80]);
+    expect(icagent?.ports.find((x) => x.download)).toMatchObject({ port: 80, to: 'icagent-{region}.{obsDomain}' });
     expect(planRequests['profiles.list'].output.safeParse(p).success).toBe(true);
     const r = await h['regions.list']({}, client);
     expect(r.regions.find((x) => x.id === 'cn-north-4')).toEqual({ id: 'cn-north-4', nameEn: 'CN North-Beijing4', nameZh: '华北-北京四', obsDomain: 'obs.cn-north-4.myhuaweicloud.com' });

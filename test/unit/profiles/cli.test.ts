@@ -162,8 +162,9 @@ describe('outpost profile', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'acme.yaml'), acme);
     expect(await main(['profile', 'list', '--profiles', dir])).toBe(0);
-    expect(out.split('\n').slice(0, 3)).toEqual([
+    expect(out.split('\n').slice(0, 4)).toEqual([
       expect.stringMatching(/^ID +NAME +SOURCE$/),
+      expect.stringMatching(/^aops-agent +openEuler A-Ops agent +shipped$/),
       expect.stringMatching(/^icagent +Huawei Cloud LTS ICAgent +shipped$/),
       expect.stringMatching(/^acme-logd +Acme log shipper +user$/),
     ]);

@@ -60,13 +60,13 @@ describe('user profiles', () => {
   it('a user profile with a shipped id is refused unless it says replaces:', () => {
     const copy = shipped.replace('name: Huawei Cloud LTS ICAgent', 'name: My ICAgent');
     const refused = loadProfiles(path.join(RESOURCES, 'profiles'), userDir({ 'icagent.yaml': copy }));
-    expect(refused.profiles.map((l) => [l.profile.id, l.profile.name, l.source])).toEqual([['icagent', 'Huawei Cloud LTS ICAgent', 'shipped']]);
+    expect(refused.profiles.filter((l) => l.profile.id === 'icagent').map((l) => [l.profile.id, l.profile.name, l.source])).toEqual([['icagent', 'Huawei Cloud LTS ICAgent', 'shipped']]);
     expect(refused.problems).toEqual([expect.stringMatching(/icagent\.yaml: id icagent is a shipped profile's; add "replaces: icagent" to replace it, or choose another id$/)]);
 
     const replacing = copy.replace('id: icagent\n', 'id: icagent\nreplaces: icagent\n');
     const ok = loadProfiles(path.join(RESOURCES, 'profiles'), userDir({ 'icagent.yaml': replacing }));
     expect(ok.problems).toEqual([]);
-    expect(ok.profiles.map((l) => [l.profile.id, l.profile.name, l.source, l.profile.replaces])).toEqual([['icagent', 'My ICAgent', 'user', 'icagent']]);
+    expect(ok.profiles.filter((l) => l.profile.id === 'icagent').map((l) => [l.profile.id, l.profile.name, l.source, l.profile.replaces])).toEqual([['icagent', 'My ICAgent', 'user', 'icagent']]);
   });
 
   it('the service lists them with their source, and plans with a new one', () => {
@@ -75,7 +75,7 @@ describe('user profiles', () => {
       const dir = userDir({ 'acme.yaml': ACME });
       const service = new OutpostService(ctx, { profilesDir: dir });
       const s = service.profileSummaries();
-      expect(s.profiles.map((p) => [p.id, p.source])).toEqual([['icagent', 'shipped'], ['acme-logd', 'user']]);
+      expect(s.profiles.map((p) => [p.id, p.source])).toEqual([['aops-agent', 'shipped'], ['icagent', 'shipped'], ['acme-logd', 'user']]);
       expect(s.folder).toBe(dir);
       const plan = service.plan({ profile: 'acme-logd', os: 'linux', connectivity: { mode: 'direct', accessIp: '203.0.113.7' }, inputs: { apiKey: { env: 'ACME_API_KEY' } }, targets: [] });
       expect(plan.profile).toEqual({ id: 'acme-logd', name: 'Acme log shipper', version: '1' });
