@@ -111,6 +111,30 @@ describe('runs through the API', () => {
     expect(JSON.stringify(s.events) + s.logs.join('\n') + fs.readFileSync(end.journal, 'utf8')).not.toContain('not-the-right-one-42');
   });
 
+  it('a target that cannot log in fails alone: the next target still installs, and the run counts one of each', async () => {
+    const s = fresh();
+    s.ctx.secretStore?.set('WRONG_TARGET_PASSWORD', 'not-the-right-one-43', '••••');
+    const a = storedAnswers(world, (x) => {
+      const t = (x.targets as Array<Record<string, unknown>>)[0] ?? {};
+      x.targets = [
+        { ...t, name: 'bad-login', password: { stored: 'WRONG_TARGET_PASSWORD' } },
+        { ...t, name: 'good-login' },
+      ];
+    });
+    const started = await s.call('run.start', { answers: a, options: opts() });
+    expect(started.ok, JSON.stringify(started)).toBe(true);
+    const end = await s.waitEnd();
+    expect(end.outcome).toBe('failed');
+    expect(end.summary).toEqual({ failed: 1, done: 1 });
+    const finalStates = new Map<string, string>();
+    for (const e of s.events) if (e.name === 'run.host') finalStates.set((e.payload as EventPayload<'run.host'>).hostId, (e.payload as EventPayload<'run.host'>).state);
+    expect(Object.fromEntries(finalStates)).toEqual({ jump0: 'done', target0: 'failed', target1: 'done' });
+    const first = s.events.filter((e) => e.name === 'run.host').map((e) => e.payload as EventPayload<'run.host'>).find((p) => p.hostId === 'target0' && p.state === 'failed');
+    expect(first?.stepId).toBe('connect');
+    expect(journalOf(end).filter((l) => l.type === 'step' && l.step === 'install').map((l) => [l.host, l.outcome])).toEqual([['target1', 'done']]);
+    expect(JSON.stringify(s.events) + fs.readFileSync(end.journal, 'utf8')).not.toContain('not-the-right-one-43');
+  });
+
   it('reports an unreachable jump server with the address and a hint', async () => {
     const s = fresh();
     const a = storedAnswers(world, (x) => {
