@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo';
 import { registerImportCommandCommand } from './commands/import-command';
 import { registerPlanCommand } from './commands/plan';
 import { registerProfileCommand } from './commands/profile';
+import { registerBatchCommand } from './commands/batch';
 import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
 import { registerUnpackCommand } from './commands/unpack';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerPlanCommand(program);
   registerRunCommand(program);
+  registerBatchCommand(program);
   registerDemoCommand(program);
   registerUnpackCommand(program);
   registerImportCommandCommand(program);

@@ -10,6 +10,8 @@ export type JournalRecord =
   | { type: 'run.start'; runId: string; at: string; profile: string; os: string; mode: string; targets: string[]; options: Record<string, unknown> }
   /** `step` is the plan's step id; `host` the plan's host id (`jump0`, `target3`, `local`, `console`). */
   | { type: 'step'; runId: string; step: string; host: string; start: string; end: string; outcome: string; message?: string; code?: string; tail: string[] }
+  /** A host's final state; `address` is `user@host:port` (what a resumed batch matches hosts by). */
+  | { type: 'host'; runId: string; host: string; at: string; state: string; address?: string; step?: string; reason?: string }
   | { type: 'run.end'; runId: string; at: string; outcome: string; failedStep?: string; host?: string; code?: string; reason?: string; summary?: Record<string, number> };
 
 export class Journal {

@@ -266,6 +266,12 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     });
   }
 
+  /** Probes with per-host values filled in (the values are plain address characters: JSON-safe). */
+  function probesFor<T>(probes: T, hostId: string): T {
+    const text = JSON.stringify(probes);
+    return text.includes('{host.') ? (JSON.parse(fillHost(text, hostId)) as T) : probes;
+  }
+
   /** Executes an exec action and judges it by exit code, markers and the profile's diagnosis. */
   async function runExec(s: Step, ex: Executor, hostId: string, host: string, tail: Tail, sudo: boolean): Promise<{ message?: string }> {
     const a = s.action;
@@ -359,10 +365,10 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     throw new Error(`not a file action: ${a.kind}`);
   }
 
-  async function guardPasses(s: Step, ex: Executor, hostId: string, jump: Executor | undefined): Promise<boolean> {
+  async function guardPasses(s: Step, ex: Executor, hostId: string, peer: string, jump: Executor | undefined): Promise<boolean> {
     if (!s.guard) return false;
     try {
-      const r = await runProbes(s.guard.probes, { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump, peerAddress: hostId });
+      const r = await runProbes(probesFor(s.guard.probes, hostId), { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump, peerAddress: peer });
       return r.ok && r.checks.every((c) => c.status === 'pass');
     } catch {
       return false;
@@ -399,7 +405,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         const reinstalling = options.reinstall && s.onFailure?.remedy;
         if (s.guard && !reinstalling) {
           const key = JSON.stringify(s.guard.probes);
-          const passes = guardCache.get(key) ?? (await guardPasses(s, ex, ctx.peer ?? hostId, ctx.jumpEx));
+          const passes = guardCache.get(key) ?? (await guardPasses(s, ex, hostId, ctx.peer ?? hostId, ctx.jumpEx));
           guardCache.set(key, passes);
           if (passes) {
             skip(s, hostId, host, `${s.guard.says}; step skipped${s.onFailure?.remedy ? ' (reinstall to install it again)' : ''}`, s.phase === 'install' ? [part('run.msg.alreadyInstalled', { agent: plan.profile.name })] : s.phase === 'tunnel' ? [part('run.msg.tunnel.kept')] : undefined);
@@ -426,7 +432,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
             case 'exec':
               return runExec(s, ex, hostId, host, tail, sudo);
             case 'probe': {
-              const r = await runProbes(a.probes, { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump: ctx.jumpEx, ...(ctx.peer ? { peerAddress: ctx.peer } : {}) });
+              const r = await runProbes(probesFor(a.probes, hostId), { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump: ctx.jumpEx, ...(ctx.peer ? { peerAddress: ctx.peer } : {}) });
               if (r.sudo !== undefined) sudo = r.sudo;
               allChecks = [...allChecks, ...r.checks];
               const write = out(s, hostId);
@@ -483,9 +489,15 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   }
 
   const results = new Map<string, HostResult>();
+  const FINAL: readonly HostState[] = ['done', 'failed', 'skipped', 'cancelled'];
   const setHost = (r: HostResult) => {
     results.set(r.hostId, r);
     hostEvent(r);
+    // A host's final state, with the address it was reached at: `outpost batch --resume` reads these.
+    if (FINAL.includes(r.state)) {
+      const t = plan.hosts.targets.find((x) => x.id === r.hostId);
+      journal.write({ type: 'host', runId, host: r.hostId, at: new Date().toISOString(), state: r.state, ...(t ? { address: `${t.ssh.user}@${t.ssh.host}:${t.ssh.port}` } : {}), ...(r.step ? { step: r.step } : {}), ...(r.reason ? { reason: redact(r.reason) } : {}) });
+    }
   };
 
   async function connect(s: Step, hostId: string, host: string, target: () => SshTarget, jumps: SshTarget[], asJump: boolean): Promise<SshConnection> {
