@@ -200,8 +200,15 @@ describe('wizard validation', () => {
     expect(await nextRefused(page)).toBe(false);
     await next(page, 'credentials');
 
-    // Credentials: a project ID with spaces.
-    await fillCredentials(page);
+    // Credentials: an access key that is not one is refused before it is stored, without echoing it;
+    // a trailing space (a copy-paste habit) is trimmed.
+    await fill(page, 'inputs.ak', 'abc def');
+    expect(await fieldError(page, 'inputs.ak')).toBe('Not valid: 16 to 64 letters and digits (an access key ID like HPUAXXXXXXXXXXXXXXXX).');
+    expect(await page.getByTestId('secret-inputs.ak').count()).toBe(0);
+    await fill(page, 'inputs.ak', 'HPUAK0000000000000A1 ');
+    await expect.poll(() => page.getByTestId('secret-inputs.ak').innerText()).toContain('…00A1');
+    // A project ID with spaces.
+    await fill(page, 'inputs.sk', 'sk-example-secret-value');
     await fill(page, 'inputs.projectId', 'my project');
     expect(await fieldError(page, 'inputs.projectId')).toBe('"my project" is not valid: letters, digits, _ and - (My Credentials > API Credentials).');
     expect(await nextRefused(page)).toBe(true);

@@ -79,6 +79,8 @@ export interface WizardForm {
   };
   /** The profile's inputs by name (what the "credentials" step asks). */
   inputs: Record<string, InputField>;
+  /** Answers that no longer fit a choice (an install folder of the other OS, the host list mode…), kept to restore when the choice comes back. */
+  aside: Record<string, string>;
   hosts: {
     mode: 'single' | 'list' | 'thisComputer';
     single: SshLoginForm;
@@ -122,6 +124,7 @@ export function emptyForm(profile = ''): WizardForm {
       directAccessIp: '',
     },
     inputs: {},
+    aside: {},
     hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '' },
   };
 }
@@ -402,17 +405,22 @@ export function applyOs(f: WizardForm, os: Os): WizardForm {
   const other = defaultUser(f.agent.os);
   const fixUser = (u: string) => (u === other || u === '' ? defaultUser(os) : u);
   const dir = f.connectivity.installDir;
-  const keepDir = !dir || (os === 'windows' ? isWindowsPath(dir) : dir.startsWith('/'));
+  const fits = (d: string) => !d || (os === 'windows' ? isWindowsPath(d) : d.startsWith('/'));
+  // What the old OS had is kept aside; what the new one had before comes back.
+  const aside: Record<string, string> = { ...f.aside, [`installDir.${f.agent.os}`]: dir, [`hostsMode.${f.agent.os}`]: f.hosts.mode, ...(f.agent.os === 'windows' && f.hosts.packagePath ? { packagePath: f.hosts.packagePath } : {}) };
+  const before = aside[`hostsMode.${os}`];
+  const restoredMode = before === 'single' || before === 'list' ? before : undefined;
   return {
     ...f,
+    aside,
     agent: { ...f.agent, os },
-    connectivity: { ...f.connectivity, installDir: keepDir ? dir : '' },
+    connectivity: { ...f.connectivity, installDir: dir && fits(dir) ? dir : (aside[`installDir.${os}`] ?? '') },
     hosts: {
       ...f.hosts,
-      mode: os === 'windows' ? 'thisComputer' : f.hosts.mode === 'thisComputer' ? 'single' : f.hosts.mode,
+      mode: os === 'windows' ? 'thisComputer' : (restoredMode ?? (f.hosts.mode === 'thisComputer' ? 'single' : f.hosts.mode)),
       single: { ...f.hosts.single, user: fixUser(f.hosts.single.user) },
       listUser: fixUser(f.hosts.listUser),
-      packagePath: os === 'windows' ? f.hosts.packagePath : '',
+      packagePath: os === 'windows' ? f.hosts.packagePath || (aside.packagePath ?? '') : '',
     },
   };
 }
@@ -491,13 +499,29 @@ export function problemsByStep(f: WizardForm, profile?: ProfileSummary): StepPro
   return by;
 }
 
+/** A typed secret against its input's format (trimmed, one line): the problem without the value, or null. */
+export function secretDraftProblem(i: Pick<InputSummary, 'pattern' | 'patternHint'>, draft: string): string | null {
+  const v = draft.trim();
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) return 'must be one line without control characters';
+  if (i.pattern && !new RegExp(i.pattern).test(v)) return i.patternHint ? `is not valid: ${i.patternHint}` : 'is not valid';
+  return null;
+}
+
 /** The profile's rules for each input that applies to the chosen OS (as the core checks them). */
 export function inputProblems(f: WizardForm, profile: ProfileSummary): Problem[] {
   const out: Problem[] = [];
   for (const i of profile.inputs) {
     if (i.os && !i.os.includes(f.agent.os)) continue;
     const path = `inputs.${i.name}`;
-    const v = inputValue(inputField(f, i));
+    const field = inputField(f, i);
+    if (field.kind === 'secret' && field.slot.draft) {
+      // Checked as typed, before it is stored (the store never gives a value back); never quoted.
+      const bad = secretDraftProblem(i, field.slot.draft);
+      if (bad) out.push({ path, message: bad });
+      continue;
+    }
+    const v = inputValue(field);
     if (v === undefined || (i.type === 'boolean' && v === false && !i.required)) {
       if (i.required && v === undefined) out.push({ path, message: 'is required' });
       continue;

@@ -19,6 +19,8 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // A profile input's pattern, with the profile's own hint (profiles write it in English).
   [/^(".*") is not valid: (.+)$/, 'err.pattern'],
   [/^(".*") is not valid$/, 'err.invalid'],
+  // A secret's problem never quotes it.
+  [/^is not valid: (.+)$/, 'err.secretPattern'],
   [/^(".*") is not a valid Linux user name$/, 'err.posixUser'],
   [/^(".*") is not a valid user name$/, 'err.user'],
   [/^(".*") is not an absolute path without/, 'err.posixPath'],
@@ -37,7 +39,7 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
 export function describeProblem(message: string, t: T): string {
   for (const [re, key] of PATTERNS) {
     const m = re.exec(message);
-    if (m) return t(key, { value: m[1] ?? '', hint: m[2] ?? '' });
+    if (m) return t(key, { value: m[1] ?? '', hint: m[2] ?? m[1] ?? '' });
   }
   return message;
 }

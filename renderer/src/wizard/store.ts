@@ -12,6 +12,7 @@ import {
   emptyForm,
   fromAnswers,
   inputField,
+  secretDraftProblem,
   type InputField,
   parseIpList,
   problemsByStep,
@@ -434,16 +435,20 @@ export const useWizard = create<Store>()((set, get) => {
     async commitSecret(addr) {
       const s = getSlot(get().form, addr);
       if (!s?.draft) return;
-      const value = s.draft;
       // Only an input the profile marks as an identifier (an access key ID) may show its last 4 characters.
       const input = addr.startsWith('input.') ? selectProfile(get())?.inputs.find((i) => i.name === addr.slice('input.'.length)) : undefined;
+      // A profile's secret is stored trimmed, and only once it has the profile's format (a stored
+      // value is never shown again, so it could not be checked later).
+      if (input && secretDraftProblem(input, s.draft)) return;
+      const typed = s.draft;
+      const value = input ? typed.trim() : typed;
       const reveal = input?.reveal ?? 'none';
       try {
         const r = await api.request('secrets.set', { key: s.key, value, reveal });
         setForm((f) => {
           const cur = getSlot(f, addr);
           // Only if the user has not typed something else meanwhile.
-          return cur && cur.draft === value ? putSlot(f, addr, { ...cur, ref: { stored: r.key }, hint: r.hint, draft: '' }) : f;
+          return cur && cur.draft === typed ? putSlot(f, addr, { ...cur, ref: { stored: r.key }, hint: r.hint, draft: '' }) : f;
         });
       } catch (e) {
         set({ notice: message(e) });

@@ -42,7 +42,7 @@ function filled(): WizardForm {
   j.ssh.password.draft = 'jump-secret';
   f.connectivity.elbIp = '100.125.12.150';
   f.connectivity.connectionIp = '203.0.113.10';
-  f.inputs.ak = { kind: 'secret', slot: { ...slot('icagent.ak'), draft: 'AK-typed' } };
+  f.inputs.ak = { kind: 'secret', slot: { ...slot('icagent.ak'), draft: 'AKTYPED0000000000001' } };
   f.inputs.sk = { kind: 'secret', slot: { ...slot('icagent.sk'), ref: { stored: 'icagent.sk' } } };
   f.inputs.projectId = { kind: 'text', text: 'p-1' };
   f.hosts.single.host = '10.1.0.21';
@@ -56,7 +56,7 @@ describe('toAnswers', () => {
     const r = validateAnswers(a);
     expect(r.ok).toBe(true);
     const text = JSON.stringify(a);
-    for (const secret of ['jump-secret', 'AK-typed', 'target-secret']) expect(text).not.toContain(secret);
+    for (const secret of ['jump-secret', 'AKTYPED0000000000001', 'target-secret']) expect(text).not.toContain(secret);
     expect(a).toMatchObject({
       profile: 'icagent',
       os: 'linux',
@@ -187,6 +187,39 @@ describe('cross-step rules', () => {
     const custom = filled();
     custom.hosts.single.user = 'ops';
     expect(applyOs(custom, 'windows').hosts.single.user).toBe('ops');
+  });
+
+  it('switching the OS and back restores what did not fit: the host list, the install folder, the package', () => {
+    const f = filled();
+    f.hosts.mode = 'list';
+    f.hosts.list = [
+      { host: '10.0.0.1', password: null },
+      { host: '10.0.0.2', password: null },
+    ];
+    f.connectivity.installDir = '/opt/agent';
+    const w = applyOs(f, 'windows');
+    expect(w.hosts.mode).toBe('thisComputer');
+    expect(w.connectivity.installDir).toBe('');
+    w.hosts.packagePath = 'C:\\pkg\\agent.zip';
+    w.connectivity.installDir = 'C:\\Agent';
+    const back = applyOs(w, 'linux');
+    expect(back.hosts.mode).toBe('list');
+    expect(back.hosts.list.map((h) => h.host)).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(back.connectivity.installDir).toBe('/opt/agent');
+    expect(back.hosts.packagePath).toBe('');
+    const again = applyOs(back, 'windows');
+    expect(again.connectivity.installDir).toBe('C:\\Agent');
+    expect(again.hosts.packagePath).toBe('C:\\pkg\\agent.zip');
+  });
+
+  it("checks a typed secret against its input's format, trimmed, without quoting it", () => {
+    const f = filled();
+    f.inputs.ak = { kind: 'secret', slot: { ...slot('icagent.ak'), draft: 'abc def' } };
+    const p = problemsByStep(f, ICAGENT).credentials.find((x) => x.path === 'inputs.ak');
+    expect(p?.message).toBe('is not valid: 16 to 64 letters and digits (an access key ID like HPUAXXXXXXXXXXXXXXXX)');
+    expect(JSON.stringify(problemsByStep(f, ICAGENT))).not.toContain('abc def');
+    f.inputs.ak = { kind: 'secret', slot: { ...slot('icagent.ak'), draft: 'HPUAK0000000000000A1 ' } };
+    expect(problemsByStep(f, ICAGENT).credentials).toEqual([]);
   });
 
   it('a profile without the chosen connectivity or OS moves to its first choices', () => {
