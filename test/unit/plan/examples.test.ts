@@ -13,8 +13,8 @@ const files = fs.readdirSync(EXAMPLES).filter((f) => /\.ya?ml$/.test(f)).sort();
 const service = new OutpostService({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-ex-')), resourcesDir: RESOURCES, log: silentLogger, secrets: new SecretRegistry() });
 
 describe('resources/examples', () => {
-  it('are the six ICAgent cases and one per other profile', () => {
-    expect(files).toEqual([...EXAMPLE_FILES, 'aops-agent.yaml'].sort());
+  it('are the six ICAgent cases and the other profiles\' own', () => {
+    expect(files).toEqual([...EXAMPLE_FILES, 'aops-agent.yaml', 'nova-agent-linux.yaml', 'nova-agent-windows.yaml'].sort());
   });
   for (const file of files) {
     it(`${file} uses the v2 answers shape and plans without error`, () => {

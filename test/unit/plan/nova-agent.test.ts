@@ -1,0 +1,154 @@
+// The nova-agent profile (seed 004) plans to the seed's commands: on Linux the XenServer guest tools
+// first, then the package from the host's own package manager, then the service; on Windows both zips
+// unpacked into the seed's folders and each folder's own .bat run from inside it.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Plan as PlanSchema, type Action, type Plan, type Step } from '../../../electron/common/api/plan';
+import { silentLogger } from '../../../electron/core/log/logger';
+import { renderExec } from '../../../electron/core/plan';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { OutpostService } from '../../../electron/core/service';
+import { example, profiles, RESOURCES } from './helpers';
+
+const service = new OutpostService({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-nova-plan-')), resourcesDir: RESOURCES, log: silentLogger, secrets: new SecretRegistry() });
+const linux = example('nova-agent-linux.yaml');
+const windows = example('nova-agent-windows.yaml');
+const plan = (a: typeof linux, inputs: Record<string, unknown> = a.inputs ?? {}): Plan => service.plan({ ...a, inputs });
+const step = (p: Plan, id: string): Step => {
+  const s = p.steps.find((x) => x.id === id);
+  if (!s) throw new Error(`no step ${id}: ${p.steps.map((x) => x.id).join(', ')}`);
+  return s;
+};
+function exec(s: Step): Extract<Action, { kind: 'exec' }> {
+  if (s.action.kind !== 'exec') throw new Error(`${s.id} is a ${s.action.kind} step`);
+  return s.action;
+}
+const targetIds = (p: Plan) => p.steps.filter((s) => s.on === 'targets').map((s) => s.id);
+const WIN_DIR = 'C:\\Program Files\\Rackspace\\Cloud Servers';
+
+describe('nova-agent profile', () => {
+  const nova = profiles.find((p) => p.id === 'nova-agent');
+
+  it('is direct only, without regions or ports, for Linux and Windows', () => {
+    expect(nova).toMatchObject({ os: ['linux', 'windows'], connectivity: ['direct'], regions: false, ports: [] });
+    expect(() => plan({ ...linux, connectivity: { mode: 'vpcep', vpcepDomain: 'ep.example.com' } })).toThrow(/connectivity\.mode: Rackspace nova-agent supports direct, not vpcep/);
+  });
+
+  it('names the source of every step and titles it in English, Chinese and French', () => {
+    for (const os of ['linux', 'windows'] as const) {
+      for (const s of nova?.[os]?.steps ?? []) {
+        expect(s.source, `${os} ${s.id}`).toMatch(/^\[(seed|repo|issue|inferred)\]/);
+        expect(s.title, `${os} ${s.id}`).toEqual({ en: expect.any(String), 'zh-CN': expect.any(String), fr: expect.any(String) });
+      }
+    }
+  });
+});
+
+describe('nova-agent plan on Linux', () => {
+  const p = plan(linux);
+
+  it('starts the guest tools, installs, starts the agent and verifies it, on each target; every script passes bash -n', () => {
+    expect(targetIds(p)).toEqual(['connect', 'preflight', 'guest-tools', 'install', 'start', 'verify']);
+    expect(PlanSchema.safeParse(p).success).toBe(true);
+    const pre = step(p, 'preflight').action;
+    expect(pre.kind === 'probe' && pre.probes.find((x) => x.kind === 'tools')).toEqual({ kind: 'tools', anyOf: [['bash'], ['systemctl']] });
+    for (const s of p.steps) {
+      if (s.action.kind !== 'exec') continue;
+      expect(s.action).toMatchObject({ shell: 'bash', root: true, success: { exitCode: 0 } });
+      const r = spawnSync('bash', ['-n', '-c', renderExec(s.action, 'exec', () => undefined, new SecretRegistry())], { encoding: 'utf8' });
+      expect(r.status, `${s.id}: ${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('starts whichever XenServer guest tools unit exists, and says so when neither does', () => {
+    const s = step(p, 'guest-tools');
+    expect(s.display).toBe(
+      'found=; for u in xe-linux-distribution xe-daemon ; do if systemctl cat "$u" >/dev/null 2>&1; then found=$u; break; fi; done; if [ -z "$found" ]; then echo ' +
+        "'neither xe-linux-distribution nor xe-daemon (the XenServer guest tools) is installed on this host' ; exit 1; fi; " +
+        'systemctl enable "$found" && systemctl start "$found" && echo "started $found (XenServer guest tools)"',
+    );
+    expect(s.onFailure?.hint).toMatch(/^nova-agent needs the XenServer guest tools: install xe-guest-utilities/);
+  });
+
+  it("installs with yum or apt-get, whichever the host has, with -y; neither is a clear failure", () => {
+    const s = step(p, 'install');
+    expect(s.display).toBe(
+      'if command -v yum >/dev/null 2>&1; then yum install -y nova-agent ; elif command -v apt-get >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get install -y nova-agent ; ' +
+        "else echo 'neither yum nor apt-get is on this host: nova-agent is packaged for yum and apt only' ; exit 1; fi",
+    );
+    expect(exec(s).diagnosis.map((d) => d.code)).toEqual(['package_manager_missing', 'package_missing']);
+    expect(exec(s).diagnosis.find((d) => new RegExp(d.pattern).test('E: Unable to locate package nova-agent'))?.code).toBe('package_missing');
+  });
+
+  it('starts nova-agent, or python3-nova-agent on Debian-based hosts, and verifies that one of them is active', () => {
+    expect(step(p, 'start').display).toBe(
+      'unit=; for u in nova-agent python3-nova-agent ; do if systemctl cat "$u" >/dev/null 2>&1; then unit=$u; break; fi; done; if [ -z "$unit" ]; then echo ' +
+        "'the package installed neither a nova-agent nor a python3-nova-agent service' ; exit 1; fi; " +
+        'systemctl enable "$unit" && systemctl start "$unit" && echo "started $unit"',
+    );
+    // The unit's own TimeoutStartSec is 360 s (Type=notify): the step waits longer than that.
+    expect(exec(step(p, 'start')).timeoutSec).toBeGreaterThan(360);
+    const v = step(p, 'verify').action;
+    expect(v.kind === 'probe' && v.probes).toEqual([
+      {
+        kind: 'command',
+        name: 'nova-agent service',
+        shell: 'bash',
+        exitCode: 0,
+        command: [
+          { op: 'for u in' },
+          'nova-agent',
+          'python3-nova-agent',
+          { op: '; do if systemctl is-active --quiet "$u"; then echo "$u is active"; exit 0; fi; done; echo' },
+          'neither nova-agent nor python3-nova-agent is active',
+          { op: '; exit 3' },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('nova-agent plan on Windows', () => {
+  it('checks elevation, unpacks each zip into its folder and runs its .bat from there, then checks both services', () => {
+    const p = plan(windows);
+    expect(p.hosts.thisComputer).toBe(true);
+    expect(PlanSchema.safeParse(p).success).toBe(true);
+    expect(targetIds(p)).toEqual(['connect', 'elevated', 'unpack', 'install', 'unpack-updater', 'install-updater', 'verify']);
+    expect(step(p, 'elevated').display).toBe('fltmc');
+    expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null });
+    expect(step(p, 'unpack-updater').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\UpdateService.zip', dest: `${WIN_DIR}\\AgentUpdater`, format: 'zip', sha256: null });
+    // The .bat files register "%CD%\...exe": they must run from the folder they were unpacked into.
+    expect(step(p, 'install').display).toBe(`cd /d "${WIN_DIR}\\Agent" && installagentservice.bat`);
+    expect(step(p, 'install-updater').display).toBe(`cd /d "${WIN_DIR}\\AgentUpdater" && installupdateservice.bat`);
+    for (const id of ['elevated', 'install', 'install-updater']) expect(exec(step(p, id))).toMatchObject({ shell: 'cmd', root: false, success: { exitCode: 0 } });
+    expect(exec(step(p, 'install')).failureMarkers).toContain('[SC] CreateService FAILED');
+    expect(exec(step(p, 'install-updater')).diagnosis.find((d) => new RegExp(d.pattern).test('[SC] OpenSCManager FAILED 5:\r\n\r\nAccess is denied.'))?.code).toBe('not_elevated');
+    // Already installed and running: nothing is unpacked over the running services' files.
+    for (const id of ['unpack', 'install', 'unpack-updater', 'install-updater']) expect(step(p, id).guard?.probes).toHaveLength(2);
+    const v = step(p, 'verify').action;
+    expect(v.kind === 'probe' && v.probes).toEqual(
+      ['RackspaceCloudServersAgent', 'RackspaceCloudServersAgentUpdater'].map((svc) => ({ kind: 'command', name: `sc query ${svc}`, shell: 'cmd', command: ['sc', 'query', svc], exitCode: 0, markers: ['RUNNING'] })),
+    );
+  });
+
+  it('without the zips, unpacking is a manual instruction for each', () => {
+    const p = plan(windows, {});
+    expect(targetIds(p)).toEqual(['connect', 'elevated', 'unpack-manual', 'install', 'unpack-updater-manual', 'install-updater', 'verify']);
+    const text = (id: string) => {
+      const a = step(p, id).action;
+      return a.kind === 'instruction' ? a.text : '';
+    };
+    expect(text('unpack-manual')).toBe(`Download the latest AgentService.zip from the agent's GitHub releases and extract its contents into ${WIN_DIR}\\Agent.`);
+    expect(text('unpack-updater-manual')).toBe(`Download the latest UpdateService.zip from the agent's GitHub releases and extract its contents into ${WIN_DIR}\\AgentUpdater.`);
+  });
+
+  it('refuses a package that is not a zip, and follows a moved install folder', () => {
+    expect(() => plan(windows, { agentZip: 'C:\\Downloads\\AgentService.tar' })).toThrow(/inputs\.agentZip: .* is not valid: the path of AgentService\.zip/);
+    const p = service.plan({ ...windows, options: { installDir: 'D:\\Rackspace' } });
+    expect(step(p, 'install').display).toBe('cd /d D:\\Rackspace\\Agent && installagentservice.bat');
+    expect(step(p, 'unpack-updater').action).toMatchObject({ dest: 'D:\\Rackspace\\AgentUpdater' });
+  });
+});
