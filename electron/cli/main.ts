@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/version';
 import { registerDemoCommand } from './commands/demo';
 import { registerImportCommandCommand } from './commands/import-command';
+import { registerInitCommand } from './commands/init';
 import { registerPlanCommand } from './commands/plan';
 import { registerProfileCommand } from './commands/profile';
 import { registerBatchCommand } from './commands/batch';
@@ -19,7 +20,24 @@ export function buildProgram(): Command {
     .description('Install monitoring and log-collection agents on hosts outside the cloud region that collects their data.')
     .version(appVersion(), '-v, --version', 'print the version')
     .showHelpAfterError('(run `outpost --help` for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  outpost init --profile icagent --mode jump --out answers.yaml   # a commented answers file to start from
+  outpost plan answers.yaml                                        # every step, where it runs, masked
+  OUTPOST_AK=… OUTPOST_SK=… outpost run answers.yaml               # run it (secrets from the environment)
+  outpost batch answers.yaml --hosts iplist.cfg --report report.json
+  outpost serve                                                    # the wizard in your browser
+
+Exit codes: 0 done, 1 failed, 2 invalid input (one line per problem), 130 cancelled (Ctrl-C).
+
+Environment: the variables your answers name as { env: NAME } (secrets; use the OUTPOST_ prefix),
+  OUTPOST_DATA_DIR (data folder), OUTPOST_DEFAULT_PASSWORD (batch lines without a password),
+  OUTPOST_LOG_LEVEL (error|warn|info|debug), OUTPOST_SSHD (sshd for outpost demo).`,
+    );
+  registerInitCommand(program);
   registerServeCommand(program);
   registerPlanCommand(program);
   registerRunCommand(program);
