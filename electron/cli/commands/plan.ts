@@ -112,7 +112,9 @@ export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.disp
   const region = plan.region ? `, region ${plan.region.id} (${plan.region.nameEn}${plan.region.listed ? '' : ', not in the catalog'})` : '';
   out.push(`Plan: ${plan.profile.name} on ${plan.os}${region}, ${mode}`);
   const v = plan.values;
-  out.push(`Agents report to ${v.accessIp ?? '?'}${v.dc ? `; DC ${v.dc}` : ''}; install folder ${v.installDir ?? '?'}`);
+  // Only where the address is used: some agents (nova-agent) talk to no network address at all.
+  const reports = v.accessIp !== undefined && (plan.mode !== 'direct' || plan.steps.some((s) => s.display.includes(v.accessIp ?? '')));
+  out.push(`${reports ? `Agents report to ${v.accessIp}${v.dc ? `; DC ${v.dc}` : ''}; i` : 'I'}nstall folder ${v.installDir ?? '?'}`);
   for (const j of plan.hosts.jumps) out.push(`${j.label[0]?.toUpperCase()}${j.label.slice(1)}: private IP ${j.privateIp}, ${j.ssh.auth.kind} [${j.id}]`);
   for (const t of plan.hosts.targets) out.push(`${t.label[0]?.toUpperCase()}${t.label.slice(1)}: ${t.ssh.auth.kind}${t.via ? ` via ${plan.hosts.jumps.find((j) => j.id === t.via)?.label ?? t.via}` : ''} [${t.id}]`);
   if (plan.hosts.thisComputer) out.push('This computer: the target steps also run in its own shell [local]');
