@@ -3,7 +3,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, setLanguage } from './i18n';
-import { parseAnswersText, saveAnswersFile } from './wizard/recipe';
+import { answersProblems, parseAnswersText, saveAnswersFile } from './wizard/recipe';
 import { selectAnswers, useWizard } from './wizard/store';
 import { Wizard } from './wizard/Wizard';
 
@@ -72,8 +72,10 @@ export function App() {
                 .text()
                 .then((text) => parseAnswersText(f.name, text))
                 .then((a) => {
+                  // What fits is loaded; what does not is listed as the CLI says it (a literal secret is dropped, and said so).
+                  const problems = answersProblems(a);
                   loadAnswers(a);
-                  setNotice(t('app.opened', { name: f.name }));
+                  setNotice(problems.length ? t('app.openedProblems', { name: f.name, count: problems.length, list: problems.join('\n') }) : t('app.opened', { name: f.name }));
                 })
                 .catch((err: unknown) => setNotice(t('app.openFailed', { name: f.name, error: err instanceof Error ? err.message : String(err) })));
             }}

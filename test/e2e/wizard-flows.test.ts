@@ -342,4 +342,27 @@ describe('wizard answers files', () => {
     await page.context().close();
     await fresh.context().close();
   });
+
+  it('opening a file says what the CLI would: a literal password is named (never shown) and dropped; a YAML error names its line', async () => {
+    const page = await openWizard(browser, served);
+    const literal = path.join(served.dataDir, 'literal.yaml');
+    fs.writeFileSync(literal, fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'resources', 'examples', 'linux-jump.yaml'), 'utf8').replace('password: { env: JUMP_PASSWORD }', 'password: hunter2-literal'));
+    await page.getByTestId('open-answers-file').setInputFiles(literal);
+    const status = page.getByRole('status').filter({ hasText: 'literal.yaml' });
+    await status.waitFor();
+    const text = await status.innerText();
+    expect(text).toContain('with 1 problem(s) to fix');
+    expect(text).toContain('connectivity.jumpServers[0].ssh.password: a secret cannot be written in the file');
+    expect(text).not.toContain('hunter2-literal');
+    expect(await page.content()).not.toContain('hunter2-literal');
+    await screenshot(page, 'wizard-en-open-problems');
+
+    const broken = path.join(served.dataDir, 'broken.yaml');
+    fs.writeFileSync(broken, 'profile: icagent\nos: linux\nconnectivity: { mode: jump\ntargets: []\n');
+    await page.getByTestId('open-answers-file').setInputFiles(broken);
+    const bad = page.getByRole('status').filter({ hasText: 'broken.yaml' });
+    await bad.waitFor();
+    expect(await bad.innerText()).toMatch(/^Could not read broken\.yaml: line \d+: /);
+    await page.context().close();
+  });
 });

@@ -1,5 +1,6 @@
 // Save / open answers as a file (a recipe for the next install). Secrets never go in: the answers only
 // hold references ({ stored } / { env }). YAML is loaded on demand to keep the first paint small.
+import { validateAnswers } from '../../../electron/common/answers';
 
 export async function saveAnswersFile(answers: Record<string, unknown>, format: 'yaml' | 'json' = 'yaml'): Promise<string> {
   const name = `outpost-answers.${format}`;
@@ -18,8 +19,17 @@ export async function saveAnswersFile(answers: Record<string, unknown>, format: 
   return name;
 }
 
-/** JSON when the name says so or the text starts with `{`; YAML otherwise. */
+/** JSON when the name says so or the text starts with `{`; YAML otherwise. A YAML error names its line, like the CLI. */
 export async function parseAnswersText(name: string, text: string): Promise<unknown> {
   if (name.toLowerCase().endsWith('.json') || text.trimStart().startsWith('{')) return JSON.parse(text) as unknown;
-  return (await import('yaml')).parse(text) as unknown;
+  const YAML = await import('yaml');
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) throw new Error(doc.errors.slice(0, 3).map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? ''}`).join('\n'));
+  return doc.toJS() as unknown;
+}
+
+/** The problems the CLI would print for these answers (`path: message`), one per line; literal secrets among them. */
+export function answersProblems(answers: unknown): string[] {
+  const r = validateAnswers(answers);
+  return r.ok ? [] : r.problems.map((p) => `${p.path || '(file)'}: ${p.message}`);
 }

@@ -32,7 +32,8 @@ export function AgentStep() {
           const p = profiles.find((x) => x.id === id);
           if (p) setAgent(p);
         }}
-        options={profiles.map((p) => ({
+        // The recommended profile first, then the catalog's order.
+        options={[...profiles].sort((a, b) => Number(b.recommended) - Number(a.recommended)).map((p) => ({
           value: p.id,
           label: p.name,
           description: p.descriptions[i18n.language] ?? p.descriptions[i18n.language.split('-')[0] ?? ''] ?? p.description,
