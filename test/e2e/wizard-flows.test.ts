@@ -343,6 +343,23 @@ describe('wizard answers files', () => {
     await fresh.context().close();
   });
 
+  it('a reload (F5) keeps what was typed, secrets as their saved references only', async () => {
+    const page = await openWizard(browser, served);
+    await next(page, 'region');
+    await page.locator('label[for="region-cn-north-4"]').click();
+    await next(page, 'connectivity');
+    await fillJump(page);
+    await page.waitForTimeout(500); // the draft is saved a moment after the last change
+    expect(JSON.stringify(await page.evaluate(() => ({ ...localStorage })))).not.toContain('jump-password-1');
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Your unsaved answers were restored.' }).waitFor();
+    await page.getByTestId('rail-connectivity').click();
+    await page.getByTestId('step-connectivity').waitFor();
+    expect(await page.locator(fieldSelector('connectivity.elbIp')).inputValue()).toBe('100.125.12.150');
+    expect(await page.getByTestId('secret-connectivity.jumpServers[0].ssh.password').innerText()).toContain('Saved');
+    await page.context().close();
+  });
+
   it('opening a file says what the CLI would: a literal password is named (never shown) and dropped; a YAML error names its line', async () => {
     const page = await openWizard(browser, served);
     const literal = path.join(served.dataDir, 'literal.yaml');

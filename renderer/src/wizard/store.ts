@@ -3,6 +3,7 @@
 // Whether a step is valid or enabled is derived (selectors below), never stored. Cross-step rules
 // (changing the OS…) are applied in actions through the pure functions of model.ts.
 import { create } from 'zustand';
+import i18next from 'i18next';
 import type { EventPayload, Plan, ProfileSummary, RegionInfo, RequestOutput, StepStatus, SystemInfo } from '../../../electron/common/api';
 import { api, ApiRequestError } from '../api/client';
 import {
@@ -308,6 +309,16 @@ export const useWizard = create<Store>()((set, get) => {
       const first = get().catalog.profiles.find((p) => p.id === defaultProfile(get().catalog.profiles));
       if (first && !get().form.agent.profile) get().setAgent(first);
       if (initial.status === 'fulfilled' && initial.value.answers) get().loadAnswers(initial.value.answers);
+      else {
+        // A reload (F5) or a crash does not lose what was typed: the answers (references only, never a
+        // secret value) are kept in this origin's storage as the user goes.
+        const draft = readDraft();
+        if (draft) {
+          get().loadAnswers(draft);
+          set({ notice: i18next.t('app.draftRestored') });
+        }
+      }
+      draftReady = true;
     },
 
     go(step) {
@@ -537,6 +548,7 @@ export const useWizard = create<Store>()((set, get) => {
     },
 
     startOver() {
+      clearDraft();
       unsubs.splice(0).forEach((u) => u());
       const keep = get();
       set({ ...initialState(), system: keep.system, catalog: keep.catalog, storage: keep.storage, banner: keep.banner });
@@ -566,4 +578,42 @@ export const useWizard = create<Store>()((set, get) => {
       set({ notice: n });
     },
   };
+});
+
+// ---- the draft: answers kept across a reload --------------------------------------------------------
+
+const DRAFT_KEY = 'outpost.draft.v1';
+let draftReady = false;
+let draftTimer: ReturnType<typeof setTimeout> | null = null;
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function readDraft(): unknown {
+  const raw = storage()?.getItem(DRAFT_KEY);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function clearDraft(): void {
+  storage()?.removeItem(DRAFT_KEY);
+}
+
+// Saved a moment after each change while the wizard is being filled in (not during or after a run).
+useWizard.subscribe((s, prev) => {
+  if (!draftReady || s.form === prev.form || s.phase !== 'wizard') return;
+  if (draftTimer) clearTimeout(draftTimer);
+  draftTimer = setTimeout(() => {
+    draftTimer = null;
+    storage()?.setItem(DRAFT_KEY, JSON.stringify(selectAnswers(useWizard.getState())));
+  }, 300);
 });
