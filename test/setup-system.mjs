@@ -1,5 +1,6 @@
 // Installs the system packages the integration and E2E tests need, when missing (Debian/Ubuntu).
-// Real components, not mocks: OpenSSH's sshd, Chromium, a CJK font for the Chinese screenshots.
+// Real components, not mocks: OpenSSH's sshd, Chromium, a CJK font for the Chinese screenshots, a Docker
+// daemon (and a static busybox to build a tiny image for it).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -12,6 +13,8 @@ const needs = [
   { pkg: 'systemd', file: '/usr/bin/systemd-analyze' },
   { pkg: 'curl', file: '/usr/bin/curl' },
   { pkg: 'procps', file: '/usr/bin/pkill' },
+  { pkg: 'docker.io', file: '/usr/sbin/dockerd' },
+  { pkg: 'busybox-static', file: '/bin/busybox' },
 ];
 const missing = needs.filter((n) => !existsSync(n.file)).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);

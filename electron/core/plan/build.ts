@@ -361,7 +361,7 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
   } else if ('writeFile' in a) {
     const esc = a.writeFile.escape === 'json' ? (v: string) => JSON.stringify(v).slice(1, -1) : (v: string) => v;
     const escaped = Object.fromEntries(Object.entries(ctx.values).map(([k, v]) => [k, (HOST_VARS as readonly string[]).includes(k) ? v : esc(v)]));
-    action = { kind: 'writeFile', path: subst(a.writeFile.path, ctx.values), content: a.writeFile.content.map((c) => (typeof c === 'string' ? subst(c, escaped) : secretPiece(ctx, c.secret))), mode: a.writeFile.mode, transient: a.writeFile.transient, escape: a.writeFile.escape, root: root(a.writeFile.root) };
+    action = { kind: 'writeFile', path: subst(a.writeFile.path, ctx.values), content: a.writeFile.content.flatMap<string | SecretPiece>((c) => (typeof c === 'string' ? [subst(c, escaped)] : c.when && !truthy(ctx, c.when) ? [] : 'text' in c ? [subst(c.text, escaped)] : [secretPiece(ctx, c.secret)])), mode: a.writeFile.mode, transient: a.writeFile.transient, escape: a.writeFile.escape, root: root(a.writeFile.root) };
   } else if ('editIni' in a) {
     action = { kind: 'editIni', path: subst(a.editIni.path, ctx.values), set: a.editIni.set.map((x) => ({ ...x, value: subst(x.value, ctx.values) })), root: root(a.editIni.root) };
   } else if ('upload' in a) {

@@ -26,6 +26,8 @@ const When = z
   .describe('Keep the token only when this variable is set (non-empty, not false) or, with !, unset');
 
 const SecretToken = z.object({ secret: z.string().regex(NAME), when: When }).strict();
+/** A piece of a written file kept only when its condition holds (an optional line of an env file). */
+const TextPiece = z.object({ text: Template, when: When }).strict();
 
 /** One token of a command: a word (string, {placeholders} allowed), shell syntax, a secret, NAME=value, or a list input spread as words. */
 export const Token = z.union([
@@ -120,7 +122,7 @@ const Action = z.union([
     writeFile: z
       .object({
         path: Template,
-        content: z.array(z.union([Template, SecretToken])).min(1),
+        content: z.array(z.union([Template, TextPiece, SecretToken])).min(1),
         mode: z.number().int().min(0).max(0o777).default(0o600),
         /** Removed after the step that follows, whatever happened (register.json, an env file). */
         transient: z.boolean().default(false),
@@ -284,8 +286,11 @@ export const ProfileSchema = z
         if ('writeFile' in a) {
           checkTemplate(a.writeFile.path, known, [...at, 'action', 'writeFile', 'path'], ctx);
           a.writeFile.content.forEach((c, k) => {
-            if (typeof c === 'string') checkTemplate(c, known, [...at, 'action', 'writeFile', 'content', k], ctx);
-            else if (!secrets.has(c.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'writeFile', 'content', k], message: `${c.secret} is not a secret input of this profile` });
+            const cat = [...at, 'action', 'writeFile', 'content', k];
+            if (typeof c === 'string') return checkTemplate(c, known, cat, ctx);
+            if (c.when) checkWhen(c.when, flags, [...cat, 'when'], ctx);
+            if ('text' in c) checkTemplate(c.text, known, [...cat, 'text'], ctx);
+            else if (!secrets.has(c.secret)) ctx.addIssue({ code: 'custom', path: cat, message: `${c.secret} is not a secret input of this profile` });
           });
         }
       });

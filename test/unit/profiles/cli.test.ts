@@ -162,11 +162,12 @@ describe('outpost profile', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'acme.yaml'), acme);
     expect(await main(['profile', 'list', '--profiles', dir])).toBe(0);
-    expect(out.split('\n').slice(0, 5)).toEqual([
+    expect(out.split('\n').slice(0, 6)).toEqual([
       expect.stringMatching(/^ID +NAME +SOURCE$/),
       expect.stringMatching(/^aops-agent +openEuler A-Ops agent +shipped$/),
       expect.stringMatching(/^icagent +Huawei Cloud LTS ICAgent +shipped$/),
       expect.stringMatching(/^nova-agent +Rackspace nova-agent +shipped$/),
+      expect.stringMatching(/^tetra-relay +Tetra HTTP Relay Agent +shipped$/),
       expect.stringMatching(/^acme-logd +Acme log shipper +user$/),
     ]);
     out = '';
