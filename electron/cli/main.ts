@@ -35,7 +35,7 @@ Exit codes: 0 done, 1 failed, 2 invalid input (one line per problem), 130 cancel
 
 Environment: the variables your answers name as { env: NAME } (secrets; use the OUTPOST_ prefix),
   OUTPOST_DATA_DIR (data folder), OUTPOST_DEFAULT_PASSWORD (batch lines without a password),
-  OUTPOST_LOG_LEVEL (error|warn|info|debug), OUTPOST_SSHD (sshd for outpost demo).`,
+  OUTPOST_LOG_LEVEL (error|warn|info|debug), OUTPOST_SSHD (sshd for outpost demo), NO_COLOR (no colours; none either when output is not a terminal).`,
     );
   registerInitCommand(program);
   registerServeCommand(program);

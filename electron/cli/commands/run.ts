@@ -156,7 +156,11 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
       },
     },
   );
-  handle.terminal.onData((t) => io.stdout.write(t.replace(/\r\n/g, '\n')));
+  // Colours only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+  const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+  // eslint-disable-next-line no-control-regex
+  const plain = (t: string) => (colour ? t : t.replace(/\x1b\[[0-9;]*m/g, ''));
+  handle.terminal.onData((t) => io.stdout.write(plain(t.replace(/\r\n/g, '\n'))));
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;

@@ -40,6 +40,8 @@ describe('outpost run (Linux via jump server)', () => {
     expect(r.stdout).toMatch(/tunnel started; .* was started with ssh -f in the background/);
     expect(r.stdout).toContain('will not survive a reboot');
     expect(r.stdout).toContain('ICAgent install success');
+    // Not a terminal: no colour codes in what a script or a log file receives.
+    expect(r.stdout).not.toContain('\x1b[');
     expect(r.stdout).toMatch(/icagent-8149 127\.0\.\d+\.2:8149 listening/);
     const hb = await world.backend.waitForHeartbeats(2, { timeoutMs: 15_000 });
     expect(hb[0]?.projectid).toBe('2a473356cca5487f8373be891bffc1cf');
