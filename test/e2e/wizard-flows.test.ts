@@ -249,6 +249,24 @@ describe('wizard validation', () => {
 });
 
 describe('wizard language', () => {
+  it('a refused Next says why: the footer names the problem, and the field hidden in a closed section is opened and focused', async () => {
+    const page = await openWizard(browser, served);
+    await next(page, 'region');
+    await page.locator('label[for="region-cn-north-4"]').click();
+    await next(page, 'connectivity');
+    await fillJump(page);
+    await page.locator('details.advanced > summary').click();
+    await fill(page, 'connectivity.portOverrides.80.listen', 'eighty');
+    await page.locator('details.advanced > summary').click();
+    expect(await page.locator('details.advanced').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    await pressNext(page);
+    await expect.poll(() => page.getByTestId('footer-status').innerText()).toBe('1 field needs attention: Enter a number.');
+    expect(await page.locator('details.advanced').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('f-connectivity-portOverrides-80-listen');
+    await screenshot(page, 'wizard-en-next-refused');
+    await page.context().close();
+  });
+
   it('switches the texts when another language is chosen, and keeps the choice', async () => {
     const page = await openWizard(browser, served);
     expect(await heading(page)).toBe('Choose the agent');

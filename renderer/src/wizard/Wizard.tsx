@@ -4,6 +4,7 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { STEPS, type StepId } from './model';
+import { describeProblem } from './problems';
 import { selectEnabled, selectProblems, selectStepValid, useWizard } from './store';
 import { AgentStep } from './steps/AgentStep';
 import { ConnectivityStep } from './steps/ConnectivityStep';
@@ -67,6 +68,23 @@ function Rail() {
   );
 }
 
+/**
+ * A refused Next says why where the eye goes: the first error of the step is scrolled to and its field
+ * focused, opening the collapsed section (Advanced…) that hides it.
+ */
+function showFirstError(): void {
+  const err = [...document.querySelectorAll<HTMLElement>('.pane-scroll .error')].find((e) => e.textContent?.trim());
+  if (!err) return;
+  let d = err.closest('details');
+  while (d) {
+    d.open = true;
+    d = d.parentElement?.closest('details') ?? null;
+  }
+  const field = err.id.endsWith('-err') ? document.getElementById(err.id.slice(0, -'-err'.length)) : null;
+  (field ?? err).scrollIntoView({ block: 'center' });
+  field?.focus({ preventScroll: true });
+}
+
 function Footer() {
   const { t } = useTranslation();
   const state = useWizard();
@@ -77,14 +95,16 @@ function Footer() {
   const thisComputer = state.form.hosts.mode === 'thisComputer';
   const cannotRun = current === 'review' && thisComputer && state.form.connectivity.mode !== 'jump';
   const nextLabel = current === 'review' ? (thisComputer ? t('footer.setupTunnel') : t('footer.install')) : t('footer.next');
-  const count = selectProblems(state)[current].length;
+  const problems = selectProblems(state)[current];
+  const count = problems.length;
+  const firstProblem = problems[0];
   return (
     <footer className="footer">
       <button type="button" className="secondary" onClick={state.back} disabled={i === 0} data-testid="back">
         {t('footer.back')}
       </button>
       <div className="footer-status" aria-live="polite" data-testid="footer-status">
-        {!valid && state.revealed[current] && count ? t('footer.problems', { count }) : ''}
+        {!valid && state.revealed[current] && count && firstProblem ? `${t('footer.problems', { count })}: ${describeProblem(firstProblem.message, t)}` : ''}
       </div>
       {cannotRun ? null : (
         <button
@@ -94,6 +114,7 @@ function Footer() {
           onClick={() => {
             if (current === 'review' && !valid) return;
             state.next();
+            if (!valid) requestAnimationFrame(showFirstError);
           }}
           data-testid="next"
         >
