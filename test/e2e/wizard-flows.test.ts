@@ -28,6 +28,13 @@ async function pressNext(page: Page): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** From the Agent step (ICAgent, Linux) to Connectivity, region cn-north-4. */
+async function toConnectivity(page: Page): Promise<void> {
+  await next(page, 'region');
+  await page.locator('label[for="region-cn-north-4"]').click();
+  await next(page, 'connectivity');
+}
+
 async function fillJump(page: Page): Promise<void> {
   await page.locator('label[for="mode-jump"]').click();
   await fill(page, 'connectivity.jumpServers[0].privateIp', '192.168.0.10');
@@ -251,9 +258,7 @@ describe('wizard validation', () => {
 describe('wizard language', () => {
   it('a refused Next says why: the footer names the problem, and the field hidden in a closed section is opened and focused', async () => {
     const page = await openWizard(browser, served);
-    await next(page, 'region');
-    await page.locator('label[for="region-cn-north-4"]').click();
-    await next(page, 'connectivity');
+    await toConnectivity(page);
     await fillJump(page);
     await page.locator('details.advanced > summary').click();
     await fill(page, 'connectivity.portOverrides.80.listen', 'eighty');
@@ -299,9 +304,7 @@ describe('paste the console command', () => {
     const SK = 'pastedSecretKey0123456789abcdefghij';
     const command = `set +o history; curl https://icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com/ICAgent_linux/apm_agent_install.sh > apm_agent_install.sh && REGION=cn-north-4 bash apm_agent_install.sh -ak ${AK} -sk ${SK} -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 100.125.12.150 -obsdomain obs.cn-north-4.myhuaweicloud.com -accessdomain lts-access.cn-north-4.myhuaweicloud.com; set -o history;`;
     const page = await openWizard(browser, served);
-    await next(page, 'region');
-    await page.locator('label[for="region-cn-north-4"]').click();
-    await next(page, 'connectivity');
+    await toConnectivity(page);
     await page.locator('label[for="mode-direct"]').click();
     await fill(page, 'connectivity.accessIp', '10.9.9.9');
     await next(page, 'credentials');
@@ -335,9 +338,7 @@ describe('paste the console command', () => {
 describe('wizard answers files', () => {
   it('saves answers with references only, and opens them again', async () => {
     const page = await openWizard(browser, served);
-    await next(page, 'region');
-    await page.locator('label[for="region-cn-north-4"]').click();
-    await next(page, 'connectivity');
+    await toConnectivity(page);
     await fillJump(page);
     await next(page, 'credentials');
     await fillCredentials(page);
@@ -363,9 +364,7 @@ describe('wizard answers files', () => {
 
   it('a reload (F5) keeps what was typed, secrets as their saved references only', async () => {
     const page = await openWizard(browser, served);
-    await next(page, 'region');
-    await page.locator('label[for="region-cn-north-4"]').click();
-    await next(page, 'connectivity');
+    await toConnectivity(page);
     await fillJump(page);
     await page.waitForTimeout(500); // the draft is saved a moment after the last change
     expect(JSON.stringify(await page.evaluate(() => ({ ...localStorage })))).not.toContain('jump-password-1');

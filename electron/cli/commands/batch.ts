@@ -12,7 +12,6 @@ import type { Answers } from '../../core/plan';
 import { formatProblem, loadAnswersFile, PlanError } from '../../core/plan';
 import { formatProblems, parseHostList, type HostEntry } from '../../core/hosts/parse';
 import { missingSecrets } from '../../core/run/runner';
-import { markSecretEnv } from '../../core/secrets/env';
 import { secrets } from '../../core/secrets/registry';
 import { OutpostService } from '../../core/service';
 import { OutpostError } from '../../core/errors';
@@ -134,10 +133,8 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
       return { ...base, password: { stored: key } };
     }
     if (h.privateKey) return { ...base, privateKey: { path: h.privateKey } };
-    if (io.env[DEFAULT_PASSWORD_ENV]) {
-      markSecretEnv(DEFAULT_PASSWORD_ENV);
-      return { ...base, password: { env: DEFAULT_PASSWORD_ENV } };
-    }
+    // The plan marks every { env } it holds as secret (kept out of child processes).
+    if (io.env[DEFAULT_PASSWORD_ENV]) return { ...base, password: { env: DEFAULT_PASSWORD_ENV } };
     if (model?.password) return { ...base, password: model.password };
     if (model?.privateKey) return { ...base, privateKey: model.privateKey };
     return { ...base, agent: true };

@@ -4,7 +4,7 @@
 import { validateAnswers, type Problem } from '../../../electron/common/answers';
 import { checkIp, checkPosixAbsPath, checkWindowsAbsPath } from '../../../electron/common/validate';
 import type { InputSummary, ProfileSummary, SecretRef } from '../../../electron/common/api';
-import { checkInputValue, listWords } from '../../../electron/common/inputs';
+import { checkInputValue, CONTROL, listWords } from '../../../electron/common/inputs';
 
 export type StepId = 'agent' | 'region' | 'connectivity' | 'credentials' | 'hosts' | 'review' | 'run' | 'result';
 export const STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts', 'review', 'run', 'result'];
@@ -378,7 +378,7 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
 }
 
 /** An input's field from its answers value; a literal where a secret belongs is dropped (never kept). */
-function fieldFrom(key: string, v: unknown, hints: Record<string, string>): InputField | null {
+export function fieldFrom(key: string, v: unknown, hints: Record<string, string>): InputField | null {
   if (refOf(v)) return { kind: 'secret', slot: slotFrom(key, v, hints) };
   if (typeof v === 'boolean') return { kind: 'flag', on: v };
   if (Array.isArray(v)) return { kind: 'list', text: v.map(str).join('\n') };
@@ -502,8 +502,7 @@ export function problemsByStep(f: WizardForm, profile?: ProfileSummary): StepPro
 /** A typed secret against its input's format (trimmed, one line): the problem without the value, or null. */
 export function secretDraftProblem(i: Pick<InputSummary, 'pattern' | 'patternHint'>, draft: string): string | null {
   const v = draft.trim();
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(v)) return 'must be one line without control characters';
+  if (CONTROL.test(v)) return 'must be one line without control characters';
   if (i.pattern && !new RegExp(i.pattern).test(v)) return i.patternHint ? `is not valid: ${i.patternHint}` : 'is not valid';
   return null;
 }

@@ -17,10 +17,10 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/^(".*") is not a valid DC name/, 'err.dc'],
   [/^(".*") is not a project ID/, 'err.projectId'],
   // A profile input's pattern, with the profile's own hint (profiles write it in English).
-  [/^(".*") is not valid: (.+)$/, 'err.pattern'],
+  [/^(".*") is not valid: (?<hint>.+)$/, 'err.pattern'],
   [/^(".*") is not valid$/, 'err.invalid'],
   // A secret's problem never quotes it.
-  [/^is not valid: (.+)$/, 'err.secretPattern'],
+  [/^is not valid: (?<hint>.+)$/, 'err.secretPattern'],
   [/^(".*") is not a valid Linux user name$/, 'err.posixUser'],
   [/^(".*") is not a valid user name$/, 'err.user'],
   [/^(".*") is not an absolute path without/, 'err.posixPath'],
@@ -39,7 +39,7 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
 export function describeProblem(message: string, t: T): string {
   for (const [re, key] of PATTERNS) {
     const m = re.exec(message);
-    if (m) return t(key, { value: m[1] ?? '', hint: m[2] ?? m[1] ?? '' });
+    if (m) return t(key, { value: m[1] ?? '', hint: m.groups?.hint ?? '' });
   }
   return message;
 }

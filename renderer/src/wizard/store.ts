@@ -12,7 +12,9 @@ import {
   defaultProfile,
   emptyForm,
   fromAnswers,
+  fieldFrom,
   inputField,
+  inputSecretKey,
   secretDraftProblem,
   type InputField,
   parseIpList,
@@ -201,15 +203,6 @@ function allSlots(f: WizardForm): SlotAddr[] {
 /** Unique key for a new slot, so removing a row never makes two slots share a stored secret. */
 let slotSeq = 0;
 const freshKey = (base: string) => `${base}.${Date.now().toString(36)}${(slotSeq++).toString(36)}`;
-
-function inputFromValue(v: unknown): InputField | null {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'stored' in v && typeof v.stored === 'string') {
-    return { kind: 'secret', slot: { key: v.stored, ref: { stored: v.stored }, hint: '', draft: '' } };
-  }
-  if (Array.isArray(v)) return { kind: 'list', text: v.map(String).join('\n') };
-  if (typeof v === 'string') return { kind: 'text', text: v };
-  return null;
-}
 
 // ---- the run's terminal output --------------------------------------------------------------------
 // Kept outside the state (no re-render per chunk) so the run's terminal view can be (re)mounted at any
@@ -400,11 +393,12 @@ export const useWizard = create<Store>()((set, get) => {
       const regionIds = get().catalog.regions.map((x) => x.id);
       setForm((f) => {
         const inputs = { ...f.inputs };
+        // Read as an answers file's inputs are; the pasted secrets come back as stored references with their hints.
+        const hints = Object.fromEntries(r.secrets.map((x) => [x.stored, x.hint]));
         for (const [name, v] of Object.entries(r.inputs)) {
-          const field = inputFromValue(v);
+          const field = fieldFrom(inputSecretKey(f.agent.profile, name), v, hints);
           if (field) inputs[name] = field;
         }
-        for (const s of r.secrets) inputs[s.name] = { kind: 'secret', slot: { key: s.stored, ref: { stored: s.stored }, hint: s.hint, draft: '' } };
         const c = { ...f.connectivity };
         const ip = r.connectivity.accessIp;
         if (ip) {
