@@ -220,6 +220,16 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
         },
       )
     : null;
+  if (handle) {
+    // Said first, so a batch whose process dies can be resumed from it.
+    io.stderr.write(`Journal: ${handle.journal} (if this batch is interrupted: --resume with this file)\n`);
+    // Hosts done in an earlier run are recorded as done in this journal too: resuming a resumed batch
+    // (interrupted again) leaves them alone as well.
+    const at = new Date().toISOString();
+    for (const t of plan.hosts.targets.filter((x) => skip.has(addressOf(x.ssh)))) {
+      fs.appendFileSync(handle.journal, `${secrets.stringify({ type: 'host', runId: handle.runId, host: t.id, at, state: 'done', address: addressOf(t.ssh), reason: 'done in an earlier run' })}\n`, { mode: 0o600 });
+    }
+  }
 
   let interrupts = 0;
   const onSigint = () => {

@@ -5,6 +5,7 @@
 // The interactive scheduler runs targets one at a time with a live terminal; the pool scheduler
 // (concurrency > 1) runs the same job on many at once.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -206,6 +207,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
 
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const interactive = concurrency === 1;
+  // Every in-flight host listens on the run's one abort signal (a few listeners each, removed when done).
+  setMaxListeners(Math.max(10, concurrency * 4 + 10), abort.signal);
   const out = (s: Step, hostId: string) => (text: string) => {
     const masked = redact(text);
     if (interactive) terminal.push(masked);
