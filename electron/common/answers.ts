@@ -75,7 +75,17 @@ function exactlyOneAuth(v: { password?: unknown; privateKey?: unknown; agent?: u
 
 const JumpSsh = z.object(sshLogin(text(checkPosixUser))).strict().superRefine(exactlyOneAuth);
 
-export const JumpServerSchema = z.object({ privateIp: text(checkIp), ssh: JumpSsh }).strict();
+export const JumpServerSchema = z
+  .object({
+    privateIp: text(checkIp),
+    ssh: JumpSsh,
+    /**
+     * For a profile with remote forwards (`ssh -R`): the proxy in the platform's network that logs in to
+     * this jump server (at ssh.host:ssh.port) and makes it listen on privateIp for the targets.
+     */
+    proxy: z.object({ ssh: JumpSsh }).strict().optional(),
+  })
+  .strict();
 
 const PortOverride = z
   .object({
@@ -151,8 +161,13 @@ export const AnswersSchema = z
     targets: z.array(TargetSchema),
     /** Also install on the computer running Outpost: the target steps run in its own shell. */
     thisComputer: z.literal(true).optional(),
-    /** Windows: the agent package already on the target (zip), unpacked into installDir. */
-    package: z.object({ path: text(checkWindowsAbsPath), sha256: text(checkSha256).optional() }).strict().optional(),
+    /**
+     * Offline install: the agent package, a file on the computer running Outpost (relative paths are
+     * relative to the answers file). Uploaded to each target (or unpacked here for this computer)
+     * instead of downloading; its SHA-256 (given here, or in a `.sha256` file beside it) is checked
+     * before anything is sent and again on the target.
+     */
+    package: z.object({ path: text(checkLocalPath), sha256: text(checkSha256).optional() }).strict().optional(),
     options: z
       .object({
         installDir: z.string().optional(),
@@ -169,7 +184,6 @@ export const AnswersSchema = z
       const problem = a.os === 'windows' ? checkWindowsAbsPath(dir) : checkPosixAbsPath(dir);
       if (problem) ctx.addIssue({ code: 'custom', path: ['options', 'installDir'], message: problem });
     }
-    if (a.package && a.os !== 'windows') ctx.addIssue({ code: 'custom', path: ['package'], message: 'is only used for Windows targets' });
     const jumps = a.connectivity.mode === 'jump' ? a.connectivity.jumpServers.length : 0;
     a.targets.forEach((t, i) => {
       if (t.jump === undefined) return;

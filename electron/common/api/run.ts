@@ -78,6 +78,8 @@ export const runEvents = {
     checks: z.array(CheckResult).optional(),
   }),
   'run.output': z.object({ runId: RunId, stepId: z.string(), hostId: z.string(), data: z.string() }),
+  /** A transfer in progress (a package uploaded to a host): bytes done of total. */
+  'run.progress': z.object({ runId: RunId, stepId: z.string(), hostId: z.string(), done: z.number().int().min(0), total: z.number().int().min(0) }),
   /** A host's state in the run: each target ends in exactly one of done / failed / skipped / cancelled. */
   'run.host': z.object({
     runId: RunId,

@@ -1,6 +1,7 @@
 // Loading answers from YAML or JSON files. The schema itself lives in common/answers.ts, shared with
 // the renderer so the wizard validates as you type with the same rules.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { validateAnswers, type AnswersResult } from '../../common/answers';
@@ -49,5 +50,14 @@ export function loadAnswersFile(file: string): AnswersResult {
     return { ok: false, problems: [{ path: '', message: `${file}: ${why}` }] };
   }
   const ext = path.extname(file).toLowerCase();
-  return parseAnswers(textIn, ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : 'auto');
+  const r = parseAnswers(textIn, ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : 'auto');
+  return r.ok ? { ...r, answers: withPackageFrom(r.answers, path.dirname(path.resolve(file))) } : r;
+}
+
+/** `package.path` is relative to the answers file (`./ICProbeAgent.tar.gz` beside it), `~/` to the home folder. */
+export function withPackageFrom<A extends { package?: { path: string; sha256?: string | undefined } | undefined }>(answers: A, baseDir: string): A {
+  const p = answers.package?.path;
+  if (!answers.package || p === undefined || /^[A-Za-z]:[\\/]/.test(p)) return answers; // a Windows path stays as written
+  const abs = p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : path.resolve(baseDir, p);
+  return { ...answers, package: { ...answers.package, path: abs } };
 }

@@ -12,7 +12,7 @@ import { formatProblem } from './answers';
 import { resolveInputs } from './inputs';
 import { resolveRegion, type RegionInfo } from './regions';
 import { renderPieces } from './render';
-import { forwardStep, tunnelPrepSteps } from './tunnel';
+import { forwardStep, remoteTunnelSteps, tunnelPrepSteps } from './tunnel';
 
 export class PlanError extends OutpostError {
   readonly problems: Problem[];
@@ -60,6 +60,11 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     }
   } else if (answers.region) regionValues.region = answers.region;
   if (conn.mode === 'jump') {
+    const remote = profile.ports.filter((p) => p.direction === 'remote');
+    conn.jumpServers.forEach((j, i) => {
+      if (remote.length && !j.proxy) problems.push({ path: `connectivity.jumpServers[${i}].proxy`, message: `is required: ${profile.name} forwards ${remote.map((p) => p.name).join(', ')} remotely (ssh -R from a proxy that reaches the destination into this jump server)` });
+      if (!remote.length && j.proxy) problems.push({ path: `connectivity.jumpServers[${i}].proxy`, message: `is only used by profiles with remote forwards; ${profile.name} has none` });
+    });
     for (const key of Object.keys(conn.portOverrides ?? {})) {
       if (!profile.ports.some((p) => String(p.port) === key)) {
         problems.push({ path: `connectivity.portOverrides.${key}`, message: `port ${key} is not forwarded by ${profile.name} (ports: ${profile.ports.map((p) => p.port).join(', ')})` });
@@ -87,6 +92,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     downloadFile: sec.download?.file ?? '',
     downloadSha256: answers.options?.downloadSha256?.toLowerCase() ?? '',
     packagePath: answers.package?.path ?? '',
+    packageSha256: answers.package?.sha256?.toLowerCase() ?? '',
+    packageFile: answers.package ? (answers.package.path.split(/[\\/]/).pop() ?? '') : '',
     ...inputs.values,
     // Kept as written: the runner fills them in on each host.
     ...Object.fromEntries(HOST_VARS.map((v) => [v, `{${v}}`])),
@@ -123,6 +130,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   }));
 
   const steps: Step[] = [];
+  const proxies: JumpHost[] = [];
   let reach: Array<{ name: string; host: string; port: number }> = [];
   let jumpForwards: Forward[][] = [];
   if (conn.mode === 'jump') {
@@ -146,12 +154,27 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     if (conn.tunnel === 'vendor') warnings.push('the vendor tunnel (ssh -f -N …) stops when the jump server reboots; run it again after a restart, or use tunnel: persistent');
     jumps.forEach((j, i) => {
       steps.push(connectStep(j.id, j.label));
-      const forwards = jumpForwards[i] ?? [];
+      const all = jumpForwards[i] ?? [];
+      const isRemote = (f: Forward) => profile.ports.find((p) => p.name === f.name)?.direction === 'remote';
+      const forwards = all.filter((f) => !isRemote(f));
+      const remoteForwards = all.filter(isRemote);
+      const proxyAnswers = conn.jumpServers[i]?.proxy;
+      if (remoteForwards.length && proxyAnswers) {
+        const px = proxyAnswers.ssh;
+        const proxy: JumpHost = { id: `proxy${i}`, index: i, label: `the proxy of jump server ${i + 1} (${px.user}@${bracket(px.host)}:${px.port})`, privateIp: px.host, ssh: { host: px.host, port: px.port, user: px.user, auth: authOf(px) } };
+        proxies.push(proxy);
+        steps.push(connectStep(proxy.id, proxy.label));
+        steps.push(...remoteTunnelSteps(ctx, j, proxy, conn.tunnel === 'persistent' ? 'persistent' : 'oneoff', remoteForwards));
+      }
+      if (!forwards.length) {
+        steps.push(portsStep(j, all));
+        return;
+      }
       const healthy = { probes: [{ kind: 'tunnelHealthy' as const, forwards }], says: 'healthy tunnel kept: every forward listens and is carried by our ssh' };
       const selfPort = j.ssh.host === j.privateIp ? j.ssh.port : 22;
       for (const s of tunnelPrepSteps(ctx, j, conn.tunnel === 'persistent' ? 'persistent' : 'oneoff', forwards, selfPort)) steps.push({ ...s, guard: healthy });
       steps.push({ ...forwardStep(ctx, j, conn.tunnel === 'persistent' ? 'persistent' : 'oneoff', forwards, selfPort), guard: healthy });
-      steps.push(portsStep(j, forwards));
+      steps.push(portsStep(j, all));
     });
   } else {
     if (sec.download) values.downloadUrl = `${subst(sec.download.directBase, values)}${sec.download.path}`;
@@ -211,7 +234,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     mode: conn.mode,
     region,
     values: shown,
-    hosts: { jumps, targets, thisComputer: answers.thisComputer === true },
+    hosts: { jumps, ...(proxies.length ? { proxies } : {}), targets, thisComputer: answers.thisComputer === true },
     steps,
     warnings,
   };
@@ -278,7 +301,7 @@ export function displayOf(a: Action): string {
     case 'editIni':
       return `edit ${a.path}: ${a.set.map((x) => `[${x.section}] ${x.key}=${x.value}`).join(', ')} (comments and other keys kept)`;
     case 'upload':
-      return `upload ${a.from} to ${a.to}${a.sha256 ? ` (SHA-256 ${a.sha256} checked on the target)` : ''}`;
+      return `upload ${a.from} to ${a.to} (SHA-256 ${a.sha256 ? `${a.sha256} ` : ''}checked here before sending and on the target; an interrupted upload is sent again)`;
     case 'unpack':
       return `unpack ${a.archive} into ${a.dest} (entries outside the folder are refused)`;
     case 'forward':
@@ -409,7 +432,7 @@ function forwardsFor(ctx: Ctx, conn: JumpAnswers, listenHost: string): Forward[]
   return ctx.profile.ports.map((p) => {
     const o = conn.portOverrides?.[String(p.port)];
     let targetHost = p.to === 'elb' ? conn.elbIp : subst(p.to, ctx.values);
-    let targetPort = p.port;
+    let targetPort = p.toPort ?? p.port;
     if (o?.target) {
       const m = /^\[([^\]]+)\]:(\d+)$/.exec(o.target) ?? /^([^:]+):(\d+)$/.exec(o.target);
       if (m?.[1] && m[2]) {

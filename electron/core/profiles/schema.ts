@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 export const BUILTIN_VARS = [
-  'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadFile', 'downloadSha256', 'packagePath', 'mode', 'os', 'agent',
+  'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadFile', 'downloadSha256', 'packagePath', 'packageSha256', 'packageFile', 'mode', 'os', 'agent',
 ] as const;
 /** Per-host values, filled in by the runner on each host (the same plan serves a whole batch). */
 export const HOST_VARS = ['host.address', 'host.name'] as const;
@@ -225,6 +225,14 @@ export const ProfileSchema = z
             to: z.union([z.literal('elb'), Template]).default('elb'),
             /** The installer is downloaded through this forward. */
             download: z.boolean().default(false),
+            /**
+             * local (`ssh -L`): the jump server listens and forwards to `to` (agents report through it).
+             * remote (`ssh -R`): a proxy in the platform's network (the jump server's `proxy` in the answers)
+             * logs in to the jump server and makes it listen; connections go back through the proxy to `to`.
+             */
+            direction: z.enum(['local', 'remote']).default('local'),
+            /** The destination's port when it differs from `port` (the port agents connect to); answers may still override it. */
+            toPort: z.number().int().min(1).max(65535).optional(),
           })
           .strict(),
       )
@@ -239,6 +247,9 @@ export const ProfileSchema = z
   .strict()
   .superRefine((p, ctx) => {
     for (const os of p.os) if (!p[os]) ctx.addIssue({ code: 'custom', path: [os], message: `is required: the profile lists ${os} in os` });
+    p.ports.forEach((x, n) => {
+      if (x.direction === 'remote' && x.download) ctx.addIssue({ code: 'custom', path: ['ports', n, 'download'], message: 'the download goes through a local forward, not a remote one' });
+    });
     if (p.ports.filter((x) => x.download).length > 1) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'at most one port may be the download port' });
     if (new Set(p.ports.map((x) => x.port)).size !== p.ports.length) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'ports must be distinct' });
     if (p.connectivity.includes('jump') && p.ports.length === 0) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a profile that supports jump servers needs ports to forward' });

@@ -15,12 +15,15 @@ import type { EventPayload } from '../../common/api';
 import { OutpostError } from '../errors';
 import { localExecutor, sshExecutor, type Executor } from '../exec/executor';
 import type { Logger } from '../log/logger';
-import { describeRef, renderExec, renderPieces, secretRefs, type Facts, type SecretResolver } from '../plan/render';
+import { describeRef, renderCmdForStdin, renderExec, renderPieces, secretRefs, type Facts, type SecretResolver } from '../plan/render';
 import type { SecretRegistry } from '../secrets/registry';
 import { ExecError, publicKeyLine, SshPool, type HostKeyPolicy, type KnownHosts, type SshAuth, type SshConnection, type SshTarget } from '../ssh';
 import { Journal, Tail } from './journal';
-import { sha256File } from '../packages/checksum';
+import { readChecksumBeside, sha256File } from '../packages/checksum';
 import { unpackArchive } from '../packages/unpack';
+import { checkEntries, formatEntryProblem } from '../packages/entries';
+import { parseTarVerbose } from '../packages/listing';
+import { checkLocalPackages, listScript, parseStage, parseZipinfo, placeScript, stageScript, type PackageSums } from './packages';
 import { quotePosix } from '../quote';
 import { editIniText, localFiles, parseReadOutput, readFileScript, removeScript, replaceFileScript, writeFileScript } from './files';
 import { runProbes } from './probes';
@@ -37,7 +40,7 @@ export interface RunOptionsResolved {
   concurrency?: number;
 }
 
-export type RunEmit = <K extends 'run.step' | 'run.output' | 'run.end' | 'run.host'>(name: K, payload: EventPayload<K>) => void;
+export type RunEmit = <K extends 'run.step' | 'run.output' | 'run.end' | 'run.host' | 'run.progress'>(name: K, payload: EventPayload<K>) => void;
 
 export interface RunDeps {
   dataDir: string;
@@ -112,6 +115,7 @@ export function missingSecrets(plan: Plan, resolver: SecretResolver): string[] {
     if (a.kind === 'privateKey' && a.passphrase) refs.push({ name: `${name}.privateKey.passphrase`, ref: a.passphrase });
   };
   plan.hosts.jumps.forEach((j) => auth(j.ssh.auth, `connectivity.jumpServers[${j.index}].ssh`));
+  plan.hosts.proxies?.forEach((p) => auth(p.ssh.auth, `connectivity.jumpServers[${p.index}].proxy.ssh`));
   plan.hosts.targets.forEach((t) => auth(t.ssh.auth, `targets[${t.index}]`));
   const seen = new Set<string>();
   return refs
@@ -197,7 +201,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     }
     return { privateKey: key, ...(a.passphrase ? { passphrase: secret(a.passphrase, `${name}.privateKey.passphrase`) } : {}) };
   };
-  const jumpTarget = (j: JumpHost): SshTarget => ({ host: j.ssh.host, port: j.ssh.port, username: j.ssh.user, auth: sshAuth(j.ssh.auth, `connectivity.jumpServers[${j.index}].ssh`) });
+  const jumpTarget = (j: JumpHost): SshTarget => ({ host: j.ssh.host, port: j.ssh.port, username: j.ssh.user, auth: sshAuth(j.ssh.auth, `connectivity.jumpServers[${j.index}]${j.id.startsWith('proxy') ? '.proxy' : ''}.ssh`) });
 
   const stepEvent = (s: Step, hostId: string, host: string, status: StepStatus, message?: string, checks?: CheckResult[], parts?: MessagePart[]) =>
     deps.emit('run.step', { runId, stepId: s.id, title: s.title, hostId, host, status, ...(message ? { message: redact(message) } : {}), ...(parts ? { parts } : {}), ...(checks ? { checks } : {}) });
@@ -209,6 +213,16 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   const interactive = concurrency === 1;
   // Every in-flight host listens on the run's one abort signal (a few listeners each, removed when done).
   setMaxListeners(Math.max(10, concurrency * 4 + 10), abort.signal);
+  let packageSums: PackageSums | undefined;
+  // Transfer progress: at most ~4 events a second per host, and always the last one.
+  const lastProgress = new Map<string, number>();
+  const emitProgress = (s: Step, hostId: string, done: number, total: number) => {
+    const key = `${s.id}@${hostId}`;
+    const now = Date.now();
+    if (done < total && now - (lastProgress.get(key) ?? 0) < 250) return;
+    lastProgress.set(key, now);
+    deps.emit('run.progress', { runId, stepId: s.id, hostId, done, total });
+  };
   const out = (s: Step, hostId: string) => (text: string) => {
     const masked = redact(text);
     if (interactive) terminal.push(masked);
@@ -279,7 +293,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   async function runExec(s: Step, ex: Executor, hostId: string, host: string, tail: Tail, sudo: boolean): Promise<{ message?: string }> {
     const a = s.action;
     if (a.kind !== 'exec') throw new Error('not an exec step');
-    const text = fillHost(renderExec(a, 'exec', deps.resolver, deps.secrets, facts), hostId);
+    // cmd on this computer: secrets reach cmd on stdin (same-process expansion), never in the text or on a command line.
+    const viaStdin = a.shell === 'cmd' && ex.kind === 'local' ? renderCmdForStdin(a, deps.resolver, deps.secrets, facts) : null;
+    const text = fillHost(viaStdin ? viaStdin.text : renderExec(a, 'exec', deps.resolver, deps.secrets, facts), hostId);
     if (interactive) terminal.push(`\x1b[2m$ ${fillHost(renderPieces(a.command, a.shell, 'display', undefined, deps.secrets, facts), hostId).replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
     const write = out(s, hostId);
     const r = await ex.run(a.shell, text, {
@@ -287,6 +303,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       timeoutMs: a.timeoutSec * 1000,
       sudo: sudo && a.root,
       interactive: a.interactive,
+      ...(viaStdin?.secrets.length ? { secrets: viaStdin.secrets } : {}),
       onInput: (sink) => terminal.setSink(sink),
       onData: (t) => {
         tail.push(redact(t));
@@ -294,6 +311,12 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       },
     });
     const o = outcomeOf(a, r.output, r.exitCode);
+    // A step on a jump server or proxy may hand a value to a later step (the proxy's tunnel key for the
+    // jump server's authorized_keys): `OUTPOST_FACT <kind>.<this host's id> <value>`, one line. Only
+    // facts named after the host that printed them are taken.
+    if (o.ok && /^(jump|proxy)\d+$/.test(hostId)) {
+      for (const m of r.output.matchAll(/^OUTPOST_FACT ([a-z]+)\.([a-z]+\d+) ([A-Za-z0-9+/=@._: -]{1,4000})\r?$/gm)) if (m[2] === hostId) facts[`${m[1]}.${m[2]}`] = (m[3] ?? '').trim();
+    }
     if (o.ok) return {};
     const last = tail.get().slice(-5).join(' | ');
     const why = o.failed ? `the output says "${o.failed}"` : !o.exitOk ? `it exited with code ${o.exitCode ?? 'none (killed)'}` : `its success message (${(a.success.markers ?? []).join(' / ')}) did not appear`;
@@ -307,6 +330,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   async function fileAction(s: Step, ex: Executor, hostId: string, sudo: boolean, tail: Tail): Promise<{ message: string }> {
     const a = s.action;
     const write = out(s, hostId);
+    // This computer's view of a host path (a Windows path under Wine is in the prefix's drive_c).
+    const lp = (p: string) => (ex.localPath ? ex.localPath(p) : p);
     const say = (t: string) => {
       tail.push(redact(t));
       write(`${t}\r\n`);
@@ -319,14 +344,14 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     if (a.kind === 'writeFile') {
       const esc = a.escape === 'json' ? (v: string) => JSON.stringify(v).slice(1, -1) : (v: string) => v;
       const content = a.content.map((c) => (typeof c === 'string' ? fillHost(c, hostId, esc) : esc(secret(c.secret, c.name)))).join('');
-      if (ex.kind === 'local') localFiles.write(a.path, content, a.mode);
+      if (ex.kind === 'local') localFiles.write(lp(a.path), content, a.mode);
       else await bash(writeFileScript(a.path, content, a.mode), a.root);
       const message = `wrote ${a.path} (mode ${a.mode.toString(8).padStart(4, '0')}${a.transient ? ', removed after the next step' : ''})`;
       say(message);
       return { message };
     }
     if (a.kind === 'editIni') {
-      const before = ex.kind === 'local' ? localFiles.read(a.path) : parseReadOutput(await bash(readFileScript(a.path), a.root));
+      const before = ex.kind === 'local' ? localFiles.read(lp(a.path)) : parseReadOutput(await bash(readFileScript(a.path), a.root));
       if (before === null) throw new OutpostError('file_missing', `${a.path} does not exist on ${hostId}.`, 'The package that provides it may not be installed: check the install step above.');
       const r = editIniText(
         before,
@@ -337,28 +362,51 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         say(`${a.path} already has these values`);
         return { message: `${a.path} unchanged` };
       }
-      if (ex.kind === 'local') localFiles.replace(a.path, r.text);
+      if (ex.kind === 'local') localFiles.replace(lp(a.path), r.text);
       else await bash(replaceFileScript(a.path, r.text), a.root);
       return { message: `${a.path}: ${r.changes.map((c) => `[${c.section}] ${c.key}`).join(', ')} set (backup: ${path.basename(a.path)}.outpost-backup)` };
     }
     if (a.kind === 'upload') {
-      if (a.sha256) {
-        const got = await sha256File(a.from, abort.signal);
-        if (got !== a.sha256.toLowerCase()) throw new OutpostError('upload_checksum', `${a.from} has SHA-256 ${got}, expected ${a.sha256}.`, 'The file is not the one published: get it again (or check the expected value). Nothing was sent.');
+      // checkLocalPackages ran before any connection: the file is there and has the expected SHA-256.
+      const sum = packageSums?.byLocal.get(a.from) ?? (await sha256File(a.from, abort.signal));
+      const progress = (sent: number, total: number) => emitProgress(s, hostId, sent, total);
+      if (ex.kind === 'local') {
+        const r = await ex.upload(a.from, a.to, { signal: abort.signal, mode: a.mode, onProgress: progress });
+        const message = `${path.basename(a.from)} → ${a.to} (${r.bytes} bytes, SHA-256 ${r.sha256.slice(0, 12)}…)`;
+        say(message);
+        return { message };
       }
-      const r = await ex.upload(a.from, a.to, { signal: abort.signal, mode: a.mode });
-      const message = `${path.basename(a.from)} → ${a.to} (${r.bytes} bytes, SHA-256 ${r.sha256.slice(0, 12)}… checked on the host)`;
+      const stage = parseStage(await bash(stageScript(a.to, sum), false));
+      if (!stage) throw new OutpostError('upload_failed', `${s.title} failed on ${hostId}: could not prepare the upload folder.`, 'Check that the login user has a writable home folder.');
+      if (stage.have) {
+        const message = `${a.to} is already on the host with SHA-256 ${sum.slice(0, 12)}…: not sent again`;
+        say(message);
+        return { message };
+      }
+      if (stage.left) say('an earlier upload of this package did not finish: sending it again');
+      const r = await ex.upload(a.from, stage.part, { signal: abort.signal, mode: 0o600, onProgress: progress });
+      await bash(placeScript(stage.part, a.to, sum, a.mode), true);
+      const message = `${path.basename(a.from)} → ${a.to} (${r.bytes} bytes, SHA-256 ${sum.slice(0, 12)}… checked on the host)`;
       say(message);
       return { message };
     }
     if (a.kind === 'unpack') {
       if (ex.kind === 'local') {
-        const r = await unpackArchive(a.archive, a.dest, { signal: abort.signal, ...(a.sha256 ? { sha256: a.sha256 } : {}) });
+        const sum = a.sha256 ?? packageSums?.byLocal.get(a.archive) ?? (await readChecksumBeside(a.archive));
+        const r = await unpackArchive(lp(a.archive), lp(a.dest), { signal: abort.signal, ...(sum ? { sha256: sum } : {}) });
         const message = `unpacked ${path.basename(a.archive)} into ${a.dest} (${r.entries} entries)`;
         say(message);
         return { message };
       }
-      const check = a.sha256 ? `printf '%s  %s\\n' ${quotePosix(a.sha256.toLowerCase())} "$a" | sha256sum -c --status - || { echo "OUTPOST_FAIL $a does not have the expected SHA-256"; exit 1; }; ` : '';
+      const listing = await bash(listScript(a.archive, a.format), false);
+      const parsed = a.format === 'zip' ? parseZipinfo(listing) : parseTarVerbose(listing);
+      const problems = [...parsed.problems, ...checkEntries(parsed.entries)];
+      if (problems.length > 0) {
+        const first = problems.slice(0, 3).map(formatEntryProblem).join('; ');
+        throw new OutpostError('archive.unsafe', `${a.archive} on ${hostId} was not unpacked: ${first}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}.`, 'The archive could write outside its folder: get the package again from the vendor.');
+      }
+      const expected = a.sha256 ?? packageSums?.byRemote.get(a.archive) ?? null;
+      const check = expected ? `printf '%s  %s\\n' ${quotePosix(expected.toLowerCase())} "$a" | sha256sum -c --status - || { echo "OUTPOST_FAIL $a does not have the expected SHA-256"; exit 1; }; ` : '';
       const x = a.format === 'zip' ? 'unzip -o -q "$a" -d "$d"' : `tar -x${a.format === 'tar.gz' ? 'z' : ''}f "$a" -C "$d" --no-same-owner`;
       await bash(`set -e; a=${quotePosix(a.archive)}; d=${quotePosix(a.dest)}; ${check}mkdir -p -- "$d"; ${x}; echo "unpacked $a into $d"`, true);
       const message = `unpacked ${path.basename(a.archive)} into ${a.dest}`;
@@ -379,7 +427,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   }
 
   /** The steps of one host, in plan order. */
-  async function hostSteps(on: string, hostId: string, host: string, ex: Executor, ctx: { conn?: SshConnection; jumpEx?: Executor; peer?: string; jumpPassword?: string; onState?: (s: HostResult['state'], step: string) => void }): Promise<CheckResult[]> {
+  async function hostSteps(on: string, hostId: string, host: string, ex: Executor, ctx: { conn?: SshConnection; jumpEx?: Executor; peer?: string; jumpPassword?: string; onState?: (s: HostResult['state'], step: string) => void; only?: ReadonlySet<string>; listenConn?: SshConnection }): Promise<CheckResult[]> {
     let sudo = false;
     let allChecks: CheckResult[] = [];
     const guardCache = new Map<string, boolean>();
@@ -394,7 +442,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       }
     };
     try {
-      const steps = plan.steps.filter((s) => s.on === on && s.phase !== 'connect');
+      const steps = plan.steps.filter((s) => s.on === on && s.phase !== 'connect' && (!ctx.only || ctx.only.has(s.id)));
       for (const s of steps) {
         if (abort.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
         if (s.optional && s.phase === 'remedy') continue; // run before the step whose onFailure names it, when reinstalling
@@ -463,7 +511,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
             }
             case 'forward': {
               if (!ctx.conn) throw new OutpostError('local_unsupported', 'Tunnels run on jump servers over SSH.', 'This is a bug in the plan.');
-              const r = await runForward({ conn: ctx.conn, ex, action: a, jumpPassword: ctx.jumpPassword, output: (t) => { tail.push(redact(t)); out(s, hostId)(t); }, signal: abort.signal });
+              const r = await runForward({ conn: ctx.conn, ex, action: a, jumpPassword: ctx.jumpPassword, ...(ctx.listenConn ? { listenConn: ctx.listenConn } : {}), output: (t) => { tail.push(redact(t)); out(s, hostId)(t); }, signal: abort.signal });
               out(s, hostId)(`${r.ports.map((p) => `${p.name} ${p.host}:${p.port} ${p.listening ? 'listening' : 'NOT listening'}`).join('\r\n')}\r\n`);
               const what = r.action === 'repaired' ? 'tunnel repaired' : 'tunnel started';
               const how = r.form === 'background' ? 'ssh -f in the background' : r.form === 'systemd' ? `systemd unit ${a.unitName}` : `systemd user unit ${a.unitName}`;
@@ -527,12 +575,33 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         if (keys[0]) facts[`hostkey.${j.id}`] = publicKeyLine(keys[0].key);
         const ex = sshExecutor(conn);
         const pw = j.ssh.auth.kind === 'password' ? secret(j.ssh.auth.password, `connectivity.jumpServers[${j.index}].ssh.password`) : undefined;
-        await hostSteps(j.id, j.id, j.label, ex, { conn, ...(pw !== undefined ? { jumpPassword: pw } : {}) });
+        const proxy = plan.hosts.proxies?.find((p) => p.index === j.index);
+        if (!proxy) await hostSteps(j.id, j.id, j.label, ex, { conn, ...(pw !== undefined ? { jumpPassword: pw } : {}) });
+        else {
+          // Remote forwards: the proxy runs ssh -R into this jump server. Steps alternate between the two
+          // hosts (the proxy's key, then the jump server's authorized_keys, then the proxy's tunnel):
+          // run them in plan order, each run of consecutive steps on its own host.
+          const ps = plan.steps.find((s) => s.id === `connect.${proxy.id}`);
+          if (!ps) throw new StepFailure(`connect.${proxy.id}`, 'plan.invalid', `The plan has no connect step for ${proxy.id}.`);
+          const pconn = await connect(ps, proxy.id, proxy.label, () => jumpTarget(proxy), [], true);
+          const pex = sshExecutor(pconn);
+          const mine = plan.steps.filter((s) => (s.on === j.id || s.on === proxy.id) && s.phase !== 'connect');
+          for (let i = 0; i < mine.length; ) {
+            const on = mine[i]?.on ?? j.id;
+            const only = new Set<string>();
+            while (i < mine.length && mine[i]?.on === on) only.add(mine[i++]?.id ?? '');
+            if (on === proxy.id) await hostSteps(on, on, proxy.label, pex, { conn: pconn, listenConn: conn, only, ...(pw !== undefined ? { jumpPassword: pw } : {}) });
+            else await hostSteps(on, on, j.label, ex, { conn, only, ...(pw !== undefined ? { jumpPassword: pw } : {}) });
+          }
+          setHost({ hostId: proxy.id, host: proxy.label, state: 'done' });
+        }
         jumps.set(j.id, { conn, ex: { ...ex, end: () => undefined } });
         setHost({ hostId: j.id, host: j.label, state: 'done' });
       } catch (err) {
         const f = err instanceof StepFailure ? err : new StepFailure(`connect.${j.id}`, err instanceof OutpostError ? err.code : 'internal', err instanceof Error ? err.message : String(err), err instanceof OutpostError ? err.hint : undefined);
         jumps.set(j.id, f);
+        const proxy = plan.hosts.proxies?.find((p) => p.index === j.index);
+        if (proxy && plan.steps.find((s) => s.id === f.stepId)?.on === proxy.id) setHost({ hostId: proxy.id, host: proxy.label, state: abort.signal.aborted ? 'cancelled' : 'failed', step: f.stepId, code: f.code, reason: f.message, ...(f.hint ? { hint: f.hint } : {}) });
         setHost({ hostId: j.id, host: j.label, state: abort.signal.aborted ? 'cancelled' : 'failed', step: f.stepId, code: f.code, reason: f.message, ...(f.hint ? { hint: f.hint } : {}) });
       }
     }
@@ -554,7 +623,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       if (abort.signal.aborted) throw new OutpostError('cancelled', 'Cancelled before it started.', 'Run it again when ready.');
       let jumpEx: Executor | undefined;
       if (t === 'local') {
-        ex = localExecutor(workDir, deps.localEnv);
+        ex = localExecutor(workDir, deps.localEnv, { os: plan.os });
       } else {
         const via = t.via ? jumps.get(t.via) : undefined;
         if (via instanceof StepFailure) throw new StepFailure(via.stepId, 'jump_failed', `Not tried: ${plan.hosts.jumps.find((j) => j.id === t.via)?.label ?? t.via} failed (${via.message.split('\n')[0]})`, via.hint);
@@ -587,6 +656,16 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       if (s.action.kind === 'instruction' && !options.tunnelOnly) skip(s, s.on, s.on === 'console' ? 'in the cloud console' : 'this computer', 'Manual step: do it in the cloud console (shown on the Review page and by `outpost plan`).');
     }
     for (const t of chosen) setHost({ hostId: t.id, host: t.label, state: 'queued' });
+    // A missing or wrong package is refused here, before anything connects or is sent.
+    const firstUpload = plan.steps.find((x) => x.action.kind === 'upload');
+    if (firstUpload && !options.tunnelOnly) {
+      try {
+        packageSums = await checkLocalPackages(plan, abort.signal);
+      } catch (err) {
+        if (err instanceof OutpostError) throw new StepFailure(firstUpload.id, err.code, err.message, err.hint);
+        throw err;
+      }
+    }
     const jumps = await jumpPhase();
     if (!options.tunnelOnly) {
       const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets ? (['local'] as const) : [])];
@@ -597,11 +676,11 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
 
   function end(f?: StepFailure): RunEnd {
     const hosts = [...results.values()];
-    const targets = hosts.filter((h) => !h.hostId.startsWith('jump'));
+    const targets = hosts.filter((h) => !h.hostId.startsWith('jump') && !h.hostId.startsWith('proxy'));
     const summary: Record<string, number> = {};
     for (const h of targets) summary[h.state] = (summary[h.state] ?? 0) + 1;
     // The first cause: a jump server's failure explains the targets behind it.
-    const failedHost = f ? undefined : (hosts.find((h) => h.hostId.startsWith('jump') && h.state === 'failed') ?? hosts.find((h) => h.state === 'failed') ?? hosts.find((h) => h.state === 'cancelled' && h.step));
+    const failedHost = f ? undefined : (hosts.find((h) => (h.hostId.startsWith('jump') || h.hostId.startsWith('proxy')) && h.state === 'failed') ?? hosts.find((h) => h.state === 'failed') ?? hosts.find((h) => h.state === 'cancelled' && h.step));
     const cancelled = abort.signal.aborted || hosts.some((h) => h.state === 'cancelled');
     const outcome: RunOutcome = f ? (abort.signal.aborted ? 'cancelled' : 'failed') : cancelled ? 'cancelled' : failedHost ? 'failed' : 'done';
     const first = f ? { step: f.stepId, hostId: 'local', host: 'this computer', code: f.code, reason: f.message, hint: f.hint } : failedHost ? { ...failedHost } : undefined;

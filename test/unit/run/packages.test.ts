@@ -1,0 +1,99 @@
+// The offline-package helpers of a run: the remote listing parsers feed the same entry rules as the
+// local unpacker, the staging script's answer is read back, and a wrong local package is refused with
+// both checksums before anything connects.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../../electron/common/api/plan';
+import { checkEntries } from '../../../electron/core/packages/entries';
+import { checkLocalPackages, parseStage, parseZipinfo, placeScript, stageScript } from '../../../electron/core/run/packages';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-pkg-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+// Captured from Debian's `LC_ALL=C unzip -Z -l` on a zip made with `zip -y` (a folder, a file, a link).
+const ZIPINFO = `Archive:  t.zip
+Zip file size: 437 bytes, number of entries: 3
+drwxr-xr-x  3.0 unx        0 bx        0 stor 26-Nov-30 09:37 d/
+-rw-r--r--  3.0 unx        3 tx        3 stor 26-Nov-30 09:37 d/f
+lrwxrwxrwx  3.0 unx       16 bx       16 stor 26-Nov-30 09:37 l
+3 files, 19 bytes uncompressed, 19 bytes compressed:  0.0%`;
+
+describe('remote listings', () => {
+  it('zipinfo: files and folders are entries, a link is refused by name', () => {
+    const r = parseZipinfo(ZIPINFO);
+    expect(r.entries).toEqual([
+      { path: 'd/', type: 'directory', size: 0 },
+      { path: 'd/f', type: 'file', size: 3 },
+    ]);
+    expect(r.problems).toEqual([expect.objectContaining({ entry: 'l', reason: expect.stringContaining('is a link') })]);
+  });
+
+  it('zipinfo: a name with spaces and a ".." entry reach the entry rules intact', () => {
+    const r = parseZipinfo('-rw-r--r--  3.0 unx        3 tx        3 stor 26-Nov-30 09:37 a b/../../evil');
+    expect(r.entries[0]?.path).toBe('a b/../../evil');
+    expect(checkEntries(r.entries)).toHaveLength(1);
+  });
+});
+
+describe('staged upload scripts', () => {
+  it('reads the staging answer', () => {
+    expect(parseStage('OUTPOST_HAVE\n')).toEqual({ have: true });
+    expect(parseStage('OUTPOST_LEFT\nOUTPOST_PART=/home/u/.cache/outpost/uploads/x.part\n')).toEqual({ have: false, left: true, part: '/home/u/.cache/outpost/uploads/x.part' });
+    expect(parseStage('garbage')).toBeUndefined();
+  });
+
+  it('runs for real: stage, place atomically with the checksum, then finds it already there', () => {
+    const home = path.join(dir, 'home');
+    fs.mkdirSync(home);
+    const dest = path.join(dir, 'opt dir', 'pkg.tgz');
+    const data = Buffer.from('package bytes');
+    const sum = createHash('sha256').update(data).digest('hex');
+    const sh = (script: string) => execFileSync('bash', ['-s'], { input: script, env: { ...process.env, HOME: home }, encoding: 'utf8' });
+    const st = parseStage(sh(stageScript(dest, sum)));
+    expect(st).toEqual({ have: false, left: false, part: path.join(home, '.cache/outpost/uploads', `${sum}.part`) });
+    if (!st || st.have) throw new Error('unreachable');
+    fs.writeFileSync(st.part, 'half'); // wrong content: placing must refuse it and leave no final file
+    expect(() => sh(placeScript(st.part, dest, sum, 0o644))).toThrow();
+    expect(fs.existsSync(dest)).toBe(false);
+    expect(parseStage(sh(stageScript(dest, sum)))).toMatchObject({ left: true });
+    fs.writeFileSync(st.part, data);
+    sh(placeScript(st.part, dest, sum, 0o644));
+    expect(fs.readFileSync(dest)).toEqual(data);
+    expect(fs.statSync(dest).mode & 0o777).toBe(0o644);
+    expect(fs.existsSync(st.part)).toBe(false);
+    expect(parseStage(sh(stageScript(dest, sum)))).toEqual({ have: true });
+  });
+});
+
+describe('checkLocalPackages', () => {
+  const file = path.join(dir, 'agent.tar.gz');
+  fs.writeFileSync(file, 'agent');
+  const sum = createHash('sha256').update('agent').digest('hex');
+  const plan = (sha256: string | null) => ({ steps: [{ id: 'upload-package', action: { kind: 'upload', from: file, to: '/opt/a/agent.tar.gz', sha256, mode: 0o644 } }] }) as unknown as Plan;
+
+  it('accepts the right checksum and maps both paths to it', async () => {
+    const r = await checkLocalPackages(plan(sum));
+    expect(r.byLocal.get(file)).toBe(sum);
+    expect(r.byRemote.get('/opt/a/agent.tar.gz')).toBe(sum);
+  });
+
+  it('refuses a mismatch with both values', async () => {
+    await expect(checkLocalPackages(plan('0'.repeat(64)))).rejects.toThrow(new RegExp(`${sum}.*${'0'.repeat(64)}`));
+  });
+
+  it('reads a .sha256 file beside the package when the answers give none', async () => {
+    fs.writeFileSync(`${file}.sha256`, `${'1'.repeat(64)}  agent.tar.gz\n`);
+    await expect(checkLocalPackages(plan(null))).rejects.toThrow(/the \.sha256 file beside it says 1{64}/);
+    fs.writeFileSync(`${file}.sha256`, `${sum}  agent.tar.gz\n`);
+    await expect(checkLocalPackages(plan(null))).resolves.toBeDefined();
+  });
+
+  it('names a missing package', async () => {
+    const p = { steps: [{ id: 'up', action: { kind: 'upload', from: path.join(dir, 'nope.zip'), to: '/x', sha256: null, mode: 0o600 } }] } as unknown as Plan;
+    await expect(checkLocalPackages(p)).rejects.toThrow(/nope\.zip \(step up\) is not a readable file/);
+  });
+});
