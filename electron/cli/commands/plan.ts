@@ -87,6 +87,7 @@ function whereText(plan: Plan, s: Step): string {
   if (s.on === 'console') return 'you, in the cloud console';
   if (s.on === 'local') return 'this computer';
   if (s.on.startsWith('jump')) return plan.hosts.jumps.find((j) => j.id === s.on)?.label ?? s.on;
+  if (s.on.startsWith('proxy')) return plan.hosts.proxies?.find((j) => j.id === s.on)?.label ?? s.on;
   const n = plan.hosts.targets.length;
   const here = plan.hosts.thisComputer ? 'this computer' : '';
   if (n === 0) return here || 'each target (none listed)';
@@ -116,6 +117,7 @@ export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.disp
   const reports = v.accessIp !== undefined && (plan.mode !== 'direct' || plan.steps.some((s) => s.display.includes(v.accessIp ?? '')));
   out.push(`${reports ? `Agents report to ${v.accessIp}${v.dc ? `; DC ${v.dc}` : ''}; i` : 'I'}nstall folder ${v.installDir ?? '?'}`);
   for (const j of plan.hosts.jumps) out.push(`${j.label[0]?.toUpperCase()}${j.label.slice(1)}: private IP ${j.privateIp}, ${j.ssh.auth.kind} [${j.id}]`);
+  for (const p of plan.hosts.proxies ?? []) out.push(`${p.label[0]?.toUpperCase()}${p.label.slice(1)}: runs the remote forwards into jump server ${p.index + 1}, ${p.ssh.auth.kind} [${p.id}]`);
   for (const t of plan.hosts.targets) out.push(`${t.label[0]?.toUpperCase()}${t.label.slice(1)}: ${t.ssh.auth.kind}${t.via ? ` via ${plan.hosts.jumps.find((j) => j.id === t.via)?.label ?? t.via}` : ''} [${t.id}]`);
   if (plan.hosts.thisComputer) out.push('This computer: the target steps also run in its own shell [local]');
   out.push('');

@@ -149,6 +149,7 @@ export const Action = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('unpack'), archive: z.string(), dest: z.string(), format: z.enum(['zip', 'tar', 'tar.gz']), sha256: z.string().nullable() }),
   z.object({
     kind: z.literal('forward'),
+    /** local: `ssh -L`, the host running it listens. remote: `ssh -R`, the `via` host listens (on the step's host the ssh runs). */
     direction: z.enum(['local', 'remote']),
     /** persistent: a systemd unit (user unit when not root; `ssh -f` in the background where systemd is absent, said so). oneoff: the vendor's `ssh -f -N`. */
     form: z.enum(['persistent', 'oneoff']),
@@ -171,8 +172,8 @@ export const Action = z.discriminatedUnion('kind', [
 export type Action = z.infer<typeof Action>;
 export type ActionKind = Action['kind'];
 
-/** Where a step runs: `console` (the user, in the cloud console), `local`, a jump server id (`jump0`), or `targets`. */
-export const On = z.string().regex(/^(console|local|targets|jump\d+)$/);
+/** Where a step runs: `console` (the user, in the cloud console), `local`, a jump server id (`jump0`), the proxy of a jump server (`proxy0`, remote forwards), or `targets`. */
+export const On = z.string().regex(/^(console|local|targets|jump\d+|proxy\d+)$/);
 export type On = z.infer<typeof On>;
 
 export const Phase = z.enum(['prepare', 'connect', 'tunnel', 'preflight', 'transfer', 'install', 'verify', 'remedy']);
@@ -229,6 +230,8 @@ export const Plan = z.object({
   values: z.record(z.string(), z.string()),
   hosts: z.object({
     jumps: z.array(JumpHost),
+    /** Proxies that run remote forwards (`ssh -R`) into a jump server: `proxy<N>` serves `jump<N>` (same index). */
+    proxies: z.array(JumpHost).optional(),
     targets: z.array(TargetHost),
     /** The target steps also run on this computer (host id `local`). */
     thisComputer: z.boolean(),

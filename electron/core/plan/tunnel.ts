@@ -202,3 +202,137 @@ export function installUnitScript(unitName: string, unitText: string, user: bool
     `systemctl --user is-active ${q(unitName)}`,
   ].join(' && ');
 }
+
+// ---- remote forwards (ssh -R) -----------------------------------------------------------------
+// The same forward action with direction remote: a proxy in the platform's network (answers:
+// jumpServers[i].proxy) logs in to the jump server and makes it listen on its private address; what
+// the targets send there goes back through the proxy to the destination (seed 003: `ssh -N -R
+// <proxyVM address>:<port>:<influxdb host>:<port> user@proxyVM`). Its key lives on the proxy; its
+// authorized_keys line on the jump server allows exactly these listen addresses and nothing else.
+
+/** The comment that marks a remote tunnel's line in the jump server's authorized_keys. */
+export const remoteKeyComment = (profileId: string) => `outpost-rtunnel:${profileId}`;
+/** The fact the key step on the proxy publishes: the public half of its tunnel key. */
+export const tunnelKeyFact = (proxyId: string) => `tunnelkey.${proxyId}`;
+export const remoteHostKeyAlias = (jumpId: string) => `outpost-tunnel-${jumpId}`;
+
+/** authorized_keys options for a remote tunnel: listen on exactly these addresses; no command, no -L (a destination nobody can use). */
+export function remoteKeyOptions(forwards: Forward[]): string {
+  const listen = forwards.map((f) => `permitlisten="${bracket(f.listenHost)}:${f.listenPort}"`).join(',');
+  return `restrict,port-forwarding,command="/bin/false",${listen},permitopen="127.0.0.1:1"`;
+}
+
+export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 'persistent' | 'oneoff', forwards: Forward[]): Step[] {
+  const persistent = form === 'persistent';
+  const via = { host: j.ssh.host, port: j.ssh.port, user: j.ssh.user };
+  const steps: Step[] = [];
+  const hkFile = persistent ? home(TUNNEL_KNOWN_HOSTS) : '$HOME/.ssh/known_hosts';
+  const hkName = persistent ? remoteHostKeyAlias(j.id) : via.port === 22 ? via.host : `[${via.host}]:${via.port}`;
+  const key = home(TUNNEL_IDENTITY_FILE);
+  const comment = remoteKeyComment(ctx.profile.id);
+  const fact = tunnelKeyFact(proxy.id);
+  if (persistent) {
+    steps.push(
+      step({
+        id: `tunnel.${j.id}.key`,
+        on: proxy.id,
+        phase: 'tunnel',
+        title: `Create the remote tunnel's own SSH key on ${proxy.label}`,
+        titleKey: 'plan.step.tunnelKey',
+        params: { index: j.index, host: proxy.label },
+        action: exec([
+          { op: `set -e; umask 077; k="${key}"; mkdir -p "$HOME/.ssh"; if ! ssh-keygen -y -f "$k" >/dev/null 2>&1; then rm -f "$k" "$k.pub"; ssh-keygen -q -t ed25519 -N '' -C` },
+          comment,
+          { op: '-f "$k"; echo "key created: $k"; else echo "key kept: $k"; fi; pub=$(ssh-keygen -y -f "$k" | cut -d\' \' -f1,2); echo OUTPOST_FACT' },
+          fact,
+          { op: '"$pub"' },
+        ]),
+        description: `An ed25519 key without a passphrase in ${key} on the proxy, used only by the remote tunnel (an existing valid key is kept); its public half is passed to the next step.`,
+      }),
+    );
+    const opts = remoteKeyOptions(forwards);
+    steps.push(
+      step({
+        id: `tunnel.${j.id}.authorize`,
+        on: j.id,
+        phase: 'tunnel',
+        title: `Allow the proxy's tunnel key to listen on ${forwards.map((f) => `${bracket(f.listenHost)}:${f.listenPort}`).join(', ')} only, in authorized_keys on ${j.label}`,
+        titleKey: 'plan.step.tunnelAuthorize',
+        params: { index: j.index, host: j.label },
+        action: exec([
+          { op: 'set --' }, opts, { fact }, comment,
+          { op: '; set -e; umask 077; opts=$1; pub=$2; c=$3; mkdir -p "$HOME/.ssh"; a="$HOME/.ssh/authorized_keys"; touch "$a"' },
+          { op: '; case "$pub" in "ssh-ed25519 AAAA"?*) ;; *) echo "OUTPOST_FAIL the proxy\'s tunnel key is not an ed25519 public key"; exit 1;; esac' },
+          { op: '; line="$opts $pub $c"; if grep -qxF "$line" "$a"; then echo "authorized_keys unchanged"; exit 0; fi; cp -p "$a" "$a.outpost-backup"; t=$(mktemp "$a.XXXXXX"); awk -v c=" $c" \'{ n = length($0); if (n >= length(c) && substr($0, n - length(c) + 1) == c) next; print }\' "$a" > "$t"; printf \'%s\\n\' "$line" >> "$t"; chmod 600 "$t"; mv -f "$t" "$a"; echo "authorized_keys updated (backup: $a.outpost-backup)"' },
+        ]),
+        description: `Adds (or replaces) exactly one line ending in "${comment}": ${opts} <the proxy's tunnel key>. The key may only ask this server to listen on those addresses: no command, no other listen address, no -L. Other lines are never touched; the file is replaced atomically and the previous one kept as authorized_keys.outpost-backup.`,
+      }),
+    );
+  }
+  steps.push(
+    step({
+      id: `tunnel.${j.id}.hostkey`,
+      on: proxy.id,
+      phase: 'tunnel',
+      title: `Record the host key of ${j.label} for the remote tunnel on ${proxy.label}`,
+      titleKey: 'plan.step.tunnelHostKey',
+      params: { index: j.index, host: proxy.label },
+      action: exec([
+        { op: 'set --' }, hkName, { fact: `hostkey.${j.id}` },
+        { op: `; set -e; umask 077; f="${hkFile}"; name=$1; key=$2; mkdir -p "$(dirname "$f")"; touch "$f"` },
+        { op: '; line="$name $key"; if ! grep -qxF "$line" "$f"; then t=$(mktemp "$f.XXXXXX"); awk -v n="$name" \'$1 != n\' "$f" > "$t"; printf \'%s\\n\' "$line" >> "$t"; mv -f "$t" "$f"; fi; echo "host key recorded in $f"' },
+      ]),
+      description: `Writes "${hkName} <the host key Outpost verified when it connected to the jump server>" to ${hkFile} on the proxy, replacing only that name's line, so the tunnel's ssh checks the jump server's key.`,
+    }),
+  );
+  const portArgs = via.port === 22 ? [] : ['-p', String(via.port)];
+  const rs = forwards.flatMap((f) => ['-R', forwardSpec(f)]);
+  // The seed's command (`ssh –NfR …`, an en-dash in the source) in ASCII, addresses from the answers.
+  const oneoffCommand = renderPieces(['ssh', '-f', '-N', ...rs, ...portArgs, `${via.user}@${via.host}`], 'bash', 'display');
+  const sshArgv = [
+    SSH_BIN, '-N',
+    '-o', 'ExitOnForwardFailure=yes',
+    '-o', 'ServerAliveInterval=30',
+    '-o', 'ServerAliveCountMax=3',
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${TUNNEL_KNOWN_HOSTS}`,
+    '-o', `HostKeyAlias=${remoteHostKeyAlias(j.id)}`,
+    '-i', TUNNEL_IDENTITY_FILE,
+    ...rs, ...portArgs,
+    `${via.user}@${via.host}`,
+  ];
+  const unitName = `outpost-rtunnel-${ctx.profile.id}-${j.id}.service`;
+  const fallback = `where systemd is absent: ssh -f in the background with the same options (does not survive a reboot: run "check tunnel" after one)`;
+  const spec = forwards[0] ? `-R ${forwardSpec(forwards[0])}` : '-R';
+  steps.push({
+    ...step({
+      id: `tunnel.${j.id}`,
+      on: proxy.id,
+      phase: 'tunnel',
+      title: persistent ? `Install the persistent remote tunnel into ${j.label} (systemd unit ${unitName}) on ${proxy.label}` : `Start the remote tunnel into ${j.label} on ${proxy.label}, as the vendor documents it`,
+      titleKey: persistent ? 'plan.step.tunnelPersistent' : 'plan.step.tunnelVendor',
+      params: { index: j.index, jump: via.host, unit: unitName },
+      action: {
+        kind: 'forward',
+        direction: 'remote',
+        form,
+        forwards,
+        via,
+        oneoffCommand,
+        sshArgv,
+        identityFile: TUNNEL_IDENTITY_FILE,
+        unitName,
+        unitText: unitFile(ctx, via.host, forwards, sshArgv, 'multi-user.target'),
+        userUnitText: unitFile(ctx, via.host, forwards, sshArgv, 'default.target'),
+        fallback,
+      },
+      description: persistent
+        ? `A systemd unit on the proxy (a user unit with lingering when its user is not root) runs ssh -R with ExitOnForwardFailure, keepalives and Restart=always; the jump server listens on ${forwards.map((f) => `${bracket(f.listenHost)}:${f.listenPort}`).join(', ')} and its sshd needs GatewayPorts clientspecified to listen on an address other than loopback; ${fallback}.`
+        : "The vendor command starts ssh -R in the background and asks the jump server user's password once; it does not survive a reboot of the proxy.",
+    }),
+    guard: { probes: [{ kind: 'process', name: 'remote tunnel ssh', match: spec }], says: 'the remote tunnel runs already with these forwards' },
+  });
+  return steps;
+}

@@ -46,6 +46,8 @@ export interface TunnelDeps {
   signal: AbortSignal;
   /** How long to wait for ports after a start (ms). */
   settleMs?: number;
+  /** A remote forward (ssh -R): the connection to the host that listens (the jump server), for the port report. */
+  listenConn?: SshConnection;
 }
 
 interface Facts {
@@ -89,11 +91,11 @@ function forwardSpec(f: Forward): string {
  * A pattern matching the tunnel's ssh process(es) by where their first forward listens (for
  * pkill -f), whatever it forwards to: so a tunnel whose destinations changed is found and replaced.
  */
-function processPattern(t: ForwardAction): string {
+export function processPattern(t: Pick<ForwardAction, 'forwards'> & Partial<Pick<ForwardAction, 'direction'>>): string {
   const first = t.forwards[0];
   if (!first) throw new OutpostError('tunnel_empty', 'The tunnel has no forwards.', 'Check the profile.');
   const listen = forwardSpec(first).split(':').slice(0, first.listenHost.includes(':') ? -2 : 2).join(':');
-  return `ssh .*-L ${listen.replace(/[.[\]]/g, '\\$&')}:`;
+  return `ssh .*-${t.direction === 'remote' ? 'R' : 'L'} ${listen.replace(/[.[\]]/g, '\\$&')}:`;
 }
 
 function backgroundScript(t: ForwardAction, f: Facts): string {
@@ -129,6 +131,13 @@ function explainFailure(text: string, t: ForwardAction, f: Facts, jump: string):
   if (/Permission denied \(/i.test(text)) {
     return new OutpostError('tunnel_auth', `The tunnel's SSH hop on ${jump} could not log in as ${f.user}.`, 'Check that sshd on the jump server accepts public keys (PubkeyAuthentication) or the password.');
   }
+  if (t.direction === 'remote' && /remote port forwarding failed|Error: remote port forwarding/i.test(text)) {
+    return new OutpostError(
+      'tunnel_listen_refused',
+      `sshd on ${jump} refused to listen on ${t.forwards.map((x) => `${forwardSpec(x).split(':').slice(0, 2).join(':')}`).join(', ')} for the remote tunnel.`,
+      "Check that the jump server's sshd has AllowTcpForwarding yes (or remote) and GatewayPorts clientspecified, that nothing else listens there, and that its authorized_keys line for the tunnel key (permitlisten) names that address.",
+    );
+  }
   if (/forwarding disabled|administratively prohibited|open failed/i.test(text)) {
     return new OutpostError('tunnel_forwarding_disabled', `sshd on ${jump} refuses TCP forwarding.`, 'Set AllowTcpForwarding yes in /etc/ssh/sshd_config on the jump server and restart sshd.');
   }
@@ -137,10 +146,12 @@ function explainFailure(text: string, t: ForwardAction, f: Facts, jump: string):
 
 async function waitForPorts(d: TunnelDeps, t: ForwardAction): Promise<PortReport[]> {
   const deadline = Date.now() + (d.settleMs ?? 8_000);
-  let ports = await listenerReport(d, t.forwards);
+  // A remote forward listens on the far side (the jump server), not where its ssh runs.
+  const at = { conn: t.direction === 'remote' && d.listenConn ? d.listenConn : d.conn, signal: d.signal };
+  let ports = await listenerReport(at, t.forwards);
   while (ports.some((p) => !p.listening) && Date.now() < deadline && !d.signal.aborted) {
     await new Promise((r) => setTimeout(r, 400));
-    ports = await listenerReport(d, t.forwards);
+    ports = await listenerReport(at, t.forwards);
   }
   return ports;
 }
@@ -180,13 +191,13 @@ export async function runForward(d: TunnelDeps): Promise<TunnelResult> {
   const jump = t.via.host;
   const f = await facts(d);
   const warnings: TunnelWarning[] = [];
-  const before = await listenerReport(d, t.forwards);
+  const before = await listenerReport({ conn: t.direction === 'remote' && d.listenConn ? d.listenConn : d.conn, signal: d.signal }, t.forwards);
   let form: TunnelResult['form'] = 'background';
   const wantSystemd = t.form === 'persistent' && f.systemd;
   if (wantSystemd) form = f.uid === 0 ? 'systemd' : 'systemd-user';
 
   const low = t.forwards.filter((x) => x.listenPort < 1024);
-  if (low.length && f.uid !== 0) {
+  if (low.length && f.uid !== 0 && t.direction === 'local') {
     throw explainFailure('Permission denied bind', t, f, jump) ?? new OutpostError('tunnel_privilege', 'privileged port', '');
   }
   const some = before.some((p) => p.listening);
@@ -217,7 +228,9 @@ export async function runForward(d: TunnelDeps): Promise<TunnelResult> {
     throw new OutpostError(
       'tunnel_ports_missing',
       `The tunnel on ${jump} is not listening on: ${missing.join(', ')}.`,
-      "Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.",
+      t.direction === 'remote'
+        ? "Check that the jump server's sshd allows TCP forwarding and has GatewayPorts clientspecified (without it, sshd listens on loopback only); the output above has ssh's own message."
+        : "Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.",
     );
   }
   return { action: some ? 'repaired' : 'started', form, ports, warnings };

@@ -1,0 +1,283 @@
+// The cloudpods-telegraf profile (seed 003) run for real over SSH, through the API as the wizard drives
+// it, on three loopback sshd hosts: the proxy (in the platform's network, reaches InfluxDB), the proxy
+// VM (the jump server: in the VMs' network; Outpost reaches the VM through it) and the VM. Real: sshd
+// on all three, OpenSSH's ssh -R run by the proxy into the proxy VM with the tunnel key Outpost made
+// there (background form: these hosts have no systemd), the authorized_keys line on the proxy VM
+// enforced by sshd, the upload with its SHA-256, telegraf.conf and the unit file as written, curl's
+// verify write, and an HTTP server standing in for InfluxDB's /write.
+// Stand-ins, because the vendor's binary cannot be downloaded here: `telegraf` (a bash script that
+// reads the generated telegraf.conf's urls and database and POSTs line protocol to <url>/write, as
+// telegraf's influxdb output does), and `systemctl` (runs the unit's ExecStart in the background).
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventPayload } from '../../../electron/common/api';
+import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../harness/sshd';
+import { opts, session } from './api-session';
+
+const execFileP = promisify(execFile);
+/** The proxy VM's login: a user of its own, so its authorized_keys is not the proxy's home. */
+const PROXYVM_USER = { name: 'outpost-t3', password: 'T3-proxy.vm#58' };
+const LISTEN_PORT = 12345; // the profile's port (the seed's)
+
+let proxy: SshdInstance;
+let proxyVm: SshdInstance;
+let vm: SshdInstance;
+let proxyUser: TestUser;
+let proxyVmUser: TestUser;
+let vmUser: TestUser;
+let dir: string;
+let state: string;
+let installDir: string;
+let unitDir: string;
+let sink: http.Server;
+const writes: Array<{ url: string; body: string }> = [];
+
+function script(file: string, text: string): void {
+  fs.writeFileSync(file, text, { mode: 0o755 });
+}
+
+/** Ends the tunnel ssh the proxy user runs and the stand-in agent (what the runs leave behind). */
+function cleanup(): void {
+  for (const [user, pattern] of [
+    [TEST_USERS.t1.name, `ssh .*-R ${proxyVm?.host ?? 'none'}:`],
+    [TEST_USERS.t2.name, 'cloud-monitor/telegraf --config'],
+  ] as const) {
+    try {
+      execFileSync('pkill', ['-KILL', '-u', user, '-f', pattern], { stdio: 'ignore' });
+    } catch {
+      /* nothing to kill */
+    }
+  }
+}
+
+beforeAll(async () => {
+  [proxyUser, vmUser, proxyVmUser] = await Promise.all([ensureTestUser(TEST_USERS.t1), ensureTestUser(TEST_USERS.t2), ensureTestUser(PROXYVM_USER)]);
+  fs.rmSync(path.join(proxyVmUser.home, '.ssh'), { recursive: true, force: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudpods-'));
+  fs.chmodSync(dir, 0o755);
+  const bin = path.join(dir, 'bin');
+  state = path.join(dir, 'state');
+  fs.mkdirSync(bin, { mode: 0o755 });
+  fs.mkdirSync(state, { mode: 0o777 });
+  fs.chmodSync(state, 0o777);
+  installDir = path.join(vmUser.home, 'cloud-monitor');
+  unitDir = path.join(vmUser.home, 'units');
+  fs.rmSync(installDir, { recursive: true, force: true });
+  fs.rmSync(unitDir, { recursive: true, force: true });
+  execFileSync('install', ['-d', '-o', vmUser.name, unitDir]);
+
+  // The stand-in telegraf: what the real one does with this config, in the smallest form: every
+  // second, a line of line protocol POSTed to <urls[0]>/write?db=<database>.
+  script(
+    path.join(dir, 'telegraf'),
+    `#!/bin/bash
+conf=
+while [ $# -gt 0 ]; do case "$1" in --config) conf=$2; shift 2;; *) shift;; esac; done
+url=$(sed -n 's/^ *urls = \\["\\(.*\\)"\\]/\\1/p' "$conf")
+db=$(sed -n 's/^ *database = "\\(.*\\)"/\\1/p' "$conf")
+host=$(sed -n 's/^ *hostname = "\\(.*\\)"/\\1/p' "$conf")
+echo "url=$url db=$db" >> "$CP_STATE/telegraf.log"
+while true; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$url/write?db=$db" --data-binary "cpu,host=$host usage_idle=97.5 $(date +%s%N)")
+  echo "write $code" >> "$CP_STATE/telegraf.log"
+  sleep 1
+done
+`,
+  );
+  // The stand-in systemctl: restart runs the unit file's ExecStart in the background.
+  script(
+    path.join(bin, 'systemctl'),
+    `#!/bin/bash
+echo "systemctl $*" >> "$CP_STATE/calls.log"
+pidf="$CP_STATE/agent.pid"
+case "$1" in
+  restart)
+    [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null
+    cmd=$(sed -n 's/^ExecStart=//p' "$CP_UNIT_DIR/$2")
+    [ -n "$cmd" ] || { echo "no unit $2"; exit 5; }
+    setsid $cmd >/dev/null 2>&1 < /dev/null &
+    echo $! > "$pidf";;
+esac
+exit 0
+`,
+  );
+
+  const base = `127.0.${20 + Math.floor(Math.random() * 200)}`;
+  sink = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      writes.push({ url: req.url ?? '', body });
+      res.statusCode = req.method === 'POST' && req.url?.startsWith('/write?') ? 204 : 404;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, `${base}.9`, r));
+  proxy = await startSshd({ address: `${base}.2` });
+  proxyVm = await startSshd({ address: `${base}.3`, userAuthorizedKeys: true });
+  vm = await startSshd({ address: `${base}.4`, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin CP_STATE=${state} CP_UNIT_DIR=${unitDir}`] });
+  cleanup();
+});
+
+afterAll(async () => {
+  cleanup();
+  sink?.close();
+  await stopAll();
+  fs.rmSync(installDir, { recursive: true, force: true });
+  fs.rmSync(unitDir, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function answers(): Record<string, unknown> {
+  const binary = path.join(dir, 'telegraf');
+  const sink_ = sink.address() as AddressInfo;
+  return {
+    profile: 'cloudpods-telegraf',
+    os: 'linux',
+    connectivity: {
+      mode: 'jump',
+      jumpServers: [
+        {
+          privateIp: proxyVm.host,
+          ssh: { host: proxyVm.host, port: proxyVm.port, user: proxyVmUser.name, password: { stored: 'PROXYVM_PASSWORD' } },
+          proxy: { ssh: { host: proxy.host, port: proxy.port, user: proxyUser.name, password: { stored: 'JUMP_PASSWORD' } } },
+        },
+      ],
+      elbIp: sink_.address,
+      connectionIp: proxyVm.host,
+      tunnel: 'persistent',
+      // InfluxDB's port here is the sink's (the profile's default is the seed's 30086).
+      portOverrides: { [String(LISTEN_PORT)]: { target: `${sink_.address}:${sink_.port}` } },
+    },
+    inputs: {
+      telegrafBinary: binary,
+      telegrafSha256: createHash('sha256').update(fs.readFileSync(binary)).digest('hex'),
+      database: 'telegraf',
+      intervalSec: '10',
+      unitDir,
+    },
+    targets: [{ name: 'vm-1', host: vm.host, port: vm.port, user: vmUser.name, password: { stored: 'TARGET_PASSWORD' } }],
+    options: { installDir },
+  };
+}
+
+async function run(): Promise<{ end: EventPayload<'run.end'>; text: string }> {
+  const s = session(fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudpods-run-')));
+  s.ctx.secretStore?.set('PROXYVM_PASSWORD', PROXYVM_USER.password, '••••');
+  const started = await s.call('run.start', { answers: answers(), options: opts() });
+  expect(started.ok, JSON.stringify(started)).toBe(true);
+  const end = await s.waitEnd();
+  return { end, text: JSON.stringify(s.events) + fs.readFileSync(end.journal, 'utf8') };
+}
+
+/** ssh as root with the proxy's tunnel key, against the proxy VM's sshd (its host key checked). */
+async function sshWithTunnelKey(args: string[]): Promise<{ code: number; out: string }> {
+  const key = path.join(dir, 'tunnel-key');
+  fs.copyFileSync(path.join(proxyUser.home, '.ssh', 'outpost_tunnel_ed25519'), key);
+  fs.chmodSync(key, 0o600);
+  const kh = path.join(dir, 'known_hosts');
+  fs.writeFileSync(kh, `[${proxyVm.host}]:${proxyVm.port} ${proxyVm.hostPublicKey}\n`);
+  const base = ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ExitOnForwardFailure=yes', '-p', String(proxyVm.port)];
+  try {
+    const r = await execFileP('timeout', ['15', 'ssh', ...base, ...args, `${proxyVmUser.name}@${proxyVm.host}`], { encoding: 'utf8' });
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+const connects = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const c = net.connect({ host, port }, () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.on('error', () => resolve(false));
+  });
+
+describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy VM), on three sshd hosts', () => {
+  it("installs telegraf on the VM, whose writes reach the InfluxDB stand-in only through the proxy's ssh -R", async () => {
+    const { end, text } = await run();
+    expect(end.outcome, `${end.failedStep ?? ''} ${end.reason ?? ''} ${end.hint ?? ''}`).toBe('done');
+    // The tunnel ran as its plan says where systemd is absent (these hosts have none), and said so.
+    expect(text).toMatch(/does not run systemd: the tunnel was started with ssh -f in the background/);
+
+    // The proxy runs exactly the planned ssh -R (ASCII options, addresses from the answers).
+    const sink_ = sink.address() as AddressInfo;
+    const procs = execFileSync('ps', ['-u', proxyUser.name, '-o', 'args='], { encoding: 'utf8' });
+    expect(procs).toContain(`-R ${proxyVm.host}:${LISTEN_PORT}:${sink_.address}:${sink_.port} -p ${proxyVm.port} ${proxyVmUser.name}@${proxyVm.host}`);
+
+    // telegraf.conf points at the forward on the proxy VM, not at InfluxDB.
+    const conf = fs.readFileSync(path.join(installDir, 'telegraf.conf'), 'utf8');
+    expect(conf).toContain(`urls = ["http://${proxyVm.host}:${LISTEN_PORT}"]`);
+    expect(conf).toContain('hostname = "vm-1"');
+    expect(fs.readFileSync(path.join(unitDir, 'cloud-monitor-telegraf.service'), 'utf8')).toContain(`ExecStart=${installDir}/telegraf --config ${installDir}/telegraf.conf`);
+    expect((fs.statSync(path.join(installDir, 'telegraf')).mode & 0o777).toString(8)).toBe('755');
+
+    // The sink got the verify write and the agent's own line protocol, through the forward.
+    const deadline = Date.now() + 10_000;
+    while (!writes.some((w) => w.body.startsWith('cpu,host=vm-1 ')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(writes.find((w) => w.body.startsWith('cpu,host=vm-1 '))?.url).toBe('/write?db=telegraf');
+    expect(writes.find((w) => w.body.startsWith('outpost_check,host=vm-1 '))?.url).toBe('/write?db=telegraf');
+    expect(fs.readFileSync(path.join(state, 'telegraf.log'), 'utf8')).toMatch(new RegExp(`url=http://${proxyVm.host.replace(/\./g, '\\.')}:${LISTEN_PORT} db=telegraf\\nwrite 204`));
+
+    // The proxy VM's authorized_keys: one line, for this listen address only, no command, no -L.
+    const ak = fs.readFileSync(path.join(proxyVmUser.home, '.ssh', 'authorized_keys'), 'utf8').trim().split('\n');
+    expect(ak).toHaveLength(1);
+    expect(ak[0]).toMatch(new RegExp(`^restrict,port-forwarding,command="/bin/false",permitlisten="${proxyVm.host.replace(/\./g, '\\.')}:${LISTEN_PORT}",permitopen="127\\.0\\.0\\.1:1" ssh-ed25519 AAAA\\S+ outpost-rtunnel:cloudpods-telegraf$`));
+
+    // Without the tunnel nothing listens there: the data went through the forward, nowhere else.
+    cleanup();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await connects(proxyVm.host, LISTEN_PORT)).toBe(false);
+  }, 180_000);
+
+  it('sshd refuses the tunnel key any other listen address, any -L and any command; the planned forward is allowed', async () => {
+    cleanup(); // the first test's tunnel, had it failed before ending it
+    const sink_ = sink.address() as AddressInfo;
+    const dest = `${sink_.address}:${sink_.port}`;
+    for (const listen of [`127.0.0.1:${LISTEN_PORT}`, `${proxyVm.host}:${LISTEN_PORT + 1}`, `0.0.0.0:${LISTEN_PORT}`]) {
+      const r = await sshWithTunnelKey(['-N', '-R', `${listen}:${dest}`]);
+      expect(r.code, `${listen}: ${r.out}`).not.toBe(0);
+      expect(r.out).toMatch(/remote port forwarding failed/);
+    }
+    // -L to the sink: the channel is refused (the key may open nothing but a port nobody uses).
+    const lport = 20000 + Math.floor(Math.random() * 20000);
+    const l = await sshWithTunnelKey(['-f', '-N', '-L', `127.0.0.1:${lport}:${dest}`]);
+    expect(l.code, l.out).toBe(0); // the local listener is ssh's own; the channel behind it is what sshd refuses
+    {
+      const got = await new Promise<string>((resolve) => {
+        const req = http.request({ host: '127.0.0.1', port: lport, method: 'POST', path: '/write?db=x' }, (res) => resolve(String(res.statusCode)));
+        req.on('error', (e) => resolve(e.message));
+        req.end('x');
+      });
+      expect(got).not.toBe('204');
+      try {
+        execFileSync('pkill', ['-f', `ssh .*-L 127.0.0.1:${lport}:`]);
+      } catch {
+        /* gone */
+      }
+    }
+    const c = await sshWithTunnelKey(['id']);
+    expect(c.out).not.toMatch(/uid=/);
+
+    // Control: the same key, the same sshd, the planned listen address: accepted.
+    const ok = await sshWithTunnelKey(['-f', '-N', '-R', `${proxyVm.host}:${LISTEN_PORT}:${dest}`]);
+    expect(ok.code, ok.out).toBe(0);
+    expect(await connects(proxyVm.host, LISTEN_PORT)).toBe(true);
+    try {
+      execFileSync('pkill', ['-f', `ssh .*-R ${proxyVm.host}:${LISTEN_PORT}:`]);
+    } catch {
+      /* gone */
+    }
+  }, 120_000);
+});
