@@ -1,6 +1,7 @@
 // The API contract, typed once. Every transport (Electron IPC, browser-mode WebSocket) and every
 // client (renderer, tests) derives its types from these maps; the dispatcher validates against them.
 import type { z } from 'zod';
+import { packagesEvents, packagesRequests } from './packages';
 import { planEvents, planRequests } from './plan';
 import { runEvents, runRequests } from './run';
 import { secretsEvents, secretsRequests } from './secrets';
@@ -8,6 +9,7 @@ import { systemEvents, systemRequests } from './system';
 import { terminalEvents, terminalRequests } from './terminal';
 
 export * from './define';
+export * from './packages';
 export * from './plan';
 export * from './run';
 export * from './secrets';
@@ -18,6 +20,7 @@ export * from './terminal';
 export const requests = {
   ...systemRequests,
   ...planRequests,
+  ...packagesRequests,
   ...runRequests,
   ...secretsRequests,
   ...terminalRequests,
@@ -26,6 +29,7 @@ export const requests = {
 export const events = {
   ...systemEvents,
   ...planEvents,
+  ...packagesEvents,
   ...runEvents,
   ...secretsEvents,
   ...terminalEvents,

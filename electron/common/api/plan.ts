@@ -68,8 +68,8 @@ export const Probe = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('platform'), os: Os, arch: z.array(z.string()) }),
   z.object({ kind: z.literal('disk'), path: z.string(), minFreeMiB: z.number().int() }),
   z.object({ kind: z.literal('tools'), anyOf: z.array(z.array(z.string())) }),
-  /** Root, or sudo without a password (steps that need it are run with `sudo -n`). */
-  z.object({ kind: z.literal('privilege') }),
+  /** Root, or sudo without a password (steps that need it are run with `sudo -n`); on Windows: administrator rights (elevated). */
+  z.object({ kind: z.literal('privilege'), os: Os.optional() }),
   /** TCP reach from the host to each address. */
   z.object({ kind: z.literal('reach'), targets: z.array(ReachTarget) }),
   /** Every forward's listen address is listening on the host. */
@@ -277,6 +277,8 @@ export const ProfileSummary = z.object({
   regions: z.boolean(),
   /** A console command can be pasted instead of typing inputs (per OS). */
   consoleCommand: z.array(Os),
+  /** The OSes whose steps can install from a local package file (answers.package) instead of downloading. */
+  offline: z.array(Os).default([]),
   /** A user profile (from the profiles folder); `replaces` names the shipped one it overrides. */
   source: z.enum(['shipped', 'user']),
   replaces: z.string().optional(),

@@ -49,6 +49,7 @@ export class OutpostService {
         ports: p.ports.map((x) => ({ name: x.name, port: x.port, to: x.to, download: x.download })),
         regions: p.regions,
         consoleCommand: (['linux', 'windows'] as const).filter((os) => p.consoleCommand?.[os]),
+        offline: (['linux', 'windows'] as const).filter((os) => p[os]?.steps.some((s) => s.when === 'packagePath')),
         source,
         ...(p.replaces ? { replaces: p.replaces } : {}),
         inputs: p.inputs.map((i) => ({

@@ -251,7 +251,7 @@ export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<strin
     inputs: inputsOf(f, profile),
     targets: targets(f),
     ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),
-    ...(f.agent.os === 'windows' && f.hosts.packagePath.trim() ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
+    ...(f.hosts.packagePath.trim() && (profile?.offline ?? []).includes(f.agent.os) ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
     ...(Object.keys(options).length ? { options } : {}),
   };
 }
@@ -407,7 +407,7 @@ export function applyOs(f: WizardForm, os: Os): WizardForm {
   const dir = f.connectivity.installDir;
   const fits = (d: string) => !d || (os === 'windows' ? isWindowsPath(d) : d.startsWith('/'));
   // What the old OS had is kept aside; what the new one had before comes back.
-  const aside: Record<string, string> = { ...f.aside, [`installDir.${f.agent.os}`]: dir, [`hostsMode.${f.agent.os}`]: f.hosts.mode, ...(f.agent.os === 'windows' && f.hosts.packagePath ? { packagePath: f.hosts.packagePath } : {}) };
+  const aside: Record<string, string> = { ...f.aside, [`installDir.${f.agent.os}`]: dir, [`hostsMode.${f.agent.os}`]: f.hosts.mode, [`packagePath.${f.agent.os}`]: f.hosts.packagePath, [`packageSha256.${f.agent.os}`]: f.hosts.packageSha256 };
   const before = aside[`hostsMode.${os}`];
   const restoredMode = before === 'single' || before === 'list' ? before : undefined;
   return {
@@ -420,7 +420,9 @@ export function applyOs(f: WizardForm, os: Os): WizardForm {
       mode: os === 'windows' ? 'thisComputer' : (restoredMode ?? (f.hosts.mode === 'thisComputer' ? 'single' : f.hosts.mode)),
       single: { ...f.hosts.single, user: fixUser(f.hosts.single.user) },
       listUser: fixUser(f.hosts.listUser),
-      packagePath: os === 'windows' ? f.hosts.packagePath || (aside.packagePath ?? '') : '',
+      // A package is for one OS (a .zip service build, a Linux .tar.gz): each OS keeps its own.
+      packagePath: aside[`packagePath.${os}`] ?? '',
+      packageSha256: aside[`packageSha256.${os}`] ?? '',
     },
   };
 }

@@ -42,6 +42,8 @@ export interface RunStepRow {
   message?: string | undefined;
   parts?: EventPayload<'run.step'>['parts'];
   checks?: EventPayload<'run.step'>['checks'];
+  /** A transfer's bytes (uploads), while the step runs. */
+  progress?: { done: number; total: number };
 }
 
 export type HostKeyRequest = EventPayload<'hostkey.unknown'>;
@@ -250,6 +252,10 @@ export const useWizard = create<Store>()((set, get) => {
           else rows[i] = row;
           return { run: { ...s.run, runId: s.run.runId ?? e.runId, steps: rows } };
         });
+      }),
+      api.on('run.progress', (e) => {
+        if (!mine(e.runId)) return;
+        set((s) => ({ run: { ...s.run, steps: s.run.steps.map((r) => (r.stepId === e.stepId && r.host === e.hostId ? { ...r, progress: { done: e.done, total: e.total } } : r)) } }));
       }),
       api.on('run.host', (e) => {
         if (!mine(e.runId)) return;

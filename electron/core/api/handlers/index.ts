@@ -5,6 +5,7 @@ import type { CoreContext } from '../../context';
 import { RunService } from '../../run/service';
 import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
+import { packagesHandlers } from './packages';
 import { planHandlers } from './plan';
 import { runHandlers } from './run';
 import { secretsHandlers } from './secrets';
@@ -25,6 +26,7 @@ export function createHandlers(ctx: CoreContext, services: CoreServices = create
   return {
     ...systemHandlers(ctx),
     ...planHandlers(ctx, services.runs.service),
+    ...packagesHandlers(),
     ...terminalHandlers(ctx, services.terminals),
     ...runHandlers(services.runs),
     ...secretsHandlers(ctx),

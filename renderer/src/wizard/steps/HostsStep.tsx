@@ -4,6 +4,7 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Callout, RadioCards, Segmented, SecretField, StepHeader, TextField, useFieldError } from '../fields';
 import { parseIpList, type AuthKind } from '../model';
+import { PackageField } from '../PackageField';
 import { describeProblem } from '../problems';
 import { useWizard } from '../store';
 
@@ -177,14 +178,7 @@ export function HostsStep() {
       <div className="error" role={noHosts ? 'alert' : undefined} data-testid="err-targets">
         {noHosts ?? ''}
       </div>
-      {os === 'windows' ? (
-        <div className="row">
-          <TextField path="package.path" label={t('hosts.package')} optional value={hosts.packagePath} onChange={(v) => setHosts({ packagePath: v })} error={err('package.path')} hint={t('hosts.packageHint')} placeholder="C:\Users\Administrator\Downloads\agent.zip" mono width="l" />
-          {hosts.packagePath.trim() ? (
-            <TextField path="package.sha256" label={t('hosts.sha256')} optional value={hosts.packageSha256} onChange={(v) => setHosts({ packageSha256: v })} error={err('package.sha256')} hint={t('hosts.sha256Hint')} mono width="l" />
-          ) : null}
-        </div>
-      ) : null}
+      <PackageField />
     </section>
   );
 }

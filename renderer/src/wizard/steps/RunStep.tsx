@@ -90,6 +90,12 @@ export function RunStep() {
                 <div className="run-row-host">
                   {hostLabel(t, r.host, plan)} · <span className="status-word">{t(`status.${r.status}`)}</span>
                 </div>
+                {r.status === 'running' && r.progress && r.progress.total > 0 ? (
+                  <div className="transfer" data-testid={`run-progress-${r.stepId}`}>
+                    <progress max={r.progress.total} value={r.progress.done} aria-label={t('run.transfer')} />{' '}
+                    <span className="hint">{t('run.transferred', { done: (r.progress.done / 1048576).toFixed(1), total: (r.progress.total / 1048576).toFixed(1), pct: Math.floor((r.progress.done / r.progress.total) * 100) })}</span>
+                  </div>
+                ) : null}
                 {r.message && r.status !== 'running' ? (
                   <div className="run-row-msg">{r.status === 'skipped' && r.host === 'local' ? t('run.manual') : stepMessage(t, (k) => i18n.exists(k), r)}</div>
                 ) : null}
