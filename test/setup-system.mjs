@@ -1,6 +1,6 @@
 // Installs the system packages the integration and E2E tests need, when missing (Debian/Ubuntu).
 // Real components, not mocks: OpenSSH's sshd, Chromium, a CJK font for the Chinese screenshots, a Docker
-// daemon (and a static busybox to build a tiny image for it).
+// daemon (and a static busybox to build a tiny image for it), Wine and mingw-w64 for the Windows path.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -15,6 +15,10 @@ const needs = [
   { pkg: 'procps', file: '/usr/bin/pkill' },
   { pkg: 'docker.io', file: '/usr/sbin/dockerd' },
   { pkg: 'busybox-static', file: '/bin/busybox' },
+  // The Windows tests: Wine's cmd.exe and service control manager (Debian's wine64 ships its loader in
+  // /usr/lib/wine), and mingw-w64 to build the fixture Windows service.
+  { pkg: 'wine64', file: '/usr/lib/wine/wine64' },
+  { pkg: 'gcc-mingw-w64-x86-64', file: '/usr/bin/x86_64-w64-mingw32-gcc' },
 ];
 const missing = needs.filter((n) => !existsSync(n.file)).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);
