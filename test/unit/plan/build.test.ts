@@ -269,7 +269,7 @@ describe('tunnel', () => {
 describe('plan problems', () => {
   it('unknown profile, unsupported port override, custom region', () => {
     const a = example('linux-jump.yaml');
-    expect(() => build({ ...a, profile: 'nope' })).toThrow(/profile: unknown profile "nope" \(known: aops-agent, icagent, nova-agent, tetra-relay\)/);
+    expect(() => build({ ...a, profile: 'nope' })).toThrow(/profile: unknown profile "nope" \(known: aops-agent, cloudpods-telegraf, icagent, nova-agent, tetra-relay\)/);
     const bad = withJump(a, (c) => {
       c.portOverrides = { '22': { listen: 2222 } };
     });

@@ -98,7 +98,7 @@ describe('outpost plan', () => {
 
   const invalid: Array<[string, string, RegExp[]]> = [
     ['bad YAML', 'profile: icagent\nos: [linux\n', [/^not valid YAML at line \d+, column \d+: /]],
-    ['unknown profile', linuxJump.replace('profile: icagent', 'profile: datadog'), [/^profile: unknown profile "datadog" \(known: aops-agent, icagent, nova-agent, tetra-relay\)$/]],
+    ['unknown profile', linuxJump.replace('profile: icagent', 'profile: datadog'), [/^profile: unknown profile "datadog" \(known: aops-agent, cloudpods-telegraf, icagent, nova-agent, tetra-relay\)$/]],
     ['missing field', linuxJump.replace('  elbIp: 100.125.12.150\n', ''), [/^connectivity\.elbIp: is required$/]],
     ['literal secret', linuxJump.replace('sk: { env: OUTPOST_SK }', 'sk: Sup3rS3cret'), [/^inputs\.sk: a secret cannot be written in the file; give a reference instead: \{ env: NAME \}/]],
     [

@@ -54,7 +54,7 @@ describe('plan API handlers', () => {
 
   it('profiles.list and regions.list', async () => {
     const p = await h['profiles.list']({}, client);
-    expect(p.profiles.map((x) => x.id)).toEqual(['aops-agent', 'icagent', 'nova-agent', 'tetra-relay']);
+    expect(p.profiles.map((x) => x.id)).toEqual(['aops-agent', 'cloudpods-telegraf', 'icagent', 'nova-agent', 'tetra-relay']);
     const icagent = p.profiles.find((x) => x.id === 'icagent');
     expect(icagent).toEqual(expect.objectContaining({ id: 'icagent', os: ['linux', 'windows'], connectivity: ['jump', 'vpcep', 'direct'], recommended: true }));
     expect(icagent?.ports.map((x) => x.port)).toEqual([8149, 8102, 8923, 30200, 30201, 80]);

@@ -162,9 +162,10 @@ describe('outpost profile', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'acme.yaml'), acme);
     expect(await main(['profile', 'list', '--profiles', dir])).toBe(0);
-    expect(out.split('\n').slice(0, 6)).toEqual([
+    expect(out.split('\n').slice(0, 7)).toEqual([
       expect.stringMatching(/^ID +NAME +SOURCE$/),
       expect.stringMatching(/^aops-agent +openEuler A-Ops agent +shipped$/),
+      expect.stringMatching(/^cloudpods-telegraf +Cloudpods monitor agent \(telegraf\) +shipped$/),
       expect.stringMatching(/^icagent +Huawei Cloud LTS ICAgent +shipped$/),
       expect.stringMatching(/^nova-agent +Rackspace nova-agent +shipped$/),
       expect.stringMatching(/^tetra-relay +Tetra HTTP Relay Agent +shipped$/),

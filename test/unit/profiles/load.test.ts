@@ -75,7 +75,7 @@ describe('user profiles', () => {
       const dir = userDir({ 'acme.yaml': ACME });
       const service = new OutpostService(ctx, { profilesDir: dir });
       const s = service.profileSummaries();
-      expect(s.profiles.map((p) => [p.id, p.source])).toEqual([['aops-agent', 'shipped'], ['icagent', 'shipped'], ['nova-agent', 'shipped'], ['tetra-relay', 'shipped'], ['acme-logd', 'user']]);
+      expect(s.profiles.map((p) => [p.id, p.source])).toEqual([['aops-agent', 'shipped'], ['cloudpods-telegraf', 'shipped'], ['icagent', 'shipped'], ['nova-agent', 'shipped'], ['tetra-relay', 'shipped'], ['acme-logd', 'user']]);
       expect(s.folder).toBe(dir);
       const plan = service.plan({ profile: 'acme-logd', os: 'linux', connectivity: { mode: 'direct', accessIp: '203.0.113.7' }, inputs: { apiKey: { env: 'ACME_API_KEY' } }, targets: [] });
       expect(plan.profile).toEqual({ id: 'acme-logd', name: 'Acme log shipper', version: '1' });

@@ -1,0 +1,136 @@
+// The cloudpods-telegraf profile (seed 003): telegraf under /opt/.cloud-monitor/ writing to InfluxDB
+// through an SSH remote forward (`ssh -N -R <proxyVM address>:<port>:<influxdb host>:<port>`) that a
+// proxy runs into the proxy VM; the forward is the same action kind as the jump tunnel's -L, with
+// direction remote, persistent as a systemd unit whose key may listen on exactly that address.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Plan, Step } from '../../../electron/common/api';
+import { silentLogger } from '../../../electron/core/log/logger';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { OutpostService } from '../../../electron/core/service';
+import { keyOptions, remoteKeyOptions } from '../../../electron/core/plan/tunnel';
+import { renderExec } from '../../../electron/core/plan/render';
+import { example, FIXTURES, RESOURCES } from './helpers';
+
+const base = example('cloudpods-telegraf.yaml');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudpods-plan-'));
+const service = new OutpostService({ dataDir, resourcesDir: RESOURCES, log: silentLogger, secrets: new SecretRegistry() });
+// The seed's own lines (test/fixtures/seeds/cloudpods-monitor-excerpt.txt, copied from seed 003).
+const SEED = fs.readFileSync(path.join(FIXTURES, 'seeds', 'cloudpods-monitor-excerpt.txt'), 'utf8');
+
+function plan(change: (a: typeof base) => unknown = (a) => a): Plan {
+  return service.plan(change(structuredClone(base)) as Record<string, unknown>);
+}
+function step(p: Plan, id: string): Step {
+  const found = p.steps.find((s) => s.id === id);
+  if (!found) throw new Error(`no step ${id} in ${p.steps.map((s) => s.id).join(' ')}`);
+  return found;
+}
+
+/** The seed's command, its en-dash made ASCII: `ssh –NfR 172.31.25.194:12345:10.127.40.251:30086  cloudroot@140.179.54.109`. */
+const seedCommand = (/^ssh (\S+) (\S+)\s+(\S+)$/m.exec(SEED.split('\n').find((l) => l.startsWith('ssh ')) ?? '') ?? []).slice(1);
+
+describe('cloudpods-telegraf plan (seed 003)', () => {
+  it("reads the seed's remote forward: -NfR with an en-dash, listen 172.31.25.194:12345, destination 10.127.40.251:30086", () => {
+    expect(seedCommand).toEqual(['\u2013NfR', '172.31.25.194:12345:10.127.40.251:30086', 'cloudroot@140.179.54.109']);
+    expect(SEED).toContain('安装路径在 /opt/.cloud-monitor/');
+  });
+
+  it('runs the tunnel on the proxy into the proxy VM: key, authorized_keys, host key, ssh -R, then the port check', () => {
+    const p = plan();
+    expect(p.steps.filter((s) => s.on !== 'targets').map((s) => `${s.id}@${s.on}`)).toEqual([
+      'sg-rule@console',
+      'connect.jump0@jump0',
+      'connect.proxy0@proxy0',
+      'tunnel.jump0.key@proxy0',
+      'tunnel.jump0.authorize@jump0',
+      'tunnel.jump0.hostkey@proxy0',
+      'tunnel.jump0@proxy0',
+      'ports.jump0@jump0',
+    ]);
+    expect(p.hosts.proxies).toEqual([{ id: 'proxy0', index: 0, label: 'the proxy of jump server 1 (cloudroot@10.127.30.251:22)', privateIp: '10.127.30.251', ssh: { host: '10.127.30.251', port: 22, user: 'cloudroot', auth: { kind: 'privateKey', path: '~/.ssh/cloudroot_ed25519' } } }]);
+    const t = step(p, 'tunnel.jump0').action;
+    if (t.kind !== 'forward') throw new Error('not a forward');
+    // One union with the jump tunnel's -L: the same action kind, direction remote.
+    expect(t).toMatchObject({ kind: 'forward', direction: 'remote', form: 'persistent', via: { host: '140.179.54.109', port: 22, user: 'cloudroot' } });
+    expect(t.forwards).toEqual([{ name: 'influxdb', listenHost: '172.31.25.194', listenPort: 12345, targetHost: '10.127.40.251', targetPort: 30086 }]);
+    // The seed's command in ASCII, addresses from the answers (they are the seed's in the example).
+    const [, spec, login] = seedCommand;
+    expect(t.oneoffCommand).toBe(`ssh -f -N -R ${spec} ${login}`);
+    expect(t.sshArgv.join(' ')).toBe(
+      `/usr/bin/ssh -N -o ExitOnForwardFailure=yes -o ServerAliveInterval=30 -o ServerAliveCountMax=3 -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=%h/.outpost/known_hosts -o HostKeyAlias=outpost-tunnel-jump0 -i %h/.ssh/outpost_tunnel_ed25519 -R ${spec} ${login}`,
+    );
+    expect(t.sshArgv.join(' ')).not.toMatch(/\u2013|StrictHostKeyChecking=no/);
+    expect(t.unitName).toBe('outpost-rtunnel-cloudpods-telegraf-jump0.service');
+    expect(t.unitText).toContain(`ExecStart=${t.sshArgv.join(' ')}\nRestart=always\n`);
+    expect(t.unitText).toContain('# influxdb: 172.31.25.194:12345 -> 10.127.40.251:30086');
+    expect(t.userUnitText).toContain('WantedBy=default.target');
+    expect(step(p, 'tunnel.jump0').guard?.probes).toEqual([{ kind: 'process', name: 'remote tunnel ssh', match: `-R ${spec}` }]);
+    expect(step(p, 'ports.jump0').action).toEqual({ kind: 'probe', probes: [{ kind: 'listening', forwards: t.forwards }] });
+  });
+
+  it("allows the proxy's key exactly the planned listen address on the proxy VM, with the same restrictions as the jump tunnel's key", () => {
+    const p = plan();
+    const f = [{ name: 'influxdb', listenHost: '172.31.25.194', listenPort: 12345, targetHost: '10.127.40.251', targetPort: 30086 }];
+    expect(remoteKeyOptions(f)).toBe('restrict,port-forwarding,command="/bin/false",permitlisten="172.31.25.194:12345",permitopen="127.0.0.1:1"');
+    // The local tunnel's mirror image: there permitopen names the destinations and permitlisten nothing usable.
+    expect(keyOptions(f, '172.31.25.194')).toMatch(/permitopen="10\.127\.40\.251:30086",permitlisten="127\.0\.0\.1:1"$/);
+    const auth = step(p, 'tunnel.jump0.authorize');
+    expect(auth.on).toBe('jump0');
+    if (auth.action.kind !== 'exec') throw new Error('not exec');
+    // The public key is the fact the proxy's key step printed; it is checked to be an ed25519 key before use.
+    const text = renderExec(auth.action, 'exec', undefined, undefined, { 'tunnelkey.proxy0': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProxyKey' });
+    expect(text).toContain(`set -- '${remoteKeyOptions(f)}' 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProxyKey' outpost-rtunnel:cloudpods-telegraf ;`);
+    expect(text).toContain('"ssh-ed25519 AAAA"?*) ;; *) echo "OUTPOST_FAIL');
+    const key = step(p, 'tunnel.jump0.key');
+    expect(key.display).toMatch(/; echo OUTPOST_FACT tunnelkey\.proxy0 "\$pub"$/);
+    const hk = step(p, 'tunnel.jump0.hostkey');
+    expect(hk.display).toMatch(/^set -- outpost-tunnel-jump0 <hostkey\.jump0> ; .*f="\$HOME\/\.outpost\/known_hosts"/);
+  });
+
+  it("the vendor form runs the seed's one-off command (ASCII -f -N -R) with the user's own known_hosts, no key of Outpost's", () => {
+    const p = plan((a) => ({ ...a, connectivity: { ...a.connectivity, tunnel: 'vendor' } }));
+    expect(p.steps.filter((s) => s.on !== 'targets').map((s) => s.id)).toEqual(['sg-rule', 'connect.jump0', 'connect.proxy0', 'tunnel.jump0.hostkey', 'tunnel.jump0', 'ports.jump0']);
+    expect(step(p, 'tunnel.jump0').display).toBe('ssh -f -N -R 172.31.25.194:12345:10.127.40.251:30086 cloudroot@140.179.54.109');
+    expect(step(p, 'tunnel.jump0.hostkey').display).toMatch(/^set -- 140\.179\.54\.109 <hostkey\.jump0> ; .*f="\$HOME\/\.ssh\/known_hosts"/);
+  });
+
+  it('installs telegraf and telegraf.conf under /opt/.cloud-monitor/ writing to the forward, runs it under a systemd unit, verifies the process and a write', () => {
+    const p = plan();
+    expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'verify']);
+    expect(step(p, 'upload').action).toEqual({ kind: 'upload', from: './telegraf', to: '/opt/.cloud-monitor/telegraf', sha256: base.inputs?.telegrafSha256, mode: 0o755 });
+    const conf = step(p, 'config').action;
+    if (conf.kind !== 'writeFile') throw new Error('not writeFile');
+    expect(conf.path).toBe('/opt/.cloud-monitor/telegraf.conf');
+    const text = conf.content.join('');
+    expect(text).toContain('[[outputs.influxdb]]\n  urls = ["http://172.31.25.194:12345"]\n  database = "telegraf"\n  skip_database_creation = true\n');
+    expect(text).toContain('hostname = "{host.name}"');
+    const unit = step(p, 'unit').action;
+    if (unit.kind !== 'writeFile') throw new Error('not writeFile');
+    expect(unit.path).toBe('/etc/systemd/system/cloud-monitor-telegraf.service');
+    expect(unit.content.join('')).toContain('ExecStart=/opt/.cloud-monitor/telegraf --config /opt/.cloud-monitor/telegraf.conf\nRestart=always\n');
+    expect(step(p, 'install').display).toBe('systemctl daemon-reload && systemctl enable cloud-monitor-telegraf.service && systemctl restart cloud-monitor-telegraf.service');
+    expect(step(p, 'preflight').display).toContain('reaches influxdb 172.31.25.194:12345');
+    const v = step(p, 'verify').action;
+    if (v.kind !== 'probe') throw new Error('not probe');
+    expect(v.probes[0]).toEqual({ kind: 'process', name: 'telegraf', match: '/opt/.cloud-monitor/telegraf --config' });
+    expect(step(p, 'verify').display).toContain("curl -sSf -o /dev/null -XPOST 'http://172.31.25.194:12345/write?db=telegraf' --data-binary 'outpost_check,host={host.name} ok=1i' && echo 'write accepted'");
+  });
+
+  it('asks for the proxy when a profile forwards remotely, and refuses one where nothing uses it', () => {
+    expect(() => plan((a) => { const c = a.connectivity as { jumpServers: Array<Record<string, unknown>> }; delete c.jumpServers[0]?.proxy; return a; })).toThrow(/connectivity\.jumpServers\[0\]\.proxy: is required: Cloudpods monitor agent \(telegraf\) forwards influxdb remotely/);
+    const icagent = example('linux-jump.yaml');
+    const withProxy = structuredClone(icagent) as unknown as { connectivity: { jumpServers: Array<Record<string, unknown>> } };
+    if (withProxy.connectivity.jumpServers[0]) withProxy.connectivity.jumpServers[0].proxy = { ssh: { host: '10.0.0.9', port: 22, user: 'root', agent: true } };
+    expect(() => service.plan(withProxy as unknown as Record<string, unknown>)).toThrow(/connectivity\.jumpServers\[0\]\.proxy: is only used by profiles with remote forwards/);
+  });
+
+  it('a remote port cannot be the download port (the schema says so, with the field)', async () => {
+    const { parseProfile } = await import('../../../electron/core/profiles');
+    const text = fs.readFileSync(path.join(RESOURCES, 'profiles', 'cloudpods-telegraf.yaml'), 'utf8').replace('    direction: remote\n', '    direction: remote\n    download: true\n');
+    const r = parseProfile(text, 'cloudpods-telegraf.yaml');
+    expect('problems' in r && r.problems).toEqual([expect.stringMatching(/^cloudpods-telegraf\.yaml:\d+: ports\[0\]\.download: the download goes through a local forward, not a remote one$/)]);
+  });
+});
