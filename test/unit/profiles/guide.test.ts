@@ -38,6 +38,13 @@ describe('PROFILES.md', () => {
     expect(plan.steps.find((s) => s.id === 'uninstall')).toMatchObject({ phase: 'remedy', optional: true });
   });
 
+  it("teaches both forward directions with the fields a port takes, and its remote example is the shipped profile's", () => {
+    for (const word of ['direction', 'toPort', 'permitlisten', 'GatewayPorts clientspecified']) expect(guide).toContain(word);
+    const snippet = /```yaml\nports: {3}# cloudpods-telegraf[^\n]*\n([\s\S]*?)```/.exec(guide)?.[1] ?? '';
+    const shipped = YAML.parse(fs.readFileSync(path.join(RESOURCES, 'profiles', 'cloudpods-telegraf.yaml'), 'utf8')) as { ports: unknown };
+    expect(YAML.parse(snippet)).toEqual(shipped.ports);
+  });
+
   it('names every action kind, probe kind and top-level field of the schema', () => {
     for (const word of ['exec', 'writeFile', 'editIni', 'upload', 'unpack', 'instruction']) expect(guide).toContain(`\`${word}\``);
     for (const word of ['process', 'service', 'http', 'connections', 'listening', 'command', 'tunnelTraffic']) expect(guide).toContain(`\`${word}\``);
