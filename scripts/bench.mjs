@@ -479,13 +479,20 @@ async function benchTerminal(argv) {
   console.log(table(verdicts));
 }
 
-const BENCHES = { bundle: benchBundle, terminal: benchTerminal };
+// batch: Outpost's pool against parallel-ssh and Ansible on N loopback sshd hosts (scripts/bench/batch.mjs).
+async function benchBatch(argv) {
+  const { runBatchBench } = await import('./bench/batch.mjs');
+  await runBatchBench(argv, { ROOT, table, UsageError });
+}
+
+const BENCHES = { bundle: benchBundle, terminal: benchTerminal, batch: benchBatch };
 
 function usage() {
   return (
     `usage: node scripts/bench.mjs [${Object.keys(BENCHES).join('|')}]… [--mb N]  (no name: all)\n` +
     '  bundle    renderer initial JS (gzipped) and first paint in headless Chromium\n' +
-    '  terminal  terminal throughput: bare PTY, xterm.js alone, local and run terminals (--mb N, default 50), Ctrl-C latency\n'
+    '  terminal  terminal throughput: bare PTY, xterm.js alone, local and run terminals (--mb N, default 50), Ctrl-C latency\n' +
+    '  batch     outpost batch vs parallel-ssh and Ansible on N loopback sshd hosts (--hosts N, default 200; --concurrency C, default 50)\n'
   );
 }
 
@@ -497,7 +504,7 @@ async function main(argv) {
   const names = [];
   const options = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--mb') options.push(argv[i], argv[++i]);
+    if (argv[i] === '--mb' || argv[i] === '--hosts' || argv[i] === '--concurrency') options.push(argv[i], argv[++i]);
     else names.push(argv[i]);
   }
   const unknown = names.filter((a) => !(a in BENCHES));

@@ -104,6 +104,7 @@ export function hostFieldMatches(field: string, host: string, port = 22): boolea
 }
 
 function globMatch(pattern: string, text: string): boolean {
+  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === text;
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   return re.test(text);
 }
@@ -114,12 +115,20 @@ export function algorithmsForKeyType(keyType: string): string[] {
 }
 
 export class KnownHosts {
+  /** The parsed file while it is unchanged (a batch looks up hundreds of hosts in one file). */
+  private cache: { mtimeMs: number; size: number; entries: KnownHostEntry[] } | null = null;
+
   constructor(readonly file: string) {}
 
   async entries(): Promise<KnownHostEntry[]> {
     try {
-      return parseKnownHosts(await fsp.readFile(this.file, 'utf8'));
+      const st = await fsp.stat(this.file);
+      if (this.cache && this.cache.mtimeMs === st.mtimeMs && this.cache.size === st.size) return this.cache.entries;
+      const entries = parseKnownHosts(await fsp.readFile(this.file, 'utf8'));
+      this.cache = { mtimeMs: st.mtimeMs, size: st.size, entries };
+      return entries;
     } catch (err) {
+      this.cache = null;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
