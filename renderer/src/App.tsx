@@ -41,6 +41,7 @@ export function App() {
   const loadAnswers = useWizard((s) => s.loadAnswers);
   const setNotice = useWizard((s) => s.setNotice);
   const [terminal, setTerminal] = useState(false);
+  const [bannerHidden, setBannerHidden] = useState(false);
   const file = useRef<HTMLInputElement>(null);
   useEffect(() => {
     void init();
@@ -55,7 +56,17 @@ export function App() {
           <span className="brand-sub">{t('app.tagline')}</span>
         </div>
         <div className="toolbar">
-          <button type="button" className="tool" onClick={() => file.current?.click()} disabled={phase !== 'wizard'} data-testid="open-answers">
+          <button
+            type="button"
+            className="tool"
+            onClick={() => {
+              // Opening replaces the answers: what was typed and not saved is only lost when the user says so.
+              if (useWizard.getState().dirty && !window.confirm(t('app.confirmReplace'))) return;
+              file.current?.click();
+            }}
+            disabled={phase !== 'wizard'}
+            data-testid="open-answers"
+          >
             {t('app.open')}
           </button>
           <input
@@ -84,7 +95,12 @@ export function App() {
             type="button"
             className="tool"
             data-testid="save-answers"
-            onClick={() => void saveAnswersFile(selectAnswers(useWizard.getState())).then((name) => setNotice(t('app.saved', { name })))}
+            onClick={() =>
+              void saveAnswersFile(selectAnswers(useWizard.getState())).then((name) => {
+                useWizard.getState().markSaved();
+                setNotice(t('app.saved', { name }));
+              })
+            }
           >
             {t('app.save')}
           </button>
@@ -104,9 +120,12 @@ export function App() {
           </label>
         </div>
       </header>
-      {banner ? (
+      {banner && !bannerHidden ? (
         <div className="banner" role="note">
-          {banner}
+          <span>{banner}</span>
+          <button type="button" className="link" onClick={() => setBannerHidden(true)} data-testid="dismiss-banner">
+            {t('common.dismiss')}
+          </button>
         </div>
       ) : null}
       {notice ? (

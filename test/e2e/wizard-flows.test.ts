@@ -3,6 +3,7 @@
 // flow, invalid input on each step (its message next to the field, Next refused), the language switch,
 // and saving / opening answers (references only, never a secret).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -15,7 +16,9 @@ beforeAll(async () => {
   served = await serve();
   browser = await launch();
 });
+const after: Array<() => Promise<void>> = [];
 afterAll(async () => {
+  for (const f of after) await f();
   await browser?.close();
   await served?.stop();
 });
@@ -135,8 +138,32 @@ describe('wizard walks to Review', () => {
     await page.context().close();
   });
 
-  it('English, Windows on this computer, direct (dark theme)', async () => {
-    const page = await openWizard(browser, served, { colorScheme: 'dark' });
+  it('Windows on Linux: "this computer" is not offered, and the hosts step says Windows hosts need OpenSSH Server', async () => {
+    const page = await openWizard(browser, served);
+    await page.locator('label[for="os-windows"]').click();
+    await next(page, 'region');
+    await page.locator('label[for="region-af-south-1"]').click();
+    await next(page, 'connectivity');
+    await page.locator('label[for="mode-direct"]').click();
+    await fill(page, 'connectivity.accessIp', '100.125.4.25');
+    await next(page, 'credentials');
+    await fillCredentials(page);
+    await next(page, 'hosts');
+    expect(await page.locator('#hosts-mode-thisComputer').count()).toBe(0);
+    expect(await page.locator('#hosts-mode-single').isChecked()).toBe(true);
+    expect(await page.getByTestId('step-hosts').innerText()).toContain('they need OpenSSH Server');
+    await page.context().close();
+  });
+
+  it('English, Windows on this computer (where Windows steps run locally), direct (dark theme)', async () => {
+    // OUTPOST_WINE_PREFIX makes this Linux server one where Windows steps run locally (the tests' Wine aid).
+    const winePrefix = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-wine-'));
+    const local = await serve({ OUTPOST_WINE_PREFIX: winePrefix });
+    after.push(async () => {
+      await local.stop();
+      fs.rmSync(winePrefix, { recursive: true, force: true });
+    });
+    const page = await openWizard(browser, local, { colorScheme: 'dark' });
     await page.locator('label[for="os-windows"]').click();
     await next(page, 'region');
     await page.locator('label[for="region-af-south-1"]').click();

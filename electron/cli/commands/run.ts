@@ -27,7 +27,7 @@ export interface RunCliOptions {
 
 interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
@@ -67,7 +67,7 @@ export function selectTarget(answers: Answers, spec: string): { answers: Answers
   return { answers: { ...answers, targets: [...answers.targets, t] }, index: answers.targets.length };
 }
 
-function askHostKey(io: Io, info: HostKeyInfo): Promise<'accept' | 'reject'> {
+export function askHostKey(io: Pick<Io, 'stdin' | 'stderr'>, info: HostKeyInfo): Promise<'accept' | 'reject'> {
   return new Promise((resolve) => {
     const rl = readline.createInterface({ input: io.stdin, output: io.stderr, terminal: true });
     io.stderr.write(
@@ -146,6 +146,14 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
         if (name === 'run.host') {
           const h = payload as { host: string; state: string; reason?: string };
           if (['done', 'failed', 'skipped', 'cancelled'].includes(h.state)) io.stdout.write(`== ${h.host}: ${h.state}${h.reason ? ` — ${h.reason}` : ''}\n`);
+          return;
+        }
+        if (name === 'run.progress') {
+          // Uploads: a live line on a terminal; otherwise only the end (scripts and logs get no noise).
+          const g = payload as { stepId: string; hostId: string; done: number; total: number };
+          const line = `${g.stepId} [${g.hostId}]: ${(g.done / 1048576).toFixed(1)} of ${(g.total / 1048576).toFixed(1)} MiB sent`;
+          if (io.stderr.isTTY) io.stderr.write(`\r${line}${g.done >= g.total ? '\n' : ''}`);
+          else if (g.done >= g.total) io.stderr.write(`${line}\n`);
           return;
         }
         if (name !== 'run.step') return;

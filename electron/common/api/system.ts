@@ -8,6 +8,8 @@ export const SystemInfo = z.object({
   arch: z.string(),
   /** Whether a local shell can be opened (node-pty loaded). */
   ptyAvailable: z.boolean(),
+  /** Windows steps can run on this computer: Outpost runs on Windows (or, for tests, OUTPOST_WINE_PREFIX names a Wine prefix). */
+  localWindows: z.boolean().default(false),
   /** `electron` for the desktop app, `browser` for `outpost serve`. */
   mode: z.enum(['electron', 'browser']),
   locale: z.string(),

@@ -26,7 +26,7 @@ const VIEWS: Record<StepId, () => React.JSX.Element | null> = {
   result: ResultStep,
 };
 
-type RailState = 'current' | 'done' | 'error' | 'todo' | 'locked';
+type RailState = 'current' | 'done' | 'error' | 'todo' | 'locked' | 'failed';
 
 function Rail() {
   const { t } = useTranslation();
@@ -39,8 +39,20 @@ function Rail() {
           const enabled = id === state.current || selectEnabled(state, id);
           const valid = selectStepValid(state, id);
           const revealed = Boolean(state.revealed[id]);
+          // The install and its result say how the run ended; other steps are done once valid and reached.
+          const ran = state.result ? (state.result.outcome === 'done' ? 'done' : 'failed') : null;
           const rs: RailState =
-            id === state.current ? 'current' : !enabled ? 'locked' : revealed && problems[id].length ? 'error' : valid && STEPS.indexOf(state.current) > i ? 'done' : 'todo';
+            (id === 'run' || id === 'result') && ran && state.phase === 'done'
+              ? ran
+              : id === state.current
+                ? 'current'
+                : !enabled
+                  ? 'locked'
+                  : revealed && problems[id].length
+                    ? 'error'
+                    : valid && (STEPS.indexOf(state.current) > i || state.furthest >= i)
+                      ? 'done'
+                      : 'todo';
           return (
             <li key={id}>
               <button
@@ -53,7 +65,7 @@ function Rail() {
                 data-state={rs}
               >
                 <span className="rail-dot" aria-hidden="true">
-                  {rs === 'done' ? '' : i + 1}
+                  {rs === 'done' ? '' : rs === 'failed' ? '!' : i + 1}
                 </span>
                 <span className="rail-text">
                   <span className="rail-title">{t(`steps.${id}`)}</span>

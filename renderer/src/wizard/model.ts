@@ -37,6 +37,8 @@ export interface SshLoginForm {
 export interface JumpForm {
   privateIp: string;
   ssh: SshLoginForm;
+  /** A profile with remote forwards: the proxy that runs ssh -R into this jump server (from an answers file; kept as given). */
+  proxy?: SshLoginForm;
 }
 
 export interface ListHost {
@@ -177,7 +179,7 @@ function connectivity(c: WizardForm['connectivity']): Record<string, unknown> {
   }
   return {
     mode: 'jump',
-    jumpServers: c.jumpServers.map((j) => ({ ...opt('privateIp', j.privateIp), ssh: sshLogin(j.ssh, j.privateIp) })),
+    jumpServers: c.jumpServers.map((j) => ({ ...opt('privateIp', j.privateIp), ssh: sshLogin(j.ssh, j.privateIp), ...(j.proxy ? { proxy: { ssh: sshLogin(j.proxy) } } : {}) })),
     ...opt('elbIp', c.elbIp),
     ...opt('connectionIp', c.connectionIp),
     ...opt('dc', c.dc),
@@ -251,7 +253,7 @@ export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<strin
     inputs: inputsOf(f, profile),
     targets: targets(f),
     ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),
-    ...(f.hosts.packagePath.trim() && (profile?.offline ?? []).includes(f.agent.os) ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
+    ...(f.hosts.packagePath.trim() && (!profile || (profile.offline ?? []).includes(f.agent.os)) ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
     ...(Object.keys(options).length ? { options } : {}),
   };
 }
@@ -316,7 +318,8 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
     if (jumps.length) {
       conn.jumpServers = jumps.map((j, i) => {
         const jo = isObj(j) ? j : {};
-        return { privateIp: str(jo.privateIp), ssh: loginFrom(jo.ssh, `jump.${i}.password`, hints, 'linux') };
+        const px = isObj(jo.proxy) ? jo.proxy : null;
+        return { privateIp: str(jo.privateIp), ssh: loginFrom(jo.ssh, `jump.${i}.password`, hints, 'linux'), ...(px ? { proxy: loginFrom(px.ssh, `jump.${i}.proxy.password`, hints, 'linux') } : {}) };
       });
     }
     conn.elbIp = str(c.elbIp);
@@ -417,7 +420,7 @@ export function applyOs(f: WizardForm, os: Os): WizardForm {
     connectivity: { ...f.connectivity, installDir: dir && fits(dir) ? dir : (aside[`installDir.${os}`] ?? '') },
     hosts: {
       ...f.hosts,
-      mode: os === 'windows' ? 'thisComputer' : (restoredMode ?? (f.hosts.mode === 'thisComputer' ? 'single' : f.hosts.mode)),
+      mode: os === 'windows' ? (restoredMode ?? (f.hosts.mode === 'list' ? 'list' : 'thisComputer')) : (restoredMode ?? (f.hosts.mode === 'thisComputer' ? 'single' : f.hosts.mode)),
       single: { ...f.hosts.single, user: fixUser(f.hosts.single.user) },
       listUser: fixUser(f.hosts.listUser),
       // A package is for one OS (a .zip service build, a Linux .tar.gz): each OS keeps its own.

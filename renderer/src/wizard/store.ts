@@ -60,6 +60,8 @@ export interface WizardState {
   touched: Record<string, true>;
   revealed: Partial<Record<StepId, true>>;
   catalog: { profiles: ProfileSummary[]; regions: RegionInfo[]; loaded: boolean; error: string | null };
+  /** The user's profiles folder: where it is, what its files' problems are (file:line: field: message), a reload in flight. */
+  userProfiles: { folder: string; problems: string[]; reloading: boolean; openError: string | null };
   system: SystemInfo | null;
   banner: string | null;
   storage: { kind: 'os' | 'memory'; warning: string | null };
@@ -69,6 +71,10 @@ export interface WizardState {
   run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hosts: Record<string, EventPayload<'run.host'>>; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; tunnelOnly: boolean; startedAt: number | null };
   result: RunEnd | null;
   notice: string | null;
+  /** Answers changed since they were opened, saved or started afresh (Open / Start over ask first). */
+  dirty: boolean;
+  /** The furthest step reached: a valid step up to it stays "Complete" when the user goes back. */
+  furthest: number;
 }
 
 export interface WizardActions {
@@ -78,6 +84,10 @@ export interface WizardActions {
   back(): void;
   touch(path: string): void;
   setAgent(profile: ProfileSummary): void;
+  /** Reads the profiles again (shipped and the user's folder): new files are offered, problems shown. */
+  reloadProfiles(): Promise<void>;
+  /** Creates the user's profiles folder and opens it (desktop app). */
+  openProfilesFolder(): Promise<void>;
   setOs(os: Os): void;
   setRegion(patch: Partial<WizardForm['region']>): void;
   setConnectivity(patch: Partial<WizardForm['connectivity']>): void;
@@ -95,7 +105,9 @@ export interface WizardActions {
   setSecretDraft(addr: SlotAddr, value: string): void;
   commitSecret(addr: SlotAddr): Promise<void>;
   forgetSecret(addr: SlotAddr): Promise<void>;
-  loadAnswers(answers: unknown): void;
+  loadAnswers(answers: unknown, opts?: { dirty?: boolean }): void;
+  /** The answers were saved to a file: nothing is unsaved any more. */
+  markSaved(): void;
   loadPorts(): Promise<void>;
   buildPlan(): Promise<void>;
   /** tunnelOnly: the "check tunnel" action (checks and repairs the tunnel, installs nothing). */
@@ -119,6 +131,7 @@ function initialState(): WizardState {
     touched: {},
     revealed: {},
     catalog: { profiles: [], regions: [], loaded: false, error: null },
+    userProfiles: { folder: '', problems: [], reloading: false, openError: null },
     system: null,
     banner: null,
     storage: { kind: 'memory', warning: null },
@@ -127,6 +140,8 @@ function initialState(): WizardState {
     run: { runId: null, terminalId: null, journal: null, steps: [], hosts: {}, hostKeys: [], error: null, reinstall: false, tunnelOnly: false, startedAt: null },
     result: null,
     notice: null,
+    dirty: false,
+    furthest: 0,
   };
 }
 
@@ -224,7 +239,7 @@ export function setRunViewMounted(mounted: boolean): void {
 // ---- the store -------------------------------------------------------------------------------------
 
 export const useWizard = create<Store>()((set, get) => {
-  const setForm = (fn: (f: WizardForm) => WizardForm) => set((s) => ({ form: fn(s.form) }));
+  const setForm = (fn: (f: WizardForm) => WizardForm) => set((s) => ({ form: fn(s.form), dirty: true }));
 
   /** Saves every typed secret (secrets.set) so the answers only hold references. */
   async function commitAll(): Promise<void> {
@@ -285,6 +300,25 @@ export const useWizard = create<Store>()((set, get) => {
   return {
     ...initialState(),
 
+    async reloadProfiles() {
+      set((s) => ({ userProfiles: { ...s.userProfiles, reloading: true } }));
+      try {
+        const r = await api.request('profiles.list', {});
+        set((s) => ({ catalog: { ...s.catalog, profiles: r.profiles, error: null }, userProfiles: { ...s.userProfiles, folder: r.folder, problems: r.problems, reloading: false } }));
+      } catch (e) {
+        set((s) => ({ catalog: { ...s.catalog, error: message(e) }, userProfiles: { ...s.userProfiles, reloading: false } }));
+      }
+    },
+
+    async openProfilesFolder() {
+      try {
+        const r = await api.request('profiles.openFolder', {});
+        set((s) => ({ userProfiles: { ...s.userProfiles, folder: r.folder, openError: r.error ?? null } }));
+      } catch (e) {
+        set((s) => ({ userProfiles: { ...s.userProfiles, openError: message(e) } }));
+      }
+    },
+
     async init() {
       const [info, profiles, regions, secrets, initial] = await Promise.allSettled([
         api.request('system.info', {}),
@@ -302,18 +336,20 @@ export const useWizard = create<Store>()((set, get) => {
           loaded: true,
           error: errors.length ? errors.join('\n') : null,
         },
+        userProfiles: profiles.status === 'fulfilled' ? { ...s.userProfiles, folder: profiles.value.folder, problems: profiles.value.problems } : s.userProfiles,
         storage: secrets.status === 'fulfilled' ? { kind: secrets.value.storage, warning: secrets.value.warning ?? null } : s.storage,
         banner: initial.status === 'fulfilled' ? initial.value.banner : null,
       }));
       const first = get().catalog.profiles.find((p) => p.id === defaultProfile(get().catalog.profiles));
       if (first && !get().form.agent.profile) get().setAgent(first);
+      set({ dirty: false });
       if (initial.status === 'fulfilled' && initial.value.answers) get().loadAnswers(initial.value.answers);
       else {
         // A reload (F5) or a crash does not lose what was typed: the answers (references only, never a
         // secret value) are kept in this origin's storage as the user goes.
         const draft = readDraft();
         if (draft) {
-          get().loadAnswers(draft);
+          get().loadAnswers(draft, { dirty: true });
           set({ notice: i18next.t('app.draftRestored') });
         }
       }
@@ -362,7 +398,12 @@ export const useWizard = create<Store>()((set, get) => {
       setForm((f) => applyProfile(f, { id: profile.id, os: profile.os, connectivity: profile.connectivity }));
     },
     setOs(os) {
-      setForm((f) => applyOs(f, os));
+      const localWindows = get().system?.localWindows ?? false;
+      setForm((f) => {
+        const g = applyOs(f, os);
+        // Windows installs on this computer only where Outpost runs on Windows; elsewhere over SSH.
+        return g.hosts.mode === 'thisComputer' && !localWindows ? { ...g, hosts: { ...g.hosts, mode: 'single' } } : g;
+      });
     },
     setRegion(patch) {
       setForm((f) => ({ ...f, region: { ...f.region, ...patch } }));
@@ -472,14 +513,18 @@ export const useWizard = create<Store>()((set, get) => {
       setForm((f) => putSlot(f, addr, { ...s, ref: null, hint: '', draft: '' }));
     },
 
-    loadAnswers(answers) {
+    markSaved() {
+      set({ dirty: false });
+    },
+
+    loadAnswers(answers, opts) {
       void api
         .request('secrets.list', {})
         .then((r) => Object.fromEntries(r.secrets.map((x) => [x.key, x.hint])))
         .catch(() => ({}) as Record<string, string>)
         .then((hints) => {
           const form = fromAnswers(answers, hints, get().catalog.regions.map((r) => r.id), get().catalog.profiles);
-          set({ form, touched: {}, revealed: {}, current: 'agent', phase: 'wizard', result: null, ports: null });
+          set({ form, touched: {}, revealed: {}, current: 'agent', phase: 'wizard', result: null, ports: null, dirty: opts?.dirty ?? false, furthest: 0 });
         });
     },
 
@@ -551,9 +596,10 @@ export const useWizard = create<Store>()((set, get) => {
       clearDraft();
       unsubs.splice(0).forEach((u) => u());
       const keep = get();
-      set({ ...initialState(), system: keep.system, catalog: keep.catalog, storage: keep.storage, banner: keep.banner });
+      set({ ...initialState(), system: keep.system, catalog: keep.catalog, userProfiles: keep.userProfiles, storage: keep.storage, banner: keep.banner });
       const first = keep.catalog.profiles.find((p) => p.id === defaultProfile(keep.catalog.profiles));
       if (first) get().setAgent(first);
+      set({ dirty: false });
     },
 
     moreHosts() {
@@ -616,4 +662,10 @@ useWizard.subscribe((s, prev) => {
     draftTimer = null;
     storage()?.setItem(DRAFT_KEY, JSON.stringify(selectAnswers(useWizard.getState())));
   }, 300);
+});
+
+// The rail remembers how far the user got: going back does not turn finished steps into "Not started".
+useWizard.subscribe((s) => {
+  const i = STEPS.indexOf(s.current);
+  if (i > s.furthest) useWizard.setState({ furthest: i });
 });

@@ -43,6 +43,8 @@ beforeAll(async () => {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
   world = await startWorld();
   offlineDir = path.join(world.targetUser.home, 'ICAgent');
+  // The test users' homes outlive a run: start without what an earlier one left.
+  asTarget(`rm -rf ${offlineDir} ~/.cache/outpost`);
   const src = path.join(world.dir, 'pkg');
   fs.mkdirSync(path.join(src, 'bin', 'manual'), { recursive: true });
   fs.copyFileSync(path.join(FIXTURE_DIR, 'apm_agent_install.sh'), path.join(src, 'bin', 'manual', 'setup.sh'));
@@ -52,6 +54,7 @@ beforeAll(async () => {
   execFileSync('chmod', ['755', world.dir]);
 });
 afterAll(async () => {
+  if (world) asTarget(`rm -rf ${offlineDir} ~/.cache/outpost`);
   await world?.stop();
 });
 
@@ -81,6 +84,7 @@ describe('offline ICAgent install from a local package', () => {
     const r = await outpost(['run', file, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('did not finish: sending it again');
+    expect(r.out).toMatch(/upload-package \[target0\]: [0-9.]+ of [0-9.]+ MiB sent/);
     expect(r.out).toMatch(/ICProbeAgent\.tar\.gz → .*ICAgent\/ICProbeAgent\.tar\.gz \(\d+ bytes, SHA-256 [0-9a-f]{12}… checked on the host\)/);
     expect(r.out).toContain('ICAgent install success');
     expect(asTarget(`sha256sum ${offlineDir}/ICProbeAgent.tar.gz`).split(' ')[0]).toBe(sum);

@@ -198,7 +198,9 @@ describe('cross-step rules', () => {
     ];
     f.connectivity.installDir = '/opt/agent';
     const w = applyOs(f, 'windows');
-    expect(w.hosts.mode).toBe('thisComputer');
+    // A host list stays a host list (Windows hosts over SSH); "this computer" is only the default for a single host.
+    expect(w.hosts.mode).toBe('list');
+    expect(applyOs({ ...f, hosts: { ...f.hosts, mode: 'single' } }, 'windows').hosts.mode).toBe('thisComputer');
     expect(w.connectivity.installDir).toBe('');
     w.hosts.packagePath = 'C:\\pkg\\agent.zip';
     w.connectivity.installDir = 'C:\\Agent';

@@ -10,6 +10,7 @@ export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'system.info' |
       platform: process.platform === 'linux' || process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'other',
       arch: process.arch,
       ptyAvailable: ptyAvailable(),
+      localWindows: process.platform === 'win32' || Boolean(process.env.OUTPOST_WINE_PREFIX),
       mode: ctx.mode,
       locale: ctx.locale,
       dataDir: ctx.dataDir,

@@ -158,10 +158,9 @@ export function HostsStep() {
   const hosts = useWizard((s) => s.form.hosts);
   const setHosts = useWizard((s) => s.setHosts);
   const err = useFieldError('hosts');
-  const options =
-    os === 'windows'
-      ? (['thisComputer', 'single', 'list'] as const)
-      : (['single', 'list'] as const);
+  // "This computer" for Windows only where Windows steps can run here: on Windows itself.
+  const localWindows = useWizard((s) => s.system?.localWindows ?? false);
+  const options = os === 'windows' && localWindows ? (['thisComputer', 'single', 'list'] as const) : (['single', 'list'] as const);
   const noHosts = err('targets', 'targets');
   return (
     <section className="step">
@@ -174,6 +173,7 @@ export function HostsStep() {
         onChange={(mode) => setHosts({ mode })}
         options={options.map((m) => ({ value: m, label: t(`hosts.mode.${m}`), description: t(`hosts.mode.${m}Desc`) }))}
       />
+      {os === 'windows' && hosts.mode !== 'thisComputer' ? <Callout>{t('hosts.windowsSsh')}</Callout> : null}
       {hosts.mode === 'single' ? <SingleHost /> : hosts.mode === 'list' ? <HostList /> : <Callout>{t('hosts.thisComputerNote')}</Callout>}
       <div className="error" role={noHosts ? 'alert' : undefined} data-testid="err-targets">
         {noHosts ?? ''}

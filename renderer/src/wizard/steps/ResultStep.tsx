@@ -120,7 +120,7 @@ export function ResultStep() {
         <button type="button" className="secondary" onClick={moreHosts} data-testid="more-hosts">
           {t('result.moreHosts')}
         </button>
-        <button type="button" className="secondary" onClick={startOver} data-testid="start-over">
+        <button type="button" className="secondary" onClick={() => (!useWizard.getState().dirty || window.confirm(t('app.confirmReplace'))) && startOver()} data-testid="start-over">
           {t('result.startOver')}
         </button>
       </div>
