@@ -43,6 +43,7 @@ async function start(): Promise<void> {
     log,
     secrets,
     secretStore: new SafeStorageSecretStore(dataDir, secrets),
+    openPath: (folder) => shell.openPath(folder),
   };
   installIpc(createCoreDispatcher(ctx), () => appUrl);
   const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'index.cjs')));

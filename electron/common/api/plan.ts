@@ -300,6 +300,11 @@ export const planRequests = {
     input: z.object({}).strict(),
     output: z.object({ profiles: z.array(ProfileSummary), problems: z.array(z.string()), folder: z.string() }),
   }),
+  'profiles.openFolder': request({
+    summary: "Create the user's profiles folder if missing and open it in the file manager (desktop app); browser mode only creates it and says where it is.",
+    input: z.object({}).strict(),
+    output: z.object({ folder: z.string(), opened: z.boolean(), error: z.string().optional() }),
+  }),
   'regions.list': request({
     summary: 'Known cloud regions; a region not listed may still be entered by id.',
     input: z.object({}).strict(),

@@ -64,4 +64,20 @@ describe('plan API handlers', () => {
     expect(r.regions.find((x) => x.id === 'cn-north-4')).toEqual({ id: 'cn-north-4', nameEn: 'CN North-Beijing4', nameZh: '华北-北京四', obsDomain: 'obs.cn-north-4.myhuaweicloud.com' });
     expect(planRequests['regions.list'].output.safeParse(r).success).toBe(true);
   });
+
+  it('profiles.openFolder creates the folder, opens it where the host can (desktop), and only says where it is in browser mode', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-h-open-'));
+    const folder = path.join(dataDir, 'profiles');
+    const browser = planHandlers({ ...ctx, dataDir }, new OutpostService({ ...ctx, dataDir }));
+    expect(await browser['profiles.openFolder']({}, client)).toEqual({ folder, opened: false });
+    expect(fs.statSync(folder).isDirectory()).toBe(true);
+    const opened: string[] = [];
+    const desktop = planHandlers({ ...ctx, dataDir, mode: 'electron', openPath: async (p) => (opened.push(p), '') }, new OutpostService({ ...ctx, dataDir }));
+    expect(await desktop['profiles.openFolder']({}, client)).toEqual({ folder, opened: true });
+    expect(opened).toEqual([folder]);
+    const failing = planHandlers({ ...ctx, dataDir, mode: 'electron', openPath: async () => 'no file manager' }, new OutpostService({ ...ctx, dataDir }));
+    const r = await failing['profiles.openFolder']({}, client);
+    expect(r).toEqual({ folder, opened: false, error: 'no file manager' });
+    expect(planRequests['profiles.openFolder'].output.safeParse(r).success).toBe(true);
+  });
 });

@@ -1,19 +1,31 @@
 // plan.build / profiles.list / regions.list / profiles.importCommand: the Review page and the wizard's
 // choices, served by the one service layer.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { CoreContext } from '../../context';
 import { OutpostError } from '../../errors';
 import { secretHint } from '../../secrets/store';
 import type { OutpostService } from '../../service';
 import type { Handlers } from '../dispatcher';
 
-export function planHandlers(ctx: CoreContext, service: OutpostService): Pick<Handlers, 'plan.build' | 'profiles.list' | 'regions.list' | 'profiles.importCommand'> {
+export function planHandlers(ctx: CoreContext, service: OutpostService): Pick<Handlers, 'plan.build' | 'profiles.list' | 'profiles.openFolder' | 'regions.list' | 'profiles.importCommand'> {
   return {
     'plan.build': ({ answers }) => {
       const plan = service.plan(answers);
       return { plan, warnings: plan.warnings };
     },
     'profiles.list': () => service.profileSummaries(),
+    'profiles.openFolder': async () => {
+      const folder = service.userProfilesDir;
+      try {
+        fs.mkdirSync(folder, { recursive: true });
+      } catch (err) {
+        throw new OutpostError('profiles.folder', `${folder} could not be created: ${err instanceof Error ? err.message : String(err)}`, 'Check the data folder and its permissions.');
+      }
+      if (!ctx.openPath) return { folder, opened: false };
+      const error = await ctx.openPath(folder);
+      return error ? { folder, opened: false, error } : { folder, opened: true };
+    },
     'regions.list': () => ({ regions: service.regions() }),
     'profiles.importCommand': ({ profile, os, text }) => {
       const r = service.importCommand(profile, os, text);

@@ -1,6 +1,7 @@
 // Step 1: which agent, and the OS of the hosts it goes on.
 import { useTranslation } from 'react-i18next';
 import { Callout, RadioCards, StepHeader } from '../fields';
+import { ProfilesFolder } from '../ProfilesFolder';
 import { useWizard } from '../store';
 
 export function AgentStep() {
@@ -37,9 +38,11 @@ export function AgentStep() {
           value: p.id,
           label: p.name,
           description: p.descriptions[i18n.language] ?? p.descriptions[i18n.language.split('-')[0] ?? ''] ?? p.description,
-          badge: p.recommended ? t('agent.recommended') : undefined,
+          // A profile from the user's folder is marked as such (and which shipped one it replaces).
+          badge: p.source === 'user' ? (p.replaces ? t('agent.replaces', { id: p.replaces }) : t('agent.userProfile')) : p.recommended ? t('agent.recommended') : undefined,
         }))}
       />
+      <ProfilesFolder />
       <RadioCards name="os" legend={t('agent.osLegend')} value={agent.os} onChange={setOs} options={osOptions} />
       {agent.os === 'windows' ? <Callout>{t('agent.windowsNote')}</Callout> : null}
     </section>
