@@ -3,24 +3,25 @@
 import type { Action, Piece, Probe, SecretPiece, SecretRef, Shell, Step } from '../../common/api/plan';
 import { OutpostError } from '../errors';
 import { QuoteError, quoteCmd, quotePosix, quotePowerShell, powershellEncodedArgv } from '../quote';
-import { markSecretEnv } from '../secrets/env';
+import { cmdSecretRef } from '../platform/windows';
+import { markSecretEnv, storedEnvName } from '../secrets/env';
 import { MASK, secrets as defaultSecrets, type SecretRegistry } from '../secrets/registry';
 
 export type RenderMode = 'display' | 'exec';
 /** Returns a secret's value, or undefined when it is not available (unset variable, nothing stored). */
 export type SecretResolver = (ref: SecretRef) => string | undefined;
 
-/** Resolves `{ env }` references from an environment; `{ stored }` needs the app's secure storage. */
+/** Resolves `{ env }` references from an environment, and `{ stored: KEY }` from OUTPOST_SECRET_<KEY> (see storedEnvName). */
 export function envResolver(env: NodeJS.ProcessEnv = process.env): SecretResolver {
   return (ref) => {
-    if (!('env' in ref)) return undefined;
-    markSecretEnv(ref.env);
-    return env[ref.env];
+    const name = 'env' in ref ? ref.env : storedEnvName(ref.stored);
+    markSecretEnv(name);
+    return env[name];
   };
 }
 
 export function describeRef(ref: SecretRef): string {
-  return 'env' in ref ? `environment variable ${ref.env}` : `stored secret "${ref.stored}"`;
+  return 'env' in ref ? `environment variable ${ref.env}` : `stored secret "${ref.stored}" (kept in the app's secure store; outside the app, set the environment variable ${storedEnvName(ref.stored)})`;
 }
 
 function quoteFor(shell: Shell, word: string): string {
@@ -44,6 +45,8 @@ interface Ctx {
   resolver: SecretResolver | undefined;
   registry: SecretRegistry;
   facts: Facts | undefined;
+  /** cmd on this computer: secrets become %OUTPOST_S<n>% references and their values are collected here. */
+  stdinSecrets?: string[];
 }
 
 function secretWord(p: SecretPiece, c: Ctx): string {
@@ -54,7 +57,13 @@ function secretWord(p: SecretPiece, c: Ctx): string {
   }
   c.registry.add(value);
   try {
-    return quoteFor(c.shell, value);
+    const quoted = quoteFor(c.shell, value);
+    if (c.stdinSecrets && c.shell === 'cmd') {
+      // The value passed the same rules as on a command line, so %OUTPOST_Sn% expands to what `quoted` would be.
+      c.stdinSecrets.push(value);
+      return cmdSecretRef(c.stdinSecrets.length - 1, quoted.startsWith('"'));
+    }
+    return quoted;
   } catch (err) {
     if (err instanceof QuoteError) {
       // Never echo the value; say which character is the problem.
@@ -104,6 +113,17 @@ export function renderExec(a: { command: readonly Piece[]; shell: Shell }, mode:
   const text = renderPieces(a.command, a.shell, mode, resolver, registry, facts);
   if (mode === 'exec' && a.shell === 'powershell') return powershellEncodedArgv(text).join(' ');
   return text;
+}
+
+/**
+ * A cmd step's text for this computer's Windows platform: secrets are not in the text but referenced
+ * as %OUTPOST_S<n>%, and their values (registered with the redactor) go to the step on stdin.
+ */
+export function renderCmdForStdin(a: { command: readonly Piece[]; shell: Shell }, resolver: SecretResolver, registry: SecretRegistry = defaultSecrets, facts?: Facts): { text: string; secrets: string[] } {
+  if (a.shell !== 'cmd') return { text: renderExec(a, 'exec', resolver, registry, facts), secrets: [] };
+  const stdinSecrets: string[] = [];
+  const c: Ctx = { shell: a.shell, mode: 'exec', resolver, registry, facts, stdinSecrets };
+  return { text: a.command.map((p) => piece(p, c)).join(' '), secrets: stdinSecrets };
 }
 
 /** The text of a step's command, or null when it has none to run (instructions, probes, transfers). */

@@ -22,3 +22,11 @@ export function childEnv(base: NodeJS.ProcessEnv = process.env, platform: NodeJS
   }
   return out;
 }
+
+/**
+ * The environment variable that stands for a `{ stored: KEY }` secret outside the app (the CLI cannot
+ * read the desktop app's secure store): answers saved by the wizard run in the CLI with it set.
+ */
+export function storedEnvName(key: string): string {
+  return `OUTPOST_SECRET_${key.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}

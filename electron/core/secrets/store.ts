@@ -1,6 +1,6 @@
 // Where the app keeps secrets the user typed (AK/SK, passwords): the Electron app backs this with the
 // OS's secure storage (safeStorage), browser mode with this process's memory only. Never a plain file.
-import { markSecretEnv } from './env';
+import { markSecretEnv, storedEnvName } from './env';
 import type { SecretRef } from '../../common/api/plan';
 import type { SecretRegistry } from './registry';
 
@@ -44,7 +44,10 @@ export function secretHint(value: string, reveal: 'last4' | 'none'): string {
 /** `{ env }` from the process environment, `{ stored }` from the store. */
 export function storeResolver(store: SecretStore | undefined, env: NodeJS.ProcessEnv = process.env): (ref: SecretRef) => string | undefined {
   return (ref) => {
-    if (!('env' in ref)) return store?.get(ref.stored);
+    if (!('env' in ref)) {
+      markSecretEnv(storedEnvName(ref.stored));
+      return store?.get(ref.stored) ?? env[storedEnvName(ref.stored)];
+    }
     markSecretEnv(ref.env);
     return env[ref.env];
   };
