@@ -17,6 +17,8 @@ export interface CoreContext {
   secrets: SecretRegistry;
   /** Secrets the user typed in the UI; absent in the plain CLI (env variables only). */
   secretStore?: SecretStore;
+  /** The user's profiles folder when not `<dataDir>/profiles` (`outpost serve --profiles DIR`). */
+  profilesDir?: string;
   /** Opens a folder in the desktop's file manager (Electron: shell.openPath; '' = done, else the error). Absent in browser mode and the CLI. */
   openPath?: (folder: string) => Promise<string>;
   /** Answers the wizard starts from (demo sandbox, `outpost serve --answers`). */

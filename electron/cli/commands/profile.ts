@@ -18,9 +18,16 @@ export function registerProfileCommand(program: Command): void {
   profile
     .command('check')
     .description('Validate profile files: each problem as file:line: field: message.')
-    .argument('<files...>', 'profile files (YAML)')
-    .action((files: string[]) => {
-      process.exitCode = runProfileCheck(files, process.stdout, process.stderr);
+    .argument('[files...]', 'profile files (YAML)')
+    .option('--profiles <dir>', 'also check every *.yaml / *.yml file of this folder (your profiles folder)')
+    .action((files: string[], opts: { profiles?: string }) => {
+      const all = [...files, ...(opts.profiles ? folderFiles(opts.profiles, process.stderr) : [])];
+      if (!all.length) {
+        process.stderr.write(`outpost profile check: ${opts.profiles ? `${opts.profiles} holds no .yaml or .yml file` : 'give profile files, or --profiles DIR'}\n`);
+        process.exitCode = EXIT.invalid;
+        return;
+      }
+      process.exitCode = runProfileCheck(all, process.stdout, process.stderr);
     });
   profile
     .command('list')
@@ -29,6 +36,16 @@ export function registerProfileCommand(program: Command): void {
     .action((opts: { profiles?: string }) => {
       process.exitCode = runProfileList(opts, process.stdout, process.stderr);
     });
+}
+
+/** The profile files of a folder, sorted (none when it cannot be read: said on stderr). */
+export function folderFiles(dir: string, stderr: Out): string[] {
+  try {
+    return fs.readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort().map((n) => path.join(dir, n));
+  } catch {
+    stderr.write(`outpost profile check: ${dir} cannot be read\n`);
+    return [];
+  }
 }
 
 /** The line of a top-level `key:` in YAML text (1 when absent). */

@@ -41,8 +41,10 @@ export function registerServeCommand(program: Command): void {
       return n;
     })
     .option('--answers <file>', 'start the wizard from this answers file (a saved recipe)')
-    .action(async (opts: { port?: number; answers?: string }) => {
+    .option('--profiles <dir>', 'your profiles folder (default: <data folder>/profiles)')
+    .action(async (opts: { port?: number; answers?: string; profiles?: string }) => {
       const ctx = cliContext('browser');
+      if (opts.profiles) ctx.profilesDir = path.resolve(opts.profiles);
       if (opts.answers) {
         const r = loadAnswersFile(opts.answers);
         if (!r.ok) {

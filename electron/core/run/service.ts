@@ -20,10 +20,10 @@ export class RunService {
     private readonly terminals: TerminalManager,
     service?: OutpostService,
   ) {
-    this.service = service ?? new OutpostService(ctx);
+    this.service = service ?? new OutpostService(ctx, { profilesDir: ctx.profilesDir });
   }
 
-  start(answers: unknown, options: Required<Omit<RunOptions, 'targets'>> & { targets?: number[] | undefined }, client: Client) {
+  start(answers: unknown, options: Required<Omit<RunOptions, 'targets' | 'concurrency'>> & { targets?: number[] | undefined; concurrency?: number | undefined }, client: Client) {
     const plan = this.service.plan(answers);
     let runId = '';
     const handle = this.service.startRun(plan, options, {
