@@ -1,32 +1,50 @@
-// Terminal flow control: the one place its constants live (main's FlowController and the renderer's
-// TerminalView both read them). Output is gathered for `batchMs` and sent in events of at most
-// `maxEventChars`; the sender counts characters the view has not acknowledged yet, pauses the source
-// (PTY or SSH channel) above `highWatermark` and resumes it below `lowWatermark`; the view acknowledges
-// after xterm.js has parsed the data (term.write callback), in blocks of `ackBlock`, or after
-// `ackIdleMs` for a smaller remainder.
+// Terminal flow control: the one place its constants live (main's FlowController and TerminalManager,
+// and the renderer's TerminalView, all read them). Characters are UTF-16 code units throughout.
 //
-// How they were chosen (`npm run bench -- terminal`, see the README's "Terminal flow control"):
-// - The window (highWatermark) bounds memory and how much output Ctrl-C has to wait for: everything
-//   already sent must still be parsed before the prompt shows. 256k characters is ~50 ms of xterm.js
-//   parsing on a slow 2-core machine (~5 MB/s), ~5 ms on a fast one.
-// - lowWatermark at half the window keeps the view busy while the source restarts (a resumed PTY or
-//   SSH channel needs a read, a batch and a trip over the socket before new data arrives); the old
-//   100k/5k pair let the view drain to nothing on each cycle and idle a third of the time.
-// - 64k-character events and 16k acknowledgement blocks keep per-message work (JSON, IPC/WebSocket
-//   frames, ack requests) to a few hundred messages a second during a flood.
+// The pipeline: the source (a local PTY, or a run's SSH channel) → FlowController, which gathers
+// output for `batchMs` and sends events of at most `maxEventChars` → IPC / WebSocket → the view's
+// queue → xterm.js, which is handed at most `viewAheadChars` it has not parsed yet. The view
+// acknowledges what xterm.js has parsed (term.write callback) in blocks of `ackBlock`, or after
+// `ackIdleMs` for a smaller remainder. The sender counts what is not acknowledged yet, pauses the
+// source above `highWatermark` and resumes it below `lowWatermark`: memory stays bounded and a slow
+// view slows the source down, nothing is dropped.
+//
+// Interrupts: when the user types one of INTERRUPT_CHARS (^C, ^\, ^Z) while output is backed up, the
+// output queued ahead of it is dropped, as a terminal's line discipline does with ISIG (it flushes
+// the output queue): the view drops its queue and what arrives before the answer to that write; the
+// manager drops what it had not sent yet and asks the source to drop what it holds (an SSH channel
+// paused by flow control holds up to its 2 MB window). Nothing is dropped otherwise.
+//
+// How they were chosen (`npm run bench -- terminal`, see the README's "Terminal flow control"), on
+// a loaded 2-core machine (xterm.js parses ~5–13 MB/s there with the DOM renderer):
+// - Profiling showed the old 256k window starved the view: the loop (parse → ack → resume the source →
+//   read → batch → socket) takes longer than 256k characters take to parse, so the renderer idled,
+//   and an idle renderer paints a frame per event instead of parsing several events per frame (frames,
+//   not parsing, were two thirds of the renderer's time). 1M characters cover the loop; the view's own
+//   queue keeps xterm.js busy without giving it more than `viewAheadChars` it could not drop on ^C.
+// - `viewAheadChars` bounds Ctrl-C: what xterm.js has been given must be parsed before the prompt
+//   shows (128k ≈ 10–25 ms here); the rest of the window is in the view's queue and is dropped.
+// - 64k-character events and 64k acknowledgement blocks keep per-message work (JSON, IPC/WebSocket
+//   frames, ack requests and their answers) to a few hundred messages a second during a flood.
 export const FLOW = {
   /** How long output is gathered before it crosses IPC / the socket (ms). */
   batchMs: 4,
   /** Largest single data event (characters); a full batch is sent at once, without waiting batchMs. */
   maxEventChars: 64_000,
   /** Unacknowledged characters above which the source is paused. */
-  highWatermark: 256_000,
+  highWatermark: 1_000_000,
   /** Unacknowledged characters below which a paused source is resumed. */
-  lowWatermark: 128_000,
+  lowWatermark: 500_000,
+  /** Characters the view hands xterm.js ahead of its parser; the rest waits in the view's queue. */
+  viewAheadChars: 128_000,
   /** The view acknowledges as soon as this many parsed characters are pending… */
-  ackBlock: 16_000,
+  ackBlock: 64_000,
   /** …or this long (ms) after the last chunk when fewer are. */
   ackIdleMs: 20,
 } as const;
 
 export type FlowLimits = Pick<typeof FLOW, 'batchMs' | 'highWatermark' | 'lowWatermark' | 'maxEventChars'>;
+
+/** Characters that raise a signal in a terminal with ISIG set: ^C (INTR), ^\ (QUIT), ^Z (SUSP). */
+// eslint-disable-next-line no-control-regex -- control characters are the point
+export const INTERRUPT_CHARS = /[\x03\x1a\x1c]/;

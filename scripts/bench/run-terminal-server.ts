@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createHandlers, createServices } from '../../electron/core/api/handlers';
 import { createDispatcher } from '../../electron/core/api/dispatcher';
 import { RunTerminal } from '../../electron/core/run/terminal';
-import { connectSsh, exec, KnownHosts } from '../../electron/core/ssh';
+import { connectSsh, drainPaused, exec, KnownHosts } from '../../electron/core/ssh';
 import { startWebServer } from '../../electron/web/server';
 import { cliContext } from '../../electron/cli/context';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS } from '../../test/integration/harness/sshd';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       pty: { cols, rows },
       timeoutMs: 3_600_000,
       tailChars: 8000,
-      onChannel: (ch) => terminal.setSink({ write: (d) => ch.write(d), pause: () => ch.pause(), resume: () => ch.resume() }),
+      onChannel: (ch) => terminal.setSink({ write: (d) => ch.write(d), pause: () => ch.pause(), resume: () => ch.resume(), drain: () => drainPaused(ch) }),
       onData: (t) => terminal.push(ctx.secrets.redact(t)),
     }).then(
       (r) => terminal.end(r.exitCode),

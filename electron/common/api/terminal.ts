@@ -12,8 +12,9 @@ export const terminalRequests = {
     output: z.object({ id: TerminalId, shell: z.string() }),
   }),
   'terminal.write': request({
-    summary: 'Send keystrokes to a terminal.',
-    input: z.object({ id: TerminalId, data: z.string().max(1_000_000) }).strict(),
+    summary:
+      'Send keystrokes to a terminal. `flush`: the keystrokes hold an interrupt (^C, ^\\, ^Z) typed while the view was behind a flood, and the view dropped the output it had queued; main drops what it holds ahead of the interrupt too (as ISIG does). The answer marks the end of the dropped output.',
+    input: z.object({ id: TerminalId, data: z.string().max(1_000_000), flush: z.literal(true).optional() }).strict(),
     output: z.null(),
   }),
   'terminal.resize': request({

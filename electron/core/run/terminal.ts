@@ -6,6 +6,8 @@ export interface InputSink {
   write(data: string): void;
   pause?(): void;
   resume?(): void;
+  /** Hands over, synchronously, the output the channel holds back while paused (see discardQueued). */
+  drain?(): void;
 }
 
 export class RunTerminal implements TerminalSource {
@@ -15,6 +17,7 @@ export class RunTerminal implements TerminalSource {
   private sink: InputSink | null = null;
   private paused = false;
   private backlog: string[] = [];
+  private dropping = false;
 
   /** The running step's channel; null between steps. */
   setSink(sink: InputSink | null): void {
@@ -23,6 +26,7 @@ export class RunTerminal implements TerminalSource {
   }
 
   push(text: string): void {
+    if (this.dropping) return;
     if (this.dataListeners.length === 0) this.backlog.push(text);
     else for (const l of this.dataListeners) l(text);
   }
@@ -45,6 +49,19 @@ export class RunTerminal implements TerminalSource {
   resume(): void {
     this.paused = false;
     this.sink?.resume?.();
+  }
+  /**
+   * After an interrupt typed during a flood: the step's channel, paused by flow control, holds up to
+   * its SSH window of output produced before the interrupt. It is drained and not shown (the run's
+   * journal and output events still get it: only the view skips it), as ISIG flushes a tty's output.
+   */
+  discardQueued(): void {
+    this.dropping = true;
+    try {
+      this.sink?.drain?.();
+    } finally {
+      this.dropping = false;
+    }
   }
   kill(): void {
     // Closing the view does not cancel the run; run.cancel does.

@@ -14,7 +14,7 @@ export {
   type SshClientOptions,
   type SshTarget,
 } from './connection';
-export { exec, shell, upload, sha256File, ExecError, type ExecOptions, type ExecResult, type PtyOptions, type RemoteShell } from './session';
+export { drainPaused, exec, shell, upload, sha256File, ExecError, type ExecOptions, type ExecResult, type PtyOptions, type RemoteShell } from './session';
 export {
   KnownHosts,
   parseKnownHosts,

@@ -69,6 +69,21 @@ function ptyOptions(p: true | PtyOptions): PseudoTtyOptions {
 }
 
 /**
+ * Hands over at once what a channel holds back (ssh2 keeps reading up to its 2 MB window while the
+ * stream is paused, and a resumed stream emits its buffer only on the next tick): each buffered chunk
+ * is emitted to the 'data' listeners, synchronously. The terminal uses it to drop that backlog after
+ * an interrupt (RunTerminal.discardQueued). The stream's paused or flowing state is kept.
+ */
+export function drainPaused(ch: Pick<ClientChannel, 'read' | 'readableFlowing' | 'pause' | 'resume'>): void {
+  const flowing = ch.readableFlowing === true;
+  if (flowing) ch.pause();
+  while (ch.read() !== null) {
+    // read() emits each chunk to the 'data' listeners
+  }
+  if (flowing) ch.resume();
+}
+
+/**
  * Runs one command and resolves when it has exited and its output is drained. Rejects with an
  * ExecError on timeout or cancel (the channel is signalled and closed) or when the connection drops.
  */

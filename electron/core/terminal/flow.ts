@@ -68,6 +68,19 @@ export class FlowController {
     }
   }
 
+  /**
+   * The user typed an interrupt during a flood (see INTERRUPT_CHARS and TerminalManager.write): drops
+   * what has not been sent yet, as a line discipline flushes its output queue on ISIG.
+   */
+  interrupt(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const dropped = this.buffered;
+    this.buffer = [];
+    this.buffered = 0;
+    this.ack(dropped);
+  }
+
   ack(chars: number): void {
     this.unacked = Math.max(0, this.unacked - chars);
     if (this.paused && this.unacked < this.limits.lowWatermark) {

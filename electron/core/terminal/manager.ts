@@ -56,8 +56,20 @@ export class TerminalManager {
     return e;
   }
 
-  write(id: string, data: string): void {
-    this.get(id).source.write(data);
+  /**
+   * Input from the view. With `flush` (the view dropped the output it had queued, because the user
+   * typed an interrupt during a flood: see FLOW's comment) the output queued here and in the source
+   * ahead of the interrupt is dropped too, so the prompt comes back at once instead of after the
+   * backlog. The answer to this write is the view's marker: what it receives before the answer was
+   * produced before the interrupt reached the source.
+   */
+  write(id: string, data: string, flush = false): void {
+    const e = this.get(id);
+    e.source.write(data);
+    if (flush) {
+      e.source.discardQueued?.();
+      e.flow.interrupt();
+    }
   }
   resize(id: string, cols: number, rows: number): void {
     this.get(id).source.resize(cols, rows);

@@ -5,6 +5,12 @@ export interface TerminalSource {
   resize(cols: number, rows: number): void;
   pause(): void;
   resume(): void;
+  /**
+   * Drops output the source has read but not emitted yet (an SSH channel paused by flow control holds
+   * up to its window), after the user typed an interrupt during a flood: what a line discipline's
+   * ISIG does to its output queue. Optional: a local PTY's kernel already did it.
+   */
+  discardQueued?(): void;
   /** Ends the process / closes the channel. */
   kill(): void;
   onData(listener: (text: string) => void): void;

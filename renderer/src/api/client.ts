@@ -83,11 +83,11 @@ function fromWebSocket(): OutpostApi {
     request: async <K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> => {
       await open;
       if (name === 'terminal.write') {
-        const { id, data } = input as RequestInput<'terminal.write'>;
+        const { id, data, flush } = input as RequestInput<'terminal.write'>;
         const parts = splitTerminalInput(data);
-        // A paste too big for one message goes in order, one piece after the other.
+        // A paste too big for one message goes in order, one piece after the other (a flush with the last).
         for (const part of parts.slice(0, -1)) await send('terminal.write', { id, data: part });
-        return send(name, { id, data: parts[parts.length - 1] ?? '' } as RequestInput<K>);
+        return send(name, { id, data: parts[parts.length - 1] ?? '', ...(flush ? { flush } : {}) } as RequestInput<K>);
       }
       return send(name, input);
     },

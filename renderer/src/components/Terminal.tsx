@@ -1,12 +1,13 @@
 // An xterm.js view attached to a terminal in main. Acknowledges output only after xterm has
-// processed it (term.write callback), in blocks, so main can pause a flooding source (constants and
-// their reasons: electron/common/terminal-flow.ts).
+// processed it (term.write callback), in blocks, so main can pause a flooding source; keeps xterm.js
+// at most FLOW.viewAheadChars ahead of its parser and drops its queue on an interrupt typed during a
+// flood (constants and their reasons: electron/common/terminal-flow.ts).
 import { useEffect, useRef } from 'react';
 import { Terminal as XTerm } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import '@xterm/xterm/css/xterm.css';
-import { FLOW } from '../../../electron/common/terminal-flow';
+import { FLOW, INTERRUPT_CHARS } from '../../../electron/common/terminal-flow';
 import { api } from '../api/client';
 
 declare global {
@@ -88,13 +89,38 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
       else ackTimer ??= window.setTimeout(flushAck, FLOW.ackIdleMs);
     };
 
+    // Output waits here until xterm.js is less than FLOW.viewAheadChars ahead of its parser: xterm.js
+    // stays busy (the next chunk is handed over from the previous one's write callback, in the same
+    // parsing pass), and what it has not been given can still be dropped when the user interrupts.
+    const queue: string[] = [];
+    let queued = 0;
+    let ahead = 0;
+    // Flushing interrupts sent whose answers have not come back yet; while `discarding`, arriving
+    // output was produced before the interrupt reached the source and is dropped (and acknowledged).
+    let interrupts = 0;
+    let discarding = false;
+    const pump = () => {
+      while (queue.length > 0 && ahead < FLOW.viewAheadChars) {
+        const data = queue.shift() as string;
+        queued -= data.length;
+        ahead += data.length;
+        term.write(data, () => {
+          ahead -= data.length;
+          if (disposed) return;
+          window.__outpostTerminalProbe?.(id ?? '', data);
+          ack(data.length);
+          pump();
+        });
+      }
+    };
+
     unsubs.push(
       api.on('terminal.data', ({ id: tid, data }) => {
         if (tid !== id) return;
-        term.write(data, () => {
-          window.__outpostTerminalProbe?.(tid, data);
-          ack(data.length);
-        });
+        if (discarding) return ack(data.length);
+        queue.push(data);
+        queued += data.length;
+        pump();
       }),
       api.on('terminal.exit', ({ id: tid, exitCode }) => {
         if (tid !== id) return;
@@ -103,9 +129,27 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
       }),
     );
 
-    const input = term.onData((data) => {
-      if (id) void api.request('terminal.write', { id, data }).catch(() => undefined);
-    });
+    /** Sends input; an interrupt typed while output is backed up drops that output (see FLOW). */
+    const send = (data: string) => {
+      if (!id) return;
+      const flush = INTERRUPT_CHARS.test(data) && queued > 0;
+      if (flush) {
+        interrupts += 1;
+        discarding = true;
+        ack(queued);
+        queue.length = 0;
+        queued = 0;
+      }
+      const sent = api.request('terminal.write', flush ? { id, data, flush } : { id, data }).catch(() => null);
+      if (flush) {
+        void sent.then(() => {
+          interrupts -= 1;
+          if (interrupts === 0) discarding = false;
+        });
+      }
+    };
+
+    const input = term.onData(send);
     // Copy on Ctrl+Shift+C, paste on Ctrl+Shift+V (Ctrl+C stays an interrupt).
     term.attachCustomKeyEventHandler((ev) => {
       if (ev.type !== 'keydown' || !ev.ctrlKey || !ev.shiftKey) return true;
@@ -115,7 +159,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
         return false;
       }
       if (ev.code === 'KeyV') {
-        void navigator.clipboard?.readText().then((t) => t && id && api.request('terminal.write', { id, data: t }));
+        void navigator.clipboard?.readText().then((t) => t && send(t));
         return false;
       }
       if (ev.code === 'KeyF') {

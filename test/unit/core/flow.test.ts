@@ -49,4 +49,21 @@ describe('FlowController', () => {
     flow.ack(1000);
     expect(flow.unacknowledged).toBe(0);
   });
+
+  it('an interrupt drops what was not sent yet and counts it as acknowledged, never what was sent', async () => {
+    const { source, sent, flow } = setup();
+    flow.push('x'.repeat(80)); // two events sent at once (40 each)
+    flow.push('y'.repeat(30)); // above the high watermark: paused, 30 waiting for the batch
+    expect(source.pause).toHaveBeenCalledTimes(1);
+    expect(sent.join('')).toBe('x'.repeat(80));
+    flow.interrupt();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent.join('')).toBe('x'.repeat(80));
+    expect(flow.unacknowledged).toBe(80);
+    flow.ack(80);
+    expect(source.resume).toHaveBeenCalledTimes(1);
+    flow.push('z');
+    flow.flush();
+    expect(sent.join('')).toBe('x'.repeat(80) + 'z');
+  });
 });

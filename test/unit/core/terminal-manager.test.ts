@@ -10,10 +10,22 @@ class TextSource implements TerminalSource {
   readonly label = 'text';
   private data: Array<(t: string) => void> = [];
   private exit: Array<(e: { exitCode: number | null; signal: number | null }) => void> = [];
-  write(): void {}
+  readonly written: string[] = [];
+  discarded = 0;
+  paused = false;
+  write(d: string): void {
+    this.written.push(d);
+  }
   resize(): void {}
-  pause(): void {}
-  resume(): void {}
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  discardQueued(): void {
+    this.discarded += 1;
+  }
   kill(): void {}
   onData(l: (t: string) => void): void {
     this.data.push(l);
@@ -57,5 +69,28 @@ describe('TerminalManager', () => {
     source.end();
     expect(exited()).toBe(true);
     expect(received.join('')).toBe('password is ****, ok\r\né€😀 tail hunter');
+  });
+
+  it('a flushing interrupt drops the unsent backlog and asks the source to drop its own; a plain write drops nothing', async () => {
+    const manager = new TerminalManager();
+    const source = new TextSource();
+    const { c, received } = client();
+    manager.attach(c, source, 't2');
+    source.emit('a'.repeat(1_100_000)); // over the high watermark: sent in events, source paused
+    expect(source.paused).toBe(true);
+    source.emit('b'.repeat(1000)); // waits for the batch timer
+    manager.write('t2', '\x03');
+    expect(source.written).toEqual(['\x03']);
+    expect(source.discarded).toBe(0);
+    manager.write('t2', '\x03', true);
+    expect(source.discarded).toBe(1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(received.join('')).toBe('a'.repeat(1_100_000));
+    // Everything sent is acknowledged: the source runs again, and what follows is delivered.
+    manager.ack('t2', 1_100_000);
+    expect(source.paused).toBe(false);
+    source.emit('^C\r\n$ ');
+    source.end();
+    expect(received.join('')).toBe('a'.repeat(1_100_000) + '^C\r\n$ ');
   });
 });

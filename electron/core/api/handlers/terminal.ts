@@ -37,8 +37,8 @@ export function terminalHandlers(
       claim(client, 'terminal', id);
       return { id, shell: source.label };
     },
-    'terminal.write': ({ id, data }, client) => {
-      terminals.write(ownTerminal(client, id), data);
+    'terminal.write': ({ id, data, flush }, client) => {
+      terminals.write(ownTerminal(client, id), data, flush === true);
       return null;
     },
     'terminal.resize': ({ id, cols, rows }, client) => {

@@ -1,0 +1,37 @@
+// RunTerminal: an interrupt during a flood drops what the step's paused channel holds back (drained
+// synchronously), and only that: output before and after reaches the view in order.
+import { describe, expect, it } from 'vitest';
+import { RunTerminal } from '../../../electron/core/run/terminal';
+
+describe('RunTerminal.discardQueued', () => {
+  it('drops what the sink drains, keeps what came before and after', () => {
+    const t = new RunTerminal();
+    const seen: string[] = [];
+    t.onData((d) => seen.push(d));
+    const held = ['held-1 ', 'held-2 '];
+    const writes: string[] = [];
+    t.setSink({
+      write: (d) => writes.push(d),
+      pause: () => undefined,
+      resume: () => undefined,
+      // As drainPaused: the channel's buffered chunks go to its data listener (the step's onData) at once.
+      drain: () => held.splice(0).forEach((h) => t.push(h)),
+    });
+    t.push('before ');
+    t.write('\x03');
+    t.discardQueued();
+    t.push('^C\r\n$ ');
+    expect(writes).toEqual(['\x03']);
+    expect(seen.join('')).toBe('before ^C\r\n$ ');
+    expect(held).toEqual([]);
+  });
+
+  it('without a running step there is nothing to drop', () => {
+    const t = new RunTerminal();
+    const seen: string[] = [];
+    t.onData((d) => seen.push(d));
+    t.discardQueued();
+    t.push('next');
+    expect(seen).toEqual(['next']);
+  });
+});
