@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import type { Shell } from '../../common/api/plan';
 import { OutpostError } from '../errors';
-import { exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
+import { drainPaused, exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
 import { runLocal } from './local-spawn';
 
 export interface RunScriptOptions {
@@ -17,7 +17,8 @@ export interface RunScriptOptions {
   sudo?: boolean;
   /** A PTY a person may type into: `input` receives the channel's writer. */
   interactive?: boolean;
-  onInput?: (sink: { write(d: string): void; pause(): void; resume(): void } | null) => void;
+  /** `drain` hands over what the paused channel holds back (for dropping it after an interrupt, RunTerminal.discardQueued). */
+  onInput?: (sink: { write(d: string): void; pause(): void; resume(): void; drain(): void } | null) => void;
 }
 
 export interface ScriptResult {
@@ -53,7 +54,7 @@ export function sshExecutor(conn: SshConnection): Executor {
           ...(opts.interactive ? { pty: { cols: 120, rows: 30 } } : {}),
           onChannel: (ch: ClientChannel) => {
             channel = ch;
-            opts.onInput?.({ write: (d) => (feed ? undefined : ch.write(d)), pause: () => ch.pause(), resume: () => ch.resume() });
+            opts.onInput?.({ write: (d) => (feed ? undefined : ch.write(d)), pause: () => ch.pause(), resume: () => ch.resume(), drain: () => drainPaused(ch) });
           },
           ...(opts.onData ? { onData: opts.onData } : {}),
         });
