@@ -1,6 +1,7 @@
 // Never lose work (Chromium, browser mode): "Open answers…" asks before replacing answers that were
 // typed and not saved (and not once they are saved); the steps rail keeps finished steps "Complete"
 // when the user goes back.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { fill, launch, next, openWizard, serve, type Served } from './harness';
@@ -62,6 +63,55 @@ describe('never lose work', () => {
     await page.getByTestId('open-answers').click(); // saved: no question
     await picker;
     expect(asked).toHaveLength(1);
+    await page.context().close();
+  });
+});
+
+describe('the Review page as a runbook', () => {
+  it('downloads a script per host kind, masked; after Reveal the copies and the scripts hold the secrets', async () => {
+    const page = await openWizard(browser, served);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
+    await next(page, 'region');
+    await page.locator('label[for="region-cn-north-4"]').click();
+    await next(page, 'connectivity');
+    await page.locator('label[for="mode-direct"]').click();
+    await fill(page, 'connectivity.accessIp', '100.125.12.150');
+    await next(page, 'credentials');
+    await fill(page, 'inputs.ak', 'AKRUNBOOK000000000WXYZ');
+    await fill(page, 'inputs.sk', 'sk-runbook-secret-value');
+    await fill(page, 'inputs.projectId', '2a473356cca5487f8373be891bffc1cf');
+    await next(page, 'hosts');
+    await fill(page, 'targets[0].host', '10.1.0.21');
+    await fill(page, 'targets[0].password', 'host-password-1');
+    await next(page, 'review');
+    await page.getByTestId('plan-step-install').waitFor();
+
+    const script = async (): Promise<string> => {
+      await page.getByTestId('runbook-download').click();
+      const dl = page.waitForEvent('download');
+      await page.getByTestId('runbook-files').getByRole('button', { name: '2-targets.sh' }).click();
+      const file = await (await dl).path();
+      return fs.readFileSync(file, 'utf8');
+    };
+    const masked = await script();
+    expect(masked).toMatch(/^#!\/usr\/bin\/env bash/);
+    expect(masked).toContain('[install]');
+    expect(masked).toContain('-ak **** -sk ****');
+    expect(masked).not.toContain('AKRUNBOOK000000000WXYZ');
+
+    await page.getByTestId('reveal-secrets').click();
+    await page.getByTestId('revealed-note').waitFor();
+    await page.getByTestId('copy-install').click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toContain('AKRUNBOOK000000000WXYZ');
+    expect(copied).toContain('sk-runbook-secret-value');
+    // The page itself keeps showing ****.
+    expect(await page.getByTestId('plan-step-install').innerText()).not.toContain('AKRUNBOOK000000000WXYZ');
+    expect(await script()).toContain('AKRUNBOOK000000000WXYZ');
+
+    await page.getByTestId('hide-secrets').click();
+    await page.getByTestId('copy-install').click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).not.toContain('AKRUNBOOK000000000WXYZ');
     await page.context().close();
   });
 });

@@ -2,15 +2,19 @@
 // client (renderer, tests) derives its types from these maps; the dispatcher validates against them.
 import type { z } from 'zod';
 import { packagesEvents, packagesRequests } from './packages';
+import { exportEvents, exportRequests } from './export';
 import { planEvents, planRequests } from './plan';
+import { reviewEvents, reviewRequests } from './review';
 import { runEvents, runRequests } from './run';
 import { secretsEvents, secretsRequests } from './secrets';
 import { systemEvents, systemRequests } from './system';
 import { terminalEvents, terminalRequests } from './terminal';
 
 export * from './define';
+export * from './export';
 export * from './packages';
 export * from './plan';
+export * from './review';
 export * from './run';
 export * from './secrets';
 export * from './bridge';
@@ -21,7 +25,9 @@ export const requests = {
   ...systemRequests,
   ...planRequests,
   ...packagesRequests,
+  ...reviewRequests,
   ...runRequests,
+  ...exportRequests,
   ...secretsRequests,
   ...terminalRequests,
 } as const;
@@ -30,7 +36,9 @@ export const events = {
   ...systemEvents,
   ...planEvents,
   ...packagesEvents,
+  ...reviewEvents,
   ...runEvents,
+  ...exportEvents,
   ...secretsEvents,
   ...terminalEvents,
 } as const;

@@ -5,8 +5,10 @@ import type { CoreContext } from '../../context';
 import { RunService } from '../../run/service';
 import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
+import { exportHandlers } from './export';
 import { packagesHandlers } from './packages';
 import { planHandlers } from './plan';
+import { reviewHandlers } from './review';
 import { runHandlers } from './run';
 import { secretsHandlers } from './secrets';
 import { systemHandlers } from './system';
@@ -27,8 +29,10 @@ export function createHandlers(ctx: CoreContext, services: CoreServices = create
     ...systemHandlers(ctx),
     ...planHandlers(ctx, services.runs.service),
     ...packagesHandlers(),
+    ...reviewHandlers(ctx, services.runs.service),
     ...terminalHandlers(ctx, services.terminals),
     ...runHandlers(services.runs),
+    ...exportHandlers(ctx, services.runs.service),
     ...secretsHandlers(ctx),
   };
 }

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { Plan, Step } from '../../../../electron/common/api';
 import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields';
 import { stepTitle } from '../planText';
+import { RunbookBar, useCopyText } from '../Runbook';
 import { useWizard } from '../store';
 
 function PlanStep({ step, n }: { step: Step; n: number }) {
@@ -12,7 +13,7 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
   const title = stepTitle(t, step);
   const a = step.action;
   const table = a.kind === 'instruction' ? a.table : undefined;
-  const copyText = table ? tableText(table.columns, table.rows) : step.display;
+  const copyText = useCopyText(step.id, table ? tableText(table.columns, table.rows) : step.display);
   const isCommand = a.kind === 'exec' || a.kind === 'forward';
   return (
     <li className="plan-step" data-testid={`plan-step-${step.id}`}>
@@ -48,6 +49,10 @@ function groups(plan: Plan, thisComputer: boolean, t: (k: string, p?: Record<str
   plan.hosts.jumps.forEach((j) => {
     const steps = visible.filter((s) => s.on === j.id);
     if (steps.length) out.push({ id: j.id, title: t('review.where.jump', { n: j.index + 1 }), sub: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port} · ${j.privateIp}`, steps });
+    // Remote forwards: the proxy that runs ssh -R into this jump server has steps of its own.
+    const p = plan.hosts.proxies?.find((x) => x.index === j.index);
+    const proxySteps = p ? visible.filter((s) => s.on === p.id) : [];
+    if (p && proxySteps.length) out.push({ id: p.id, title: t('review.where.proxy', { n: j.index + 1 }), sub: `${p.ssh.user}@${p.ssh.host}:${p.ssh.port}`, steps: proxySteps });
   });
   const target = visible.filter((s) => s.on === 'targets');
   if (target.length) {
@@ -127,6 +132,7 @@ export function ReviewStep() {
               </dd>
             </div>
           </dl>
+          <RunbookBar />
           {warnings.length ? (
             <Callout kind="warn" title={t('review.warnings')}>
               <ul className="plain-list" data-testid="plan-warnings">
