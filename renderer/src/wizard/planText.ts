@@ -22,13 +22,13 @@ export function runStepTitle(t: T, plan: Plan | null, stepId: string, title: str
   return title;
 }
 
-/** A plan host id (`jump0`, `target2`, `local`, `console`) → "Jump server 1 · root@1.2.3.4:22". */
+/** A plan host id (`jump0`, `proxy0`, `target2`, `local`, `console`) → "Jump server 1 · root@1.2.3.4:22". */
 export function hostLabel(t: T, host: string, plan?: Plan | null): string {
-  const m = /^(jump|target)(\d+)$/.exec(host);
+  const m = /^(jump|proxy|target)(\d+)$/.exec(host);
   if (!m) return host === 'local' ? t('where.local') : host === 'console' ? t('review.where.console') : host;
   const n = Number(m[2]) + 1;
-  const name = m[1] === 'jump' ? t('where.jumpN', { n }) : t('where.targetN', { n });
-  const h = m[1] === 'jump' ? plan?.hosts.jumps.find((j) => j.id === host) : plan?.hosts.targets.find((x) => x.id === host);
+  const name = m[1] === 'jump' ? t('where.jumpN', { n }) : m[1] === 'proxy' ? t('where.proxyN', { n }) : t('where.targetN', { n });
+  const h = m[1] === 'jump' ? plan?.hosts.jumps.find((j) => j.id === host) : m[1] === 'proxy' ? plan?.hosts.proxies?.find((j) => j.id === host) : plan?.hosts.targets.find((x) => x.id === host);
   return h ? `${name} · ${h.ssh.user}@${h.ssh.host}:${h.ssh.port}` : name;
 }
 
@@ -41,7 +41,8 @@ export interface ExpectedRow {
 export function expectedRows(plan: Plan, opts: { tunnelOnly: boolean }): ExpectedRow[] {
   const rows: ExpectedRow[] = [];
   if (!opts.tunnelOnly) for (const s of plan.steps) if (s.on === 'console' || s.on === 'local') rows.push({ stepId: s.id, host: s.on });
-  for (const j of plan.hosts.jumps) for (const s of plan.steps) if (s.on === j.id) rows.push({ stepId: s.id, host: j.id });
+  // A jump server's steps and its proxy's (remote forwards), in plan order: they alternate.
+  for (const j of plan.hosts.jumps) for (const s of plan.steps) if (s.on === j.id || s.on === `proxy${j.index}`) rows.push({ stepId: s.id, host: s.on });
   if (opts.tunnelOnly) return rows;
   const targetSteps = plan.steps.filter((s) => s.on === 'targets' && !s.optional);
   for (const t of plan.hosts.targets) for (const s of targetSteps) rows.push({ stepId: s.id, host: t.id });

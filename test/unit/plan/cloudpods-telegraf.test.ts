@@ -12,6 +12,7 @@ import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { OutpostService } from '../../../electron/core/service';
 import { keyOptions, remoteKeyOptions } from '../../../electron/core/plan/tunnel';
 import { renderExec } from '../../../electron/core/plan/render';
+import { expectedRows, hostLabel } from '../../../renderer/src/wizard/planText';
 import { example, FIXTURES, RESOURCES } from './helpers';
 
 const base = example('cloudpods-telegraf.yaml');
@@ -69,6 +70,13 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     expect(t.userUnitText).toContain('WantedBy=default.target');
     expect(step(p, 'tunnel.jump0').guard?.probes).toEqual([{ kind: 'process', name: 'remote tunnel ssh', match: `-R ${spec}` }]);
     expect(step(p, 'ports.jump0').action).toEqual({ kind: 'probe', probes: [{ kind: 'listening', forwards: t.forwards }] });
+  });
+
+  it('the run view lists the proxy steps with the jump server\'s, in plan order, and names the proxy', () => {
+    const p = plan();
+    expect(expectedRows(p, { tunnelOnly: true }).map((r) => `${r.stepId}@${r.host}`)).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
+    const t = ((k: string, o?: Record<string, unknown>) => `${k}:${String(o?.n ?? '')}`) as Parameters<typeof hostLabel>[0];
+    expect(hostLabel(t, 'proxy0', p)).toBe('where.proxyN:1 · cloudroot@10.127.30.251:22');
   });
 
   it("allows the proxy's key exactly the planned listen address on the proxy VM, with the same restrictions as the jump tunnel's key", () => {

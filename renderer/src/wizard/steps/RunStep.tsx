@@ -69,10 +69,10 @@ export function RunStep() {
         ) : null}
       </div>
       {run.error ? <Callout kind="error">{run.error}</Callout> : null}
-      {Object.values(run.hosts).some((h) => !h.hostId.startsWith('jump')) ? (
+      {Object.values(run.hosts).some((h) => !/^(jump|proxy)\d/.test(h.hostId)) ? (
         <ul className="host-states" aria-label={t('run.hostsLabel')} data-testid="run-hosts">
           {Object.values(run.hosts)
-            .filter((h) => !h.hostId.startsWith('jump'))
+            .filter((h) => !/^(jump|proxy)\d/.test(h.hostId))
             .map((h) => (
               <li key={h.hostId} className={`host-state h-${h.state}`} data-testid={`run-host-${h.hostId}`} data-state={h.state}>
                 <span className="host-name">{hostLabel(t, h.hostId, plan)}</span> <span className="badge subtle">{t(`hostState.${h.state}`)}</span>
