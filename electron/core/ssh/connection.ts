@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from '../log/logger';
 import type { SecretRegistry } from '../secrets/registry';
 import { algorithmsForKeyType, fingerprintSha256, keyTypeOf, publicKeyLine, type KnownHosts } from './known-hosts';
 import { authFailed, mapForwardError, mapSshError, sshError, type SshErrorContext } from './errors';
+import { quotePosix } from '../quote';
 
 const { Client, utils } = ssh2;
 type SshClient = InstanceType<typeof Client>;
@@ -396,7 +397,8 @@ export async function connectHop(
         'hostkey_changed',
         `The host key of ${where()} has CHANGED: known ${found.knownKeyType} ${found.changed}, now presented ${info.keyType} ${info.fingerprint}. ` +
           'Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled. Not connecting.',
-        `Confirm the new fingerprint with the host's administrator; if it is legitimate, remove the old entry for ${t.host} from ${o.knownHosts.file} and connect again.`,
+        // The exact command: entries are hashed, so the host's name cannot be searched for by eye.
+        `Confirm the new fingerprint with the host's administrator; if it is legitimate, forget the old key with: ssh-keygen -R ${quotePosix(t.port === 22 ? t.host : `[${t.host}]:${t.port}`)} -f ${quotePosix(o.knownHosts.file)} and connect again.`,
       );
       return false;
     };
