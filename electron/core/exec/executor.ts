@@ -7,6 +7,7 @@ import type { ClientChannel } from 'ssh2';
 import type { Shell } from '../../common/api/plan';
 import { OutpostError } from '../errors';
 import { drainPaused, exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
+import { needsWindows, windowsPlatform, type WindowsPlatform } from '../platform';
 import { runLocal } from './local-spawn';
 
 export interface RunScriptOptions {
@@ -19,6 +20,8 @@ export interface RunScriptOptions {
   interactive?: boolean;
   /** `drain` hands over what the paused channel holds back (for dropping it after an interrupt, RunTerminal.discardQueued). */
   onInput?: (sink: { write(d: string): void; pause(): void; resume(): void; drain(): void } | null) => void;
+  /** cmd on this computer: values for the text's %OUTPOST_S<n>% references, given on stdin (never on a command line). */
+  secrets?: readonly string[];
 }
 
 export interface ScriptResult {
@@ -34,6 +37,10 @@ export interface Executor {
   /** Copies a local file to the host, SHA-256 checked on the far side. */
   upload(localPath: string, remotePath: string, opts: { signal: AbortSignal; mode?: number; onProgress?: (sent: number, total: number) => void }): Promise<{ sha256: string; bytes: number }>;
   end(): void;
+  /** This computer's Windows (or Wine) when the plan targets Windows here. */
+  readonly windows?: WindowsPlatform;
+  /** Where this process reads and writes a path of the host (a Windows path under Wine: the prefix). */
+  localPath?(p: string): string;
 }
 
 const posix = (s: Shell) => s === 'bash' || s === 'sh';
@@ -70,11 +77,18 @@ export function sshExecutor(conn: SshConnection): Executor {
   };
 }
 
-/** This computer: steps run in a working folder of their own (installers download into it). */
-export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv): Executor {
+/**
+ * This computer: steps run in a working folder of their own (installers download into it). For a
+ * Windows plan (`os: windows`) the Windows platform runs them: Windows itself, or Wine when
+ * OUTPOST_WINE_PREFIX is set; on any other computer it is refused here, before any step runs.
+ */
+export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv, opts: { os?: 'linux' | 'windows' } = {}): Executor {
+  const windows = opts.os === 'windows' ? windowsPlatform() : null;
+  if (opts.os === 'windows' && !windows) throw needsWindows();
   fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
   return {
     kind: 'local',
+    ...(windows ? { windows, localPath: (p: string) => windows.localPath(p) } : {}),
     async run(shell, text, opts) {
       let output = '';
       const r = await runLocal(shell, text, {
@@ -83,6 +97,8 @@ export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv): Executo
         sudo: Boolean(opts.sudo),
         cwd: workDir,
         ...(env ? { env } : {}),
+        ...(windows ? { windows } : {}),
+        ...(opts.secrets?.length ? { secrets: opts.secrets } : {}),
         onData: (t) => {
           output = (output + t).slice(-1_000_000);
           opts.onData?.(t);
@@ -92,11 +108,12 @@ export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv): Executo
     },
     async upload(localPath, remotePath, opts) {
       if (opts.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
-      fs.mkdirSync(path.dirname(remotePath), { recursive: true });
-      fs.copyFileSync(localPath, remotePath);
-      if (opts.mode !== undefined) fs.chmodSync(remotePath, opts.mode);
+      const to = windows ? windows.localPath(remotePath) : remotePath;
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.copyFileSync(windows ? windows.localPath(localPath) : localPath, to);
+      if (opts.mode !== undefined) fs.chmodSync(to, opts.mode);
       const { sha256File } = await import('../ssh');
-      return sha256File(remotePath);
+      return sha256File(to);
     },
     end: () => undefined,
   };

@@ -1,11 +1,13 @@
 // Steps that run on this computer ("local"): the platform decides how a step's shell is started.
-// Windows (cmd, PowerShell) cannot run on the development machines; its argv is unit-tested here and
-// the rest runs through the same spawn path as POSIX shells, which the tests do run.
+// POSIX shells get the script on stdin. cmd goes through the Windows platform (electron/core/platform):
+// Windows itself, or Wine when OUTPOST_WINE_PREFIX is set (a testing aid); elsewhere it is refused.
+// PowerShell runs on Windows only (Wine has none).
 import { childEnv } from '../secrets/env';
 import { spawn } from 'node:child_process';
 import type { Shell } from '../../common/api/plan';
 import { powershellEncodedArgv } from '../quote';
 import { OutpostError } from '../errors';
+import { needsWindows, windowsPlatform, type WindowsPlatform } from '../platform';
 
 export interface SpawnSpec {
   file: string;
@@ -16,11 +18,9 @@ export interface SpawnSpec {
   stdin?: string;
 }
 
-/** How a step's text is started on this platform; null when this platform has no such shell. */
-export function localSpawnSpec(shell: Shell, text: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): SpawnSpec | null {
+/** How a step's text is started directly on this platform; null when it is not (cmd: see WindowsPlatform). */
+export function localSpawnSpec(shell: Shell, text: string, platform: NodeJS.Platform = process.platform): SpawnSpec | null {
   if (platform === 'win32') {
-    const comspec = env.ComSpec ?? env.COMSPEC ?? 'C:\\Windows\\System32\\cmd.exe';
-    if (shell === 'cmd') return { file: comspec, args: ['/d', '/s', '/c', `"${text}"`], verbatim: true };
     if (shell === 'powershell') {
       const [file, ...args] = text.startsWith('powershell.exe ') ? text.split(' ') : powershellEncodedArgv(text);
       return { file: file ?? 'powershell.exe', args, verbatim: false };
@@ -35,14 +35,28 @@ export interface LocalResult {
   exitCode: number | null;
 }
 
-export function runLocal(shell: Shell, text: string, opts: { onData: (t: string) => void; signal: AbortSignal; timeoutMs: number; sudo?: boolean; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<LocalResult> {
+export function runLocal(
+  shell: Shell,
+  text: string,
+  opts: { onData: (t: string) => void; signal: AbortSignal; timeoutMs: number; sudo?: boolean; cwd?: string; env?: NodeJS.ProcessEnv; secrets?: readonly string[]; windows?: WindowsPlatform | null },
+): Promise<LocalResult> {
+  if (shell === 'cmd') {
+    let win: WindowsPlatform | null;
+    try {
+      win = opts.windows === undefined ? windowsPlatform() : opts.windows;
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (!win) return Promise.reject(needsWindows());
+    return win.runCmd(text, { signal: opts.signal, timeoutMs: opts.timeoutMs, onData: opts.onData, cwd: opts.cwd, env: opts.env, secrets: opts.secrets });
+  }
+  if (opts.secrets?.length) return Promise.reject(new OutpostError('plan.invalid', `Secrets on stdin are for cmd steps; this one is ${shell}.`, 'This is a bug in Outpost.'));
   const base = localSpawnSpec(shell, text);
   // `sudo -n`: never a password prompt nobody can see; preflight said sudo works without one.
   const spec = base && opts.sudo && process.platform !== 'win32' ? { ...base, file: 'sudo', args: ['-n', base.file, ...base.args] } : base;
   if (!spec) {
-    return Promise.reject(
-      new OutpostError('local_unsupported', `This step needs ${shell}, which this computer (${process.platform}) does not have.`, 'Run Outpost on the Windows host itself to install there, or reach that host over SSH as a target.'),
-    );
+    if (shell === 'powershell') return Promise.reject(needsWindows());
+    return Promise.reject(new OutpostError('local_unsupported', `This step needs ${shell}, which this computer (${process.platform}) does not have.`, 'Reach that host over SSH as a target instead.'));
   }
   return new Promise((resolve, reject) => {
     const posix = process.platform !== 'win32';

@@ -205,6 +205,10 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     ];
     steps.push(step({ id: 'preflight', on: 'targets', phase: 'preflight', title: 'Preflight checks on the target (nothing is changed)', titleKey: 'plan.step.preflight', action: { kind: 'probe', probes }, description: 'Clock and time zone, OS and architecture, free disk in the install folder, tools, root or sudo, and every address the agent must reach.' }));
   }
+  if (answers.os === 'windows') {
+    // Installers register services (sc create): say before anything changes whether the session can.
+    steps.push(step({ id: 'preflight', on: 'targets', phase: 'preflight', title: 'Check that the steps run with administrator rights (elevated)', titleKey: 'plan.step.elevated', action: { kind: 'probe', probes: [{ kind: 'privilege', os: 'windows' }] }, description: 'Services are created with sc, which needs an elevated session: checked before anything is changed, saying what was found.' }));
+  }
   if (conn.mode === 'vpcep') steps.push(vpcepStep(answers.os, conn.vpcepDomain));
 
   const verifyProbes = sec.verify.flatMap((p) => probeOf(ctx, p, jumpForwards));
@@ -324,7 +328,7 @@ export function probeText(p: Probe): string {
     case 'tools':
       return `commands: ${p.anyOf.map((g) => g.join(' or ')).join(', ')}`;
     case 'privilege':
-      return 'root, or sudo without a password';
+      return p.os === 'windows' ? 'administrator rights (an elevated session)' : 'root, or sudo without a password';
     case 'reach':
       return `reaches ${p.targets.map((t) => `${t.name} ${bracket(t.host)}:${t.port}`).join(', ')}`;
     case 'listening':

@@ -40,7 +40,8 @@ async function sh(c: ProbeContext, text: string, ex: Executor = c.ex, timeoutMs 
 export async function runProbes(probes: readonly Probe[], c: ProbeContext): Promise<ProbeOutcome> {
   const checks: CheckResult[] = [];
   let sudo: boolean | undefined;
-  const pre = probes.filter((p) => PREFLIGHT_KINDS.has(p.kind));
+  const windowsPrivilege = (p: Probe) => p.kind === 'privilege' && p.os === 'windows';
+  const pre = probes.filter((p) => PREFLIGHT_KINDS.has(p.kind) && !windowsPrivilege(p));
   if (pre.length) {
     const disk = pre.find((p) => p.kind === 'disk');
     const reach = pre.flatMap((p) => (p.kind === 'reach' ? p.targets : []));
@@ -65,11 +66,29 @@ export async function runProbes(probes: readonly Probe[], c: ProbeContext): Prom
       }),
     );
   }
+  if (probes.some(windowsPrivilege)) checks.push(await windowsElevation(c));
   for (const p of probes) {
     if (PREFLIGHT_KINDS.has(p.kind)) continue;
     checks.push(...(await one(p, c)));
   }
   return { checks, ok: checks.every((x) => x.status !== 'fail'), ...(sudo !== undefined ? { sudo } : {}) };
+}
+
+/**
+ * Windows: is the session elevated? This computer's platform answers (Windows: `net session`; Wine: no
+ * UAC, said so); over SSH, `net session` in cmd, which answers administrators only.
+ */
+async function windowsElevation(c: ProbeContext): Promise<CheckResult> {
+  const name = 'administrator rights';
+  const hint = 'Run Outpost elevated (right-click > Run as administrator), or log in to the target as an administrator, then run again.';
+  if (c.ex.windows) {
+    const e = await c.ex.windows.elevation(c.signal);
+    return { name, status: e.elevated ? 'pass' : e.elevated === null ? 'warn' : 'fail', detail: e.detail, ...(e.elevated ? {} : { hint: e.hint ?? hint }) };
+  }
+  const r = await c.ex.run('cmd', 'net session >nul 2>&1 && echo OUTPOST_ELEVATED || echo OUTPOST_NOT_ELEVATED', { signal: c.signal, timeoutMs: 30_000 });
+  if (/^OUTPOST_ELEVATED\s*$/m.test(r.output)) return { name, status: 'pass', detail: '`net session` answered: the session is elevated (administrator rights).' };
+  if (/^OUTPOST_NOT_ELEVATED\s*$/m.test(r.output)) return { name, status: 'fail', detail: '`net session` was refused: the session is not elevated.', hint };
+  return { name, status: 'warn', detail: `could not run \`net session\` (exit code ${r.exitCode ?? 'none'}): elevation not checked`, hint };
 }
 
 async function listening(c: ProbeContext, forwards: Forward[]) {

@@ -51,7 +51,7 @@ function seedTunnel(jump: string, elb: string, region: string, obs: string): str
 const FACTS = { 'hostkey.jump0': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample', 'hostkey.jump1': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample' };
 
 describe('plans for the six examples', () => {
-  const targetSteps = (windows: boolean, extra: string[]) => ['connect', ...(windows ? [] : ['preflight']), ...extra];
+  const targetSteps = (_windows: boolean, extra: string[]) => ['connect', 'preflight', ...extra];
   const expectedIds: Record<string, string[]> = {
     'linux-jump.yaml': ['sg-rule', 'connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', ...targetSteps(false, ['install', 'cleanup', 'uninstall', 'verify'])],
     'linux-vpcep.yaml': targetSteps(false, ['vpcep.dns', 'install', 'cleanup', 'uninstall', 'verify']),

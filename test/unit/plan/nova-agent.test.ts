@@ -116,14 +116,15 @@ describe('nova-agent plan on Windows', () => {
     const p = plan(windows);
     expect(p.hosts.thisComputer).toBe(true);
     expect(PlanSchema.safeParse(p).success).toBe(true);
-    expect(targetIds(p)).toEqual(['connect', 'elevated', 'unpack', 'install', 'unpack-updater', 'install-updater', 'verify']);
-    expect(step(p, 'elevated').display).toBe('fltmc');
+    expect(targetIds(p)).toEqual(['connect', 'preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'verify']);
+    // Elevation is checked by the plan's Windows preflight, before anything is unpacked.
+    expect(step(p, 'preflight').action).toEqual({ kind: 'probe', probes: [{ kind: 'privilege', os: 'windows' }] });
     expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null });
     expect(step(p, 'unpack-updater').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\UpdateService.zip', dest: `${WIN_DIR}\\AgentUpdater`, format: 'zip', sha256: null });
     // The .bat files register "%CD%\...exe": they must run from the folder they were unpacked into.
     expect(step(p, 'install').display).toBe(`cd /d "${WIN_DIR}\\Agent" && installagentservice.bat`);
     expect(step(p, 'install-updater').display).toBe(`cd /d "${WIN_DIR}\\AgentUpdater" && installupdateservice.bat`);
-    for (const id of ['elevated', 'install', 'install-updater']) expect(exec(step(p, id))).toMatchObject({ shell: 'cmd', root: false, success: { exitCode: 0 } });
+    for (const id of ['install', 'install-updater']) expect(exec(step(p, id))).toMatchObject({ shell: 'cmd', root: false, success: { exitCode: 0 } });
     expect(exec(step(p, 'install')).failureMarkers).toContain('[SC] CreateService FAILED');
     expect(exec(step(p, 'install-updater')).diagnosis.find((d) => new RegExp(d.pattern).test('[SC] OpenSCManager FAILED 5:\r\n\r\nAccess is denied.'))?.code).toBe('not_elevated');
     // Already installed and running: nothing is unpacked over the running services' files.
@@ -136,7 +137,7 @@ describe('nova-agent plan on Windows', () => {
 
   it('without the zips, unpacking is a manual instruction for each', () => {
     const p = plan(windows, {});
-    expect(targetIds(p)).toEqual(['connect', 'elevated', 'unpack-manual', 'install', 'unpack-updater-manual', 'install-updater', 'verify']);
+    expect(targetIds(p)).toEqual(['connect', 'preflight', 'unpack-manual', 'install', 'unpack-updater-manual', 'install-updater', 'verify']);
     const text = (id: string) => {
       const a = step(p, id).action;
       return a.kind === 'instruction' ? a.text : '';

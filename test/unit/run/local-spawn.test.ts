@@ -1,22 +1,16 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePowerShell } from '../../../electron/core/quote';
 import { localSpawnSpec, runLocal } from '../../../electron/core/exec/local-spawn';
 
 describe('local steps: how each platform starts a shell', () => {
-  it('Windows cmd: cmd.exe /d /s /c with the line quoted whole, verbatim', () => {
-    const spec = localSpawnSpec('cmd', 'cd /d C:\\ICAgent && ICProbeAgent\\bin\\manual\\win\\install.bat -ak "x"', 'win32', { ComSpec: 'C:\\Windows\\System32\\cmd.exe' });
-    expect(spec).toEqual({
-      file: 'C:\\Windows\\System32\\cmd.exe',
-      args: ['/d', '/s', '/c', '"cd /d C:\\ICAgent && ICProbeAgent\\bin\\manual\\win\\install.bat -ak "x""'],
-      verbatim: true,
-    });
-    expect(path.win32.isAbsolute(spec?.file ?? '')).toBe(true);
+  it('Windows cmd is never started from a command line: it goes through the Windows platform (a script file)', () => {
+    expect(localSpawnSpec('cmd', 'cd /d C:\\ICAgent && install.bat', 'win32')).toBeNull();
+    expect(localSpawnSpec('cmd', 'dir', 'linux')).toBeNull();
   });
 
   it('Windows PowerShell: -EncodedCommand carrying the script unchanged', () => {
     const script = "$dest = 'C:\\ICAgent'; Expand-Archive -Path 'C:\\pkg.zip' -DestinationPath $dest -Force";
-    const spec = localSpawnSpec('powershell', script, 'win32', {});
+    const spec = localSpawnSpec('powershell', script, 'win32');
     expect(spec?.file).toBe('powershell.exe');
     expect(spec?.args).toContain('-EncodedCommand');
     expect(decodePowerShell(spec?.args.at(-1) ?? '')).toBe(script);

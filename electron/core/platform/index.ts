@@ -1,0 +1,1 @@
+export { cmdScript, cmdSecretRef, cmdStdin, isWindowsPath, nativeWindows, needsWindows, winePlatform, windowsPlatform, wineBinary, type CmdRunOptions, type Elevation, type WindowsPlatform } from './windows';

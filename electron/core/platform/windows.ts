@@ -1,0 +1,252 @@
+// Windows on this computer, behind one small interface: run a cmd script, check elevation, map paths.
+// Two implementations: Windows itself, and Wine (a testing aid, chosen by OUTPOST_WINE_PREFIX=<prefix>)
+// so the Windows path runs for real on Linux: cmd.exe, the vendor's .bat files, `sc` and a real
+// service control manager. Nothing else in core knows which one it got.
+//
+// A step runs as a script file (`cmd /d /c <file>.cmd`), never as a command line: the file is the
+// text, and secrets are not even in the file. They come on stdin, one line that the script reads with
+// `set /p` and cuts into variables by length, and the step's line uses them as `%OUTPOST_S1%`:
+// same-process expansion, so no process's command line (cmd's, or the vendor .bat's: a batch runs
+// inside the same cmd) ever holds a value. The line clears the variables before its commands run
+// (`%…%` is expanded when cmd reads the line, `set "X="` runs after), so the programs the step starts do
+// not inherit them either. Delayed expansion (`!X!`) is not used for this: it would see the variables
+// already cleared, and Wine's cmd does not do `!X:~a,b!` substrings.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OutpostError } from '../errors';
+import { childEnv } from '../secrets/env';
+
+export interface CmdRunOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  onData: (text: string) => void;
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Values for %OUTPOST_S1%, %OUTPOST_S2%, … in the script (see cmdSecretRef), given on stdin. */
+  secrets?: readonly string[] | undefined;
+}
+
+export interface Elevation {
+  /** null: could not tell. */
+  elevated: boolean | null;
+  /** What was checked and what it said, in a sentence. */
+  detail: string;
+  hint?: string;
+}
+
+export interface WindowsPlatform {
+  readonly kind: 'windows' | 'wine';
+  /** "Windows" or "Wine (prefix /path)", for messages. */
+  readonly label: string;
+  /** Runs cmd text (one or more lines) as a .cmd file with `cmd /d /c`. */
+  runCmd(text: string, opts: CmdRunOptions): Promise<{ exitCode: number | null }>;
+  /** Where this process reads and writes a Windows path (C:\… under Wine: the prefix's drive_c). */
+  localPath(p: string): string;
+  /** Is this process elevated (administrator rights)? Says what it checked. */
+  elevation(signal: AbortSignal): Promise<Elevation>;
+}
+
+const DRIVE_PATH = /^([A-Za-z]):[\\/]?(.*)$/;
+
+export function isWindowsPath(p: string): boolean {
+  return DRIVE_PATH.test(p);
+}
+
+/** How a secret is written in a step's cmd text: `%OUTPOST_S<n>%`, in quotes when the value needs them. */
+export function cmdSecretRef(index: number, quoted: boolean): string {
+  return quoted ? `"%OUTPOST_S${index + 1}%"` : `%OUTPOST_S${index + 1}%`;
+}
+
+/**
+ * The .cmd file for a step: echo off (an echoed line would show expanded values), the secrets read
+ * from stdin and cut by length, then the step's text with the variables cleared in front of it.
+ * Secrets must be printable ASCII (lengths are counted in characters on both sides of the pipe, and
+ * cmd reads stdin in the console's code page).
+ */
+export function cmdScript(text: string, secrets: readonly string[] = []): string {
+  const lines = ['@echo off'];
+  if (/[^\x20-\x7e\t\r\n]/.test(text)) lines.push('chcp 65001 >nul');
+  if (secrets.length) {
+    for (const [i, v] of secrets.entries()) {
+      if (!/^[\x21-\x7e]+$/.test(v)) throw new OutpostError('secret.unquotable', `A secret for this cmd step (number ${i + 1}) has a space or a character outside printable ASCII, which cmd cannot read back from stdin exactly.`, 'Use a credential made of printable ASCII characters.');
+    }
+    lines.push('set "OUTPOST_IN="', 'set /p "OUTPOST_IN="');
+    let at = 0;
+    for (const [i, v] of secrets.entries()) {
+      lines.push(`set "OUTPOST_S${i + 1}=%OUTPOST_IN:~${at},${v.length}%"`);
+      at += v.length;
+    }
+    lines.push('set "OUTPOST_IN="');
+  }
+  const clear = secrets.map((_v, i) => `set "OUTPOST_S${i + 1}=" & `).join('');
+  const body = text.split(/\r?\n/);
+  lines.push(`${clear}${body[0] ?? ''}`, ...body.slice(1));
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** The stdin that goes with cmdScript: every value on one line (Wine's `set /p` reads the whole pipe). */
+export function cmdStdin(secrets: readonly string[] = []): string {
+  return secrets.length ? `${secrets.join('')}\r\n` : '';
+}
+
+function spawnAndWait(file: string, args: string[], opts: CmdRunOptions & { stdin: string; verbatim?: boolean; extraEnv?: NodeJS.ProcessEnv }): Promise<{ exitCode: number | null }> {
+  return new Promise((resolve, reject) => {
+    const posix = process.platform !== 'win32';
+    const child = spawn(file, args, {
+      cwd: opts.cwd,
+      env: { ...childEnv(opts.env ?? process.env), ...(opts.extraEnv ?? {}) },
+      windowsVerbatimArguments: Boolean(opts.verbatim),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+      detached: posix,
+    });
+    let failure: OutpostError | null = null;
+    const stop = (e: OutpostError) => {
+      failure = e;
+      try {
+        if (posix && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill();
+      } catch {
+        child.kill();
+      }
+    };
+    const timer = setTimeout(() => stop(new OutpostError('timeout', `The local step did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped.`, 'Raise the step timeout or check why it hangs.')), opts.timeoutMs);
+    const onAbort = () => stop(new OutpostError('cancelled', 'Cancelled: the local step was stopped.', 'Run it again when ready.'));
+    if (opts.signal.aborted) onAbort();
+    else opts.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.setEncoding('utf8').on('data', opts.onData);
+    child.stderr.setEncoding('utf8').on('data', opts.onData);
+    child.stdin.on('error', () => undefined);
+    child.on('error', (err) => stop(new OutpostError('local_failed', `Could not start ${file}: ${err.message}`, 'Check that it is installed.')));
+    let settled = false;
+    const finish = (code: number | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      if (failure) reject(failure);
+      else resolve({ exitCode: code });
+    };
+    child.on('close', (code) => finish(code));
+    // A process the step starts may keep its output pipe open after it ended: under Wine, the service
+    // manager started by the first Windows process of a session inherits that process's stdio and
+    // lives on. The step is over when its process exits; what is already in the pipe is read first.
+    child.on('exit', (code) => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code);
+      }, 500).unref();
+    });
+    child.stdin.end(opts.stdin);
+  });
+}
+
+/** Writes the step's script into a fresh folder of `dir`, runs `use(file)`, and removes the folder. */
+async function withScriptFile<T>(dir: string, content: string, use: (file: string, folder: string) => Promise<T>): Promise<T> {
+  fs.mkdirSync(dir, { recursive: true });
+  const folder = fs.mkdtempSync(path.join(dir, 'outpost-'));
+  try {
+    const file = path.join(folder, 'step.cmd');
+    fs.writeFileSync(file, content, { mode: 0o600 });
+    return await use(file, folder);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+const NOT_ELEVATED_HINT = 'Close Outpost and start it with right-click > Run as administrator (or from an elevated prompt: outpost run …), then run again.';
+
+/** The check both implementations can run in cmd: `net session` answers administrators only. */
+async function netSession(p: WindowsPlatform, signal: AbortSignal): Promise<Elevation> {
+  let out = '';
+  const r = await p.runCmd('net session', { signal, timeoutMs: 30_000, onData: (t) => (out += t) });
+  if (r.exitCode === 0) return { elevated: true, detail: '`net session` answered: Outpost runs elevated (administrator rights).' };
+  if (/access is denied|error 5\b/i.test(out) || r.exitCode === 2) return { elevated: false, detail: `\`net session\` was refused (${out.trim().split(/\r?\n/)[0] ?? `exit code ${r.exitCode}`}): Outpost is not elevated.`, hint: NOT_ELEVATED_HINT };
+  return { elevated: null, detail: `\`net session\` exited with code ${r.exitCode ?? 'none'}: could not tell whether Outpost is elevated.`, hint: NOT_ELEVATED_HINT };
+}
+
+/** Windows itself: %ComSpec%, scripts in %TEMP%. */
+export function nativeWindows(env: NodeJS.ProcessEnv = process.env): WindowsPlatform {
+  const comspec = env.ComSpec ?? env.COMSPEC ?? 'C:\\Windows\\System32\\cmd.exe';
+  const p: WindowsPlatform = {
+    kind: 'windows',
+    label: 'Windows',
+    runCmd: (text, opts) =>
+      withScriptFile(os.tmpdir(), cmdScript(text, opts.secrets), (file) =>
+        // /s: strip the outer quotes and keep the rest, so a path with spaces stays one word.
+        spawnAndWait(comspec, ['/d', '/s', '/c', `""${file}""`], { ...opts, stdin: cmdStdin(opts.secrets), verbatim: true }),
+      ),
+    localPath: (x) => x,
+    elevation: (signal) => netSession(p, signal),
+  };
+  return p;
+}
+
+/** The wine64 loader: OUTPOST_WINE64 when set, `wine64` on PATH, else Debian's /usr/lib/wine/wine64. */
+export function wineBinary(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.OUTPOST_WINE64) return env.OUTPOST_WINE64;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir && fs.existsSync(path.join(dir, 'wine64'))) return path.join(dir, 'wine64');
+  }
+  return '/usr/lib/wine/wine64';
+}
+
+/**
+ * Wine (a testing aid): `wine64 cmd /d /c C:\windows\temp\outpost-…\step.cmd` in the prefix, C:\ is the
+ * prefix's drive_c. Wine has no UAC: every process has administrator rights, and the elevation check
+ * says so rather than pretending to have checked a token.
+ */
+export function winePlatform(prefix: string, env: NodeJS.ProcessEnv = process.env): WindowsPlatform {
+  const root = path.resolve(prefix);
+  if (!fs.existsSync(path.join(root, 'drive_c'))) {
+    throw new OutpostError('wine_prefix', `OUTPOST_WINE_PREFIX=${prefix} is not a Wine prefix (it has no drive_c).`, `Create it first: WINEPREFIX=${root} wine64 wineboot -i`);
+  }
+  const bin = wineBinary(env);
+  const wineEnv = { WINEPREFIX: root, WINEDEBUG: env.WINEDEBUG ?? '-all', WINEDLLOVERRIDES: env.WINEDLLOVERRIDES ?? 'mscoree,mshtml=' };
+  const localPath = (x: string): string => {
+    const m = DRIVE_PATH.exec(x);
+    if (!m) return x;
+    const drive = (m[1] ?? 'c').toLowerCase();
+    const rest = (m[2] ?? '').split(/[\\/]+/).filter(Boolean);
+    const base = drive === 'c' ? path.join(root, 'drive_c') : fs.realpathSync(path.join(root, 'dosdevices', `${drive}:`));
+    return path.join(base, ...rest);
+  };
+  const p: WindowsPlatform = {
+    kind: 'wine',
+    label: `Wine (prefix ${root})`,
+    runCmd: (text, opts) =>
+      withScriptFile(path.join(root, 'drive_c', 'windows', 'temp'), cmdScript(text, opts.secrets), (file) => {
+        const win = `C:\\${path.relative(path.join(root, 'drive_c'), file).split(path.sep).join('\\')}`;
+        return spawnAndWait(bin, ['cmd', '/d', '/c', win], { ...opts, stdin: cmdStdin(opts.secrets), extraEnv: wineEnv });
+      }),
+    localPath,
+    async elevation(signal) {
+      let who = '';
+      const r = await p.runCmd('whoami', { signal, timeoutMs: 60_000, onData: (t) => (who += t) });
+      const user = who.trim().split(/\r?\n/).at(-1) ?? '';
+      if (r.exitCode !== 0) return { elevated: null, detail: `Wine prefix ${root}: cmd did not answer (whoami exited with ${r.exitCode ?? 'none'}).`, hint: 'Check the prefix with: WINEPREFIX=<prefix> wine64 cmd /c ver' };
+      return { elevated: true, detail: `Wine prefix ${root}: Wine has no UAC, so every process, user ${user || 'unknown'} included, has administrator rights; a real Windows elevation check was not exercised.` };
+    },
+  };
+  return p;
+}
+
+/** This computer's Windows platform: Windows itself, Wine when OUTPOST_WINE_PREFIX is set, else null. */
+export function windowsPlatform(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): WindowsPlatform | null {
+  if (platform === 'win32') return nativeWindows(env);
+  const prefix = env.OUTPOST_WINE_PREFIX;
+  if (prefix) return winePlatform(prefix, env);
+  return null;
+}
+
+/** The refusal when a Windows step is asked to run here and there is no Windows. */
+export function needsWindows(platform: NodeJS.Platform = process.platform): OutpostError {
+  return new OutpostError(
+    'local_unsupported',
+    `Windows steps on this computer need Windows: this computer runs ${platform}.`,
+    'Run Outpost on the Windows computer itself, or reach it over SSH as a target. (For tests, OUTPOST_WINE_PREFIX=<Wine prefix> runs them under Wine.)',
+  );
+}

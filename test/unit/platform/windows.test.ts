@@ -1,0 +1,87 @@
+// The Windows platform's pure parts: the .cmd file a step becomes (secrets by same-process expansion,
+// never in the file), the stdin that goes with it, Wine's path mapping, and which platform is chosen.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cmdScript, cmdStdin, isWindowsPath, needsWindows, windowsPlatform, winePlatform } from '../../../electron/core/platform';
+import { renderCmdForStdin } from '../../../electron/core/plan/render';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+
+describe('a cmd step as a script file', () => {
+  it('without secrets: echo off, then the text, CRLF line ends', () => {
+    expect(cmdScript('sc query icagent')).toBe('@echo off\r\nsc query icagent\r\n');
+  });
+
+  it('with secrets: read from stdin in one line, cut by length, cleared on the line that uses them', () => {
+    const s = cmdScript('cd /d C:\\ICAgent && install.bat -ak %OUTPOST_S1% -sk "%OUTPOST_S2%"', ['AKAKAK', 'sk=1/2+3']);
+    expect(s.split('\r\n')).toEqual([
+      '@echo off',
+      'set "OUTPOST_IN="',
+      'set /p "OUTPOST_IN="',
+      'set "OUTPOST_S1=%OUTPOST_IN:~0,6%"',
+      'set "OUTPOST_S2=%OUTPOST_IN:~6,8%"',
+      'set "OUTPOST_IN="',
+      'set "OUTPOST_S1=" & set "OUTPOST_S2=" & cd /d C:\\ICAgent && install.bat -ak %OUTPOST_S1% -sk "%OUTPOST_S2%"',
+      '',
+    ]);
+    expect(s).not.toContain('AKAKAK');
+    expect(cmdStdin(['AKAKAK', 'sk=1/2+3'])).toBe('AKAKAKsk=1/2+3\r\n');
+    expect(cmdStdin([])).toBe('');
+  });
+
+  it('refuses a secret that cmd cannot read back exactly from stdin (space, non-ASCII), without echoing it', () => {
+    for (const v of ['with space', 'clé']) {
+      let message = '';
+      try {
+        cmdScript('x %OUTPOST_S1%', [v]);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/printable ASCII/);
+      expect(message).not.toContain(v);
+    }
+  });
+
+  it("renders a step's secrets as %OUTPOST_Sn% references (quoted when the value needs quotes) and collects the values", () => {
+    const registry = new SecretRegistry();
+    const r = renderCmdForStdin(
+      { shell: 'cmd', command: [{ op: 'cd /d' }, 'C:\\Program Files\\ICAgent', { op: '&&' }, 'install.bat', '-ak', { name: 'inputs.ak', secret: { env: 'AK' } }, '-sk', { name: 'inputs.sk', secret: { env: 'SK' } }] },
+      (ref) => ('env' in ref ? ({ AK: 'AKPLAIN123', SK: 'a=b/c+d' } as Record<string, string>)[ref.env] : undefined),
+      registry,
+    );
+    expect(r.text).toBe('cd /d "C:\\Program Files\\ICAgent" && install.bat -ak %OUTPOST_S1% -sk "%OUTPOST_S2%"');
+    expect(r.secrets).toEqual(['AKPLAIN123', 'a=b/c+d']);
+    expect(registry.redact('AKPLAIN123 a=b/c+d')).not.toContain('AKPLAIN123');
+  });
+
+  it('still refuses a secret cmd could misread (% ! " & and line breaks), naming the character only', () => {
+    expect(() => renderCmdForStdin({ shell: 'cmd', command: ['x', { name: 'inputs.sk', secret: { env: 'SK' } }] }, () => 'a%PATH%b', new SecretRegistry())).toThrow(/inputs\.sk contains "%"/);
+  });
+});
+
+describe('which Windows runs the steps', () => {
+  it('Windows itself on win32; Wine with OUTPOST_WINE_PREFIX; otherwise none, and the refusal says why', () => {
+    expect(windowsPlatform({}, 'win32')?.kind).toBe('windows');
+    expect(windowsPlatform({}, 'linux')).toBeNull();
+    expect(needsWindows('linux').message).toBe('Windows steps on this computer need Windows: this computer runs linux.');
+    expect(needsWindows('linux').hint).toContain('OUTPOST_WINE_PREFIX');
+  });
+
+  it('Wine: refuses a folder that is not a prefix, and maps C:\\ into drive_c', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-wine-unit-'));
+    try {
+      expect(() => windowsPlatform({ OUTPOST_WINE_PREFIX: dir }, 'linux')).toThrow(/not a Wine prefix/);
+      fs.mkdirSync(path.join(dir, 'drive_c'));
+      const w = winePlatform(dir, {});
+      expect(w.kind).toBe('wine');
+      expect(w.localPath('C:\\Program Files\\Rackspace\\Cloud Servers\\Agent')).toBe(path.join(dir, 'drive_c', 'Program Files', 'Rackspace', 'Cloud Servers', 'Agent'));
+      expect(w.localPath('c:/ICAgent')).toBe(path.join(dir, 'drive_c', 'ICAgent'));
+      expect(w.localPath('/tmp/AgentService.zip')).toBe('/tmp/AgentService.zip');
+      expect(isWindowsPath('C:\\x')).toBe(true);
+      expect(isWindowsPath('/opt/x')).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
