@@ -1,7 +1,7 @@
-// Host lists: Huawei's iplist.cfg (`IP [password]` per line) and CSV with a header row, with address
+// Host lists (shared by the CLI and the wizard's host list editor; no Node module): Huawei's iplist.cfg (`IP [password]` per line) and CSV with a header row, with address
 // ranges and CIDR blocks expanded. Every problem comes back with its line number and never quotes a
 // password; the caller runs nothing while problems exist, and moves each password to the secret store.
-import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseCsv } from 'csv-parse/browser/esm/sync'; // bundles what it needs (Buffer): runs in the renderer too
 import ipaddr from 'ipaddr.js';
 
 export type HostListFormat = 'iplist' | 'csv';

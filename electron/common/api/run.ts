@@ -17,6 +17,8 @@ export const RunOptions = z
     reinstall: z.boolean().default(false),
     /** Only set up / check / repair the tunnel ("check tunnel"). */
     tunnelOnly: z.boolean().default(false),
+    /** Targets at once: 1 (the default) is the interactive scheduler with a live terminal; more is the pool (a batch). */
+    concurrency: z.number().int().min(1).max(1000).optional(),
   })
   .strict();
 export type RunOptions = z.input<typeof RunOptions>;

@@ -5,6 +5,7 @@ import { validateAnswers, type Problem } from '../../../electron/common/answers'
 import { checkIp, checkPosixAbsPath, checkWindowsAbsPath } from '../../../electron/common/validate';
 import type { InputSummary, ProfileSummary, SecretRef } from '../../../electron/common/api';
 import { checkInputValue, CONTROL, listWords } from '../../../electron/common/inputs';
+import { parseHostList, type HostListResult } from '../../../electron/common/hosts';
 
 export type StepId = 'agent' | 'region' | 'connectivity' | 'credentials' | 'hosts' | 'review' | 'run' | 'result';
 export const STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts', 'review', 'run', 'result'];
@@ -44,6 +45,14 @@ export interface JumpForm {
 export interface ListHost {
   host: string;
   password: SecretSlot | null;
+  /** From a CSV line that gives its own (else the list's port and user apply). */
+  port?: number;
+  user?: string;
+  name?: string;
+  /** A private key file (CSV `privateKey` column) instead of a password. */
+  keyPath?: string;
+  /** A jump server by index or name (CSV `jump` column). */
+  jump?: number | string;
   /** A target from an opened recipe that the list form cannot show (own port, user, key…): kept verbatim. */
   raw?: Record<string, unknown>;
 }
@@ -198,7 +207,8 @@ function targets(f: WizardForm): Record<string, unknown>[] {
   return h.list.map((l) => {
     if (l.raw) return l.raw;
     const ref = (l.password && secretRef(l.password)) ?? secretRef(h.listDefaultPassword);
-    return { host: l.host, port: num(h.listPort) ?? 22, ...opt('user', h.listUser), ...(ref ? { password: ref } : {}) };
+    const auth = l.keyPath ? { privateKey: { path: l.keyPath } } : ref ? { password: ref } : {};
+    return { host: l.host, port: l.port ?? num(h.listPort) ?? 22, ...(l.user ? { user: l.user } : opt('user', h.listUser)), ...(l.name ? { name: l.name } : {}), ...(typeof l.jump === 'number' ? { jump: l.jump } : {}), ...auth };
   });
 }
 
@@ -447,6 +457,16 @@ export interface ParsedLine {
   host: string;
   password: string | null;
   problem: string | null;
+}
+
+/**
+ * A pasted or imported host list, read as `outpost batch --hosts` reads it: iplist.cfg (`IP [password]`)
+ * or CSV with a header row (host,port,user,password,privateKey,name,jump), ranges and CIDR blocks
+ * expanded; each problem with its line number (never quoting a password).
+ */
+export function readHostList(text: string, defaults: { user: string; port: number }): HostListResult {
+  if (!text.trim()) return { format: 'iplist', hosts: [], problems: [] };
+  return parseHostList(text, { defaults });
 }
 
 /** `IP [password]` per line, as the vendor's iplist.cfg; blank lines and `#` comments are skipped. */

@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import i18next from 'i18next';
 import type { EventPayload, Plan, ProfileSummary, RegionInfo, RequestOutput, StepStatus, SystemInfo } from '../../../electron/common/api';
 import { api, ApiRequestError } from '../api/client';
+import { BATCH_CONCURRENCY, BATCH_MIN_TARGETS, batchRun, type BatchTarget } from '../batch/model';
 import {
   applyOs,
   applyProfile,
@@ -17,7 +18,8 @@ import {
   inputSecretKey,
   secretDraftProblem,
   type InputField,
-  parseIpList,
+  readHostList,
+  type ListHost,
   problemsByStep,
   slot,
   STEPS,
@@ -259,6 +261,8 @@ export const useWizard = create<Store>()((set, get) => {
     unsubs.push(
       api.on('run.step', (e) => {
         if (!mine(e.runId)) return;
+        // A batch keeps its per-host state in batchRun (hundreds of hosts: no list of every step here).
+        if (batchRun.active) return batchRun.onStep(e);
         set((s) => {
           const rows = [...s.run.steps];
           const i = rows.findIndex((r) => r.stepId === e.stepId && r.host === e.hostId);
@@ -269,11 +273,12 @@ export const useWizard = create<Store>()((set, get) => {
         });
       }),
       api.on('run.progress', (e) => {
-        if (!mine(e.runId)) return;
+        if (!mine(e.runId) || batchRun.active) return;
         set((s) => ({ run: { ...s.run, steps: s.run.steps.map((r) => (r.stepId === e.stepId && r.host === e.hostId ? { ...r, progress: { done: e.done, total: e.total } } : r)) } }));
       }),
       api.on('run.host', (e) => {
         if (!mine(e.runId)) return;
+        if (batchRun.active) return batchRun.onHost(e);
         set((s) => ({ run: { ...s.run, hosts: { ...s.run.hosts, [e.hostId]: e } } }));
       }),
       api.on('hostkey.unknown', (e) => {
@@ -292,6 +297,7 @@ export const useWizard = create<Store>()((set, get) => {
       }),
       api.on('run.end', (e) => {
         if (!mine(e.runId)) return;
+        batchRun.onEnd(e);
         set((s) => ({ phase: 'done', current: 'result', result: e, run: { ...s.run, hostKeys: [], journal: e.journal } }));
       }),
     );
@@ -464,12 +470,24 @@ export const useWizard = create<Store>()((set, get) => {
       setForm((f) => ({ ...f, hosts: { ...f.hosts, ...patch, single: { ...f.hosts.single, ...single } } }));
     },
     addListText(text) {
-      const lines = parseIpList(text).filter((l) => !l.problem);
+      // The CLI's formats (iplist.cfg, CSV with a header row, ranges, CIDR); the lines with a problem are not added.
+      const h0 = get().form.hosts;
+      const defaults = { user: h0.listUser.trim() || 'root', port: Number(h0.listPort) || 22 };
+      const lines = readHostList(text, defaults).hosts;
       setForm((f) => {
-        const known = new Set(f.hosts.list.map((l) => l.host));
+        const key = (host: string, port: number | undefined) => `${host}|${port ?? (Number(f.hosts.listPort) || 22)}`;
+        const known = new Set(f.hosts.list.map((l) => key(l.host, l.port)));
         const add = lines
-          .filter((l) => !known.has(l.host) && (known.add(l.host), true))
-          .map((l) => ({ host: l.host, password: l.password ? { ...slot(freshKey('target.password')), draft: l.password } : null }));
+          .filter((l) => !known.has(key(l.host, l.port)) && (known.add(key(l.host, l.port)), true))
+          .map((l): ListHost => ({
+            host: l.host,
+            password: l.password !== undefined ? { ...slot(freshKey('target.password')), draft: l.password } : null,
+            ...(l.port !== defaults.port ? { port: l.port } : {}),
+            ...(l.user !== defaults.user ? { user: l.user } : {}),
+            ...(l.name ? { name: l.name } : {}),
+            ...(l.privateKey ? { keyPath: l.privateKey } : {}),
+            ...(l.jump !== undefined ? { jump: l.jump } : {}),
+          }));
         return { ...f, hosts: { ...f.hosts, list: [...f.hosts.list, ...add] } };
       });
       return lines.length;
@@ -562,6 +580,11 @@ export const useWizard = create<Store>()((set, get) => {
       const answers = selectAnswers(s);
       listen();
       runOutput.chunks.clear();
+      // Many targets: the pool (several at once) and the batch view instead of one live terminal.
+      const targets = Array.isArray(answers.targets) ? (answers.targets as Array<Record<string, unknown>>) : [];
+      const batch = targets.length >= BATCH_MIN_TARGETS && !opts.tunnelOnly;
+      if (batch) batchRun.begin(targets.map((t): BatchTarget => ({ host: String(t.host ?? ''), port: typeof t.port === 'number' ? t.port : 22, user: typeof t.user === 'string' ? t.user : 'root', name: typeof t.name === 'string' ? t.name : undefined })));
+      else batchRun.clear();
       set({
         phase: 'running',
         current: 'run',
@@ -571,7 +594,7 @@ export const useWizard = create<Store>()((set, get) => {
       try {
         const r = await api.request('run.start', {
           answers,
-          options: { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly) },
+          options: { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), ...(batch ? { concurrency: BATCH_CONCURRENCY } : {}) },
         });
         // Output of other terminals (the local shell) collected before the id was known is dropped.
         for (const id of [...runOutput.chunks.keys()]) if (id !== r.terminalId) runOutput.chunks.delete(id);
@@ -593,6 +616,7 @@ export const useWizard = create<Store>()((set, get) => {
     },
 
     startOver() {
+      batchRun.clear();
       clearDraft();
       unsubs.splice(0).forEach((u) => u());
       const keep = get();
@@ -603,6 +627,7 @@ export const useWizard = create<Store>()((set, get) => {
     },
 
     moreHosts() {
+      batchRun.clear();
       // Same agent, region, connectivity and credentials; new hosts.
       unsubs.splice(0).forEach((u) => u());
       const f = get().form;

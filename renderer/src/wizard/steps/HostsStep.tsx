@@ -1,9 +1,9 @@
 // Step 5: where the agent goes: one host, a list (pasted or an imported iplist.cfg, `IP [password]` per
 // line), or, for Windows, this computer.
-import { useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Callout, RadioCards, Segmented, SecretField, StepHeader, TextField, useFieldError } from '../fields';
-import { parseIpList, type AuthKind } from '../model';
+import { readHostList, type AuthKind } from '../model';
 import { PackageField } from '../PackageField';
 import { describeProblem } from '../problems';
 import { useWizard } from '../store';
@@ -53,9 +53,10 @@ function HostList() {
   const err = useFieldError('hosts');
   const [text, setText] = useState('');
   const file = useRef<HTMLInputElement>(null);
-  const parsed = parseIpList(text);
-  const bad = parsed.filter((l) => l.problem);
-  const good = parsed.length - bad.length;
+  // The CLI's formats: iplist.cfg, CSV with a header row (own port, user, key per host), ranges, CIDR.
+  const parsed = useMemo(() => readHostList(text, { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 }), [text, hosts.listUser, hosts.listPort]);
+  const bad = parsed.problems;
+  const good = parsed.hosts.length;
   const needsDefault = hosts.list.some((l) => !l.password && !l.raw);
   return (
     <fieldset className="group">
@@ -67,7 +68,7 @@ function HostList() {
           {t('hosts.pasteHint')}
         </div>
         <div className="error" id="iplist-err" role={bad.length ? 'alert' : undefined} data-testid="err-iplist">
-          {bad.length ? bad.map((b) => t('hosts.badLine', { line: b.line, problem: describeProblem(b.problem ?? '', t) })).join(' · ') : ''}
+          {bad.length ? bad.map((b) => t('hosts.badLine', { line: b.line, problem: describeProblem(b.message, t) })).join(' · ') : ''}
         </div>
       </div>
       <div className="actions-row">
@@ -94,7 +95,7 @@ function HostList() {
         <input
           ref={file}
           type="file"
-          accept=".cfg,.txt,text/plain"
+          accept=".cfg,.txt,.csv,text/plain,text/csv"
           hidden
           data-testid="iplist-file"
           onChange={(e) => {
@@ -124,10 +125,14 @@ function HostList() {
                 <tr key={`${l.host}-${i}`}>
                   <td>{i + 1}</td>
                   <td>
-                    <code>{l.host}</code>
+                    <code>
+                      {l.user ? `${l.user}@` : ''}
+                      {l.host}
+                      {l.port ? `:${l.port}` : ''}
+                    </code>
                     {e ? <div className="error inline">{e}</div> : null}
                   </td>
-                  <td>{l.raw ? t('hosts.fromRecipe') : l.password ? (l.password.draft ? t('hosts.pwFromList') : t('secret.saved')) : t('hosts.pwDefault')}</td>
+                  <td>{l.raw ? t('hosts.fromRecipe') : l.keyPath ? t('auth.privateKey') : l.password ? (l.password.draft ? t('hosts.pwFromList') : t('secret.saved')) : t('hosts.pwDefault')}</td>
                   <td>
                     <button type="button" className="link danger" onClick={() => removeListHost(i)} aria-label={t('hosts.removeHost', { host: l.host })}>
                       {t('common.remove')}

@@ -5,6 +5,7 @@ import { Callout, CopyButton, StepHeader } from '../fields';
 import { hostLabel, runStepTitle, stepMessage } from '../planText';
 import { useWizard } from '../store';
 import { StatusIcon } from './RunStep';
+import { BatchView, useBatch } from '../../batch/BatchView';
 
 export function ResultStep() {
   const { t, i18n } = useTranslation();
@@ -16,6 +17,7 @@ export function ResultStep() {
   const startRun = useWizard((s) => s.startRun);
   const startOver = useWizard((s) => s.startOver);
   const moreHosts = useWizard((s) => s.moreHosts);
+  const batch = useBatch();
   if (!result) return null;
   const outcome = result.outcome;
   const installs = steps.filter((r) => r.stepId === 'install' || r.stepId === 'verify' || r.stepId.startsWith('tunnel.'));
@@ -67,6 +69,7 @@ export function ResultStep() {
           </table>
         </>
       ) : null}
+      {batch.active ? <BatchView /> : null}
       {outcome === 'done' ? (
         <>
           <h2>{t('result.verifyTitle')}</h2>

@@ -7,6 +7,7 @@ import { Callout, StepHeader } from '../fields';
 import { HostKeyDialog } from '../HostKeyDialog';
 import { expectedRows, hostLabel, runStepTitle, stepMessage } from '../planText';
 import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
+import { BatchView, useBatch } from '../../batch/BatchView';
 
 const TerminalView = lazy(() => import('../../components/Terminal').then((m) => ({ default: m.TerminalView })));
 
@@ -21,6 +22,7 @@ export function RunStep() {
   const phase = useWizard((s) => s.phase);
   const cancelRun = useWizard((s) => s.cancelRun);
   const decide = useWizard((s) => s.decideHostKey);
+  const batch = useBatch();
   useEffect(() => {
     setRunViewMounted(true);
     return () => setRunViewMounted(false);
@@ -52,6 +54,27 @@ export function RunStep() {
       : active
         ? t('run.now', { title: runStepTitle(t, plan, active.stepId, active.title, active.host), host: hostLabel(t, active.host, plan) })
         : t('run.starting');
+  // Many hosts: the batch view (progress, counts, the host table) instead of the step list and terminal.
+  if (batch.active) {
+    return (
+      <section className="step run">
+        <StepHeader title={t('batch.title', { count: batch.hosts.length })} />
+        <div className="run-status">
+          <p className="status-line" aria-live="polite" data-testid="run-status">
+            {hostKey ? t('run.waitingHostKey', { host: hostKey.host }) : phase === 'done' ? t('run.finished') : t('batch.running')}
+          </p>
+          {phase === 'running' ? (
+            <button type="button" className="secondary danger" onClick={() => void cancelRun()} disabled={!run.runId} data-testid="run-cancel">
+              {t('run.cancel')}
+            </button>
+          ) : null}
+        </div>
+        {run.error ? <Callout kind="error">{run.error}</Callout> : null}
+        <BatchView />
+        {hostKey ? <HostKeyDialog request={hostKey} onDecide={(d) => void decide(hostKey.requestId, d)} /> : null}
+      </section>
+    );
+  }
   return (
     <section className="step run">
       <StepHeader title={run.tunnelOnly ? t('run.titleCheckTunnel') : run.reinstall ? t('run.titleReinstall') : t('run.title')} />

@@ -1,0 +1,191 @@
+// The batch view (a run on many hosts): overall progress, counts per state, completions over time, and
+// a virtualised host table (sortable, filterable by state) whose rows open the host's own output.
+// Export the report as CSV or JSON (the CLI's contract; masked: no secret is ever in it).
+import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { HostState } from '../../../electron/common/api';
+import { ALL_STATES, batchRun, FINAL_STATES, reportCsv, reportJson, type BatchHost, type BatchSnapshot } from './model';
+
+export function useBatch(): BatchSnapshot {
+  return useSyncExternalStore(batchRun.subscribe, batchRun.getSnapshot);
+}
+
+type SortKey = 'index' | 'host' | 'state' | 'duration';
+const ROW_HEIGHT = 30;
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Finished hosts over time: a step line from 0 to now, plain SVG. */
+function CompletionsChart({ s }: { s: BatchSnapshot }) {
+  const { t } = useTranslation();
+  const w = 320;
+  const h = 80;
+  const total = s.hosts.length || 1;
+  const span = Math.max(1000, (s.endedAt ?? s.now) - s.startedAt, s.completions[s.completions.length - 1] ?? 0);
+  const pts = ['0,' + h, ...s.completions.map((ms, i) => `${((ms / span) * w).toFixed(1)},${(h - ((i + 1) / total) * h).toFixed(1)}`)];
+  const last = s.completions.length;
+  pts.push(`${w},${(h - (last / total) * h).toFixed(1)}`);
+  return (
+    <figure className="batch-chart" data-testid="batch-chart">
+      <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={t('batch.chartLabel', { done: last, total: s.hosts.length, seconds: Math.round(span / 1000) })}>
+        <rect x="0" y="0" width={w} height={h} className="chart-bg" />
+        <polyline points={pts.join(' ')} fill="none" className="chart-line" strokeWidth="2" />
+      </svg>
+      <figcaption className="hint">{t('batch.chartCaption', { seconds: Math.round(span / 1000) })}</figcaption>
+    </figure>
+  );
+}
+
+function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHost[]; now: number; selected: string | null; onSelect: (id: string) => void }) {
+  const { t } = useTranslation();
+  const scroller = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- this small component re-renders with its rows; nothing memoises the virtualizer
+  const virtual = useVirtualizer({ count: hosts.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  return (
+    <div className="batch-table-scroll" ref={scroller} data-testid="batch-table" role="grid" aria-rowcount={hosts.length} aria-label={t('batch.tableLabel')}>
+      <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+        {virtual.getVirtualItems().map((v) => {
+          const h = hosts[v.index];
+          if (!h) return null;
+          const duration = h.startedAt !== null ? ((h.endedAt ?? now) - h.startedAt) / 1000 : null;
+          return (
+            <div
+              key={h.hostId}
+              role="row"
+              aria-rowindex={v.index + 1}
+              aria-selected={selected === h.hostId}
+              tabIndex={0}
+              className={`batch-row h-${h.state}${selected === h.hostId ? ' selected' : ''}`}
+              data-testid={`batch-row-${h.hostId}`}
+              data-state={h.state}
+              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
+              onClick={() => onSelect(h.hostId)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') onSelect(h.hostId);
+              }}
+            >
+              <span role="gridcell" className="c-index">{h.index + 1}</span>
+              <span role="gridcell" className="c-host mono">
+                {h.user}@{h.host}:{h.port}
+                {h.name ? ` (${h.name})` : ''}
+              </span>
+              <span role="gridcell" className="c-state">
+                <span className={`badge subtle s-${h.state}`}>{t(`hostState.${h.state}`)}</span>
+              </span>
+              <span role="gridcell" className="c-step mono">{h.step ?? ''}</span>
+              <span role="gridcell" className="c-duration">{duration === null ? '' : `${duration.toFixed(1)} s`}</span>
+              <span role="gridcell" className="c-reason" title={h.reason ?? ''}>
+                {h.reason ?? ''}
+              </span>
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+export function BatchView() {
+  const { t } = useTranslation();
+  const s = useBatch();
+  const [filter, setFilter] = useState<HostState | 'all'>('all');
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'index', desc: false });
+  const [selected, setSelected] = useState<string | null>(null);
+  const finished = FINAL_STATES.reduce((n, st) => n + s.counts[st], 0);
+  const total = s.hosts.length;
+  const rows = useMemo(() => {
+    const list = filter === 'all' ? [...s.hosts] : s.hosts.filter((h) => h.state === filter);
+    const dur = (h: BatchHost) => (h.startedAt === null ? -1 : (h.endedAt ?? s.endedAt ?? s.now) - h.startedAt);
+    const cmp: Record<SortKey, (a: BatchHost, b: BatchHost) => number> = {
+      index: (a, b) => a.index - b.index,
+      host: (a, b) => a.host.localeCompare(b.host, undefined, { numeric: true }) || a.port - b.port,
+      state: (a, b) => ALL_STATES.indexOf(a.state) - ALL_STATES.indexOf(b.state) || a.index - b.index,
+      duration: (a, b) => dur(a) - dur(b) || a.index - b.index,
+    };
+    list.sort((a, b) => (sort.desc ? -1 : 1) * cmp[sort.key](a, b));
+    return list;
+  }, [s, filter, sort]);
+  const sel = selected ? s.hosts.find((h) => h.hostId === selected) : undefined;
+  const sortButton = (key: SortKey, label: string) => (
+    <button type="button" className={`link sort${sort.key === key ? ' active' : ''}`} data-testid={`batch-sort-${key}`} aria-pressed={sort.key === key} onClick={() => setSort((cur) => ({ key, desc: cur.key === key ? !cur.desc : false }))}>
+      {label}
+      {sort.key === key ? (sort.desc ? ' ↓' : ' ↑') : ''}
+    </button>
+  );
+  const stamp = new Date(s.startedAt || s.now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return (
+    <div className="batch" data-testid="batch-view" data-version={s.version}>
+      <div className="batch-top">
+        <div className="batch-progress">
+          <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total || 1} aria-valuenow={finished} aria-label={t('batch.progress')} data-testid="batch-progress">
+            <div className="bar" style={{ width: `${total ? (finished / total) * 100 : 0}%` }} />
+          </div>
+          <p className="status-line" data-testid="batch-status">
+            {t('batch.finished', { finished, total })}
+          </p>
+          <ul className="batch-counts" aria-label={t('batch.countsLabel')}>
+            {ALL_STATES.filter((st) => s.counts[st] > 0 || st === 'done' || st === 'failed').map((st) => (
+              <li key={st} className={`count s-${st}`} data-testid={`batch-count-${st}`} data-count={s.counts[st]}>
+                <span className="count-n">{s.counts[st]}</span> {t(`hostState.${st}`)}
+              </li>
+            ))}
+          </ul>
+        </div>
+        <CompletionsChart s={s} />
+      </div>
+      <div className="batch-tools">
+        <label htmlFor="batch-filter">{t('batch.filter')}</label>{' '}
+        <select id="batch-filter" data-testid="batch-filter" value={filter} onChange={(e) => setFilter(e.target.value as HostState | 'all')}>
+          <option value="all">{t('batch.all', { count: total })}</option>
+          {ALL_STATES.map((st) => (
+            <option key={st} value={st}>
+              {t(`hostState.${st}`)} ({s.counts[st]})
+            </option>
+          ))}
+        </select>
+        <span className="batch-sorts">
+          {t('batch.sortBy')} {sortButton('index', '#')} {sortButton('host', t('batch.col.host'))} {sortButton('state', t('batch.col.state'))} {sortButton('duration', t('batch.col.duration'))}
+        </span>
+        <span className="batch-export">
+          <button type="button" className="secondary" data-testid="batch-export-csv" onClick={() => download(`outpost-batch-${stamp}.csv`, 'text/csv', reportCsv(batchRun.getSnapshot()))}>
+            {t('batch.exportCsv')}
+          </button>{' '}
+          <button type="button" className="secondary" data-testid="batch-export-json" onClick={() => download(`outpost-batch-${stamp}.json`, 'application/json', reportJson(batchRun.getSnapshot()))}>
+            {t('batch.exportJson')}
+          </button>
+        </span>
+      </div>
+      <div className="batch-body">
+        <HostTable hosts={rows} now={s.endedAt ?? s.now} selected={selected} onSelect={setSelected} />
+        <aside className="batch-host" data-testid="batch-host" aria-live="polite">
+          {sel ? (
+            <>
+              <h3 className="mono">
+                {sel.user}@{sel.host}:{sel.port}
+              </h3>
+              <p>
+                <span className={`badge subtle s-${sel.state}`}>{t(`hostState.${sel.state}`)}</span> {sel.step ? <code>{sel.step}</code> : null}
+              </p>
+              {sel.reason ? <pre className="plain reason">{sel.reason}</pre> : null}
+              <pre className="plain output" data-testid="batch-host-output">
+                {batchRun.outputOf(sel.hostId) || t('batch.noOutput')}
+              </pre>
+            </>
+          ) : (
+            <p className="hint">{t('batch.pickHost')}</p>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
