@@ -124,6 +124,12 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     await screenshot(page, 'wizard-en-7-run');
     await page.getByTestId('rail-result').click();
     expect(await page.getByTestId('journal-path').innerText()).toMatch(/\.jsonl?$/);
+    // The Result page shows each host's own steps and what their checks found.
+    const table = await page.getByTestId('result-table').innerText();
+    expect(table).toMatch(/Connect to/);
+    expect(await page.getByTestId('result-checks-preflight-target0').innerText()).toMatch(/clock|time/i);
+    expect(await page.getByTestId('result-checks-verify-target0').innerText()).toContain('icagent');
+    expect(await page.getByTestId('reinstall').count()).toBe(0); // a fresh install: nothing to reinstall
     await screenshot(page, 'wizard-en-8-result');
     // The run and result pages in the other languages (same run, language switched).
     for (const [lang, done] of [['zh-CN', '安装完成'], ['fr', 'Installé']] as const) {

@@ -47,7 +47,9 @@ function Rail() {
               : id === state.current
                 ? 'current'
                 : !enabled
-                  ? 'locked'
+                  ? state.phase !== 'wizard' && valid && i < STEPS.indexOf('run')
+                    ? 'done' // answered before the run; not editable while it runs or is shown
+                    : 'locked'
                   : revealed && problems[id].length
                     ? 'error'
                     : valid && (STEPS.indexOf(state.current) > i || state.furthest >= i)

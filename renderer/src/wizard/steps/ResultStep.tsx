@@ -20,7 +20,10 @@ export function ResultStep() {
   const batch = useBatch();
   if (!result) return null;
   const outcome = result.outcome;
-  const installs = steps.filter((r) => r.stepId === 'install' || r.stepId === 'verify' || r.stepId.startsWith('tunnel.'));
+  // Every host's own steps (a failed login shows here too), with what their checks found: clock, ports, the agent.
+  const installs = steps.filter((r) => r.host !== 'console' && r.status !== 'pending');
+  // The agent was already there (the install step skipped by its guard): offer the vendor's reinstall.
+  const alreadyInstalled = outcome === 'done' && !tunnelCheck && steps.some((r) => r.status === 'skipped' && plan?.steps.find((x) => x.id === r.stepId)?.phase === 'install' && r.host !== 'console');
   const verify = plan?.steps.find((s) => s.phase === 'verify');
   // The vendor's remedy fits a failed installer, not a download that never reached the host.
   const installFailed = outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'verify_failed'));
@@ -62,7 +65,18 @@ export function ResultStep() {
                   <td>
                     <span className={`pill s-${r.status}`}>{t(`status.${r.status}`)}</span>
                   </td>
-                  <td className="muted">{r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}</td>
+                  <td className="muted">
+                    {r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}
+                    {r.checks?.length ? (
+                      <ul className="checks compact" data-testid={`result-checks-${r.stepId}-${r.host}`}>
+                        {r.checks.map((c) => (
+                          <li key={c.name} className={`check c-${c.status}`}>
+                            <span className="check-status">{t(`check.${c.status}`)}</span> {c.name}: {c.detail}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -113,6 +127,11 @@ export function ResultStep() {
         ) : outcome !== 'done' ? (
           <button type="button" className="primary" onClick={() => void startRun()} data-testid="retry">
             {t('result.retry')}
+          </button>
+        ) : null}
+        {alreadyInstalled ? (
+          <button type="button" className="secondary" onClick={() => void startRun({ reinstall: true })} data-testid="reinstall">
+            {t('result.reinstallAgain')}
           </button>
         ) : null}
         {plan?.mode === 'jump' ? (
