@@ -9,11 +9,12 @@
 // source above `highWatermark` and resumes it below `lowWatermark`: memory stays bounded and a slow
 // view slows the source down, nothing is dropped.
 //
-// Interrupts: when the user types one of INTERRUPT_CHARS (^C, ^\, ^Z) while output is backed up, the
-// output queued ahead of it is dropped, as a terminal's line discipline does with ISIG (it flushes
-// the output queue): the view drops its queue and what arrives before the answer to that write; the
-// manager drops what it had not sent yet and asks the source to drop what it holds (an SSH channel
-// paused by flow control holds up to its 2 MB window). Nothing is dropped otherwise.
+// Interrupts: when the user types one of INTERRUPT_CHARS (^C, ^\, ^Z) while output floods, the output
+// queued ahead of it is dropped, as a terminal's line discipline does with ISIG (it flushes the output
+// queue): the view drops its queue and what arrives before the answer to that write (the output in
+// flight); the manager drops what it had not sent yet and asks the source to drop what it holds (a run
+// step's SSH channel: its paused 2 MB window, and what is still on its way up to the remote's "^C"
+// echo). A local PTY's kernel flushes its own queue. Nothing is dropped outside a flood.
 //
 // How they were chosen (`npm run bench -- terminal`, see the README's "Terminal flow control"), on
 // a loaded 2-core machine (xterm.js parses ~5–13 MB/s there with the DOM renderer):
@@ -41,6 +42,11 @@ export const FLOW = {
   ackBlock: 64_000,
   /** …or this long (ms) after the last chunk when fewer are. */
   ackIdleMs: 20,
+  /**
+   * Output is "flooding" when the source is paused or at least `maxEventChars` arrived within the
+   * last one or two of these windows (ms); an interrupt typed then drops the output queued ahead of it.
+   */
+  floodWindowMs: 500,
 } as const;
 
 export type FlowLimits = Pick<typeof FLOW, 'batchMs' | 'highWatermark' | 'lowWatermark' | 'maxEventChars'>;

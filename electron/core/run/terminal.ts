@@ -1,6 +1,10 @@
 // The run's view in the embedded terminal: all step output flows through it (so the terminal's
 // flow control applies), and what the user types goes to the step that is running, if it takes input.
+import { INTERRUPT_CHARS } from '../../common/terminal-flow';
 import type { TerminalSource } from '../terminal/source';
+
+/** How long, at most, output is dropped after an interrupt while waiting for its echo (RunTerminal.discardQueued). */
+export const INTERRUPT_ECHO_WAIT = { ms: 2000, chars: 4_000_000 } as const;
 
 export interface InputSink {
   write(data: string): void;
@@ -18,6 +22,8 @@ export class RunTerminal implements TerminalSource {
   private paused = false;
   private backlog: string[] = [];
   private dropping = false;
+  /** After an interrupt: output is dropped until the remote echoes it (see discardQueued). */
+  private echoWait: { echo: string; deadline: number; left: number; tail: string } | null = null;
 
   /** The running step's channel; null between steps. */
   setSink(sink: InputSink | null): void {
@@ -27,6 +33,20 @@ export class RunTerminal implements TerminalSource {
 
   push(text: string): void {
     if (this.dropping) return;
+    if (this.echoWait) {
+      const w = this.echoWait;
+      const s = w.tail + text;
+      const at = s.indexOf(w.echo);
+      if (at >= 0) {
+        this.echoWait = null;
+        text = s.slice(at);
+      } else {
+        w.left -= text.length;
+        w.tail = s.slice(-(w.echo.length - 1));
+        if (w.left <= 0 || Date.now() > w.deadline) this.echoWait = null;
+        return;
+      }
+    }
     if (this.dataListeners.length === 0) this.backlog.push(text);
     else for (const l of this.dataListeners) l(text);
   }
@@ -51,16 +71,24 @@ export class RunTerminal implements TerminalSource {
     this.sink?.resume?.();
   }
   /**
-   * After an interrupt typed during a flood: the step's channel, paused by flow control, holds up to
-   * its SSH window of output produced before the interrupt. It is drained and not shown (the run's
-   * journal and output events still get it: only the view skips it), as ISIG flushes a tty's output.
+   * After an interrupt typed during a flood (`input` holds it): the step's channel, paused by flow
+   * control, holds up to its 2 MB SSH window of output produced before the interrupt; it is drained
+   * and not shown. What is still on its way (TCP, sshd, the remote PTY until its line discipline has
+   * seen the ^C) is dropped too, up to the remote's echo of the interrupt ("^C"), which a PTY in
+   * canonical mode writes right after flushing its output queue; at most INTERRUPT_ECHO_WAIT
+   * characters or milliseconds, in case nothing echoes (raw mode, -echoctl). Only the view skips it:
+   * the run's journal and output events still get everything.
    */
-  discardQueued(): void {
+  discardQueued(input: string): void {
     this.dropping = true;
     try {
       this.sink?.drain?.();
     } finally {
       this.dropping = false;
+    }
+    const m = INTERRUPT_CHARS.exec(input);
+    if (this.sink && m) {
+      this.echoWait = { echo: `^${String.fromCharCode(m[0].charCodeAt(0) + 64)}`, deadline: Date.now() + INTERRUPT_ECHO_WAIT.ms, left: INTERRUPT_ECHO_WAIT.chars, tail: '' };
     }
   }
   kill(): void {

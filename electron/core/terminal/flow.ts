@@ -8,6 +8,7 @@ import { FLOW, type FlowLimits } from '../../common/terminal-flow';
 
 export { FLOW };
 
+
 export interface Pausable {
   pause(): void;
   resume(): void;
@@ -20,6 +21,9 @@ export class FlowController {
   private unacked = 0;
   private paused = false;
   private disposed = false;
+  /** Characters pushed since `recentSince` (a window of FLOW.floodWindowMs): whether output is flooding. */
+  private recent = 0;
+  private recentSince = 0;
 
   constructor(
     private readonly source: Pausable,
@@ -35,8 +39,22 @@ export class FlowController {
     return this.paused;
   }
 
+  /**
+   * Whether output is flooding: the source is paused, or a full event's worth arrived within the last
+   * FLOW.floodWindowMs or two. An interrupt typed now drops what is queued ahead of it (TerminalManager.write).
+   */
+  get flooding(): boolean {
+    return this.paused || (performance.now() - this.recentSince < 2 * FLOW.floodWindowMs && this.recent >= this.limits.maxEventChars);
+  }
+
   push(data: string): void {
     if (this.disposed || data.length === 0) return;
+    const now = performance.now();
+    if (now - this.recentSince > FLOW.floodWindowMs) {
+      this.recentSince = now;
+      this.recent = 0;
+    }
+    this.recent += data.length;
     this.buffer.push(data);
     this.buffered += data.length;
     this.unacked += data.length;

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../api/dispatcher';
 import { OutpostError } from '../errors';
+import { INTERRUPT_CHARS } from '../../common/terminal-flow';
 import { FlowController } from './flow';
 import type { TerminalSource } from './source';
 
@@ -57,17 +58,17 @@ export class TerminalManager {
   }
 
   /**
-   * Input from the view. With `flush` (the view dropped the output it had queued, because the user
-   * typed an interrupt during a flood: see FLOW's comment) the output queued here and in the source
-   * ahead of the interrupt is dropped too, so the prompt comes back at once instead of after the
-   * backlog. The answer to this write is the view's marker: what it receives before the answer was
-   * produced before the interrupt reached the source.
+   * Input from the view. An interrupt (INTERRUPT_CHARS) typed during a flood drops the output queued
+   * ahead of it, here and in the source (see FLOW's comment), so the prompt comes back at once instead
+   * of after the backlog: when the view says so (`flush`: it dropped its own queue, and the answer to
+   * this write marks the end of what it drops), or when the output is flooding here (the view kept up
+   * but the backlog is on this side, e.g. an SSH channel's window).
    */
   write(id: string, data: string, flush = false): void {
     const e = this.get(id);
     e.source.write(data);
-    if (flush) {
-      e.source.discardQueued?.();
+    if (flush || (e.flow.flooding && INTERRUPT_CHARS.test(data))) {
+      e.source.discardQueued?.(data);
       e.flow.interrupt();
     }
   }

@@ -10,7 +10,7 @@ export interface TerminalSource {
    * up to its window), after the user typed an interrupt during a flood: what a line discipline's
    * ISIG does to its output queue. Optional: a local PTY's kernel already did it.
    */
-  discardQueued?(): void;
+  discardQueued?(input: string): void;
   /** Ends the process / closes the channel. */
   kill(): void;
   onData(listener: (text: string) => void): void;

@@ -99,6 +99,9 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     // output was produced before the interrupt reached the source and is dropped (and acknowledged).
     let interrupts = 0;
     let discarding = false;
+    // Characters received since `recentSince` (FLOW.floodWindowMs windows): whether output floods.
+    let recent = 0;
+    let recentSince = 0;
     const pump = () => {
       while (queue.length > 0 && ahead < FLOW.viewAheadChars) {
         const data = queue.shift() as string;
@@ -117,6 +120,12 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     unsubs.push(
       api.on('terminal.data', ({ id: tid, data }) => {
         if (tid !== id) return;
+        const now = performance.now();
+        if (now - recentSince > FLOW.floodWindowMs) {
+          recentSince = now;
+          recent = 0;
+        }
+        recent += data.length;
         if (discarding) return ack(data.length);
         queue.push(data);
         queued += data.length;
@@ -129,10 +138,11 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
       }),
     );
 
-    /** Sends input; an interrupt typed while output is backed up drops that output (see FLOW). */
+    /** Sends input; an interrupt typed while output floods drops the output queued ahead of it (see FLOW). */
     const send = (data: string) => {
       if (!id) return;
-      const flush = INTERRUPT_CHARS.test(data) && queued > 0;
+      const flooding = queued > 0 || (performance.now() - recentSince < 2 * FLOW.floodWindowMs && recent >= FLOW.maxEventChars);
+      const flush = flooding && INTERRUPT_CHARS.test(data);
       if (flush) {
         interrupts += 1;
         discarding = true;

@@ -23,8 +23,8 @@ class TextSource implements TerminalSource {
   resume(): void {
     this.paused = false;
   }
-  discardQueued(): void {
-    this.discarded += 1;
+  discardQueued(input: string): void {
+    if (input === '\x03') this.discarded += 1;
   }
   kill(): void {}
   onData(l: (t: string) => void): void {
@@ -79,10 +79,11 @@ describe('TerminalManager', () => {
     source.emit('a'.repeat(1_100_000)); // over the high watermark: sent in events, source paused
     expect(source.paused).toBe(true);
     source.emit('b'.repeat(1000)); // waits for the batch timer
-    manager.write('t2', '\x03');
-    expect(source.written).toEqual(['\x03']);
+    manager.write('t2', 'ls');
+    expect(source.written).toEqual(['ls']);
     expect(source.discarded).toBe(0);
     manager.write('t2', '\x03', true);
+    expect(source.written).toEqual(['ls', '\x03']);
     expect(source.discarded).toBe(1);
     await new Promise((r) => setTimeout(r, 30));
     expect(received.join('')).toBe('a'.repeat(1_100_000));
@@ -92,5 +93,23 @@ describe('TerminalManager', () => {
     source.emit('^C\r\n$ ');
     source.end();
     expect(received.join('')).toBe('a'.repeat(1_100_000) + '^C\r\n$ ');
+  });
+
+  it('an interrupt while output floods drops the backlog even when the view kept up; outside a flood nothing is dropped', async () => {
+    const manager = new TerminalManager();
+    const source = new TextSource();
+    const { c, received } = client();
+    manager.attach(c, source, 't3');
+    source.emit('q'.repeat(10)); // quiet: a prompt
+    manager.write('t3', '\x03');
+    expect(source.discarded).toBe(0);
+    await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 10; i++) source.emit('f'.repeat(10_000)); // 100k in an instant: a flood
+    manager.ack('t3', 100_010); // the view keeps up: never paused
+    manager.write('t3', '\x03');
+    expect(source.discarded).toBe(1);
+    await new Promise((r) => setTimeout(r, 30));
+    // Seven reads made full events and went out; the last three were waiting for the batch.
+    expect(received.join('')).toBe('q'.repeat(10) + 'f'.repeat(70_000));
   });
 });

@@ -1,7 +1,7 @@
 // RunTerminal: an interrupt during a flood drops what the step's paused channel holds back (drained
 // synchronously), and only that: output before and after reaches the view in order.
 import { describe, expect, it } from 'vitest';
-import { RunTerminal } from '../../../electron/core/run/terminal';
+import { INTERRUPT_ECHO_WAIT, RunTerminal } from '../../../electron/core/run/terminal';
 
 describe('RunTerminal.discardQueued', () => {
   it('drops what the sink drains, keeps what came before and after', () => {
@@ -19,18 +19,33 @@ describe('RunTerminal.discardQueued', () => {
     });
     t.push('before ');
     t.write('\x03');
-    t.discardQueued();
-    t.push('^C\r\n$ ');
+    t.discardQueued('\x03');
+    // Still on its way when the interrupt was sent: dropped up to the remote's echo, even split.
+    t.push('in flight ');
+    t.push('more ^');
+    t.push('C\r\n$ ');
+    t.push('next');
     expect(writes).toEqual(['\x03']);
-    expect(seen.join('')).toBe('before ^C\r\n$ ');
+    expect(seen.join('')).toBe('before ^C\r\n$ next');
     expect(held).toEqual([]);
+  });
+
+  it('stops waiting for an echo that never comes (raw mode) after INTERRUPT_ECHO_WAIT', () => {
+    const t = new RunTerminal();
+    const seen: string[] = [];
+    t.onData((d) => seen.push(d));
+    t.setSink({ write: () => undefined, drain: () => undefined });
+    t.discardQueued('\x1c');
+    t.push('x'.repeat(INTERRUPT_ECHO_WAIT.chars));
+    t.push('shown');
+    expect(seen).toEqual(['shown']);
   });
 
   it('without a running step there is nothing to drop', () => {
     const t = new RunTerminal();
     const seen: string[] = [];
     t.onData((d) => seen.push(d));
-    t.discardQueued();
+    t.discardQueued('\x03');
     t.push('next');
     expect(seen).toEqual(['next']);
   });
