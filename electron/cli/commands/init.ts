@@ -27,7 +27,21 @@ export function initAnswers(p: ProfileSummary, os: 'linux' | 'windows', mode: 'j
     `os: ${os}`,
   ];
   if (p.regions) out.push('region: cn-north-4            # CHANGE: your region id');
-  if (mode === 'jump') {
+  if (mode === 'jump' && p.ports.some((x) => x.direction === 'remote')) {
+    // Remote forwards (ssh -R): a proxy that reaches the destination runs the tunnel into the jump server.
+    out.push(
+      'connectivity:',
+      '  mode: jump',
+      '  jumpServers:',
+      '    - privateIp: 172.31.25.194  # CHANGE: the jump server\'s address in the hosts\' network (the forward listens there)',
+      '      ssh: { host: 203.0.113.10, port: 22, user: root, password: { env: OUTPOST_JUMP_PASSWORD } }   # CHANGE',
+      '      proxy:   # CHANGE: the host that reaches the destination and runs ssh -R into the jump server',
+      '        ssh: { host: 10.0.0.5, port: 22, user: root, password: { env: OUTPOST_PROXY_PASSWORD } }',
+      '  elbIp: 10.0.0.20             # CHANGE: the forwards\' destination (e.g. the database the agents write to)',
+      '  connectionIp: 172.31.25.194  # CHANGE: the address agents connect to (the jump server\'s privateIp)',
+      '  tunnel: persistent           # or vendor: the one-off ssh -f -N -R …',
+    );
+  } else if (mode === 'jump') {
     out.push(
       'connectivity:',
       '  mode: jump',

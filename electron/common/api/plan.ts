@@ -271,7 +271,7 @@ export const ProfileSummary = z.object({
   os: z.array(Os),
   connectivity: z.array(Mode),
   /** The agent's ports: what a jump server forwards (`to` is `elb` or a host template) and the security group opens. */
-  ports: z.array(z.object({ name: z.string(), port: z.number().int(), to: z.string(), download: z.boolean() })),
+  ports: z.array(z.object({ name: z.string(), port: z.number().int(), to: z.string(), download: z.boolean(), direction: z.enum(['local', 'remote']).default('local') })),
   inputs: z.array(InputSummary),
   /** The profile uses the region catalog (the wizard asks for a region). */
   regions: z.boolean(),

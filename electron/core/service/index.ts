@@ -46,7 +46,7 @@ export class OutpostService {
         installDir: { ...(p.linux ? { linux: p.linux.installDir } : {}), ...(p.windows ? { windows: p.windows.installDir } : {}) },
         os: p.os,
         connectivity: p.connectivity,
-        ports: p.ports.map((x) => ({ name: x.name, port: x.port, to: x.to, download: x.download })),
+        ports: p.ports.map((x) => ({ name: x.name, port: x.port, to: x.to, download: x.download, direction: x.direction })),
         regions: p.regions,
         consoleCommand: (['linux', 'windows'] as const).filter((os) => p.consoleCommand?.[os]),
         offline: (['linux', 'windows'] as const).filter((os) => p[os]?.steps.some((s) => s.when === 'packagePath')),
