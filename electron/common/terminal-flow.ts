@@ -18,13 +18,16 @@
 //
 // How they were chosen (`npm run bench -- terminal`, see the README's "Terminal flow control"), on
 // a loaded 2-core machine (xterm.js parses ~5–13 MB/s there with the DOM renderer):
-// - Profiling showed the old 256k window starved the view: the loop (parse → ack → resume the source →
-//   read → batch → socket) takes longer than 256k characters take to parse, so the renderer idled,
-//   and an idle renderer paints a frame per event instead of parsing several events per frame (frames,
-//   not parsing, were two thirds of the renderer's time). 1M characters cover the loop; the view's own
-//   queue keeps xterm.js busy without giving it more than `viewAheadChars` it could not drop on ^C.
+// - Profiling (Chromium trace, 20 MB) showed the old 256k window starved the view: the loop (parse →
+//   ack → resume the source → read → batch → socket) takes longer than 256k characters take to parse,
+//   so the renderer idled between bursts and painted a frame for each small one: 467 frames where
+//   xterm.js alone paints 91 for the same text; frames took half the renderer's busy time, parsing a
+//   sixth. 1M characters cover the loop; the view's own queue keeps xterm.js busy without giving it
+//   more than `viewAheadChars` it could not drop on ^C.
 // - `viewAheadChars` bounds Ctrl-C: what xterm.js has been given must be parsed before the prompt
-//   shows (128k ≈ 10–25 ms here); the rest of the window is in the view's queue and is dropped.
+//   shows (64k ≈ 5–13 ms here); the rest of the window is in the view's queue and is dropped. One
+//   event ahead is enough to keep xterm.js busy: the next one is handed over from the previous one's
+//   write callback, inside the same parsing pass (as the bench's (b) chains its 32 KB writes).
 // - 64k-character events and 64k acknowledgement blocks keep per-message work (JSON, IPC/WebSocket
 //   frames, ack requests and their answers) to a few hundred messages a second during a flood.
 export const FLOW = {
@@ -37,7 +40,7 @@ export const FLOW = {
   /** Unacknowledged characters below which a paused source is resumed. */
   lowWatermark: 500_000,
   /** Characters the view hands xterm.js ahead of its parser; the rest waits in the view's queue. */
-  viewAheadChars: 128_000,
+  viewAheadChars: 64_000,
   /** The view acknowledges as soon as this many parsed characters are pending… */
   ackBlock: 64_000,
   /** …or this long (ms) after the last chunk when fewer are. */
