@@ -22,6 +22,8 @@ export interface RunScriptOptions {
   onInput?: (sink: { write(d: string): void; pause(): void; resume(): void; drain(): void } | null) => void;
   /** cmd on this computer: values for the text's %OUTPOST_S<n>% references, given on stdin (never on a command line). */
   secrets?: readonly string[];
+  /** A read-only check (probes): may be run again when the platform failed to start it (Wine under load). */
+  readOnly?: boolean;
 }
 
 export interface ScriptResult {
@@ -35,7 +37,8 @@ export interface Executor {
   /** Runs `text` in `shell` on the host. POSIX shells get the text on stdin. */
   run(shell: Shell, text: string, opts: RunScriptOptions): Promise<ScriptResult>;
   /** Copies a local file to the host, SHA-256 checked on the far side. */
-  upload(localPath: string, remotePath: string, opts: { signal: AbortSignal; mode?: number; onProgress?: (sent: number, total: number) => void }): Promise<{ sha256: string; bytes: number }>;
+  /** checkRemote false: skip the far-side SHA-256 check because the caller checks the copy itself. */
+  upload(localPath: string, remotePath: string, opts: { signal: AbortSignal; mode?: number; onProgress?: (sent: number, total: number) => void; checkRemote?: boolean }): Promise<{ sha256: string; bytes: number }>;
   end(): void;
   /** This computer's Windows (or Wine) when the plan targets Windows here. */
   readonly windows?: WindowsPlatform;
@@ -71,7 +74,7 @@ export function sshExecutor(conn: SshConnection): Executor {
       }
     },
     async upload(localPath, remotePath, opts) {
-      return sshUpload(conn, localPath, remotePath, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      return sshUpload(conn, localPath, remotePath, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.checkRemote === false ? { checkRemote: false } : {}) });
     },
     end: () => conn.end(),
   };
@@ -99,6 +102,7 @@ export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv, opts: { 
         ...(env ? { env } : {}),
         ...(windows ? { windows } : {}),
         ...(opts.secrets?.length ? { secrets: opts.secrets } : {}),
+        ...(opts.readOnly ? { readOnly: true } : {}),
         onData: (t) => {
           output = (output + t).slice(-1_000_000);
           opts.onData?.(t);

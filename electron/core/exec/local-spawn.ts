@@ -38,7 +38,7 @@ export interface LocalResult {
 export function runLocal(
   shell: Shell,
   text: string,
-  opts: { onData: (t: string) => void; signal: AbortSignal; timeoutMs: number; sudo?: boolean; cwd?: string; env?: NodeJS.ProcessEnv; secrets?: readonly string[]; windows?: WindowsPlatform | null },
+  opts: { onData: (t: string) => void; signal: AbortSignal; timeoutMs: number; sudo?: boolean; cwd?: string; env?: NodeJS.ProcessEnv; secrets?: readonly string[]; readOnly?: boolean; windows?: WindowsPlatform | null },
 ): Promise<LocalResult> {
   if (shell === 'cmd') {
     let win: WindowsPlatform | null;
@@ -48,7 +48,7 @@ export function runLocal(
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     if (!win) return Promise.reject(needsWindows());
-    return win.runCmd(text, { signal: opts.signal, timeoutMs: opts.timeoutMs, onData: opts.onData, cwd: opts.cwd, env: opts.env, secrets: opts.secrets });
+    return win.runCmd(text, { signal: opts.signal, timeoutMs: opts.timeoutMs, onData: opts.onData, cwd: opts.cwd, env: opts.env, secrets: opts.secrets, readOnly: opts.readOnly });
   }
   if (opts.secrets?.length) return Promise.reject(new OutpostError('plan.invalid', `Secrets on stdin are for cmd steps; this one is ${shell}.`, 'This is a bug in Outpost.'));
   const base = localSpawnSpec(shell, text);

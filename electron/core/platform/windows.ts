@@ -26,6 +26,8 @@ export interface CmdRunOptions {
   env?: NodeJS.ProcessEnv | undefined;
   /** Values for %OUTPOST_S1%, %OUTPOST_S2%, … in the script (see cmdSecretRef), given on stdin. */
   secrets?: readonly string[] | undefined;
+  /** A read-only check: safe to run again when Wine failed to start one of its programs. */
+  readOnly?: boolean | undefined;
 }
 
 export interface Elevation {
@@ -162,7 +164,7 @@ const NOT_ELEVATED_HINT = 'Close Outpost and start it with right-click > Run as 
 /** The check both implementations can run in cmd: `net session` answers administrators only. */
 async function netSession(p: WindowsPlatform, signal: AbortSignal): Promise<Elevation> {
   let out = '';
-  const r = await p.runCmd('net session', { signal, timeoutMs: 30_000, onData: (t) => (out += t) });
+  const r = await p.runCmd('net session', { signal, timeoutMs: 30_000, readOnly: true, onData: (t) => (out += t) });
   if (r.exitCode === 0) return { elevated: true, detail: '`net session` answered: Outpost runs elevated (administrator rights).' };
   if (/access is denied|error 5\b/i.test(out) || r.exitCode === 2) return { elevated: false, detail: `\`net session\` was refused (${out.trim().split(/\r?\n/)[0] ?? `exit code ${r.exitCode}`}): Outpost is not elevated.`, hint: NOT_ELEVATED_HINT };
   return { elevated: null, detail: `\`net session\` exited with code ${r.exitCode ?? 'none'}: could not tell whether Outpost is elevated.`, hint: NOT_ELEVATED_HINT };
@@ -218,14 +220,23 @@ export function winePlatform(prefix: string, env: NodeJS.ProcessEnv = process.en
     kind: 'wine',
     label: `Wine (prefix ${root})`,
     runCmd: (text, opts) =>
-      withScriptFile(path.join(root, 'drive_c', 'windows', 'temp'), cmdScript(text, opts.secrets), (file) => {
+      withScriptFile(path.join(root, 'drive_c', 'windows', 'temp'), cmdScript(text, opts.secrets), async (file) => {
         const win = `C:\\${path.relative(path.join(root, 'drive_c'), file).split(path.sep).join('\\')}`;
-        return spawnAndWait(bin, ['cmd', '/d', '/c', win], { ...opts, stdin: cmdStdin(opts.secrets), extraEnv: wineEnv });
+        // On a loaded machine Wine's cmd now and then fails to start a program ("ShellExecuteEx failed:
+        // Internal error"). A read-only check is run again (up to twice); anything else reports it as is.
+        for (let attempt = 1; ; attempt++) {
+          let out = '';
+          const r = await spawnAndWait(bin, ['cmd', '/d', '/c', win], { ...opts, onData: (t) => (opts.readOnly ? (out += t) : opts.onData(t)), stdin: cmdStdin(opts.secrets), extraEnv: wineEnv });
+          if (!opts.readOnly) return r;
+          if (attempt < 3 && r.exitCode !== 0 && /ShellExecuteEx failed/.test(out)) continue;
+          opts.onData(out);
+          return r;
+        }
       }),
     localPath,
     async elevation(signal) {
       let who = '';
-      const r = await p.runCmd('whoami', { signal, timeoutMs: 60_000, onData: (t) => (who += t) });
+      const r = await p.runCmd('whoami', { signal, timeoutMs: 60_000, readOnly: true, onData: (t) => (who += t) });
       const user = who.trim().split(/\r?\n/).at(-1) ?? '';
       if (r.exitCode !== 0) return { elevated: null, detail: `Wine prefix ${root}: cmd did not answer (whoami exited with ${r.exitCode ?? 'none'}).`, hint: 'Check the prefix with: WINEPREFIX=<prefix> wine64 cmd /c ver' };
       return { elevated: true, detail: `Wine prefix ${root}: Wine has no UAC, so every process, user ${user || 'unknown'} included, has administrator rights; a real Windows elevation check was not exercised.` };

@@ -85,7 +85,7 @@ async function windowsElevation(c: ProbeContext): Promise<CheckResult> {
     const e = await c.ex.windows.elevation(c.signal);
     return { name, status: e.elevated ? 'pass' : e.elevated === null ? 'warn' : 'fail', detail: e.detail, ...(e.elevated ? {} : { hint: e.hint ?? hint }) };
   }
-  const r = await c.ex.run('cmd', 'net session >nul 2>&1 && echo OUTPOST_ELEVATED || echo OUTPOST_NOT_ELEVATED', { signal: c.signal, timeoutMs: 30_000 });
+  const r = await c.ex.run('cmd', 'net session >nul 2>&1 && echo OUTPOST_ELEVATED || echo OUTPOST_NOT_ELEVATED', { signal: c.signal, timeoutMs: 30_000, readOnly: true });
   if (/^OUTPOST_ELEVATED\s*$/m.test(r.output)) return { name, status: 'pass', detail: '`net session` answered: the session is elevated (administrator rights).' };
   if (/^OUTPOST_NOT_ELEVATED\s*$/m.test(r.output)) return { name, status: 'fail', detail: '`net session` was refused: the session is not elevated.', hint };
   return { name, status: 'warn', detail: `could not run \`net session\` (exit code ${r.exitCode ?? 'none'}): elevation not checked`, hint };
@@ -183,7 +183,7 @@ async function one(p: Probe, c: ProbeContext): Promise<CheckResult[]> {
     }
     case 'command': {
       const text = renderExec(p, 'exec', c.resolver, c.secrets, c.facts);
-      const r = await c.ex.run(p.shell, text, { signal: c.signal, timeoutMs: 60_000 });
+      const r = await c.ex.run(p.shell, text, { signal: c.signal, timeoutMs: 60_000, readOnly: true });
       const exitOk = p.exitCode === undefined || r.exitCode === p.exitCode;
       const markerOk = !p.markers?.length || p.markers.some((m) => r.output.includes(m));
       const last = r.output.trim().split('\n').slice(-3).join(' | ');

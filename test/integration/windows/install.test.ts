@@ -94,6 +94,14 @@ describe('install on this computer, Windows, under Wine', () => {
     const journal = /Journal: (\S+)/.exec(r.stdout)?.[1] ?? '';
     assertNoSecrets(fs.readFileSync(journal, 'utf8'));
     expect(fs.readdirSync(path.join(w.driveC, 'windows', 'temp')).filter((f) => f.startsWith('outpost-'))).toEqual([]);
+
+    // --reinstall: the vendor's remedy (uninstall.bat, then install.bat) on the unpacked files, which stay.
+    const again = await outpost(['run', icagentAnswers('icagent', zip, 'C:\\Program Files\\ICAgent'), '--reinstall'], env);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain('ICAgent uninstalled');
+    expect(again.stdout).toContain('Service icagent installed successfully');
+    expect(await serviceState(w, 'icagent')).toBe('RUNNING');
+    assertNoSecrets(again.stdout, again.stderr);
   });
 
   it("ICAgent: an install that ends in SERVICE STOP fails with the vendor's hint (antivirus)", async () => {

@@ -85,3 +85,63 @@ describe('which Windows runs the steps', () => {
     }
   });
 });
+
+describe('the Wine platform runs a step as a script file, with the secrets on stdin', () => {
+  // A stand-in wine64 (OUTPOST_WINE64): prints its arguments, its stdin and the script it was given.
+  function fakeWine(dir: string): string {
+    const file = path.join(dir, 'wine64');
+    fs.writeFileSync(
+      file,
+      [
+        '#!/bin/bash',
+        'f="$WINEPREFIX/drive_c/$(printf %s "$4" | sed \'s/^C:\\\\//; s/\\\\/\\//g\')"',
+        'n=$(cat "$WINEPREFIX/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$WINEPREFIX/count"',
+        'if [ "$n" = 1 ] && [ -n "$FAIL_FIRST" ]; then echo "ShellExecuteEx failed: Internal error."; exit 1; fi',
+        'echo "args: $*"; echo "stdin: $(cat)"; echo "script:"; cat "$f"',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return file;
+  }
+
+  it('cmd /d /c C:\\windows\\temp\\outpost-…\\step.cmd, the values on stdin only, the file removed afterwards', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-wine-unit-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'drive_c'));
+      const w = winePlatform(dir, { OUTPOST_WINE64: fakeWine(dir) });
+      let out = '';
+      const r = await w.runCmd('install.bat -ak %OUTPOST_S1%', { signal: new AbortController().signal, timeoutMs: 20_000, onData: (t) => (out += t), secrets: ['SECRETAK123'] });
+      expect(r.exitCode).toBe(0);
+      expect(out).toMatch(/^args: cmd \/d \/c C:\\windows\\temp\\outpost-\w+\\step\.cmd$/m);
+      expect(out).toContain('stdin: SECRETAK123');
+      expect(out.split('script:')[1]).not.toContain('SECRETAK123');
+      expect(out).toContain('set "OUTPOST_S1=" & install.bat -ak %OUTPOST_S1%');
+      expect(fs.readdirSync(path.join(dir, 'drive_c', 'windows', 'temp'))).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs a read-only check again when Wine failed to start a program; never an install step', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-wine-unit-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'drive_c'));
+      const w = winePlatform(dir, { OUTPOST_WINE64: fakeWine(dir) });
+      const run = async (readOnly: boolean) => {
+        fs.rmSync(path.join(dir, 'count'), { force: true });
+        let out = '';
+        const r = await w.runCmd('sc query icagent', { signal: new AbortController().signal, timeoutMs: 20_000, onData: (t) => (out += t), env: { ...process.env, FAIL_FIRST: '1' }, readOnly });
+        return { code: r.exitCode, out };
+      };
+      const check = await run(true);
+      expect(check.code).toBe(0);
+      expect(check.out).not.toContain('ShellExecuteEx');
+      const step = await run(false);
+      expect(step.code).toBe(1);
+      expect(step.out).toContain('ShellExecuteEx failed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
