@@ -37,7 +37,8 @@ export interface Executor {
   /** Runs `text` in `shell` on the host. POSIX shells get the text on stdin. */
   run(shell: Shell, text: string, opts: RunScriptOptions): Promise<ScriptResult>;
   /** Copies a local file to the host, SHA-256 checked on the far side. */
-  upload(localPath: string, remotePath: string, opts: { signal: AbortSignal; mode?: number; onProgress?: (sent: number, total: number) => void }): Promise<{ sha256: string; bytes: number }>;
+  /** checkRemote false: skip the far-side SHA-256 check because the caller checks the copy itself. */
+  upload(localPath: string, remotePath: string, opts: { signal: AbortSignal; mode?: number; onProgress?: (sent: number, total: number) => void; checkRemote?: boolean }): Promise<{ sha256: string; bytes: number }>;
   end(): void;
   /** This computer's Windows (or Wine) when the plan targets Windows here. */
   readonly windows?: WindowsPlatform;
@@ -73,7 +74,7 @@ export function sshExecutor(conn: SshConnection): Executor {
       }
     },
     async upload(localPath, remotePath, opts) {
-      return sshUpload(conn, localPath, remotePath, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      return sshUpload(conn, localPath, remotePath, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.checkRemote === false ? { checkRemote: false } : {}) });
     },
     end: () => conn.end(),
   };

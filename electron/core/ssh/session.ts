@@ -319,7 +319,7 @@ export async function upload(
   conn: SshConnection,
   localPath: string,
   remotePath: string,
-  opts: { mode?: number; onProgress?: (sent: number, total: number) => void } = {},
+  opts: { mode?: number; onProgress?: (sent: number, total: number) => void; checkRemote?: boolean } = {},
 ): Promise<{ sha256: string; bytes: number }> {
   const local = await localSha256(localPath);
   const sftp = await openSftp(conn);
@@ -340,6 +340,8 @@ export async function upload(
         },
       );
     });
+    // checkRemote false: the caller checks the copy itself (the runner's staged upload, in its place step).
+    if (opts.checkRemote === false) return local;
     const remote = (await remoteSha256ViaShell(conn, remotePath)) ?? (await remoteSha256ViaSftp(sftp, remotePath));
     if (remote !== local.sha256) {
       throw new OutpostError(
