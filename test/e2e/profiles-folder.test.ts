@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launch, openWizard, screenshot, serve, type Served } from './harness';
+import { fieldError, fill, launch, openWizard, screenshot, serve, type Served } from './harness';
 
 let served: Served;
 let browser: Browser;
@@ -79,6 +79,26 @@ describe('profiles folder on the agent step', () => {
     const replaced = page.locator('label[for="profile-tetra-relay"]');
     await expect.poll(() => replaced.innerText(), { timeout: 15_000 }).toContain('My Tetra relay');
     expect(await replaced.locator('.badge').innerText()).toBe('Your profile, replaces the shipped tetra-relay');
+    await page.context().close();
+  }, 90_000);
+
+  it('a profile with remote forwards (cloudpods-telegraf) asks for the proxy of each jump server', async () => {
+    const page = await openWizard(browser, served);
+    await page.locator('label[for="profile-cloudpods-telegraf"]').click();
+    for (let i = 0; i < 3 && (await page.getByTestId('step-connectivity').count()) === 0; i++) await page.getByTestId('next').click();
+    await page.getByTestId('step-connectivity').waitFor();
+    const proxy = page.getByTestId('proxy-0');
+    await proxy.waitFor();
+    expect(await proxy.innerText()).toContain('ssh -R');
+    await fill(page, 'connectivity.jumpServers[0].proxy.ssh.host', '10.0.0.5;rm');
+    await expect.poll(() => fieldError(page, 'connectivity.jumpServers[0].proxy.ssh.host'), { timeout: 15_000 }).not.toBe('');
+    await fill(page, 'connectivity.jumpServers[0].proxy.ssh.host', '10.0.0.5');
+    const errText = async () => {
+      const e = page.getByTestId('err-connectivity.jumpServers[0].proxy.ssh.host');
+      return (await e.count()) ? (await e.innerText()).trim() : '';
+    };
+    await expect.poll(errText, { timeout: 15_000 }).toBe('');
+    await screenshot(page, 'profiles-remote-proxy');
     await page.context().close();
   }, 90_000);
 });

@@ -176,7 +176,7 @@ function sshLogin(f: SshLoginForm, fallbackHost = ''): Record<string, unknown> {
   return out;
 }
 
-function connectivity(c: WizardForm['connectivity']): Record<string, unknown> {
+function connectivity(c: WizardForm['connectivity'], withProxy = true): Record<string, unknown> {
   if (c.mode === 'vpcep') return { mode: 'vpcep', ...opt('vpcepDomain', c.vpcepDomain), ...opt('accessIp', c.vpcepAccessIp), ...opt('dc', c.dc) };
   if (c.mode === 'direct') return { mode: 'direct', ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
   const overrides: Record<string, Record<string, unknown>> = {};
@@ -188,7 +188,7 @@ function connectivity(c: WizardForm['connectivity']): Record<string, unknown> {
   }
   return {
     mode: 'jump',
-    jumpServers: c.jumpServers.map((j) => ({ ...opt('privateIp', j.privateIp), ssh: sshLogin(j.ssh, j.privateIp), ...(j.proxy ? { proxy: { ssh: sshLogin(j.proxy) } } : {}) })),
+    jumpServers: c.jumpServers.map((j) => ({ ...opt('privateIp', j.privateIp), ssh: sshLogin(j.ssh, j.privateIp), ...(j.proxy && withProxy ? { proxy: { ssh: sshLogin(j.proxy) } } : {}) })),
     ...opt('elbIp', c.elbIp),
     ...opt('connectionIp', c.connectionIp),
     ...opt('dc', c.dc),
@@ -259,7 +259,8 @@ export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<strin
     os: f.agent.os,
     ...opt('region', f.region.other ? f.region.otherId : f.region.id),
     ...(f.region.other ? opt('obsDomain', f.region.obsDomain) : {}),
-    connectivity: connectivity(f.connectivity),
+    // A proxy only for a profile with remote forwards (kept in the form when the agent changes back).
+    connectivity: connectivity(f.connectivity, !profile || profile.ports.some((x) => x.direction === 'remote')),
     inputs: inputsOf(f, profile),
     targets: targets(f),
     ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),

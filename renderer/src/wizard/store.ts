@@ -52,7 +52,7 @@ export type HostKeyRequest = EventPayload<'hostkey.unknown'>;
 export type RunEnd = EventPayload<'run.end'>;
 
 /** Where a secret slot lives in the form. */
-export type SlotAddr = `input.${string}` | `jump.${number}` | 'target.single' | 'target.default' | `list.${number}`;
+export type SlotAddr = `input.${string}` | `jump.${number}` | `proxy.${number}` | 'target.single' | 'target.default' | `list.${number}`;
 
 export interface WizardState {
   phase: Phase;
@@ -94,6 +94,8 @@ export interface WizardActions {
   setRegion(patch: Partial<WizardForm['region']>): void;
   setConnectivity(patch: Partial<WizardForm['connectivity']>): void;
   setJump(i: number, patch: Partial<Omit<JumpForm, 'ssh'>>, ssh?: Partial<SshLoginForm>): void;
+  /** The login of jump server i's proxy (profiles with remote forwards); created on the first change. */
+  setProxy(i: number, ssh: Partial<SshLoginForm>): void;
   addJump(): void;
   removeJump(i: number): void;
   setOverride(port: string, patch: Partial<{ listen: string; target: string }>): void;
@@ -195,6 +197,7 @@ function getSlot(f: WizardForm, addr: SlotAddr): SecretSlot | null {
   const [kind, n] = addr.split('.');
   const i = Number(n);
   if (kind === 'jump') return f.connectivity.jumpServers[i]?.ssh.password ?? null;
+  if (kind === 'proxy') return f.connectivity.jumpServers[i]?.proxy?.password ?? null;
   if (kind === 'list') return f.hosts.list[i]?.password ?? null;
   return null;
 }
@@ -208,13 +211,19 @@ function putSlot(f: WizardForm, addr: SlotAddr, s: SecretSlot): WizardForm {
   if (kind === 'jump') {
     return { ...f, connectivity: { ...f.connectivity, jumpServers: f.connectivity.jumpServers.map((j, k) => (k === i ? { ...j, ssh: { ...j.ssh, password: s } } : j)) } };
   }
+  if (kind === 'proxy') {
+    return { ...f, connectivity: { ...f.connectivity, jumpServers: f.connectivity.jumpServers.map((j, k) => (k === i && j.proxy ? { ...j, proxy: { ...j.proxy, password: s } } : j)) } };
+  }
   return { ...f, hosts: { ...f.hosts, list: f.hosts.list.map((l, k) => (k === i ? { ...l, password: s } : l)) } };
 }
 
 function allSlots(f: WizardForm): SlotAddr[] {
   const out: SlotAddr[] = ['target.single', 'target.default'];
   for (const [name, field] of Object.entries(f.inputs)) if (field.kind === 'secret') out.push(`input.${name}`);
-  f.connectivity.jumpServers.forEach((_, i) => out.push(`jump.${i}`));
+  f.connectivity.jumpServers.forEach((j, i) => {
+    out.push(`jump.${i}`);
+    if (j.proxy) out.push(`proxy.${i}`);
+  });
   f.hosts.list.forEach((_, i) => out.push(`list.${i}`));
   return out;
 }
@@ -421,6 +430,15 @@ export const useWizard = create<Store>()((set, get) => {
       setForm((f) => ({
         ...f,
         connectivity: { ...f.connectivity, jumpServers: f.connectivity.jumpServers.map((j, k) => (k === i ? { ...j, ...patch, ssh: { ...j.ssh, ...ssh } } : j)) },
+      }));
+    },
+    setProxy(i, ssh) {
+      setForm((f) => ({
+        ...f,
+        connectivity: {
+          ...f.connectivity,
+          jumpServers: f.connectivity.jumpServers.map((j, k) => (k === i ? { ...j, proxy: { ...(j.proxy ?? { host: '', port: '22', user: 'root', auth: 'password', password: slot(freshKey('proxy.password')), keyPath: '' }), ...ssh } } : j)),
+        },
       }));
     },
     addJump() {

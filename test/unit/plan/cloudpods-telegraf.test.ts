@@ -12,6 +12,7 @@ import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { OutpostService } from '../../../electron/core/service';
 import { keyOptions, remoteKeyOptions } from '../../../electron/core/plan/tunnel';
 import { renderExec } from '../../../electron/core/plan/render';
+import { fromAnswers, toAnswers } from '../../../renderer/src/wizard/model';
 import { expectedRows, hostLabel } from '../../../renderer/src/wizard/planText';
 import { example, FIXTURES, RESOURCES } from './helpers';
 
@@ -77,6 +78,17 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     expect(expectedRows(p, { tunnelOnly: true }).map((r) => `${r.stepId}@${r.host}`)).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
     const t = ((k: string, o?: Record<string, unknown>) => `${k}:${String(o?.n ?? '')}`) as Parameters<typeof hostLabel>[0];
     expect(hostLabel(t, 'proxy0', p)).toBe('where.proxyN:1 · cloudroot@10.127.30.251:22');
+  });
+
+  it("the wizard keeps the proxy in the answers for this profile only (its form holds it when the agent changes)", () => {
+    const summaries = service.profileSummaries().profiles;
+    const cp = summaries.find((x) => x.id === 'cloudpods-telegraf');
+    const ic = summaries.find((x) => x.id === 'icagent');
+    expect(cp?.ports).toEqual([{ name: 'influxdb', port: 12345, to: 'elb', download: false, direction: 'remote' }]);
+    const form = fromAnswers(base, {}, [], summaries);
+    const jump = (a: Record<string, unknown>) => (a.connectivity as { jumpServers: Array<Record<string, unknown>> }).jumpServers[0];
+    expect(jump(toAnswers(form, cp))?.proxy).toEqual({ ssh: { host: '10.127.30.251', port: 22, user: 'cloudroot', privateKey: { path: '~/.ssh/cloudroot_ed25519' } } });
+    expect(jump(toAnswers({ ...form, agent: { ...form.agent, profile: 'icagent' } }, ic))?.proxy).toBeUndefined();
   });
 
   it("allows the proxy's key exactly the planned listen address on the proxy VM, with the same restrictions as the jump tunnel's key", () => {

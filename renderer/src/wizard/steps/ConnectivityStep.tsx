@@ -7,7 +7,50 @@ import { Callout, CopyButton, DataTable, RadioCards, Segmented, SecretField, Ste
 import { splitList, type AuthKind, type JumpForm } from '../model';
 import { selectProfile, useWizard } from '../store';
 
-function JumpServer({ index, jump, count }: { index: number; jump: JumpForm; count: number }) {
+/** A profile with remote forwards: the host that reaches the destination and runs ssh -R into this jump server. */
+function Proxy({ index, jump }: { index: number; jump: JumpForm }) {
+  const { t } = useTranslation();
+  const setProxy = useWizard((s) => s.setProxy);
+  const err = useFieldError('connectivity');
+  const base = `connectivity.jumpServers[${index}].proxy.ssh`;
+  const made = jump.proxy !== undefined;
+  // The proxy is part of this profile's answers: create its login (and password slot) when shown.
+  useEffect(() => {
+    if (!made) setProxy(index, {});
+  }, [made, index, setProxy]);
+  const p = jump.proxy ?? { host: '', port: '22', user: 'root', auth: 'password' as AuthKind, password: null, keyPath: '' };
+  return (
+    <fieldset className="group" data-testid={`proxy-${index}`}>
+      <legend>{t('conn.proxy.title')}</legend>
+      <p className="hint block">{t('conn.proxy.what')}</p>
+      <div className="row">
+        <TextField path={`${base}.host`} label={t('conn.proxy.host')} value={p.host} onChange={(v) => setProxy(index, { host: v })} error={err([`${base}.host`, `connectivity.jumpServers[${index}].proxy`])} placeholder="10.0.0.5" mono width="m" />
+        <TextField path={`${base}.port`} label={t('common.port')} value={p.port} onChange={(v) => setProxy(index, { port: v })} error={err(`${base}.port`)} mono width="xs" />
+        <TextField path={`${base}.user`} label={t('common.user')} value={p.user} onChange={(v) => setProxy(index, { user: v })} error={err(`${base}.user`)} mono width="s" />
+      </div>
+      <Segmented<AuthKind>
+        name={`proxy-${index}-auth`}
+        legend={t('auth.legend')}
+        value={p.auth}
+        onChange={(v) => setProxy(index, { auth: v })}
+        options={[
+          { value: 'password', label: t('auth.password') },
+          { value: 'privateKey', label: t('auth.privateKey') },
+          { value: 'agent', label: t('auth.agent') },
+        ]}
+      />
+      {p.auth === 'password' && jump.proxy ? (
+        <SecretField addr={`proxy.${index}`} path={`${base}.password`} label={t('auth.passwordFor', { user: p.user || 'root' })} value={jump.proxy.password} error={err(`${base}.password`)} width="m" />
+      ) : p.auth === 'privateKey' ? (
+        <TextField path={`${base}.privateKey.path`} label={t('auth.keyPath')} value={p.keyPath} onChange={(v) => setProxy(index, { keyPath: v })} error={err(`${base}.privateKey.path`)} placeholder="~/.ssh/id_ed25519" mono width="l" />
+      ) : p.auth === 'agent' ? (
+        <p className="hint block">{t('auth.agentHint')}</p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function JumpServer({ index, jump, count, remote }: { index: number; jump: JumpForm; count: number; remote: boolean }) {
   const { t } = useTranslation();
   const setJump = useWizard((s) => s.setJump);
   const removeJump = useWizard((s) => s.removeJump);
@@ -58,6 +101,7 @@ function JumpServer({ index, jump, count }: { index: number; jump: JumpForm; cou
       ) : (
         <p className="hint block">{t('auth.agentHint')}</p>
       )}
+      {remote ? <Proxy index={index} jump={jump} /> : null}
     </fieldset>
   );
 }
@@ -217,7 +261,7 @@ export function ConnectivityStep() {
         <>
           <Callout title={t('conn.jump.whatTitle')}>{t('conn.jump.what')}</Callout>
           {conn.jumpServers.map((j, i) => (
-            <JumpServer key={j.ssh.password.key} index={i} jump={j} count={conn.jumpServers.length} />
+            <JumpServer key={j.ssh.password.key} index={i} jump={j} count={conn.jumpServers.length} remote={profile?.ports.some((x) => x.direction === 'remote') ?? false} />
           ))}
           <div className="error" data-testid="err-connectivity.jumpServers">
             {err('connectivity.jumpServers', 'connectivity.jumpServers') ?? ''}
