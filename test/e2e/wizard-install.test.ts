@@ -3,7 +3,7 @@
 // into the UI, both unknown host keys accepted in the dialog, the run followed to `done`, and the
 // agent's heartbeats arriving at the backend through the tunnel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { startWorld, type World } from '../integration/run/world';
 import { fieldSelector, fill, launch, next, openWizard, screenshot, serve, terminalText, type Served } from './harness';
 
@@ -24,6 +24,31 @@ afterAll(async () => {
 
 describe('wizard: ICAgent on Linux through a jump server', () => {
   it('installs from the first step to done, with heartbeats through the tunnel', async () => {
+    /** Accepts each unknown-host-key question until `until` shows; returns the hosts asked about. */
+    const acceptKeys = async (until: Locator, what: string): Promise<string[]> => {
+      const accepted: string[] = [];
+      const deadline = Date.now() + 100_000;
+      while (Date.now() < deadline) {
+        const dialog = page.getByTestId('hostkey-dialog');
+        try {
+          await Promise.race([dialog.waitFor({ timeout: 90_000 }), until.first().waitFor({ timeout: 90_000 })]);
+        } catch (e) {
+          await screenshot(page, `wizard-en-${what}-stuck`);
+          const steps = await page.getByTestId('run-steps').innerText().catch(() => '');
+          throw new Error(`the ${what} neither asked nor ended:\n${steps}\n${await terminalText(page).catch(() => '')}`, { cause: e });
+        }
+        if (await until.first().isVisible()) break;
+        const host = await page.getByTestId('hostkey-host').innerText();
+        expect(await page.getByTestId('hostkey-fingerprint').innerText()).toMatch(/^SHA256:[A-Za-z0-9+/]{20,}/);
+        // The dialog holds the focus (Reject by default).
+        expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('hostkey-reject');
+        if (accepted.length === 0) await screenshot(page, 'wizard-en-7-hostkey');
+        await page.getByTestId('hostkey-accept').click();
+        accepted.push(host);
+        await dialog.waitFor({ state: 'hidden' });
+      }
+      return accepted;
+    };
     const conn = world.answers.connectivity as { elbIp: string; portOverrides: { '80': { listen: number; target: string } } };
     const page = await openWizard(browser, served);
     await expect.poll(() => page.getByTestId('app-version').innerText()).toMatch(/^v\d+\.\d+\.\d+/);
@@ -77,6 +102,17 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     await fill(page, 'targets[0].port', String(world.target.port));
     await fill(page, 'targets[0].user', world.targetUser.name);
     await fill(page, 'targets[0].password', world.targetUser.password);
+    // "Test connection": logs in through the jump server, asks about each unknown host key here (jump
+    // server, then the target through it), and shows the target's read-only checks; nothing is installed.
+    await page.getByTestId('test-connection').click();
+    const accepted = await acceptKeys(page.locator('[data-testid="conn-target0"][data-state="done"], [data-testid="conn-target0"][data-state="failed"]'), 'test');
+    expect(accepted).toEqual([`${world.jump.host}:${world.jump.port}`, `${world.target.host}:${world.target.port}`]);
+    const checks = await page.getByTestId('conn-target0').innerText();
+    expect(checks).toMatch(/privilege: /);
+    expect(checks).toMatch(/clock/);
+    // Before the first install there is no tunnel yet: its ports are a warning, not a failure.
+    expect(await page.getByTestId('conn-target0').getAttribute('data-state')).toBe('done');
+    expect(await page.getByTestId('conn-jump0').getAttribute('data-state')).toBe('done');
     await screenshot(page, 'wizard-en-5-hosts');
     await next(page, 'review');
 
@@ -89,32 +125,10 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     expect(review).toContain('****');
     await screenshot(page, 'wizard-en-6-review');
 
-    // 7. Run: accept each unknown host key (jump server, then the target through it).
+    // 7. Run: the host keys were settled by "Test connection": no question in the middle of the install.
     await page.getByTestId('next').click();
     await page.getByTestId('step-run').waitFor();
-    const accepted: string[] = [];
-    const deadline = Date.now() + 100_000;
-    while (Date.now() < deadline) {
-      const dialog = page.getByTestId('hostkey-dialog');
-      const result = page.getByTestId('run-outcome');
-      try {
-        await Promise.race([dialog.waitFor({ timeout: 90_000 }), result.waitFor({ timeout: 90_000 })]);
-      } catch (e) {
-        await screenshot(page, 'wizard-en-7-run-stuck');
-        const steps = await page.getByTestId('run-steps').innerText().catch(() => '');
-        throw new Error(`the run neither asked nor ended:\n${steps}\n${await terminalText(page).catch(() => '')}`, { cause: e });
-      }
-      if (await result.isVisible()) break;
-      const host = await page.getByTestId('hostkey-host').innerText();
-      expect(await page.getByTestId('hostkey-fingerprint').innerText()).toMatch(/^SHA256:[A-Za-z0-9+/]{20,}/);
-      // The dialog holds the focus (Reject by default).
-      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('hostkey-reject');
-      if (accepted.length === 0) await screenshot(page, 'wizard-en-7-hostkey');
-      await page.getByTestId('hostkey-accept').click();
-      accepted.push(host);
-      await dialog.waitFor({ state: 'hidden' });
-    }
-    expect(accepted).toEqual([`${world.jump.host}:${world.jump.port}`, `${world.target.host}:${world.target.port}`]);
+    expect(await acceptKeys(page.getByTestId('run-outcome'), 'run')).toEqual([]);
 
     // 8. Result: done, and the agent reports through the tunnel.
     await expect.poll(() => page.getByTestId('run-outcome').getAttribute('data-outcome'), { timeout: 5_000 }).toBe('done');

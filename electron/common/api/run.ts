@@ -17,6 +17,8 @@ export const RunOptions = z
     reinstall: z.boolean().default(false),
     /** Only set up / check / repair the tunnel ("check tunnel"). */
     tunnelOnly: z.boolean().default(false),
+    /** "Test connection": log in (host keys asked here), then the targets' read-only preflight checks; nothing is changed anywhere. */
+    checkOnly: z.boolean().default(false),
     /** Targets at once: 1 (the default) is the interactive scheduler with a live terminal; more is the pool (a batch). */
     concurrency: z.number().int().min(1).max(1000).optional(),
   })
@@ -47,7 +49,7 @@ export type CheckResult = z.infer<typeof CheckResult>;
 export const runRequests = {
   'run.start': request({
     summary: 'Run a plan: tunnel on the jump servers, preflight, install and verify on each target.',
-    input: z.object({ answers: z.record(z.string(), z.unknown()), options: RunOptions.default({ acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false }) }).strict(),
+    input: z.object({ answers: z.record(z.string(), z.unknown()), options: RunOptions.default({ acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false, checkOnly: false }) }).strict(),
     output: z.object({ runId: RunId, terminalId: z.string(), journal: z.string() }),
   }),
   'run.cancel': request({

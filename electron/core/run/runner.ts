@@ -36,6 +36,8 @@ export interface RunOptionsResolved {
   overridePreflight: boolean;
   reinstall: boolean;
   tunnelOnly: boolean;
+  /** Log in and run the read-only preflight checks only (the wizard's "Test connection"). */
+  checkOnly?: boolean;
   /** Targets at once (1: the interactive scheduler). */
   concurrency?: number;
 }
@@ -448,6 +450,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         if (abort.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
         if (s.optional && s.phase === 'remedy') continue; // run before the step whose onFailure names it, when reinstalling
         if (options.tunnelOnly && on === 'targets') continue;
+        if (options.checkOnly && s.phase !== 'preflight') continue; // a connection test changes nothing
         ctx.onState?.(PHASE_STATE[s.phase], s.id);
         const a = s.action;
         if (a.kind === 'instruction') {
@@ -486,6 +489,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
             case 'probe': {
               const r = await runProbes(probesFor(a.probes, hostId), { ex, signal: abort.signal, resolver: deps.resolver, secrets: deps.secrets, facts, jump: ctx.jumpEx, ...(ctx.peer ? { peerAddress: ctx.peer } : {}) });
               if (r.sudo !== undefined) sudo = r.sudo;
+              // A connection test before the first install: the agent ports are reached through a tunnel
+              // that only the install sets up, so not reaching them yet is a warning there, not a failure.
+              if (options.checkOnly && plan.mode === 'jump') r.checks = r.checks.map((c) => (c.name === 'ports' && c.status === 'fail' ? { ...c, status: 'warn', hint: 'Reached through the jump server\'s tunnel, which the install sets up; test again after it if this stays.' } : c));
               allChecks = [...allChecks, ...r.checks];
               const write = out(s, hostId);
               for (const c of r.checks) write(`${c.status === 'pass' ? '\x1b[32mpass\x1b[0m' : c.status === 'warn' ? '\x1b[33mwarn\x1b[0m' : '\x1b[31mFAIL\x1b[0m'} ${c.name}: ${c.detail}${c.hint && c.status !== 'pass' ? ` — ${c.hint}` : ''}\r\n`);
@@ -654,12 +660,12 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       throw new StepFailure('select', 'invalid_input', `targets: ${options.targets.filter((i) => !plan.hosts.targets.some((t) => t.index === i)).join(', ')} not in the answers (${plan.hosts.targets.length} targets).`, 'Pick targets by their index in answers.targets.');
     }
     for (const s of plan.steps.filter((x) => x.on === 'console' || x.on === 'local')) {
-      if (s.action.kind === 'instruction' && !options.tunnelOnly) skip(s, s.on, s.on === 'console' ? 'in the cloud console' : 'this computer', 'Manual step: do it in the cloud console (shown on the Review page and by `outpost plan`).');
+      if (s.action.kind === 'instruction' && !options.tunnelOnly && !options.checkOnly) skip(s, s.on, s.on === 'console' ? 'in the cloud console' : 'this computer', 'Manual step: do it in the cloud console (shown on the Review page and by `outpost plan`).');
     }
     for (const t of chosen) setHost({ hostId: t.id, host: t.label, state: 'queued' });
     // A missing or wrong package is refused here, before anything connects or is sent.
     const firstUpload = plan.steps.find((x) => x.action.kind === 'upload');
-    if (firstUpload && !options.tunnelOnly) {
+    if (firstUpload && !options.tunnelOnly && !options.checkOnly) {
       try {
         packageSums = await checkLocalPackages(plan, abort.signal);
       } catch (err) {
@@ -669,7 +675,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     }
     const jumps = await jumpPhase();
     if (!options.tunnelOnly) {
-      const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets ? (['local'] as const) : [])];
+      const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets && !options.checkOnly ? (['local'] as const) : [])];
       await pool(all, concurrency, (t) => targetJob(t, jumps));
     }
     return end();

@@ -108,6 +108,8 @@ export interface WizardActions {
   removeListHost(i: number): void;
   setSecretDraft(addr: SlotAddr, value: string): void;
   commitSecret(addr: SlotAddr): Promise<void>;
+  /** Saves every typed secret, so the answers hold only references (before a run or a connection test). */
+  commitSecrets(): Promise<void>;
   forgetSecret(addr: SlotAddr): Promise<void>;
   loadAnswers(answers: unknown, opts?: { dirty?: boolean }): void;
   /** The answers were saved to a file: nothing is unsaved any more. */
@@ -520,6 +522,10 @@ export const useWizard = create<Store>()((set, get) => {
         return s ? putSlot(f, addr, { ...s, draft: value }) : f;
       });
     },
+    async commitSecrets() {
+      await commitAll();
+    },
+
     async commitSecret(addr) {
       const s = getSlot(get().form, addr);
       if (!s?.draft) return;

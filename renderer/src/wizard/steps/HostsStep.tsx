@@ -4,6 +4,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Callout, RadioCards, Segmented, SecretField, StepHeader, TextField, useFieldError } from '../fields';
 import { readHostList, type AuthKind } from '../model';
+import { ConnectionTest } from '../ConnectionTest';
 import { PackageField } from '../PackageField';
 import { describeProblem } from '../problems';
 import { useWizard } from '../store';
@@ -183,6 +184,7 @@ export function HostsStep() {
       <div className="error" role={noHosts ? 'alert' : undefined} data-testid="err-targets">
         {noHosts ?? ''}
       </div>
+      {hosts.mode !== 'thisComputer' ? <ConnectionTest /> : null}
       <PackageField />
     </section>
   );
