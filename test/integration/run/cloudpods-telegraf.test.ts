@@ -235,6 +235,14 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
     expect(ak).toHaveLength(1);
     expect(ak[0]).toMatch(new RegExp(`^restrict,port-forwarding,command="/bin/false",permitlisten="${proxyVm.host.replace(/\./g, '\\.')}:${LISTEN_PORT}",permitopen="127\\.0\\.0\\.1:1" ssh-ed25519 AAAA\\S+ outpost-rtunnel:cloudpods-telegraf$`));
 
+    // A second run keeps the healthy tunnel (its step skipped by the guard), the same key and one line.
+    const pid = execFileSync('pgrep', ['-u', proxyUser.name, '-f', `ssh .*-R ${proxyVm.host}:${LISTEN_PORT}:`], { encoding: 'utf8' }).trim();
+    const again = await run();
+    expect(again.end.outcome, `${again.end.failedStep ?? ''} ${again.end.reason ?? ''}`).toBe('done');
+    expect(again.text).toMatch(/"stepId":"tunnel\.jump0","title":"[^"]*","hostId":"proxy0","host":"[^"]*","status":"skipped"/);
+    expect(execFileSync('pgrep', ['-u', proxyUser.name, '-f', `ssh .*-R ${proxyVm.host}:${LISTEN_PORT}:`], { encoding: 'utf8' }).trim()).toBe(pid);
+    expect(fs.readFileSync(path.join(proxyVmUser.home, '.ssh', 'authorized_keys'), 'utf8').trim().split('\n')).toEqual(ak);
+
     // Without the tunnel nothing listens there: the data went through the forward, nowhere else.
     cleanup();
     await new Promise((r) => setTimeout(r, 500));
