@@ -9,6 +9,7 @@ import { OutpostError } from '../errors';
 import { drainPaused, exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
 import { needsWindows, windowsPlatform, type WindowsPlatform } from '../platform';
 import { runLocal } from './local-spawn';
+import { runRemoteCmd } from './remote-cmd';
 
 export interface RunScriptOptions {
   signal: AbortSignal;
@@ -20,7 +21,7 @@ export interface RunScriptOptions {
   interactive?: boolean;
   /** `drain` hands over what the paused channel holds back (for dropping it after an interrupt, RunTerminal.discardQueued). */
   onInput?: (sink: { write(d: string): void; pause(): void; resume(): void; drain(): void } | null) => void;
-  /** cmd on this computer: values for the text's %OUTPOST_S<n>% references, given on stdin (never on a command line). */
+  /** cmd (this computer, or Windows over SSH): values for the text's %OUTPOST_S<n>% references, given on stdin (never on a command line). */
   secrets?: readonly string[];
   /** A read-only check (probes): may be run again when the platform failed to start it (Wine under load). */
   readOnly?: boolean;
@@ -54,8 +55,25 @@ export function sshExecutor(conn: SshConnection): Executor {
     async run(shell, text, opts) {
       const feed = posix(shell) && !opts.interactive;
       const command = feed ? `${opts.sudo ? 'sudo -n ' : ''}${shell} -s` : text;
+      // cmd with secrets (Windows over SSH): an uploaded script, values on stdin, never on cmd.exe's command line.
+      const viaScript = Boolean(opts.secrets?.length);
+      if (viaScript && (shell !== 'cmd' || opts.interactive)) throw new OutpostError('plan.invalid', `Secrets on stdin are for non-interactive cmd steps; this one is ${shell}${opts.interactive ? ', interactive' : ''}.`, 'This is a bug in Outpost.');
       let channel: ClientChannel | null = null;
       try {
+        if (viaScript) {
+          const r = await runRemoteCmd(conn, text, opts.secrets ?? [], {
+            signal: opts.signal,
+            timeoutMs: opts.timeoutMs,
+            tailChars: 1_000_000,
+            onChannel: (ch: ClientChannel) => {
+              channel = ch;
+              // stdin carries the secrets: nothing typed goes there.
+              opts.onInput?.({ write: () => undefined, pause: () => ch.pause(), resume: () => ch.resume(), drain: () => drainPaused(ch) });
+            },
+            ...(opts.onData ? { onData: opts.onData } : {}),
+          });
+          return { exitCode: r.exitCode, output: r.output };
+        }
         const r = await sshExec(conn, command, {
           signal: opts.signal,
           timeoutMs: opts.timeoutMs,

@@ -295,8 +295,9 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   async function runExec(s: Step, ex: Executor, hostId: string, host: string, tail: Tail, sudo: boolean): Promise<{ message?: string }> {
     const a = s.action;
     if (a.kind !== 'exec') throw new Error('not an exec step');
-    // cmd on this computer: secrets reach cmd on stdin (same-process expansion), never in the text or on a command line.
-    const viaStdin = a.shell === 'cmd' && ex.kind === 'local' ? renderCmdForStdin(a, deps.resolver, deps.secrets, facts) : null;
+    // cmd (this computer, or a non-interactive step on Windows over SSH): secrets reach cmd on stdin
+    // (same-process expansion), never in the text or on a command line.
+    const viaStdin = a.shell === 'cmd' && (ex.kind === 'local' || !a.interactive) ? renderCmdForStdin(a, deps.resolver, deps.secrets, facts) : null;
     const text = fillHost(viaStdin ? viaStdin.text : renderExec(a, 'exec', deps.resolver, deps.secrets, facts), hostId);
     if (interactive) terminal.push(`\x1b[2m$ ${fillHost(renderPieces(a.command, a.shell, 'display', undefined, deps.secrets, facts), hostId).replace(/\n/g, '\r\n  ')}\x1b[0m\r\n`);
     const write = out(s, hostId);
