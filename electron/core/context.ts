@@ -22,5 +22,5 @@ export interface CoreContext {
   /** Opens a folder in the desktop's file manager (Electron: shell.openPath; '' = done, else the error). Absent in browser mode and the CLI. */
   openPath?: (folder: string) => Promise<string>;
   /** Answers the wizard starts from (demo sandbox, `outpost serve --answers`). */
-  initialAnswers?: { answers: Record<string, unknown>; banner: string | null };
+  initialAnswers?: { answers: Record<string, unknown>; banner: string | null; bannerText?: { key: string; params: Record<string, string | number> } };
 }

@@ -34,7 +34,9 @@ function TerminalDrawer({ onClose }: { onClose(): void }) {
 export function App() {
   const { t, i18n } = useTranslation();
   const system = useWizard((s) => s.system);
-  const banner = useWizard((s) => s.banner);
+  const bannerText = useWizard((s) => s.bannerText);
+  const bannerEn = useWizard((s) => s.banner);
+  const banner = bannerText && i18n.exists(bannerText.key) ? t(bannerText.key, bannerText.params) : bannerEn;
   const notice = useWizard((s) => s.notice);
   const phase = useWizard((s) => s.phase);
   const init = useWizard((s) => s.init);

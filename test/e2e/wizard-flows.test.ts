@@ -68,7 +68,7 @@ async function shots(page: Page, name: string): Promise<void> {
 describe('wizard walks to Review', () => {
   it('Chinese, through a jump server (language from the OS)', async () => {
     const page = await openWizard(browser, served, { locale: 'zh-CN' });
-    expect(await heading(page)).toBe('选择代理');
+    expect(await heading(page)).toBe('选择 Agent');
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     await shots(page, 'wizard-zh-1-agent');
     await next(page, 'region');
@@ -304,7 +304,7 @@ describe('wizard language', () => {
     expect(await heading(page)).toBe('Choose the agent');
     expect(await page.getByTestId('next').innerText()).toBe('Next');
     await page.getByLabel('Language').selectOption('zh-CN');
-    await expect.poll(() => heading(page)).toBe('选择代理');
+    await expect.poll(() => heading(page)).toBe('选择 Agent');
     expect(await page.getByTestId('next').innerText()).toBe('下一步');
     expect(await page.getByTestId('rail-region').innerText()).toContain('区域');
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { fill, launch, next, openWizard, serve, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
 
 let served: Served;
 let browser: Browser;
@@ -112,6 +112,38 @@ describe('the Review page as a runbook', () => {
     await page.getByTestId('hide-secrets').click();
     await page.getByTestId('copy-install').click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).not.toContain('AKRUNBOOK000000000WXYZ');
+    await page.context().close();
+  });
+});
+
+describe('a small window (1024×640)', () => {
+  it.each(['en-US', 'zh-CN', 'fr-FR'])('%s: nothing overlaps the footer or the status bar', async (locale) => {
+    const page = await openWizard(browser, served, { locale, viewport: { width: 1024, height: 640 } });
+    const lang = locale.slice(0, 2);
+    await screenshot(page, `small-${lang}-1-agent`);
+    await next(page, 'region');
+    await page.locator('label[for="region-cn-north-4"]').click();
+    await next(page, 'connectivity');
+    await page.locator('label[for="mode-jump"]').click();
+    await screenshot(page, `small-${lang}-3-connectivity`);
+    const box = async (sel: string) => {
+      const b = await page.locator(sel).first().boundingBox();
+      if (!b) throw new Error(`${sel} is not shown`);
+      return b;
+    };
+    const status = await box('.statusbar');
+    const nextBtn = await box('[data-testid="next"]');
+    const pane = await box('.pane-scroll');
+    // The footer's buttons sit above the status bar, the scrolling pane ends above the footer, and the page does not scroll sideways.
+    expect(nextBtn.y + nextBtn.height).toBeLessThanOrEqual(status.y);
+    expect(pane.y + pane.height).toBeLessThanOrEqual(nextBtn.y);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    // The security-group table's direction column stays on one line.
+    const cell = page.locator('[data-testid="sg-rule"] td.nowrap').first();
+    expect(await cell.count()).toBe(1);
+    expect(await cell.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('nowrap');
+    await cell.scrollIntoViewIfNeeded();
+    await screenshot(page, `small-${lang}-3-sg-rule`);
     await page.context().close();
   });
 });

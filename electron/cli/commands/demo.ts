@@ -83,7 +83,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const banner =
     `Demo sandbox on ${net}: a jump server, ${targets.length} host${targets.length === 1 ? '' : 's'} and a stand-in LTS backend; nothing leaves this computer. ` +
     'The access keys are fake and the agent is a small test script that sends heartbeats.';
-  ctx.initialAnswers = { answers: sandbox.answers, banner };
+  ctx.initialAnswers = { answers: sandbox.answers, banner, bannerText: { key: 'demo.banner', params: { net, count: targets.length } } };
 
   const server = await startServe(ctx, opts.port);
   if (!server) {

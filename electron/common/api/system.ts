@@ -35,8 +35,10 @@ export const systemEvents = {};
 /** What the wizard starts from: nothing, or a recipe (e.g. `outpost demo` pre-fills the sandbox). */
 export const WizardInitial = z.object({
   answers: z.record(z.string(), z.unknown()).nullable(),
-  /** Shown above the wizard, e.g. "Demo sandbox: …". */
+  /** Shown above the wizard, e.g. "Demo sandbox: …" (English). */
   banner: z.string().nullable(),
+  /** The same banner as an i18n key and its parameters, for the UI's language. */
+  bannerText: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }).optional(),
 });
 export type WizardInitial = z.infer<typeof WizardInitial>;
 

@@ -259,7 +259,10 @@ export function DataTable({ columns, rows, caption }: { columns: string[]; rows:
           {rows.map((r, i) => (
             <tr key={i}>
               {r.map((c, j) => (
-                <td key={j}>{c}</td>
+                // Short cells (a direction, a protocol) never wrap one character per line in narrow CJK layouts.
+                <td key={j} className={c.length <= 8 ? 'nowrap' : undefined}>
+                  {c}
+                </td>
               ))}
             </tr>
           ))}

@@ -66,6 +66,8 @@ export interface WizardState {
   userProfiles: { folder: string; problems: string[]; reloading: boolean; openError: string | null };
   system: SystemInfo | null;
   banner: string | null;
+  /** The banner as an i18n key (shown in the UI's language when known). */
+  bannerText: { key: string; params: Record<string, string | number> } | null;
   storage: { kind: 'os' | 'memory'; warning: string | null };
   /** The profile's forwarded ports (from a probe plan): port overrides and the security-group table. */
   ports: { key: string; list: Array<{ name: string; port: number; target: string }> } | null;
@@ -140,6 +142,7 @@ function initialState(): WizardState {
     userProfiles: { folder: '', problems: [], reloading: false, openError: null },
     system: null,
     banner: null,
+    bannerText: null,
     storage: { kind: 'memory', warning: null },
     ports: null,
     review: { plan: null, warnings: [], error: null, loading: false, forAnswers: '' },
@@ -356,6 +359,7 @@ export const useWizard = create<Store>()((set, get) => {
         userProfiles: profiles.status === 'fulfilled' ? { ...s.userProfiles, folder: profiles.value.folder, problems: profiles.value.problems } : s.userProfiles,
         storage: secrets.status === 'fulfilled' ? { kind: secrets.value.storage, warning: secrets.value.warning ?? null } : s.storage,
         banner: initial.status === 'fulfilled' ? initial.value.banner : null,
+        bannerText: initial.status === 'fulfilled' ? (initial.value.bannerText ?? null) : null,
       }));
       const first = get().catalog.profiles.find((p) => p.id === defaultProfile(get().catalog.profiles));
       if (first && !get().form.agent.profile) get().setAgent(first);
@@ -644,7 +648,7 @@ export const useWizard = create<Store>()((set, get) => {
       clearDraft();
       unsubs.splice(0).forEach((u) => u());
       const keep = get();
-      set({ ...initialState(), system: keep.system, catalog: keep.catalog, userProfiles: keep.userProfiles, storage: keep.storage, banner: keep.banner });
+      set({ ...initialState(), system: keep.system, catalog: keep.catalog, userProfiles: keep.userProfiles, storage: keep.storage, banner: keep.banner, bannerText: keep.bannerText });
       const first = keep.catalog.profiles.find((p) => p.id === defaultProfile(keep.catalog.profiles));
       if (first) get().setAgent(first);
       set({ dirty: false });

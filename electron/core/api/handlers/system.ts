@@ -15,6 +15,6 @@ export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'system.info' |
       locale: ctx.locale,
       dataDir: ctx.dataDir,
     }),
-    'wizard.initial': () => ({ answers: ctx.initialAnswers?.answers ?? null, banner: ctx.initialAnswers?.banner ?? null }),
+    'wizard.initial': () => ({ answers: ctx.initialAnswers?.answers ?? null, banner: ctx.initialAnswers?.banner ?? null, ...(ctx.initialAnswers?.bannerText ? { bannerText: ctx.initialAnswers.bannerText } : {}) }),
   };
 }
