@@ -25,9 +25,9 @@ export function useFieldError(step: StepId) {
   );
 }
 
-export function fieldId(path: string): string {
-  return `f-${path.replace(/[^A-Za-z0-9_-]/g, '-')}`;
-}
+import { fieldId } from './model';
+
+export { fieldId };
 
 interface TextFieldProps {
   path: string;

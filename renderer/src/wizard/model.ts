@@ -486,6 +486,30 @@ export function parseIpList(text: string): ParsedLine[] {
 
 // ---- problems per step ------------------------------------------------------------------------------
 
+/** The DOM id of an answers field's input (`targets[0].host` → `f-targets-0--host`). */
+export function fieldId(path: string): string {
+  return `f-${path.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+}
+
+/**
+ * The answers field a failed run points at, for "Edit answers": a path the message starts with
+ * (`targets[0].privateKey.path: … cannot be read`), else the login of the host whose sign-in failed.
+ */
+export function fieldOfFailure(f: WizardForm, end: { hostId?: string | undefined; code?: string | undefined; reason?: string | undefined }): string | null {
+  const named = /^((?:targets\[\d+\]|connectivity\.[\w.[\]]+|inputs\.\w+|package)[\w.[\]]*):/.exec(end.reason ?? '')?.[1];
+  if (named) return named;
+  const m = /^(jump|target)(\d+)$/.exec(end.hostId ?? '');
+  if (!m || !['auth_failed', 'auth_config', 'key_passphrase', 'key_unreadable', 'hostkey_rejected', 'refused', 'timeout', 'dns', 'unreachable'].includes(end.code ?? '')) return null;
+  const i = Number(m[2]);
+  const login = ['auth_failed', 'auth_config', 'key_passphrase', 'key_unreadable'].includes(end.code ?? '');
+  if (m[1] === 'jump') {
+    const j = f.connectivity.jumpServers[i];
+    return login ? `connectivity.jumpServers[${i}].ssh.${j?.ssh.auth === 'privateKey' ? 'privateKey.path' : 'password'}` : `connectivity.jumpServers[${i}].ssh.host`;
+  }
+  const auth = f.hosts.mode === 'single' ? f.hosts.single.auth : 'password';
+  return login ? `targets[${i}].${auth === 'privateKey' ? 'privateKey.path' : 'password'}` : `targets[${i}].host`;
+}
+
 export function stepOfPath(path: string): StepId {
   if (path.startsWith('region') || path.startsWith('obsDomain')) return 'region';
   if (path.startsWith('connectivity') || path.startsWith('options')) return 'connectivity';

@@ -12,6 +12,8 @@ import {
   applyProfile,
   defaultProfile,
   emptyForm,
+  fieldId,
+  fieldOfFailure,
   fromAnswers,
   fieldFrom,
   inputField,
@@ -24,6 +26,7 @@ import {
   slot,
   STEPS,
   stepEnabled,
+  stepOfPath,
   toAnswers,
   type JumpForm,
   type Os,
@@ -123,6 +126,8 @@ export interface WizardActions {
   cancelRun(): Promise<void>;
   decideHostKey(requestId: string, decision: 'accept' | 'reject'): Promise<void>;
   startOver(): void;
+  /** After a failed run: back to the answers, every value kept, on the field the failure points at. */
+  editAnswers(): void;
   moreHosts(): void;
   setNotice(n: string | null): void;
 }
@@ -652,6 +657,21 @@ export const useWizard = create<Store>()((set, get) => {
       const first = keep.catalog.profiles.find((p) => p.id === defaultProfile(keep.catalog.profiles));
       if (first) get().setAgent(first);
       set({ dirty: false });
+    },
+
+    editAnswers() {
+      const s = get();
+      const path = s.result ? fieldOfFailure(s.form, s.result) : null;
+      unsubs.splice(0).forEach((u) => u());
+      set({ phase: 'wizard', current: path ? stepOfPath(path) : 'review', result: null, run: initialState().run });
+      if (s.current === 'review' || !path) void get().buildPlan();
+      if (!path) return;
+      // Once the step has rendered: the field itself, or the Replace button of a saved secret.
+      window.setTimeout(() => {
+        const el = document.getElementById(fieldId(path)) ?? document.querySelector<HTMLElement>(`[data-testid="secret-${path}"] button`);
+        el?.scrollIntoView({ block: 'center' });
+        el?.focus();
+      }, 60);
     },
 
     moreHosts() {

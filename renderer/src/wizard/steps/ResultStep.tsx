@@ -17,6 +17,7 @@ export function ResultStep() {
   const startRun = useWizard((s) => s.startRun);
   const startOver = useWizard((s) => s.startOver);
   const moreHosts = useWizard((s) => s.moreHosts);
+  const editAnswers = useWizard((s) => s.editAnswers);
   const batch = useBatch();
   if (!result) return null;
   const outcome = result.outcome;
@@ -28,7 +29,9 @@ export function ResultStep() {
   // The vendor's remedy fits a failed installer, not a download that never reached the host.
   const installFailed = outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'verify_failed'));
   const preflightFailed = outcome === 'failed' && result.code === 'preflight_failed';
-  const failedTitle = result.failedStep ? runStepTitle(t, plan, result.failedStep, result.failedStep, result.hostId ?? '') : '';
+  // A failure before any step (a missing secret, a package refused) has no step or host to name.
+  const failedStep = result.failedStep && plan?.steps.some((s) => s.id === result.failedStep) ? result.failedStep : undefined;
+  const failedTitle = failedStep ? runStepTitle(t, plan, failedStep, failedStep, result.hostId ?? '') : '';
   return (
     <section className="step result">
       <StepHeader title={tunnelCheck && outcome === 'done' ? t('result.tunnelTitle') : t(`result.title.${outcome}`)} />
@@ -38,7 +41,7 @@ export function ResultStep() {
           <div className="outcome-title">{tunnelCheck && outcome === 'done' ? t('result.tunnelOk') : t(`result.lead.${outcome}`, { agent: plan?.profile.name ?? '' })}</div>
           {outcome === 'failed' ? (
             <div className="outcome-detail">
-              {t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.hostId ?? '', plan) })}
+              {failedStep ? t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.hostId ?? '', plan) }) : null}
               {result.reason ? <pre className="plain">{result.reason}</pre> : null}
               {result.hint ? <p className="hint block">{result.hint}</p> : null}
             </div>
@@ -127,6 +130,11 @@ export function ResultStep() {
         ) : outcome !== 'done' ? (
           <button type="button" className="primary" onClick={() => void startRun()} data-testid="retry">
             {t('result.retry')}
+          </button>
+        ) : null}
+        {outcome === 'failed' ? (
+          <button type="button" className="secondary" onClick={editAnswers} data-testid="edit-answers">
+            {t('result.editAnswers')}
           </button>
         ) : null}
         {alreadyInstalled ? (
