@@ -15,6 +15,7 @@ const needs = [
   { pkg: 'procps', file: '/usr/bin/pkill' },
   { pkg: 'docker.io', file: '/usr/sbin/dockerd' },
   { pkg: 'busybox-static', file: '/bin/busybox' },
+  { pkg: 'ansible', file: '/usr/bin/ansible-playbook' },
   // The Windows tests: Wine's cmd.exe and service control manager (Debian's wine64 ships its loader in
   // /usr/lib/wine), and mingw-w64 to build the fixture Windows service.
   { pkg: 'wine64', file: '/usr/lib/wine/wine64' },

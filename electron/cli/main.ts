@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/version';
 import { registerDemoCommand } from './commands/demo';
+import { registerExportCommand } from './commands/export';
 import { registerImportCommandCommand } from './commands/import-command';
 import { registerInitCommand } from './commands/init';
 import { registerPlanCommand } from './commands/plan';
@@ -29,6 +30,7 @@ Examples:
   outpost plan answers.yaml                                        # every step, where it runs, masked
   OUTPOST_AK=… OUTPOST_SK=… outpost run answers.yaml               # run it (secrets from the environment)
   outpost batch answers.yaml --hosts iplist.cfg --report report.json
+  outpost export ansible answers.yaml --hosts iplist.cfg --out ./ansible   # the same plan for Ansible
   outpost serve                                                    # the wizard in your browser
 
 Exit codes: 0 done, 1 failed, 2 invalid input (one line per problem), 130 cancelled (Ctrl-C).
@@ -42,6 +44,7 @@ Environment: the variables your answers name as { env: NAME } (secrets; use the 
   registerPlanCommand(program);
   registerRunCommand(program);
   registerBatchCommand(program);
+  registerExportCommand(program);
   registerDemoCommand(program);
   registerUnpackCommand(program);
   registerImportCommandCommand(program);

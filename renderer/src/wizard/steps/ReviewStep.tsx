@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Plan, Step } from '../../../../electron/common/api';
 import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields';
+import { ExportPanel } from '../ExportPanel';
 import { stepTitle } from '../planText';
 import { RunbookBar, useCopyText } from '../Runbook';
 import { useWizard } from '../store';
@@ -168,6 +169,7 @@ export function ReviewStep() {
             </details>
           ) : null}
           {thisComputer ? <Callout>{plan.mode === 'jump' ? t('review.thisComputerJump') : t('review.thisComputerCopy')}</Callout> : null}
+          {plan.hosts.targets.length ? <ExportPanel /> : null}
         </>
       ) : null}
     </section>

@@ -1,0 +1,122 @@
+// The export's probe checks say what `outpost run` says: the same probes, run on this machine by the
+// runner (runProbes, local executor) and as the playbook's sh scripts, give the same lines —
+// status, name, detail and hint, word for word.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Probe } from '../../../electron/common/api';
+import { localExecutor } from '../../../electron/core/exec/executor';
+import { hostChecks, trafficCheck, type CheckContext } from '../../../electron/core/export/checks';
+import type { JText } from '../../../electron/core/export/jinja';
+import { runProbes } from '../../../electron/core/run/probes';
+import { SecretRegistry } from '../../../electron/core/secrets/registry';
+
+const ctx: CheckContext = { env: () => 'UNUSED', facts: {}, stepId: 'test', localNow: 'NOW', localTz: 'TZ', peer: 'PEER' };
+const values: Record<string, string> = { 'NOW | quote': String(Math.round(Date.now() / 1000)), 'TZ | quote': "'+0000'", 'PEER | quote': '127.0.0.1' };
+
+/** The template as the host receives it, with the controller's values filled in. */
+function shell(text: JText): string {
+  return text.map((s) => ('t' in s ? s.t : (values[s.j] ?? (() => { throw new Error(`no value for ${s.j}`); })()))).join('');
+}
+
+/** Runs a script with sh/bash -s, without blocking this process (its servers must keep answering). */
+function sh(shellName: string, script: string): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn(shellName, ['-s'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => resolve(out));
+    p.stdin.end(script);
+  });
+}
+
+async function exported(probes: Probe[]): Promise<string[]> {
+  const c = hostChecks(probes, ctx);
+  values['NOW | quote'] = String(Math.round(Date.now() / 1000));
+  values['TZ | quote'] = `'${spawnSync('date', ['+%z'], { encoding: 'utf8' }).stdout.trim()}'`;
+  const out = await sh(c.shell, shell(c.text));
+  return out.split('\n').filter((l) => l.startsWith('OUTPOST_CHECK ')).map((l) => l.slice('OUTPOST_CHECK '.length));
+}
+
+async function runner(probes: Probe[]): Promise<string[]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-checks-'));
+  const r = await runProbes(probes, { ex: localExecutor(work), signal: new AbortController().signal, resolver: () => undefined, secrets: new SecretRegistry(), facts: {} });
+  return r.checks.map((c) => `${c.status === 'fail' ? 'FAIL' : c.status} ${c.name}: ${c.detail}${c.hint && c.status !== 'pass' ? ` — ${c.hint}` : ''}`);
+}
+
+let server: net.Server;
+let web: http.Server;
+let open = 0;
+let closed = 0;
+let httpPort = 0;
+let sleeper: ReturnType<typeof spawn>;
+const mark = `${(Math.random() * 1e6).toFixed(0)}.5`;
+
+beforeAll(async () => {
+  server = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  open = (server.address() as net.AddressInfo).port;
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  closed = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  web = http.createServer((_q, res) => res.writeHead(404).end());
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  httpPort = (web.address() as net.AddressInfo).port;
+  sleeper = spawn('sleep', [mark], { stdio: 'ignore' });
+});
+
+afterAll(() => {
+  sleeper?.kill();
+  server?.close();
+  web?.close();
+});
+
+describe('probe checks: the export and outpost run agree', () => {
+  const cases: Array<[string, () => Probe[]]> = [
+    ['preflight (clock, system, disk, tools, privilege, ports)', () => [
+      { kind: 'clock' },
+      { kind: 'platform', os: 'linux', arch: ['x86_64', 'aarch64'] },
+      { kind: 'disk', path: os.tmpdir(), minFreeMiB: 1 },
+      { kind: 'tools', anyOf: [['bash'], ['no-such-tool-xyz', 'sh'], ['no-such-tool-abc']] },
+      { kind: 'privilege' },
+      { kind: 'reach', targets: [{ name: 'open', host: '127.0.0.1', port: open }, { name: 'closed', host: '127.0.0.1', port: closed }] },
+    ]],
+    ['a disk too small', () => [{ kind: 'disk', path: '/nonexistent/dir', minFreeMiB: 100_000_000 }]],
+    ['processes', () => [{ kind: 'process', name: 'sleeper', match: `sleep ${mark}` }, { kind: 'process', name: 'ghost', match: 'no-such-process-2f9c' }, { kind: 'process', name: 'empty', match: '' }]],
+    ['commands: exit code, markers, last lines', () => [
+      { kind: 'command', name: 'ok', shell: 'bash', command: ['test', '-d', '/tmp'], exitCode: 0 },
+      { kind: 'command', name: 'says', shell: 'sh', command: ['printf', 'one\\ntwo\\nthree\\nfour\\n'], markers: ['three'] },
+      { kind: 'command', name: 'missing', shell: 'sh', command: ['echo', '  hello  '], markers: ['NEVER', 'NOPE'] },
+      { kind: 'command', name: 'exit', shell: 'bash', command: ['false'], exitCode: 0 },
+    ]],
+    ['listening', () => [{ kind: 'listening', forwards: [{ name: 'svc', listenHost: '*', listenPort: open, targetHost: '', targetPort: 0 }, { name: 'gone', listenHost: '*', listenPort: closed, targetHost: '', targetPort: 0 }, { name: 'tun', listenHost: '127.0.0.9', listenPort: closed, targetHost: 'x', targetPort: 1 }] }]],
+    ['a tunnel that listens but is not ours, one that does not listen', () => [
+      { kind: 'tunnelHealthy', forwards: [{ name: 'a', listenHost: '127.0.0.1', listenPort: open, targetHost: '10.0.0.1', targetPort: 80 }] },
+      { kind: 'tunnelHealthy', forwards: [{ name: 'a', listenHost: '127.0.0.1', listenPort: open, targetHost: '10.0.0.1', targetPort: 80 }, { name: 'b', listenHost: '127.0.0.1', listenPort: closed, targetHost: '10.0.0.1', targetPort: 81 }] },
+    ]],
+    ['service, http, connections', () => [
+      { kind: 'service', name: 'outpost-no-such.service', expect: 'active' },
+      { kind: 'http', name: 'web', url: `http://127.0.0.1:${httpPort}/x`, status: [404] },
+      { kind: 'http', name: 'down', url: `http://127.0.0.1:${closed}/`, status: [200] },
+      { kind: 'connections', name: 'conns', process: 'no-such-proc', ports: [open] },
+    ]],
+  ];
+  for (const [what, probes] of cases) {
+    it(what, async () => {
+      const want = await runner(probes());
+      expect(want.length).toBeGreaterThan(0);
+      expect(await exported(probes())).toEqual(want);
+    });
+  }
+
+  it('agent traffic seen from the jump server warns when none is seen', async () => {
+    const t = trafficCheck({ kind: 'tunnelTraffic', forwards: [{ name: 'x-8149', listenHost: '127.0.0.1', listenPort: closed, targetHost: 'y', targetPort: 1 }], ports: [8149] }, ctx);
+    const out = await sh('sh', shell(t));
+    expect(out.trim()).toBe('OUTPOST_CHECK warn agent traffic: no agent connection seen on the forwarded ports yet — The agent may not have connected yet; check again later, and check the security group rule.');
+  }, 20_000);
+});
