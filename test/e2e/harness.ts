@@ -126,3 +126,17 @@ export async function fieldError(page: Page, path: string): Promise<string> {
 export async function nextRefused(page: Page): Promise<boolean> {
   return (await page.getByTestId('next').getAttribute('aria-disabled')) === 'true';
 }
+
+/** From the first step to Hosts: ICAgent on Linux, cn-north-4, direct to the access address, the given keys. */
+export async function walkToHostsDirect(page: Page, keys: { ak: string; sk: string }): Promise<void> {
+  await next(page, 'region');
+  await page.locator('label[for="region-cn-north-4"]').click();
+  await next(page, 'connectivity');
+  await page.locator('label[for="mode-direct"]').click();
+  await fill(page, 'connectivity.accessIp', '100.125.12.150');
+  await next(page, 'credentials');
+  await fill(page, 'inputs.ak', keys.ak);
+  await fill(page, 'inputs.sk', keys.sk);
+  await fill(page, 'inputs.projectId', '2a473356cca5487f8373be891bffc1cf');
+  await next(page, 'hosts');
+}

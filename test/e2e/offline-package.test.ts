@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, walkToHostsDirect, type Served } from './harness';
 
 let served: Served;
 let browser: Browser;
@@ -33,16 +33,7 @@ afterAll(async () => {
 describe('offline package in the wizard', () => {
   it('checks the file, shows a mismatch with both values, accepts the .sha256 beside it, and plans the upload', async () => {
     const page = await openWizard(browser, served);
-    await next(page, 'region');
-    await page.locator('label[for="region-cn-north-4"]').click();
-    await next(page, 'connectivity');
-    await page.locator('label[for="mode-direct"]').click();
-    await fill(page, 'connectivity.accessIp', '100.125.12.150');
-    await next(page, 'credentials');
-    await fill(page, 'inputs.ak', 'AKEXAMPLE00000000WXYZ');
-    await fill(page, 'inputs.sk', 'sk-example-secret-value');
-    await fill(page, 'inputs.projectId', '2a473356cca5487f8373be891bffc1cf');
-    await next(page, 'hosts');
+    await walkToHostsDirect(page, { ak: 'AKEXAMPLE00000000WXYZ', sk: 'sk-example-secret-value' });
     await fill(page, 'targets[0].host', '10.1.0.21');
     await fill(page, 'targets[0].password', 'host-password-1');
 

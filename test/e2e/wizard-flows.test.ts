@@ -262,7 +262,7 @@ describe('wizard validation', () => {
     expect(await nextRefused(page)).toBe(true);
     await page.locator('label[for="hosts-mode-list"]').click();
     await page.locator('#iplist').fill('10.0.0.1\n10.0.0.300 pw\n');
-    expect(await page.getByTestId('err-iplist').innerText()).toBe('line 2: "10.0.0.300" is not an IP address.');
+    expect(await page.getByTestId('err-iplist').innerText()).toBe('line 2: "10.0.0.300" is not an IPv4 address');
     await pressNext(page);
     expect(await page.getByTestId('err-targets').innerText()).toBe('Add at least one host.');
     await screenshot(page, 'wizard-en-invalid-5-hosts');

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, walkToHostsDirect, type Served } from './harness';
 
 let served: Served;
 let browser: Browser;
@@ -71,16 +71,7 @@ describe('the Review page as a runbook', () => {
   it('downloads a script per host kind, masked; after Reveal the copies and the scripts hold the secrets', async () => {
     const page = await openWizard(browser, served);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
-    await next(page, 'region');
-    await page.locator('label[for="region-cn-north-4"]').click();
-    await next(page, 'connectivity');
-    await page.locator('label[for="mode-direct"]').click();
-    await fill(page, 'connectivity.accessIp', '100.125.12.150');
-    await next(page, 'credentials');
-    await fill(page, 'inputs.ak', 'AKRUNBOOK000000000WXYZ');
-    await fill(page, 'inputs.sk', 'sk-runbook-secret-value');
-    await fill(page, 'inputs.projectId', '2a473356cca5487f8373be891bffc1cf');
-    await next(page, 'hosts');
+    await walkToHostsDirect(page, { ak: 'AKRUNBOOK000000000WXYZ', sk: 'sk-runbook-secret-value' });
     await fill(page, 'targets[0].host', '10.1.0.21');
     await fill(page, 'targets[0].password', 'host-password-1');
     await next(page, 'review');

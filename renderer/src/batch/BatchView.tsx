@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { HostState } from '../../../electron/common/api';
 import { ALL_STATES, batchRun, FINAL_STATES, reportCsv, reportJson, type BatchHost, type BatchSnapshot } from './model';
+import { downloadText } from '../wizard/recipe';
 
 export function useBatch(): BatchSnapshot {
   return useSyncExternalStore(batchRun.subscribe, batchRun.getSnapshot);
@@ -14,16 +15,7 @@ export function useBatch(): BatchSnapshot {
 type SortKey = 'index' | 'host' | 'state' | 'duration';
 const ROW_HEIGHT = 30;
 
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+const download = (name: string, type: string, text: string): void => downloadText(name, text, type);
 
 /** Finished hosts over time: a step line from 0 to now, plain SVG. */
 function CompletionsChart({ s }: { s: BatchSnapshot }) {

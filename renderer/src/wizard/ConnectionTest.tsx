@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { create } from 'zustand';
 import type { CheckResult, EventPayload } from '../../../electron/common/api';
 import { ApiRequestError, api } from '../api/client';
+import { ChecksList } from './fields';
 import { HostKeyDialog } from './HostKeyDialog';
 import { selectAnswers, useWizard, type HostKeyRequest } from './store';
 
@@ -90,15 +91,7 @@ export function ConnectionTest() {
             <li key={id} data-testid={`conn-${id}`} data-state={r.state}>
               <strong>{r.host}</strong> <span className={`pill s-${r.state === 'done' ? 'done' : r.state === 'failed' ? 'failed' : 'running'}`}>{t(`hostState.${r.state}`, { defaultValue: r.state })}</span>
               {r.reason ? <div className="hint">{r.reason}</div> : null}
-              {r.checks.length ? (
-                <ul className="checks compact">
-                  {r.checks.map((c) => (
-                    <li key={c.name} className={`check c-${c.status}`}>
-                      <span className="check-status">{t(`check.${c.status}`)}</span> {c.name}: {c.detail}
-                    </li>
-                  ))}
-                </ul>
-              ) : null}
+              {r.checks.length ? <ChecksList checks={r.checks} hints /> : null}
             </li>
           ))}
         </ul>

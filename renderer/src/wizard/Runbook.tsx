@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { create } from 'zustand';
 import { ApiRequestError, api } from '../api/client';
 import { Callout } from './fields';
+import { downloadText } from './recipe';
 import { selectAnswers, useWizard } from './store';
 
 interface RunbookState {
@@ -22,14 +23,7 @@ export function useCopyText(stepId: string, masked: string): string {
   return useRunbook((s) => (s.revealed && s.revealed.for === forAnswers ? (s.revealed.steps[stepId] ?? masked) : masked));
 }
 
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+const download = (name: string, text: string): void => downloadText(name, text);
 
 export function RunbookBar() {
   const { t } = useTranslation();

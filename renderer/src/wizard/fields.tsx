@@ -300,3 +300,18 @@ export function StepHeader({ title, lead }: { title: string; lead?: ReactNode })
     </header>
   );
 }
+
+/** Probe results as the run reports them: status word, name, what was found (a hint under failures). */
+export function ChecksList({ checks, testId, hints = false }: { checks: ReadonlyArray<{ name: string; status: 'pass' | 'warn' | 'fail'; detail: string; hint?: string | undefined }>; testId?: string; hints?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <ul className="checks compact" data-testid={testId}>
+      {checks.map((c) => (
+        <li key={c.name} className={`check c-${c.status}`}>
+          <span className="check-status">{t(`check.${c.status}`)}</span> {c.name}: {c.detail}
+          {hints && c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}

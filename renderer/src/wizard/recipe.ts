@@ -8,7 +8,13 @@ export async function saveAnswersFile(answers: Record<string, unknown>, format: 
     format === 'json'
       ? `${JSON.stringify(answers, null, 2)}\n`
       : `# Outpost answers: secrets are references only (see ANSWERS.md).\n${(await import('yaml')).stringify(answers)}`;
-  const url = URL.createObjectURL(new Blob([text], { type: format === 'json' ? 'application/json' : 'application/yaml' }));
+  downloadText(name, text, format === 'json' ? 'application/json' : 'application/yaml');
+  return name;
+}
+
+/** Saves text as a file through the browser's download (the desktop app gets a save dialog). */
+export function downloadText(name: string, text: string, type = 'text/plain;charset=utf-8'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -16,7 +22,6 @@ export async function saveAnswersFile(answers: Record<string, unknown>, format: 
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return name;
 }
 
 /** JSON when the name says so or the text starts with `{`; YAML otherwise. A YAML error names its line, like the CLI. */

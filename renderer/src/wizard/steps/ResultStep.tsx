@@ -1,7 +1,7 @@
 // Step 8: what happened. What was installed where, how to verify it, the journal, and what next:
 // uninstall and reinstall (the vendor's remedy) after a failed install, start over, more hosts.
 import { useTranslation } from 'react-i18next';
-import { Callout, CopyButton, StepHeader } from '../fields';
+import { Callout, ChecksList, CopyButton, StepHeader } from '../fields';
 import { hostLabel, runStepTitle, stepMessage } from '../planText';
 import { useWizard } from '../store';
 import { StatusIcon } from './RunStep';
@@ -70,15 +70,7 @@ export function ResultStep() {
                   </td>
                   <td className="muted">
                     {r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}
-                    {r.checks?.length ? (
-                      <ul className="checks compact" data-testid={`result-checks-${r.stepId}-${r.host}`}>
-                        {r.checks.map((c) => (
-                          <li key={c.name} className={`check c-${c.status}`}>
-                            <span className="check-status">{t(`check.${c.status}`)}</span> {c.name}: {c.detail}
-                          </li>
-                        ))}
-                      </ul>
-                    ) : null}
+                    {r.checks?.length ? <ChecksList checks={r.checks} testId={`result-checks-${r.stepId}-${r.host}`} /> : null}
                   </td>
                 </tr>
               ))}
