@@ -9,11 +9,12 @@ import { Wizard } from './wizard/Wizard';
 
 const TerminalView = lazy(() => import('./components/Terminal').then((m) => ({ default: m.TerminalView })));
 
-function TerminalDrawer({ onClose }: { onClose(): void }) {
+function TerminalDrawer({ onClose, open }: { onClose(): void; open: boolean }) {
   const { t } = useTranslation();
   const pty = useWizard((s) => s.system?.ptyAvailable ?? true);
+  // Closing only hides the drawer: the shell (and what it runs) lives on until the app closes.
   return (
-    <aside className="drawer" aria-label={t('app.localTerminal')}>
+    <aside className="drawer" aria-label={t('app.localTerminal')} hidden={!open} data-testid="terminal-drawer">
       <div className="drawer-head">
         <h2>{t('app.localTerminal')}</h2>
         <button type="button" className="link" onClick={onClose} data-testid="close-local-terminal">
@@ -43,6 +44,8 @@ export function App() {
   const loadAnswers = useWizard((s) => s.loadAnswers);
   const setNotice = useWizard((s) => s.setNotice);
   const [terminal, setTerminal] = useState(false);
+  // Mounted from the first opening on, so closing the drawer never ends the shell.
+  const [terminalOpened, setTerminalOpened] = useState(false);
   const [bannerHidden, setBannerHidden] = useState(false);
   const file = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -50,7 +53,7 @@ export function App() {
   }, [init]);
   const lang = LANGUAGES.find((l) => i18n.language === l.code)?.code ?? 'en';
   return (
-    <div className="app">
+    <div className={terminal ? 'app drawer-open' : 'app'}>
       <header className="titlebar">
         <div className="brand">
           <span className="logo" aria-hidden="true" />
@@ -106,7 +109,10 @@ export function App() {
           >
             {t('app.save')}
           </button>
-          <button type="button" className="tool" aria-expanded={terminal} onClick={() => setTerminal((v) => !v)} data-testid="open-local-terminal">
+          <button type="button" className="tool" aria-expanded={terminal} onClick={() => {
+              setTerminalOpened(true);
+              setTerminal((v) => !v);
+            }} data-testid="open-local-terminal">
             {t('app.terminal')}
           </button>
           <label className="lang">
@@ -141,7 +147,7 @@ export function App() {
       <main className="main">
         <Wizard />
       </main>
-      {terminal ? <TerminalDrawer onClose={() => setTerminal(false)} /> : null}
+      {terminalOpened ? <TerminalDrawer open={terminal} onClose={() => setTerminal(false)} /> : null}
       <div className="statusbar">
         <span data-testid="app-version">{system ? `v${system.version} · ${system.platform}/${system.arch} · ${system.mode}` : '…'}</span>
         <span>{system?.dataDir ?? ''}</span>

@@ -34,6 +34,21 @@ async function openTerminal(initScript?: string): Promise<Page> {
 }
 
 describe('browser mode terminal', () => {
+  it('closing the drawer keeps the shell, and the open drawer leaves Back / Next visible above it', async () => {
+    const page = await openTerminal();
+    await page.keyboard.type('KEEP=still-here-42\n');
+    const drawer = await page.getByTestId('terminal-drawer').boundingBox();
+    const nextBtn = await page.getByTestId('next').boundingBox();
+    expect(drawer && nextBtn && nextBtn.y + nextBtn.height <= drawer.y).toBe(true);
+    await page.getByTestId('close-local-terminal').click();
+    expect(await page.getByTestId('terminal-drawer').isVisible()).toBe(false);
+    await page.getByTestId('open-local-terminal').click();
+    await page.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('echo "got $KEEP"\n');
+    await expect.poll(() => terminalText(page), { timeout: 15_000 }).toMatch(/^got still-here-42$/m);
+    await page.close();
+  });
+
   it('echoes a command typed into the embedded terminal', async () => {
     const page = await openTerminal();
     await page.keyboard.type('echo hello-outpost\n');

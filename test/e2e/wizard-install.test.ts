@@ -167,6 +167,17 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     await screenshot(page, 'wizard-en-9-check-tunnel');
     expect(hb.length).toBeGreaterThanOrEqual(1);
     expect(await page.locator(fieldSelector('inputs.ak')).count()).toBe(0);
+
+    // A terminal on the target from the Result page: SSH through the jump server, host key as verified.
+    await page.getByTestId('rail-result').click();
+    await page.getByTestId('host-terminal-target0').click();
+    await page.getByTestId('host-terminal').locator('.xterm-helper-textarea').waitFor({ state: 'attached' });
+    await expect.poll(() => page.getByTestId('host-terminal').locator('.xterm-rows').innerText(), { timeout: 20_000 }).toMatch(/\S/);
+    await page.getByTestId('host-terminal').locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('echo "on-$(whoami)-$SSH_CONNECTION"\n');
+    await expect.poll(() => page.getByTestId('host-terminal').locator('.xterm-rows').innerText(), { timeout: 15_000 }).toMatch(new RegExp(`on-${world.targetUser.name}-127\\.\\d+\\.\\d+\\.\\d+ `));
+    await screenshot(page, 'wizard-en-10-host-terminal');
+    await page.getByTestId('host-terminal-close').click();
     await page.context().close();
   }, 170_000);
 });

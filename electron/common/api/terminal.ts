@@ -11,6 +11,11 @@ export const terminalRequests = {
     input: z.object({ cols: Cols, rows: Rows }).strict(),
     output: z.object({ id: TerminalId, shell: z.string() }),
   }),
+  'terminal.openSsh': request({
+    summary: 'Open a login shell over SSH on one of the plan\'s hosts (jump0, target2…), through its jump server; host keys must already be verified.',
+    input: z.object({ answers: z.record(z.string(), z.unknown()), hostId: z.string().regex(/^(jump|target)\d{1,4}$/, 'a plan host id like target0'), cols: Cols, rows: Rows }).strict(),
+    output: z.object({ id: TerminalId, shell: z.string() }),
+  }),
   'terminal.write': request({
     summary:
       'Send keystrokes to a terminal. `flush`: the keystrokes hold an interrupt (^C, ^\\, ^Z) typed while the view was behind a flood, and the view dropped the output it had queued; main drops what it holds ahead of the interrupt too (as ISIG does). The answer marks the end of the dropped output.',

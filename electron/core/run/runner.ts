@@ -26,6 +26,7 @@ import { parseTarVerbose } from '../packages/listing';
 import { checkLocalPackages, listScript, parseStage, parseZipinfo, placeScript, stageScript, type PackageSums } from './packages';
 import { quotePosix } from '../quote';
 import { editIniText, localFiles, parseReadOutput, readFileScript, removeScript, replaceFileScript, writeFileScript } from './files';
+import { sshAuthFor } from './auth';
 import { runProbes } from './probes';
 import { RunTerminal } from './terminal';
 import { runForward } from './tunnel';
@@ -143,10 +144,6 @@ export function outcomeOf(a: { success: { exitCode?: number | undefined; markers
   return { ok: !failed && exitOk && markerOk, exitCode, failed, exitOk, markerOk };
 }
 
-function expandHome(p: string, home: string): string {
-  return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
-}
-
 const PHASE_STATE: Record<Step['phase'], HostState> = {
   prepare: 'preflight',
   connect: 'connecting',
@@ -191,18 +188,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     deps.secrets.add(v);
     return v;
   };
-  const sshAuth = (a: AuthInfo, name: string): SshAuth => {
-    if (a.kind === 'password') return { password: secret(a.password, `${name}.password`) };
-    if (a.kind === 'agent') return { agent: true };
-    const file = expandHome(a.path, home);
-    let key: Buffer;
-    try {
-      key = fs.readFileSync(file);
-    } catch {
-      throw new OutpostError('key_unreadable', `${name}.privateKey.path: ${a.path} cannot be read.`, 'Check the path and its permissions.');
-    }
-    return { privateKey: key, ...(a.passphrase ? { passphrase: secret(a.passphrase, `${name}.privateKey.passphrase`) } : {}) };
-  };
+  const sshAuth = (a: AuthInfo, name: string): SshAuth => sshAuthFor(a, name, secret, home);
   const jumpTarget = (j: JumpHost): SshTarget => ({ host: j.ssh.host, port: j.ssh.port, username: j.ssh.user, auth: sshAuth(j.ssh.auth, `connectivity.jumpServers[${j.index}]${j.id.startsWith('proxy') ? '.proxy' : ''}.ssh`) });
 
   const stepEvent = (s: Step, hostId: string, host: string, status: StepStatus, message?: string, checks?: CheckResult[], parts?: MessagePart[]) =>

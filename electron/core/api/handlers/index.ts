@@ -7,6 +7,7 @@ import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
 import { exportHandlers } from './export';
 import { packagesHandlers } from './packages';
+import { hostTerminalHandlers } from './host-terminal';
 import { planHandlers } from './plan';
 import { reviewHandlers } from './review';
 import { runHandlers } from './run';
@@ -30,6 +31,7 @@ export function createHandlers(ctx: CoreContext, services: CoreServices = create
     ...planHandlers(ctx, services.runs.service),
     ...packagesHandlers(),
     ...reviewHandlers(ctx, services.runs.service),
+    ...hostTerminalHandlers(ctx, services.runs.service, services.terminals),
     ...terminalHandlers(ctx, services.terminals),
     ...runHandlers(services.runs),
     ...exportHandlers(ctx, services.runs.service),

@@ -3,6 +3,7 @@
 import { useTranslation } from 'react-i18next';
 import { Callout, ChecksList, CopyButton, StepHeader } from '../fields';
 import { hostLabel, runStepTitle, stepMessage } from '../planText';
+import { HostTerminals } from '../HostTerminal';
 import { useWizard } from '../store';
 import { StatusIcon } from './RunStep';
 import { BatchView, useBatch } from '../../batch/BatchView';
@@ -97,6 +98,7 @@ export function ResultStep() {
           {thisComputer ? <Callout>{t('result.thisComputer')}</Callout> : null}
         </>
       ) : null}
+      {plan && !thisComputer ? <HostTerminals plan={plan} /> : null}
       <h2>{t('result.journal')}</h2>
       <div className="cmd-line">
         <code className="path" data-testid="journal-path">
