@@ -238,6 +238,8 @@ export const Plan = z.object({
   }),
   steps: z.array(Step),
   warnings: z.array(z.string()),
+  /** The same warnings as i18n keys with parameters (null where only the English text exists), in order. */
+  warningParts: z.array(z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }).nullable()).optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 

@@ -39,6 +39,12 @@ export interface Ctx {
 export function buildPlan(answers: Answers, profile: Profile, regions: readonly RegionInfo[]): Plan {
   const problems: Problem[] = [];
   const warnings: string[] = [];
+  // Warnings the UI can say in its language: the English text (CLI, logs) and its i18n key.
+  const warnParts = new Map<string, { key: string; params: Record<string, string> }>();
+  const warn = (text: string, key: string, params: Record<string, string> = {}) => {
+    warnings.push(text);
+    warnParts.set(text, { key, params });
+  };
   if (answers.profile !== profile.id) problems.push({ path: 'profile', message: `is ${answers.profile} but the plan was asked for profile ${profile.id}` });
   if (!profile.os.includes(answers.os)) problems.push({ path: 'os', message: `${profile.name} supports ${profile.os.join(', ')}, not ${answers.os}` });
   const conn = answers.connectivity;
@@ -148,10 +154,10 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     for (const [key, o] of Object.entries(conn.portOverrides ?? {})) {
       const p = profile.ports.find((x) => String(x.port) === key);
       if (p && !p.download && o.listen !== undefined && o.listen !== p.port) {
-        warnings.push(`port ${key} listens on ${o.listen} on the jump server, but agents connect to ${conn.connectionIp}:${key}: something in front (load balancer, NAT) must map ${key} to ${o.listen}`);
+        warn(`port ${key} listens on ${o.listen} on the jump server, but agents connect to ${conn.connectionIp}:${key}: something in front (load balancer, NAT) must map ${key} to ${o.listen}`, 'planWarn.portMapped', { port: key, listen: String(o.listen), connectionIp: conn.connectionIp });
       }
     }
-    if (conn.tunnel === 'vendor') warnings.push('the vendor tunnel (ssh -f -N …) stops when the jump server reboots; run it again after a restart, or use tunnel: persistent');
+    if (conn.tunnel === 'vendor') warn('the vendor tunnel (ssh -f -N …) stops when the jump server reboots; run it again after a restart, or use tunnel: persistent', 'planWarn.vendorTunnel');
     jumps.forEach((j, i) => {
       steps.push(connectStep(j.id, j.label));
       const all = jumpForwards[i] ?? [];
@@ -188,7 +194,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   // An installer fetched over plain HTTP runs as root with the keys: without a checksum nothing tells a
   // tampered one from the vendor's. Say it where the user reviews the plan.
   if (sec.download && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
-    warnings.push(`the installer is downloaded over plain HTTP (${values.downloadUrl}) and nothing checks it before it runs as root with your keys: give options.downloadSha256 (the installer's SHA-256) so each target verifies it first`);
+    warn(`the installer is downloaded over plain HTTP (${values.downloadUrl}) and nothing checks it before it runs as root with your keys: give options.downloadSha256 (the installer's SHA-256) so each target verifies it first`, 'planWarn.plainHttp', { url: values.downloadUrl });
   }
 
   // ---- on each target ----
@@ -221,14 +227,14 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     steps.push(step({ id: 'verify', on: 'targets', phase: 'verify', title: `Check that ${profile.name} runs on the target`, titleKey: 'plan.step.verify', params: { agent: profile.name }, action: { kind: 'probe', probes: verifyProbes }, description: 'The documented checks after an install.' }));
   }
 
-  if (targets.length === 0 && !answers.thisComputer) warnings.push('no targets are listed: the target steps will have nowhere to run');
+  if (targets.length === 0 && !answers.thisComputer) warn('no targets are listed: the target steps will have nowhere to run', 'planWarn.noTargets');
   for (const s of steps) {
     const used = secretSources(s.action);
     if (used.length) s.secrets = used;
   }
   // A file from somewhere else could name any variable of this session (a token, a cloud key): say so.
   const foreign = [...new Set(Object.values(inputs.secrets).flatMap((p) => ('env' in p.secret && !p.secret.env.startsWith(ENV_PREFIX) ? [p.secret.env] : [])))];
-  if (foreign.length) warnings.push(`these answers read secrets from ${foreign.map((n) => `$${n}`).join(', ')}, outside the ${ENV_PREFIX} prefix: check that the file is yours and that those variables hold what it says`);
+  if (foreign.length) warn(`these answers read secrets from ${foreign.map((n) => `$${n}`).join(', ')}, outside the ${ENV_PREFIX} prefix: check that the file is yours and that those variables hold what it says`, 'planWarn.foreignEnv', { names: foreign.map((n) => `$${n}`).join(', '), prefix: ENV_PREFIX });
   const shown: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) if (v !== '' && !(HOST_VARS as readonly string[]).includes(k)) shown[k] = v;
   return {
@@ -241,6 +247,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     hosts: { jumps, ...(proxies.length ? { proxies } : {}), targets, thisComputer: answers.thisComputer === true },
     steps,
     warnings,
+    warningParts: warnings.map((w) => warnParts.get(w) ?? null),
   };
 }
 

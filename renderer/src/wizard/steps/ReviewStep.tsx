@@ -137,9 +137,11 @@ export function ReviewStep() {
           {warnings.length ? (
             <Callout kind="warn" title={t('review.warnings')}>
               <ul className="plain-list" data-testid="plan-warnings">
-                {warnings.map((w) => (
-                  <li key={w}>{w}</li>
-                ))}
+                {warnings.map((w) => {
+                  // In the UI's language when the plan gives the warning's key; the English text otherwise.
+                  const part = plan.warningParts?.[plan.warnings.indexOf(w)];
+                  return <li key={w}>{part && i18n.exists(part.key) ? t(part.key, part.params) : w}</li>;
+                })}
               </ul>
             </Callout>
           ) : null}
