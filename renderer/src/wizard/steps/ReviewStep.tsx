@@ -5,13 +5,15 @@ import { useTranslation } from 'react-i18next';
 import type { Plan, Step } from '../../../../electron/common/api';
 import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields';
 import { ExportPanel } from '../ExportPanel';
-import { stepTitle } from '../planText';
+import { runStepTitle, stepTitle } from '../planText';
 import { RunbookBar, useCopyText } from '../Runbook';
 import { useWizard } from '../store';
 
 function PlanStep({ step, n }: { step: Step; n: number }) {
   const { t } = useTranslation();
-  const title = stepTitle(t, step);
+  const plan = useWizard((s) => s.review.plan);
+  // A jump server's connect step names it as the rest of the UI does ("Jump server 1 · root@…"), in the UI's language.
+  const title = step.phase === 'connect' && /^jump\d+$/.test(step.on) ? runStepTitle(t, plan, step.id, step.title, step.on) : stepTitle(t, step);
   const a = step.action;
   const table = a.kind === 'instruction' ? a.table : undefined;
   const copyText = useCopyText(step.id, table ? tableText(table.columns, table.rows) : step.display);
