@@ -2,12 +2,11 @@
 // POSIX shells get the script on stdin. cmd goes through the Windows platform (electron/core/platform):
 // Windows itself, or Wine when OUTPOST_WINE_PREFIX is set (a testing aid); elsewhere it is refused.
 // PowerShell runs on Windows only (Wine has none).
-import { childEnv } from '../secrets/env';
-import { spawn } from 'node:child_process';
 import type { Shell } from '../../common/api/plan';
 import { powershellEncodedArgv } from '../quote';
 import { OutpostError } from '../errors';
 import { needsWindows, windowsPlatform, type WindowsPlatform } from '../platform';
+import { spawnAndWait } from './spawn-wait';
 
 export interface SpawnSpec {
   file: string;
@@ -58,33 +57,5 @@ export function runLocal(
     if (shell === 'powershell') return Promise.reject(needsWindows());
     return Promise.reject(new OutpostError('local_unsupported', `This step needs ${shell}, which this computer (${process.platform}) does not have.`, 'Reach that host over SSH as a target instead.'));
   }
-  return new Promise((resolve, reject) => {
-    const posix = process.platform !== 'win32';
-    // Its own process group on POSIX, so a cancel ends the step's children too (not just the shell).
-    // Never a variable that holds a secret: steps get secrets as values in their text, nothing more.
-    const child = spawn(spec.file, spec.args, { cwd: opts.cwd, env: childEnv(opts.env ?? process.env), windowsVerbatimArguments: spec.verbatim, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: posix });
-    let failure: OutpostError | null = null;
-    const stop = (e: OutpostError) => {
-      failure = e;
-      try {
-        if (posix && child.pid) process.kill(-child.pid, 'SIGTERM');
-        else child.kill();
-      } catch {
-        child.kill();
-      }
-    };
-    const timer = setTimeout(() => stop(new OutpostError('timeout', `The local step did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped.`, 'Raise the step timeout or check why it hangs.')), opts.timeoutMs);
-    const onAbort = () => stop(new OutpostError('cancelled', 'Cancelled: the local step was stopped.', 'Run it again when ready.'));
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.setEncoding('utf8').on('data', opts.onData);
-    child.stderr.setEncoding('utf8').on('data', opts.onData);
-    child.on('error', (err) => stop(new OutpostError('local_failed', `Could not start ${spec.file}: ${err.message}`, 'Check that it is installed.')));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      if (failure) reject(failure);
-      else resolve({ exitCode: code });
-    });
-    child.stdin.end(spec.stdin ?? '');
-  });
+  return spawnAndWait(spec.file, spec.args, { signal: opts.signal, timeoutMs: opts.timeoutMs, onData: opts.onData, cwd: opts.cwd, env: opts.env, stdin: spec.stdin ?? '', verbatim: spec.verbatim });
 }

@@ -11,12 +11,11 @@
 // (`%…%` is expanded when cmd reads the line, `set "X="` runs after), so the programs the step starts do
 // not inherit them either. Delayed expansion (`!X!`) is not used for this: it would see the variables
 // already cleared, and Wine's cmd does not do `!X:~a,b!` substrings.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OutpostError } from '../errors';
-import { childEnv } from '../secrets/env';
+import { spawnAndWait } from '../exec/spawn-wait';
 
 export interface CmdRunOptions {
   signal: AbortSignal;
@@ -93,58 +92,6 @@ export function cmdStdin(secrets: readonly string[] = []): string {
   return secrets.length ? `${secrets.join('')}\r\n` : '';
 }
 
-function spawnAndWait(file: string, args: string[], opts: CmdRunOptions & { stdin: string; verbatim?: boolean; extraEnv?: NodeJS.ProcessEnv }): Promise<{ exitCode: number | null }> {
-  return new Promise((resolve, reject) => {
-    const posix = process.platform !== 'win32';
-    const child = spawn(file, args, {
-      cwd: opts.cwd,
-      env: { ...childEnv(opts.env ?? process.env), ...(opts.extraEnv ?? {}) },
-      windowsVerbatimArguments: Boolean(opts.verbatim),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
-      detached: posix,
-    });
-    let failure: OutpostError | null = null;
-    const stop = (e: OutpostError) => {
-      failure = e;
-      try {
-        if (posix && child.pid) process.kill(-child.pid, 'SIGTERM');
-        else child.kill();
-      } catch {
-        child.kill();
-      }
-    };
-    const timer = setTimeout(() => stop(new OutpostError('timeout', `The local step did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped.`, 'Raise the step timeout or check why it hangs.')), opts.timeoutMs);
-    const onAbort = () => stop(new OutpostError('cancelled', 'Cancelled: the local step was stopped.', 'Run it again when ready.'));
-    if (opts.signal.aborted) onAbort();
-    else opts.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.setEncoding('utf8').on('data', opts.onData);
-    child.stderr.setEncoding('utf8').on('data', opts.onData);
-    child.stdin.on('error', () => undefined);
-    child.on('error', (err) => stop(new OutpostError('local_failed', `Could not start ${file}: ${err.message}`, 'Check that it is installed.')));
-    let settled = false;
-    const finish = (code: number | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      if (failure) reject(failure);
-      else resolve({ exitCode: code });
-    };
-    child.on('close', (code) => finish(code));
-    // A process the step starts may keep its output pipe open after it ended: under Wine, the service
-    // manager started by the first Windows process of a session inherits that process's stdio and
-    // lives on. The step is over when its process exits; what is already in the pipe is read first.
-    child.on('exit', (code) => {
-      setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish(code);
-      }, 500).unref();
-    });
-    child.stdin.end(opts.stdin);
-  });
-}
 
 /** Writes the step's script into a fresh folder of `dir`, runs `use(file)`, and removes the folder. */
 async function withScriptFile<T>(dir: string, content: string, use: (file: string, folder: string) => Promise<T>): Promise<T> {
