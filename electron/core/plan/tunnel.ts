@@ -23,6 +23,22 @@ const home = (p: string) => p.replace(/^%h\//, '$HOME/');
 export const keyComment = (profileId: string) => `outpost-tunnel:${profileId}`;
 
 /** The authorized_keys options: these forwards only, from the jump server itself, no command, no -R. */
+/** The tunnel's own ssh, local (-L) or remote (-R) alike: no prompts, keepalives, the key Outpost verified under its alias. */
+function tunnelSsh(hostKeyAlias: string): string[] {
+  return [
+    SSH_BIN, '-N',
+    '-o', 'ExitOnForwardFailure=yes',
+    '-o', 'ServerAliveInterval=30',
+    '-o', 'ServerAliveCountMax=3',
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${TUNNEL_KNOWN_HOSTS}`,
+    '-o', `HostKeyAlias=${hostKeyAlias}`,
+    '-i', TUNNEL_IDENTITY_FILE,
+  ];
+}
+
 export function keyOptions(forwards: Forward[], privateIp: string): string {
   const permit = forwards.map((f) => `permitopen="${bracket(f.targetHost)}:${f.targetPort}"`).join(',');
   const from = [...new Set([privateIp, '127.0.0.1', '::1'])].join(',');
@@ -113,20 +129,7 @@ export function forwardStep(ctx: Ctx, j: JumpHost, form: 'persistent' | 'oneoff'
   const ls = forwards.flatMap((f) => ['-L', forwardSpec(f)]);
   // The vendor's command as documented (seed / lts_02_0828): ssh -f -N -L … {jump}.
   const oneoffCommand = renderPieces(['ssh', '-f', '-N', ...ls, ...portArgs, j.privateIp], 'bash', 'display');
-  const sshArgv = [
-    SSH_BIN, '-N',
-    '-o', 'ExitOnForwardFailure=yes',
-    '-o', 'ServerAliveInterval=30',
-    '-o', 'ServerAliveCountMax=3',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${TUNNEL_KNOWN_HOSTS}`,
-    '-o', `HostKeyAlias=${TUNNEL_HOSTKEY_ALIAS}`,
-    '-i', TUNNEL_IDENTITY_FILE,
-    ...ls, ...portArgs,
-    `${j.ssh.user}@${j.privateIp}`,
-  ];
+  const sshArgv = [...tunnelSsh(TUNNEL_HOSTKEY_ALIAS), ...ls, ...portArgs, `${j.ssh.user}@${j.privateIp}`];
   const unitName = `outpost-tunnel-${ctx.profile.id}.service`;
   const persistent = form === 'persistent';
   const fallback = `where systemd is absent: ssh -f in the background with the same options (does not survive a reboot: run "check tunnel" after one)`;
@@ -289,20 +292,7 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
   const rs = forwards.flatMap((f) => ['-R', forwardSpec(f)]);
   // The seed's command (`ssh –NfR …`, an en-dash in the source) in ASCII, addresses from the answers.
   const oneoffCommand = renderPieces(['ssh', '-f', '-N', ...rs, ...portArgs, `${via.user}@${via.host}`], 'bash', 'display');
-  const sshArgv = [
-    SSH_BIN, '-N',
-    '-o', 'ExitOnForwardFailure=yes',
-    '-o', 'ServerAliveInterval=30',
-    '-o', 'ServerAliveCountMax=3',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${TUNNEL_KNOWN_HOSTS}`,
-    '-o', `HostKeyAlias=${remoteHostKeyAlias(j.id)}`,
-    '-i', TUNNEL_IDENTITY_FILE,
-    ...rs, ...portArgs,
-    `${via.user}@${via.host}`,
-  ];
+  const sshArgv = [...tunnelSsh(remoteHostKeyAlias(j.id)), ...rs, ...portArgs, `${via.user}@${via.host}`];
   const unitName = `outpost-rtunnel-${ctx.profile.id}-${j.id}.service`;
   const fallback = `where systemd is absent: ssh -f in the background with the same options (does not survive a reboot: run "check tunnel" after one)`;
   const spec = forwards[0] ? `-R ${forwardSpec(forwards[0])}` : '-R';
