@@ -57,6 +57,16 @@ export const runRequests = {
     input: z.object({ runId: RunId }).strict(),
     output: z.null(),
   }),
+  'run.pause': request({
+    summary: 'Pause a run: the pool starts no new host; hosts in flight finish; the others stay queued.',
+    input: z.object({ runId: RunId }).strict(),
+    output: z.object({ paused: z.boolean() }),
+  }),
+  'run.resume': request({
+    summary: 'Resume a paused run: the pool starts hosts again.',
+    input: z.object({ runId: RunId }).strict(),
+    output: z.object({ paused: z.boolean() }),
+  }),
   'hostkey.decide': request({
     summary: 'Accept or reject an unknown host key the run is waiting on.',
     input: z.object({ requestId: z.string().max(64), decision: z.enum(['accept', 'reject']) }).strict(),
@@ -95,6 +105,8 @@ export const runEvents = {
     reason: z.string().optional(),
     hint: z.string().optional(),
   }),
+  /** The run paused (no new host starts) or resumed; a cancel resumes (the hosts not started end cancelled). */
+  'run.paused': z.object({ runId: RunId, paused: z.boolean() }),
   'run.end': z.object({
     runId: RunId,
     outcome: RunOutcome,

@@ -12,6 +12,8 @@ export type JournalRecord =
   | { type: 'step'; runId: string; step: string; host: string; start: string; end: string; outcome: string; message?: string; code?: string; tail: string[] }
   /** A host's final state; `address` is `user@host:port` (what a resumed batch matches hosts by). */
   | { type: 'host'; runId: string; host: string; at: string; state: string; address?: string; step?: string; reason?: string }
+  /** The pool paused (no new host started) / resumed. */
+  | { type: 'run.pause' | 'run.resume'; runId: string; at: string }
   | { type: 'run.end'; runId: string; at: string; outcome: string; failedStep?: string; host?: string; code?: string; reason?: string; summary?: Record<string, number> };
 
 export class Journal {

@@ -43,7 +43,7 @@ export interface RunOptionsResolved {
   concurrency?: number;
 }
 
-export type RunEmit = <K extends 'run.step' | 'run.output' | 'run.end' | 'run.host' | 'run.progress'>(name: K, payload: EventPayload<K>) => void;
+export type RunEmit = <K extends 'run.step' | 'run.output' | 'run.end' | 'run.host' | 'run.progress' | 'run.paused'>(name: K, payload: EventPayload<K>) => void;
 
 export interface RunDeps {
   dataDir: string;
@@ -90,6 +90,11 @@ export interface RunHandle {
   journal: string;
   terminal: RunTerminal;
   cancel(): void;
+  /** Starts no new host (hosts in flight finish; the others stay queued). False when already paused. */
+  pause(): boolean;
+  /** Lets the pool start hosts again. False when not paused. */
+  resume(): boolean;
+  readonly paused: boolean;
   done: Promise<RunEnd>;
 }
 
@@ -155,11 +160,44 @@ const PHASE_STATE: Record<Step['phase'], HostState> = {
   remedy: 'installing',
 };
 
-/** Runs `fn` over items with at most `n` at once, in order of start. */
-export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * The pool's pause gate: while closed, no worker takes a new item (items in flight go on). `wait()`
+ * resolves at once when open, else when `open()` is called (resume, or cancel: a cancelled run must
+ * let its workers through so every item not started ends as cancelled).
+ */
+export class PauseGate {
+  private waiters: Array<() => void> = [];
+  private closed = false;
+  get paused(): boolean {
+    return this.closed;
+  }
+  /** Closes the gate; false when it was already closed. */
+  close(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    return true;
+  }
+  /** Opens the gate and releases every waiting worker; false when it was already open. */
+  open(): boolean {
+    if (!this.closed) return false;
+    this.closed = false;
+    for (const w of this.waiters.splice(0)) w();
+    return true;
+  }
+  wait(): Promise<void> {
+    return this.closed ? new Promise((resolve) => this.waiters.push(resolve)) : Promise.resolve();
+  }
+}
+
+/** Runs `fn` over items with at most `n` at once, in order of start; a closed `gate` holds back items not started. */
+export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>, gate?: PauseGate): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
+      if (gate?.paused) {
+        await gate.wait();
+        continue;
+      }
       const item = items[next++] as T;
       await fn(item);
     }
@@ -172,6 +210,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   const journal = new Journal(deps.dataDir, runId, deps.secrets);
   const terminal = new RunTerminal();
   const abort = new AbortController();
+  const gate = new PauseGate();
   // One connection per jump server for the whole run: its own steps and every target behind it.
   const sshPool = new SshPool(
     { knownHosts: deps.knownHosts, hostKeyPolicy: deps.hostKeyPolicy, readyTimeoutMs: deps.connectTimeoutMs ?? 20_000, keepaliveIntervalMs: 15_000, logger: deps.log },
@@ -663,7 +702,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     const jumps = await jumpPhase();
     if (!options.tunnelOnly) {
       const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets && !options.checkOnly ? (['local'] as const) : [])];
-      await pool(all, concurrency, (t) => targetJob(t, jumps));
+      await pool(all, concurrency, (t) => targetJob(t, jumps), gate);
     }
     return end();
   }
@@ -718,5 +757,29 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       return e;
     });
 
-  return { runId, journal: journal.file, terminal, cancel: () => abort.abort(), done };
+  let ended = false;
+  void done.finally(() => (ended = true));
+  const setPaused = (paused: boolean): boolean => {
+    if (ended || abort.signal.aborted) return false;
+    if (!(paused ? gate.close() : gate.open())) return false;
+    journal.write({ type: paused ? 'run.pause' : 'run.resume', runId, at: new Date().toISOString() });
+    deps.emit('run.paused', { runId, paused });
+    return true;
+  };
+  return {
+    runId,
+    journal: journal.file,
+    terminal,
+    // Cancel opens the gate: the workers then take every host not started, and each ends cancelled.
+    cancel: () => {
+      abort.abort();
+      if (gate.open()) deps.emit('run.paused', { runId, paused: false });
+    },
+    pause: () => setPaused(true),
+    resume: () => setPaused(false),
+    get paused() {
+      return gate.paused;
+    },
+    done,
+  };
 }

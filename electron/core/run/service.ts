@@ -61,6 +61,15 @@ export class RunService {
     h.cancel();
   }
 
+  /** Pause (true) or resume (false) a run's pool; returns whether it is paused now. */
+  setPaused(runId: string, paused: boolean): { paused: boolean } {
+    const h = this.runs.get(runId);
+    if (!h) throw new OutpostError('run_not_found', `No run ${runId} is in progress.`, 'It may have ended already.');
+    if (paused) h.pause();
+    else h.resume();
+    return { paused: h.paused };
+  }
+
   /** For tests: wait for a run to end. */
   handle(runId: string): RunHandle | undefined {
     return this.runs.get(runId);

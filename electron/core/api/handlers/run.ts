@@ -2,7 +2,7 @@ import { OutpostError } from '../../errors';
 import type { RunService } from '../../run/service';
 import { owns, release, type Handlers } from '../dispatcher';
 
-export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run.cancel' | 'hostkey.decide'> {
+export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run.cancel' | 'run.pause' | 'run.resume' | 'hostkey.decide'> {
   return {
     'run.start': ({ answers, options }, client) => runs.start(answers, options, client),
     // Another client (another browser tab, another local process with the token) gets "not found":
@@ -11,6 +11,14 @@ export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run
       if (!owns(client, 'run', runId)) throw new OutpostError('run_not_found', `No run ${runId} is in progress.`, 'It may have ended already.');
       runs.cancel(runId);
       return null;
+    },
+    'run.pause': ({ runId }, client) => {
+      if (!owns(client, 'run', runId)) throw new OutpostError('run_not_found', `No run ${runId} is in progress.`, 'It may have ended already.');
+      return runs.setPaused(runId, true);
+    },
+    'run.resume': ({ runId }, client) => {
+      if (!owns(client, 'run', runId)) throw new OutpostError('run_not_found', `No run ${runId} is in progress.`, 'It may have ended already.');
+      return runs.setPaused(runId, false);
     },
     'hostkey.decide': ({ requestId, decision }, client) => {
       const mine = owns(client, 'hostkey', requestId);
