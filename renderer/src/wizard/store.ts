@@ -75,7 +75,7 @@ export interface WizardState {
   /** The profile's forwarded ports (from a probe plan): port overrides and the security-group table. */
   ports: { key: string; list: Array<{ name: string; port: number; target: string }> } | null;
   review: { plan: Plan | null; warnings: string[]; error: string | null; loading: boolean; forAnswers: string };
-  run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hosts: Record<string, EventPayload<'run.host'>>; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; tunnelOnly: boolean; startedAt: number | null };
+  run: { runId: string | null; terminalId: string | null; journal: string | null; steps: RunStepRow[]; hosts: Record<string, EventPayload<'run.host'>>; hostKeys: HostKeyRequest[]; error: string | null; reinstall: boolean; tunnelOnly: boolean; startedAt: number | null; /** A batch's pool is paused (run.paused). */ paused?: boolean };
   result: RunEnd | null;
   notice: string | null;
   /** Answers changed since they were opened, saved or started afresh (Open / Start over ask first). */
@@ -124,6 +124,8 @@ export interface WizardActions {
   /** tunnelOnly: the "check tunnel" action (checks and repairs the tunnel, installs nothing). */
   startRun(opts?: { reinstall?: boolean; overridePreflight?: boolean; tunnelOnly?: boolean }): Promise<void>;
   cancelRun(): Promise<void>;
+  /** Pause (true) or resume (false) a batch: no new host starts while paused. */
+  pauseRun(paused: boolean): Promise<void>;
   decideHostKey(requestId: string, decision: 'accept' | 'reject'): Promise<void>;
   startOver(): void;
   /** After a failed run: back to the answers, every value kept, on the field the failure points at. */
@@ -300,6 +302,10 @@ export const useWizard = create<Store>()((set, get) => {
         if (batchRun.active) return batchRun.onHost(e);
         set((s) => ({ run: { ...s.run, hosts: { ...s.run.hosts, [e.hostId]: e } } }));
       }),
+      api.on('run.paused', (e) => {
+        if (!mine(e.runId)) return;
+        set((s) => ({ run: { ...s.run, paused: e.paused } }));
+      }),
       api.on('hostkey.unknown', (e) => {
         if (!mine(e.runId)) return;
         set((s) => ({ run: { ...s.run, hostKeys: [...s.run.hostKeys, e] } }));
@@ -317,7 +323,7 @@ export const useWizard = create<Store>()((set, get) => {
       api.on('run.end', (e) => {
         if (!mine(e.runId)) return;
         batchRun.onEnd(e);
-        set((s) => ({ phase: 'done', current: 'result', result: e, run: { ...s.run, hostKeys: [], journal: e.journal } }));
+        set((s) => ({ phase: 'done', current: 'result', result: e, run: { ...s.run, hostKeys: [], journal: e.journal, paused: false } }));
       }),
     );
   }
@@ -641,6 +647,17 @@ export const useWizard = create<Store>()((set, get) => {
       const id = get().run.runId;
       if (!id) return;
       await api.request('run.cancel', { runId: id }).catch((e: unknown) => set({ notice: message(e) }));
+    },
+
+    async pauseRun(paused) {
+      const id = get().run.runId;
+      if (!id) return;
+      try {
+        const r = await api.request(paused ? 'run.pause' : 'run.resume', { runId: id });
+        set((s) => ({ run: { ...s.run, paused: r.paused } }));
+      } catch (e) {
+        set({ notice: message(e) });
+      }
     },
 
     async decideHostKey(requestId, decision) {

@@ -21,6 +21,7 @@ export function RunStep() {
   const plan = useWizard((s) => s.review.plan);
   const phase = useWizard((s) => s.phase);
   const cancelRun = useWizard((s) => s.cancelRun);
+  const pauseRun = useWizard((s) => s.pauseRun);
   const decide = useWizard((s) => s.decideHostKey);
   const batch = useBatch();
   useEffect(() => {
@@ -61,12 +62,23 @@ export function RunStep() {
         <StepHeader title={t('batch.title', { count: batch.hosts.length })} />
         <div className="run-status">
           <p className="status-line" aria-live="polite" data-testid="run-status">
-            {hostKey ? t('run.waitingHostKey', { host: hostKey.host }) : phase === 'done' ? t('run.finished') : t('batch.running')}
+            {hostKey ? t('run.waitingHostKey', { host: hostKey.host }) : phase === 'done' ? t('run.finished') : run.paused ? t('batch.paused', { left: batch.counts.queued }) : t('batch.running')}
           </p>
           {phase === 'running' ? (
-            <button type="button" className="secondary danger" onClick={() => void cancelRun()} disabled={!run.runId} data-testid="run-cancel">
-              {t('run.cancel')}
-            </button>
+            <>
+              {run.paused ? (
+                <button type="button" className="primary" onClick={() => void pauseRun(false)} disabled={!run.runId} data-testid="run-resume">
+                  {t('batch.resume')}
+                </button>
+              ) : (
+                <button type="button" className="secondary" onClick={() => void pauseRun(true)} disabled={!run.runId} data-testid="run-pause">
+                  {t('batch.pause')}
+                </button>
+              )}
+              <button type="button" className="secondary danger" onClick={() => void cancelRun()} disabled={!run.runId} data-testid="run-cancel">
+                {t('run.cancel')}
+              </button>
+            </>
           ) : null}
         </div>
         {run.error ? <Callout kind="error">{run.error}</Callout> : null}
