@@ -17,6 +17,7 @@ import { OutpostService } from '../../core/service';
 import { OutpostError } from '../../core/errors';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
+import { runInheritCommand } from './inherit';
 
 export interface BatchCliOptions {
   hosts: string;
@@ -29,6 +30,8 @@ export interface BatchCliOptions {
   acceptNewHostkeys?: boolean;
   knownHosts?: string;
   profiles?: string;
+  /** The vendor's inherited installation from this host (see ./inherit.ts). */
+  inheritFrom?: string;
 }
 
 interface Io {
@@ -70,6 +73,10 @@ export function registerBatchCommand(program: Command): void {
     .option('--accept-new-hostkeys', 'accept host keys seen for the first time (changed keys are always refused)')
     .option('--known-hosts <file>', 'known_hosts file to check and record host keys in (default: Outpost\'s own)')
     .option('--profiles <dir>', 'your profiles folder (default: <data folder>/profiles)')
+    .option(
+      '--inherit-from <user@host[:port]>',
+      "inherited installation: this host already runs the agent and installs it on the list with the vendor's script (profile's `inherited` section; the hosts must share its VPC and subnet; passwords typed into its PTY, the list uploaded 0600 and removed)",
+    )
     .action(async (file: string, opts: BatchCliOptions) => {
       process.exitCode = await runBatchCommand(file, opts, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
@@ -97,6 +104,7 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
     for (const l of lines) io.stderr.write(`${l}\n`);
     return EXIT.invalid;
   };
+  if (opts.inheritFrom !== undefined) return runInheritCommand(file, { ...opts, inheritFrom: opts.inheritFrom }, io);
   const loaded = loadAnswersFile(file);
   if (!loaded.ok) return fail(loaded.problems.map(formatProblem));
   const answers = loaded.answers;

@@ -195,6 +195,44 @@ const ConsoleCommand = z
   .strict();
 export type ConsoleCommand = z.output<typeof ConsoleCommand>;
 
+/** A regular expression (checked when the profile is loaded). */
+const Regex = z.string().min(1).max(400);
+const AbsPath = z.string().regex(/^\/[A-Za-z0-9_./-]+$/, { message: 'is an absolute path of letters, digits and _ . / -' });
+const Flag = z.string().regex(/^-{1,2}[A-Za-z][A-Za-z0-9-]*$/, { message: 'is a flag like -ip' });
+
+/**
+ * The vendor's "inherited installation" (Linux): a host that already runs the agent installs it on
+ * others with its own script, from a list of `IP password` lines (`outpost batch --inherit-from`).
+ */
+const Inherited = z
+  .object({
+    /** The script on the host that has the agent (run with bash). */
+    script: AbsPath,
+    /** Flag for one host: `<script> <ipFlag> <ip>`. */
+    ipFlag: Flag.optional(),
+    /** Flag for a list: `<script> <batchFlag> <listPath>`. */
+    batchFlag: Flag,
+    /** Where the list (`IP [password]` per line) is uploaded on that host (0600, removed afterwards). */
+    listPath: AbsPath,
+    /** The script's question for the password of hosts the list gives none for (answered in its PTY). */
+    promptDefaultPassword: Regex,
+    /** With ipFlag: the script's question for the host's password (answered in its PTY, each time it is asked). */
+    promptPassword: Regex.optional(),
+    /** A line confirming one host; its named group `ip` says which. */
+    hostDone: Regex,
+    /** With ipFlag: the line confirming the one host's install. */
+    singleDone: Regex.optional(),
+    /** The script's last line (it only means its loop ended, not that every host installed). */
+    finished: Regex.optional(),
+    /** Stop waiting after this long (default 1800 s). */
+    timeoutSec: z.number().int().min(10).max(86_400).default(1800),
+    /** What the hosts must share (e.g. the same VPC and subnet), said in the CLI's help and output. */
+    constraint: text.optional(),
+    source: z.string().optional(),
+  })
+  .strict();
+export type Inherited = z.output<typeof Inherited>;
+
 export const ProfileSchema = z
   .object({
     $schema: z.string().optional(),
@@ -243,6 +281,8 @@ export const ProfileSchema = z
     linux: OsSection.optional(),
     windows: OsSection.optional(),
     consoleCommand: z.object({ linux: ConsoleCommand.optional(), windows: ConsoleCommand.optional() }).strict().optional(),
+    /** The vendor's inherited installation: a host with the agent installs it on others (Linux). */
+    inherited: Inherited.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -322,6 +362,16 @@ export const ProfileSchema = z
         if (!targets.has(target)) ctx.addIssue({ code: 'custom', path: ['consoleCommand', os, 'flags', flag], message: `${target} is not an input, region, accessIp, dc or -` });
       }
       if (cc.extraArgs && !lists.has(cc.extraArgs)) ctx.addIssue({ code: 'custom', path: ['consoleCommand', os, 'extraArgs'], message: `${cc.extraArgs} is not a list input` });
+    }
+    const inh = p.inherited;
+    if (inh) {
+      if (!p.os.includes('linux')) ctx.addIssue({ code: 'custom', path: ['inherited'], message: 'the inherited installation runs on Linux: the profile must list linux in os' });
+      for (const k of ['promptDefaultPassword', 'promptPassword', 'hostDone', 'singleDone', 'finished'] as const) {
+        const r = inh[k];
+        if (r !== undefined) checkRegex(r, ['inherited', k], ctx);
+      }
+      if (!inh.hostDone.includes('(?<ip>')) ctx.addIssue({ code: 'custom', path: ['inherited', 'hostDone'], message: 'needs a named group (?<ip>…) saying which host the line confirms' });
+      if (inh.ipFlag && (!inh.promptPassword || !inh.singleDone)) ctx.addIssue({ code: 'custom', path: ['inherited', 'ipFlag'], message: 'needs promptPassword and singleDone (how the one-host form asks and confirms)' });
     }
   });
 export type Profile = z.output<typeof ProfileSchema>;
