@@ -211,6 +211,8 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   const terminal = new RunTerminal();
   const abort = new AbortController();
   const gate = new PauseGate();
+  /** Set when the run's end is written: it can no longer be paused. */
+  let ended = false;
   // One connection per jump server for the whole run: its own steps and every target behind it.
   const sshPool = new SshPool(
     { knownHosts: deps.knownHosts, hostKeyPolicy: deps.hostKeyPolicy, readyTimeoutMs: deps.connectTimeoutMs ?? 20_000, keepaliveIntervalMs: 15_000, logger: deps.log },
@@ -708,6 +710,7 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   }
 
   function end(f?: StepFailure): RunEnd {
+    ended = true;
     const hosts = [...results.values()];
     const targets = hosts.filter((h) => !h.hostId.startsWith('jump') && !h.hostId.startsWith('proxy'));
     const summary: Record<string, number> = {};
@@ -757,8 +760,6 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
       return e;
     });
 
-  let ended = false;
-  void done.finally(() => (ended = true));
   const setPaused = (paused: boolean): boolean => {
     if (ended || abort.signal.aborted) return false;
     if (!(paused ? gate.close() : gate.open())) return false;

@@ -24,7 +24,7 @@ export interface Session {
   waitEnd: () => Promise<EventPayload<'run.end'>>;
 }
 
-export function session(dataDir: string): Session {
+export function session(dataDir: string, extra: Partial<CoreContext> = {}): Session {
   const secrets = new SecretRegistry();
   const store = new MemorySecretStore(secrets);
   for (const [k, v] of Object.entries(SECRETS)) store.set(k, v, '••••');
@@ -39,6 +39,7 @@ export function session(dataDir: string): Session {
     log: createLogger((l, line) => logs.push(`${l} ${line}`), { level: 'debug', secrets }),
     secrets,
     secretStore: store,
+    ...extra,
   };
   const dispatcher = createCoreDispatcher(ctx);
   const events: Ev[] = [];
