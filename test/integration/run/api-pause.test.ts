@@ -62,7 +62,7 @@ const runsOf = (h: SshdInstance) => {
 
 function start(name: string): { s: Session; answers: Record<string, unknown> } {
   const s = session(path.join(dir, name), { profilesDir: path.join(dir, 'profiles') });
-  s.ctx.secretStore.set('T2_PASSWORD', TEST_USERS.t2.password, '••••');
+  s.ctx.secretStore?.set('T2_PASSWORD', TEST_USERS.t2.password, '••••');
   const answers = {
     profile: 'slow-marker',
     os: 'linux',
