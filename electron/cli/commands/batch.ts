@@ -17,6 +17,7 @@ import { OutpostService } from '../../core/service';
 import { OutpostError } from '../../core/errors';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
+import { BatchProgress } from '../progress';
 import { runInheritCommand } from './inherit';
 
 export interface BatchCliOptions {
@@ -192,6 +193,8 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
   };
   let finished = 0;
   const total = chosen.length;
+  // A live line on a terminal, plain lines otherwise.
+  const progress = new BatchProgress(io.stderr, total);
   const knownHostsFile = opts.knownHosts ? path.resolve(opts.knownHosts) : path.join(ctx.dataDir, 'known_hosts');
   if (!total) {
     io.stderr.write('Every host is already done.\n');
@@ -205,7 +208,7 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
           resolver,
           hostKeyPolicy: async (info) => {
             if (opts.acceptNewHostkeys) return 'accept';
-            io.stderr.write(`Unknown host key for ${info.host}:${info.port}: ${info.keyType} ${info.fingerprint}. Refused: check it and pass --accept-new-hostkeys, or add it to ${knownHostsFile}.\n`);
+            progress.note(`Unknown host key for ${info.host}:${info.port}: ${info.keyType} ${info.fingerprint}. Refused: check it and pass --accept-new-hostkeys, or add it to ${knownHostsFile}.`);
             return 'reject';
           },
           emit: (name, payload) => {
@@ -221,8 +224,8 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
             if (['done', 'failed', 'skipped', 'cancelled'].includes(h.state)) {
               cur.end = now;
               finished++;
-              io.stderr.write(`[${finished}/${total}] ${label(h.hostId)}: ${h.state}${h.reason ? ` — ${secrets.redact(h.reason)}` : ''}\n`);
-            }
+              progress.host(h.hostId, h.state, `[${finished}/${total}] ${label(h.hostId)}: ${h.state}${h.reason ? ` — ${secrets.redact(h.reason)}` : ''}`);
+            } else progress.host(h.hostId, h.state);
             times.set(h.hostId, cur);
           },
         },
@@ -230,7 +233,8 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
     : null;
   if (handle) {
     // Said first, so a batch whose process dies can be resumed from it.
-    io.stderr.write(`Journal: ${handle.journal} (if this batch is interrupted: --resume with this file)\n`);
+    progress.note(`Journal: ${handle.journal} (if this batch is interrupted: --resume with this file)`);
+    progress.start();
     // Hosts done in an earlier run are recorded as done in this journal too: resuming a resumed batch
     // (interrupted again) leaves them alone as well.
     const at = new Date().toISOString();
@@ -243,12 +247,13 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
   const onSigint = () => {
     interrupts++;
     if (interrupts > 1) process.exit(EXIT.cancelled);
-    io.stderr.write('\nCancelling… hosts in progress end cancelled (Ctrl-C again to quit at once)\n');
+    progress.note(`${progress.isLive ? '' : '\n'}Cancelling… hosts in progress end cancelled (Ctrl-C again to quit at once)`);
     handle?.cancel();
   };
   process.on('SIGINT', onSigint);
   try {
     const end = handle ? await handle.done : null;
+    progress.stop();
     const endedAt = new Date();
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     const report: BatchReport = {
@@ -287,6 +292,7 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
     io.stderr.write(`outpost batch: ${secrets.redact(err instanceof OutpostError ? err.message : String(err))}\n`);
     return EXIT.failed;
   } finally {
+    progress.stop();
     process.off('SIGINT', onSigint);
   }
 }
