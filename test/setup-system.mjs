@@ -16,6 +16,8 @@ const needs = [
   { pkg: 'docker.io', file: '/usr/sbin/dockerd' },
   { pkg: 'busybox-static', file: '/bin/busybox' },
   { pkg: 'ansible', file: '/usr/bin/ansible-playbook' },
+  // The inherited-installation test's stand-in for the vendor's remote_install.sh logs in with passwords.
+  { pkg: 'sshpass', file: '/usr/bin/sshpass' },
   // The Windows tests: Wine's cmd.exe and service control manager (Debian's wine64 ships its loader in
   // /usr/lib/wine), and mingw-w64 to build the fixture Windows service.
   { pkg: 'wine64', file: '/usr/lib/wine/wine64' },
