@@ -44,6 +44,7 @@ set -u
 CONF=${conf}
 REC=${recDir}
 install_one() { # ip password
+  if [ -e "$REC/hang" ]; then sleep 60; fi # the Ctrl-C test: an install that takes long
   if sshpass -d 3 ssh -F "$CONF" "$1" "echo inherited-from-seed > ~/inherited-marker-$1" 3<<<"$2" >/dev/null 2>&1; then
     echo "End of install agent: $1"
   fi
@@ -146,7 +147,7 @@ afterAll(async () => {
 
 const marker = (h: SshdInstance) => path.join(`/home/${TEST_USERS.t2.name}`, `inherited-marker-${h.host}`);
 
-async function batch(hostsText: string, name: string, extra: Record<string, unknown> = {}): Promise<{ code: number; out: string; err: string; report: BatchReport | null; reportText: string; args: string[] }> {
+async function batch(hostsText: string, name: string, extra: Record<string, unknown> = {}, onErr?: (text: string) => void): Promise<{ code: number; out: string; err: string; report: BatchReport | null; reportText: string; args: string[] }> {
   const hostsFile = path.join(dir, name);
   fs.writeFileSync(hostsFile, hostsText, { mode: 0o600 });
   const reportFile = path.join(dir, `${name}.report.json`);
@@ -165,7 +166,7 @@ async function batch(hostsText: string, name: string, extra: Record<string, unkn
   try {
     code = await runBatchCommand(path.join(dir, 'answers.yaml'), { hosts: hostsFile, inheritFrom: `${seedUser.name}@${seed.host}:${seed.port}`, report: reportFile, acceptNewHostkeys: true, knownHosts: path.join(dir, 'known_hosts'), ...extra }, {
       stdout: { write: (t: string) => ((out += t), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (t: string) => ((err += t), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (t: string) => ((err += t), onErr?.(t), true) } as unknown as NodeJS.WritableStream,
       env: { PATH: process.env.PATH, OUTPOST_DEFAULT_PASSWORD: TEST_USERS.t2.password, SEED_PASSWORD: TEST_USERS.t1.password, JUMP_PASSWORD: TEST_USERS.t1.password, OUTPOST_AK: AK, OUTPOST_SK: SK },
     });
   } finally {
@@ -242,6 +243,38 @@ describe('outpost batch --inherit-from (stand-in remote_install.sh)', () => {
     expect(r.report?.hosts.map((h) => [h.host, h.state])).toEqual([[c.host, 'done']]);
     expect(fs.readFileSync(marker(c), 'utf8').trim()).toBe('inherited-from-seed');
     for (const s of SECRETS) expect(r.args.join('\n') + r.out + r.err + r.reportText).not.toContain(s);
+  }, 120_000);
+
+  it('Ctrl-C stops the installer (its PTY hung up): hosts end cancelled, exit 130, the list is removed', async () => {
+    const [a, b] = hosts as [SshdInstance, SshdInstance];
+    for (const h of hosts) fs.rmSync(marker(h), { force: true });
+    fs.writeFileSync(path.join(rec, 'hang'), '');
+    let sent = false;
+    try {
+      const r = await batch(`${a.host} ${TEST_USERS.t2.password}\n${b.host}\n`, 'cancel.cfg', {}, (t) => {
+        if (sent || !t.includes('tasks running')) return;
+        sent = true;
+        setTimeout(() => process.emit('SIGINT'), 100);
+      });
+      expect(r.code, r.err).toBe(130);
+      expect(r.args).toContain('sleep 60'); // the install was running when Ctrl-C came
+      expect(r.err).toMatch(/Cancelling/);
+      expect(r.report?.hosts.map((h) => h.state)).toEqual(['cancelled', 'cancelled']);
+      expect(r.report?.totals).toEqual({ cancelled: 2 });
+      expect(fs.existsSync(LIST)).toBe(false);
+      expect(fs.existsSync(marker(a))).toBe(false);
+      // The hang-up ended the script and what it started.
+      let left: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        left = (await listProcesses()).filter((p) => p.uid === seedUser.uid && p.args === 'sleep 60').map((p) => p.pid);
+        if (!left.length) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      expect(left).toEqual([]);
+    } finally {
+      fs.rmSync(path.join(rec, 'hang'), { force: true });
+    }
   }, 120_000);
 
   it('refuses, with exit 2 and nothing run, a profile without an inherited section and lines iplist.cfg cannot carry', async () => {
