@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { packagesEvents, packagesRequests } from './packages';
 import { exportEvents, exportRequests } from './export';
+import { hostsEvents, hostsRequests } from './hosts';
 import { planEvents, planRequests } from './plan';
 import { reviewEvents, reviewRequests } from './review';
 import { runEvents, runRequests } from './run';
@@ -12,6 +13,7 @@ import { terminalEvents, terminalRequests } from './terminal';
 
 export * from './define';
 export * from './export';
+export * from './hosts';
 export * from './packages';
 export * from './plan';
 export * from './review';
@@ -28,6 +30,7 @@ export const requests = {
   ...reviewRequests,
   ...runRequests,
   ...exportRequests,
+  ...hostsRequests,
   ...secretsRequests,
   ...terminalRequests,
 } as const;
@@ -39,6 +42,7 @@ export const events = {
   ...reviewEvents,
   ...runEvents,
   ...exportEvents,
+  ...hostsEvents,
   ...secretsEvents,
   ...terminalEvents,
 } as const;

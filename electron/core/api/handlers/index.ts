@@ -6,6 +6,7 @@ import { RunService } from '../../run/service';
 import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
 import { exportHandlers } from './export';
+import { hostsHandlers } from './hosts';
 import { packagesHandlers } from './packages';
 import { hostTerminalHandlers } from './host-terminal';
 import { planHandlers } from './plan';
@@ -35,6 +36,7 @@ export function createHandlers(ctx: CoreContext, services: CoreServices = create
     ...terminalHandlers(ctx, services.terminals),
     ...runHandlers(services.runs),
     ...exportHandlers(ctx, services.runs.service),
+    ...hostsHandlers(),
     ...secretsHandlers(ctx),
   };
 }
