@@ -107,3 +107,12 @@ declare global {
 }
 
 export const api: OutpostApi = window.outpostBridge ? fromBridge(window.outpostBridge) : fromWebSocket();
+
+/** Where a picked file lives on disk: known in the desktop app only (a browser page gets contents, not paths). */
+export function pathOfFile(file: File): string | null {
+  try {
+    return window.outpostBridge?.pathForFile?.(file) || null;
+  } catch {
+    return null;
+  }
+}

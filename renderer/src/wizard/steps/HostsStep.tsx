@@ -8,6 +8,7 @@ import { ConnectionTest } from '../ConnectionTest';
 import { PackageField } from '../PackageField';
 import { describeProblem } from '../problems';
 import { useWizard } from '../store';
+import { api, pathOfFile } from '../../api/client';
 
 function SingleHost() {
   const { t } = useTranslation();
@@ -45,6 +46,84 @@ function SingleHost() {
   );
 }
 
+/** The host list file just imported (its passwords are in clear text in it): what can be done about it. */
+interface ImportedFile {
+  name: string;
+  /** Desktop app: the core read it and may delete it (by this id). Browser: null (no path). */
+  fileId: string | null;
+  passwords: boolean;
+  /** Its lines were added to the list: the notice shows. */
+  added: boolean;
+  result: { kind: 'deleted' | 'error'; text: string } | null;
+}
+
+/** After a host list file with passwords is added: offer to delete it (desktop), or say plainly why not (browser). */
+function ImportedFileNotice({ file, onClose, onResult }: { file: ImportedFile; onClose: () => void; onResult: (r: ImportedFile['result']) => void }) {
+  const { t } = useTranslation();
+  const commitSecrets = useWizard((s) => s.commitSecrets);
+  const memory = useWizard((s) => s.storage.kind === 'memory');
+  const [busy, setBusy] = useState(false);
+  if (file.result?.kind === 'deleted') {
+    return (
+      <div data-testid="hostfile-notice" data-state="deleted">
+        <Callout kind="ok">
+          {file.result.text}{' '}
+          <button type="button" className="link" onClick={onClose}>
+            {t('common.close')}
+          </button>
+        </Callout>
+      </div>
+    );
+  }
+  return (
+    <div data-testid="hostfile-notice" data-state={file.fileId ? 'ask' : 'no-path'}>
+      <Callout kind="warn" title={t('hosts.fileSecrets.title', { name: file.name })}>
+        {file.fileId ? (
+          <>
+            <p>{memory ? t('hosts.fileSecrets.askMemory') : t('hosts.fileSecrets.ask')}</p>
+            {file.result?.kind === 'error' ? <p className="error">{file.result.text}</p> : null}
+            <div className="actions-row">
+              <button
+                type="button"
+                className="secondary danger"
+                disabled={busy}
+                data-testid="hostfile-delete"
+                onClick={() => {
+                  setBusy(true);
+                  void (async () => {
+                    try {
+                      // The passwords go to the secure store first: the file is then the only thing lost.
+                      await commitSecrets();
+                      const r = await api.request('hosts.deleteFile', { fileId: file.fileId ?? '' });
+                      onResult({ kind: 'deleted', text: t('hosts.fileSecrets.deleted', { path: r.deleted }) });
+                    } catch (e) {
+                      onResult({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+                    } finally {
+                      setBusy(false);
+                    }
+                  })();
+                }}
+              >
+                {t('hosts.fileSecrets.delete')}
+              </button>
+              <button type="button" className="secondary" data-testid="hostfile-keep" onClick={onClose}>
+                {t('hosts.fileSecrets.keep')}
+              </button>
+            </div>
+          </>
+        ) : (
+          <>
+            <p>{t('hosts.fileSecrets.noPath')}</p>
+            <button type="button" className="secondary" data-testid="hostfile-keep" onClick={onClose}>
+              {t('hosts.fileSecrets.understood')}
+            </button>
+          </>
+        )}
+      </Callout>
+    </div>
+  );
+}
+
 function HostList() {
   const { t } = useTranslation();
   const hosts = useWizard((s) => s.form.hosts);
@@ -53,6 +132,8 @@ function HostList() {
   const removeListHost = useWizard((s) => s.removeListHost);
   const err = useFieldError('hosts');
   const [text, setText] = useState('');
+  const [imported, setImported] = useState<ImportedFile | null>(null);
+  const [importError, setImportError] = useState<string | null>(null);
   const file = useRef<HTMLInputElement>(null);
   // The CLI's formats: iplist.cfg, CSV with a header row (own port, user, key per host), ranges, CIDR.
   const parsed = useMemo(() => readHostList(text, { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 }), [text, hosts.listUser, hosts.listPort]);
@@ -79,6 +160,7 @@ function HostList() {
           disabled={good === 0}
           onClick={() => {
             addListText(text);
+            if (imported?.passwords && !imported.added) setImported({ ...imported, added: true });
             // Only the lines that could not be read stay, so they can be fixed.
             setText(
               text
@@ -101,11 +183,26 @@ function HostList() {
           data-testid="iplist-file"
           onChange={(e) => {
             const f = e.target.files?.[0];
-            if (f) void f.text().then((s) => setText(s));
             e.target.value = '';
+            if (!f) return;
+            // Desktop app: the core reads the file by its path (and may delete it later); a browser page has only its contents.
+            const where = pathOfFile(f);
+            const defaults = { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 };
+            void (async () => {
+              try {
+                const r = where ? await api.request('hosts.readFile', { path: where }) : { fileId: null, text: await f.text() };
+                setText(r.text);
+                setImportError(null);
+                setImported({ name: f.name, fileId: r.fileId, passwords: readHostList(r.text, defaults).hosts.some((h) => h.password !== undefined), added: false, result: null });
+              } catch (err) {
+                setImportError(err instanceof Error ? err.message : String(err));
+              }
+            })();
           }}
         />
       </div>
+      {importError ? <Callout kind="error">{importError}</Callout> : null}
+      {imported?.passwords && imported.added ? <ImportedFileNotice file={imported} onClose={() => setImported(null)} onResult={(result) => setImported({ ...imported, result })} /> : null}
       {hosts.list.length ? (
         <table className="data compact hosts-table" data-testid="host-list">
           <caption className="sr-only">{t('hosts.listLegend')}</caption>

@@ -65,7 +65,7 @@ export function RunStep() {
             {hostKey ? t('run.waitingHostKey', { host: hostKey.host }) : phase === 'done' ? t('run.finished') : run.paused ? t('batch.paused', { left: batch.counts.queued }) : t('batch.running')}
           </p>
           {phase === 'running' ? (
-            <>
+            <span className="run-actions">
               {run.paused ? (
                 <button type="button" className="primary" onClick={() => void pauseRun(false)} disabled={!run.runId} data-testid="run-resume">
                   {t('batch.resume')}
@@ -78,7 +78,7 @@ export function RunStep() {
               <button type="button" className="secondary danger" onClick={() => void cancelRun()} disabled={!run.runId} data-testid="run-cancel">
                 {t('run.cancel')}
               </button>
-            </>
+            </span>
           ) : null}
         </div>
         {run.error ? <Callout kind="error">{run.error}</Callout> : null}

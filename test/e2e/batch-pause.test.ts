@@ -1,0 +1,147 @@
+// The batch view's Pause / Resume (issue 11), in Chromium through browser mode, and the notice after a
+// host list file with passwords is imported. 24 hosts, 16 at once: the first 16 are "tarpits" (this test
+// accepts their TCP connection and says nothing, so each host hangs in connect until the test lets it
+// go), the last 8 refuse connections at once. Paused while the 16 hang: when they are let go, they end
+// failed and none of the 8 starts; resumed: the 8 run and the batch ends.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { generateKeyPair, type KeyPair } from '../integration/harness/sshd';
+import { fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
+
+const PROFILE = `schema: 2
+id: pause-marker
+name: Pause marker
+description: Writes a marker, never reached here (every host fails at connect).
+os: [linux]
+connectivity: [direct]
+linux:
+  shell: bash
+  installDir: /opt/pause
+  steps:
+    - id: install
+      phase: install
+      title: { en: "Install {agent}" }
+      action:
+        exec:
+          root: false
+          script: [echo, "marker installed on {host.address}"]
+          success: ["marker installed on"]
+`;
+
+let key: KeyPair;
+let served: Served;
+let browser: Browser;
+let dir: string;
+const tarpits: net.Server[] = [];
+const held = new Set<net.Socket>();
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-pause-'));
+  key = await generateKeyPair(dir, { name: 'id_pause' });
+  for (let i = 0; i < 16; i++) {
+    const s = net.createServer((sock) => {
+      held.add(sock);
+      sock.on('error', () => undefined);
+      sock.on('close', () => held.delete(sock));
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    tarpits.push(s);
+  }
+  served = await serve();
+  fs.mkdirSync(path.join(served.dataDir, 'profiles'), { recursive: true });
+  fs.writeFileSync(path.join(served.dataDir, 'profiles', 'pause-marker.yaml'), PROFILE);
+  browser = await launch();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  for (const s of held) s.destroy();
+  await Promise.all(tarpits.map((s) => new Promise((r) => s.close(r))));
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Next until the step shows (a profile without regions may skip the region step). */
+async function walkTo(page: Page, to: string): Promise<void> {
+  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
+    await page.getByTestId('next').click();
+    await page.waitForTimeout(400);
+  }
+  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
+}
+
+async function toHostList(page: Page): Promise<void> {
+  await page.locator('label[for="profile-pause-marker"]').click();
+  await walkTo(page, 'connectivity');
+  await page.locator('label[for="mode-direct"]').click();
+  await fill(page, 'connectivity.accessIp', '127.0.0.1');
+  await walkTo(page, 'hosts');
+  await page.locator('label[for="hosts-mode-list"]').click();
+}
+
+const count = async (page: Page, state: string) => Number((await page.getByTestId(`batch-count-${state}`).getAttribute('data-count').catch(() => '0')) ?? '0');
+
+describe('batch view: pause and resume', () => {
+  it('paused, no new host starts while the hosts in flight end; resumed, the rest run', async () => {
+    const page = await openWizard(browser, served, { viewport: { width: 1400, height: 900 } });
+    await toHostList(page);
+    const base = 20 + Math.floor(Math.random() * 200);
+    const csv = [
+      'host,port,user,privateKey',
+      ...tarpits.map((s) => `127.0.0.1,${(s.address() as net.AddressInfo).port},root,${key.privateKeyPath}`),
+      `127.9.${base}.1-8,1,root,${key.privateKeyPath}`,
+    ].join('\n');
+    await page.locator('#iplist').fill(csv);
+    await page.getByRole('button', { name: /^Add 24 hosts?$/ }).click();
+    await expect.poll(() => page.getByTestId('host-list').locator('tbody tr').count()).toBe(24);
+    await next(page, 'review');
+    await page.getByTestId('next').click();
+    await page.getByTestId('batch-view').waitFor({ timeout: 30_000 });
+    // The 16 first hosts hang in connect (their TCP connection is held here).
+    await expect.poll(() => held.size, { timeout: 30_000 }).toBe(16);
+    await page.getByTestId('run-pause').click();
+    await page.getByTestId('run-resume').waitFor();
+    await expect.poll(() => page.getByTestId('run-status').innerText()).toMatch(/^Paused: no new host starts.*8 hosts wait for Resume/);
+    await screenshot(page, 'batch-paused');
+    // Let the 16 go: they end failed; paused, none of the 8 others starts.
+    for (const s of held) s.destroy();
+    await expect.poll(() => count(page, 'failed'), { timeout: 30_000 }).toBe(16);
+    await page.waitForTimeout(2000);
+    expect(await count(page, 'failed')).toBe(16);
+    expect(await count(page, 'queued')).toBe(8);
+    expect(await page.getByTestId('batch-count-connecting').count()).toBe(0);
+    expect(await page.getByTestId('step-run').count()).toBe(1);
+    await screenshot(page, 'batch-paused-hosts-ended');
+    // Resume: the 8 run (each refused at once) and the batch ends.
+    await page.getByTestId('run-resume').click();
+    await page.getByTestId('step-result').waitFor({ timeout: 30_000 });
+    await expect.poll(() => count(page, 'failed'), { timeout: 10_000 }).toBe(24);
+    expect(await count(page, 'queued')).toBe(0);
+    await screenshot(page, 'batch-resumed-result');
+  }, 180_000);
+
+  it('a host list file with passwords, imported in a browser: the notice says plainly the page cannot delete it', async () => {
+    const page = await openWizard(browser, served);
+    await toHostList(page);
+    await page.getByTestId('iplist-file').setInputFiles({ name: 'iplist.cfg', mimeType: 'text/plain', buffer: Buffer.from('10.20.0.1 Clear-Text-Pw1\n10.20.0.2\n') });
+    await expect.poll(() => page.locator('#iplist').inputValue()).toContain('10.20.0.1');
+    // The notice shows once the file's hosts are added.
+    expect(await page.getByTestId('hostfile-notice').count()).toBe(0);
+    await page.getByRole('button', { name: /^Add 2 hosts$/ }).click();
+    const notice = page.getByTestId('hostfile-notice');
+    await notice.waitFor();
+    expect(await notice.getAttribute('data-state')).toBe('no-path');
+    const text = await notice.innerText();
+    expect(text).toContain('iplist.cfg holds passwords in clear text');
+    expect(text).toMatch(/cannot delete it from here/);
+    expect(await page.getByTestId('hostfile-delete').count()).toBe(0);
+    expect(text).not.toContain('Clear-Text-Pw1');
+    await screenshot(page, 'hostfile-notice-browser');
+    await page.getByTestId('hostfile-keep').click();
+    await expect.poll(() => page.getByTestId('hostfile-notice').count()).toBe(0);
+  }, 90_000);
+});
