@@ -12,6 +12,7 @@ import type { Answers } from '../../core/plan';
 import { formatProblem, loadAnswersFile, PlanError } from '../../core/plan';
 import { formatProblems, parseHostList, type HostEntry } from '../../core/hosts/parse';
 import { missingSecrets } from '../../core/run/runner';
+import { readJournalState } from '../../core/run/journal';
 import { secrets } from '../../core/secrets/registry';
 import { OutpostService } from '../../core/service';
 import { OutpostError } from '../../core/errors';
@@ -85,21 +86,6 @@ export function registerBatchCommand(program: Command): void {
 
 const addressOf = (h: { user: string; host: string; port: number }) => `${h.user}@${h.host}:${h.port}`;
 
-/** Addresses a journal records as done (hosts a resumed batch leaves alone). */
-function doneInJournal(file: string): Set<string> {
-  const done = new Set<string>();
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as { type?: string; state?: string; address?: string };
-      if (r.type === 'host' && r.state === 'done' && r.address) done.add(r.address);
-    } catch {
-      /* a line cut by the crash that interrupted the batch */
-    }
-  }
-  return done;
-}
-
 export async function runBatchCommand(file: string, opts: BatchCliOptions, io: Io): Promise<number> {
   const fail = (lines: string[]) => {
     for (const l of lines) io.stderr.write(`${l}\n`);
@@ -162,7 +148,7 @@ export async function runBatchCommand(file: string, opts: BatchCliOptions, io: I
   }
   if (opts.resume) {
     try {
-      for (const a of doneInJournal(opts.resume)) skip.add(a);
+      for (const a of readJournalState(opts.resume).done) skip.add(a);
     } catch {
       return fail([`--resume: ${opts.resume} cannot be read`]);
     }

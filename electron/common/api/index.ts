@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { packagesEvents, packagesRequests } from './packages';
 import { exportEvents, exportRequests } from './export';
 import { hostsEvents, hostsRequests } from './hosts';
+import { batchEvents, batchRequests } from './batch';
 import { planEvents, planRequests } from './plan';
 import { reviewEvents, reviewRequests } from './review';
 import { runEvents, runRequests } from './run';
@@ -14,6 +15,7 @@ import { terminalEvents, terminalRequests } from './terminal';
 export * from './define';
 export * from './export';
 export * from './hosts';
+export * from './batch';
 export * from './packages';
 export * from './plan';
 export * from './review';
@@ -31,6 +33,7 @@ export const requests = {
   ...runRequests,
   ...exportRequests,
   ...hostsRequests,
+  ...batchRequests,
   ...secretsRequests,
   ...terminalRequests,
 } as const;
@@ -43,6 +46,7 @@ export const events = {
   ...runEvents,
   ...exportEvents,
   ...hostsEvents,
+  ...batchEvents,
   ...secretsEvents,
   ...terminalEvents,
 } as const;

@@ -57,3 +57,39 @@ export function readJournal(file: string): JournalRecord[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as JournalRecord);
 }
+
+/** What a journal says about a batch, read the same way by `outpost batch --resume` and the app. */
+export interface JournalState {
+  runId: string | null;
+  /** A run.end record is there (the run was not killed). */
+  ended: boolean;
+  outcome: string | null;
+  /** Each host's last final state, by `user@host:port`. */
+  states: Map<string, string>;
+  /** Addresses recorded as done: a resumed batch leaves them alone. */
+  done: Set<string>;
+}
+
+/** Reads a journal leniently: a last line cut by the crash that interrupted the run is skipped. */
+export function readJournalState(file: string): JournalState {
+  const st: JournalState = { runId: null, ended: false, outcome: null, states: new Map(), done: new Set() };
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let r: { type?: string; runId?: string; state?: string; address?: string; outcome?: string };
+    try {
+      r = JSON.parse(line) as typeof r;
+    } catch {
+      continue;
+    }
+    if (r.type === 'run.start' && typeof r.runId === 'string') st.runId = r.runId;
+    if (r.type === 'run.end') {
+      st.ended = true;
+      st.outcome = typeof r.outcome === 'string' ? r.outcome : null;
+    }
+    if (r.type === 'host' && typeof r.address === 'string' && typeof r.state === 'string') {
+      st.states.set(r.address, r.state);
+      if (r.state === 'done') st.done.add(r.address);
+    }
+  }
+  return st;
+}

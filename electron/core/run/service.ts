@@ -8,6 +8,8 @@ import { storeResolver } from '../secrets/store';
 import type { TerminalManager } from '../terminal/manager';
 import type { RunOptions } from '../../common/api/run';
 import { HostKeyBroker } from './hostkeys';
+import { batchToResume, forgetBatch, lastInterruptedBatch, writeBatchRecord, type InterruptedBatch } from './batch-resume';
+import { missingSecrets } from './runner';
 import type { RunHandle } from './runner';
 
 export class RunService {
@@ -44,6 +46,10 @@ export class RunService {
     });
     runId = handle.runId;
     this.runs.set(runId, handle);
+    // A batch keeps the answers it runs beside its journal: the app can finish it after a crash.
+    if ((options.concurrency ?? 1) > 1 && !options.checkOnly && !options.tunnelOnly && typeof answers === 'object' && answers !== null) {
+      writeBatchRecord(handle.journal, { version: 1, runId, startedAt: new Date().toISOString(), concurrency: options.concurrency ?? 1, answers: answers as Record<string, unknown> }, this.ctx.secrets);
+    }
     claim(client, 'run', runId);
     const terminalId = this.terminals.attach(client, handle.terminal, `run-${runId}`);
     client.onClose(() => handle.cancel());
@@ -68,6 +74,38 @@ export class RunService {
     if (paused) h.pause();
     else h.resume();
     return { paused: h.paused };
+  }
+
+  /** The last batch, if it did not finish (and is not running here now). */
+  interrupted(): InterruptedBatch | null {
+    return lastInterruptedBatch(this.ctx.dataDir, new Set(this.runs.keys()), (a) => this.service.plan(a));
+  }
+
+  /** No longer offers that batch for resuming. */
+  forgetBatch(runId: string): void {
+    if (this.runs.has(runId)) throw new OutpostError('batch_running', 'That batch is still running.', 'Wait for it to end, or cancel it.');
+    forgetBatch(this.ctx.dataDir, runId);
+  }
+
+  /** Runs the hosts of an interrupted batch its journal does not record as done. */
+  resumeBatch(runId: string, client: Client) {
+    if (this.runs.has(runId)) throw new OutpostError('batch_running', 'That batch is still running.', 'Wait for it to end, or cancel it.');
+    const r = batchToResume(this.ctx.dataDir, runId, (a) => this.service.plan(a));
+    if (!r) throw new OutpostError('batch_unknown', `No batch ${runId} to resume.`, 'Its journal or its answers are gone; start the batch again from the wizard.');
+    if (!r.left.length) throw new OutpostError('batch_finished', 'Every host of that batch is done already.', 'Nothing is left to run.');
+    // Passwords from an imported list are references to the secure store: gone with a store that
+    // lived in memory only (or forgotten since). Then the list must be imported again.
+    const missing = missingSecrets(this.service.plan(r.answers), storeResolver(this.ctx.secretStore));
+    if (missing.length) {
+      throw new OutpostError(
+        'batch_secrets_missing',
+        `${missing.length} secret(s) this batch needs are no longer in Outpost's secure store (${missing.slice(0, 3).join('; ')}${missing.length > 3 ? '; …' : ''}).`,
+        'Import the host list again on the Hosts step (with its passwords) and start the batch from there.',
+      );
+    }
+    const concurrency = Math.max(2, r.record.concurrency);
+    const started = this.start(r.answers, { acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false, checkOnly: false, concurrency }, client);
+    return { ...started, total: r.total, done: r.doneCount, targets: r.left, concurrency };
   }
 
   /** For tests: wait for a run to end. */

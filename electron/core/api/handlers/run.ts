@@ -2,7 +2,7 @@ import { OutpostError } from '../../errors';
 import type { RunService } from '../../run/service';
 import { owns, release, type Handlers } from '../dispatcher';
 
-export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run.cancel' | 'run.pause' | 'run.resume' | 'hostkey.decide'> {
+export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run.cancel' | 'run.pause' | 'run.resume' | 'batch.interrupted' | 'batch.resume' | 'batch.forget' | 'hostkey.decide'> {
   return {
     'run.start': ({ answers, options }, client) => runs.start(answers, options, client),
     // Another client (another browser tab, another local process with the token) gets "not found":
@@ -19,6 +19,12 @@ export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run
     'run.resume': ({ runId }, client) => {
       if (!owns(client, 'run', runId)) throw new OutpostError('run_not_found', `No run ${runId} is in progress.`, 'It may have ended already.');
       return runs.setPaused(runId, false);
+    },
+    'batch.interrupted': () => runs.interrupted(),
+    'batch.resume': ({ runId }, client) => runs.resumeBatch(runId, client),
+    'batch.forget': ({ runId }) => {
+      runs.forgetBatch(runId);
+      return null;
     },
     'hostkey.decide': ({ requestId, decision }, client) => {
       const mine = owns(client, 'hostkey', requestId);
