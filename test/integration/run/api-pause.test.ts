@@ -60,9 +60,9 @@ const runsOf = (h: SshdInstance) => {
   return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim().split('\n').length : 0;
 };
 
-function start(name: string): { s: Session; answers: Record<string, unknown> } {
+function start(name: string, withPassword = true): { s: Session; answers: Record<string, unknown> } {
   const s = session(path.join(dir, name), { profilesDir: path.join(dir, 'profiles') });
-  s.ctx.secretStore?.set('T2_PASSWORD', TEST_USERS.t2.password, '••••');
+  if (withPassword) s.ctx.secretStore?.set('T2_PASSWORD', TEST_USERS.t2.password, '••••');
   const answers = {
     profile: 'slow-marker',
     os: 'linux',
@@ -148,5 +148,54 @@ describe('batch pause / resume / cancel through the API', () => {
     expect(last?.payload).toMatchObject({ paused: false });
     const journal = fs.readFileSync(end.journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string });
     expect(journal.filter((j) => j.type === 'host' && j.state === 'cancelled')).toHaveLength(4);
+  });
+
+  it('a batch whose process died is offered on reopening and resumed: only the hosts not done run', async () => {
+    fs.rmSync(installDir, { recursive: true, force: true });
+    const { s, answers } = start('c');
+    const r = await s.call('run.start', { answers, options: opts({ concurrency: 2 }) });
+    const runId = (r.value as { runId: string }).runId;
+    await until(() => started(s) >= 1);
+    await s.call('run.pause', { runId });
+    await until(() => finished(s) >= 2);
+    await s.call('run.cancel', { runId });
+    const end = await s.waitEnd();
+    // As if the process had been killed: no run.end in the journal.
+    const lines = fs.readFileSync(end.journal, 'utf8').split('\n').filter((l) => l && !l.includes('"type":"run.end"'));
+    fs.writeFileSync(end.journal, lines.join('\n') + '\n');
+    await sleep(50);
+
+    // Reopened without the passwords in the secure store (a store that lived in memory): re-import asked.
+    const bare = start('c', false).s;
+    const offer = await bare.call('batch.interrupted', {});
+    expect(offer).toMatchObject({ ok: true, value: { runId, total: 6, left: 4, killed: true } });
+    const refused = await bare.call('batch.resume', { runId });
+    expect(refused.error?.code).toBe('batch_secrets_missing');
+    expect(refused.error?.message).not.toContain(TEST_USERS.t2.password);
+
+    // Reopened with them: only the 4 hosts not done run; each host ends installed once.
+    const again = start('c').s;
+    // Hosts never reached before have unknown keys: asked, as in any run from the app.
+    const asked: string[] = [];
+    again.onEvent((e) => {
+      if (e.name !== 'hostkey.unknown') return;
+      const q = e.payload as EventPayload<'hostkey.unknown'>;
+      asked.push(q.host);
+      void again.call('hostkey.decide', { requestId: q.requestId, decision: 'accept' });
+    });
+    const res = await again.call('batch.resume', { runId });
+    expect(res.ok, JSON.stringify(res)).toBe(true);
+    const v = res.value as { runId: string; total: number; done: number; targets: Array<{ host: string }> };
+    expect(v).toMatchObject({ total: 6, done: 2 });
+    expect(v.targets).toHaveLength(4);
+    expect(v.runId).not.toBe(runId);
+    const end2 = await again.waitEnd();
+    expect(end2.outcome).toBe('done');
+    expect(end2.summary).toEqual({ done: 4 });
+    expect(asked).toHaveLength(4);
+    for (const h of hosts) expect(runsOf(h)).toBe(1);
+    // Finished: nothing is offered any more.
+    await sleep(50);
+    expect((await again.call('batch.interrupted', {})).value).toBeNull();
   });
 });
