@@ -6,6 +6,7 @@ import { LANGUAGES, setLanguage } from './i18n';
 import { answersProblems, parseAnswersText, saveAnswersFile } from './wizard/recipe';
 import { selectAnswers, useWizard } from './wizard/store';
 import { Wizard } from './wizard/Wizard';
+import { InterruptedBatch } from './batch/InterruptedBatch';
 
 const TerminalView = lazy(() => import('./components/Terminal').then((m) => ({ default: m.TerminalView })));
 
@@ -144,6 +145,7 @@ export function App() {
           </button>
         </div>
       ) : null}
+      <InterruptedBatch />
       <main className="main">
         <Wizard />
       </main>

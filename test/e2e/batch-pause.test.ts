@@ -144,4 +144,52 @@ describe('batch view: pause and resume', () => {
     await page.getByTestId('hostfile-keep').click();
     await expect.poll(() => page.getByTestId('hostfile-notice').count()).toBe(0);
   }, 90_000);
+
+  it('on opening, the last batch not finished is offered; resuming runs only the hosts not done; gone passwords ask for a re-import', async () => {
+    const journals = path.join(served.dataDir, 'journals');
+    fs.mkdirSync(journals, { recursive: true });
+    const base = 20 + Math.floor(Math.random() * 200);
+    const record = (runId: string, targets: Array<Record<string, unknown>>, done: number[]) => {
+      const answers = { profile: 'pause-marker', os: 'linux', connectivity: { mode: 'direct', accessIp: '127.0.0.1' }, targets };
+      fs.writeFileSync(path.join(journals, `${runId}.batch.json`), JSON.stringify({ version: 1, runId, startedAt: '2026-11-30T10:00:00.000Z', concurrency: 16, answers }), { mode: 0o600 });
+      // A journal without run.end: the process running the batch died.
+      const lines = [{ type: 'run.start', runId, at: 'x' }, ...done.map((i) => ({ type: 'host', runId, host: `target${i}`, at: 'x', state: 'done', address: `root@127.9.${base}.${i + 1}:1` }))];
+      fs.writeFileSync(path.join(journals, `${runId}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n', { mode: 0o600 });
+    };
+    // 12 hosts (refusing connections: each fails at once), 2 recorded as done.
+    record('29990101T000000-aaaaaa', Array.from({ length: 12 }, (_, i) => ({ host: `127.9.${base}.${i + 1}`, port: 1, user: 'root', privateKey: { path: key.privateKeyPath } })), [0, 5]);
+    const page = await openWizard(browser, served, { viewport: { width: 1400, height: 900 } });
+    const offer = page.getByTestId('interrupted-batch');
+    await offer.waitFor({ timeout: 10_000 });
+    expect(await offer.innerText()).toContain('10 of its 12 hosts are not done');
+    expect(await page.getByTestId('resume-batch').innerText()).toBe('Resume the interrupted batch (10 of 12 hosts left)');
+    await screenshot(page, 'batch-interrupted-offer');
+    await page.getByTestId('resume-batch').click();
+    await page.getByTestId('step-result').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('batch-status').innerText()).toBe('10 of 10 hosts finished');
+    // Every event went to the batch view (none to the one-host step list, which a batch does not show).
+    expect(await page.getByText('Connect to each target').count()).toBe(0);
+    await expect.poll(() => count(page, 'failed'), { timeout: 10_000 }).toBe(10);
+    expect(await page.getByTestId('interrupted-batch').count()).toBe(0);
+    const journal = (await page.getByTestId('journal-path').innerText()).trim();
+    const ran = fs.readFileSync(journal, 'utf8');
+    for (const i of [0, 5]) expect(ran).not.toContain(`127.9.${base}.${i + 1}:1"`);
+    expect(ran).toContain(`127.9.${base}.2:1"`);
+    await screenshot(page, 'batch-interrupted-resumed');
+
+    // A batch whose list passwords are no longer in the secure store: resuming says to import the list again.
+    record('29990102T000000-bbbbbb', Array.from({ length: 10 }, (_, i) => ({ host: `127.9.${base}.${i + 1}`, port: 1, user: 'root', password: { stored: `target.password.e2e${i}` } })), []);
+    const page2 = await openWizard(browser, served);
+    await page2.getByTestId('interrupted-batch').waitFor({ timeout: 10_000 });
+    await page2.getByTestId('resume-batch').click();
+    const err = page2.getByTestId('interrupted-batch-error');
+    await err.waitFor({ timeout: 10_000 });
+    expect(await err.innerText()).toMatch(/no longer in Outpost's secure store[\s\S]*Import the host list again/);
+    expect(await page2.getByTestId('step-agent').count()).toBe(1);
+    await screenshot(page2, 'batch-interrupted-secrets-gone');
+    // Not resumed: no longer offered once dismissed.
+    await page2.getByTestId('forget-batch').click();
+    await expect.poll(() => page2.getByTestId('interrupted-batch').count()).toBe(0);
+    expect(fs.existsSync(path.join(journals, '29990102T000000-bbbbbb.batch.json'))).toBe(false);
+  }, 150_000);
 });

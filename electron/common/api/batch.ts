@@ -11,7 +11,7 @@ export const batchRequests = {
   'batch.interrupted': request({
     summary: 'The last batch, if it did not finish: its run id, hosts in all and hosts left.',
     input: z.object({}).strict(),
-    output: z.object({ runId: RunId, journal: z.string(), startedAt: z.string(), total: z.number().int(), left: z.number().int(), killed: z.boolean() }).nullable(),
+    output: z.object({ runId: RunId, journal: z.string(), startedAt: z.string(), total: z.number().int(), left: z.number().int(), killed: z.boolean(), targets: z.array(BatchTarget) }).nullable(),
   }),
   'batch.resume': request({
     summary: 'Run the hosts of an interrupted batch its journal does not record as done (secrets from the secure store).',

@@ -36,6 +36,8 @@ export interface InterruptedBatch {
   left: number;
   /** The journal has no run.end: the process running it died. */
   killed: boolean;
+  /** The hosts left, in order (what resuming runs). */
+  targets: BatchTargetSummary[];
 }
 
 const addressOf = (t: Plan['hosts']['targets'][number]) => `${t.ssh.user}@${t.ssh.host}:${t.ssh.port}`;
@@ -103,5 +105,5 @@ export function lastInterruptedBatch(dataDir: string, running: ReadonlySet<strin
   if (!r) return null;
   if (r.left.length === 0) return null;
   const killed = !readJournalState(r.journal).ended;
-  return { runId, journal: r.journal, startedAt: r.record.startedAt, total: r.total, left: r.left.length, killed };
+  return { runId, journal: r.journal, startedAt: r.record.startedAt, total: r.total, left: r.left.length, killed, targets: r.left };
 }

@@ -99,7 +99,7 @@ export class RunService {
     if (missing.length) {
       throw new OutpostError(
         'batch_secrets_missing',
-        `${missing.length} secret(s) this batch needs are no longer in Outpost's secure store (${missing.slice(0, 3).join('; ')}${missing.length > 3 ? '; …' : ''}).`,
+        `${missing.length} secret(s) this batch needs are no longer in Outpost's secure store (the first: ${missing[0]?.split(':')[0] ?? ''}).`,
         'Import the host list again on the Hosts step (with its passwords) and start the batch from there.',
       );
     }

@@ -124,6 +124,8 @@ export interface WizardActions {
   /** tunnelOnly: the "check tunnel" action (checks and repairs the tunnel, installs nothing). */
   startRun(opts?: { reinstall?: boolean; overridePreflight?: boolean; tunnelOnly?: boolean }): Promise<void>;
   cancelRun(): Promise<void>;
+  /** Runs the hosts of an interrupted batch its journal does not record as done; an error message when it cannot. */
+  resumeBatch(runId: string, targets: BatchTarget[]): Promise<string | null>;
   /** Pause (true) or resume (false) a batch: no new host starts while paused. */
   pauseRun(paused: boolean): Promise<void>;
   decideHostKey(requestId: string, decision: 'accept' | 'reject'): Promise<void>;
@@ -647,6 +649,27 @@ export const useWizard = create<Store>()((set, get) => {
       const id = get().run.runId;
       if (!id) return;
       await api.request('run.cancel', { runId: id }).catch((e: unknown) => set({ notice: message(e) }));
+    },
+
+    async resumeBatch(runId, targets) {
+      const before = get().current;
+      listen();
+      runOutput.chunks.clear();
+      // The batch view first: the run's first events come before the request's answer.
+      batchRun.begin(targets);
+      set({ phase: 'running', current: 'run', result: null, run: { ...initialState().run, startedAt: Date.now() } });
+      try {
+        const r = await api.request('batch.resume', { runId });
+        if (r.targets.length !== targets.length) batchRun.begin(r.targets);
+        for (const id of [...runOutput.chunks.keys()]) if (id !== r.terminalId) runOutput.chunks.delete(id);
+        set((st) => ({ run: { ...st.run, runId: r.runId, terminalId: r.terminalId, journal: r.journal } }));
+        return null;
+      } catch (e) {
+        unsubs.splice(0).forEach((u) => u());
+        batchRun.clear();
+        set({ phase: 'wizard', current: before, run: initialState().run });
+        return message(e);
+      }
     },
 
     async pauseRun(paused) {
