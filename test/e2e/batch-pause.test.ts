@@ -176,6 +176,11 @@ describe('batch view: pause and resume', () => {
     for (const i of [0, 5]) expect(ran).not.toContain(`127.9.${base}.${i + 1}:1"`);
     expect(ran).toContain(`127.9.${base}.2:1"`);
     await screenshot(page, 'batch-interrupted-resumed');
+    // The wizard now holds the answers that ran: Try again runs those 10 hosts again, as a new batch.
+    await page.getByTestId('retry').click();
+    await page.getByTestId('step-result').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('journal-path').innerText()).not.toBe(journal);
+    await expect.poll(() => page.getByTestId('batch-status').innerText()).toBe('10 of 10 hosts finished');
 
     // A batch whose list passwords are no longer in the secure store: resuming says to import the list again.
     record('29990102T000000-bbbbbb', Array.from({ length: 10 }, (_, i) => ({ host: `127.9.${base}.${i + 1}`, port: 1, user: 'root', password: { stored: `target.password.e2e${i}` } })), []);

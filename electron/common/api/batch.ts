@@ -16,7 +16,8 @@ export const batchRequests = {
   'batch.resume': request({
     summary: 'Run the hosts of an interrupted batch its journal does not record as done (secrets from the secure store).',
     input: z.object({ runId: RunId }).strict(),
-    output: z.object({ runId: RunId, terminalId: z.string(), journal: z.string(), total: z.number().int(), done: z.number().int(), targets: z.array(BatchTarget), concurrency: z.number().int() }),
+    /** `answers`: the answers that run (the hosts left; secrets as references), for the wizard's form. */
+    output: z.object({ runId: RunId, terminalId: z.string(), journal: z.string(), total: z.number().int(), done: z.number().int(), targets: z.array(BatchTarget), concurrency: z.number().int(), answers: z.record(z.string(), z.unknown()) }),
   }),
   'batch.forget': request({
     summary: 'No longer offer this interrupted batch: its recorded answers are removed (the journal stays).',

@@ -105,7 +105,7 @@ export class RunService {
     }
     const concurrency = Math.max(2, r.record.concurrency);
     const started = this.start(r.answers, { acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false, checkOnly: false, concurrency }, client);
-    return { ...started, total: r.total, done: r.doneCount, targets: r.left, concurrency };
+    return { ...started, total: r.total, done: r.doneCount, targets: r.left, concurrency, answers: r.answers };
   }
 
   /** For tests: wait for a run to end. */

@@ -663,6 +663,12 @@ export const useWizard = create<Store>()((set, get) => {
         if (r.targets.length !== targets.length) batchRun.begin(r.targets);
         for (const id of [...runOutput.chunks.keys()]) if (id !== r.terminalId) runOutput.chunks.delete(id);
         set((st) => ({ run: { ...st.run, runId: r.runId, terminalId: r.terminalId, journal: r.journal } }));
+        // The wizard holds the answers that run (the hosts left): Try again / Edit answers work on them.
+        const hints = await api
+          .request('secrets.list', {})
+          .then((l) => Object.fromEntries(l.secrets.map((x) => [x.key, x.hint])))
+          .catch(() => ({}) as Record<string, string>);
+        set({ form: fromAnswers(r.answers, hints, get().catalog.regions.map((x) => x.id), get().catalog.profiles), dirty: false });
         return null;
       } catch (e) {
         unsubs.splice(0).forEach((u) => u());
