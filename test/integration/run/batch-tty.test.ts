@@ -1,11 +1,13 @@
 // `outpost batch` with stderr on a terminal: one live progress line rewritten in place (\r, erase line),
 // the failed host printed above it with its reason, done hosts only counted; stdout's summary unchanged.
 // Against three real sshd hosts on loopback (one with a wrong password).
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCommand } from '../../../electron/cli/commands/batch';
+import { ROOT } from './world';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../harness/sshd';
 
 const PROFILE = `schema: 2
@@ -82,5 +84,29 @@ describe('outpost batch progress on a terminal', () => {
     for (const h of [hosts[0], hosts[2]]) expect(err).not.toContain(`${h?.host}:${h?.port}: done`);
     expect(err).not.toContain(TEST_USERS.t2.password);
     expect(err).toMatch(/^Journal: \S+/);
+  });
+
+  it('the built `outpost batch` in a real pseudo-terminal (node-pty): stderr is a TTY, so the live line is used', async () => {
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+    const pty = createRequire(import.meta.url)('node-pty') as typeof import('node-pty');
+    fs.rmSync(installDir, { recursive: true, force: true });
+    const csv = ['host,port,user,password', ...hosts.map((h) => `${h.host},${h.port},${user.name},${TEST_USERS.t2.password}`)].join('\n');
+    fs.writeFileSync(path.join(dir, 'hosts-pty.csv'), `${csv}\n`);
+    const p = pty.spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'batch', path.join(dir, 'answers.yaml'), '--hosts', path.join(dir, 'hosts-pty.csv'), '--concurrency', '2', '--accept-new-hostkeys', '--known-hosts', path.join(dir, 'known_hosts_pty'), '--profiles', path.join(dir, 'profiles')], {
+      cols: 120,
+      rows: 30,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OUTPOST_DATA_DIR: path.join(dir, 'data-pty'), TERM: 'xterm-256color' },
+    });
+    let text = '';
+    p.onData((d) => (text += d));
+    const code = await new Promise<number>((resolve) => p.onExit((e) => resolve(e.exitCode)));
+    expect(code, text).toBe(0);
+    expect(text).toContain('\x1b[2K[0/3] 3 queued');
+    // eslint-disable-next-line no-control-regex -- the erase-line sequence is what is tested
+    expect(text).toMatch(/\x1b\[2K\[3\/3\] 3 done · \d+s\r?\n/);
+    // Done hosts are only counted on a terminal: no per-host line for them.
+    expect(text).not.toMatch(/\[\d\/3\] \S+@\S+: done/);
+    expect(text).not.toContain(TEST_USERS.t2.password);
+    expect(text).toMatch(/3 done; journal: /);
   });
 });
