@@ -94,6 +94,11 @@ function ImportedFileNotice({ file, onClose, onResult }: { file: ImportedFile; o
                     try {
                       // The passwords go to the secure store first: the file is then the only thing lost.
                       await commitSecrets();
+                      // A password still unsaved (the store refused it): the file stays, it is their only copy.
+                      if (useWizard.getState().form.hosts.list.some((l) => l.password?.draft)) {
+                        onResult({ kind: 'error', text: t('hosts.fileSecrets.notSaved') });
+                        return;
+                      }
                       const r = await api.request('hosts.deleteFile', { fileId: file.fileId ?? '' });
                       onResult({ kind: 'deleted', text: t('hosts.fileSecrets.deleted', { path: r.deleted }) });
                     } catch (e) {
