@@ -211,8 +211,9 @@ const floodCommand = (bytes) => `head -c ${bytes} /dev/zero | tr '\\0' x | fold 
 
 async function launchChromium() {
   if (!fs.existsSync(CHROMIUM)) throw new CannotMeasure(`Chromium not found at ${CHROMIUM} (Debian: apt-get install chromium; or set OUTPOST_CHROMIUM)`);
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+  // A DevTools driver of its own, not Playwright: see scripts/bench/cdp.mjs for why.
+  const { launch } = await import('./bench/cdp.mjs');
+  return launch(CHROMIUM, BROWSER_ARGS);
 }
 
 /** (a) The PTY alone: node-pty runs the command, nothing but a byte count reads it. */
@@ -241,7 +242,10 @@ async function barePty(bytes) {
  * watched text was parsed. It also records the longest main-thread stall (a 20 ms interval's lateness).
  */
 const PROBE = `(() => {
-  const b = (window.__bench = { chars: 0, tail: '', arm: null, watch: null, done: {}, stall: 0, last: performance.now() });
+  const b = (window.__bench = { chars: 0, tail: '', arm: null, watch: null, done: {}, waiters: {}, stall: 0, last: performance.now() });
+  // Waits are promises the driver awaits once: no polling from outside while a measurement runs.
+  b.wait = (name) => b.done[name] ? Promise.resolve(b.done[name]) : new Promise((r) => (b.waiters[name] = r));
+  b.waitChars = (n) => new Promise((r) => { const t = setInterval(() => { if (b.chars > n) { clearInterval(t); r(b.chars); } }, 20); });
   setInterval(() => { const now = performance.now(); b.stall = Math.max(b.stall, now - b.last - 20); b.last = now; }, 20);
   window.__outpostTerminalProbe = (id, data) => {
     b.chars += data.length;
@@ -251,7 +255,7 @@ const PROBE = `(() => {
     b.tail = s.slice(-64);
     if (s.includes(w.text)) {
       b.watch = null;
-      requestAnimationFrame(() => { b.done[w.name] = { ms: performance.now() - w.t0, stall: b.stall }; });
+      requestAnimationFrame(() => { b.done[w.name] = { ms: performance.now() - w.t0, stall: b.stall }; b.waiters[w.name]?.(b.done[w.name]); });
     }
   };
   document.addEventListener('keydown', (e) => {
@@ -265,66 +269,67 @@ const PROBE = `(() => {
 })();`;
 
 async function openOutpostTerminal(browser, url) {
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  await context.addInitScript(PROBE);
-  const page = await context.newPage();
-  await page.goto(url, { timeout: 30_000 });
-  await page.getByTestId('open-local-terminal').click();
-  await page.locator('.xterm-helper-textarea').waitFor({ state: 'attached', timeout: 30_000 });
-  await page.waitForFunction(() => window.__bench.chars > 0, null, { timeout: 30_000 });
-  await page.locator('.xterm-helper-textarea').focus();
+  const page = await browser.newPage(VIEWPORT);
+  await page.addInitScript(PROBE);
+  await page.goto(url);
+  await page.until(`(() => { const b = document.querySelector('[data-testid="open-local-terminal"]'); if (b) b.click(); return !!b; })()`);
+  await page.until(`document.querySelector('.xterm-helper-textarea') && window.__bench.chars > 0`);
+  await page.evaluate(() => document.querySelector('.xterm-helper-textarea').focus());
   // A prompt the command line's echo cannot contain.
   await typeAndWait(page, `PS1='$((40+2))-ready> '`, 'setup', PROMPT, 15_000);
-  const box = await page.getByTestId('terminal').boundingBox();
-  return { context, page, box };
+  const box = await page.evaluate(() => {
+    const r = document.querySelector('[data-testid="terminal"]').getBoundingClientRect();
+    return { width: r.width, height: r.height };
+  });
+  return { page, box };
 }
 
+const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))]);
+
 async function typeAndWait(page, line, name, text, timeout) {
-  await page.keyboard.type(line);
+  await page.type(line);
   await page.evaluate(([n, t]) => (window.__bench.arm = { name: n, text: t, key: 'Enter' }), [name, text]);
-  await page.keyboard.press('Enter');
-  const h = await page.waitForFunction((n) => window.__bench.done[n] ?? null, name, { timeout, polling: 50 });
-  return h.jsonValue();
+  await page.press('Enter');
+  return withTimeout(page.evaluate((n) => window.__bench.wait(n), name), timeout, name);
 }
 
 /** (c) and (d): the flood through the view, then Ctrl-C during `yes`. */
 async function throughOutpost(browser, url, bytes) {
-  const { context, page, box } = await openOutpostTerminal(browser, url);
+  const { page, box } = await openOutpostTerminal(browser, url);
   try {
     // Warm-up (JIT, glyph caches), then the measured flood.
     await typeAndWait(page, `${floodCommand(1_000_000)}; echo warm-$((6*7))`, 'warm', 'warm-42', 60_000);
     const flood = await typeAndWait(page, `${floodCommand(bytes)}; echo done-$((6*7))`, 'flood', 'done-42', 600_000);
     // Ctrl-C while `yes` floods: from the key to the next prompt on screen.
     const before = await page.evaluate(() => window.__bench.chars);
-    await page.keyboard.type('yes outpost-flood');
-    await page.keyboard.press('Enter');
-    await page.waitForFunction((n) => window.__bench.chars > n + 2_000_000, before, { timeout: 60_000, polling: 50 });
+    await page.type('yes outpost-flood');
+    await page.press('Enter');
+    await withTimeout(page.evaluate((n) => window.__bench.waitChars(n + 2_000_000), before), 60_000, 'yes');
     const ping0 = performance.now();
     await page.evaluate(() => 1);
     const pingMs = performance.now() - ping0;
     await page.evaluate(([t]) => (window.__bench.arm = { name: 'ctrlc', text: t, key: 'c' }), [PROMPT]);
-    await page.keyboard.press('Control+C');
-    const ctrlC = await (await page.waitForFunction(() => window.__bench.done.ctrlc ?? null, null, { timeout: 30_000, polling: 20 })).jsonValue();
+    await page.press('Control+C');
+    const ctrlC = await withTimeout(page.evaluate(() => window.__bench.wait('ctrlc')), 30_000, 'Ctrl-C');
     return { seconds: flood.ms / 1000, stallMs: flood.stall, ctrlCms: ctrlC.ms, pingMs, box };
   } finally {
-    await context.close();
+    await page.close();
   }
 }
 
 /** (b) xterm.js alone: the same build of xterm.js and options as TerminalView, the same box, the same text. */
 async function xtermAlone(browser, bytes, box, renderer) {
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
+  const page = await browser.newPage(VIEWPORT);
   try {
     await page.setContent(`<!doctype html><html><body style="margin:0"><div id="t" style="width:${Math.round(box.width)}px;height:${Math.round(box.height)}px"></div></body></html>`);
-    await page.addStyleTag({ path: path.join(ROOT, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css') });
-    await page.addScriptTag({ path: path.join(ROOT, 'node_modules', '@xterm', 'xterm', 'lib', 'xterm.js') });
+    await page.addStyleFile(path.join(ROOT, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'));
+    await page.addScriptFile(path.join(ROOT, 'node_modules', '@xterm', 'xterm', 'lib', 'xterm.js'));
     const fit = path.join(ROOT, 'node_modules', '@xterm', 'addon-fit', 'lib', 'addon-fit.js');
-    await page.addScriptTag({ path: fit });
+    await page.addScriptFile(fit);
     const webgl = path.join(ROOT, 'node_modules', '@xterm', 'addon-webgl', 'lib', 'addon-webgl.js');
     if (renderer === 'webgl') {
       if (!fs.existsSync(webgl)) return null;
-      await page.addScriptTag({ path: webgl });
+      await page.addScriptFile(webgl);
     }
     return await page.evaluate(
       async ([n, r]) => {
@@ -374,7 +379,7 @@ async function xtermAlone(browser, bytes, box, renderer) {
       [bytes, renderer],
     );
   } finally {
-    await context.close();
+    await page.close();
   }
 }
 
@@ -424,7 +429,7 @@ async function benchTerminal(argv) {
     let b1;
     try {
       const first = await openOutpostTerminal(browser, serve.url);
-      await first.context.close();
+      await first.page.close();
       process.stderr.write('bench terminal: (b) xterm.js alone (first of two)…\n');
       b1 = await xtermAlone(browser, bytes, first.box, OUTPOST_RENDERER);
       process.stderr.write('bench terminal: (c) local terminal through browser mode…\n');
