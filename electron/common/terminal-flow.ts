@@ -17,17 +17,29 @@
 // echo). A local PTY's kernel flushes its own queue. Nothing is dropped outside a flood.
 //
 // How they were chosen (`npm run bench -- terminal`, see the README's "Terminal flow control"), on
-// a loaded 2-core machine (xterm.js parses ~5–13 MB/s there with the DOM renderer):
+// a 2-core machine (xterm.js parses ~5–13 MB/s there with the DOM renderer):
+// - Chromium traces of a 20 MB flood (second pass, with the bench's own DevTools driver): every
+//   xterm.js parsing pass is followed by a frame, and a frame of the app's page (style, layout,
+//   paint, xterm.js's render, commit; the focused input's caret) costs ~11 ms. Handed 64k at a time,
+//   xterm.js parsed ~7 ms per pass, so the renderer spent more time on 150 frames than on parsing.
+//   During a flood the view now waits for `floodBlockChars` or `floodWaitMs` and hands xterm.js up to
+//   `viewAheadChars` in one write: ~50 ms passes, fewer frames (a flood is unreadable anyway; the
+//   screen still moves 15–20 times a second). 20 MB went from 2.9–3.0 s to 1.9–2.2 s; the renderer
+//   process's CPU from 2.4 to 1.8 s. Outside a flood (`recent` below `maxEventChars`) nothing waits.
+// - The window must hold what the view gathers and parses plus what is in flight, or the source is
+//   paused while the view waits: 2M/1M (a 1M window measured 2.7 s with the same view; 4M/2M was no
+//   faster than 2M/1M). 2M characters are ~4 MB per terminal at most.
+// - `viewAheadChars` bounds Ctrl-C: what xterm.js has been given must be parsed before the prompt
+//   shows (512k ≈ 40–100 ms here); the rest is in the view's queue and is dropped.
+// Earlier findings, on a loaded machine:
 // - Profiling (Chromium trace, 20 MB) showed the old 256k window starved the view: the loop (parse →
 //   ack → resume the source → read → batch → socket) takes longer than 256k characters take to parse,
 //   so the renderer idled between bursts and painted a frame for each small one: 467 frames where
 //   xterm.js alone paints 91 for the same text; frames took half the renderer's busy time, parsing a
 //   sixth. 1M characters cover the loop; the view's own queue keeps xterm.js busy without giving it
 //   more than `viewAheadChars` it could not drop on ^C.
-// - `viewAheadChars` bounds Ctrl-C: what xterm.js has been given must be parsed before the prompt
-//   shows (64k ≈ 5–13 ms here); the rest of the window is in the view's queue and is dropped. One
-//   event ahead is enough to keep xterm.js busy: the next one is handed over from the previous one's
-//   write callback, inside the same parsing pass (as the bench's (b) chains its 32 KB writes).
+// - One write ahead is enough to keep xterm.js busy: the next one is handed over from the previous
+//   one's write callback, inside the same parsing pass (as the bench's (b) chains its 32 KB writes).
 // - 64k-character events and 64k acknowledgement blocks keep per-message work (JSON, IPC/WebSocket
 //   frames, ack requests and their answers) to a few hundred messages a second during a flood.
 export const FLOW = {
@@ -36,11 +48,15 @@ export const FLOW = {
   /** Largest single data event (characters); a full batch is sent at once, without waiting batchMs. */
   maxEventChars: 64_000,
   /** Unacknowledged characters above which the source is paused. */
-  highWatermark: 1_000_000,
+  highWatermark: 2_000_000,
   /** Unacknowledged characters below which a paused source is resumed. */
-  lowWatermark: 500_000,
-  /** Characters the view hands xterm.js ahead of its parser; the rest waits in the view's queue. */
-  viewAheadChars: 64_000,
+  lowWatermark: 1_000_000,
+  /** Characters the view hands xterm.js ahead of its parser (one write); the rest waits in the view's queue. */
+  viewAheadChars: 512_000,
+  /** During a flood the view hands xterm.js blocks of at least this many characters… */
+  floodBlockChars: 512_000,
+  /** …or what arrived within this long (ms) after the first queued chunk, whichever comes first. */
+  floodWaitMs: 30,
   /** The view acknowledges as soon as this many parsed characters are pending… */
   ackBlock: 64_000,
   /** …or this long (ms) after the last chunk when fewer are. */

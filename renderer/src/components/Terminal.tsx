@@ -1,7 +1,7 @@
 // An xterm.js view attached to a terminal in main. Acknowledges output only after xterm has
 // processed it (term.write callback), in blocks, so main can pause a flooding source; keeps xterm.js
-// at most FLOW.viewAheadChars ahead of its parser and drops its queue on an interrupt typed during a
-// flood (constants and their reasons: electron/common/terminal-flow.ts).
+// at most FLOW.viewAheadChars ahead of its parser, hands it big blocks during a flood, and drops its
+// queue on an interrupt typed during a flood (constants and their reasons: electron/common/terminal-flow.ts).
 import { useEffect, useRef } from 'react';
 import { Terminal as XTerm } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
@@ -102,9 +102,29 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     // Characters received since `recentSince` (FLOW.floodWindowMs windows): whether output floods.
     let recent = 0;
     let recentSince = 0;
+    let recentBefore = 0;
+    // During a flood xterm.js gets one write at a time, of at least FLOW.floodBlockChars or what
+    // FLOW.floodWaitMs gathered: every parsing pass ends with a frame, so big passes mean fewer frames
+    // per byte. Outside a flood output goes in as it comes.
+    let holdTimer: number | undefined;
+    let firstQueuedAt = 0;
     const pump = () => {
+      const flood = recent >= FLOW.maxEventChars || recentBefore >= FLOW.maxEventChars;
+      if (flood && ahead > 0) return; // the write callback pumps again
+      if (flood && queued > 0 && queued < FLOW.floodBlockChars) {
+        const waited = performance.now() - firstQueuedAt;
+        if (waited < FLOW.floodWaitMs) {
+          holdTimer ??= window.setTimeout(() => {
+            holdTimer = undefined;
+            pump();
+          }, FLOW.floodWaitMs - waited);
+          return;
+        }
+      }
       while (queue.length > 0 && ahead < FLOW.viewAheadChars) {
-        const data = queue.shift() as string;
+        // What is queued goes in as one write, up to the view's limit (one event at least).
+        let data = queue.shift() as string;
+        while (queue.length > 0 && ahead + data.length + (queue[0] as string).length <= FLOW.viewAheadChars) data += queue.shift() as string;
         queued -= data.length;
         ahead += data.length;
         term.write(data, () => {
@@ -122,11 +142,14 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
         if (tid !== id) return;
         const now = performance.now();
         if (now - recentSince > FLOW.floodWindowMs) {
+          // The window just ended: a flood goes on across its edge.
+          recentBefore = now - recentSince < 2 * FLOW.floodWindowMs ? recent : 0;
           recentSince = now;
           recent = 0;
         }
         recent += data.length;
         if (discarding) return ack(data.length);
+        if (queue.length === 0) firstQueuedAt = now;
         queue.push(data);
         queued += data.length;
         pump();
@@ -210,6 +233,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     return () => {
       disposed = true;
       window.clearTimeout(ackTimer);
+      window.clearTimeout(holdTimer);
       ro.disconnect();
       input.dispose();
       unsubs.forEach((u) => u());

@@ -5,6 +5,10 @@ import type { Client } from '../../../electron/core/api/dispatcher';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { TerminalManager } from '../../../electron/core/terminal/manager';
 import type { TerminalSource } from '../../../electron/core/terminal/source';
+import { FLOW } from '../../../electron/common/terminal-flow';
+
+/** Just over the high watermark: what pauses a source. */
+const OVER = FLOW.highWatermark + 100_000;
 
 class TextSource implements TerminalSource {
   readonly label = 'text';
@@ -76,7 +80,7 @@ describe('TerminalManager', () => {
     const source = new TextSource();
     const { c, received } = client();
     manager.attach(c, source, 't2');
-    source.emit('a'.repeat(1_100_000)); // over the high watermark: sent in events, source paused
+    source.emit('a'.repeat(OVER)); // over the high watermark: sent in events, source paused
     expect(source.paused).toBe(true);
     source.emit('b'.repeat(1000)); // waits for the batch timer
     manager.write('t2', 'ls');
@@ -86,13 +90,13 @@ describe('TerminalManager', () => {
     expect(source.written).toEqual(['ls', '\x03']);
     expect(source.discarded).toBe(1);
     await new Promise((r) => setTimeout(r, 30));
-    expect(received.join('')).toBe('a'.repeat(1_100_000));
+    expect(received.join('')).toBe('a'.repeat(OVER));
     // Everything sent is acknowledged: the source runs again, and what follows is delivered.
-    manager.ack('t2', 1_100_000);
+    manager.ack('t2', OVER);
     expect(source.paused).toBe(false);
     source.emit('^C\r\n$ ');
     source.end();
-    expect(received.join('')).toBe('a'.repeat(1_100_000) + '^C\r\n$ ');
+    expect(received.join('')).toBe('a'.repeat(OVER) + '^C\r\n$ ');
   });
 
   it('an interrupt while output floods drops the backlog even when the view kept up; outside a flood nothing is dropped', async () => {
