@@ -17,7 +17,20 @@ export const SystemInfo = z.object({
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
+/**
+ * Events a client receives only once it asks for them with `events.subscribe`: high-volume copies of
+ * what it can read elsewhere (`run.output` repeats, per step and host, what the run's terminal shows).
+ * A client that never subscribes receives every event (scripts, older clients).
+ */
+export const OPTIONAL_EVENTS = ['run.output'] as const;
+export type OptionalEvent = (typeof OPTIONAL_EVENTS)[number];
+
 export const systemRequests = {
+  'events.subscribe': request({
+    summary: 'The optional events (OPTIONAL_EVENTS) this client wants from now on; the others are not sent to it. Every other event is always sent.',
+    input: z.object({ names: z.array(z.enum(OPTIONAL_EVENTS)).max(OPTIONAL_EVENTS.length) }).strict(),
+    output: z.null(),
+  }),
   'system.info': request({
     summary: 'App version, platform and what this machine can do.',
     input: z.object({}).strict(),

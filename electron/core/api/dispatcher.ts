@@ -3,7 +3,9 @@
 import type { z } from 'zod';
 import {
   isRequestName,
+  OPTIONAL_EVENTS,
   requests,
+  type OptionalEvent,
   type ApiError,
   type EventName,
   type EventPayload,
@@ -48,6 +50,19 @@ export function claim(client: Client, kind: OwnedKind, id: string): void {
 /** Forgets a resource (closed terminal, ended run, answered question). */
 export function release(client: Client, kind: OwnedKind, id: string): void {
   owned.get(client)?.delete(`${kind}:${id}`);
+}
+
+const subscriptions = new WeakMap<Client, ReadonlySet<string>>();
+
+/** The optional events `client` wants from now on (`events.subscribe`). */
+export function subscribe(client: Client, names: readonly OptionalEvent[]): void {
+  subscriptions.set(client, new Set(names));
+}
+
+/** Whether to send `name` to `client`: always for a required event or a client that never subscribed. */
+export function wants(client: Client, name: EventName): boolean {
+  if (!(OPTIONAL_EVENTS as readonly string[]).includes(name)) return true;
+  return subscriptions.get(client)?.has(name) ?? true;
 }
 
 /** Whether `client` opened this resource. Another client gets false, whether or not it exists. */

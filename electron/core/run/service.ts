@@ -1,7 +1,7 @@
 // Runs as the API sees them (Electron IPC and browser mode): start from answers, cancel, host key
 // decisions. The work itself is the service layer's, shared with the CLI.
 import { OutpostError } from '../errors';
-import { claim, release, type Client } from '../api/dispatcher';
+import { claim, release, wants, type Client } from '../api/dispatcher';
 import type { CoreContext } from '../context';
 import { OutpostService } from '../service';
 import { storeResolver } from '../secrets/store';
@@ -42,7 +42,10 @@ export class RunService {
           },
           { acceptNew: options.acceptNewHostKeys },
         )(info),
-      emit: (name, payload) => client.emit(name, payload as never),
+      // run.output only to a client that asked for it (events.subscribe): it repeats the terminal's text.
+      emit: (name, payload) => {
+        if (wants(client, name)) client.emit(name, payload as never);
+      },
     });
     runId = handle.runId;
     this.runs.set(runId, handle);

@@ -3,16 +3,18 @@
 // with (`?token=` or `#token=`), is moved to sessionStorage at once (so a reload still works and the
 // address bar no longer shows it), and is presented in the WebSocket handshake as a subprotocol.
 import { handshakeProtocols, tokenFromLocation } from '../../../electron/common/browser-auth';
-import type {
-  ApiError,
-  EventName,
-  EventPayload,
-  OutpostApi,
-  OutpostBridge,
-  RequestInput,
-  RequestName,
-  RequestOutput,
-  Result,
+import {
+  OPTIONAL_EVENTS,
+  type ApiError,
+  type OptionalEvent,
+  type EventName,
+  type EventPayload,
+  type OutpostApi,
+  type OutpostBridge,
+  type RequestInput,
+  type RequestName,
+  type RequestOutput,
+  type Result,
 } from '../../../electron/common/api';
 import { splitTerminalInput } from './paste';
 
@@ -31,10 +33,41 @@ function unwrap<T>(result: Result<T>): T {
   throw new ApiRequestError(result.error);
 }
 
+/**
+ * Optional events (OPTIONAL_EVENTS, e.g. run.output) are sent only while this page listens to them:
+ * tells main which ones whenever that changes, and once at the start (none).
+ */
+function optionalEvents(subscribe: (names: OptionalEvent[]) => void) {
+  const counts = new Map<OptionalEvent, number>();
+  const isOptional = (name: string): name is OptionalEvent => (OPTIONAL_EVENTS as readonly string[]).includes(name);
+  const update = () => subscribe([...counts].filter(([, n]) => n > 0).map(([k]) => k));
+  update();
+  return (name: EventName): (() => void) => {
+    if (!isOptional(name)) return () => undefined;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (counts.get(name) === 1) update();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      counts.set(name, (counts.get(name) ?? 1) - 1);
+      if (counts.get(name) === 0) update();
+    };
+  };
+}
+
 function fromBridge(bridge: OutpostBridge): OutpostApi {
+  const listening = optionalEvents((names) => void bridge.invoke('events.subscribe', { names }));
   return {
     request: async (name, input) => unwrap((await bridge.invoke(name, input)) as Result<never>),
-    on: (name, listener) => bridge.on(name, listener as (p: unknown) => void),
+    on: (name, listener) => {
+      const stop = listening(name);
+      const off = bridge.on(name, listener as (p: unknown) => void);
+      return () => {
+        stop();
+        off();
+      };
+    },
   };
 }
 
@@ -79,6 +112,8 @@ function fromWebSocket(): OutpostApi {
       ws.send(JSON.stringify({ id, name, input }));
     });
   };
+  // Sent in order on the socket: the first message once it opens, before any request of the page.
+  const listening = optionalEvents((names) => void open.then(() => send('events.subscribe', { names })).catch(() => undefined));
   return {
     request: async <K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> => {
       await open;
@@ -95,7 +130,11 @@ function fromWebSocket(): OutpostApi {
       let set = listeners.get(name);
       if (!set) listeners.set(name, (set = new Set()));
       set.add(listener as Listener);
-      return () => set.delete(listener as Listener);
+      const stop = listening(name);
+      return () => {
+        stop();
+        set.delete(listener as Listener);
+      };
     },
   };
 }

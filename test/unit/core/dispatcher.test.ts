@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDispatcher, type Client, type Handlers } from '../../../electron/core/api/dispatcher';
+import { createDispatcher, wants, type Client, type Handlers } from '../../../electron/core/api/dispatcher';
 import { createHandlers } from '../../../electron/core/api/handlers';
 import { OutpostError } from '../../../electron/core/errors';
 import { silentLogger } from '../../../electron/core/log/logger';
@@ -52,5 +52,20 @@ describe('dispatcher', () => {
     const d = createDispatcher(handlers, { log: silentLogger, secrets: new SecretRegistry() });
     const r = await d.call('system.info', {}, client);
     expect(r).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+
+  it('sends optional events (run.output) only to a client that subscribed, every event to one that never did', async () => {
+    const d = createDispatcher(createHandlers(ctx()), { log: silentLogger, secrets: new SecretRegistry() });
+    const page: Client = { id: 'page', emit: () => undefined, onClose: () => undefined };
+    const script: Client = { id: 'script', emit: () => undefined, onClose: () => undefined };
+    expect(wants(page, 'run.output')).toBe(true);
+    expect(await d.call('events.subscribe', { names: [] }, page)).toMatchObject({ ok: true });
+    expect(wants(page, 'run.output')).toBe(false);
+    expect(wants(page, 'run.step')).toBe(true); // not optional: always sent
+    expect(wants(script, 'run.output')).toBe(true);
+    await d.call('events.subscribe', { names: ['run.output'] }, page);
+    expect(wants(page, 'run.output')).toBe(true);
+    const bad = await d.call('events.subscribe', { names: ['run.step'] }, page);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 });

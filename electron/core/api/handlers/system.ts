@@ -1,9 +1,13 @@
 import type { CoreContext } from '../../context';
-import type { Handlers } from '../dispatcher';
+import { subscribe, type Handlers } from '../dispatcher';
 import { ptyAvailable } from '../../terminal/local-pty';
 
-export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'system.info' | 'wizard.initial'> {
+export function systemHandlers(ctx: CoreContext): Pick<Handlers, 'events.subscribe' | 'system.info' | 'wizard.initial'> {
   return {
+    'events.subscribe': ({ names }, client) => {
+      subscribe(client, names);
+      return null;
+    },
     'system.info': () => ({
       appName: ctx.appName,
       version: ctx.version,
