@@ -20,7 +20,7 @@ import type { SecretRegistry } from '../secrets/registry';
 import { ExecError, publicKeyLine, SshPool, type HostKeyPolicy, type KnownHosts, type SshAuth, type SshConnection, type SshTarget } from '../ssh';
 import { Journal, Tail } from './journal';
 import { readChecksumBeside, sha256File } from '../packages/checksum';
-import { unpackArchive } from '../packages/unpack';
+import { listArchive, unpackArchive, type ArchiveListing } from '../packages/unpack';
 import { checkEntries, formatEntryProblem } from '../packages/entries';
 import { parseTarVerbose } from '../packages/listing';
 import { checkLocalPackages, listScript, parseStage, parseZipinfo, placeScript, stageScript, type PackageSums } from './packages';
@@ -356,6 +356,13 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
     throw new StepFailure(s.id, code, `${s.title} failed on ${host}: ${why}.${last ? ` Last output: ${last}` : ''}`, hint);
   }
 
+  const listings = new Map<string, Promise<ArchiveListing>>();
+  const localListing = (file: string): Promise<ArchiveListing> => {
+    let l = listings.get(file);
+    if (!l) listings.set(file, (l = listArchive(file, { signal: abort.signal })));
+    return l;
+  };
+
   /** writeFile / editIni / upload / unpack on one host (see ./files for how, and why so). */
   async function fileAction(s: Step, ex: Executor, hostId: string, sudo: boolean, tail: Tail): Promise<{ message: string }> {
     const a = s.action;
@@ -429,14 +436,17 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
         say(message);
         return { message };
       }
-      const listing = await bash(listScript(a.archive, a.format), false);
-      const parsed = a.format === 'zip' ? parseZipinfo(listing) : parseTarVerbose(listing);
+      const expected = a.sha256 ?? packageSums?.byRemote.get(a.archive) ?? null;
+      // An archive this computer holds too (the same SHA-256, checked on the host before anything is
+      // unpacked, below) is listed here, once for every host, instead of by one more command on each.
+      const twin = expected ? [...(packageSums?.byLocal ?? [])].find(([, sum]) => sum === expected.toLowerCase())?.[0] : undefined;
+      const local = twin ? await localListing(twin).catch(() => null) : null;
+      const parsed = local && local.kind === a.format ? { entries: local.entries, problems: [] } : await bash(listScript(a.archive, a.format), false).then((listing) => (a.format === 'zip' ? parseZipinfo(listing) : parseTarVerbose(listing)));
       const problems = [...parsed.problems, ...checkEntries(parsed.entries)];
       if (problems.length > 0) {
         const first = problems.slice(0, 3).map(formatEntryProblem).join('; ');
         throw new OutpostError('archive.unsafe', `${a.archive} on ${hostId} was not unpacked: ${first}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}.`, 'The archive could write outside its folder: get the package again from the vendor.');
       }
-      const expected = a.sha256 ?? packageSums?.byRemote.get(a.archive) ?? null;
       const check = expected ? `printf '%s  %s\\n' ${quotePosix(expected.toLowerCase())} "$a" | sha256sum -c --status - || { echo "OUTPOST_FAIL $a does not have the expected SHA-256"; exit 1; }; ` : '';
       const x = a.format === 'zip' ? 'unzip -o -q "$a" -d "$d"' : `tar -x${a.format === 'tar.gz' ? 'z' : ''}f "$a" -C "$d" --no-same-owner`;
       await bash(`set -e; a=${quotePosix(a.archive)}; d=${quotePosix(a.dest)}; ${check}mkdir -p -- "$d"; ${x}; echo "unpacked $a into $d"`, true);
