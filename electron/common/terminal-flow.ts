@@ -22,10 +22,11 @@
 //   xterm.js parsing pass is followed by a frame, and a frame of the app's page (style, layout,
 //   paint, xterm.js's render, commit; the focused input's caret) costs ~11 ms. Handed 64k at a time,
 //   xterm.js parsed ~7 ms per pass, so the renderer spent more time on 150 frames than on parsing.
-//   During a flood the view now waits for `floodBlockChars` or `floodWaitMs` and hands xterm.js up to
-//   `viewAheadChars` in one write: ~50 ms passes, fewer frames (a flood is unreadable anyway; the
-//   screen still moves 15–20 times a second). 20 MB went from 2.9–3.0 s to 1.9–2.2 s; the renderer
-//   process's CPU from 2.4 to 1.8 s. Outside a flood (`recent` below `maxEventChars`) nothing waits.
+//   During a flood the view now hands xterm.js one write at a time, of at least `floodBlockChars` or
+//   what `floodWaitMs` gathered (up to `viewAheadChars`): longer passes, ~100 frames instead of ~150
+//   (a flood is unreadable anyway; the screen still moves). 20 MB went from 2.9–3.0 s to 2.0–2.2 s and
+//   the renderer process's CPU from 2.4 to 1.8 s; with no wait (0 ms) it stayed at 2.6–3.1 s, and 20
+//   or 50 ms measured alike. Outside a flood (`recent` below `maxEventChars`) nothing waits.
 // - The window must hold what the view gathers and parses plus what is in flight, or the source is
 //   paused while the view waits: 2M/1M (a 1M window measured 2.7 s with the same view; 4M/2M was no
 //   faster than 2M/1M). 2M characters are ~4 MB per terminal at most.

@@ -45,6 +45,13 @@ class Browser {
     this.profile = profile;
     this.nextId = 1;
     this.pending = new Map();
+    // Chromium gone (crashed, killed): every call waiting for it fails instead of hanging the bench.
+    const fail = (why) => {
+      for (const p of this.pending.values()) p.reject(new Error(`${p.method}: ${why}`));
+      this.pending.clear();
+    };
+    ws.on('close', () => fail('the DevTools connection closed'));
+    proc.once('exit', (code, signal) => fail(`Chromium exited (${signal ?? code})`));
     ws.on('message', (m) => {
       const msg = JSON.parse(String(m));
       if (msg.id === undefined) return;
@@ -58,6 +65,7 @@ class Browser {
 
   send(method, params = {}, sessionId) {
     const id = this.nextId++;
+    if (this.ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error(`${method}: the DevTools connection is closed`));
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, method });
       this.ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
