@@ -190,8 +190,8 @@ describe('outpost export ansible', () => {
 
   it('installs the agent on all three targets with host key checking on; a second run changes nothing', async () => {
     expect(ansibleEnv().ANSIBLE_HOST_KEY_CHECKING).toBeUndefined();
-    // The three "hosts" share one user and home folder on this machine: one at a time.
-    const r = await ansible(['site.yml', '--forks', '1']);
+    // The three "hosts" share one user and home folder on this machine, each installing in a folder of its own.
+    const r = await ansible(['site.yml', '--forks', '3']);
     expect(r.code, r.output.slice(-6000)).toBe(0);
     const rc = recap(r.output);
     expect(Object.keys(rc).sort()).toEqual(['jump0', ...NAMES].sort());
@@ -226,7 +226,7 @@ describe('outpost export ansible', () => {
     // No secret in what Ansible printed either (the install runs with no_log; its result is masked).
     for (const v of Object.values(SECRETS)) expect(r.output).not.toContain(v);
 
-    const again = await ansible(['site.yml', '--forks', '1']);
+    const again = await ansible(['site.yml', '--forks', '3']);
     expect(again.code, again.output.slice(-6000)).toBe(0);
     for (const [h, c] of Object.entries(recap(again.output))) {
       expect(c.changed, `${h}: ${again.output.slice(-3000)}`).toBe(0);
