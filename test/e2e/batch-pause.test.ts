@@ -149,11 +149,11 @@ describe('batch view: pause and resume', () => {
     const journals = path.join(served.dataDir, 'journals');
     fs.mkdirSync(journals, { recursive: true });
     const base = 20 + Math.floor(Math.random() * 200);
-    const record = (runId: string, targets: Array<Record<string, unknown>>, done: number[]) => {
+    const record = (runId: string, targets: Array<Record<string, unknown>>, done: number[], ended = false) => {
       const answers = { profile: 'pause-marker', os: 'linux', connectivity: { mode: 'direct', accessIp: '127.0.0.1' }, targets };
       fs.writeFileSync(path.join(journals, `${runId}.batch.json`), JSON.stringify({ version: 1, runId, startedAt: '2026-11-30T10:00:00.000Z', concurrency: 16, answers }), { mode: 0o600 });
       // A journal without run.end: the process running the batch died.
-      const lines = [{ type: 'run.start', runId, at: 'x' }, ...done.map((i) => ({ type: 'host', runId, host: `target${i}`, at: 'x', state: 'done', address: `root@127.9.${base}.${i + 1}:1` }))];
+      const lines = [{ type: 'run.start', runId, at: 'x' }, ...done.map((i) => ({ type: 'host', runId, host: `target${i}`, at: 'x', state: 'done', address: `root@127.9.${base}.${i + 1}:1` })), ...(ended ? [{ type: 'run.end', runId, at: 'x', outcome: 'failed' }] : [])];
       fs.writeFileSync(path.join(journals, `${runId}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n', { mode: 0o600 });
     };
     // 12 hosts (refusing connections: each fails at once), 2 recorded as done.
@@ -196,5 +196,14 @@ describe('batch view: pause and resume', () => {
     await page2.getByTestId('forget-batch').click();
     await expect.poll(() => page2.getByTestId('interrupted-batch').count()).toBe(0);
     expect(fs.existsSync(path.join(journals, '29990102T000000-bbbbbb.batch.json'))).toBe(false);
+
+    // A batch that ended (in an earlier session) with hosts not done: offered as a retry, not as a crash.
+    record('29990103T000000-cccccc', Array.from({ length: 4 }, (_, i) => ({ host: `127.9.${base}.${i + 1}`, port: 1, user: 'root', privateKey: { path: key.privateKeyPath } })), [1], true);
+    const page3 = await openWizard(browser, served);
+    const offer3 = page3.getByTestId('interrupted-batch');
+    await offer3.waitFor({ timeout: 10_000 });
+    expect(await offer3.innerText()).toContain('The last batch ended with hosts not done');
+    expect(await offer3.innerText()).not.toContain('Outpost stopped while it ran');
+    expect(await page3.getByTestId('resume-batch').innerText()).toBe('Run the 3 hosts not done again');
   }, 150_000);
 });

@@ -81,7 +81,8 @@ export function batchToResume(dataDir: string, runId: string, plan: (answers: un
 
 /**
  * The last batch the app started (newest record), if it did not finish: no run.end, or hosts not done.
- * Runs still in progress in this process are not "interrupted".
+ * Runs this process started (running, or ended before the user's eyes with their own "Retry failed")
+ * are not offered.
  */
 export function lastInterruptedBatch(dataDir: string, running: ReadonlySet<string>, plan: (answers: unknown) => Plan): InterruptedBatch | null {
   const dir = path.join(dataDir, 'journals');

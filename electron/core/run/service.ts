@@ -14,6 +14,8 @@ import type { RunHandle } from './runner';
 
 export class RunService {
   private readonly runs = new Map<string, RunHandle>();
+  /** Runs started by this process: their end was shown (with "Retry failed"), so not offered again. */
+  private readonly ranHere = new Set<string>();
   readonly hostKeys = new HostKeyBroker();
   readonly service: OutpostService;
 
@@ -49,6 +51,7 @@ export class RunService {
     });
     runId = handle.runId;
     this.runs.set(runId, handle);
+    this.ranHere.add(runId);
     // A batch keeps the answers it runs beside its journal: the app can finish it after a crash.
     if ((options.concurrency ?? 1) > 1 && !options.checkOnly && !options.tunnelOnly && typeof answers === 'object' && answers !== null) {
       writeBatchRecord(handle.journal, { version: 1, runId, startedAt: new Date().toISOString(), concurrency: options.concurrency ?? 1, answers: answers as Record<string, unknown> }, this.ctx.secrets);
@@ -79,9 +82,9 @@ export class RunService {
     return { paused: h.paused };
   }
 
-  /** The last batch, if it did not finish (and is not running here now). */
+  /** The last batch, if it did not finish (and was not started by this process). */
   interrupted(): InterruptedBatch | null {
-    return lastInterruptedBatch(this.ctx.dataDir, new Set(this.runs.keys()), (a) => this.service.plan(a));
+    return lastInterruptedBatch(this.ctx.dataDir, this.ranHere, (a) => this.service.plan(a));
   }
 
   /** No longer offers that batch for resuming. */

@@ -1,5 +1,5 @@
-// On opening: the last batch did not finish (Outpost or the machine died, or hosts did not end done)?
-// Offer to resume it: only the hosts its journal does not record as done run (as `outpost batch
+// On opening: the last batch did not finish (Outpost or the machine died), or ended with hosts not
+// done (in an earlier session: this session's batches showed their own "Retry failed")? Offer to resume it: only the hosts its journal does not record as done run (as `outpost batch
 // --resume`). When their passwords are no longer in the secure store, the core says so and what to do.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -30,7 +30,7 @@ export function InterruptedBatch() {
   const when = Number.isNaN(at.getTime()) ? offer.startedAt : at.toLocaleString(i18n.language);
   return (
     <div className="interrupted-batch" data-testid="interrupted-batch">
-      <Callout kind="warn" title={t('batch.interrupted.title')}>
+      <Callout kind="warn" title={offer.killed ? t('batch.interrupted.title') : t('batch.interrupted.titleEnded')}>
         <p>
           {t('batch.interrupted.body', { left: offer.left, total: offer.total, at: when })} {offer.killed ? t('batch.interrupted.killed') : null}
         </p>
@@ -54,7 +54,7 @@ export function InterruptedBatch() {
               });
             }}
           >
-            {t('batch.interrupted.resume', { left: offer.left, total: offer.total })}
+            {offer.killed ? t('batch.interrupted.resume', { left: offer.left, total: offer.total }) : t('batch.interrupted.retry', { left: offer.left, total: offer.total })}
           </button>
           <button
             type="button"

@@ -148,6 +148,12 @@ describe('batch pause / resume / cancel through the API', () => {
     expect(last?.payload).toMatchObject({ paused: false });
     const journal = fs.readFileSync(end.journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string });
     expect(journal.filter((j) => j.type === 'host' && j.state === 'cancelled')).toHaveLength(4);
+    // This session showed the batch end (and its Retry failed): not offered again here…
+    await sleep(50);
+    expect((await s.call('batch.interrupted', {})).value).toBeNull();
+    // …but on reopening, as a batch that ended with hosts not done (not one whose process died).
+    const reopened = start('b').s;
+    expect((await reopened.call('batch.interrupted', {})).value).toMatchObject({ runId, total: 6, left: 4, killed: false });
   });
 
   it('a batch whose process died is offered on reopening and resumed: only the hosts not done run', async () => {
