@@ -8,6 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // One module graph per worker, not per file: the files' imports (the core, its schemas) cost
+          // more than their tests (98 s → 40 s on two cores). Unit tests keep no state in modules.
+          isolate: false,
         },
       },
       {
