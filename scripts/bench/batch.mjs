@@ -208,7 +208,8 @@ export async function runBatchBench(argv, { ROOT, table, UsageError }) {
     fs.writeFileSync(path.join(work, 'answers.yaml'), `profile: bench-package\nos: linux\nconnectivity: { mode: direct, accessIp: 127.0.0.1 }\ntargets: []\noptions: { installDir: ${shared} }\n`);
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, OUTPOST_DATA_DIR: path.join(work, 'data') };
     const report = path.join(work, 'report.json');
-    const o = !tools.includes('outpost') ? skipped : await timed(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'batch', path.join(work, 'answers.yaml'), '--hosts', path.join(work, 'hosts.csv'), '--concurrency', String(concurrency), '--known-hosts', kh, '--profiles', path.join(work, 'profiles'), '--report', report], { cwd: work, env, rss: true });
+    // Run as a user's shell runs it: the file itself, with its shebang's Node flags.
+    const o = !tools.includes('outpost') ? skipped : await timed(path.join(ROOT, 'bin', 'outpost.mjs'), ['batch', path.join(work, 'answers.yaml'), '--hosts', path.join(work, 'hosts.csv'), '--concurrency', String(concurrency), '--known-hosts', kh, '--profiles', path.join(work, 'profiles'), '--report', report], { cwd: work, env, rss: true });
     results.outpost = o === skipped ? o : { ...o, bad: checkAndClean(world.hosts, payloadSha) };
     if (o.code !== 0) console.log(`outpost batch exited ${o.code}:\n${o.output.split('\n').slice(-15).join('\n')}`);
 
