@@ -44,9 +44,13 @@ export async function startWorld(opts: { targetEnv?: Record<string, string>; tun
   cleanupUsers();
   const base = octet();
   const jump = await startSshd({ address: `127.0.${base}.2`, userAuthorizedKeys: true });
+  // The agent holds its heartbeat connection open (as a real one does) and sends from the target's own
+  // address (on loopback it would come from 127.0.0.1): verify's look at the jump server's connections
+  // finds this target's traffic at once, instead of looking five times, a second apart, for it.
+  const targetEnv = { ICAGENT_HEARTBEAT_HOLD: '1', ICAGENT_HEARTBEAT_SOURCE: `127.0.${base}.3`, ...opts.targetEnv };
   const target = await startSshd({
     address: `127.0.${base}.3`,
-    extraConfig: opts.targetEnv ? [`SetEnv ${Object.entries(opts.targetEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`] : [],
+    extraConfig: [`SetEnv ${Object.entries(targetEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`],
   });
   const elb = `127.0.${base}.4`;
   const backend = await startBackend({
