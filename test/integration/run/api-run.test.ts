@@ -23,7 +23,7 @@ describe('runs through the API', () => {
   let world: World;
   let dir: string;
   beforeAll(async () => {
-    world = await startWorld({ targetEnv: { ICAGENT_INSTALL_DELAY: '4' } });
+    world = await startWorld({ targetEnv: { ICAGENT_INSTALL_DELAY: '2' } });
   });
   afterAll(async () => {
     await world?.stop();
