@@ -13,7 +13,7 @@ import { opts, session, type Session } from './api-session';
 const PROFILE = `schema: 2
 id: slow-marker
 name: Slow marker
-description: Takes two seconds, then records each install run in a file named after the host.
+description: Takes a second, then records each install run in a file named after the host.
 os: [linux]
 connectivity: [direct]
 linux:
@@ -27,7 +27,7 @@ linux:
       action:
         exec:
           root: false
-          script: [sleep, "2", { op: "&&" }, mkdir, -p, "{installDir}", { op: "&&" }, echo, run, { op: ">>" }, "{installDir}/{host.name}.runs", { op: "&&" }, echo, "marker installed on {host.address}"]
+          script: [sleep, "1", { op: "&&" }, mkdir, -p, "{installDir}", { op: "&&" }, echo, run, { op: ">>" }, "{installDir}/{host.name}.runs", { op: "&&" }, echo, "marker installed on {host.address}"]
           success: ["marker installed on"]
   verify:
     - { command: { name: marker, script: [test, -s, "{installDir}/{host.name}.runs"], exitCode: 0 } }
@@ -110,8 +110,8 @@ describe('batch pause / resume / cancel through the API', () => {
     await until(() => finished(s) >= 2);
     const startedWhenPaused = started(s);
     expect(startedWhenPaused).toBe(2);
-    // …and nothing new starts while paused (each install takes 2 s: 4 s is room for two more rounds).
-    await sleep(4000);
+    // …and nothing new starts while paused (each install takes 1 s: 2 s is room for two more rounds).
+    await sleep(2000);
     expect(started(s)).toBe(2);
     expect([...states(s).values()].filter((st) => st === 'queued')).toHaveLength(4);
     expect(s.events.some((e) => e.name === 'run.end')).toBe(false);
