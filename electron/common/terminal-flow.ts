@@ -22,16 +22,18 @@
 //   xterm.js parsing pass is followed by a frame, and a frame of the app's page (style, layout,
 //   paint, xterm.js's render, commit; the focused input's caret) costs ~11 ms. Handed 64k at a time,
 //   xterm.js parsed ~7 ms per pass, so the renderer spent more time on 150 frames than on parsing.
-//   During a flood the view now hands xterm.js one write at a time, of at least `floodBlockChars` or
-//   what `floodWaitMs` gathered (up to `viewAheadChars`): longer passes, ~100 frames instead of ~150
-//   (a flood is unreadable anyway; the screen still moves). 20 MB went from 2.9–3.0 s to 2.0–2.2 s and
-//   the renderer process's CPU from 2.4 to 1.8 s; with no wait (0 ms) it stayed at 2.6–3.1 s, and 20
-//   or 50 ms measured alike. Outside a flood (`recent` below `maxEventChars`) nothing waits.
+//   During a flood the view hands xterm.js one write at a time: longer passes, fewer frames (a flood
+//   is unreadable anyway; the screen still moves). First (previous build) blocks of a fixed 512k or
+//   what 30 ms gathered: ~100 frames instead of ~150, 20 MB from 2.9–3.0 s to 2.0–2.2 s, the renderer
+//   process's CPU from 2.4 to 1.8 s. Now each write is sized by time, not characters: what xterm.js
+//   parses in about `floodPassMs` at the rate it parsed the last flood writes (`floodBlockChars` to
+//   `viewAheadChars`): 38–57 writes for 20 MB instead of ~80, the renderer's CPU from 1.9–2.1 s to
+//   1.4–1.7 s; a slower machine gets smaller writes, so a key still waits at most about one pass.
+//   Outside a flood (`recent` below `maxEventChars`) nothing waits.
 // - The window must hold what the view gathers and parses plus what is in flight, or the source is
-//   paused while the view waits: 2M/1M (a 1M window measured 2.7 s with the same view; 4M/2M was no
-//   faster than 2M/1M). 2M characters are ~4 MB per terminal at most.
-// - `viewAheadChars` bounds Ctrl-C: what xterm.js has been given must be parsed before the prompt
-//   shows (512k ≈ 40–100 ms here); the rest is in the view's queue and is dropped.
+//   paused while the view waits.
+// - `floodPassMs` bounds Ctrl-C: what xterm.js has been given must be parsed before the prompt shows;
+//   the rest is in the view's queue and is dropped.
 // Earlier findings, on a loaded machine:
 // - Profiling (Chromium trace, 20 MB) showed the old 256k window starved the view: the loop (parse →
 //   ack → resume the source → read → batch → socket) takes longer than 256k characters take to parse,
@@ -52,12 +54,14 @@ export const FLOW = {
   highWatermark: 2_000_000,
   /** Unacknowledged characters below which a paused source is resumed. */
   lowWatermark: 1_000_000,
-  /** Characters the view hands xterm.js ahead of its parser (one write); the rest waits in the view's queue. */
-  viewAheadChars: 512_000,
-  /** During a flood the view hands xterm.js blocks of at least this many characters… */
-  floodBlockChars: 512_000,
+  /** Most characters the view hands xterm.js ahead of its parser (one write); the rest waits in the view's queue. */
+  viewAheadChars: 1_000_000,
+  /** During a flood the view hands xterm.js one write of what it parses in about this long (ms)… */
+  floodPassMs: 50,
+  /** …but at least this many characters… */
+  floodBlockChars: 256_000,
   /** …or what arrived within this long (ms) after the first queued chunk, whichever comes first. */
-  floodWaitMs: 30,
+  floodWaitMs: 50,
   /** The view acknowledges as soon as this many parsed characters are pending… */
   ackBlock: 64_000,
   /** …or this long (ms) after the last chunk when fewer are. */

@@ -103,15 +103,21 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     let recent = 0;
     let recentSince = 0;
     let recentBefore = 0;
-    // During a flood xterm.js gets one write at a time, of at least FLOW.floodBlockChars or what
-    // FLOW.floodWaitMs gathered: every parsing pass ends with a frame, so big passes mean fewer frames
-    // per byte. Outside a flood output goes in as it comes.
+    // During a flood xterm.js gets one write at a time, sized to take it about FLOW.floodPassMs to
+    // parse (by the rate it parsed the last flood writes at; FLOW.floodBlockChars to viewAheadChars),
+    // or what FLOW.floodWaitMs gathered: every parsing pass ends with a frame, so longer passes mean
+    // fewer frames per byte, and a pass of bounded time keeps keys (and Ctrl-C) waiting no longer
+    // than that. Outside a flood output goes in as it comes.
     let holdTimer: number | undefined;
     let firstQueuedAt = 0;
+    /** Characters per ms xterm.js parsed flood writes at (a moving average); 0 until measured. */
+    let parseRate = 0;
+    const floodBlock = () => (parseRate > 0 ? Math.min(FLOW.viewAheadChars, Math.max(FLOW.floodBlockChars, Math.round(parseRate * FLOW.floodPassMs))) : FLOW.floodBlockChars);
     const pump = () => {
       const flood = recent >= FLOW.maxEventChars || recentBefore >= FLOW.maxEventChars;
       if (flood && ahead > 0) return; // the write callback pumps again
-      if (flood && queued > 0 && queued < FLOW.floodBlockChars) {
+      const block = flood ? floodBlock() : FLOW.viewAheadChars;
+      if (flood && queued > 0 && queued < block) {
         const waited = performance.now() - firstQueuedAt;
         if (waited < FLOW.floodWaitMs) {
           holdTimer ??= window.setTimeout(() => {
@@ -121,20 +127,26 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
           return;
         }
       }
-      while (queue.length > 0 && ahead < FLOW.viewAheadChars) {
-        // What is queued goes in as one write, up to the view's limit (one event at least).
+      while (queue.length > 0 && ahead < block) {
+        // What is queued goes in as one write, up to the block (one event at least).
         let data = queue.shift() as string;
-        while (queue.length > 0 && ahead + data.length + (queue[0] as string).length <= FLOW.viewAheadChars) data += queue.shift() as string;
+        while (queue.length > 0 && ahead + data.length + (queue[0] as string).length <= block) data += queue.shift() as string;
         queued -= data.length;
         ahead += data.length;
+        const t0 = performance.now();
         term.write(data, () => {
           ahead -= data.length;
           if (disposed) return;
+          if (flood && data.length >= FLOW.maxEventChars) {
+            const r = data.length / Math.max(1, performance.now() - t0);
+            parseRate = parseRate > 0 ? 0.6 * parseRate + 0.4 * r : r;
+          }
           window.__outpostTerminalProbe?.(id ?? '', data);
           ack(data.length);
           pump();
         });
       }
+      if (queue.length === 0) firstQueuedAt = 0;
     };
 
     unsubs.push(
@@ -149,7 +161,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
         }
         recent += data.length;
         if (discarding) return ack(data.length);
-        if (queue.length === 0) firstQueuedAt = now;
+        if (queue.length === 0 || firstQueuedAt === 0) firstQueuedAt = now;
         queue.push(data);
         queued += data.length;
         pump();
