@@ -76,10 +76,13 @@ function measureBundle() {
   });
 }
 
+/** The Node flags `outpost` starts with (its shebang's): the servers measured run as a user's `npx outpost serve` does. */
+const OUTPOST_NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(fs.readFileSync(path.join(ROOT, 'bin', 'outpost.mjs'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+
 /** Starts the built `outpost serve` (or another script printing `Open: <url>`); resolves with its URL and a stop function. */
 async function startServe(argv = [path.join(ROOT, 'bin', 'outpost.mjs'), 'serve'], extraEnv = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-bench-'));
-  const proc = spawn(process.execPath, argv, {
+  const proc = spawn(process.execPath, [...OUTPOST_NODE_FLAGS, ...argv], {
     cwd: ROOT,
     env: { ...process.env, OUTPOST_DATA_DIR: dataDir, OUTPOST_RENDERER_DIR: RENDERER, SHELL: '/bin/bash', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -284,7 +287,12 @@ async function openOutpostTerminal(browser, url) {
   return { page, box };
 }
 
-const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))]);
+// The timer is cleared once the race is settled: a pending one kept the bench alive for up to 10 min after its figures.
+const withTimeout = (p, ms, what) => {
+  let timer;
+  const expired = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+};
 
 async function typeAndWait(page, line, name, text, timeout) {
   await page.type(line);

@@ -31,7 +31,9 @@
 //   1.4–1.7 s; a slower machine gets smaller writes, so a key still waits at most about one pass.
 //   Outside a flood (`recent` below `maxEventChars`) nothing waits.
 // - The window must hold what the view gathers and parses plus what is in flight, or the source is
-//   paused while the view waits.
+//   paused while the view waits: 2M/1M (1M measured 2.7 s with 512k writes). 4M/2M with writes up to
+//   2M used a little less CPU but put up to 4M on the socket ahead of a Ctrl-C's answer: 232 ms to the
+//   prompt over SSH under load. 2M characters are ~4 MB per terminal at most.
 // - `floodPassMs` bounds Ctrl-C: what xterm.js has been given must be parsed before the prompt shows;
 //   the rest is in the view's queue and is dropped.
 // Earlier findings, on a loaded machine:
