@@ -5,7 +5,7 @@
 // healthy, with the same verify checks, and installs the same configuration itself. No secret value is
 // anywhere in the export folder. Every shipped profile either exports (and passes --syntax-check) or is
 // refused with a message naming the step.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,6 +22,12 @@ import { cleanupUsers, FIXTURE_DIR, ROOT } from '../run/world';
 const ANSIBLE = '/usr/bin/ansible-playbook';
 const SECRETS = { OUTPOST_AK: 'AKANSIBLEEXPORT0123456789', OUTPOST_SK: 'SKansible-export-7f6e5d4c-SECRET' };
 const NAMES = ['t-a', 't-b', 't-c'];
+// One login user per target, as separate machines have: the installer is downloaded into the login
+// folder (the vendor's command), and three hosts installing at once must not share that file.
+const MORE_USERS = [
+  { name: 'outpost-tb', password: 'Tb-pass.word!63' },
+  { name: 'outpost-tc', password: 'Tc-pass.word!64' },
+];
 
 let dir: string;
 let jump: SshdInstance;
@@ -30,13 +36,19 @@ let backend: Backend;
 let key: KeyPair;
 let jumpUser: TestUser;
 let targetUser: TestUser;
+let targetUsers: TestUser[];
 let answersFile: string;
 let hostsFile: string;
 let out: string;
 let env: NodeJS.ProcessEnv;
 let firstRun = '';
 const savedDataDir = process.env.OUTPOST_DATA_DIR;
-const installDir = (name: string) => path.join('/home', TEST_USERS.t2.name, 'oss', name, 'servicemgr');
+const installDir = (name: string) => path.join(dir, 'oss', name, 'servicemgr');
+
+/** The agents the extra target users' installs left running. */
+function cleanupMoreUsers(): void {
+  for (const u of MORE_USERS) spawnSync('pkill', ['-KILL', '-u', u.name, '-f', 'icagent'], { stdio: 'ignore' });
+}
 
 /** Not a terminal: host key questions are not asked. */
 const noTty = () => new PassThrough() as NodeJS.ReadableStream & { isTTY?: boolean };
@@ -95,10 +107,15 @@ function allFiles(d: string): string[] {
 
 beforeAll(async () => {
   if (!fs.existsSync(ANSIBLE)) throw new Error(`${ANSIBLE} is missing: install Debian's ansible (test/setup-system.mjs does).`);
-  [jumpUser, targetUser] = await Promise.all([ensureTestUser(TEST_USERS.t1), ensureTestUser(TEST_USERS.t2)]);
+  [jumpUser, targetUser, ...targetUsers] = await Promise.all([ensureTestUser(TEST_USERS.t1), ensureTestUser(TEST_USERS.t2), ...MORE_USERS.map((u) => ensureTestUser(u))]);
+  targetUsers.unshift(targetUser);
   cleanupUsers();
+  cleanupMoreUsers();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-ansible-'));
   fs.chmodSync(dir, 0o755);
+  // The install folders: each host's under one folder every target user may write to.
+  fs.mkdirSync(path.join(dir, 'oss'));
+  fs.chmodSync(path.join(dir, 'oss'), 0o1777);
   key = await generateKeyPair(path.join(dir, 'keys'), { name: 'id_ed25519' });
   const base = 20 + Math.floor(Math.random() * 200);
   jump = await startSshd({ address: `127.0.${base}.2`, userAuthorizedKeys: true });
@@ -108,7 +125,7 @@ beforeAll(async () => {
     [11, 12, 13].map((n) => startSshd({ address: `127.0.${base}.${n}`, extraConfig: [`SetEnv ICAGENT_HEARTBEAT_HOLD=1 ICAGENT_HEARTBEAT_SOURCE=127.0.${base}.${n}`] })),
   );
   await jump.authorize(jumpUser.name, key.publicKeyLine);
-  for (const t of targets) await t.authorize(targetUser.name, key.publicKeyLine);
+  for (const [i, t] of targets.entries()) await t.authorize((targetUsers[i] as TestUser).name, key.publicKeyLine);
   const elb = `127.0.${base}.4`;
   backend = await startBackend({ host: elb, ports: { heartbeat: 8149, others: [8102, 8923, 30200, 30201] }, http: { port: 0, fixtureDir: FIXTURE_DIR } });
   const obsListen = await freePort(jump.host);
@@ -126,14 +143,14 @@ beforeAll(async () => {
       portOverrides: { '80': { listen: obsListen, target: `${elb}:${backend.ports.http}` } },
     },
     credentials: { ak: { env: 'OUTPOST_AK' }, sk: { env: 'OUTPOST_SK' }, projectId: '2a473356cca5487f8373be891bffc1cf' },
-    // The same hosts as the list, for `outpost run`; each host installs in a folder of its own (the three share a user here).
-    targets: targets.map((t, i) => ({ host: t.host, port: t.port, user: targetUser.name, name: NAMES[i], privateKey: { path: key.privateKeyPath } })),
-    options: { installDir: path.join('/home', TEST_USERS.t2.name, 'oss', '{host.name}', 'servicemgr') },
+    // The same hosts as the list, for `outpost run`; each host installs in a folder of its own (all on one machine here).
+    targets: targets.map((t, i) => ({ host: t.host, port: t.port, user: (targetUsers[i] as TestUser).name, name: NAMES[i], privateKey: { path: key.privateKeyPath } })),
+    options: { installDir: path.join(dir, 'oss', '{host.name}', 'servicemgr') },
   };
   answersFile = path.join(dir, 'answers.yaml');
   fs.writeFileSync(answersFile, YAML.stringify(answers));
   hostsFile = path.join(dir, 'hosts.csv');
-  fs.writeFileSync(hostsFile, ['host,port,user,privateKey,name', ...targets.map((t, i) => `${t.host},${t.port},${targetUser.name},${key.privateKeyPath},${NAMES[i]}`)].join('\n') + '\n');
+  fs.writeFileSync(hostsFile, ['host,port,user,privateKey,name', ...targets.map((t, i) => `${t.host},${t.port},${(targetUsers[i] as TestUser).name},${key.privateKeyPath},${NAMES[i]}`)].join('\n') + '\n');
   out = path.join(dir, 'export');
   env = { PATH: process.env.PATH, ...SECRETS };
   process.env.OUTPOST_DATA_DIR = path.join(dir, 'data');
@@ -143,9 +160,10 @@ afterAll(async () => {
   if (savedDataDir === undefined) delete process.env.OUTPOST_DATA_DIR;
   else process.env.OUTPOST_DATA_DIR = savedDataDir;
   cleanupUsers();
+  cleanupMoreUsers();
   await backend?.close();
   await stopAll();
-  for (const u of [TEST_USERS.t1.name, TEST_USERS.t2.name]) fs.rmSync(path.join('/home', u, '.ansible'), { recursive: true, force: true });
+  for (const u of [TEST_USERS.t1.name, TEST_USERS.t2.name, ...MORE_USERS.map((m) => m.name)]) fs.rmSync(path.join('/home', u, '.ansible'), { recursive: true, force: true });
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -219,8 +237,8 @@ describe('outpost export ansible', () => {
     for (const id of ['connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', 'connect', 'preflight', 'install', 'cleanup', 'verify']) {
       expect(r.output).toMatch(new RegExp(`TASK \\[${id.replace(/\./g, '\\.')}: `));
     }
-    // The downloaded installer was removed from the login folder (the cleanup step ran in the home folder).
-    expect(fs.existsSync(path.join(targetUser.home, 'apm_agent_install.sh'))).toBe(false);
+    // The downloaded installer was removed from each login folder (the cleanup step ran in the home folder).
+    for (const u of targetUsers) expect(fs.existsSync(path.join(u.home, 'apm_agent_install.sh'))).toBe(false);
     // Three agents report through the tunnel.
     await backend.waitForHeartbeats(6, { timeoutMs: 20_000 });
     const pids = new Set(backend.heartbeats().map((h) => h.pid));
@@ -258,7 +276,7 @@ describe('outpost export ansible', () => {
     // outpost run's own install on one host gives the installer the same values the playbook gave it.
     const t = targets[1] as SshdInstance;
     const re = capture();
-    const rcode = await runRunCommand(answersFile, { target: `${targetUser.name}@${t.host}:${t.port}`, reinstall: true }, { ...io, stdout: re.stream });
+    const rcode = await runRunCommand(answersFile, { target: `${(targetUsers[1] as TestUser).name}@${t.host}:${t.port}`, reinstall: true }, { ...io, stdout: re.stream });
     expect(rcode, re.text).toBe(0);
     expect(re.text).toContain('ICAgent install success');
     expect(conf('t-b')).toEqual(before['t-b']);
