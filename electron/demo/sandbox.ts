@@ -338,10 +338,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // The tunnel's -L forwards are direct-tcpip requests: "local" is all the jump server allows.
     await jump.start(config(jump, ['AllowTcpForwarding local', 'GatewayPorts no', `SetEnv HOME=${jump.home} OUTPOST_DEMO_BIN=${jumpBin}`]));
     const targets: DemoSshd[] = [];
+    const hasPerl = ['/usr/bin/perl', '/bin/perl'].some((f) => fs.existsSync(f));
     for (let i = 1; i <= targetCount; i++) {
       const t = await makeHost(`demo-host-${i}`, `${base}.${10 + i}`);
       await fsp.mkdir(path.join(t.dir, 'opt'));
-      await t.start(config(t, ['AllowTcpForwarding no', `SetEnv HOME=${t.home} ICAGENT_HOSTNAME=${t.name} ICAGENT_HEARTBEAT_INTERVAL=2${perHost ? ` OUTPOST_DEMO_OPT=${path.join(t.dir, 'opt')}` : ''}`]));
+      // Heartbeats from the host's own address over a held connection (needs perl): the verify step's look at
+      // the jump server's connections then finds this host's own agent traffic, as on a real network,
+      // instead of passing after five looks as "behind NAT" (every loopback connection comes from 127.0.0.1).
+      const ownTraffic = hasPerl ? ` ICAGENT_HEARTBEAT_HOLD=1 ICAGENT_HEARTBEAT_SOURCE=${base}.${10 + i}` : '';
+      await t.start(config(t, ['AllowTcpForwarding no', `SetEnv HOME=${t.home} ICAGENT_HOSTNAME=${t.name} ICAGENT_HEARTBEAT_INTERVAL=2${ownTraffic}${perHost ? ` OUTPOST_DEMO_OPT=${path.join(t.dir, 'opt')}` : ''}`]));
       targets.push(t);
     }
 
