@@ -84,7 +84,7 @@ export function batchToResume(dataDir: string, runId: string, plan: (answers: un
  * Runs this process started (running, or ended before the user's eyes with their own "Retry failed")
  * are not offered.
  */
-export function lastInterruptedBatch(dataDir: string, running: ReadonlySet<string>, plan: (answers: unknown) => Plan): InterruptedBatch | null {
+export function lastInterruptedBatch(dataDir: string, startedHere: ReadonlySet<string>, plan: (answers: unknown) => Plan): InterruptedBatch | null {
   const dir = path.join(dataDir, 'journals');
   let names: string[];
   try {
@@ -96,7 +96,7 @@ export function lastInterruptedBatch(dataDir: string, running: ReadonlySet<strin
   const last = names.sort().pop();
   if (!last) return null;
   const runId = last.slice(0, -SUFFIX.length);
-  if (running.has(runId)) return null;
+  if (startedHere.has(runId)) return null;
   let r: ReturnType<typeof batchToResume>;
   try {
     r = batchToResume(dataDir, runId, plan);

@@ -1,6 +1,7 @@
 // On opening: the last batch did not finish (Outpost or the machine died), or ended with hosts not
-// done (in an earlier session: this session's batches showed their own "Retry failed")? Offer to resume it: only the hosts its journal does not record as done run (as `outpost batch
-// --resume`). When their passwords are no longer in the secure store, the core says so and what to do.
+// done in an earlier session (this session's batches showed their own "Retry failed")? Offer to run
+// the hosts its journal does not record as done (as `outpost batch --resume`). When their passwords
+// are no longer in the secure store, the core says so and what to do.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RequestOutput } from '../../../electron/common/api';

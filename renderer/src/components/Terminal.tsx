@@ -146,7 +146,6 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
           pump();
         });
       }
-      if (queue.length === 0) firstQueuedAt = 0;
     };
 
     unsubs.push(
@@ -161,7 +160,7 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
         }
         recent += data.length;
         if (discarding) return ack(data.length);
-        if (queue.length === 0 || firstQueuedAt === 0) firstQueuedAt = now;
+        if (queue.length === 0) firstQueuedAt = now;
         queue.push(data);
         queued += data.length;
         pump();
