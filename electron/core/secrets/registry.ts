@@ -3,8 +3,15 @@
 // a `stream()` (output arriving in chunks: terminals, run output, CLI stdout) before it leaves memory.
 export const MASK = '****';
 
-/** How long a stream's timer flush waits by default (see RedactStreamOptions.flushAfterMs). */
-export const STREAM_FLUSH_MS = 50;
+/**
+ * How long a stream waits after its last chunk before it looks again at what it holds back (see
+ * RedactStreamOptions.flushAfterMs). That look releases only text that can no longer be the start of
+ * a secret (the registry changed meanwhile); a prefix is never released on a timer alone: a secret
+ * typed or printed in two pieces any time apart would show.
+ */
+export const STREAM_IDLE_MS = 1000;
+/** The former name of STREAM_IDLE_MS (it was a 50 ms timer that released the held prefix). */
+export const STREAM_FLUSH_MS = STREAM_IDLE_MS;
 
 /** What a stream holds back for a later chunk; see SecretRegistry.stream. */
 export interface RedactStream {
@@ -14,17 +21,18 @@ export interface RedactStream {
   flush(): string;
   /** Characters currently held back. */
   readonly pending: number;
-  /** Stops the flush timer (if any) without emitting; what is held back is dropped. */
+  /** Stops the idle timer (if any) without emitting; what is held back is dropped. */
   dispose(): void;
 }
 
 export interface RedactStreamOptions {
   /**
-   * Called with the held-back text (masked) when no chunk arrived for `flushAfterMs`, so the end of a
-   * prompt is not kept from the user. Without it the caller owns flushing (call `flush()`).
+   * Called with text the stream releases on its own after `flushAfterMs` without a chunk: only the part
+   * of the held-back text that cannot be the start of a registered secret any more (e.g. a secret was
+   * removed meanwhile). Without it the caller owns releasing (the next `push`, or `flush()` at the end).
    */
   onFlush?: (text: string) => void;
-  /** Quiet time before `onFlush` fires. Default STREAM_FLUSH_MS. */
+  /** Quiet time before the stream looks at what it holds. Default STREAM_IDLE_MS. */
   flushAfterMs?: number;
 }
 
@@ -106,7 +114,9 @@ export class SecretRegistry {
   /**
    * A redactor for one stream of output. Text is released as soon as no secret can still begin in
    * it: only the longest tail that is the start of a registered secret (at most maxSecretLength - 1
-   * characters) is held back until the next chunk, `flush()`, or the optional quiet-time timer.
+   * characters) is held back, until the next chunk or `flush()` at the stream's end — never on a timer
+   * alone, whatever the pause between the pieces of a secret. After `flushAfterMs` of quiet the
+   * optional `onFlush` gets what has stopped being a possible prefix (the registry changed), if any.
    * One stream per source (a terminal, a step's output, stdout); never share one between sources.
    */
   stream(opts: RedactStreamOptions = {}): RedactStream {
@@ -122,9 +132,7 @@ export class SecretRegistry {
       held = '';
       return out;
     };
-    const push = (chunk: string): string => {
-      clearTimer();
-      const text = held + chunk;
+    const take = (text: string): string => {
       const c = this.compile();
       if (!c) {
         held = '';
@@ -132,15 +140,23 @@ export class SecretRegistry {
       }
       const { out, rest } = release(text, c.pattern, c.forms);
       held = rest;
-      if (held && opts.onFlush) {
-        const onFlush = opts.onFlush;
-        timer = setTimeout(() => {
-          timer = null;
-          const t = flush();
-          if (t) onFlush(t);
-        }, opts.flushAfterMs ?? STREAM_FLUSH_MS);
-        (timer as { unref?: () => void }).unref?.();
-      }
+      return out;
+    };
+    const arm = () => {
+      if (!held || !opts.onFlush) return;
+      const onFlush = opts.onFlush;
+      timer = setTimeout(() => {
+        timer = null;
+        // Only what the current secrets no longer make a possible prefix; the rest stays held.
+        const t = take(held);
+        if (t) onFlush(t);
+      }, opts.flushAfterMs ?? STREAM_IDLE_MS);
+      (timer as { unref?: () => void }).unref?.();
+    };
+    const push = (chunk: string): string => {
+      clearTimer();
+      const out = take(held + chunk);
+      arm();
       return out;
     };
     return {

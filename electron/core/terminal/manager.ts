@@ -32,8 +32,9 @@ export class TerminalManager {
   attach(client: Client, source: TerminalSource, id: string = randomUUID()): string {
     const flow = new FlowController(source, (data) => client.emit('terminal.data', { id, data }));
     // Secrets typed by the user or echoed by a host are masked on the way out like everywhere else,
-    // across chunk boundaries where the registry can stream (its timer releases a held-back tail, e.g.
-    // the end of a prompt, when no more output follows).
+    // across chunk boundaries where the registry can stream: a tail that could still be the start of a
+    // secret waits for the next output or the end, however long that takes (released on a timer, a
+    // secret typed in two pieces showed). `onFlush` only gets what stopped being such a tail.
     const secrets = this.secrets;
     const stream = secrets?.stream?.({ onFlush: (t) => flow.push(t) });
     const redact = stream ? (t: string) => stream.push(t) : secrets ? (t: string) => secrets.redact(t) : (t: string) => t;

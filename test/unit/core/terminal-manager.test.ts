@@ -2,7 +2,8 @@
 // still masked, and nothing is lost or reordered on the way to the client.
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../../electron/core/api/dispatcher';
-import { SecretRegistry } from '../../../electron/core/secrets/registry';
+import { MASK, SecretRegistry } from '../../../electron/core/secrets/registry';
+import { spawnLocalPty } from '../../../electron/core/terminal/local-pty';
 import { TerminalManager } from '../../../electron/core/terminal/manager';
 import type { TerminalSource } from '../../../electron/core/terminal/source';
 import { FLOW } from '../../../electron/common/terminal-flow';
@@ -115,5 +116,23 @@ describe('TerminalManager', () => {
     await new Promise((r) => setTimeout(r, 30));
     // Seven reads made full events and went out; the last three were waiting for the batch.
     expect(received.join('')).toBe('q'.repeat(10) + 'f'.repeat(70_000));
+  });
+});
+
+describe('TerminalManager on a real PTY', () => {
+  it('masks a secret a program prints in two pieces 300 ms apart (the held piece used to show after 50 ms)', async () => {
+    const secrets = new SecretRegistry();
+    secrets.add('AKIA-SPLIT-SECRET-42');
+    const manager = new TerminalManager(secrets);
+    const { c, received, exited } = client();
+    const source = spawnLocalPty({ cols: 80, rows: 24, file: '/bin/bash', args: ['--norc', '--noprofile', '-c', "printf 'key=AKIA-SPL'; sleep 0.3; printf 'IT-SECRET-42\\n'; sleep 0.2; printf 'end\\n'"] });
+    manager.attach(c, source, 'pty1');
+    const deadline = Date.now() + 10_000;
+    while (!exited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const shown = received.join('');
+    expect(shown).toContain(`key=${MASK}`);
+    expect(shown).toContain('end');
+    expect(shown).not.toContain('AKIA');
+    expect(shown).not.toContain('SECRET-42');
   });
 });

@@ -44,7 +44,7 @@ describe('streaming redactor', () => {
     expect(shown).toBe(`key: ${MASK} done\r\n$ `);
   });
 
-  it('holds back only what can still become a secret, and flushes it on a quiet timer', () => {
+  it('holds back only what can still become a secret, until the next chunk or the end, never on a timer alone', () => {
     vi.useFakeTimers();
     try {
       const reg = new SecretRegistry();
@@ -56,16 +56,55 @@ describe('streaming redactor', () => {
       expect(s.push('echo hun')).toBe('echo ');
       expect(s.pending).toBe(3);
       vi.advanceTimersByTime(29);
-      expect(flushed).toEqual([]);
       expect(s.push('ter')).toBe('');
-      vi.advanceTimersByTime(30);
-      expect(flushed).toEqual(['hunter']);
-      expect(s.pending).toBe(0);
-      expect(s.push('hunter2')).toBe(MASK);
+      // A long quiet time releases nothing that could still become the secret.
+      vi.advanceTimersByTime(60_000);
+      expect(flushed).toEqual([]);
+      expect(s.pending).toBe(6);
+      expect(s.push('2 ok')).toBe(`${MASK} ok`);
+      expect(s.push('hunt')).toBe('');
+      expect(s.push('ed')).toBe('hunted');
       expect(s.push('hunt')).toBe('');
       expect(s.flush()).toBe('hunt');
+      vi.advanceTimersByTime(60_000);
+      expect(flushed).toEqual([]);
+      s.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a secret written in two pieces 300 ms apart (real timers) is masked; what it held shows once the output goes on', async () => {
+    const reg = new SecretRegistry();
+    reg.add('AKIA-SPLIT-SECRET-42');
+    const shown: string[] = [];
+    const s = reg.stream({ onFlush: (t) => shown.push(t) });
+    shown.push(s.push('key=AKIA-SPL'));
+    await new Promise((r) => setTimeout(r, 300));
+    shown.push(s.push('IT-SECRET-42\r\n$ '));
+    shown.push(s.flush());
+    expect(shown.join('')).toBe(`key=${MASK}\r\n$ `);
+    expect(shown.join('')).not.toContain('AKIA-SPL');
+  });
+
+  it('on a long quiet time releases what stopped being a possible prefix (the secret was removed), and only that', () => {
+    vi.useFakeTimers();
+    try {
+      const reg = new SecretRegistry();
+      reg.add('hunter2');
+      reg.add('hunXYZ-other');
+      const flushed: string[] = [];
+      const s = reg.stream({ onFlush: (t) => flushed.push(t), flushAfterMs: 30 });
+      expect(s.push('a hunt')).toBe('a ');
+      reg.remove('hunter2');
       vi.advanceTimersByTime(30);
-      expect(flushed).toEqual(['hunter']);
+      // "hunt" is no prefix of what is left ("hun" is, but "hunt" is not): released.
+      expect(flushed).toEqual(['hunt']);
+      expect(s.push('$ hun')).toBe('$ ');
+      reg.remove('hunXYZ-other');
+      vi.advanceTimersByTime(30);
+      expect(flushed).toEqual(['hunt', 'hun']);
+      expect(s.pending).toBe(0);
       s.dispose();
     } finally {
       vi.useRealTimers();
