@@ -1,6 +1,6 @@
 // Local shell in a PTY via node-pty. Loaded lazily so the CLI and tests still work on a machine
 // where the native module could not be built; `ptyAvailable()` reports which.
-import { childEnv } from '../secrets/env';
+import { terminalEnv } from '../secrets/env';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type * as NodePty from 'node-pty';
@@ -29,12 +29,23 @@ export function defaultShell(platform: NodeJS.Platform = process.platform, env: 
   return { file: shell, args: ['-l'] };
 }
 
-export function spawnLocalPty(opts: { cols: number; rows: number; cwd?: string; file?: string; args?: string[]; env?: NodeJS.ProcessEnv }): TerminalSource {
+export interface LocalPtyOptions {
+  cols: number;
+  rows: number;
+  cwd?: string;
+  file?: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Where the values of the variables kept from the shell are registered (the terminal's redactor). */
+  secrets?: { add(value: string): void };
+}
+
+export function spawnLocalPty(opts: LocalPtyOptions): TerminalSource {
   const pty = loadPty();
   if (!pty) throw new Error('node-pty is not available on this machine');
   const shell = opts.file ? { file: opts.file, args: opts.args ?? [] } : defaultShell();
-  // Never a variable that holds a secret (an answers `{ env }` reference names it).
-  const env = { ...childEnv(opts.env ?? process.env), TERM: 'xterm-256color', COLORTERM: 'truecolor' } as Record<string, string>;
+  // No OUTPOST_* variable and none an answers `{ env }` reference named: they hold keys and passwords.
+  const env = { ...terminalEnv(opts.secrets, opts.env ?? process.env), TERM: 'xterm-256color', COLORTERM: 'truecolor' } as Record<string, string>;
   const proc = pty.spawn(shell.file, shell.args, {
     name: 'xterm-256color',
     cols: opts.cols,

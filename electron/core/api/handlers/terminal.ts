@@ -32,7 +32,7 @@ export function terminalHandlers(
       if (!ptyAvailable()) {
         throw new OutpostError('pty_unavailable', 'A local terminal cannot be opened: node-pty is not built for this machine.', 'Reinstall Outpost, or run `npm rebuild node-pty` in a checkout.');
       }
-      const source = spawnLocalPty({ cols, rows });
+      const source = spawnLocalPty({ cols, rows, secrets: ctx.secrets });
       const id = terminals.attach(client, source);
       claim(client, 'terminal', id);
       return { id, shell: source.label };
