@@ -20,6 +20,7 @@ import {
   checkWindowsAbsPath,
   parseHostPort,
 } from './validate';
+import { checkPrintableLine } from './visible';
 
 /** A string field checked by one of the validators in ../validate. */
 const text = (check: (v: string) => string | null) =>
@@ -137,7 +138,8 @@ const DirectConnectivity = z
 export const TargetSchema = z
   .object({
     ...sshLogin(text(checkLoginUser)),
-    name: z.string().max(100).optional(),
+    /** Shown in progress lines, reports and the batch view: one line of printable characters (no escapes, no fake lines). */
+    name: z.string().max(100).pipe(text(checkPrintableLine)).optional(),
     jump: z.number().int().min(0).optional(),
   })
   .strict()

@@ -3,6 +3,7 @@
 // password; the caller runs nothing while problems exist, and moves each password to the secret store.
 import { parse as parseCsv } from 'csv-parse/browser/esm/sync'; // bundles what it needs (Buffer): runs in the renderer too
 import ipaddr from 'ipaddr.js';
+import { checkPrintableLine } from './visible';
 
 export type HostListFormat = 'iplist' | 'csv';
 
@@ -58,12 +59,22 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 export type Expansion = { ok: true; hosts: string[] } | { ok: false; message: string };
 
 /**
- * Names a value in a message, quoting it only when it is made of what an address, a port, a user name or
- * a hostname could be made of (a password usually is not: it stays unquoted in case it landed there).
+ * Names a header cell in a message, quoting it only when it is made of what a column name could be made
+ * of. Cells of the rows are never quoted: a password typed one column off (or a shifted row) would be.
  */
 function quotable(s: string, noun = ''): string {
   if (s.length <= 64 && /^[0-9A-Za-z.:\-/[\]%_]+$/.test(s)) return noun ? `${noun} "${s}"` : `"${s}"`;
   return noun || 'the address';
+}
+
+/**
+ * Names an address in a message: quoted only when it looks like a numeric address (digits with dots, or
+ * hexadecimal digits with colons), which a password almost never does; otherwise `noun` stands for it.
+ */
+function quoteAddress(s: string, noun: string): string {
+  const numeric = /^[0-9.\-/]+$/.test(s) && s.includes('.');
+  const v6 = /^[0-9A-Fa-f:.[\]/%-]+$/.test(s) && s.includes(':');
+  return s.length <= 64 && (numeric || v6) ? `"${s}"` : noun;
 }
 
 const ipv4ToInt = (s: string) => ipaddr.IPv4.parse(s).toByteArray().reduce((n, b) => n * 256 + b, 0);
@@ -77,10 +88,10 @@ export function isHostname(s: string): boolean {
   return h.split('.').every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
 }
 
-function range(first: number, last: number, spec: string, max: number): Expansion {
-  if (last < first) return { ok: false, message: `range ${quotable(spec)} ends before it starts` };
+function range(first: number, last: number, spec: string, max: number, noun: string): Expansion {
+  if (last < first) return { ok: false, message: `range ${quoteAddress(spec, noun)} ends before it starts` };
   const n = last - first + 1;
-  if (n > max) return { ok: false, message: `${quotable(spec)} names ${plural(n, 'host')}, more than the ${max.toLocaleString('en-US')} one line may name` };
+  if (n > max) return { ok: false, message: `${quoteAddress(spec, noun)} names ${plural(n, 'host')}, more than the ${max.toLocaleString('en-US')} one line may name` };
   const hosts: string[] = [];
   for (let i = first; i <= last; i++) hosts.push(intToIpv4(i));
   return { ok: true, hosts };
@@ -89,11 +100,13 @@ function range(first: number, last: number, spec: string, max: number): Expansio
 /**
  * The hosts one address field names: an IPv4 address, an IPv6 address (`[...]` allowed), a hostname, a
  * range (`192.168.0.10-20`, `192.168.0.10-192.168.0.20`) or an IPv4 CIDR block (`10.0.0.0/28`: its hosts,
- * without the network and broadcast addresses for /0 to /30).
+ * without the network and broadcast addresses for /0 to /30). Messages quote the value only when it looks
+ * like a numeric address; otherwise `noun` (default "the address") stands for it.
  */
-export function expandAddress(spec: string, max = MAX_HOSTS_PER_LINE): Expansion {
+export function expandAddress(spec: string, max = MAX_HOSTS_PER_LINE, noun = 'the address'): Expansion {
   const s = spec.trim();
-  if (s === '') return { ok: false, message: 'the address is empty' };
+  const quotable = (v: string) => quoteAddress(v, noun);
+  if (s === '') return { ok: false, message: `${noun} is empty` };
   if (s.includes('/')) {
     const [addr = '', bits = ''] = s.split('/', 2);
     if (ipaddr.IPv6.isValid(addr) && !ipaddr.IPv4.isValidFourPartDecimal(addr)) {
@@ -107,16 +120,16 @@ export function expandAddress(spec: string, max = MAX_HOSTS_PER_LINE): Expansion
     const base = ipv4ToInt(addr);
     const network = base - (base % size);
     if (network !== base) return { ok: false, message: `${quotable(s)} is not a network address (did you mean ${intToIpv4(network)}/${prefix}?)` };
-    if (prefix >= 31) return range(network, network + size - 1, s, max); // /31 (RFC 3021) and /32: every address
-    return range(network + 1, network + size - 2, s, max);
+    if (prefix >= 31) return range(network, network + size - 1, s, max, noun); // /31 (RFC 3021) and /32: every address
+    return range(network + 1, network + size - 2, s, max, noun);
   }
   const dash = s.indexOf('-');
   if (dash > 0 && ipaddr.IPv4.isValidFourPartDecimal(s.slice(0, dash))) {
     const from = s.slice(0, dash);
     const to = s.slice(dash + 1);
     const first = ipv4ToInt(from);
-    if (/^\d{1,3}$/.test(to) && Number(to) <= 255 && !/^0\d/.test(to)) return range(first, first - (first % 256) + Number(to), s, max);
-    if (ipaddr.IPv4.isValidFourPartDecimal(to)) return range(first, ipv4ToInt(to), s, max);
+    if (/^\d{1,3}$/.test(to) && Number(to) <= 255 && !/^0\d/.test(to)) return range(first, first - (first % 256) + Number(to), s, max, noun);
+    if (ipaddr.IPv4.isValidFourPartDecimal(to)) return range(first, ipv4ToInt(to), s, max, noun);
     return { ok: false, message: `${quotable(s)} is not an address range (like 192.168.0.10-20 or 192.168.0.10-192.168.0.20)` };
   }
   if (ipaddr.IPv4.isValidFourPartDecimal(s)) return { ok: true, hosts: [s] };
@@ -132,11 +145,12 @@ export function expandAddress(spec: string, max = MAX_HOSTS_PER_LINE): Expansion
 
 // ---------------------------------------------------------------------------------------- fields
 
-function parsePort(text: string, fallback: number): { ok: true; port: number } | { ok: false; message: string } {
+/** Never names the cell's value: a password typed into the port column would be shown. */
+function parsePort(text: string, fallback: number, noun: string): { ok: true; port: number } | { ok: false; message: string } {
   const t = text.trim();
   if (t === '') return { ok: true, port: fallback };
   if (/^\d{1,5}$/.test(t) && Number(t) >= 1 && Number(t) <= 65535) return { ok: true, port: Number(t) };
-  return { ok: false, message: `${quotable(t, 'port')} is not a TCP port (1-65535)` };
+  return { ok: false, message: `${noun} is not a TCP port (1-65535)` };
 }
 
 /** A user name for SSH: printable, no spaces, not starting with "-", 1 to 64 characters (DOMAIN\\user allowed). */
@@ -144,7 +158,8 @@ function isUserName(s: string): boolean {
   return /^[^\s\p{Cc}-][^\s\p{Cc}]{0,63}$/u.test(s);
 }
 
-const isLabel = (s: string) => s.length <= 128 && /^[^\p{Cc}]+$/u.test(s);
+/** A name or a jump server's name: one line of printable characters (no escapes or line breaks to fake output with). */
+const labelProblem = (s: string): string | null => (s.length > 128 ? 'is longer than 128 characters' : checkPrintableLine(s));
 
 // ------------------------------------------------------------------------------------------ lists
 
@@ -160,6 +175,8 @@ export function detectHostListFormat(text: string): HostListFormat {
 
 interface Row {
   line: number;
+  /** CSV: the column (from 1) each field came from, for messages that must not quote the cell. */
+  columns?: Partial<Record<CsvColumn, number>>;
   address: string;
   port?: string;
   user?: string;
@@ -259,7 +276,7 @@ function csvRows(text: string, problems: HostListProblem[]): Row[] {
           problems.push({ line, message: `has ${plural(record.length, 'field')}; the header has ${columns.length}` });
           continue;
         }
-        const row: Row = { line, address: '' };
+        const row: Row = { line, address: '', columns: Object.fromEntries(columns.flatMap((c, i) => (c ? [[c, i + 1]] : []))) };
         columns.forEach((c, i) => {
           const v = record[i] ?? '';
           if (c === 'host') row.address = v;
@@ -300,25 +317,28 @@ export function parseHostList(text: string, opts: ParseHostListOptions): HostLis
       ok = false;
       report(message);
     };
-    const expanded = expandAddress(row.address, maxPerLine);
-    const port = parsePort(row.port ?? '', opts.defaults.port);
+    // Which column a problem is in, never what the cell holds (it may be a password one column off).
+    const field = (c: CsvColumn): string => (row.columns?.[c] !== undefined ? `${c} (column ${row.columns[c]})` : c);
+    const expanded = expandAddress(row.address, maxPerLine, row.columns ? `the ${field('host')}` : 'the address');
+    const port = parsePort(row.port ?? '', opts.defaults.port, `the ${field('port')}`);
     const user = row.user ?? opts.defaults.user;
     if (!expanded.ok) refuse(expanded.message);
     if (!port.ok) refuse(port.message);
-    if (!isUserName(user)) refuse(`${quotable(user, 'user')} is not a user name (no spaces, at most 64 characters)`);
+    if (!isUserName(user)) refuse(`${row.user === undefined ? 'the default user' : `the ${field('user')}`} is not a user name (no spaces, at most 64 characters)`);
     let jump: number | string | undefined;
     if (row.jump !== undefined) {
       if (/^\d+$/.test(row.jump)) jump = Number(row.jump);
-      else if (isLabel(row.jump)) jump = row.jump;
-      else refuse('jump is not a jump server index or name');
+      else if (!labelProblem(row.jump)) jump = row.jump;
+      else refuse(`the ${field('jump')} ${labelProblem(row.jump) ?? ''}; it is a jump server's index or name`);
     }
     if (row.name !== undefined) {
-      if (!isLabel(row.name)) refuse('name has control characters or is longer than 128 characters');
+      const bad = labelProblem(row.name);
+      if (bad) refuse(`the ${field('name')} ${bad}`);
       else if (expanded.ok && expanded.hosts.length > 1) refuse(`a name is for one host, and this line names ${plural(expanded.hosts.length, 'host')}`);
-      else if (names.has(row.name)) refuse(`${quotable(row.name, 'name')} is already used on line ${names.get(row.name)}`);
+      else if (names.has(row.name)) refuse(`the ${field('name')} is the same as on line ${names.get(row.name)}: each host has its own`);
       else names.set(row.name, line);
     }
-    if (row.privateKey !== undefined && row.privateKey.includes('\n')) refuse('privateKey is the path of a key file, not the key itself');
+    if (row.privateKey !== undefined && row.privateKey.includes('\n')) refuse(`the ${field('privateKey')} is the path of a key file, not the key itself`);
     if (expanded.ok && row.password !== undefined && expanded.hosts.length === 1 && ipaddr.IPv4.isValidFourPartDecimal(row.password) && !ipaddr.IPv4.isValidFourPartDecimal(row.address)) {
       refuse('the password looks like an IP address: are the address and the password swapped?');
     }
@@ -353,7 +373,7 @@ export function parseHostList(text: string, opts: ParseHostListOptions): HostLis
   return { format, hosts, problems };
 }
 
-/** One line per problem, like a compiler: `hosts.csv:14: port "99999" is not a TCP port (1-65535)`. */
+/** One line per problem, like a compiler: `hosts.csv:14: the port (column 2) is not a TCP port (1-65535)`. */
 export function formatProblems(file: string, problems: readonly HostListProblem[]): string[] {
   return problems.map((p) => `${file}:${p.line}: ${p.message}`);
 }

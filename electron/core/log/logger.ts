@@ -1,5 +1,6 @@
 // One logging interface for the app (electron-log behind it), the CLI and tests (plain sinks).
 // Every sink is wrapped by the redactor, so no caller can forget it.
+import { showControls } from '../../common/visible';
 import { secrets as defaultSecrets, type SecretRegistry } from '../secrets/registry';
 
 export const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -52,9 +53,12 @@ export function parseLevel(v: string | undefined, fallback: Level = 'info'): Lev
   return (LEVELS as readonly string[]).includes(v ?? '') ? (v as Level) : fallback;
 }
 
-/** stderr sink for the CLI and browser mode. */
+/**
+ * stderr sink for the CLI and browser mode. Messages carry text from hosts and files: escapes and lone
+ * carriage returns in it are shown (`␛`, `␍`), never sent to the terminal to act on.
+ */
 export function stderrSink(level: Level, line: string): void {
-  process.stderr.write(`[${new Date().toISOString()}] ${level.padEnd(5)} ${line}\n`);
+  process.stderr.write(`[${new Date().toISOString()}] ${level.padEnd(5)} ${showControls(line, { multiline: true })}\n`);
 }
 
 export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };

@@ -1,5 +1,6 @@
 // Archive entries and the rules that decide whether an archive is safe to unpack (zip-slip and friends).
 // Pure: works on a listing, whatever produced it (yauzl, tar, or the text of `tar -tv` run on a remote host).
+import { showControls } from '../../common/visible';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'device' | 'fifo' | 'other';
 
@@ -160,7 +161,11 @@ function resolveLink(dir: readonly string[], target: string, byPath: ReadonlyMap
   return stack;
 }
 
-/** One line naming the entry: `entry 1, "../evil": the name climbs out of the destination with ".."`. */
+/**
+ * One line naming the entry: `entry 1, "../evil": the name climbs out of the destination with ".."`. The
+ * names come from the archive (or a host's listing of it): escapes and line breaks in them are shown,
+ * never acted on.
+ */
 export function formatEntryProblem(p: EntryProblem): string {
-  return `entry ${p.index + 1}, "${p.entry}": ${p.reason}`;
+  return showControls(`entry ${p.index + 1}, "${p.entry}": ${p.reason}`);
 }

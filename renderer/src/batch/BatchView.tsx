@@ -7,6 +7,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { HostState } from '../../../electron/common/api';
 import { ALL_STATES, batchRun, FINAL_STATES, reportCsv, reportJson, type BatchHost, type BatchSnapshot } from './model';
 import { downloadText } from '../wizard/recipe';
+import { showControls } from '../../../electron/common/visible';
 
 export function useBatch(): BatchSnapshot {
   return useSyncExternalStore(batchRun.subscribe, batchRun.getSnapshot);
@@ -69,15 +70,16 @@ function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHo
               <span role="gridcell" className="c-index">{h.index + 1}</span>
               <span role="gridcell" className="c-host mono">
                 {h.user}@{h.host}:{h.port}
-                {h.name ? ` (${h.name})` : ''}
+                {/* Names and reasons come from files and hosts: a bidi override would make them read otherwise. */}
+                {h.name ? ` (${showControls(h.name)})` : ''}
               </span>
               <span role="gridcell" className="c-state">
                 <span className={`badge subtle s-${h.state}`}>{t(`hostState.${h.state}`)}</span>
               </span>
               <span role="gridcell" className="c-step mono">{h.step ?? ''}</span>
               <span role="gridcell" className="c-duration">{duration === null ? '' : `${duration.toFixed(1)} s`}</span>
-              <span role="gridcell" className="c-reason" title={h.reason ?? ''}>
-                {h.reason ?? ''}
+              <span role="gridcell" className="c-reason" title={showControls(h.reason ?? '', { multiline: true })}>
+                {showControls(h.reason ?? '', { multiline: true })}
               </span>
             </div>
           );
@@ -168,7 +170,7 @@ export function BatchView() {
               <p>
                 <span className={`badge subtle s-${sel.state}`}>{t(`hostState.${sel.state}`)}</span> {sel.step ? <code>{sel.step}</code> : null}
               </p>
-              {sel.reason ? <pre className="plain reason">{sel.reason}</pre> : null}
+              {sel.reason ? <pre className="plain reason">{showControls(sel.reason, { multiline: true })}</pre> : null}
               <pre className="plain output" data-testid="batch-host-output">
                 {batchRun.outputOf(sel.hostId) || t('batch.noOutput')}
               </pre>

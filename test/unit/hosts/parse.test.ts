@@ -39,7 +39,7 @@ describe('iplist.cfg (Huawei: "IP [password]" per line)', () => {
       'hosts:2: "192.168.0.300" is not an IPv4 address',
       'hosts:3: "1.2.3.4.5" is not an IPv4 address',
       'hosts:4: the address is not an IP address, range, CIDR block or hostname',
-      'hosts:5: "-bad-.host" is not an IP address, range, CIDR block or hostname',
+      'hosts:5: the address is not an IP address, range, CIDR block or hostname',
     ]);
     expect(messages('s3cretpw 192.168.0.1\n')).toEqual(['hosts:1: the password looks like an IP address: are the address and the password swapped?']);
   });
@@ -131,11 +131,11 @@ describe('CSV with a header row', () => {
     ].join('\n');
     const lines = messages(csv);
     expect(lines).toEqual([
-      'hosts:2: port "99999" is not a TCP port (1-65535)',
-      'hosts:3: user is not a user name (no spaces, at most 64 characters)',
+      'hosts:2: the port (column 2) is not a TCP port (1-65535)',
+      'hosts:3: the user (column 3) is not a user name (no spaces, at most 64 characters)',
       'hosts:4: has 3 fields; the header has 4',
       'hosts:5: a field has a " that does not start it: quote the whole field, and double the quotes inside it ("")',
-      'hosts:6: port "abc" is not a TCP port (1-65535)',
+      'hosts:6: the port (column 2) is not a TCP port (1-65535)',
       'hosts:7: a quoted field is not closed (a " is missing); the rest of the file was not read',
     ]);
     for (const pw of ['Secret#1!', 'Secret#2!', 'Sec"ret#3!', 'Sec', 'Secret#4!', 'Secret#5!']) expect(lines.join('\n')).not.toContain(pw);
@@ -148,7 +148,33 @@ describe('CSV with a header row', () => {
   });
 
   it('names: one host each, no name twice', () => {
-    expect(messages('host,name\n10.0.0.0/30,pool\n10.0.1.1,a\n10.0.1.2,a\n')).toEqual(['hosts:2: a name is for one host, and this line names 2 hosts', 'hosts:4: name "a" is already used on line 3']);
+    expect(messages('host,name\n10.0.0.0/30,pool\n10.0.1.1,a\n10.0.1.2,a\n')).toEqual(['hosts:2: a name is for one host, and this line names 2 hosts', 'hosts:4: the name (column 2) is the same as on line 3: each host has its own']);
+  });
+
+  it('never shows a cell that may be a password one column off: a password in the port, user, name or host column', () => {
+    const csv = ['host,port,user,password,name', '10.0.0.1,Huawei_123,root,,', '10.0.0.2,123456,root,,', '10.0.0.3,22,P4ss.w0rd,,', '10.0.0.4,22,root,,Secret_Name9', '10.0.0.5,22,root,,Secret_Name9', 'Pass_word-1,22,root,,', '9876543210,22,root,,'].join('\n');
+    const lines = messages(csv);
+    expect(lines).toEqual([
+      'hosts:2: the port (column 2) is not a TCP port (1-65535)',
+      'hosts:3: the port (column 2) is not a TCP port (1-65535)',
+      'hosts:6: the name (column 5) is the same as on line 5: each host has its own',
+      'hosts:7: the host (column 1) is not an IP address, range, CIDR block or hostname',
+      'hosts:8: the host (column 1) is not an IPv4 address',
+    ]);
+    for (const secret of ['Huawei_123', '123456', 'Secret_Name9', 'Pass_word-1', '9876543210']) expect(lines.join('\n')).not.toContain(secret);
+    // P4ss.w0rd is a valid user name: nothing to report, and nothing shows it.
+    expect(parse(csv).hosts.find((h) => h.host === '10.0.0.3')?.user).toBe('P4ss.w0rd');
+  });
+
+  it('names are one line of printable characters: escapes, line breaks and bidi overrides are refused, shown as visible characters', () => {
+    const csv = ['host,name', '10.0.0.1,"web\x1b[1A\x1b[2K✔ done"', '10.0.0.2,"two', 'lines"', '10.0.0.3,evil\u202egnp.exe', '10.0.0.4,日本語 🇯🇵 web-1', '10.0.0.5,tab\there'].join('\n');
+    expect(messages(csv)).toEqual([
+      'hosts:2: the name (column 2) has a control character (␛ at character 4): it must be one line of printable characters',
+      'hosts:3: the name (column 2) has a line break (␊ at character 4): it must be one line of printable characters',
+      'hosts:5: the name (column 2) has a control character (\\u202e at character 5): it must be one line of printable characters',
+      'hosts:7: the name (column 2) has a tab (␉ at character 4): it must be one line of printable characters',
+    ]);
+    expect(parse(csv).hosts.map((h) => h.name)).toEqual(['日本語 🇯🇵 web-1']);
   });
 });
 

@@ -63,6 +63,8 @@ describe('checkEntries', () => {
 
   it('formats a problem naming the entry', () => {
     expect(formatEntryProblem({ index: 2, entry: '../evil', reason: 'the name climbs out of the destination with ".."' })).toBe('entry 3, "../evil": the name climbs out of the destination with ".."');
+    // A name from the archive cannot clear the screen or print a fake line.
+    expect(formatEntryProblem({ index: 0, entry: '../x\x1b[2J\n✔ unpacked', reason: 'the name climbs out of the destination with ".."' })).toBe('entry 1, "../x␛[2J␊✔ unpacked": the name climbs out of the destination with ".."');
     expect(normalizeEntryPath('./a//b/./c/')).toBe('a/b/c');
     expect(normalizeEntryPath('../x')).toBeUndefined();
   });
