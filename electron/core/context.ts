@@ -21,6 +21,11 @@ export interface CoreContext {
   profilesDir?: string;
   /** Opens a folder in the desktop's file manager (Electron: shell.openPath; '' = done, else the error). Absent in browser mode and the CLI. */
   openPath?: (folder: string) => Promise<string>;
+  /**
+   * Asks the user for a file in a native open dialog (Electron: dialog.showOpenDialog); null when they
+   * cancel. Absent in browser mode and the CLI: there no request may name a file for the core to read.
+   */
+  pickFile?: (opts: { title: string; filters: Array<{ name: string; extensions: string[] }> }) => Promise<string | null>;
   /** Answers the wizard starts from (demo sandbox, `outpost serve --answers`). */
   initialAnswers?: { answers: Record<string, unknown>; banner: string | null; bannerText?: { key: string; params: Record<string, string | number> } };
 }

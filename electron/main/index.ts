@@ -1,7 +1,7 @@
 // Electron main: lifecycle, the window, and wiring the core to IPC. Everything else lives in core.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, session, shell, type OpenDialogOptions } from 'electron';
 import { createCoreDispatcher } from '../core/api/handlers';
 import type { CoreContext } from '../core/context';
 import { defaultDataDir, findResourcesDir } from '../core/paths';
@@ -44,6 +44,13 @@ async function start(): Promise<void> {
     secrets,
     secretStore: new SafeStorageSecretStore(dataDir, secrets),
     openPath: (folder) => shell.openPath(folder),
+    // The host list import: the path comes from this dialog, never from the page.
+    pickFile: async ({ title, filters }) => {
+      const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+      const opts: OpenDialogOptions = { title, filters, properties: ['openFile'] };
+      const r = owner ? await dialog.showOpenDialog(owner, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
   };
   installIpc(createCoreDispatcher(ctx), () => appUrl);
   const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'index.cjs')));

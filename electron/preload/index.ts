@@ -1,5 +1,5 @@
 // Exposes exactly one object to the page. No Node, no raw ipcRenderer.
-import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { OutpostBridge } from '../common/api/bridge';
 
 const REQUEST = 'outpost:request';
@@ -16,8 +16,6 @@ const bridge: OutpostBridge = {
       ipcRenderer.removeListener(EVENT, wrapped);
     };
   },
-  // A picked file's path (the host list import offers to delete the file it read): nothing else.
-  pathForFile: (file: File): string => webUtils.getPathForFile(file),
 };
 
 contextBridge.exposeInMainWorld('outpostBridge', bridge);

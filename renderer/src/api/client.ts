@@ -147,11 +147,10 @@ declare global {
 
 export const api: OutpostApi = window.outpostBridge ? fromBridge(window.outpostBridge) : fromWebSocket();
 
-/** Where a picked file lives on disk: known in the desktop app only (a browser page gets contents, not paths). */
-export function pathOfFile(file: File): string | null {
-  try {
-    return window.outpostBridge?.pathForFile?.(file) || null;
-  } catch {
-    return null;
-  }
+/**
+ * The desktop app: a host list is picked in main's native dialog (hosts.pickFile), which also lets
+ * Outpost delete exactly that file later. A browser page reads the file it was given (contents only).
+ */
+export function isDesktop(): boolean {
+  return window.outpostBridge !== undefined;
 }

@@ -36,7 +36,7 @@ export function createHandlers(ctx: CoreContext, services: CoreServices = create
     ...terminalHandlers(ctx, services.terminals),
     ...runHandlers(services.runs),
     ...exportHandlers(ctx, services.runs.service),
-    ...hostsHandlers(),
+    ...hostsHandlers(ctx),
     ...secretsHandlers(ctx),
   };
 }

@@ -8,7 +8,7 @@ import { ConnectionTest } from '../ConnectionTest';
 import { PackageField } from '../PackageField';
 import { describeProblem } from '../problems';
 import { useWizard } from '../store';
-import { api, pathOfFile } from '../../api/client';
+import { api, isDesktop } from '../../api/client';
 
 function SingleHost() {
   const { t } = useTranslation();
@@ -139,6 +139,13 @@ function HostList() {
   const [text, setText] = useState('');
   const [imported, setImported] = useState<ImportedFile | null>(null);
   const [importError, setImportError] = useState<string | null>(null);
+  /** A host list read from a file: into the editor, remembering whether it held passwords (to offer deleting it). */
+  const takeFile = (name: string, fileId: string | null, content: string) => {
+    const defaults = { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 };
+    setText(content);
+    setImportError(null);
+    setImported({ name, fileId, passwords: readHostList(content, defaults).hosts.some((h) => h.password !== undefined), added: false, result: null });
+  };
   const file = useRef<HTMLInputElement>(null);
   // The CLI's formats: iplist.cfg, CSV with a header row (own port, user, key per host), ranges, CIDR.
   const parsed = useMemo(() => readHostList(text, { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 }), [text, hosts.listUser, hosts.listPort]);
@@ -177,7 +184,22 @@ function HostList() {
         >
           {t('hosts.addLines', { count: good })}
         </button>
-        <button type="button" className="secondary" onClick={() => file.current?.click()}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            if (!isDesktop()) return file.current?.click();
+            // Desktop app: main's dialog picks the file and the core reads it (and may delete it later).
+            void (async () => {
+              try {
+                const r = await api.request('hosts.pickFile', {});
+                if (r.picked) takeFile(r.path.split(/[\\/]/).pop() ?? r.path, r.fileId, r.text);
+              } catch (err) {
+                setImportError(err instanceof Error ? err.message : String(err));
+              }
+            })();
+          }}
+        >
           {t('hosts.import')}
         </button>
         <input
@@ -190,15 +212,10 @@ function HostList() {
             const f = e.target.files?.[0];
             e.target.value = '';
             if (!f) return;
-            // Desktop app: the core reads the file by its path (and may delete it later); a browser page has only its contents.
-            const where = pathOfFile(f);
-            const defaults = { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 };
+            // A browser page has the file's contents, not its path: the user deletes the file themselves.
             void (async () => {
               try {
-                const r = where ? await api.request('hosts.readFile', { path: where }) : { fileId: null, text: await f.text() };
-                setText(r.text);
-                setImportError(null);
-                setImported({ name: f.name, fileId: r.fileId, passwords: readHostList(r.text, defaults).hosts.some((h) => h.password !== undefined), added: false, result: null });
+                takeFile(f.name, null, await f.text());
               } catch (err) {
                 setImportError(err instanceof Error ? err.message : String(err));
               }
