@@ -102,7 +102,7 @@ async function startServe(argv = [path.join(ROOT, 'bin', 'outpost.mjs'), 'serve'
       const timer = setTimeout(() => reject(new CannotMeasure(`outpost serve printed no URL in 30 s:\n${out}`)), 30_000);
       const onData = (b) => {
         out += b.toString();
-        const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
+        const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]);

@@ -25,11 +25,11 @@ export function tokenFromProtocols(header: string | string[] | undefined): strin
 }
 
 /**
- * The token a page was opened with: `#token=…` (what `outpost demo`'s launcher uses: a fragment is
- * never sent to a server) or `?token=…` (the URL `outpost serve` prints).
+ * The token a page was opened with: `#token=…`, the URL `outpost serve` and `outpost demo` print and the
+ * demo's launcher opens. A fragment is never sent to a server. A `?token=` query is not read: it went to
+ * the server in the request line, and only servers before tokens ended with them printed it.
  */
-export function tokenFromLocation(loc: { search: string; hash: string }): string | null {
-  const fromHash = new URLSearchParams(loc.hash.replace(/^#/, '')).get('token');
-  const fromQuery = new URLSearchParams(loc.search).get('token');
-  return fromHash || fromQuery || null;
+export function tokenFromLocation(loc: { hash: string }): string | null {
+  const t = new URLSearchParams(loc.hash.replace(/^#/, '')).get('token');
+  return t || null;
 }

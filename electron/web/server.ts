@@ -1,7 +1,9 @@
 // Browser mode: serves the renderer build and bridges the same API over a WebSocket. Bound to
 // 127.0.0.1 on a random port. The page and its assets hold nothing secret and are served to anyone
 // who can reach the port; the API needs the random token, which the page presents in the WebSocket
-// handshake (a subprotocol, see common/browser-auth.ts). The token never travels in a cookie
+// handshake (a subprotocol, see common/browser-auth.ts). The token is this server's own: made when it
+// starts, refused from the moment it stops (a new server is a new token), and given to the page in
+// the URL's fragment (`#token=`), which a browser never sends to a server. The token never travels in a cookie
 // (cookies are shared by every port of 127.0.0.1) and the handshake must come from the page's own
 // origin. Host and Origin are checked against DNS rebinding. Malformed requests and frames get a
 // 400 or a close, never a crash.
@@ -26,11 +28,12 @@ export interface WebServerOptions {
   staticDir: string;
   log: Logger;
   port?: number;
+  /** Tests only: a fixed token instead of a random one made for this server. */
   token?: string;
 }
 
 export interface WebServer {
-  /** The URL to open, carrying the token (`?token=`); the page moves it to sessionStorage. */
+  /** The URL to open, carrying the token in the fragment (`#token=`); the page moves it to sessionStorage. */
   url: string;
   /** The page's origin, without the token. */
   origin: string;
@@ -72,6 +75,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const hosts = () => new Set([`${host}:${port}`, `localhost:${port}`]);
   const origins = () => new Set([`http://${host}:${port}`, `http://localhost:${port}`]);
   const root = path.resolve(opts.staticDir);
+  // Set by close(): the token ends with the server, also for a handshake already under way.
+  let ended = false;
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (status: number, body: string) => {
@@ -142,7 +147,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
             : // A browser always sends Origin; a handshake without it is not from our page.
               !origin || !origins().has(origin)
               ? 'missing or foreign Origin'
-              : !sameToken(tokenFromProtocols(req.headers['sec-websocket-protocol']), token)
+              : ended || !sameToken(tokenFromProtocols(req.headers['sec-websocket-protocol']), token)
                 ? 'no valid token'
                 : null;
       if (problem) {
@@ -205,12 +210,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   port = (server.address() as AddressInfo).port;
   const origin = `http://${host}:${port}`;
   return {
-    url: `${origin}/?token=${token}`,
+    // A fragment stays in the browser: not in a request line, a proxy's or a server's log.
+    url: `${origin}/#token=${token}`,
     origin,
     port,
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        ended = true;
         for (const c of wss.clients) c.terminate();
         wss.close();
         server.close(() => resolve());

@@ -1,5 +1,6 @@
 // Browser mode in Debian's Chromium, for what only a real browser shows: a clean console (no CSP
-// complaints, no 404s), a reload that still works (token in sessionStorage), no token in any cookie
+// complaints, no 404s), a reload that still works (token in sessionStorage), the token only in the
+// URL's fragment (no request carries it), no token in any cookie
 // (another loopback port used to receive it), the WebSocket refused without the page's Origin, and
 // `outpost demo`'s launcher file opening the app.
 import fs from 'node:fs';
@@ -107,6 +108,38 @@ describe('browser mode in Chromium', () => {
       expect(await context.cookies()).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
+  it('the printed URL carries the token in the fragment: no request Chromium sends holds it, and no history entry does', async () => {
+    expect(served.url).toMatch(/\/#token=[\w-]+$/);
+    const fresh = await browser.newContext({ locale: 'en-US' });
+    try {
+      const p = await fresh.newPage();
+      const sent: string[] = [];
+      p.on('request', (r) => sent.push(`${r.method()} ${r.url()}\n${JSON.stringify(r.headers())}`));
+      await p.goto(served.url);
+      await wizardShown(p);
+      await settle(p);
+      expect(sent.some((r) => r.startsWith(`GET ${served.origin}/\n`))).toBe(true);
+      for (const r of sent) expect(r).not.toContain(served.token);
+      expect(p.url()).toBe(`${served.origin}/`);
+      // The entry was replaced, not added: Back does not bring the token's URL back.
+      expect(await p.evaluate(() => history.length)).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('an old `?token=` URL: the token is not used (it went to the server) and leaves the address bar', async () => {
+    const fresh = await browser.newContext({ locale: 'en-US' });
+    try {
+      const p = await fresh.newPage();
+      await p.goto(`${served.origin}/?token=${served.token}`);
+      await p.waitForURL(`${served.origin}/`);
+      expect(await p.evaluate(() => sessionStorage.getItem('outpost.token'))).toBeNull();
+    } finally {
+      await fresh.close();
     }
   });
 

@@ -32,7 +32,7 @@ export async function serve(env: NodeJS.ProcessEnv = {}): Promise<Served> {
     const timer = setTimeout(() => reject(new Error(`outpost serve printed no URL in 15 s:\n${out}`)), 15_000);
     const onData = (b: Buffer) => {
       out += b.toString();
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -46,7 +46,7 @@ export async function serve(env: NodeJS.ProcessEnv = {}): Promise<Served> {
   return {
     url,
     origin: u.origin,
-    token: u.searchParams.get('token') ?? '',
+    token: new URLSearchParams(u.hash.slice(1)).get('token') ?? '',
     proc,
     dataDir,
     stop: async () => {

@@ -132,7 +132,7 @@ interface Wire {
 async function apiClient(url: string, onEvent: (name: string, payload: Record<string, unknown>) => void) {
   const u = new URL(url);
   // As the page does: the token as a subprotocol, from the page's own origin.
-  const ws = new WebSocket(`ws://${u.host}/api`, handshakeProtocols(u.searchParams.get('token') ?? ''), { origin: u.origin });
+  const ws = new WebSocket(`ws://${u.host}/api`, handshakeProtocols(new URLSearchParams(u.hash.slice(1)).get('token') ?? ''), { origin: u.origin });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

@@ -1,7 +1,8 @@
 // The renderer's one door to the main process: the Electron preload bridge when present,
 // otherwise browser mode's WebSocket. Browser mode's token comes from the URL the page was opened
-// with (`?token=` or `#token=`), is moved to sessionStorage at once (so a reload still works and the
-// address bar no longer shows it), and is presented in the WebSocket handshake as a subprotocol.
+// with (`#token=`), is moved to sessionStorage at once (so a reload still works and the address bar
+// and history no longer show it), and is presented in the WebSocket handshake as a subprotocol. It
+// ends with the server that made it: after a restart, open the URL the new server prints.
 import { handshakeProtocols, tokenFromLocation } from '../../../electron/common/browser-auth';
 import {
   OPTIONAL_EVENTS,
@@ -75,11 +76,10 @@ type Listener = (payload: unknown) => void;
 
 function fromWebSocket(): OutpostApi {
   const fromUrl = tokenFromLocation(location);
-  if (fromUrl) {
-    sessionStorage.setItem('outpost.token', fromUrl);
-    // Keep the token out of the address bar (screenshots, screen sharing, history).
-    history.replaceState(null, '', location.pathname);
-  }
+  if (fromUrl) sessionStorage.setItem('outpost.token', fromUrl);
+  // Keep a token out of the address bar (screenshots, screen sharing) and history: this entry is
+  // replaced. An old `?token=` URL's token is not used (it ended with its server), only removed.
+  if (fromUrl || new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname);
   const token = fromUrl ?? sessionStorage.getItem('outpost.token') ?? '';
   const listeners = new Map<string, Set<Listener>>();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -87,7 +87,7 @@ function fromWebSocket(): OutpostApi {
   const ws = new WebSocket(`ws://${location.host}/api`, handshakeProtocols(token));
   const open = new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve());
-    ws.addEventListener('error', () => reject(new ApiRequestError({ code: 'disconnected', message: 'Cannot reach Outpost.', hint: 'Is `outpost serve` still running? Open the URL it printed.' })));
+    ws.addEventListener('error', () => reject(new ApiRequestError({ code: 'disconnected', message: 'Cannot reach Outpost.', hint: 'Is `outpost serve` still running? Open the URL it printed (a restarted server prints a new one).' })));
   });
   ws.addEventListener('message', (ev) => {
     const msg = JSON.parse(String(ev.data)) as { type: string; id?: number; result?: Result<unknown>; name?: string; payload?: unknown };

@@ -5,6 +5,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { handshakeProtocols } from '../../../electron/common/browser-auth';
 import { contentSecurityPolicy } from '../../../electron/common/csp';
 import { createDispatcher, type Handlers } from '../../../electron/core/api/dispatcher';
 import { silentLogger } from '../../../electron/core/log/logger';
@@ -40,9 +42,38 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}): Promis
 }
 
 describe('browser mode HTTP', () => {
-  it('binds 127.0.0.1 and prints a URL carrying a long random token', () => {
-    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[\\w-]{32}$`));
+  it('binds 127.0.0.1 and prints a URL carrying a long random token in the fragment (never sent to a server)', () => {
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/#token=[\\w-]{32}$`));
+    expect(server.url).not.toContain('?');
     expect(server.origin).toBe(`http://127.0.0.1:${server.port}`);
+  });
+
+  it('the token ends with the server: a new server on the same port has a new token and refuses the old one', async () => {
+    const first = await startWebServer({ dispatcher: createDispatcher({} as Handlers, { log: silentLogger, secrets: new SecretRegistry() }), staticDir: dir, log: silentLogger });
+    const open = (s: WebServer, token: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, handshakeProtocols(token), { origin: s.origin });
+        ws.once('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.once('unexpected-response', (_req, res) => resolve(`refused ${res.statusCode ?? 0}`));
+        ws.once('error', (e) => resolve(`error ${e.message}`));
+      });
+    expect(await open(first, first.token)).toBe('open');
+    await first.close();
+    const second = await startWebServer({ dispatcher: createDispatcher({} as Handlers, { log: silentLogger, secrets: new SecretRegistry() }), staticDir: dir, log: silentLogger, port: first.port });
+    try {
+      expect(second.port).toBe(first.port);
+      expect(second.token).not.toBe(first.token);
+      // A page still holding the old token (sessionStorage, a reload) is refused; the new URL works.
+      expect(await open(second, first.token)).toBe('refused 403');
+      expect(await open(second, second.token)).toBe('open');
+    } finally {
+      await second.close();
+    }
+    // And a stopped server takes nobody's token.
+    expect(await open(second, second.token)).toMatch(/^error /);
   });
 
   it('serves the page without a token and sets no cookie; the CSP header carries frame-ancestors', async () => {
