@@ -1,5 +1,6 @@
 // Safe unpacking of zip (yauzl) and tar / tar.gz (tar) archives. The whole listing is read and checked
-// (entries.ts) before anything is written; a SHA-256, when given, is checked before that. A fresh
+// (entries.ts, and the declared total against the free space and a ratio, size.ts) before anything is
+// written; a SHA-256, when given, is checked before that. A fresh
 // destination is filled through a staging folder beside it and renamed into place at the end, so a
 // failure or a cancel leaves nothing behind.
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,7 @@ import { OutpostError } from '../errors';
 import { isSha256, sha256File } from './checksum';
 import { detectKind, type PackageKind } from './detect';
 import { type ArchiveEntry, checkEntries, type EntryProblem, type EntryType, formatEntryProblem, splitEntryPath } from './entries';
+import { checkArchiveSize } from './size';
 
 export type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
 
@@ -399,6 +401,8 @@ class Writer {
         const count = new Transform({
           transform: (chunk: Buffer, _enc, cb) => {
             this.bytes += chunk.length;
+            // The size check trusted the declared sizes: never write more than they add up to.
+            if (this.bytes > this.total.bytes) return cb(new OutpostError('archive.changed', 'the archive holds more data than its listing declares', 'Nothing was left behind. The archive is damaged or malicious: get it again from its publisher.'));
             this.progress(false);
             cb(null, chunk);
           },
@@ -467,11 +471,38 @@ async function extractTar(archive: string, listing: ArchiveListing, w: Writer, s
   if (count !== listing.entries.length) throw changed(archive);
 }
 
+/** Free bytes for an unprivileged writer where `dest` is (or would be created); undefined when unknown. */
+async function freeBytesAt(dest: string): Promise<number | undefined> {
+  let dir = dest;
+  for (;;) {
+    try {
+      const st = await fsp.statfs(dir);
+      return Number(st.bavail) * Number(st.bsize);
+    } catch (err) {
+      const parent = path.dirname(dir);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir) return undefined;
+      dir = parent;
+    }
+  }
+}
+
+/** Refuses, before anything is written, an archive that unpacks to more than fits or than a sane ratio. */
+async function checkSize(archive: string, dest: string, entries: readonly ArchiveEntry[]): Promise<void> {
+  const problem = checkArchiveSize(entries, (await fsp.stat(archive)).size, await freeBytesAt(dest));
+  if (!problem) return;
+  const name = path.basename(archive);
+  if (problem.reason === 'ratio') {
+    throw new OutpostError('archive.unsafe', `${name} is unsafe to unpack: it ${problem.message}`, 'Nothing was written. An archive that expands this much is a decompression bomb or not the package you meant: get it again from its publisher and compare its SHA-256.');
+  }
+  throw new OutpostError('unpack.nospace', `${name} ${problem.message} (${dest})`, 'Nothing was written. Free some space there, or unpack it on a disk with more room.');
+}
+
 /**
  * Unpacks a zip, tar or tar.gz archive into `dest`. In order, before writing anything: the SHA-256 (when
  * given), the whole listing against the rules of checkEntries (UnsafeArchiveError, code archive.unsafe,
- * naming the entries), and the destination (unpack.exists when it is a folder that is not empty and
- * `overwrite` is not set). A new or empty destination is filled through a staging folder beside it and
+ * naming the entries), the declared total (archive.unsafe above 100 times the archive's size past
+ * 100 MiB, unpack.nospace above the destination's free space: checkArchiveSize), and the destination
+ * (unpack.exists when it is a folder that is not empty and `overwrite` is not set). A new or empty destination is filled through a staging folder beside it and
  * appears whole at the end; a failure or a cancel (unpack.cancelled) leaves it as it was.
  */
 export async function unpackArchive(archive: string, dest: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
@@ -495,6 +526,7 @@ export async function unpackArchive(archive: string, dest: string, opts: UnpackO
   if (problems.length > 0) throw new UnsafeArchiveError(archive, problems);
 
   const absDest = path.resolve(dest);
+  await checkSize(archive, absDest, listing.entries);
   const state = await inspectDest(absDest, opts.overwrite === true, listing.entries);
   checkAborted(signal);
   let target: Dest;

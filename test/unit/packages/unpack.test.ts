@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
@@ -277,4 +279,48 @@ describe('unpackArchive: checksum, destination, failures', () => {
     expect(fs.existsSync(dest)).toBe(false);
     expect(fs.readdirSync(tmp).sort()).toEqual(['outside', 'p.tgz', 'p.zip']);
   });
+});
+
+describe('unpackArchive: size (a 400 KB zip unpacked to 400 MiB)', () => {
+  /** `mib` MiB of zeros, streamed through deflate: what a decompression bomb is. */
+  async function zerosZip(file: string, mib: number): Promise<void> {
+    const z = new yazl.ZipFile();
+    const chunk = Buffer.alloc(1024 * 1024);
+    let left = mib;
+    z.addReadStream(
+      new Readable({
+        read() {
+          this.push(left-- > 0 ? chunk : null);
+        },
+      }),
+      'agent/zeros.bin',
+      { compress: true },
+    );
+    z.end();
+    await pipeline(z.outputStream, fs.createWriteStream(file));
+  }
+
+  it('refuses a zip bomb before writing anything, naming the archive and both sizes', async () => {
+    const bomb = path.join(tmp, 'agent.zip');
+    await zerosZip(bomb, 400);
+    expect(fs.statSync(bomb).size).toBeLessThan(1024 * 1024);
+    const err = await unpackArchive(bomb, dest).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OutpostError);
+    expect((err as OutpostError).code).toBe('archive.unsafe');
+    expect((err as OutpostError).message).toMatch(/^agent\.zip is unsafe to unpack: it unpacks to 400 MiB from \d+ KiB \([\d,]+ times its size\)/);
+    expect((err as OutpostError).hint).toMatch(/^Nothing was written\./);
+    expect(fs.existsSync(dest)).toBe(false);
+    expect(fs.readdirSync(tmp).sort()).toEqual(['agent.zip', 'outside']);
+  }, 60_000);
+
+  it('unpacks what compresses well but stays small (a 20 MiB file of zeros)', async () => {
+    const ok = path.join(tmp, 'small.zip');
+    await zerosZip(ok, 20);
+    const r = await unpackArchive(ok, dest);
+    expect(r.bytes).toBe(20 * 1024 * 1024);
+    expect(fs.statSync(path.join(dest, 'agent', 'zeros.bin')).size).toBe(20 * 1024 * 1024);
+  }, 60_000);
 });
