@@ -11,7 +11,7 @@ import { handshakeProtocols } from '../../electron/common/browser-auth';
 import { checkSandboxRequirements, startSandbox, sandboxLeftovers, type Sandbox } from '../../electron/demo/sandbox';
 import { validateAnswers } from '../../electron/core/plan';
 import { OutpostService } from '../../electron/core/service';
-import { startRun } from '../../electron/core/run/runner';
+import { startRun } from '../../electron/core/run';
 import { SecretRegistry } from '../../electron/core/secrets/registry';
 import { silentLogger } from '../../electron/core/log/logger';
 import { KnownHosts } from '../../electron/core/ssh';

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Heartbeat } from '../../demo/backend';
 import { startSandbox, type Sandbox } from '../../demo/sandbox';
 import { OutpostError } from '../../core/errors';
-import { secretHint } from '../../core/secrets/store';
+import { secretHint } from '../../core/service';
 import { openInBrowser, type Launcher } from '../../web/launcher';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';

@@ -10,17 +10,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Plan, SecretRef } from '../../common/api/plan';
 import { OutpostError } from '../../core/errors';
-import { exportAnsibleToFolder, fetchHostKeys, verifiedHostKeys } from '../../core/export';
-import { formatProblems, parseHostList, type HostEntry } from '../../core/hosts/parse';
-import type { Answers } from '../../core/plan';
-import { formatProblem, loadAnswersFile, PlanError } from '../../core/plan';
 import { secrets } from '../../core/secrets/registry';
-import { OutpostService } from '../../core/service';
-import type { HostKeyPolicy } from '../../core/ssh';
+import { exportAnsibleToFolder, fetchHostKeys, formatProblem, loadAnswersFile, OutpostService, PlanError, prepareBatch, verifiedHostKeys, type HostKeyPolicy } from '../../core/service';
 import { appVersion } from '../../core/version';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
-import { DEFAULT_PASSWORD_ENV } from './batch';
+import { onStop } from '../signals';
 import { askHostKey } from './run';
 
 export interface ExportCliOptions {
@@ -69,29 +64,6 @@ Exit codes: 0 written (every host has a verified key), 1 written but some hosts 
     });
 }
 
-/** The host list's lines as answers targets (batch's rules); passwords stay out: only that a line has one. */
-export function hostListTargets(text: string, answers: Answers, opts: { user?: string | undefined; port: number; env: NodeJS.ProcessEnv }): { targets: Answers['targets'] } | { problems: string[] } {
-  const model = answers.targets[0];
-  const list = parseHostList(text, { defaults: { user: opts.user ?? model?.user ?? 'root', port: opts.port } });
-  if (list.problems.length) return { problems: formatProblems('hosts', list.problems) };
-  if (!list.hosts.length) return { problems: ['--hosts: the list names no host'] };
-  const listed: SecretRef = { stored: 'hosts.password' };
-  const toTarget = (h: HostEntry): Answers['targets'][number] => {
-    const base = { host: h.host, port: h.port, user: h.user, ...(h.name ? { name: h.name } : {}), ...(typeof h.jump === 'number' ? { jump: h.jump } : {}) };
-    if (h.password !== undefined) {
-      // Only the fact that it logs in with a password reaches the export; the value is dropped here.
-      secrets.add(h.password);
-      return { ...base, password: listed };
-    }
-    if (h.privateKey) return { ...base, privateKey: { path: h.privateKey } };
-    if (opts.env[DEFAULT_PASSWORD_ENV]) return { ...base, password: { env: DEFAULT_PASSWORD_ENV } };
-    if (model?.password) return { ...base, password: model.password };
-    if (model?.privateKey) return { ...base, privateKey: model.privateKey };
-    return { ...base, agent: true };
-  };
-  return { targets: list.hosts.map(toTarget) };
-}
-
 export async function runExportAnsible(file: string, opts: ExportCliOptions, io: Io): Promise<number> {
   const fail = (lines: string[]) => {
     for (const l of lines) io.stderr.write(`${secrets.redact(l)}\n`);
@@ -99,9 +71,12 @@ export async function runExportAnsible(file: string, opts: ExportCliOptions, io:
   };
   const loaded = loadAnswersFile(file);
   if (!loaded.ok) return fail(loaded.problems.map(formatProblem));
-  let answers = loaded.answers;
+  const answers = loaded.answers;
   const port = opts.port === undefined ? 22 : Number(opts.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return fail([`--port: "${opts.port}" is not a TCP port (1-65535)`]);
+  const ctx = cliContext('browser');
+  const service = new OutpostService(ctx, { profilesDir: opts.profiles });
+  let plan: Plan;
   if (opts.hosts) {
     let text: string;
     try {
@@ -109,34 +84,24 @@ export async function runExportAnsible(file: string, opts: ExportCliOptions, io:
     } catch {
       return fail([`--hosts: ${opts.hosts} cannot be read`]);
     }
-    const r = hostListTargets(text, answers, { user: opts.user, port, env: io.env });
-    if ('problems' in r) return fail([...r.problems.map((p) => p.replace(/^hosts:/, `${path.basename(opts.hosts ?? '')}:`)), 'Nothing was written: fix these lines first.']);
-    const { thisComputer: _local, ...rest } = answers;
-    void _local;
-    answers = { ...rest, targets: r.targets };
-  }
-  const ctx = cliContext('browser');
-  const service = new OutpostService(ctx, { profilesDir: opts.profiles });
-  let plan: Plan;
-  try {
-    plan = service.plan(answers);
-  } catch (err) {
-    if (err instanceof PlanError) return fail(err.problems.map(formatProblem));
-    throw err;
+    // The list's lines as `outpost batch` reads them; only whether a host logs in with a password reaches the export.
+    const r = prepareBatch(service, { answers, hosts: { text, name: path.basename(opts.hosts) }, user: opts.user, port, env: io.env });
+    if (!r.ok) return fail(r.problems.map((p) => p.replace('Nothing was run', 'Nothing was written')));
+    plan = r.plan;
+  } else {
+    try {
+      plan = service.plan(answers);
+    } catch (err) {
+      if (err instanceof PlanError) return fail(err.problems.map(formatProblem));
+      throw err;
+    }
   }
   if (!plan.hosts.targets.length) return fail(['targets: there is no target to export: give --hosts FILE, or targets in the answers']);
   const knownHosts = service.knownHosts(opts.knownHosts ? path.resolve(opts.knownHosts) : undefined);
   const folder = path.resolve(opts.out);
 
   const abort = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.cancelled);
-    io.stderr.write('\nCancelling… (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const stop = onStop(() => abort.abort(), (l) => io.stderr.write(`\n${l}\n`));
   try {
     let failedChecks: Array<{ id: string; reason: string }> = [];
     if (opts.acceptNewHostkeys) {
@@ -155,7 +120,7 @@ export async function runExportAnsible(file: string, opts: ExportCliOptions, io:
         failedChecks = await fetchHostKeys(plan, missing, { knownHosts, hostKeyPolicy: policy, resolver, log: ctx.log, signal: abort.signal });
         if (abort.signal.aborted) {
           io.stderr.write('Cancelled: nothing was written.\n');
-          return EXIT.cancelled;
+          return stop.code ?? EXIT.cancelled;
         }
       }
     }
@@ -179,7 +144,7 @@ export async function runExportAnsible(file: string, opts: ExportCliOptions, io:
   } catch (err) {
     if (abort.signal.aborted) {
       io.stderr.write('Cancelled: nothing was written.\n');
-      return EXIT.cancelled;
+      return stop.code ?? EXIT.cancelled;
     }
     if (err instanceof OutpostError) {
       io.stderr.write(`outpost export: ${secrets.redact(err.message)}\n${err.hint ? `hint: ${secrets.redact(err.hint)}\n` : ''}`);
@@ -188,6 +153,6 @@ export async function runExportAnsible(file: string, opts: ExportCliOptions, io:
     io.stderr.write(`outpost export: ${secrets.redact(String(err instanceof Error ? err.message : err))}\n`);
     return EXIT.failed;
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
   }
 }

@@ -6,9 +6,8 @@
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { OutpostError } from '../../core/errors';
-import type { ConsoleCommandResult, Profile } from '../../core/profiles';
 import { secrets } from '../../core/secrets/registry';
-import { OutpostService } from '../../core/service';
+import { OutpostService, type ConsoleCommandResult, type Profile } from '../../core/service';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
 

@@ -1,12 +1,15 @@
-// `outpost plan ANSWERS [--json] [--reveal]`: prints the plan (masked) so it can be reviewed, diffed,
-// or fed to scripts. Exit 0 ok, 2 on invalid answers (one line per problem), 1 on other failures.
+// `outpost plan ANSWERS [--json] [--reveal] [--hosts FILE [--inherit-from user@host]]`: prints the plan
+// (masked) so it can be reviewed, diffed, or fed to scripts — for a batch's host list, and for the
+// inherited installation too. Exit 0 ok, 2 on invalid answers (one line per problem), 1 on other failures.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Plan, Step } from '../../common/api/plan';
 import { OutpostError } from '../../core/errors';
-import { envResolver, formatProblem, loadAnswersFile, PlanError, probeText, renderStep } from '../../core/plan';
 import { secrets } from '../../core/secrets/registry';
-import { OutpostService } from '../../core/service';
+import { envResolver, formatProblem, loadAnswersFile, OutpostService, PlanError, prepareBatch, prepareInherited, probeText, renderStep, type Answers } from '../../core/service';
 import { cliContext } from '../context';
+import { parseInheritFrom } from './batch';
 
 const EXIT_FAILED = 1;
 const EXIT_INVALID = 2;
@@ -15,6 +18,8 @@ interface PlanOptions {
   json?: boolean;
   reveal?: boolean;
   profiles?: string;
+  hosts?: string;
+  inheritFrom?: string;
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -25,6 +30,8 @@ export function registerPlanCommand(program: Command): void {
     .option('--json', 'print the plan as JSON (secrets masked)')
     .option('--reveal', 'show secret values from their environment variables (only on a terminal)')
     .option('--profiles <dir>', "your profiles folder (default: <data folder>/profiles)")
+    .option('--hosts <file>', 'the plan for this host list, as outpost batch runs it')
+    .option('--inherit-from <user@host[:port]>', 'with --hosts: the plan of the inherited installation from that host')
     .action((file: string, opts: PlanOptions) => {
       process.exitCode = runPlanCommand(file, opts, process.stdout, process.stderr);
     });
@@ -48,7 +55,11 @@ export function runPlanCommand(file: string, opts: PlanOptions, stdout: Out, std
   try {
     const service = new OutpostService(cliContext('browser'), { profilesDir: opts.profiles });
     for (const p of service.profiles().problems) stderr.write(`outpost plan: warning: profile skipped: ${p}\n`);
-    const plan = service.plan(r.answers);
+    const plan = planFor(service, r.answers, opts);
+    if (typeof plan === 'string') {
+      stderr.write(plan);
+      return EXIT_INVALID;
+    }
     const resolver = opts.reveal ? envResolver() : undefined;
     const text = (s: Step) => {
       if (!resolver) return s.display;
@@ -83,7 +94,35 @@ export function runPlanCommand(file: string, opts: PlanOptions, stdout: Out, std
   }
 }
 
+/** The plan of the answers, of a batch over --hosts, or of the inherited installation; a string of problems otherwise. */
+function planFor(service: OutpostService, answers: Answers, opts: PlanOptions): Plan | string {
+  if (!opts.hosts) {
+    if (opts.inheritFrom) return '--inherit-from: give the host list with --hosts FILE\n';
+    return service.plan(answers);
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(opts.hosts, 'utf8');
+  } catch {
+    return `--hosts: ${opts.hosts} cannot be read\n`;
+  }
+  const hosts = { text, name: path.basename(opts.hosts) };
+  const seed = opts.inheritFrom ? parseInheritFrom(opts.inheritFrom) : null;
+  if (opts.inheritFrom && !seed) return `--inherit-from: "${opts.inheritFrom}" is not user@host[:port]\n`;
+  const r = seed ? prepareInherited(service, { answers, hosts, env: process.env, seed, planOnly: true }) : prepareBatch(service, { answers, hosts, env: process.env, planOnly: true });
+  return r.ok ? r.plan : `${r.problems.join('\n')}\n`;
+}
+
+/** What happens when the step fails: the remedy by itself and one more try, or the remedy only in a reinstall. */
+export function failureText(s: Step): string {
+  const f = s.onFailure;
+  if (!f) return '';
+  if (!f.remedy) return f.hint;
+  return f.retry === 'once' ? `step ${f.remedy} runs by itself, then this step is tried once more; if it fails again: ${f.hint}` : `${f.hint} (step ${f.remedy} runs before this step only in a reinstall: --reinstall)`;
+}
+
 function whereText(plan: Plan, s: Step): string {
+  if (s.on === 'seed') return plan.hosts.seed?.label ?? 'the host that has the agent';
   if (s.on === 'console') return 'you, in the cloud console';
   if (s.on === 'local') return 'this computer';
   if (s.on.startsWith('jump')) return plan.hosts.jumps.find((j) => j.id === s.on)?.label ?? s.on;
@@ -118,11 +157,13 @@ export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.disp
   out.push(`${reports ? `Agents report to ${v.accessIp}${v.dc ? `; DC ${v.dc}` : ''}; i` : 'I'}nstall folder ${v.installDir ?? '?'}`);
   for (const j of plan.hosts.jumps) out.push(`${j.label[0]?.toUpperCase()}${j.label.slice(1)}: private IP ${j.privateIp}, ${j.ssh.auth.kind} [${j.id}]`);
   for (const p of plan.hosts.proxies ?? []) out.push(`${p.label[0]?.toUpperCase()}${p.label.slice(1)}: runs the remote forwards into jump server ${p.index + 1}, ${p.ssh.auth.kind} [${p.id}]`);
-  for (const t of plan.hosts.targets) out.push(`${t.label[0]?.toUpperCase()}${t.label.slice(1)}: ${t.ssh.auth.kind}${t.via ? ` via ${plan.hosts.jumps.find((j) => j.id === t.via)?.label ?? t.via}` : ''} [${t.id}]`);
+  if (plan.hosts.seed) out.push(`Installs the others: ${plan.hosts.seed.label} [seed]`);
+  for (const t of plan.hosts.targets) out.push(`Target ${t.label}: ${t.by === 'seed' ? 'installed by the seed\'s installer' : t.ssh.auth.kind}${t.via ? ` via ${plan.hosts.jumps.find((j) => j.id === t.via)?.label ?? t.via}` : ''} [${t.id}]`);
   if (plan.hosts.thisComputer) out.push('This computer: the target steps also run in its own shell [local]');
   out.push('');
   plan.steps.forEach((s, i) => {
-    out.push(`${i + 1}. ${s.title}${s.optional ? ' (only when reinstalling)' : ''}`);
+    const retried = s.phase === 'remedy' && plan.steps.some((x) => x.onFailure?.remedy === s.id && x.onFailure.retry === 'once');
+    out.push(`${i + 1}. ${s.title}${s.optional ? (retried ? ' (when the step it remedies fails, and when reinstalling)' : ' (only when reinstalling)') : ''}`);
     const a = s.action;
     out.push(`   [${s.id}] ${s.phase}, ${a.kind} on ${whereText(plan, s)}${a.kind === 'exec' ? `, ${a.shell}${a.interactive ? ', interactive' : ''}` : ''}`);
     if (a.kind === 'exec') out.push(indent(`$ ${text(s)}`, '   '));
@@ -130,7 +171,7 @@ export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.disp
     else out.push(indent(s.display, '   '));
     if (s.secrets?.length) out.push(`   ${s.secrets.map((x) => `**** = ${x.name} from ${x.from}`).join('; ')}`);
     if (s.guard) out.push(`   skipped when: ${s.guard.says}`);
-    if (s.onFailure) out.push(`   if it fails: ${s.onFailure.hint}${s.onFailure.remedy ? ` (remedy: step ${s.onFailure.remedy})` : ''}`);
+    if (s.onFailure) out.push(`   if it fails: ${failureText(s)}`);
     const ok = successText(s);
     if (ok) out.push(`   success: ${ok}`);
     out.push('');

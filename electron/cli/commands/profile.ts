@@ -4,8 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadProfiles, parseProfile, profileDirs } from '../../core/profiles';
-import { OutpostService } from '../../core/service';
+import { loadProfiles, OutpostService, parseProfile, profileDirs } from '../../core/service';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
 

@@ -4,15 +4,14 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { Plan } from '../../common/api/plan';
-import type { Answers } from '../../core/plan';
-import { envResolver, formatProblem, loadAnswersFile, PlanError } from '../../core/plan';
-import { missingSecrets } from '../../core/run/runner';
-import { secrets } from '../../core/secrets/registry';
-import { OutpostService } from '../../core/service';
-import type { HostKeyInfo } from '../../core/ssh';
+import { isFinalState } from '../../common/api/run';
+import { showControls } from '../../common/visible';
 import { OutpostError } from '../../core/errors';
+import { secrets } from '../../core/secrets/registry';
+import { envResolver, formatProblem, loadAnswersFile, missingSecrets, OutpostService, PlanError, type Answers, type HostKeyInfo } from '../../core/service';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
+import { onStop } from '../signals';
 
 export interface RunCliOptions {
   target?: string;
@@ -145,13 +144,14 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
       emit: (name, payload) => {
         if (name === 'run.host') {
           const h = payload as { host: string; state: string; reason?: string };
-          if (['done', 'failed', 'skipped', 'cancelled'].includes(h.state)) io.stdout.write(`== ${h.host}: ${h.state}${h.reason ? ` — ${h.reason}` : ''}\n`);
+          if (isFinalState(h.state)) io.stdout.write(`== ${showControls(h.host)}: ${h.state}${h.reason ? ` — ${h.reason}` : ''}\n`);
           return;
         }
         if (name === 'run.progress') {
           // Uploads: a live line on a terminal; otherwise only the end (scripts and logs get no noise).
           const g = payload as { stepId: string; hostId: string; done: number; total: number };
-          const line = `${g.stepId} [${g.hostId}]: ${(g.done / 1048576).toFixed(1)} of ${(g.total / 1048576).toFixed(1)} MiB sent`;
+          const mib = (n: number) => (n / 1048576).toFixed(g.total < 1048576 ? 2 : 1);
+          const line = `${g.stepId} [${g.hostId}]: ${mib(g.done)} of ${mib(g.total)} MiB sent`;
           if (io.stderr.isTTY) io.stderr.write(`\r${line}${g.done >= g.total ? '\n' : ''}`);
           else if (g.done >= g.total) io.stderr.write(`${line}\n`);
           return;
@@ -169,23 +169,16 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
   // eslint-disable-next-line no-control-regex
   const plain = (t: string) => (colour ? t : t.replace(/\x1b\[[0-9;]*m/g, ''));
   handle.terminal.onData((t) => io.stdout.write(plain(t.replace(/\r\n/g, '\n'))));
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.cancelled);
-    io.stderr.write('\nCancelling… (Ctrl-C again to quit at once)\n');
-    handle.cancel();
-  };
-  process.on('SIGINT', onSigint);
+  const stop = onStop(() => handle.cancel(), (l) => io.stderr.write(`\n${l}\n`));
   try {
     const end = await handle.done;
     io.stdout.write(`Journal: ${end.journal}\n`);
     if (end.outcome === 'failed' && end.hint) io.stderr.write(`hint: ${end.hint}\n`);
-    return end.outcome === 'done' ? EXIT.ok : end.outcome === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+    return end.outcome === 'done' ? EXIT.ok : end.outcome === 'cancelled' ? (stop.code ?? EXIT.cancelled) : EXIT.failed;
   } catch (err) {
     io.stderr.write(`outpost run: ${secrets.redact(err instanceof OutpostError ? err.message : String(err))}\n`);
     return EXIT.failed;
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
   }
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createCoreDispatcher } from '../../core/api/handlers';
 import type { CoreContext } from '../../core/context';
 import { appRoot } from '../../core/paths';
-import { formatProblem, loadAnswersFile } from '../../core/plan';
+import { formatProblem, loadAnswersFile } from '../../core/service';
 import { startWebServer, type WebServer } from '../../web/server';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';

@@ -4,7 +4,7 @@
 // 130 cancelled. Progress goes to stderr.
 import type { Command } from 'commander';
 import { OutpostError } from '../../core/errors';
-import { unpackArchive, type UnpackProgress } from '../../core/packages/unpack';
+import { unpackArchive, type UnpackProgress } from '../../core/service';
 import { EXIT } from '../exit';
 
 interface UnpackCliOptions {

@@ -84,6 +84,8 @@ export const Probe = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('http'), name: z.string(), url: z.string(), status: z.array(z.number().int()) }),
   /** Established TCP connections from the agent's process to these ports. */
   z.object({ kind: z.literal('connections'), name: z.string(), process: z.string(), ports: z.array(z.number().int()) }),
+  /** The host was confirmed by another step's program (the inherited installation's per-host line). */
+  z.object({ kind: z.literal('confirmed'), step: z.string(), address: z.string() }),
   /** A command judged by exit code and markers. */
   z.object({
     kind: z.literal('command'),
@@ -110,6 +112,13 @@ export type SshEndpoint = z.infer<typeof SshEndpoint>;
 export const Diagnosis = z.object({ pattern: z.string(), code: z.string(), hint: z.string() });
 export type Diagnosis = z.infer<typeof Diagnosis>;
 
+/** A user name (or user:group) for `owner:`. */
+export const Owner = z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}\$?(:[a-z_][a-z0-9_.-]{0,31})?$/i);
+
+/** A question an interactive step's program asks, and what Outpost types (a secret, never shown). */
+export const PromptAnswer = z.object({ pattern: z.string(), answer: z.union([z.string(), SecretPiece]), max: z.number().int().min(1).max(10) }).strict();
+export type PromptAnswer = z.infer<typeof PromptAnswer>;
+
 export const Action = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('instruction'), text: z.string(), table: Table.optional() }),
   z.object({
@@ -126,6 +135,14 @@ export const Action = z.discriminatedUnion('kind', [
     /** Run as root: `sudo -n` when the login user is not root. */
     root: z.boolean(),
     diagnosis: z.array(Diagnosis),
+    /** Interactive: answers typed into the PTY when the output asks (the vendor's password questions). */
+    respond: z.array(PromptAnswer).optional(),
+    /**
+     * The program installs on other hosts and says which (the vendor's inherited installation): lines
+     * matching `hostDone` (named group `ip`) confirm a host; with `single`, a `singleDone` line confirms
+     * that one host; `finished` is its last line. Recorded as run facts the hosts' `confirmed` probe reads.
+     */
+    confirms: z.object({ hostDone: z.string(), singleDone: z.string().optional(), finished: z.string().optional(), single: z.string().optional() }).strict().optional(),
   }),
   z.object({
     kind: z.literal('writeFile'),
@@ -138,6 +155,8 @@ export const Action = z.discriminatedUnion('kind', [
     /** json: values (secrets, per-host values) are escaped for a JSON string when filled in. */
     escape: z.enum(['none', 'json']),
     root: z.boolean(),
+    /** chown the file to this user (needs root); default: root with `root`, else the login user. */
+    owner: Owner.optional(),
   }),
   z.object({
     kind: z.literal('editIni'),
@@ -145,8 +164,8 @@ export const Action = z.discriminatedUnion('kind', [
     set: z.array(z.object({ section: z.string(), key: z.string(), value: z.string() })),
     root: z.boolean(),
   }),
-  z.object({ kind: z.literal('upload'), from: z.string(), to: z.string(), sha256: z.string().nullable(), mode: z.number().int() }),
-  z.object({ kind: z.literal('unpack'), archive: z.string(), dest: z.string(), format: z.enum(['zip', 'tar', 'tar.gz']), sha256: z.string().nullable() }),
+  z.object({ kind: z.literal('upload'), from: z.string(), to: z.string(), sha256: z.string().nullable(), mode: z.number().int(), root: z.boolean(), owner: Owner.optional() }),
+  z.object({ kind: z.literal('unpack'), archive: z.string(), dest: z.string(), format: z.enum(['zip', 'tar', 'tar.gz']), sha256: z.string().nullable(), root: z.boolean(), owner: Owner.optional() }),
   z.object({
     kind: z.literal('forward'),
     /** local: `ssh -L`, the host running it listens. remote: `ssh -R`, the `via` host listens (on the step's host the ssh runs). */
@@ -172,8 +191,12 @@ export const Action = z.discriminatedUnion('kind', [
 export type Action = z.infer<typeof Action>;
 export type ActionKind = Action['kind'];
 
-/** Where a step runs: `console` (the user, in the cloud console), `local`, a jump server id (`jump0`), the proxy of a jump server (`proxy0`, remote forwards), or `targets`. */
-export const On = z.string().regex(/^(console|local|targets|jump\d+|proxy\d+)$/);
+/**
+ * Where a step runs: `console` (the user, in the cloud console), `local`, a jump server id (`jump0`), the
+ * proxy of a jump server (`proxy0`, remote forwards), `seed` (the host that installs the others in an
+ * inherited installation), or `targets`.
+ */
+export const On = z.string().regex(/^(console|local|targets|seed|jump\d+|proxy\d+)$/);
 export type On = z.infer<typeof On>;
 
 export const Phase = z.enum(['prepare', 'connect', 'tunnel', 'preflight', 'transfer', 'install', 'verify', 'remedy']);
@@ -193,8 +216,11 @@ export const Step = z.object({
   action: Action,
   /** When this probe passes, the step is skipped (idempotent re-runs). */
   guard: z.object({ probes: z.array(Probe), says: z.string() }).optional(),
-  /** The vendor's remedy: a step id (phase `remedy`), run before trying again when asked to reinstall. */
-  onFailure: z.object({ remedy: z.string(), hint: z.string() }).optional(),
+  /**
+   * The vendor's remedy: a step id (phase `remedy`). With `retry: once` it runs by itself when this step
+   * fails, and the step is tried once more; without, it runs only before the step in a reinstall.
+   */
+  onFailure: z.object({ remedy: z.string(), hint: z.string(), retry: z.enum(['never', 'once']).default('never') }).optional(),
   /** Only run in a run that asks for it (remedy steps, verify-only probes). */
   optional: z.boolean().optional(),
   /** Masked text: the command as it would be typed, or the instruction text. */
@@ -217,6 +243,8 @@ export const TargetHost = z.object({
   ssh: SshEndpoint,
   /** The jump server id to reach it through. */
   via: z.string().nullable(),
+  /** `seed`: Outpost does not log in to it; the seed host's installer does (inherited installation). */
+  by: z.literal('seed').optional(),
 });
 export type TargetHost = z.infer<typeof TargetHost>;
 
@@ -233,6 +261,8 @@ export const Plan = z.object({
     /** Proxies that run remote forwards (`ssh -R`) into a jump server: `proxy<N>` serves `jump<N>` (same index). */
     proxies: z.array(JumpHost).optional(),
     targets: z.array(TargetHost),
+    /** Inherited installation: the host that already runs the agent and installs it on the targets. */
+    seed: TargetHost.optional(),
     /** The target steps also run on this computer (host id `local`). */
     thisComputer: z.boolean(),
   }),

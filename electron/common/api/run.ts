@@ -32,6 +32,11 @@ export type StepStatus = z.infer<typeof StepStatus>;
 export const HostState = z.enum(['queued', 'connecting', 'preflight', 'transferring', 'installing', 'verifying', 'done', 'failed', 'skipped', 'cancelled']);
 export type HostState = z.infer<typeof HostState>;
 
+/** The states a host ends in: every target of a run ends in exactly one. */
+export const FINAL_STATES = ['done', 'failed', 'skipped', 'cancelled'] as const satisfies readonly HostState[];
+export type FinalState = (typeof FINAL_STATES)[number];
+export const isFinalState = (s: string): s is FinalState => (FINAL_STATES as readonly string[]).includes(s);
+
 export const RunOutcome = z.enum(['done', 'failed', 'cancelled']);
 export type RunOutcome = z.infer<typeof RunOutcome>;
 

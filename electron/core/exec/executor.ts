@@ -1,30 +1,44 @@
-// Executors: where a host's steps run. One interface for an SSH connection and for this computer
-// (and, in tests, Wine), so the per-host job knows nothing about transport. POSIX scripts are fed on
-// stdin to `bash -s` / `sh -s`: their text (secrets included) never appears in a process's arguments.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { ClientChannel } from 'ssh2';
+// Executors: where a host's steps run. One interface for this computer, an SSH connection to a POSIX
+// host and an SSH connection to a Windows host, so the actions know nothing about transport: they run
+// scripts and call file primitives. `root: true` means the same everywhere: the work runs as root
+// (`sudo -n` when the login user is not root; on Windows the session's own rights). POSIX scripts are
+// fed on stdin to `bash -s` / `sh -s`: their text (secrets included) never appears in a process's
+// arguments.
 import type { Shell } from '../../common/api/plan';
 import { OutpostError } from '../errors';
-import { drainPaused, exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
-import { needsWindows, windowsPlatform, type WindowsPlatform } from '../platform';
-import { runLocal } from './local-spawn';
-import { runRemoteCmd } from './remote-cmd';
+import type { WindowsPlatform } from '../platform';
+
+export interface InputSink {
+  write(d: string): void;
+  pause(): void;
+  resume(): void;
+  /** Hands over what the paused channel holds back (for dropping it after an interrupt, RunTerminal.discardQueued). */
+  drain(): void;
+}
 
 export interface RunScriptOptions {
   signal: AbortSignal;
   timeoutMs: number;
   onData?: (text: string) => void;
-  /** Prefix `sudo -n` (the login user is not root and sudo works without a password). */
-  sudo?: boolean;
-  /** A PTY a person may type into: `input` receives the channel's writer. */
+  /** Run as root: `sudo -n` when the login user is not root (POSIX); ignored on Windows. */
+  root?: boolean;
+  /** A PTY a person may type into: `onInput` receives the channel's writer. */
   interactive?: boolean;
-  /** `drain` hands over what the paused channel holds back (for dropping it after an interrupt, RunTerminal.discardQueued). */
-  onInput?: (sink: { write(d: string): void; pause(): void; resume(): void; drain(): void } | null) => void;
-  /** cmd (this computer, or Windows over SSH): values for the text's %OUTPOST_S<n>% references, given on stdin (never on a command line). */
+  onInput?: (sink: InputSink | null) => void;
+  /** cmd: values for the text's %OUTPOST_S<n>% references, given on stdin (never on a command line). */
   secrets?: readonly string[];
   /** A read-only check (probes): may be run again when the platform failed to start it (Wine under load). */
   readOnly?: boolean;
+  /** Answers typed into an interactive step's PTY when its output matches (the vendor's password questions). */
+  respond?: readonly PromptAnswer[];
+}
+
+export interface PromptAnswer {
+  pattern: RegExp;
+  /** What to type (a newline is added). */
+  answer: string;
+  /** At most this many times (default 1). */
+  max?: number;
 }
 
 export interface ScriptResult {
@@ -33,110 +47,108 @@ export interface ScriptResult {
   output: string;
 }
 
+/** Who the executor's commands run as (POSIX; on Windows `uid` is null). */
+export interface Identity {
+  uid: number | null;
+  user: string;
+  home: string;
+}
+
+export interface FileOptions {
+  signal: AbortSignal;
+  /** As root (`sudo -n` when the login user is not root). */
+  root: boolean;
+}
+
+export interface WriteOptions extends FileOptions {
+  mode: number;
+  /** chown to this user (needs root); default: whoever wrote it (root with `root`, else the login user). */
+  owner?: string | undefined;
+  /** Keep the replaced file as `<file>.outpost-backup` and its mode and owner (edits of existing files). */
+  keep?: boolean;
+}
+
+export interface UploadOptions extends FileOptions {
+  mode: number;
+  owner?: string | undefined;
+  /** The file's SHA-256 (checked on the host before anything uses it). */
+  sha256: string;
+  onProgress?: (sent: number, total: number) => void;
+}
+
+export interface UploadResult {
+  /** false: the host already had the file with that SHA-256. */
+  sent: boolean;
+  /** An earlier, interrupted upload of it was found and is being sent again. */
+  resumed: boolean;
+  bytes: number;
+}
+
+export interface FileStat {
+  type: 'file' | 'dir' | 'link' | 'other';
+  mode: number;
+  uid: number | null;
+  owner: string;
+  size: number;
+}
+
+/** The file primitives every executor gives; paths are the host's own (a Windows path for Windows hosts). */
+export interface FileOps {
+  stat(path: string, o: FileOptions): Promise<FileStat | null>;
+  read(path: string, o: FileOptions): Promise<string | null>;
+  /** Replaces `path` atomically (a temporary name in the same folder, then rename); the folder is created when missing. */
+  write(path: string, content: string, o: WriteOptions): Promise<void>;
+  mkdirp(path: string, o: FileOptions & { owner?: string | undefined }): Promise<void>;
+  /** A local file to `path`, SHA-256 checked on the host; an interrupted upload is sent again, never used half-written. */
+  upload(localPath: string, path: string, o: UploadOptions): Promise<UploadResult>;
+  remove(paths: readonly string[], o: FileOptions): Promise<void>;
+}
+
 export interface Executor {
   readonly kind: 'ssh' | 'local';
+  /** The host's family: what its shells and paths are. */
+  readonly os: 'linux' | 'windows';
+  /** A label for messages ("user@host:22", "this computer"). */
+  readonly label: string;
   /** Runs `text` in `shell` on the host. POSIX shells get the text on stdin. */
   run(shell: Shell, text: string, opts: RunScriptOptions): Promise<ScriptResult>;
-  /** Copies a local file to the host, SHA-256 checked on the far side. */
-  /** checkRemote false: skip the far-side SHA-256 check because the caller checks the copy itself. */
-  upload(localPath: string, remotePath: string, opts: { signal: AbortSignal; mode?: number; onProgress?: (sent: number, total: number) => void; checkRemote?: boolean }): Promise<{ sha256: string; bytes: number }>;
+  identity(signal: AbortSignal): Promise<Identity>;
+  readonly files: FileOps;
   end(): void;
   /** This computer's Windows (or Wine) when the plan targets Windows here. */
   readonly windows?: WindowsPlatform;
-  /** Where this process reads and writes a path of the host (a Windows path under Wine: the prefix). */
+  /** How a host path is shown to a person (a Wine path as C:\…). */
+  show(p: string): string;
+  /** This computer only: where this process reads and writes a path of the host (a Windows path under Wine: the prefix). */
   localPath?(p: string): string;
 }
 
-const posix = (s: Shell) => s === 'bash' || s === 'sh';
+const SUDO_REFUSED = /sudo: (a password is required|a terminal is required|.*is not in the sudoers file|no tty present|.*may not run sudo)|sudo: command not found|sudo: not found/;
 
-export function sshExecutor(conn: SshConnection): Executor {
-  return {
-    kind: 'ssh',
-    async run(shell, text, opts) {
-      const feed = posix(shell) && !opts.interactive;
-      const command = feed ? `${opts.sudo ? 'sudo -n ' : ''}${shell} -s` : text;
-      // cmd with secrets (Windows over SSH): an uploaded script, values on stdin, never on cmd.exe's command line.
-      const viaScript = Boolean(opts.secrets?.length);
-      if (viaScript && (shell !== 'cmd' || opts.interactive)) throw new OutpostError('plan.invalid', `Secrets on stdin are for non-interactive cmd steps; this one is ${shell}${opts.interactive ? ', interactive' : ''}.`, 'This is a bug in Outpost.');
-      let channel: ClientChannel | null = null;
-      try {
-        if (viaScript) {
-          const r = await runRemoteCmd(conn, text, opts.secrets ?? [], {
-            signal: opts.signal,
-            timeoutMs: opts.timeoutMs,
-            tailChars: 1_000_000,
-            onChannel: (ch: ClientChannel) => {
-              channel = ch;
-              // stdin carries the secrets: nothing typed goes there.
-              opts.onInput?.({ write: () => undefined, pause: () => ch.pause(), resume: () => ch.resume(), drain: () => drainPaused(ch) });
-            },
-            ...(opts.onData ? { onData: opts.onData } : {}),
-          });
-          return { exitCode: r.exitCode, output: r.output };
-        }
-        const r = await sshExec(conn, command, {
-          signal: opts.signal,
-          timeoutMs: opts.timeoutMs,
-          tailChars: 1_000_000,
-          ...(feed ? { stdin: text + '\n' } : {}),
-          ...(opts.interactive ? { pty: { cols: 120, rows: 30 } } : {}),
-          onChannel: (ch: ClientChannel) => {
-            channel = ch;
-            opts.onInput?.({ write: (d) => (feed ? undefined : ch.write(d)), pause: () => ch.pause(), resume: () => ch.resume(), drain: () => drainPaused(ch) });
-          },
-          ...(opts.onData ? { onData: opts.onData } : {}),
-        });
-        return { exitCode: r.exitCode, output: r.output };
-      } finally {
-        if (channel) opts.onInput?.(null);
-      }
-    },
-    async upload(localPath, remotePath, opts) {
-      return sshUpload(conn, localPath, remotePath, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.checkRemote === false ? { checkRemote: false } : {}) });
-    },
-    end: () => conn.end(),
-  };
+/** Whether a root command failed because sudo could not run it (not because of the command itself). */
+export function sudoRefused(output: string): boolean {
+  return SUDO_REFUSED.test(output);
 }
 
-/**
- * This computer: steps run in a working folder of their own (installers download into it). For a
- * Windows plan (`os: windows`) the Windows platform runs them: Windows itself, or Wine when
- * OUTPOST_WINE_PREFIX is set; on any other computer it is refused here, before any step runs.
- */
-export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv, opts: { os?: 'linux' | 'windows' } = {}): Executor {
-  const windows = opts.os === 'windows' ? windowsPlatform() : null;
-  if (opts.os === 'windows' && !windows) throw needsWindows();
-  fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
-  return {
-    kind: 'local',
-    ...(windows ? { windows, localPath: (p: string) => windows.localPath(p) } : {}),
-    async run(shell, text, opts) {
-      let output = '';
-      const r = await runLocal(shell, text, {
-        signal: opts.signal,
-        timeoutMs: opts.timeoutMs,
-        sudo: Boolean(opts.sudo),
-        cwd: workDir,
-        ...(env ? { env } : {}),
-        ...(windows ? { windows } : {}),
-        ...(opts.secrets?.length ? { secrets: opts.secrets } : {}),
-        ...(opts.readOnly ? { readOnly: true } : {}),
-        onData: (t) => {
-          output = (output + t).slice(-1_000_000);
-          opts.onData?.(t);
-        },
-      });
-      return { exitCode: r.exitCode, output };
-    },
-    async upload(localPath, remotePath, opts) {
-      if (opts.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.', 'Run it again when ready.');
-      const to = windows ? windows.localPath(remotePath) : remotePath;
-      fs.mkdirSync(path.dirname(to), { recursive: true });
-      fs.copyFileSync(windows ? windows.localPath(localPath) : localPath, to);
-      if (opts.mode !== undefined) fs.chmodSync(to, opts.mode);
-      const { sha256File } = await import('../ssh');
-      return sha256File(to);
-    },
-    end: () => undefined,
-  };
+/** The one message when a step needs root and the login user cannot get it. */
+export function rootRequired(what: string, id: Identity, label: string): OutpostError {
+  return new OutpostError(
+    'root_required',
+    `${what} needs root on ${label}: ${id.user} is not root and cannot use sudo without a password.`,
+    'Log in as root, or allow this user sudo without a password (a NOPASSWD line in /etc/sudoers.d), then run again.',
+  );
 }
+
+/** `sudo -n ` when `root` is asked and the login user is not root. */
+export function sudoPrefix(root: boolean | undefined, id: Identity): string {
+  return root && id.uid !== null && id.uid !== 0 ? 'sudo -n ' : '';
+}
+
+/** Parses the identity script's output (`uid=…`, `user=…`, `home=…` lines). */
+export function parseIdentity(output: string): Identity {
+  const get = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(output)?.[1]?.trim() ?? '';
+  const uid = Number(get('uid'));
+  return { uid: Number.isInteger(uid) && get('uid') !== '' ? uid : null, user: get('user') || '?', home: get('home') };
+}
+
+export const IDENTITY_SCRIPT = 'echo "uid=$(id -u)"; echo "user=$(id -un)"; echo "home=$HOME"';

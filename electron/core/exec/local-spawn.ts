@@ -6,7 +6,7 @@ import type { Shell } from '../../common/api/plan';
 import { powershellEncodedArgv } from '../quote';
 import { OutpostError } from '../errors';
 import { needsWindows, windowsPlatform, type WindowsPlatform } from '../platform';
-import { spawnAndWait } from './spawn-wait';
+import { spawnAndWait } from '../platform/spawn-wait';
 
 export interface SpawnSpec {
   file: string;

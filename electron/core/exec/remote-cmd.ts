@@ -12,6 +12,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { OutpostError } from '../errors';
 import { cmdScript, cmdStdin } from '../platform/windows';
 import { exec as sshExec, type ExecOptions, type ExecResult, type SshConnection } from '../ssh';
+import { openSftp, sftpCall } from '../ssh/sftp';
 
 /** The folder, relative to the SFTP start folder (the login user's home), that holds step scripts. */
 export const REMOTE_CMD_DIR = '.outpost';
@@ -36,25 +37,12 @@ export function remoteCmdCommand(scriptPath: string): string {
   return `cmd /d /c "${scriptPath}"`;
 }
 
-function openSftp(conn: SshConnection): Promise<SFTPWrapper> {
-  return new Promise((resolve, reject) => {
-    conn.client.sftp((err, sftp) => {
-      if (err) reject(new OutpostError('exec_failed', `SFTP is not available on ${conn.label}: ${err.message}`, 'A cmd step with secrets is uploaded as a script: enable the sftp subsystem on the server.'));
-      else resolve(sftp);
-    });
-  });
-}
-
-function sftpCall<T>(f: (cb: (err: Error | undefined | null, v?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => f((err, v) => (err ? reject(err) : resolve(v))));
-}
-
 /** Removes the script; never throws (the file holds no secret), gives up after 15 s. */
 async function removeScript(conn: SshConnection, rel: string): Promise<void> {
   if (conn.closed) return;
   let sftp: SFTPWrapper | null = null;
   const work = (async () => {
-    sftp = await openSftp(conn);
+    sftp = await openSftp(conn, 'a cmd step with secrets is uploaded as a script');
     await sftpCall<void>((cb) => sftp?.unlink(rel, cb));
   })().catch(() => undefined);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -72,7 +60,7 @@ export async function runRemoteCmd(conn: SshConnection, text: string, secrets: r
   const name = `step-${randomBytes(8).toString('hex')}.cmd`;
   const rel = `${REMOTE_CMD_DIR}/${name}`;
   let command: string;
-  const sftp = await openSftp(conn);
+  const sftp = await openSftp(conn, 'a cmd step with secrets is uploaded as a script');
   try {
     const home = (await sftpCall<string>((cb) => sftp.realpath('.', cb))) ?? '';
     command = remoteCmdCommand(remoteScriptPath(home, name));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { AuthInfo, JumpHost, Plan, SecretRef } from '../../common/api/plan';
 import { OutpostError } from '../errors';
 import type { Logger } from '../log/logger';
-import { describeRef, type SecretResolver } from '../plan/render';
+import { describeRef, type SecretResolver } from '../render';
 import { fingerprintSha256, publicKeyLine, SshPool, type HostKeyPolicy, type KnownHosts, type SshAuth, type SshConnection } from '../ssh';
 import { scanHostKey } from '../ssh/keyscan';
 import type { ExportHostKey } from './ansible';

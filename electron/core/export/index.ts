@@ -4,13 +4,15 @@ import path from 'node:path';
 import type { Plan } from '../../common/api/plan';
 import { OutpostError } from '../errors';
 import { checkEntries, formatEntryProblem, listArchive } from '../packages';
-import { checkLocalPackages } from '../run/packages';
+import { checkLocalPackages } from '../packages/plan-packages';
 import type { KnownHosts } from '../ssh';
-import { exportAnsible, type AnsibleExport, type AnsibleExportOptions } from './ansible';
+import { exportAnsible } from './ansible';
+import type { AnsibleExport, AnsibleExportOptions } from './types';
 import { verifiedHostKeys } from './hostkeys';
 import { writeExport } from './write';
 
-export { exportAnsible, type AnsibleExport, type AnsibleExportOptions, type ExportedHost } from './ansible';
+export { exportAnsible } from './ansible';
+export type { AnsibleExport, AnsibleExportOptions, ExportedHost } from './types';
 export { fetchHostKeys, verifiedHostKeys } from './hostkeys';
 export { EXPORT_MARKER, writeExport } from './write';
 

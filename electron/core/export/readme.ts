@@ -1,7 +1,7 @@
 // README.md of an Ansible export: how to run it, how secrets and passwords are given, what each file is,
 // and which hosts still lack a verified host key. Written for the operator who receives the folder.
 import type { Plan } from '../../common/api/plan';
-import type { AnsibleExport, AnsibleExportOptions } from './ansible';
+import type { AnsibleExport, AnsibleExportOptions } from './types';
 
 interface ReadmeInput {
   plan: Plan;

@@ -4,3 +4,5 @@ export { detectKind, detectKindFromBytes, kindFromName, type PackageKind } from 
 export { type ArchiveEntry, checkEntries, type EntryProblem, type EntryType, formatEntryProblem, normalizeEntryPath, splitEntryPath } from './entries';
 export { type ArchiveKind, type ArchiveListing, listArchive, unpackArchive, UnsafeArchiveError, type UnpackOptions, type UnpackProgress, type UnpackResult } from './unpack';
 export { parseTarVerbose, unescapeTarName } from './listing';
+export { checkLocalPackages, type PackageSums } from './plan-packages';
+export * from './size';

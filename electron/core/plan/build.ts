@@ -2,8 +2,10 @@
 // schedule. No I/O here. Every user value enters a command as one argv word (quoted by the renderer for
 // the step's shell), never by string concatenation into shell syntax; the only shell syntax is what
 // this folder and the profile's `op` tokens write. Nothing agent-specific lives here: the profile says it.
-import type { Action, AuthInfo, Forward, JumpHost, Piece, Plan, Probe, SecretPiece, SecretRef, Shell, Step, TargetHost } from '../../common/api/plan';
-import { isIpv6 } from '../../common/validate';
+import type { Action, AuthInfo, Forward, JumpHost, Piece, Plan, Probe, SecretPiece, SecretRef, Step, TargetHost } from '../../common/api/plan';
+import { bracket } from '../../common/forward';
+
+export { bracket };
 import { OutpostError } from '../errors';
 import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
 import { HOST_VARS, inLang } from '../profiles/schema';
@@ -11,7 +13,10 @@ import type { Answers, JumpAnswers, Problem } from './answers';
 import { formatProblem } from './answers';
 import { resolveInputs } from './inputs';
 import { resolveRegion, type RegionInfo } from './regions';
-import { renderPieces } from './render';
+import { probeText } from '../actions';
+import { displayOf, step, type Ctx } from './step';
+
+export { displayOf, probeText, step, type Ctx };
 import { forwardStep, remoteTunnelSteps, tunnelPrepSteps } from './tunnel';
 
 export class PlanError extends OutpostError {
@@ -22,19 +27,7 @@ export class PlanError extends OutpostError {
   }
 }
 
-/** `[v6]` where a host:port syntax needs it. */
-export const bracket = (h: string) => (isIpv6(h) ? `[${h}]` : h);
 
-export interface Ctx {
-  answers: Answers;
-  profile: Profile;
-  values: Record<string, string>;
-  secrets: Record<string, SecretPiece>;
-  lists: Record<string, string[]>;
-  flags: Record<string, boolean>;
-  shell: Shell;
-  warnings: string[];
-}
 
 export function buildPlan(answers: Answers, profile: Profile, regions: readonly RegionInfo[]): Plan {
   const problems: Problem[] = [];
@@ -296,66 +289,6 @@ export function lang(t: LangText, values: Record<string, string>): { title: stri
   return { title: subst(inLang(t, 'en'), values), key: '' };
 }
 
-/** A Step with display text derived from its action. */
-export function step(s: Omit<Step, 'display' | 'params' | 'titleKey'> & { params?: Step['params']; titleKey?: string; display?: string }): Step {
-  return { ...s, params: s.params ?? {}, titleKey: s.titleKey ?? '', display: s.display ?? displayOf(s.action) };
-}
-
-export function displayOf(a: Action): string {
-  switch (a.kind) {
-    case 'instruction':
-      return a.text;
-    case 'exec':
-      return renderPieces(a.command, a.shell, 'display');
-    case 'writeFile':
-      return `write ${a.path} (mode ${a.mode.toString(8)}${a.transient ? ', removed after the next step' : ''}):\n${a.content.map((c) => (typeof c === 'string' ? c : '****')).join('')}`;
-    case 'editIni':
-      return `edit ${a.path}: ${a.set.map((x) => `[${x.section}] ${x.key}=${x.value}`).join(', ')} (comments and other keys kept)`;
-    case 'upload':
-      return `upload ${a.from} to ${a.to} (SHA-256 ${a.sha256 ? `${a.sha256} ` : ''}checked here before sending and on the target; an interrupted upload is sent again)`;
-    case 'unpack':
-      return `unpack ${a.archive} into ${a.dest} (entries outside the folder are refused)`;
-    case 'forward':
-      return a.form === 'oneoff' ? a.oneoffCommand : `${a.sshArgv.join(' ')}\n(systemd unit ${a.unitName}; ${a.fallback})`;
-    case 'probe':
-      return a.probes.map(probeText).join('\n');
-  }
-}
-
-export function probeText(p: Probe): string {
-  switch (p.kind) {
-    case 'login':
-      return 'log in over SSH (host key verified)';
-    case 'clock':
-      return 'clock and time zone match this computer';
-    case 'platform':
-      return `${p.os} on ${p.arch.join(' or ')}`;
-    case 'disk':
-      return `at least ${p.minFreeMiB} MiB free for ${p.path}`;
-    case 'tools':
-      return `commands: ${p.anyOf.map((g) => g.join(' or ')).join(', ')}`;
-    case 'privilege':
-      return p.os === 'windows' ? 'administrator rights (an elevated session)' : 'root, or sudo without a password';
-    case 'reach':
-      return `reaches ${p.targets.map((t) => `${t.name} ${bracket(t.host)}:${t.port}`).join(', ')}`;
-    case 'listening':
-      return `listening: ${p.forwards.map((f) => `${f.name} ${bracket(f.listenHost)}:${f.listenPort}`).join(', ')}`;
-    case 'tunnelHealthy':
-      return `tunnel healthy: ${p.forwards.length} forwards listening and carried by one ssh`;
-    case 'tunnelTraffic':
-      return `agent traffic seen through the tunnel on ports ${p.ports.join(', ')}`;
-    case 'process':
-      return `process ${p.name} runs (${p.match})`;
-    case 'service':
-      return `service ${p.name} is ${p.expect}`;
-    case 'http':
-      return `${p.url} answers HTTP ${p.status.join(' or ')}`;
-    case 'connections':
-      return `${p.process} has connections to ${p.ports.join(', ')} ESTABLISHED`;
-    case 'command':
-      return `${p.name}: ${renderPieces(p.command, p.shell, 'display')}`;
-  }
-}
 
 function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] {
   if ('process' in p) return [{ kind: 'process', name: p.process.name, match: subst(p.process.match, ctx.values) }];
@@ -378,6 +311,7 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
 function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
   const a = ps.action;
   const root = (r: boolean) => r && ctx.answers.os === 'linux';
+  const owner = (o: string | undefined) => (o && ctx.answers.os === 'linux' ? { owner: o } : {});
   let action: Action;
   if ('exec' in a) {
     const shell = a.exec.shell ?? ctx.shell;
@@ -395,13 +329,13 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
   } else if ('writeFile' in a) {
     const esc = a.writeFile.escape === 'json' ? (v: string) => JSON.stringify(v).slice(1, -1) : (v: string) => v;
     const escaped = Object.fromEntries(Object.entries(ctx.values).map(([k, v]) => [k, (HOST_VARS as readonly string[]).includes(k) ? v : esc(v)]));
-    action = { kind: 'writeFile', path: subst(a.writeFile.path, ctx.values), content: a.writeFile.content.flatMap<string | SecretPiece>((c) => (typeof c === 'string' ? [subst(c, escaped)] : c.when && !truthy(ctx, c.when) ? [] : 'text' in c ? [subst(c.text, escaped)] : [secretPiece(ctx, c.secret)])), mode: a.writeFile.mode, transient: a.writeFile.transient, escape: a.writeFile.escape, root: root(a.writeFile.root) };
+    action = { kind: 'writeFile', path: subst(a.writeFile.path, ctx.values), content: a.writeFile.content.flatMap<string | SecretPiece>((c) => (typeof c === 'string' ? [subst(c, escaped)] : c.when && !truthy(ctx, c.when) ? [] : 'text' in c ? [subst(c.text, escaped)] : [secretPiece(ctx, c.secret)])), mode: a.writeFile.mode, transient: a.writeFile.transient, escape: a.writeFile.escape, root: root(a.writeFile.root), ...owner(a.writeFile.owner) };
   } else if ('editIni' in a) {
     action = { kind: 'editIni', path: subst(a.editIni.path, ctx.values), set: a.editIni.set.map((x) => ({ ...x, value: subst(x.value, ctx.values) })), root: root(a.editIni.root) };
   } else if ('upload' in a) {
-    action = { kind: 'upload', from: subst(a.upload.from, ctx.values), to: subst(a.upload.to, ctx.values), sha256: a.upload.sha256 ? subst(a.upload.sha256, ctx.values) || null : null, mode: a.upload.mode };
+    action = { kind: 'upload', from: subst(a.upload.from, ctx.values), to: subst(a.upload.to, ctx.values), sha256: a.upload.sha256 ? subst(a.upload.sha256, ctx.values) || null : null, mode: a.upload.mode, root: root(a.upload.root), ...owner(a.upload.owner) };
   } else if ('unpack' in a) {
-    action = { kind: 'unpack', archive: subst(a.unpack.archive, ctx.values), dest: subst(a.unpack.dest, ctx.values), format: a.unpack.format, sha256: a.unpack.sha256 ? subst(a.unpack.sha256, ctx.values) || null : (ctx.answers.package?.sha256 ?? null) };
+    action = { kind: 'unpack', archive: subst(a.unpack.archive, ctx.values), dest: subst(a.unpack.dest, ctx.values), format: a.unpack.format, sha256: a.unpack.sha256 ? subst(a.unpack.sha256, ctx.values) || null : (ctx.answers.package?.sha256 ?? null), root: root(a.unpack.root), ...owner(a.unpack.owner) };
   } else {
     action = { kind: 'instruction', text: subst(a.instruction.text, ctx.values) };
     if (ps.when === '!packagePath') ctx.warnings.push(`no package.path given: ${action.text}`);
@@ -418,7 +352,7 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
     params: { agent: ctx.profile.name, dir: ctx.values.installDir ?? '' },
     action,
     ...(ps.guard === 'verify' && guardProbes.length ? { guard: { probes: guardProbes, says: `${ctx.profile.name} is already installed and running` } } : {}),
-    ...(ps.onFailure ? { onFailure: { remedy: ps.onFailure.remedy ?? '', hint: subst(ps.onFailure.hint, ctx.values) } } : {}),
+    ...(ps.onFailure ? { onFailure: { remedy: ps.onFailure.remedy ?? '', hint: subst(ps.onFailure.hint, ctx.values), retry: ps.onFailure.retry } } : {}),
     ...(ps.phase === 'remedy' ? { optional: true } : {}),
     description: ps.source ? `Source: ${ps.source}` : '',
   });

@@ -4,9 +4,11 @@
 // shared files are edited atomically, only Outpost's own line, with a backup; the tunnel's ssh checks
 // the host key Outpost verified this session, in a known_hosts file of its own.
 import type { Forward, JumpHost, Piece, Step } from '../../common/api/plan';
-import { quotePosix } from '../quote';
-import { bracket, step, type Ctx } from './build';
-import { renderPieces } from './render';
+import { bracket, forwardSpec } from '../../common/forward';
+import { step, type Ctx } from './step';
+
+export { forwardSpec };
+import { renderPieces } from '../render';
 
 /** Where the persistent tunnel's key lives on the jump server (`%h` = the unit user's home, a systemd specifier). */
 export const TUNNEL_IDENTITY_FILE = '%h/.ssh/outpost_tunnel_ed25519';
@@ -15,7 +17,6 @@ export const TUNNEL_KNOWN_HOSTS = '%h/.outpost/known_hosts';
 export const TUNNEL_HOSTKEY_ALIAS = 'outpost-tunnel-self';
 const SSH_BIN = '/usr/bin/ssh';
 
-export const forwardSpec = (f: Forward) => `${bracket(f.listenHost)}:${f.listenPort}:${bracket(f.targetHost)}:${f.targetPort}`;
 
 const home = (p: string) => p.replace(/^%h\//, '$HOME/');
 
@@ -189,21 +190,6 @@ function unitFile(ctx: Ctx, jumpIp: string, forwards: Forward[], argv: string[],
     '',
   ];
   return lines.join('\n');
-}
-
-/** Scripts the forward executor runs (kept here beside the unit text they install). */
-export function installUnitScript(unitName: string, unitText: string, user: boolean): string {
-  const q = quotePosix;
-  if (!user) {
-    return `umask 022 && printf '%s' ${q(unitText)} > ${q(`/etc/systemd/system/${unitName}`)} && systemctl daemon-reload && systemctl enable ${q(unitName)} && systemctl restart ${q(unitName)} && systemctl is-active ${q(unitName)}`;
-  }
-  return [
-    `umask 022 && mkdir -p "$HOME/.config/systemd/user" && printf '%s' ${q(unitText)} > "$HOME/.config/systemd/user/"${q(unitName)}`,
-    `systemctl --user daemon-reload && systemctl --user enable ${q(unitName)} && systemctl --user restart ${q(unitName)}`,
-    // Lingering keeps a user unit running without a login session and starts it at boot.
-    `{ loginctl enable-linger "$(id -un)" || echo 'OUTPOST_WARN lingering not enabled: the tunnel stops at logout'; }`,
-    `systemctl --user is-active ${q(unitName)}`,
-  ].join(' && ');
 }
 
 // ---- remote forwards (ssh -R) -----------------------------------------------------------------

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OutpostError } from '../errors';
-import { spawnAndWait } from '../exec/spawn-wait';
+import { spawnAndWait } from './spawn-wait';
 
 export interface CmdRunOptions {
   signal: AbortSignal;

@@ -81,6 +81,9 @@ export const InputSchema = z
   });
 export type ProfileInput = z.output<typeof InputSchema>;
 
+/** Who owns what an action wrote (a user, or user:group); changing it needs root. */
+const Owner = z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}\$?(:[a-z_][a-z0-9_.-]{0,31})?$/i, { message: 'is a user name, or user:group' });
+
 const Diagnosis = z.object({ pattern: z.string(), code: z.string().regex(/^[a-z0-9_]+$/).default('step_failed'), hint: Template, when: When }).strict();
 
 const ExecAction = z
@@ -129,12 +132,13 @@ const Action = z.union([
         /** json: every value put into the content (inputs, secrets, per-host values) is escaped for a JSON string. */
         escape: z.enum(['none', 'json']).default('none'),
         root: z.boolean().default(true),
+        owner: Owner.optional(),
       })
       .strict(),
   }).strict(),
   z.object({ editIni: z.object({ path: Template, set: z.array(z.object({ section: z.string(), key: z.string(), value: Template }).strict()).min(1), root: z.boolean().default(true) }).strict() }).strict(),
-  z.object({ upload: z.object({ from: Template, to: Template, sha256: Template.optional(), mode: z.number().int().default(0o600) }).strict() }).strict(),
-  z.object({ unpack: z.object({ archive: Template, dest: Template, format: z.enum(['zip', 'tar', 'tar.gz']), sha256: Template.optional() }).strict() }).strict(),
+  z.object({ upload: z.object({ from: Template, to: Template, sha256: Template.optional(), mode: z.number().int().default(0o600), root: z.boolean().default(true), owner: Owner.optional() }).strict() }).strict(),
+  z.object({ unpack: z.object({ archive: Template, dest: Template, format: z.enum(['zip', 'tar', 'tar.gz']), sha256: Template.optional(), root: z.boolean().default(true), owner: Owner.optional() }).strict() }).strict(),
   z.object({ instruction: z.object({ text: Template }).strict() }).strict(),
 ]);
 export type ProfileAction = z.infer<typeof Action>;
@@ -147,8 +151,12 @@ export const ProfileStep = z
     when: When,
     /** `verify`: skip this step when the verify probes already pass (e.g. "agent already running"). */
     guard: z.literal('verify').optional(),
-    /** The vendor's remedy step (phase remedy) and the hint shown when this step fails. */
-    onFailure: z.object({ remedy: z.string().optional(), hint: Template }).strict().optional(),
+    /**
+     * The vendor's remedy step (phase remedy) and the hint shown when this step fails. `retry: once`: when
+     * the step fails, the remedy runs by itself and the step is tried once more; without it, the remedy
+     * runs only before the step in a reinstall (`--reinstall`).
+     */
+    onFailure: z.object({ remedy: z.string().optional(), hint: Template, retry: z.enum(['never', 'once']).default('never') }).strict().optional(),
     source: z.string().optional(),
     action: Action,
   })

@@ -11,7 +11,7 @@ export type JournalRecord =
   /** `step` is the plan's step id; `host` the plan's host id (`jump0`, `target3`, `local`, `console`). */
   | { type: 'step'; runId: string; step: string; host: string; start: string; end: string; outcome: string; message?: string; code?: string; tail: string[] }
   /** A host's final state; `address` is `user@host:port` (what a resumed batch matches hosts by). */
-  | { type: 'host'; runId: string; host: string; at: string; state: string; address?: string; step?: string; reason?: string }
+  | { type: 'host'; runId: string; host: string; at: string; state: string; address?: string; step?: string; code?: string; reason?: string; hint?: string }
   /** The pool paused (no new host started) / resumed. */
   | { type: 'run.pause' | 'run.resume'; runId: string; at: string }
   | { type: 'run.end'; runId: string; at: string; outcome: string; failedStep?: string; host?: string; code?: string; reason?: string; summary?: Record<string, number> };

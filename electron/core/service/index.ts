@@ -1,124 +1,17 @@
 // The one service layer every face calls: Electron IPC and browser mode (through the dispatcher's
-// handlers) and the CLI. Answers → plan, profiles, console-command import, runs: each exists once here.
-import { markSecretEnv } from '../secrets/env';
-import path from 'node:path';
-import type { Plan, ProfileSummary } from '../../common/api/plan';
-import { formatProblem, validateAnswers } from '../../common/answers';
-import type { CoreContext } from '../context';
-import { OutpostError } from '../errors';
-import { loadRegions, PlanError, planFromAnswers, type SecretResolver } from '../plan';
-import { inLang, loadProfiles, parseConsoleCommand, profileDirs, type ConsoleCommandResult, type LoadedProfile } from '../profiles';
-import { missingSecrets, startRun, type RunDeps, type RunHandle, type RunOptionsResolved } from '../run/runner';
-import { KnownHosts, type HostKeyPolicy } from '../ssh';
-
-export interface ServiceOptions {
-  /** --profiles DIR: the user's profiles folder instead of <data folder>/profiles. */
-  profilesDir?: string | undefined;
-}
-
-export class OutpostService {
-  constructor(
-    readonly ctx: Pick<CoreContext, 'dataDir' | 'resourcesDir' | 'log' | 'secrets'>,
-    private readonly opts: ServiceOptions = {},
-  ) {}
-
-  get userProfilesDir(): string {
-    return profileDirs(this.ctx.resourcesDir, this.ctx.dataDir, this.opts.profilesDir).user;
-  }
-
-  /** Read on each call: the files are small, and a profile dropped into the user's folder shows up at once. */
-  profiles(): { profiles: LoadedProfile[]; problems: string[] } {
-    const d = profileDirs(this.ctx.resourcesDir, this.ctx.dataDir, this.opts.profilesDir);
-    return loadProfiles(d.shipped, d.user);
-  }
-
-  profileSummaries(): { profiles: ProfileSummary[]; problems: string[]; folder: string } {
-    const loaded = this.profiles();
-    return {
-      folder: this.userProfilesDir,
-      problems: loaded.problems,
-      profiles: loaded.profiles.map(({ profile: p, source }) => ({
-        id: p.id,
-        name: p.name,
-        description: inLang(p.description, 'en'),
-        descriptions: { en: inLang(p.description, 'en'), 'zh-CN': inLang(p.description, 'zh-CN'), fr: inLang(p.description, 'fr') },
-        recommended: p.recommended,
-        installDir: { ...(p.linux ? { linux: p.linux.installDir } : {}), ...(p.windows ? { windows: p.windows.installDir } : {}) },
-        os: p.os,
-        connectivity: p.connectivity,
-        ports: p.ports.map((x) => ({ name: x.name, port: x.port, to: x.to, download: x.download, direction: x.direction })),
-        regions: p.regions,
-        consoleCommand: (['linux', 'windows'] as const).filter((os) => p.consoleCommand?.[os]),
-        offline: (['linux', 'windows'] as const).filter((os) => p[os]?.steps.some((s) => s.when === 'packagePath')),
-        source,
-        ...(p.replaces ? { replaces: p.replaces } : {}),
-        inputs: p.inputs.map((i) => ({
-          name: i.name,
-          type: i.type,
-          required: i.required,
-          ...(i.default !== undefined ? { default: i.default } : {}),
-          ...(i.pattern ? { pattern: i.pattern } : {}),
-          ...(i.patternHint ? { patternHint: i.patternHint } : {}),
-          ...(i.choices ? { choices: i.choices } : {}),
-          label: { en: inLang(i.label, 'en'), 'zh-CN': inLang(i.label, 'zh-CN'), fr: inLang(i.label, 'fr') },
-          help: { en: inLang(i.help, 'en'), 'zh-CN': inLang(i.help, 'zh-CN'), fr: inLang(i.help, 'fr') },
-          advanced: i.advanced,
-          reveal: i.reveal,
-          ...(i.os ? { os: i.os } : {}),
-        })),
-      })),
-    };
-  }
-
-  regions() {
-    return loadRegions(path.join(this.ctx.resourcesDir, 'regions.yaml'));
-  }
-
-  /** Validates answers (any parsed object) and builds the plan; PlanError lists every problem. */
-  plan(answers: unknown): Plan {
-    const r = validateAnswers(answers);
-    if (!r.ok) throw new PlanError(r.problems);
-    markEnvRefs(r.answers);
-    const loaded = this.profiles();
-    for (const p of loaded.problems) this.ctx.log.warn(`profile skipped: ${p}`);
-    return planFromAnswers(r.answers, { profiles: loaded.profiles.map((l) => l.profile), regions: this.regions() });
-  }
-
-  importCommand(profileId: string, os: 'linux' | 'windows', text: string): ConsoleCommandResult {
-    const found = this.profiles().profiles.find((l) => l.profile.id === profileId);
-    if (!found) throw new OutpostError('profile_unknown', `There is no profile ${profileId}.`, 'Pick one of the profiles `outpost profile list` shows.');
-    return parseConsoleCommand(found.profile, os, text);
-  }
-
-  knownHosts(file?: string): KnownHosts {
-    return new KnownHosts(file ?? path.join(this.ctx.dataDir, 'known_hosts'));
-  }
-
-  /** Starts a run of a plan; every secret must resolve first (the message names each missing one). */
-  startRun(plan: Plan, options: RunOptionsResolved, deps: { resolver: SecretResolver; hostKeyPolicy: HostKeyPolicy; emit: RunDeps['emit']; knownHostsFile?: string; localEnv?: NodeJS.ProcessEnv }): RunHandle {
-    const missing = missingSecrets(plan, deps.resolver);
-    if (missing.length) throw new OutpostError('secret.missing', missing.join('\n'), 'Enter the missing secrets (or set those environment variables) and start again.');
-    return startRun(plan, options, {
-      dataDir: this.ctx.dataDir,
-      secrets: this.ctx.secrets,
-      log: this.ctx.log,
-      knownHosts: this.knownHosts(deps.knownHostsFile),
-      resolver: deps.resolver,
-      hostKeyPolicy: deps.hostKeyPolicy,
-      emit: deps.emit,
-      ...(deps.localEnv ? { localEnv: deps.localEnv } : {}),
-    });
-  }
-}
-
-export { formatProblem, PlanError };
-
-/** Every `{ env: NAME }` in validated answers names a secret: children Outpost starts never inherit it. */
-function markEnvRefs(v: unknown): void {
-  if (Array.isArray(v)) for (const x of v) markEnvRefs(x);
-  else if (typeof v === 'object' && v !== null) {
-    const o = v as Record<string, unknown>;
-    if (typeof o.env === 'string' && Object.keys(o).length === 1) markSecretEnv(o.env);
-    else for (const x of Object.values(o)) markEnvRefs(x);
-  }
-}
+// handlers), the CLI and the demo. Nothing outside core imports another core folder for what is here
+// (lint enforces it): this file is the door.
+export { OutpostService, formatProblem, PlanError, type ServiceOptions } from './outpost';
+// ---- The door: what the faces (CLI, Electron main, browser mode, demo) use of the core -------------
+export { addressOf, batchReport, DEFAULT_PASSWORD_ENV, doneInReport, prepareBatch, prepareInherited, recordDoneEarlier, writeReport, type BatchInput, type BatchReport, type InheritedBatchInput, type Prepared } from './batch';
+export { RunService } from './runs';
+export { HostKeyBroker } from './hostkeys';
+export { envResolver, loadAnswersFile, probeText, renderStep, type Answers } from '../plan';
+export { missingSecrets, type RunEnd, type RunHandle, type ReportHost } from '../run';
+export { readJournalState } from '../run/journal';
+export { formatProblems, parseHostList, type HostEntry } from '../../common/hosts';
+export { exportAnsibleToFolder, fetchHostKeys, verifiedHostKeys } from '../export';
+export { unpackArchive, type UnpackProgress } from '../packages/unpack';
+export { inLang, loadProfiles, parseProfile, profileDirs, type ConsoleCommandResult, type Profile } from '../profiles';
+export { secretHint } from '../secrets/store';
+export type { HostKeyInfo, HostKeyPolicy } from '../ssh';

@@ -18,7 +18,7 @@ import { OutpostError } from '../errors';
 import { silentLogger, type Logger } from '../log/logger';
 import type { SecretRegistry } from '../secrets/registry';
 import { algorithmsForKeyType, fingerprintSha256, keyTypeOf, publicKeyLine, type KnownHosts } from './known-hosts';
-import { authFailed, mapForwardError, mapSshError, sshError, type SshErrorContext } from './errors';
+import { authFailed, hopError, mapForwardError, mapSshError, sshError, type SshErrorContext } from './errors';
 import { quotePosix } from '../quote';
 
 const { Client, utils } = ssh2;
@@ -117,6 +117,8 @@ export class SshConnection {
     readonly port: number,
     readonly username: string,
     readonly via: string | undefined,
+    /** The host key verified for this connection (what the tunnel's own ssh must check, not the first line on file). */
+    readonly hostKey: Buffer | null = null,
   ) {
     client.once('close', () => this.markClosed());
   }
@@ -222,10 +224,16 @@ export class SshPool {
       let prev: SshConnection | undefined;
       for (let i = 0; i < jumps.length; i++) {
         const key = jumps.slice(0, i + 1).map(targetLabel).join(' > ');
-        prev = await this.acquireHop(key, jumps[i] as SshTarget, prev, opts.signal);
+        prev = await this.acquireHop(key, jumps[i] as SshTarget, prev, opts.signal).catch((err: unknown) => {
+          throw hopError(err, targetLabel(jumps[i] as SshTarget));
+        });
         held.push(key);
       }
-      const conn = await this.open(target, prev, opts.signal);
+      const via = prev;
+      const conn = await this.open(target, prev, opts.signal).catch((err: unknown) => {
+        // A jump connection that died under us (not yet noticed by the pool) is the jump's failure.
+        throw via?.closed ? hopError(err, via.label) : err;
+      });
       conn.onClose(() => held.splice(0).forEach((k) => this.release(k)));
       return conn;
     } catch (err) {
@@ -412,7 +420,7 @@ export async function connectHop(
       clearTimeout(timer);
       extra.signal?.removeEventListener('abort', onAbort);
       log.debug(`ssh connected: ${targetLabel(t)}${extra.via ? ` via ${extra.via}` : ''} (auth: ${ctx.tried?.at(-1) ?? '?'})`);
-      resolve(new SshConnection(client, t.host, port, t.username, extra.via));
+      resolve(new SshConnection(client, t.host, port, t.username, extra.via, accepted));
     });
     client.on('error', (err: Error & { level?: string }) => {
       if (!settled) {

@@ -107,3 +107,27 @@ export function mapForwardError(err: unknown, ctx: SshErrorContext & { via: stri
   }
   return sshError('jump_forward_failed', `The jump server ${ctx.via} could not open a channel to ${at}: ${msg}`, 'Check that the jump server allows TCP forwarding and can reach the target.', err);
 }
+
+/**
+ * A failure of a jump server on the way to a target (not of the target itself): the run waits for the
+ * jump server to come back (bounded backoff) instead of failing every host behind it at once.
+ */
+export class HopError extends OutpostError {
+  constructor(
+    readonly inner: OutpostError,
+    /** user@host:port of the jump server. */
+    readonly hop: string,
+  ) {
+    super(inner.code, inner.message, inner.hint);
+  }
+
+  /** The jump server may come back by itself (refused, unreachable, timed out, dropped): worth waiting for. */
+  get transient(): boolean {
+    return ['refused', 'unreachable', 'timeout', 'connection_lost', 'ssh_error', 'jump_forward_failed'].includes(this.code);
+  }
+}
+
+export function hopError(err: unknown, hop: string): OutpostError {
+  if (err instanceof HopError || (err instanceof OutpostError && err.code === 'cancelled')) return err;
+  return new HopError(mapSshError(err, { host: hop, port: 0 }), hop);
+}

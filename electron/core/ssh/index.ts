@@ -27,4 +27,5 @@ export {
   type HostKeyLookup,
   type KnownHostEntry,
 } from './known-hosts';
-export { mapSshError, mapForwardError, SSH_ERROR_CODES, type SshErrorCode, type SshErrorContext } from './errors';
+export { HopError, mapSshError, mapForwardError, SSH_ERROR_CODES, type SshErrorCode, type SshErrorContext } from './errors';
+export { openSftp, sftpCall, withSftp, writePrivate } from './sftp';

@@ -9,6 +9,7 @@ import type { ClientChannel, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import { quote } from 'shell-quote';
 import { OutpostError } from '../errors';
 import type { SshConnection } from './connection';
+import { openSftp } from './sftp';
 
 export interface PtyOptions {
   cols?: number;
@@ -278,15 +279,6 @@ async function localSha256(localPath: string): Promise<{ sha256: string; bytes: 
   return sum;
 }
 
-function openSftp(conn: SshConnection): Promise<SFTPWrapper> {
-  return new Promise((resolve, reject) => {
-    conn.client.sftp((err, sftp) => {
-      if (err) reject(new OutpostError('upload_failed', `SFTP is not available on ${conn.label}: ${err.message}`, 'Enable the sftp subsystem on the server (Subsystem sftp in sshd_config).'));
-      else resolve(sftp);
-    });
-  });
-}
-
 async function remoteSha256ViaSftp(sftp: SFTPWrapper, remotePath: string): Promise<string> {
   const h = createHash('sha256');
   await new Promise<void>((resolve, reject) => {
@@ -322,7 +314,7 @@ export async function upload(
   opts: { mode?: number; onProgress?: (sent: number, total: number) => void; checkRemote?: boolean } = {},
 ): Promise<{ sha256: string; bytes: number }> {
   const local = await localSha256(localPath);
-  const sftp = await openSftp(conn);
+  const sftp = await openSftp(conn, 'the package is sent by SFTP');
   try {
     await new Promise<void>((resolve, reject) => {
       sftp.fastPut(

@@ -1,7 +1,7 @@
 // Owns every open terminal: wires a source to its client through flow control, and closes the
 // terminals of a client that goes away. The runner attaches SSH channels here the same way.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '../api/dispatcher';
+import type { Client } from '../client';
 import { OutpostError } from '../errors';
 import { INTERRUPT_CHARS } from '../../common/terminal-flow';
 import { FlowController } from './flow';

@@ -3,7 +3,7 @@
 // dispatcher (another tab, another process holding the token).
 import type { EventName, EventPayload } from '../../../electron/common/api';
 import { createCoreDispatcher } from '../../../electron/core/api/handlers';
-import type { Client } from '../../../electron/core/api/dispatcher';
+import type { Client } from '../../../electron/core/client';
 import type { CoreContext } from '../../../electron/core/context';
 import { createLogger } from '../../../electron/core/log/logger';
 import { findResourcesDir } from '../../../electron/core/paths';

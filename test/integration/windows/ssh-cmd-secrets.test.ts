@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sshExecutor } from '../../../electron/core/exec/executor';
+import { sshExecutor } from '../../../electron/core/exec';
 import { connectSsh, type SshConnection } from '../../../electron/core/ssh/connection';
 import { ensureTestUser, startSshd, stopAll, type SshdInstance, type TestUser } from '../harness/sshd';
 import { neverAsked, tempDir, trustingKnownHosts } from '../ssh/helpers';

@@ -1,7 +1,7 @@
 // TerminalManager with the real secrets registry: a secret split across two reads of the source is
 // still masked, and nothing is lost or reordered on the way to the client.
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../../../electron/core/api/dispatcher';
+import type { Client } from '../../../electron/core/client';
 import { MASK, SecretRegistry } from '../../../electron/core/secrets/registry';
 import { spawnLocalPty } from '../../../electron/core/terminal/local-pty';
 import { TerminalManager } from '../../../electron/core/terminal/manager';

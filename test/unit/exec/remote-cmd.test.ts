@@ -5,7 +5,7 @@
 // shape is checked here, not run against one.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { sshExecutor } from '../../../electron/core/exec/executor';
+import { sshExecutor } from '../../../electron/core/exec';
 import { remoteCmdCommand, remoteScriptPath } from '../../../electron/core/exec/remote-cmd';
 import type { SshConnection } from '../../../electron/core/ssh';
 
@@ -86,7 +86,7 @@ const STEP = `install.bat -ak %OUTPOST_S1% -sk "%OUTPOST_S2%"`;
 describe('cmd with secrets over SSH (Windows targets)', () => {
   it('execs only `cmd /d /c "<script path>"`; the script has references, stdin has the values; the script is removed', async () => {
     const f = fakeConn('/C:/Users/bob', () => ({ exitCode: 0, output: 'installed\r\n' }));
-    const ex = sshExecutor(f.conn);
+    const ex = sshExecutor(f.conn, 'windows');
     const r = await ex.run('cmd', STEP, { signal: new AbortController().signal, timeoutMs: 10_000, secrets: [AK, SK] });
     expect(r).toEqual({ exitCode: 0, output: 'installed\r\n' });
     expect(f.commands).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('cmd with secrets over SSH (Windows targets)', () => {
 
   it('keeps the exit code of a failed step and removes the script', async () => {
     const f = fakeConn('/C:/Users/bob', () => ({ exitCode: 3, output: 'failed\r\n' }));
-    const r = await sshExecutor(f.conn).run('cmd', STEP, { signal: new AbortController().signal, timeoutMs: 10_000, secrets: [AK, SK] });
+    const r = await sshExecutor(f.conn, 'windows').run('cmd', STEP, { signal: new AbortController().signal, timeoutMs: 10_000, secrets: [AK, SK] });
     expect(r.exitCode).toBe(3);
     expect(f.files.size).toBe(0);
   });
@@ -116,24 +116,25 @@ describe('cmd with secrets over SSH (Windows targets)', () => {
   it('a cancel and a timeout reject as before and still remove the script', async () => {
     const a = fakeConn('/C:/Users/bob', () => 'hang');
     const ac = new AbortController();
-    const p = sshExecutor(a.conn).run('cmd', STEP, { signal: ac.signal, timeoutMs: 10_000, secrets: [AK, SK] });
+    const p = sshExecutor(a.conn, 'windows').run('cmd', STEP, { signal: ac.signal, timeoutMs: 10_000, secrets: [AK, SK] });
     setTimeout(() => ac.abort(), 50);
     await expect(p).rejects.toMatchObject({ code: 'cancelled' });
     expect(a.written.size).toBe(1);
     expect(a.files.size).toBe(0);
     const t = fakeConn('/C:/Users/bob', () => 'hang');
-    await expect(sshExecutor(t.conn).run('cmd', STEP, { signal: new AbortController().signal, timeoutMs: 50, secrets: [AK, SK] })).rejects.toMatchObject({ code: 'timeout' });
+    await expect(sshExecutor(t.conn, 'windows').run('cmd', STEP, { signal: new AbortController().signal, timeoutMs: 50, secrets: [AK, SK] })).rejects.toMatchObject({ code: 'timeout' });
     expect(t.files.size).toBe(0);
   });
 
-  it('a cmd step without secrets is sent as before; secrets are refused for other shells and interactive steps', async () => {
+  it('a cmd step without secrets is a script file too (multi-line text never on a command line); POSIX shells and interactive secrets are refused', async () => {
     const f = fakeConn('/C:/Users/bob', () => ({ exitCode: 0, output: '' }));
-    const ex = sshExecutor(f.conn);
+    const ex = sshExecutor(f.conn, 'windows');
     await ex.run('cmd', 'ver', { signal: new AbortController().signal, timeoutMs: 10_000 });
-    expect(f.commands).toEqual(['ver']);
-    await expect(ex.run('bash', 'echo x', { signal: new AbortController().signal, timeoutMs: 10_000, secrets: [AK] })).rejects.toMatchObject({ code: 'plan.invalid' });
+    expect(f.commands).toEqual([expect.stringMatching(/^cmd \/d \/c "C:\\Users\\bob\\\.outpost\\step-[0-9a-f]{16}\.cmd"$/)]);
+    expect([...f.written.values()].at(-1)).toContain('ver');
+    await expect(ex.run('bash', 'echo x', { signal: new AbortController().signal, timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'plan.invalid' });
     await expect(ex.run('cmd', STEP, { signal: new AbortController().signal, timeoutMs: 10_000, secrets: [AK], interactive: true })).rejects.toMatchObject({ code: 'plan.invalid' });
-    expect(f.commands).toEqual(['ver']);
+    expect(f.commands).toHaveLength(1);
   });
 
   it('maps the SFTP home to a Windows path, and refuses one cmd cannot quote', () => {

@@ -8,13 +8,13 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../../electron/common/api';
-import { hostListTargets } from '../../../electron/cli/commands/export';
 import { OutpostError } from '../../../electron/core/errors';
 import { exportAnsible, writeExport } from '../../../electron/core/export';
-import { envNameOf, escapeLiteral, toJinja, lit, expr } from '../../../electron/core/export/jinja';
-import { INI_MODULE } from '../../../electron/core/export/ini-module';
+import { envNameOf, escapeLiteral, hostSentinel, toJinja, lit, expr } from '../../../electron/core/actions/jinja';
+import { INI_MODULE } from '../../../electron/core/actions/ini-module';
 import { loadAnswersFile } from '../../../electron/core/plan';
-import { editIniText } from '../../../electron/core/run/files';
+import { editIniText } from '../../../electron/core/actions';
+import { prepareBatch } from '../../../electron/core/service';
 import { allTasks, examplePlan, exportOf, hasAnsiblePython, KEY, playbook, PYTHON, RESOURCES, service, task } from './helpers';
 
 const KS = `schema: 2
@@ -154,7 +154,7 @@ describe('Ansible export of the ICAgent plan (Linux, jump server)', () => {
     expect(script).toContain('ssh -f -E "$log"');
     expect(script).toContain('-i "$HOME"/.ssh/outpost_tunnel_ed25519');
     expect(x.files['templates/tunnel.jump0.hostkey.sh.j2']).toContain("{{ hostvars['jump0'].outpost_hostkey | quote }}");
-    expect(x.files['inventory.yml']).toContain(`outpost_hostkey: ${KEY.line}`);
+    expect(x.files['inventory.yml']).toContain(`outpost_hostkey: !unsafe ${KEY.line}`);
   });
 
   it('prints the console steps first, and checks the secrets and host key checking before anything runs', () => {
@@ -169,7 +169,9 @@ describe('Ansible export of the ICAgent plan (Linux, jump server)', () => {
   it('keeps host key checking on: known_hosts, StrictHostKeyChecking=yes, the jump hop with the same options', () => {
     const inv = x.files['inventory.yml'] ?? '';
     expect(inv).toContain('-o StrictHostKeyChecking=yes -o UserKnownHostsFile={{ (inventory_dir ~ \'/known_hosts\') | quote }} -o GlobalKnownHostsFile=/dev/null');
-    expect(inv).toMatch(/ProxyCommand="ssh -o StrictHostKeyChecking=yes .* -p 22 -W '\[%h\]:%p' root@192\.168\.0\.10"/);
+    // The hop's address, user and key are in ssh_config (data), not in the shlex-parsed ProxyCommand.
+    expect(inv).toContain(`ProxyCommand="ssh -F {{ (inventory_dir ~ '/ssh_config') | quote }} -o StrictHostKeyChecking=yes -o UserKnownHostsFile={{ (inventory_dir ~ '/known_hosts') | quote }} -o GlobalKnownHostsFile=/dev/null -W '[%h]:%p' outpost-hop-jump0"`);
+    expect(x.files['ssh_config']).toContain('Host outpost-hop-jump0\n  HostName 192.168.0.10\n  Port 22\n  User root\n');
     expect(x.files['known_hosts']).toContain(`192.168.0.10 ${KEY.line}`);
     expect(x.files['known_hosts']).toContain(`10.1.0.21 ${KEY.line}`);
   });
@@ -177,7 +179,7 @@ describe('Ansible export of the ICAgent plan (Linux, jump server)', () => {
   it('lists the hosts without a verified key', () => {
     const y = exportOf(plan, { hostKeys: { jump0: [KEY] } });
     expect(y.hostsWithoutKey.map((h) => h.id)).toEqual(['target0']);
-    expect(y.files['known_hosts']).toContain('# 10.1.0.21: host 1 (root@10.1.0.21:22): NO VERIFIED HOST KEY');
+    expect(y.files['known_hosts']).toContain('# 10.1.0.21: NO VERIFIED HOST KEY');
     expect(y.files['README.md']).toContain('**1 host has no verified host key**');
   });
 
@@ -208,7 +210,7 @@ describe('each action kind maps to its Ansible module', () => {
   it('editIni: the outpost_ini module shipped in library/, per-host values as inventory variables', () => {
     expect(task(x, 'ini: Edit the ini').outpost_ini).toEqual({ path: '/opt/ks/agent.conf', set: [{ section: 'agent', key: 'ip', value: '{{ outpost_host_address }}' }] });
     expect(x.files['library/outpost_ini.py']).toBe(INI_MODULE);
-    expect(x.files['inventory.yml']).toContain('outpost_host_address: 10.0.0.21');
+    expect(x.files['inventory.yml']).toContain('outpost_host_address: !unsafe 10.0.0.21');
   });
 
   it('upload: copy, the SHA-256 checked on this computer first and on the host after', () => {
@@ -278,9 +280,9 @@ describe('secrets', () => {
     const r = loadAnswersFile(path.join(RESOURCES, 'examples', 'linux-jump.yaml'));
     if (!r.ok) throw new Error('answers');
     const pw = 'Hunter2-list-password!';
-    const t = hostListTargets(`host,port,user,password,name\n10.0.0.7,22,root,${pw},db-1\n10.0.0.8,22,root,,db-2\n`, r.answers, { port: 22, env: {} });
-    if ('problems' in t) throw new Error(t.problems.join());
-    const p = service().plan({ ...r.answers, targets: t.targets });
+    const t = prepareBatch(service(), { answers: r.answers, hosts: { text: `host,port,user,password,name\n10.0.0.7,22,root,${pw},db-1\n10.0.0.8,22,root,,db-2\n`, name: 'hosts.csv' }, port: 22, env: {} });
+    if (!t.ok) throw new Error(t.problems.join());
+    const p = t.plan;
     const x = exportOf(p);
     for (const [f, text] of Object.entries(x.files)) expect(text.includes(pw), f).toBe(false);
     expect(x.passwordHosts).toContain('db-1');
@@ -313,16 +315,20 @@ describe('writing the folder', () => {
 
 describe.runIf(hasAnsiblePython)('with the Python and Jinja2 Ansible runs', () => {
   it('literal text escaped for Jinja renders back to itself, per-host values filled in', () => {
-    const samples = fc.sample(fc.string({ unit: fc.constantFrom('{', '}', '%', '#', '{{', '}}', '{%', '{#', 'a', ' ', '\\', "'", '"', '\n', '{host.name}', '$') }), 200);
+    // A filled per-host value (the marker actions/template.ts leaves for Ansible) becomes the host's variable;
+    // `{host.name}` written anywhere else (shell syntax of a profile) stays as written, as in outpost run.
+    const filled = hostSentinel('host.name');
+    const samples = fc.sample(fc.string({ unit: fc.constantFrom('{', '}', '%', '#', '{{', '}}', '{%', '{#', 'a', ' ', '\\', "'", '"', '\n', '{host.name}', filled, '$') }), 200);
     const input = samples.map((s) => toJinja([lit(s), expr("'|'"), lit(s)]));
     const out = JSON.parse(
       execFileSync(PYTHON, ['-c', 'import sys, json, jinja2\nenv = jinja2.Environment(trim_blocks=True, keep_trailing_newline=True)\nprint(json.dumps([env.from_string(t).render(outpost_host_name="web-1", outpost_host_address="10.0.0.1") for t in json.load(sys.stdin)]))'], { input: JSON.stringify(input), encoding: 'utf8' }),
     ) as string[];
     samples.forEach((s, i) => {
-      const want = s.replace(/\{host\.name\}/g, 'web-1');
+      const want = s.split(filled).join('web-1');
       expect(out[i]).toBe(`${want}|${want}`);
     });
-    expect(escapeLiteral('{host.address}')).toBe('{{ outpost_host_address }}');
+    expect(escapeLiteral(hostSentinel('host.address'))).toBe('{{ outpost_host_address }}');
+    expect(escapeLiteral('{host.address}')).toBe("{{ '{' }}host.address}");
   });
 
   it("outpost_ini sets keys exactly as outpost run's INI editor does", () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RequestOutput } from '../../../electron/common/api';
 import { createCoreDispatcher } from '../../../electron/core/api/handlers';
-import type { Client } from '../../../electron/core/api/dispatcher';
+import type { Client } from '../../../electron/core/client';
 import type { CoreContext } from '../../../electron/core/context';
 import { silentLogger } from '../../../electron/core/log/logger';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';

@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Probe } from '../../../electron/common/api';
-import { localExecutor } from '../../../electron/core/exec/executor';
-import { hostChecks, trafficCheck, type CheckContext } from '../../../electron/core/export/checks';
-import type { JText } from '../../../electron/core/export/jinja';
-import { runProbes } from '../../../electron/core/run/probes';
+import { localExecutor } from '../../../electron/core/exec';
+import { hostChecks, trafficCheck, type CheckContext } from '../../../electron/core/actions/probe/ansible';
+import type { JText } from '../../../electron/core/actions/jinja';
+import { runProbes } from '../../../electron/core/actions';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 
 const ctx: CheckContext = { env: () => 'UNUSED', facts: {}, stepId: 'test', localNow: 'NOW', localTz: 'TZ', peer: 'PEER' };

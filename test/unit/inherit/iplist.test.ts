@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInheritFrom } from '../../../electron/cli/commands/inherit';
+import { parseInheritFrom } from '../../../electron/cli/commands/batch';
 import { parseHostList } from '../../../electron/common/hosts';
-import { iplistPasswordOk, iplistProblems, iplistText, parseInstallerOutput, PromptResponder } from '../../../electron/core/inherit/iplist';
+import { iplistPasswordOk, iplistProblems, iplistText, parseInstallerOutput, PromptResponder } from '../../../electron/core/plan/iplist';
 import { parseProfile } from '../../../electron/core/profiles';
 import { RESOURCES } from '../profiles/helpers';
 

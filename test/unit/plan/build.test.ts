@@ -5,9 +5,10 @@ import path from 'node:path';
 import { parse } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
 import { Plan as PlanSchema, type Action, type Probe } from '../../../electron/common/api/plan';
-import { localExecutor } from '../../../electron/core/exec/executor';
-import { buildPlan, installUnitScript, PlanError, planFromAnswers, renderExec, renderStep, type Answers, type Plan, type Step } from '../../../electron/core/plan';
-import { runProbes } from '../../../electron/core/run/probes';
+import { localExecutor } from '../../../electron/core/exec';
+import { installUnitScript } from '../../../electron/core/actions/forward/unit';
+import { buildPlan, PlanError, planFromAnswers, renderExec, renderStep, type Answers, type Plan, type Step } from '../../../electron/core/plan';
+import { runProbes } from '../../../electron/core/actions';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { EXAMPLE_FILES, example, icagent, profiles, regions, SEED } from './helpers';
 
@@ -133,6 +134,7 @@ describe('plans for the six examples', () => {
       dest: 'D:\\Agents\\ICAgent',
       format: 'zip',
       sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      root: false,
     });
     expect(action(step(plan, 'install'), 'exec')).toMatchObject({ shell: 'cmd', success: { markers: ['Service icagent installed successfully'] } });
     expect(step(plan, 'install').display).toMatch(/^cd \/d D:\\Agents\\ICAgent && ICProbeAgent\\bin\\manual\\win\\install\.bat -ak \*\*\*\* -sk \*\*\*\* -region ap-southeast-1 /);

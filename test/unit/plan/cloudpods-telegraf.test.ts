@@ -11,7 +11,7 @@ import { silentLogger } from '../../../electron/core/log/logger';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { OutpostService } from '../../../electron/core/service';
 import { keyOptions, remoteKeyOptions } from '../../../electron/core/plan/tunnel';
-import { renderExec } from '../../../electron/core/plan/render';
+import { renderExec } from '../../../electron/core/render';
 import { fromAnswers, toAnswers } from '../../../renderer/src/wizard/model';
 import { expectedRows, hostLabel } from '../../../renderer/src/wizard/planText';
 import { example, FIXTURES, RESOURCES } from './helpers';
@@ -120,7 +120,7 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
   it('installs telegraf and telegraf.conf under /opt/.cloud-monitor/ writing to the forward, runs it under a systemd unit, verifies the process and a write', () => {
     const p = plan();
     expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'verify']);
-    expect(step(p, 'upload').action).toEqual({ kind: 'upload', from: './telegraf', to: '/opt/.cloud-monitor/telegraf', sha256: base.inputs?.telegrafSha256, mode: 0o755 });
+    expect(step(p, 'upload').action).toEqual({ kind: 'upload', from: './telegraf', to: '/opt/.cloud-monitor/telegraf', sha256: base.inputs?.telegrafSha256, mode: 0o755, root: true });
     const conf = step(p, 'config').action;
     if (conf.kind !== 'writeFile') throw new Error('not writeFile');
     expect(conf.path).toBe('/opt/.cloud-monitor/telegraf.conf');

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { planRequests } from '../../../electron/common/api/plan';
 import { planHandlers } from '../../../electron/core/api/handlers/plan';
-import type { Client } from '../../../electron/core/api/dispatcher';
+import type { Client } from '../../../electron/core/client';
 import type { CoreContext } from '../../../electron/core/context';
 import { OutpostError } from '../../../electron/core/errors';
 import { silentLogger } from '../../../electron/core/log/logger';

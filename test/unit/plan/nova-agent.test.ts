@@ -119,8 +119,8 @@ describe('nova-agent plan on Windows', () => {
     expect(targetIds(p)).toEqual(['connect', 'preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'verify']);
     // Elevation is checked by the plan's Windows preflight, before anything is unpacked.
     expect(step(p, 'preflight').action).toEqual({ kind: 'probe', probes: [{ kind: 'privilege', os: 'windows' }] });
-    expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null });
-    expect(step(p, 'unpack-updater').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\UpdateService.zip', dest: `${WIN_DIR}\\AgentUpdater`, format: 'zip', sha256: null });
+    expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null, root: false });
+    expect(step(p, 'unpack-updater').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\UpdateService.zip', dest: `${WIN_DIR}\\AgentUpdater`, format: 'zip', sha256: null, root: false });
     // The .bat files register "%CD%\...exe": they must run from the folder they were unpacked into.
     expect(step(p, 'install').display).toBe(`cd /d "${WIN_DIR}\\Agent" && installagentservice.bat`);
     expect(step(p, 'install-updater').display).toBe(`cd /d "${WIN_DIR}\\AgentUpdater" && installupdateservice.bat`);

@@ -2,7 +2,7 @@
 // cannot read: outside the app each one is the environment variable OUTPOST_SECRET_<KEY>, and a
 // missing one is named in the message.
 import { describe, expect, it } from 'vitest';
-import { describeRef, envResolver } from '../../../electron/core/plan/render';
+import { describeRef, envResolver } from '../../../electron/core/render';
 import { storedEnvName } from '../../../electron/core/secrets/env';
 import { MemorySecretStore, storeResolver } from '../../../electron/core/secrets/store';
 

@@ -39,7 +39,7 @@ describe('tetra-relay plan', () => {
     expect(shown.get('docker')).toContain("docker version --format '{{.Server.Version}}'");
     expect(shown.get('docker')).toContain('sort -V | head -n1)" != 20.10.21 ]');
     expect(shown.get('load')).toMatch(/^docker load -i \/opt\/tetra-relay\/tetra-relay-image\.tar && rm -f \/opt\/tetra-relay\/tetra-relay-image\.tar && .*docker image inspect --format '\{\{\.Id\}\}' ts-agent-http-relay:v1\.0\.0$/);
-    expect(step(p, 'upload').action).toEqual({ kind: 'upload', from: './ts-agent-http-relay-v1.0.0.tar', to: '/opt/tetra-relay/tetra-relay-image.tar', sha256: base.inputs?.imageSha256, mode: 0o600 });
+    expect(step(p, 'upload').action).toEqual({ kind: 'upload', from: './ts-agent-http-relay-v1.0.0.tar', to: '/opt/tetra-relay/tetra-relay-image.tar', sha256: base.inputs?.imageSha256, mode: 0o600, root: true });
     expect(step(p, 'remove-old').display).toContain('then docker rm -f ts-agent-http-relay ;');
     expect(step(p, 'install').display).toBe('docker run --name ts-agent-http-relay --env-file /opt/tetra-relay/relay.env --net=host --restart=always --ulimit core=0 --log-driver local -d ts-agent-http-relay:v1.0.0');
     expect(step(p, 'init').onFailure?.hint).toMatch(/exit-restart loop .* 401 or 403/);

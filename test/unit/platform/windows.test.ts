@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cmdScript, cmdStdin, isWindowsPath, needsWindows, windowsPlatform, winePlatform } from '../../../electron/core/platform';
-import { renderCmdForStdin } from '../../../electron/core/plan/render';
+import { renderCmdForStdin } from '../../../electron/core/render';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 
 describe('a cmd step as a script file', () => {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../electron/cli/main';
 import { createCoreDispatcher } from '../../../electron/core/api/handlers';
-import type { Client } from '../../../electron/core/api/dispatcher';
+import type { Client } from '../../../electron/core/client';
 import { silentLogger } from '../../../electron/core/log/logger';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { RESOURCES } from './helpers';

@@ -5,17 +5,20 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..', '..', '..');
-const runner = fs.readFileSync(path.join(root, 'electron/core/run/runner.ts'), 'utf8');
-const tunnel = fs.readFileSync(path.join(root, 'electron/core/run/tunnel.ts'), 'utf8');
+// Every source of the run engine and the actions (where run.step messages are made).
+const sources = ['electron/core/run', 'electron/core/actions']
+  .flatMap((d) => fs.readdirSync(path.join(root, d), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(root, d, f)))
+  .map((f) => fs.readFileSync(f, 'utf8'))
+  .join('\n');
 
 function get(obj: unknown, key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
 }
 
-const literal = [...runner.matchAll(/part\('([a-zA-Z.]+)'/g)].map((m) => m[1] ?? '');
+const literal = [...new Set([...sources.matchAll(/(?:part\(|key: )'(run\.msg\.[a-zA-Z.]+)'/g)].map((m) => m[1] ?? ''))].filter((k) => !k.endsWith('.'));
 const actions = ['kept', 'started', 'repaired'].map((a) => `run.msg.tunnel.${a}`);
 const forms = ['systemd', 'systemd-user', 'background'].map((f) => `run.msg.how.${f}`);
-const codes = [...new Set([...tunnel.matchAll(/code: '([a-zA-Z]+)', params/g)].map((m) => `run.msg.warn.${m[1]}`))];
+const codes = [...new Set([...sources.matchAll(/code: '([a-zA-Z]+)', params/g)].map((m) => `run.msg.warn.${m[1]}`))];
 
 describe('run messages from the core are translated', () => {
   it('finds the keys the runner and tunnel send', () => {

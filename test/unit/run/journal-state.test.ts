@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../electron/common/api/plan';
 import { readJournalState } from '../../../electron/core/run/journal';
-import { batchToResume, forgetBatch, lastInterruptedBatch, writeBatchRecord } from '../../../electron/core/run/batch-resume';
+import { batchToResume, forgetBatch, lastInterruptedBatch, writeBatchRecord } from '../../../electron/core/service/batch-resume';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 
 let dir: string;

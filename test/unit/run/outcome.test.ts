@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../electron/common/api/plan';
-import { outcomeOf } from '../../../electron/core/run/runner';
+import { outcomeOf } from '../../../electron/core/actions';
 
 type Exec = Extract<Action, { kind: 'exec' }>;
 const base: Exec = {

@@ -1,7 +1,6 @@
 // The offline-package helpers of a run: the remote listing parsers feed the same entry rules as the
 // local unpacker, the staging script's answer is read back, and a wrong local package is refused with
 // both checksums before anything connects.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../electron/common/api/plan';
 import { checkEntries } from '../../../electron/core/packages/entries';
-import { checkLocalPackages, parseStage, parseZipinfo, placeScript, stageScript } from '../../../electron/core/run/packages';
+import { parseZipinfo } from '../../../electron/core/actions/unpack';
+import { checkLocalPackages } from '../../../electron/core/packages';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-pkg-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -32,40 +32,15 @@ describe('remote listings', () => {
     expect(r.problems).toEqual([expect.objectContaining({ entry: 'l', reason: expect.stringContaining('is a link') })]);
   });
 
+  it('zipinfo: a line it cannot read between the header and the footer is a problem (fail closed)', () => {
+    const r = parseZipinfo(ZIPINFO.replace('-rw-r--r--  3.0 unx        3 tx        3 stor 26-Nov-30 09:37 d/f', '?rw-r--r-- a line this parser does not know'));
+    expect(r.problems.map((p) => p.reason)).toContain('is a line of the listing Outpost cannot read, so the archive is not unpacked');
+  });
+
   it('zipinfo: a name with spaces and a ".." entry reach the entry rules intact', () => {
     const r = parseZipinfo('-rw-r--r--  3.0 unx        3 tx        3 stor 26-Nov-30 09:37 a b/../../evil');
     expect(r.entries[0]?.path).toBe('a b/../../evil');
     expect(checkEntries(r.entries)).toHaveLength(1);
-  });
-});
-
-describe('staged upload scripts', () => {
-  it('reads the staging answer', () => {
-    expect(parseStage('OUTPOST_HAVE\n')).toEqual({ have: true });
-    expect(parseStage('OUTPOST_LEFT\nOUTPOST_PART=/home/u/.cache/outpost/uploads/x.part\n')).toEqual({ have: false, left: true, part: '/home/u/.cache/outpost/uploads/x.part' });
-    expect(parseStage('garbage')).toBeUndefined();
-  });
-
-  it('runs for real: stage, place atomically with the checksum, then finds it already there', () => {
-    const home = path.join(dir, 'home');
-    fs.mkdirSync(home);
-    const dest = path.join(dir, 'opt dir', 'pkg.tgz');
-    const data = Buffer.from('package bytes');
-    const sum = createHash('sha256').update(data).digest('hex');
-    const sh = (script: string) => execFileSync('bash', ['-s'], { input: script, env: { ...process.env, HOME: home }, encoding: 'utf8' });
-    const st = parseStage(sh(stageScript(dest, sum)));
-    expect(st).toEqual({ have: false, left: false, part: path.join(home, '.cache/outpost/uploads', `${sum}.part`) });
-    if (!st || st.have) throw new Error('unreachable');
-    fs.writeFileSync(st.part, 'half'); // wrong content: placing must refuse it and leave no final file
-    expect(() => sh(placeScript(st.part, dest, sum, 0o644))).toThrow();
-    expect(fs.existsSync(dest)).toBe(false);
-    expect(parseStage(sh(stageScript(dest, sum)))).toMatchObject({ left: true });
-    fs.writeFileSync(st.part, data);
-    sh(placeScript(st.part, dest, sum, 0o644));
-    expect(fs.readFileSync(dest)).toEqual(data);
-    expect(fs.statSync(dest).mode & 0o777).toBe(0o644);
-    expect(fs.existsSync(st.part)).toBe(false);
-    expect(parseStage(sh(stageScript(dest, sum)))).toEqual({ have: true });
   });
 });
 

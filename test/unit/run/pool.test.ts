@@ -1,7 +1,7 @@
 // The pool's pause gate: paused, no new item starts; items in flight finish; resume starts the rest;
 // opening the gate (what cancel does) lets every worker through.
 import { describe, expect, it } from 'vitest';
-import { PauseGate, pool } from '../../../electron/core/run/runner';
+import { PauseGate, pool } from '../../../electron/core/run';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../../../electron/core/api/dispatcher';
+import type { Client } from '../../../electron/core/client';
 import { terminalHandlers } from '../../../electron/core/api/handlers/terminal';
 import type { CoreContext } from '../../../electron/core/context';
 import { runLocal } from '../../../electron/core/exec/local-spawn';

@@ -2,7 +2,7 @@
 // contract without a handler here is a type error. Services shared between domains (terminals used by
 // runs) are created once here.
 import type { CoreContext } from '../../context';
-import { RunService } from '../../run/service';
+import { RunService } from '../../service/runs';
 import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
 import { exportHandlers } from './export';

@@ -3,7 +3,7 @@
 import type { Step } from '../../../common/api/plan';
 import type { CoreContext } from '../../context';
 import { OutpostError } from '../../errors';
-import { describeRef, renderStep, secretRefs } from '../../plan/render';
+import { describeRef, renderStep, secretRefs } from '../../render';
 import { runbook } from '../../plan/runbook';
 import { storeResolver } from '../../secrets/store';
 import type { OutpostService } from '../../service';

@@ -1,5 +1,5 @@
 import { OutpostError } from '../../errors';
-import type { RunService } from '../../run/service';
+import type { RunService } from '../../service/runs';
 import { owns, release, type Handlers } from '../dispatcher';
 
 export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run.cancel' | 'run.pause' | 'run.resume' | 'batch.interrupted' | 'batch.resume' | 'batch.forget' | 'hostkey.decide'> {

@@ -4,12 +4,12 @@
 // shown fallback (ssh -f in the background, said plainly); then it waits for every forward to listen
 // and explains a failure as the runner does. The vendor's one-off form is not exported (it answers a
 // password prompt in a terminal: nothing Ansible does faithfully).
-import type { Action } from '../../common/api/plan';
-import { bracket } from '../plan/build';
-import { installUnitScript } from '../plan/tunnel';
-import { quotePosix as q } from '../quote';
-import { processPattern } from '../run/tunnel';
-import { CHECK_PRELUDE } from './checks';
+import type { Action } from '../../../common/api/plan';
+import { bracket } from '../../../common/forward';
+import { installUnitScript } from './unit';
+import { quotePosix as q } from '../../quote';
+import { processPattern } from './run';
+import { CHECK_PRELUDE } from '../probe/ansible';
 
 type ForwardAction = Extract<Action, { kind: 'forward' }>;
 

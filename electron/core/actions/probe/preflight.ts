@@ -1,7 +1,7 @@
 // Preflight on a target, before anything is changed: one read-only POSIX script gathers facts,
 // a pure function judges them. Each check is pass / warn / fail with a hint.
-import type { CheckResult } from '../../common/api/run';
-import { quotePosix } from '../quote';
+import type { CheckResult } from '../../../common/api/run';
+import { quotePosix } from '../../quote';
 
 export interface ReachTarget {
   name: string;
@@ -121,8 +121,9 @@ export function judgePreflight(facts: Map<string, string>, c: JudgeContext): Che
   const uid = facts.get('uid');
   const user = facts.get('user') ?? '?';
   const sudo = facts.get('sudo');
+  // Steps marked root run as root (sudo -n when the login user is not root): being able to write the
+  // install folder is not enough.
   if (uid === '0') out.push({ name: 'privilege', status: 'pass', detail: 'root' });
-  else if (facts.get('writable') === 'yes') out.push({ name: 'privilege', status: 'pass', detail: `${user} can write ${dir}` });
   else if (sudo === 'yes') out.push({ name: 'privilege', status: 'pass', detail: `${user}, with sudo (no password)` });
   else
     out.push({
@@ -164,9 +165,4 @@ function formatTz(min: number): string {
   const s = min < 0 ? '-' : '+';
   const a = Math.abs(min);
   return `${s}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
-}
-
-/** Does the install need `sudo -n` in front? */
-export function needsSudo(facts: Map<string, string>): boolean {
-  return facts.get('uid') !== '0' && facts.get('writable') !== 'yes' && facts.get('sudo') === 'yes';
 }

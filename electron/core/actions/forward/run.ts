@@ -4,13 +4,14 @@
 // background with the same options, which does not survive a reboot (said plainly). One-off = the
 // vendor's `ssh -f -N -L …`, its password prompt answered in a PTY. Host key checking is never off.
 import type { ClientChannel } from 'ssh2';
-import type { Action, Forward } from '../../common/api/plan';
-import { OutpostError } from '../errors';
-import type { Executor } from '../exec/executor';
-import { installUnitScript } from '../plan/tunnel';
-import { quotePosix } from '../quote';
-import { exec, type ExecOptions, type SshConnection } from '../ssh';
-import { findListener, LISTENERS_SCRIPT, parseListeners } from './listeners';
+import type { Action, Forward } from '../../../common/api/plan';
+import { forwardSpec } from '../../../common/forward';
+import { OutpostError } from '../../errors';
+import type { Executor } from '../../exec';
+import { installUnitScript } from './unit';
+import { quotePosix } from '../../quote';
+import { exec, type ExecOptions, type SshConnection } from '../../ssh';
+import { findListener, LISTENERS_SCRIPT, parseListeners } from '../probe/listeners';
 
 type ForwardAction = Extract<Action, { kind: 'forward' }>;
 
@@ -80,11 +81,6 @@ export async function listenerReport(d: Pick<TunnelDeps, 'conn' | 'signal'>, for
     const l = findListener(listeners, f.listenHost, f.listenPort);
     return { name: f.name, host: f.listenHost, port: f.listenPort, listening: Boolean(l), ...(l?.process ? { process: l.process } : {}) };
   });
-}
-
-function forwardSpec(f: Forward): string {
-  const b = (h: string) => (h.includes(':') ? `[${h}]` : h);
-  return `${b(f.listenHost)}:${f.listenPort}:${b(f.targetHost)}:${f.targetPort}`;
 }
 
 /**

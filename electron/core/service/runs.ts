@@ -1,16 +1,15 @@
 // Runs as the API sees them (Electron IPC and browser mode): start from answers, cancel, host key
 // decisions. The work itself is the service layer's, shared with the CLI.
 import { OutpostError } from '../errors';
-import { claim, release, wants, type Client } from '../api/dispatcher';
+import { claim, release, wants, type Client } from '../client';
 import type { CoreContext } from '../context';
-import { OutpostService } from '../service';
+import { OutpostService } from './outpost';
 import { storeResolver } from '../secrets/store';
 import type { TerminalManager } from '../terminal/manager';
 import type { RunOptions } from '../../common/api/run';
 import { HostKeyBroker } from './hostkeys';
 import { batchToResume, forgetBatch, lastInterruptedBatch, writeBatchRecord, type InterruptedBatch } from './batch-resume';
-import { missingSecrets } from './runner';
-import type { RunHandle } from './runner';
+import { missingSecrets, type RunHandle } from '../run';
 
 export class RunService {
   private readonly runs = new Map<string, RunHandle>();

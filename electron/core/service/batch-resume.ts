@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../common/api/plan';
 import type { SecretRegistry } from '../secrets/registry';
-import { readJournalState } from './journal';
+import { readJournalState } from '../run/journal';
 
 const SUFFIX = '.batch.json';
 

@@ -5,12 +5,12 @@
 //   OUTPOST_CHECK pass|warn|FAIL <name>: <detail>[ — <hint>]
 // The playbook fails a step on a FAIL line, and a guard passes only when every line says pass — as the
 // runner does. Names, details and hints are the runner's, word for word (test/unit/export checks them).
-import type { Forward, Probe } from '../../common/api/plan';
-import { bracket } from '../plan/build';
-import { LISTENERS_SCRIPT } from '../run/listeners';
-import { preflightScript } from '../run/preflight';
-import { quotePosix as q } from '../quote';
-import { expr, lit, renderShell, type JText, type RenderContext } from './jinja';
+import type { Forward, Probe } from '../../../common/api/plan';
+import { forwardSpec } from '../../../common/forward';
+import { LISTENERS_SCRIPT } from './listeners';
+import { preflightScript } from './preflight';
+import { quotePosix as q } from '../../quote';
+import { expr, lit, renderShell, type JText, type RenderContext } from '../jinja';
 
 const PREFLIGHT_KINDS = new Set(['clock', 'platform', 'disk', 'tools', 'privilege', 'reach']);
 
@@ -140,16 +140,15 @@ function preflightChecks(pre: readonly Probe[], c: CheckContext): JText {
     }
     lines.push(`if [ -n "$missing" ]; then outpost_check FAIL tools "missing: $missing" ${q("Install them with the host's package manager.")}; else outpost_check pass tools "$found"; fi`);
   }
-  // Whether the steps marked root need `sudo -n` (the runner's needsSudo): read by the playbook.
+  // Steps marked root run as root: become (sudo) whenever the login user is not root, as the runner does.
   lines.push(
-    "uid=$(f uid); user=$(f user); [ -n \"$user\" ] || user='?'; sudo=$(f sudo); w=$(f writable)",
-    'if [ "$uid" != 0 ] && [ "$w" != yes ] && [ "$sudo" = yes ]; then echo OUTPOST_SUDO yes; else echo OUTPOST_SUDO no; fi',
+    "uid=$(f uid); user=$(f user); [ -n \"$user\" ] || user='?'; sudo=$(f sudo)",
+    'if [ "$uid" != 0 ]; then echo OUTPOST_SUDO yes; else echo OUTPOST_SUDO no; fi',
   );
   if (kinds.has('privilege')) {
     const hint = q('Log in as root (the vendor installs as root), or allow this user `sudo` without a password (NOPASSWD).');
     lines.push(
       'if [ "$uid" = 0 ]; then outpost_check pass privilege root',
-      'elif [ "$w" = yes ]; then outpost_check pass privilege "$user can write $dir"',
       'elif [ "$sudo" = yes ]; then outpost_check pass privilege "$user, with sudo (no password)"',
       `elif [ "$sudo" = password ]; then outpost_check FAIL privilege "$user is not root and sudo asks for a password" ${hint}`,
       `else outpost_check FAIL privilege "$user is not root and has no sudo" ${hint}; fi`,
@@ -194,7 +193,7 @@ function listeningLines(forwards: readonly Forward[], report: boolean): string[]
 
 /** Is an ssh process carrying exactly these forwards (the runner's forwardsCarried)? Prints yes/no. */
 function carriedLines(forwards: readonly Forward[]): string[] {
-  const wanted = forwards.map((f) => `-L ${bracket(f.listenHost)}:${f.listenPort}:${bracket(f.targetHost)}:${f.targetPort}`);
+  const wanted = forwards.map((f) => `-L ${forwardSpec(f)}`);
   return [
     `carried=$(ps -eo args= 2>/dev/null | awk -v W=${q(wanted.join('\n'))} '`,
     '  BEGIN { n = split(W, w, "\\n") }',
@@ -311,11 +310,10 @@ export function trafficCheck(p: Extract<Probe, { kind: 'tunnelTraffic' }>, c: Ch
         '  out=$(ss -Htn state established 2>/dev/null || netstat -tn 2>/dev/null)',
         `  peers=$(printf '%s\\n' "$out" | awk -v ports="$ports" '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /:[0-9]+$/) a[++n] = $i; if (n < 2) next; l = a[1]; p = a[2]; m = match(l, /:[0-9]+$/); lp = substr(l, m + 1) + 0; if (!index(ports, " " lp " ")) next; m = match(p, /:[0-9]+$/); h = substr(p, 1, m - 1); gsub(/^\\[|\\]$/, "", h); sub(/^::ffff:/, "", h); print h }')`,
         '  if [ -n "$peer" ] && printf \'%s\\n\' "$peers" | grep -qxF -- "$peer"; then break; fi',
-        '  if [ -z "$peer" ] && [ -n "$peers" ]; then break; fi',
         '  sleep 1; i=$((i + 1))',
         'done',
         'if [ -n "$peer" ] && printf \'%s\\n\' "$peers" | grep -qxF -- "$peer"; then outpost_check pass \'agent traffic\' "agent traffic seen through the tunnel from $peer"',
-        'elif [ -n "$peers" ]; then outpost_check pass \'agent traffic\' "agent traffic seen through the tunnel (from $(printf \'%s\\n\' "$peers" | awk \'NF && !s[$0]++ { printf "%s%s", (n++ ? ", " : ""), $0 }\'); this host may be behind NAT)"',
+        `elif [ -n "$peers" ]; then outpost_check warn 'agent traffic' "agent traffic on the forwarded ports comes from $(printf '%s\\n' "$peers" | awk 'NF && !s[$0]++ { printf "%s%s", (n++ ? ", " : ""), $0 }'), none from \${peer:-this host}: not attributable to this host at the jump server (NAT, or another host's agent)" ${q("The host's own checks (its agent process and connections) decide; check again later if they did not run.")}`,
         `else outpost_check warn 'agent traffic' 'no agent connection seen on the forwarded ports yet' ${q('The agent may not have connected yet; check again later, and check the security group rule.')}; fi`,
         '',
       ].join('\n'),

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AuthInfo, SecretRef } from '../../common/api/plan';
 import { OutpostError } from '../errors';
-import type { SshAuth } from '../ssh';
+import type { SshAuth } from './connection';
 
 export function expandHome(p: string, home: string): string {
   return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;

@@ -25,13 +25,22 @@ export function jstr(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
 }
 
-/** Literal text as template text: per-host placeholders become their variables, every other `{` is escaped. */
+/**
+ * How the export fills a per-host placeholder (actions/template.ts, the runner's own filling): a marker
+ * no answer can hold, which escapeLiteral turns into the host's inventory variable.
+ */
+export const hostSentinel = (name: string) => `\uE000${name}\uE000`;
+
+/** Literal text as template text: filled per-host values become their variables, every other `{` is escaped. */
 export function escapeLiteral(text: string): string {
   return text
-    .split(/(\{host\.(?:address|name)\})/)
-    .map((part, i) => (i % 2 === 1 ? `{{ ${HOST_VARS[part.slice(1, -1) as keyof typeof HOST_VARS]} }}` : part.replace(/\{/g, "{{ '{' }}")))
+    .split(/\uE000(host\.[A-Za-z0-9_]+)\uE000/)
+    .map((part, i) => (i % 2 === 1 ? `{{ ${HOST_VARS[part as keyof typeof HOST_VARS] ?? `outpost_${part.replace('.', '_')}`} }}` : part.replace(/\{/g, "{{ '{' }}")))
     .join('');
 }
+
+/** A script whose output the judge reads: stderr merged into stdout, in order. */
+export const merged = (body: JText): JText => [lit('{\n'), ...body, lit('\n} 2>&1\n')];
 
 export function toJinja(text: JText): string {
   return text.map((s) => ('t' in s ? escapeLiteral(s.t) : `{{ ${s.j} }}`)).join('');

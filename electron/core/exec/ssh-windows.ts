@@ -1,0 +1,108 @@
+// A Windows host over SSH (OpenSSH Server for Windows, default shell cmd): cmd steps run as a script
+// file uploaded by SFTP with their secrets on stdin (./remote-cmd.ts); PowerShell reads its script
+// from stdin (`-Command -`); file primitives go through SFTP, whose paths for a drive are `/C:/…`.
+// The SHA-256 of a file on the host is read with `certutil -hashfile` (Windows Server 2012 R2 and
+// later). `root` has no meaning here: the session's rights are what they are (preflight checks
+// elevation).
+import path from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { randomBytes } from 'node:crypto';
+import { OutpostError } from '../errors';
+import { exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
+import { sftpCall, withSftp, writePrivate } from '../ssh/sftp';
+import type { Executor, FileOps, FileStat, Identity } from './executor';
+import { runRemoteCmd } from './remote-cmd';
+
+/** `C:\ICAgent\x` → `/C:/ICAgent/x` (SFTP's form); a POSIX path is kept (the test stand-in). */
+export function sftpPath(p: string): string {
+  const m = /^([A-Za-z]):[\\/]*(.*)$/.exec(p);
+  if (!m) return p.replace(/\\/g, '/');
+  return `/${(m[1] ?? 'C').toUpperCase()}:/${(m[2] ?? '').split(/[\\/]+/).filter(Boolean).join('/')}`;
+}
+
+const dirOf = (p: string) => path.posix.dirname(p);
+
+async function mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
+  const parts = dir.split('/').filter(Boolean);
+  let cur = dir.startsWith('/') ? '' : '.';
+  for (const part of parts) {
+    cur = `${cur}/${part}`;
+    if (/^\/[A-Za-z]:$/.test(cur)) continue;
+    const st = await sftpCall((cb) => sftp.stat(cur, cb)).catch(() => null);
+    if (!st) await sftpCall<void>((cb) => sftp.mkdir(cur, cb));
+  }
+}
+
+async function replace(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  // Windows' rename does not replace: remove the old file first (the new one is complete already).
+  await sftpCall<void>((cb) => sftp.unlink(to, cb)).catch(() => undefined);
+  await sftpCall<void>((cb) => sftp.rename(from, to, cb));
+}
+
+export function sshWindowsExecutor(conn: SshConnection): Executor {
+  let who: Promise<Identity> | undefined;
+  const hashOf = async (p: string, signal: AbortSignal): Promise<string | null> => {
+    const r = await runRemoteCmd(conn, `certutil -hashfile "${p.replace(/\//g, '\\')}" SHA256`, [], { signal, timeoutMs: 120_000 }).catch(() => null);
+    const m = r ? /^([0-9a-f]{2}(?: ?[0-9a-f]{2}){31})\s*$/im.exec(r.output) : null;
+    return m?.[1] ? m[1].replace(/ /g, '').toLowerCase() : null;
+  };
+  const files: FileOps = {
+    stat: (p) =>
+      withSftp(conn, async (sftp): Promise<FileStat | null> => {
+        const st = await sftpCall<Stats>((cb) => sftp.lstat(sftpPath(p), cb)).catch(() => null);
+        if (!st) return null;
+        return { type: st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'link' : 'other', mode: st.mode & 0o7777, uid: null, owner: '', size: st.size };
+      }),
+    read: (p) => withSftp(conn, async (sftp) => ((await sftpCall<Buffer>((cb) => sftp.readFile(sftpPath(p), cb)).catch(() => null))?.toString('utf8') ?? null)),
+    write: (p, content) =>
+      withSftp(conn, async (sftp) => {
+        const to = sftpPath(p);
+        await mkdirs(sftp, dirOf(to));
+        const tmp = `${to}.outpost-${randomBytes(4).toString('hex')}`;
+        await writePrivate(sftp, tmp, content);
+        await replace(sftp, tmp, to);
+      }),
+    mkdirp: (p) => withSftp(conn, (sftp) => mkdirs(sftp, sftpPath(p))),
+    remove: (ps) => withSftp(conn, async (sftp) => void (await Promise.all(ps.map((p) => sftpCall<void>((cb) => sftp.unlink(sftpPath(p), cb)).catch(() => undefined))))),
+    async upload(localPath, dest, o) {
+      if ((await hashOf(dest, o.signal)) === o.sha256) return { sent: false, resumed: false, bytes: 0 };
+      const to = sftpPath(dest);
+      await withSftp(conn, (sftp) => mkdirs(sftp, dirOf(to)));
+      const tmp = `${to}.outpost-part`;
+      const r = await sshUpload(conn, localPath, tmp, { checkRemote: false, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+      const got = await hashOf(tmp.replace(/^\/([A-Za-z]:)/, '$1'), o.signal);
+      if (got !== o.sha256) {
+        await withSftp(conn, (sftp) => sftpCall<void>((cb) => sftp.unlink(tmp, cb))).catch(() => undefined);
+        throw new OutpostError('upload_corrupt', `The copy of ${localPath} at ${dest} on ${conn.label} has SHA-256 ${got ?? 'unknown (certutil did not answer)'}, expected ${o.sha256}.`, 'Upload again; if it keeps differing, check the disk on the host.');
+      }
+      await withSftp(conn, (sftp) => replace(sftp, tmp, to));
+      return { sent: true, resumed: false, bytes: r.bytes };
+    },
+  };
+  return {
+    kind: 'ssh',
+    os: 'windows',
+    label: conn.label,
+    identity(signal) {
+      who ??= runRemoteCmd(conn, 'whoami', [], { signal, timeoutMs: 30_000 }).then((r) => ({ uid: null, user: r.output.trim().split(/\r?\n/).at(-1) ?? '?', home: '' }));
+      who.catch(() => (who = undefined));
+      return who;
+    },
+    async run(shell, text, opts) {
+      const onData = opts.onData ? { onData: opts.onData } : {};
+      if (shell === 'cmd') {
+        if (opts.interactive && opts.secrets?.length) throw new OutpostError('plan.invalid', 'An interactive cmd step cannot take secrets on stdin (its stdin is the terminal).', 'This is a bug in the profile: make the step non-interactive.');
+        const r = await runRemoteCmd(conn, text, opts.secrets ?? [], { signal: opts.signal, timeoutMs: opts.timeoutMs, tailChars: 1_000_000, ...onData });
+        return { exitCode: r.exitCode, output: r.output };
+      }
+      if (shell === 'powershell') {
+        const r = await sshExec(conn, 'powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -', { signal: opts.signal, timeoutMs: opts.timeoutMs, tailChars: 1_000_000, stdin: `${text}\n`, ...onData });
+        return { exitCode: r.exitCode, output: r.output };
+      }
+      throw new OutpostError('plan.invalid', `${conn.label} is a Windows host; this step is written for ${shell}.`, 'Choose the Linux OS in the answers for POSIX hosts.');
+    },
+    files,
+    end: () => conn.end(),
+    show: (p) => p,
+  };
+}
