@@ -13,6 +13,8 @@ const needs = [
   { pkg: 'systemd', file: '/usr/bin/systemd-analyze' },
   { pkg: 'curl', file: '/usr/bin/curl' },
   { pkg: 'procps', file: '/usr/bin/pkill' },
+  // Steps marked root run with `sudo -n` when the login user is not root: the test users have it.
+  { pkg: 'sudo', file: '/usr/bin/sudo' },
   { pkg: 'docker.io', file: '/usr/sbin/dockerd' },
   { pkg: 'busybox-static', file: '/bin/busybox' },
   { pkg: 'ansible', file: '/usr/bin/ansible-playbook' },

@@ -9,7 +9,7 @@ import { escapeLiteral, jstr, unmappable } from './jinja';
 import type { ActionModule } from './types';
 import { ownerProblems } from './write-file';
 
-const mib = (n: number) => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 1)} MiB`;
+const size = (n: number) => (n < 1048576 ? `${n} bytes` : `${(n / 1048576).toFixed(1)} MiB`);
 
 export const upload: ActionModule<'upload'> = {
   kind: 'upload',
@@ -22,7 +22,7 @@ export const upload: ActionModule<'upload'> = {
     const r = await c.ex.files.upload(a.from, a.to, { signal: c.signal, root: a.root, mode: a.mode, owner: a.owner, sha256: sum, onProgress: (sent, total) => c.progress(sent, total) });
     if (r.resumed) c.say('an earlier upload of this package did not finish: it was sent again');
     const message = r.sent
-      ? `${path.basename(a.from)} → ${c.ex.show(a.to)} (${mib(r.bytes)}, SHA-256 ${sum.slice(0, 12)}… checked on the host)`
+      ? `${path.basename(a.from)} → ${c.ex.show(a.to)} (${size(r.bytes)}, SHA-256 ${sum.slice(0, 12)}… checked on the host)`
       : `${c.ex.show(a.to)} is already on the host with SHA-256 ${sum.slice(0, 12)}…: not sent again`;
     c.say(message);
     return { message };

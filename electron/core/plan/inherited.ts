@@ -104,7 +104,7 @@ export function buildInheritedPlan(i: InheritedInput): Plan {
   const targets: TargetHost[] = i.hosts.map((h, index) => ({
     id: `target${index}`,
     index,
-    label: `${h.name ? `${h.name} ` : ''}(${INHERITED_USER}@${bracket(h.ip)}:${INHERITED_PORT})`,
+    label: `${h.name ?? `host ${index + 1}`} (${INHERITED_USER}@${bracket(h.ip)}:${INHERITED_PORT})`,
     ...(h.name ? { name: h.name } : {}),
     ssh: { host: h.ip, port: INHERITED_PORT, user: INHERITED_USER, auth: h.password ?? i.defaultPassword ? { kind: 'password', password: (h.password ?? i.defaultPassword) as SecretRef } : { kind: 'agent' } },
     via: null,

@@ -77,7 +77,7 @@ const cancelledError = () => new OutpostError('cancelled', 'Cancelled.', 'Run it
 
 /** Any failure as the step's failure: its code, message and hint (library errors never reach the user as they are). */
 export function toFailure(err: unknown, stepId: string, cancelled: boolean): StepFailure {
-  if (cancelled || (err instanceof OutpostError && err.code === 'cancelled')) return new StepFailure(stepId, 'cancelled', err instanceof Error ? err.message : 'Cancelled.', 'Run it again when ready.');
+  if (cancelled || (err instanceof OutpostError && err.code === 'cancelled')) return new StepFailure(err instanceof StepFailure ? err.stepId : stepId, 'cancelled', err instanceof Error ? err.message : 'Cancelled.', 'Run it again when ready.');
   if (err instanceof StepFailure) return err;
   if (err instanceof OutpostError) return new StepFailure(stepId, err.code, err.message, err.hint);
   return new StepFailure(stepId, 'internal', `Outpost failed unexpectedly at step ${stepId}: ${err instanceof Error ? err.message : String(err)}`, 'This is a bug in Outpost: the journal has the details.');
@@ -108,8 +108,11 @@ function context(rc: RunContext, job: HostJob, s: Step, out: { write(t: string):
   };
 }
 
-/** One step on one host: events, journal, failure mapping. */
-export async function runStep(rc: RunContext, job: HostJob, s: Step): Promise<StepOutcome> {
+/**
+ * One step on one host: events, journal, failure mapping. With `tolerate`, a failure (not a cancel) is
+ * reported as a warning with the words `tolerate` gives, and null is returned instead of throwing.
+ */
+export async function runStep(rc: RunContext, job: HostJob, s: Step, tolerate?: (f: StepFailure) => string): Promise<StepOutcome | null> {
   const start = new Date().toISOString();
   const tail = new Tail();
   rc.reporter.banner(s, job.host);
@@ -125,7 +128,10 @@ export async function runStep(rc: RunContext, job: HostJob, s: Step): Promise<St
     const f = toFailure(err, s.id, rc.signal.aborted);
     if (err instanceof ExecError && err.outputTail) tail.push(rc.secrets.redact(err.outputTail.slice(-2000)));
     if (f.code === 'internal') rc.log.error(`run ${rc.reporter.runId}: step ${s.id} failed unexpectedly`, err);
-    rc.reporter.stepEnded(s, job.hostId, job.host, start, { status: f.code === 'cancelled' ? 'cancelled' : 'failed', message: f.message, code: f.code, ...(f.checks ? { checks: f.checks } : {}) }, tail);
+    // A lost connection is no failure of the step itself: nothing is retried over it.
+    const tolerated = tolerate && !['cancelled', 'connection_lost'].includes(f.code) && !rc.signal.aborted;
+    rc.reporter.stepEnded(s, job.hostId, job.host, start, { status: f.code === 'cancelled' ? 'cancelled' : tolerated ? 'warning' : 'failed', message: tolerated ? tolerate(f) : f.message, code: f.code, ...(f.checks ? { checks: f.checks } : {}) }, tail);
+    if (tolerated) return null;
     throw f;
   }
 }
@@ -146,16 +152,14 @@ async function guardPasses(rc: RunContext, job: HostJob, s: Step, cache: Map<str
   return passes;
 }
 
+/** A message's first sentence (a host label like "host (u@10.0.0.1:22)" keeps its dots). */
+const firstSentence = (m: string) => m.split(/\.(?:\s|$)/)[0] ?? m;
+
 /** The vendor's remedy for `s` (uninstall), on this host; its own failure is a warning: the point is a clean slate. */
 async function remedy(rc: RunContext, job: HostJob, s: Step, why: 'reinstall' | 'retry'): Promise<void> {
   const raw = rc.plan.steps.find((x) => x.id === s.onFailure?.remedy && x.on === job.on);
   if (!raw) return;
-  const r = fillStep(raw, job.values);
-  await runStep(rc, job, r).catch((err: unknown) => {
-    if (rc.signal.aborted) throw err;
-    const f = toFailure(err, r.id, false);
-    rc.reporter.step(r, job.hostId, job.host, 'warning', { message: `${why === 'retry' ? 'the remedy' : 'uninstall'} did not succeed (${f.message.split('.')[0] ?? ''}); ${why === 'retry' ? 'trying the step again anyway' : 'installing anyway'}` });
-  });
+  await runStep(rc, job, fillStep(raw, job.values), (f) => `uninstall did not succeed (${firstSentence(f.message)}); ${why === 'retry' ? `trying ${s.id} again anyway` : 'installing anyway'}`);
 }
 
 /** A step with its guard, remedy and retry. Returns its outcome, or null when it was skipped. */
@@ -172,16 +176,13 @@ async function oneStep(rc: RunContext, job: HostJob, s: Step, guards: Map<string
     return null;
   }
   if (reinstalling) await remedy(rc, job, s, 'reinstall');
-  try {
-    return await runStep(rc, job, s);
-  } catch (err) {
-    const f = err as StepFailure;
-    if (s.onFailure?.retry !== 'once' || !s.onFailure.remedy || rc.signal.aborted || f.code === 'cancelled') throw err;
-    // The profile's own recovery (the ICAgent guide: "if the installation fails, uninstall and reinstall").
-    rc.reporter.step(s, job.hostId, job.host, 'warning', { message: `${f.message} Running the remedy (${s.onFailure.remedy}), then trying once more.` });
-    await remedy(rc, job, s, 'retry');
-    return runStep(rc, job, s);
-  }
+  if (s.onFailure?.retry !== 'once' || !s.onFailure.remedy) return runStep(rc, job, s);
+  // The profile's own recovery (the ICAgent guide: "if the installation fails, uninstall and reinstall"):
+  // a first failure is a warning, the remedy runs, and the step's second try decides.
+  const first = await runStep(rc, job, s, (f) => `${f.message} Running the remedy (${s.onFailure?.remedy ?? ''}), then trying once more.`);
+  if (first) return first;
+  await remedy(rc, job, s, 'retry');
+  return runStep(rc, job, s);
 }
 
 /** Steps this run leaves out on this host. */

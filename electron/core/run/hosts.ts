@@ -154,7 +154,9 @@ export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'l
   const hostId = t === 'local' ? 'local' : t.id;
   const host = t === 'local' ? 'this computer' : t.label;
   let state: HostState = 'queued';
+  let last = '';
   const onState = (st: HostState, step: string) => {
+    last = step;
     if (state === st) return;
     state = st;
     rc.reporter.host({ hostId, host, state: st, step });
@@ -179,7 +181,7 @@ export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'l
       ex = sshExecutor(conn, rc.plan.os);
       checks = await runHostSteps(rc, { ...job, ex, jump: via?.ex, peer: t.ssh.host });
     }
-    rc.reporter.host({ hostId, host, state: 'done', checks });
+    rc.reporter.host({ hostId, host, state: 'done', checks, ...(last ? { step: last } : {}) });
   } catch (err) {
     rc.reporter.host(final(rc, { hostId, host }, toFailure(err, 'run', rc.signal.aborted)));
   } finally {

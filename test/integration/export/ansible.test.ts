@@ -47,7 +47,8 @@ const installDir = (name: string) => path.join(dir, 'oss', name, 'servicemgr');
 
 /** The agents the extra target users' installs left running. */
 function cleanupMoreUsers(): void {
-  for (const u of MORE_USERS) spawnSync('pkill', ['-KILL', '-u', u.name, '-f', 'icagent'], { stdio: 'ignore' });
+  // Installed as root (sudo): found by their install folder, not by user.
+  spawnSync('pkill', ['-KILL', '-f', `${dir}/oss/`], { stdio: 'ignore' });
 }
 
 /** Not a terminal: host key questions are not asked. */

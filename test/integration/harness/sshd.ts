@@ -47,7 +47,7 @@ export function requireSshd(): void {
 }
 
 /** Creates the user if missing (home, bash) and sets its password. Idempotent and race-tolerant. */
-export async function ensureTestUser(spec: { name: string; password: string }): Promise<TestUser> {
+export async function ensureTestUser(spec: { name: string; password: string; sudo?: boolean }): Promise<TestUser> {
   requireSshd();
   const exists = async () => run('id', ['-u', spec.name]).then(
     (r) => Number(r.stdout.trim()),
@@ -73,7 +73,32 @@ export async function ensureTestUser(spec: { name: string; password: string }): 
     p.stdin.end(`${spec.name}:${spec.password}\n`);
   });
   const home = (await run('getent', ['passwd', spec.name])).stdout.split(':')[5] ?? `/home/${spec.name}`;
+  // Steps marked root run as root through `sudo -n` when the login user is not root (an admin's usual
+  // setup on a target): the test users are such users, with sudo without a password.
+  if (spec.sudo !== false) grantSudo(spec.name);
+  else fs.rmSync(sudoersFile(spec.name), { force: true });
   return { name: spec.name, password: spec.password, home, uid };
+}
+
+const sudoersFile = (user: string) => `/etc/sudoers.d/outpost-test-${user.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+/** Takes a test user's sudo away (a test of what happens without it); grantSudo gives it back. */
+export function revokeSudo(user: string): void {
+  fs.rmSync(sudoersFile(user), { force: true });
+}
+
+/** Passwordless sudo for a throwaway test user (written atomically, mode 0440, as sudo requires). */
+export function grantSudo(user: string): void {
+  const file = sudoersFile(user);
+  // The fixtures' settings (sshd's SetEnv: the agent's, the test's own Docker daemon) reach them through
+  // sudo, which otherwise resets the environment.
+  const keep = 'ICAGENT_* AOPS_* NOVA_* CP_* DOCKER_HOST';
+  // The stand-ins for vendor tools (yum, apt-get, systemctl…) are found on the PATH sshd sets, not sudo's secure_path.
+  const line = `Defaults:${user} env_keep += "${keep}"\nDefaults:${user} !secure_path\n${user} ALL=(ALL) NOPASSWD: ALL\n`;
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === line) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, line, { mode: 0o440 });
+  fs.renameSync(tmp, file);
 }
 
 export interface KeyPair {

@@ -44,6 +44,9 @@ beforeAll(async () => {
   fs.mkdirSync(bin, { mode: 0o755 });
   fs.mkdirSync(state, { mode: 0o777 });
   fs.chmodSync(state, 0o777);
+  // The stand-ins log as root (install steps, through sudo) and as the login user (checks): both append.
+  fs.writeFileSync(path.join(state, 'calls.log'), '', { mode: 0o666 });
+  fs.chmodSync(path.join(state, 'calls.log'), 0o666);
   fs.writeFileSync(path.join(state, 'agent.conf.dist'), SEED_CONF, { mode: 0o644 });
   confDir = path.join(user.home, 'etc-aops');
   fs.rmSync(confDir, { recursive: true, force: true });

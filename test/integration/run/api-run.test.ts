@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { EventPayload } from '../../../electron/common/api';
 import { KnownHosts } from '../../../electron/core/ssh';
 import { opts, session, storedAnswers } from './api-session';
-import { cleanupUsers, killHost, SECRETS, startWorld, type World } from './world';
+import { grantSudo, revokeSudo } from '../harness/sshd';
+import { cleanupUsers, killAgents, killHost, SECRETS, startWorld, type World } from './world';
 
 function noSecretsIn(...texts: string[]): void {
   for (const t of texts) for (const v of Object.values(SECRETS)) expect(t).not.toContain(v);
@@ -178,7 +179,17 @@ describe('runs through the API', () => {
   });
 
   it('stops before changing anything when preflight fails, and installs anyway only when overridden', async () => {
-    // /opt is not writable for the target user, who has no sudo: the privilege check fails.
+    // The target user has no sudo here: steps marked root cannot run, and the privilege check says so.
+    revokeSudo(world.targetUser.name);
+    const clean = () => {
+      killAgents('/opt/outpost-preflight-test/');
+      fs.rmSync('/opt/outpost-preflight-test', { recursive: true, force: true });
+    };
+    clean();
+    onTestFinished(() => {
+      grantSudo(world.targetUser.name);
+      clean();
+    });
     const a = storedAnswers(world, (x) => {
       x.options = { installDir: '/opt/outpost-preflight-test/servicemgr' };
     });
@@ -197,7 +208,11 @@ describe('runs through the API', () => {
     await o.call('run.start', { answers: a, options: opts({ overridePreflight: true }) });
     const overridden = await o.waitEnd();
     // It went on to the install, which the missing privilege then fails, as preflight said it would.
-    expect(overridden).toMatchObject({ outcome: 'failed', failedStep: 'install' });
+    expect(overridden).toMatchObject({ outcome: 'failed', failedStep: 'install', code: 'root_required' });
+    // root: true means root: not the login user quietly instead (it could write nothing there anyway).
+    expect(overridden.reason).toMatch(/needs root on .*: outpost-t2 is not root and cannot use sudo without a password/);
+    expect(overridden.hint).toMatch(/NOPASSWD/);
+    expect(fs.existsSync('/opt/outpost-preflight-test/servicemgr/ICAgent')).toBe(false);
   });
 
   it('uses one connection to the jump server for its own steps and every target behind it', async () => {

@@ -97,7 +97,7 @@ describe('outpost batch', () => {
       expect(h.reason).toMatch(/password/);
     }
     for (const h of rep.hosts) {
-      expect(Object.keys(h).sort()).toEqual(['durationMs', 'endedAt', 'host', 'name', 'port', 'reason', 'startedAt', 'state', 'step', 'user']);
+      expect(Object.keys(h).sort()).toEqual(['code', 'durationMs', 'endedAt', 'hint', 'host', 'name', 'port', 'reason', 'startedAt', 'state', 'step', 'user']);
       expect(h.durationMs).toBeGreaterThanOrEqual(0);
     }
     expect(hosts.map(runsOf)).toEqual([1, 0, 1, 1, 0, 1]);

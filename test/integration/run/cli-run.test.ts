@@ -1,11 +1,11 @@
 // `outpost run` of the Linux-via-jump example, end to end through the built CLI: the tunnel on the
 // jump server, preflight, install and verify on the target; heartbeats must reach the backend
 // through the tunnel. Then the tunnel is killed and `--check-tunnel` repairs it.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killTunnel, ROOT, SECRETS, startWorld, type World } from './world';
+import { killAgents, killTunnel, ROOT, SECRETS, startWorld, type World } from './world';
 
 let world: World;
 
@@ -93,10 +93,12 @@ describe('outpost run (Linux via jump server)', () => {
     const answers = fs.readFileSync(world.answersFile, 'utf8').replace(/target: (127\.0\.\d+\.4):\d+/, 'target: $1:1');
     fs.writeFileSync(broken, answers);
     fs.rmSync(path.join(world.installDir, 'ICAgent'), { recursive: true, force: true });
-    execFileSync('pkill', ['-u', world.targetUser.name, '-f', 'icagent']);
+    killAgents();
     const failed = await outpost(['run', broken], world.env);
     expect(failed.code, failed.stdout + failed.stderr).toBe(1);
-    expect(failed.stdout).toMatch(/✖ failed: Install .*did not appear\. Last output: .*curl/);
+    // The cause leads (curl's own error), the vendor's remedy ran, and the second try failed the same way.
+    expect(failed.stdout, failed.stdout).toMatch(/✖ failed: Install .* failed on .*: curl: \(\d+\) .*did not appear\)\./);
+    expect(failed.stdout).toMatch(/! warning: Install .*Running the remedy \(uninstall\), then trying once more\./);
     expect(failed.stderr).toContain('could not be downloaded through the jump server');
     expect(failed.stderr).toContain('--check-tunnel');
   });

@@ -33,6 +33,9 @@ async function makeTarget(name: string, withAptGet: boolean): Promise<{ sshd: Ss
   fs.mkdirSync(bin, { mode: 0o755 });
   fs.mkdirSync(path.join(state, 'units'), { recursive: true, mode: 0o777 });
   for (const d of [state, path.join(state, 'units')]) fs.chmodSync(d, 0o777);
+  // The stand-ins log as root (install steps, through sudo) and as the login user (checks): both append.
+  fs.writeFileSync(path.join(state, 'calls.log'), '', { mode: 0o666 });
+  fs.chmodSync(path.join(state, 'calls.log'), 0o666);
   // The host has the newer guest tools unit only (xe-daemon), not xe-linux-distribution.
   fs.writeFileSync(path.join(state, 'units', 'xe-daemon'), '', { mode: 0o666 });
   script(path.join(bin, 'systemctl'), SYSTEMCTL);
@@ -154,7 +157,7 @@ describe('nova-agent on a real sshd target', () => {
   it('without yum or apt-get, the run fails at the install step and says so; the agent is not started', async () => {
     const { end } = await runNova(targets.none);
     expect(end).toMatchObject({ outcome: 'failed', failedStep: 'install', code: 'package_manager_missing' });
-    expect(end.reason).toMatch(/^Install Rackspace nova-agent with the host's package manager \(yum or apt-get\) failed on .*: it exited with code 1\. Last output: neither yum nor apt-get is on this host/);
+    expect(end.reason).toMatch(/^Install Rackspace nova-agent with the host's package manager \(yum or apt-get\) failed on .*: neither yum nor apt-get is on this host: nova-agent is packaged for yum and apt only \(it exited with code 1\)\./);
     expect(end.hint).toMatch(/^This host has neither yum nor apt-get\./);
     expect(calls(targets.none.state)).toEqual(['systemctl cat xe-linux-distribution', 'systemctl cat xe-daemon', 'systemctl enable xe-daemon', 'systemctl start xe-daemon']);
     expect(fs.existsSync(path.join(targets.none.state, 'python3-nova-agent.pid'))).toBe(false);

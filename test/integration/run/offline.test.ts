@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_DIR, ROOT, SECRETS, startWorld, type World } from './world';
+import { FIXTURE_DIR, killAgents, ROOT, SECRETS, startWorld, type World } from './world';
 
 let world: World;
 let pkg: string;
@@ -34,6 +34,12 @@ function writeAnswers(file: string, extra: Record<string, unknown>): void {
   fs.writeFileSync(file, YAML.stringify(a));
 }
 
+/** What a run left on the target: the agent (run as root), the package folder, the upload cache. */
+function clean(): void {
+  killAgents();
+  for (const d of [offlineDir, path.join(world.targetUser.home, '.cache', 'outpost')]) fs.rmSync(d, { recursive: true, force: true });
+}
+
 /** Runs a shell command as the target's test user (its files are not ours to read directly). */
 function asTarget(cmd: string): string {
   return execFileSync('su', ['-s', '/bin/bash', world.targetUser.name, '-c', cmd], { encoding: 'utf8' });
@@ -43,8 +49,8 @@ beforeAll(async () => {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
   world = await startWorld();
   offlineDir = path.join(world.targetUser.home, 'ICAgent');
-  // The test users' homes outlive a run: start without what an earlier one left.
-  asTarget(`rm -rf ${offlineDir} ~/.cache/outpost`);
+  // The test users' homes outlive a run: start without what an earlier one left (root-owned: installed with sudo).
+  clean();
   const src = path.join(world.dir, 'pkg');
   fs.mkdirSync(path.join(src, 'bin', 'manual'), { recursive: true });
   fs.copyFileSync(path.join(FIXTURE_DIR, 'apm_agent_install.sh'), path.join(src, 'bin', 'manual', 'setup.sh'));
@@ -54,7 +60,7 @@ beforeAll(async () => {
   execFileSync('chmod', ['755', world.dir]);
 });
 afterAll(async () => {
-  if (world) asTarget(`rm -rf ${offlineDir} ~/.cache/outpost`);
+  if (world) clean();
   await world?.stop();
 });
 
@@ -83,7 +89,7 @@ describe('offline ICAgent install from a local package', () => {
     const downloadsBefore = world.backend.stats().http?.downloads ?? 0;
     const r = await outpost(['run', file, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain('did not finish: sending it again');
+    expect(r.out).toContain('did not finish: it was sent again');
     expect(r.out).toMatch(/upload-package \[target0\]: [0-9.]+ of [0-9.]+ MiB sent/);
     expect(r.out).toMatch(/ICProbeAgent\.tar\.gz → .*ICAgent\/ICProbeAgent\.tar\.gz \(\d+ bytes, SHA-256 [0-9a-f]{12}… checked on the host\)/);
     expect(r.out).toContain('ICAgent install success');
@@ -104,7 +110,8 @@ describe('offline ICAgent install from a local package', () => {
   });
 
   it('refuses to unpack an archive whose entries climb out of the folder, naming the entry', async () => {
-    asTarget(`bash ${world.installDir}/ICAgent/bin/manual/uninstall.sh >/dev/null 2>&1 || true; rm -rf ${offlineDir}`);
+    execFileSync('bash', ['-c', `bash ${world.installDir}/ICAgent/bin/manual/uninstall.sh >/dev/null 2>&1 || true`]);
+    fs.rmSync(offlineDir, { recursive: true, force: true });
     const evil = path.join(world.dir, 'evil');
     fs.mkdirSync(path.join(evil, 'a'), { recursive: true });
     fs.writeFileSync(path.join(evil, 'x'), 'x');

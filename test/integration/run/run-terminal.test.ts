@@ -108,7 +108,8 @@ describe('run terminal over SSH', () => {
     const view = slowView(step.manager, 64_000);
     const id = step.manager.attach(view.client, step.terminal, 'run-t2');
     view.setId(id);
-    await new Promise((r) => setTimeout(r, 300));
+    // Typed once the shell shows its prompt (the step's script reaches the host first, by SFTP).
+    for (const t0 = Date.now(); !/\$ $/.test(view.text()) && Date.now() - t0 < 20_000; ) await new Promise((r) => setTimeout(r, 20));
     step.manager.write(id, 'yes outpost-flood\n');
     while (view.text().length < 3_000_000) await new Promise((r) => setTimeout(r, 20));
     const at = view.text().length;

@@ -101,19 +101,24 @@ export async function startWorld(opts: { targetEnv?: Record<string, string>; tun
   };
 }
 
-/** Tunnels and agents the runs left behind belong to the test users: end them. */
+/** Tunnels and agents the runs left behind: end them. The agents were installed as root (sudo), in the target user's home. */
 export function cleanupUsers(): void {
-  for (const [user, pattern] of [
-    [TEST_USERS.t1.name, 'ssh .*-L'],
-    [TEST_USERS.t2.name, 'icagent'],
-  ] as const) {
-    try {
-      execFileSync('pkill', ['-KILL', '-u', user, '-f', pattern], { stdio: 'ignore' });
-    } catch {
-      /* nothing to kill */
-    }
+  killAgents();
+  try {
+    execFileSync('pkill', ['-KILL', '-u', TEST_USERS.t1.name, '-f', 'ssh .*-L'], { stdio: 'ignore' });
+  } catch {
+    /* nothing to kill */
   }
   fs.rmSync(path.join('/home', TEST_USERS.t2.name, 'oss'), { recursive: true, force: true });
+}
+
+/** Stops the fixture agents installed under a folder (default: the target user's home), as root or as the user, as a crash would. */
+export function killAgents(under = `/home/${TEST_USERS.t2.name}/oss/servicemgr/`): void {
+  try {
+    execFileSync('pkill', ['-KILL', '-f', `${under}ICAgent/bin/icagent`], { stdio: 'ignore' });
+  } catch {
+    /* nothing to kill */
+  }
 }
 
 /** Kills the tunnel's ssh process on the jump server (as a reboot or a crash would). */

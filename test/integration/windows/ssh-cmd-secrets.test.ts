@@ -94,7 +94,7 @@ describe('cmd step with secrets over SSH, Wine stand-in for Windows (issue 8, it
   it('control: a cmd line sent inline (as Windows OpenSSH runs it: cmd /c <line>) shows on a process command line', async () => {
     const canary = 'CANARY-ssh-wine-inline-1';
     const poll = pollProcesses();
-    const r = await sshExecutor(conn).run('cmd', `cmd /d /c "ping -n 3 127.0.0.1 >nul & rem ${canary}"`, { signal: new AbortController().signal, timeoutMs: 120_000 });
+    const r = await sshExecutor(conn, 'windows').run('cmd', `cmd /d /c "ping -n 3 127.0.0.1 >nul & rem ${canary}"`, { signal: new AbortController().signal, timeoutMs: 120_000 });
     const lines = await poll.stop();
     expect(r.exitCode).toBe(0);
     expect(lines.some((l) => l.includes(canary))).toBe(true);
@@ -104,7 +104,7 @@ describe('cmd step with secrets over SSH, Wine stand-in for Windows (issue 8, it
     const poll = pollProcesses();
     // echo is cmd's own: the values are expanded inside cmd, no program gets them as arguments.
     const text = 'ping -n 3 127.0.0.1 >nul & echo ak=%OUTPOST_S1% sk=%OUTPOST_S2%& exit /b 7';
-    const r = await sshExecutor(conn).run('cmd', text, { signal: new AbortController().signal, timeoutMs: 120_000, secrets: [SECRET, SECRET2] });
+    const r = await sshExecutor(conn, 'windows').run('cmd', text, { signal: new AbortController().signal, timeoutMs: 120_000, secrets: [SECRET, SECRET2] });
     const lines = await poll.stop();
     expect(r.output).toContain(`ak=${SECRET} sk=${SECRET2}`);
     expect(r.exitCode).toBe(7);
