@@ -200,7 +200,8 @@ describe('batch view: pause and resume', () => {
     // Not resumed: no longer offered once dismissed.
     await page2.getByTestId('forget-batch').click();
     await expect.poll(() => page2.getByTestId('interrupted-batch').count()).toBe(0);
-    expect(fs.existsSync(path.join(journals, '29990102T000000-bbbbbb.batch.json'))).toBe(false);
+    // The page hides the offer at once and tells the core in the background.
+    await expect.poll(() => fs.existsSync(path.join(journals, '29990102T000000-bbbbbb.batch.json'))).toBe(false);
 
     // A batch that ended (in an earlier session) with hosts not done: offered as a retry, not as a crash.
     record('29990103T000000-cccccc', Array.from({ length: 4 }, (_, i) => ({ host: `127.9.${base}.${i + 1}`, port: 1, user: 'root', privateKey: { path: key.privateKeyPath } })), [1], true);

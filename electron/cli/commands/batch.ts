@@ -161,6 +161,12 @@ async function run(service: OutpostService, plan: Plan, prepared: Prepared & { o
           emit: (name, payload) => {
             // The inherited installation's installer speaks for every host: its output is shown as it comes.
             if (name === 'run.output' && c.inherited) return void io.stderr.write((payload as { data: string }).data);
+            // A host waiting for something (its jump server to come back) says so while it waits.
+            if (name === 'run.step') {
+              const st = payload as { hostId: string; status: string; message?: string };
+              if (st.status === 'running' && st.message) progress.note(`${label(st.hostId)}: ${st.message}`);
+              return;
+            }
             if (name !== 'run.host') return;
             const h = payload as { hostId: string; state: string; reason?: string };
             if (!/^target\d+$/.test(h.hostId)) return;

@@ -158,7 +158,8 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
         }
         if (name !== 'run.step') return;
         const p = payload as { status: string; title: string; host: string; message?: string; stepId: string };
-        if (p.status === 'running') return;
+        // A step still running says what it waits for (a jump server coming back).
+        if (p.status === 'running') return void (p.message ? io.stderr.write(`… ${p.title} [${p.host}]: ${p.message}\n`) : undefined);
         const mark = p.status === 'done' ? '✔' : p.status === 'failed' ? '✖' : p.status === 'skipped' ? '–' : p.status === 'warning' ? '!' : '■';
         io.stdout.write(`${mark} ${p.status}: ${p.title} [${p.host}]${p.message ? ` — ${p.message}` : ''}\n`);
       },

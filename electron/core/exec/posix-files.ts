@@ -8,6 +8,7 @@
 // users other than its owner may write to (group or world writable) is refused, since anyone there
 // could swap files under a root write. Uploads are staged in the login user's private cache
 // (~/.cache/outpost/uploads, 0700) and checked by SHA-256 before they are copied into place.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { OutpostError } from '../errors';
 import { quotePosix as q } from '../quote';
@@ -88,11 +89,16 @@ export function haveScript(dest: string, sha256: string): string {
   return `f=${q(dest)}; if [ -f "$f" ] && ${checkSum(sha256, '$f')}; then echo OUTPOST_HAVE; else echo OUTPOST_NEED; fi`;
 }
 
-/** bash (as the login user): the private staging file for a package, its folder made; says whether an earlier one was left. */
-export function stageScript(sha256: string): string {
+/**
+ * bash (as the login user): the private staging file for a package, its folder made; says whether an
+ * earlier one was left. Named by the package and its destination: hosts that share a home folder (NFS,
+ * or one machine in tests) never use each other's staging file.
+ */
+export function stageScript(sha256: string, dest: string): string {
+  const to = createHash('sha256').update(dest).digest('hex').slice(0, 16);
   return [
     'umask 077; mkdir -p -m 700 "$HOME/.cache/outpost/uploads" || exit 1; chmod 700 "$HOME/.cache/outpost" "$HOME/.cache/outpost/uploads"',
-    `p="$HOME/.cache/outpost/uploads/${sha256}.part"`,
+    `p="$HOME/.cache/outpost/uploads/${sha256}-${to}.part"`,
     'if [ -e "$p" ]; then echo OUTPOST_LEFT; fi',
     "printf 'OUTPOST_PART=%s\\n' \"$p\"",
   ].join('\n');
@@ -156,7 +162,7 @@ export function posixFiles(d: {
         await sh(placeScript(localPath, dest, o.sha256, { mode: o.mode, owner: o.owner, removePart: false }), o, `Copying ${localPath} to ${dest}`);
         return { sent: true, resumed: false, bytes: fs.statSync(localPath).size };
       }
-      const stage = parseStage(await sh(stageScript(o.sha256), { root: false, signal: o.signal }, 'Preparing the upload folder'));
+      const stage = parseStage(await sh(stageScript(o.sha256, dest), { root: false, signal: o.signal }, 'Preparing the upload folder'));
       if (!stage) throw new OutpostError('upload_failed', `Could not prepare the upload folder on ${d.label}.`, 'Check that the login user has a writable home folder.');
       const r = await d.send(localPath, stage.part, { signal: o.signal, onProgress: o.onProgress });
       // The place script checks the copy's SHA-256 (sha256sum -c) before anything uses it.

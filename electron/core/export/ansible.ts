@@ -166,16 +166,18 @@ class Exporter {
    * `retry: once` the step is a block whose rescue runs the remedy and the step once more, as the runner does.
    */
   stepTasks(raw: Step): Task[] {
+    // The action with each host's variables filled in; the step itself as the plan has it (its ids and
+    // paths are what the export's package checks know it by).
     const s = forAnsible(raw);
-    if (s.action.kind === 'instruction') return ansibleTasks(s.action, this.stepContext(s, () => ({})));
+    if (s.action.kind === 'instruction') return ansibleTasks(s.action, this.stepContext(raw, () => ({})));
     const g = this.guard(s);
     const when = (extra?: string): Record<string, string> => {
       const parts = [g.when, extra].filter((x): x is string => Boolean(x));
       return parts.length ? { when: parts.length === 1 ? (parts[0] as string) : parts.map((x) => `(${x})`).join(' and ') } : {};
     };
-    const action = ansibleTasks(s.action, this.stepContext(s, when));
+    const action = ansibleTasks(s.action, this.stepContext(raw, when));
     if (s.onFailure?.retry !== 'once') return [...this.remedyTasks(s, REINSTALL), ...g.tasks, ...action];
-    const again = ansibleTasks(s.action, this.stepContext(s, () => ({})));
+    const again = ansibleTasks(s.action, this.stepContext(raw, () => ({})));
     return [...this.remedyTasks(s, REINSTALL), ...g.tasks, { name: text(`${s.id}: ${s.title} (on failure: ${s.onFailure.remedy}, then once more)`), block: action, rescue: [...this.remedyTasks(s, null), ...again] }];
   }
 

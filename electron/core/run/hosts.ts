@@ -60,9 +60,14 @@ async function login(rc: RunContext, hostId: string, host: string, stepId: strin
   }
 }
 
+/** Failures of the way to the host, not of the host: running it again later is the remedy. */
+const RETRYABLE = new Set(['connection_lost', 'refused', 'unreachable', 'timeout', 'jump_failed', 'jump_forward_failed']);
+const RETRY_HINT = 'The host can be tried again: outpost batch --retry-failed REPORT.json (in the app: Retry failed).';
+
 function final(rc: RunContext, r: Omit<HostResult, 'state'>, f: StepFailure): HostResult {
   const cancelled = rc.signal.aborted || f.code === 'cancelled';
-  return { ...r, state: cancelled ? 'cancelled' : 'failed', step: f.stepId, code: f.code, reason: f.message, ...(f.hint ? { hint: f.hint } : {}), ...(f.checks ? { checks: f.checks } : {}) };
+  const hint = RETRYABLE.has(f.code) && !cancelled ? [f.hint, RETRY_HINT].filter(Boolean).join(' ') : f.hint;
+  return { ...r, state: cancelled ? 'cancelled' : 'failed', step: f.stepId, code: f.code, reason: f.message, ...(hint ? { hint } : {}), ...(f.checks ? { checks: f.checks } : {}) };
 }
 
 /** A jump server with a proxy (remote forwards): their steps alternate (the proxy's key, the jump's authorized_keys, the proxy's tunnel), each run of consecutive steps on its own host. */

@@ -84,6 +84,9 @@ export function drainPaused(ch: Pick<ClientChannel, 'read' | 'readableFlowing' |
   if (flowing) ch.resume();
 }
 
+/** How long a stopped command's channel may take to close before the stop is reported anyway. */
+const STOP_WAIT_MS = 2000;
+
 /**
  * Runs one command and resolves when it has exited and its output is drained. Rejects with an
  * ExecError on timeout or cancel (the channel is signalled and closed) or when the connection drops.
@@ -130,6 +133,7 @@ function watchExec(conn: SshConnection, ch: ClientChannel, opts: ExecOptions, re
     tail.push(text);
     opts.onData?.(text, stream);
   };
+  let settled = false;
   const stop = (e: Failure) => {
     if (failure || exited) return;
     failure = e;
@@ -140,6 +144,14 @@ function watchExec(conn: SshConnection, ch: ClientChannel, opts: ExecOptions, re
       /* channel already closing */
     }
     ch.close();
+    // A child that outlives the shell (a sleep holding the output pipe) keeps sshd from closing the
+    // channel: a cancel or a timeout does not wait for it longer than this.
+    setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(new ExecError(e.code, e.message, e.hint, tail.value));
+    }, STOP_WAIT_MS).unref();
   };
   const onAbort = () => stop({ code: 'cancelled', message: `Cancelled: the command on ${conn.label} was stopped.`, hint: 'Run it again when ready.' });
 
@@ -152,6 +164,8 @@ function watchExec(conn: SshConnection, ch: ClientChannel, opts: ExecOptions, re
   });
   ch.on('close', () => {
     clearTimeout(timer);
+    if (settled) return;
+    settled = true;
     opts.signal?.removeEventListener('abort', onAbort);
     emit(out.end(), 'stdout');
     emit(err.end(), 'stderr');

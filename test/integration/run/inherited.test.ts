@@ -13,6 +13,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCommand, type BatchReport } from '../../../electron/cli/commands/batch';
+import { runPlanCommand } from '../../../electron/cli/commands/plan';
 import { listProcesses } from '../../../electron/demo/sshd';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../harness/sshd';
 
@@ -227,6 +228,26 @@ describe('outpost batch --inherit-from (stand-in remote_install.sh)', () => {
     expect(r.args.some((x) => x.includes('remote_install.sh -batchModeConfig /opt/ICAgent/iplist.cfg'))).toBe(true);
     const journal = fs.readFileSync(rep.journal, 'utf8');
     expect(journal).toContain('End of install agent');
+    // The inherited installation is a Plan: `outpost plan --hosts … --inherit-from … --json` shows its steps,
+    // and every step the journal names is one of them.
+    let planJson = '';
+    const planCode = runPlanCommand(path.join(dir, 'answers.yaml'), { json: true, hosts: path.join(dir, 'iplist.cfg'), inheritFrom: `${seedUser.name}@${seed.host}:${seed.port}` }, { write: (t: string) => (planJson += t) }, { write: () => true });
+    expect(planCode).toBe(0);
+    const plan = JSON.parse(planJson) as { steps: Array<{ id: string; on: string }>; hosts: { seed: { label: string } } };
+    expect(plan.steps.map((x) => [x.id, x.on])).toEqual([
+      ['connect.jump0', 'jump0'],
+      ['inherited-connect', 'seed'],
+      ['inherited-check', 'seed'],
+      ['inherited-upload', 'seed'],
+      ['inherited-run', 'seed'],
+      ['inherited-install', 'targets'],
+    ]);
+    expect(plan.hosts.seed.label).toContain(`${seedUser.name}@${seed.host}:${seed.port}`);
+    const ids = new Set(plan.steps.map((x) => x.id));
+    const journaled = journal.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string }).filter((x) => x.type === 'step').map((x) => x.step ?? '');
+    expect(journaled.length).toBeGreaterThan(5);
+    expect(journaled.filter((id) => !ids.has(id))).toEqual([]);
+    expect(planJson).not.toContain(TEST_USERS.t2.password);
     for (const s of SECRETS) {
       for (const [where, text] of Object.entries({ ps: psDuring, args: r.args.join('\n'), stdout: r.out, stderr: r.err, report: r.reportText, journal })) {
         expect(text.includes(s), `${where} holds a password`).toBe(false);
@@ -254,7 +275,11 @@ describe('outpost batch --inherit-from (stand-in remote_install.sh)', () => {
       const r = await batch(`${a.host} ${TEST_USERS.t2.password}\n${b.host}\n`, 'cancel.cfg', {}, (t) => {
         if (sent || !t.includes('tasks running')) return;
         sent = true;
-        setTimeout(() => process.emit('SIGINT'), 100);
+        // Ctrl-C once the hosts' installs are under way (their `sleep 60` is on the process list).
+        void (async () => {
+          for (let i = 0; i < 100 && !(await listProcesses()).some((p) => p.args === 'sleep 60'); i++) await new Promise((res) => setTimeout(res, 50));
+          process.emit('SIGINT');
+        })();
       });
       expect(r.code, r.err).toBe(130);
       expect(r.args).toContain('sleep 60'); // the install was running when Ctrl-C came
