@@ -11,7 +11,7 @@ import type { Client } from '../../../electron/core/client';
 import { sshExecutor } from '../../../electron/core/exec';
 import { RunTerminal } from '../../../electron/core/run/terminal';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
-import { connectSsh, type SshConnection } from '../../../electron/core/ssh/connection';
+import { connectSsh, type SshConnection } from '../../../electron/core/ssh';
 import { TerminalManager } from '../../../electron/core/terminal/manager';
 import { startHarness, stopAll, type Harness } from '../harness/sshd';
 import { neverAsked, tempDir, trustingKnownHosts } from '../ssh/helpers';

@@ -3,7 +3,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, type SshAuth } from '../../../electron/core/ssh/connection';
+import { connectSsh, type SshAuth } from '../../../electron/core/ssh';
 import { exec } from '../../../electron/core/ssh/session';
 import type { KnownHosts } from '../../../electron/core/ssh/known-hosts';
 import { OutpostError } from '../../../electron/core/errors';

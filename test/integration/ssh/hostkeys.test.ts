@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutpostError } from '../../../electron/core/errors';
-import { connectSsh, type HostKeyPolicy } from '../../../electron/core/ssh/connection';
+import { connectSsh, type HostKeyPolicy } from '../../../electron/core/ssh';
 import { KnownHosts } from '../../../electron/core/ssh/known-hosts';
 import { exec } from '../../../electron/core/ssh/session';
 import { startHarness, startSshd, stopAll, type Harness } from '../harness/sshd';

@@ -5,7 +5,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutpostError } from '../../../electron/core/errors';
-import { SshPool, connectSsh, type SshTarget } from '../../../electron/core/ssh/connection';
+import { SshPool, connectSsh, type SshTarget } from '../../../electron/core/ssh';
 import { KnownHosts } from '../../../electron/core/ssh/known-hosts';
 import { exec } from '../../../electron/core/ssh/session';
 import { ensureTestUser, freePort, startJumpServer, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../harness/sshd';

@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutpostError } from '../../../electron/core/errors';
-import { connectSsh } from '../../../electron/core/ssh/connection';
+import { connectSsh } from '../../../electron/core/ssh';
 import type { KnownHosts } from '../../../electron/core/ssh/known-hosts';
 import { freePort, startHarness, stopAll, type Harness } from '../harness/sshd';
 import { neverAsked, tempDir, trustingKnownHosts } from './helpers';

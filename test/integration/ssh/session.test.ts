@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, type SshConnection } from '../../../electron/core/ssh/connection';
+import { connectSsh, type SshConnection } from '../../../electron/core/ssh';
 import { ExecError, exec, shell, upload } from '../../../electron/core/ssh/session';
 import { OutpostError } from '../../../electron/core/errors';
 import { startHarness, stopAll, type Harness } from '../harness/sshd';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshExecutor } from '../../../electron/core/exec';
-import { connectSsh, type SshConnection } from '../../../electron/core/ssh/connection';
+import { connectSsh, type SshConnection } from '../../../electron/core/ssh';
 import { ensureTestUser, startSshd, stopAll, type SshdInstance, type TestUser } from '../harness/sshd';
 import { neverAsked, tempDir, trustingKnownHosts } from '../ssh/helpers';
 import { WINE64 } from './wine';

@@ -83,37 +83,7 @@ function preflightChecks(pre: readonly Probe[], c: CheckContext): JText {
     lit('f() { printf \'%s\\n\' "$outpost_facts" | awk -v k="$1" \'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }\'; }\n'),
     lit(`dir=$(f diskdir); [ -n "$dir" ] || dir=${q(installDir)}\n`),
   ];
-  if (kinds.has('clock')) {
-    out.push(
-      lit('now=$(f now); lnow='),
-      expr(`${c.localNow} | quote`),
-      lit('\n'),
-      lit(
-        [
-          'if outpost_isnum "$now" && outpost_isnum "$lnow"; then',
-          '  skew=$((now - lnow)); abs=${skew#-}',
-          "  if [ \"$abs\" -le 2 ]; then d='in step with this computer'; elif [ \"$skew\" -gt 0 ]; then d=\"$abs s ahead of this computer\"; else d=\"$abs s behind this computer\"; fi",
-          `  if [ "$abs" -gt 300 ]; then outpost_check FAIL clock "$d" ${q('Set the host clock right (chrony/ntpdate): log reporting breaks when the times differ.')}`,
-          `  elif [ "$abs" -gt 30 ]; then outpost_check warn clock "$d" ${q("Synchronise the host clock with NTP; the agent's reports may be rejected.")}`,
-          '  else outpost_check pass clock "$d"; fi',
-          `else outpost_check warn clock 'the host did not report its time' ${q('Check `date` on the host.')}; fi`,
-          '',
-        ].join('\n'),
-      ),
-      lit('tz=$(f tz); ltz='),
-      expr(`${c.localTz} | quote`),
-      lit('\n'),
-      lit(
-        [
-          "tzmin() { printf '%s' \"$1\" | awk '/^[+-][0-9][0-9][0-9][0-9]$/ { s = substr($0, 1, 1) == \"-\" ? -1 : 1; print s * (substr($0, 2, 2) * 60 + substr($0, 4, 2)) }'; }",
-          'a=$(tzmin "$tz"); b=$(tzmin "$ltz")',
-          `if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then outpost_check warn 'time zone' "host is UTC$tz, this computer is UTC$ltz" ${q('The vendor asks for the same time zone on both sides; logs may show shifted times.')}`,
-          "elif [ -n \"$a\" ]; then outpost_check pass 'time zone' \"UTC$tz\"; fi",
-          '',
-        ].join('\n'),
-      ),
-    );
-  }
+  if (kinds.has('clock')) out.push(...clockChecks(c));
   const lines: string[] = [];
   if (kinds.has('platform')) {
     lines.push(
@@ -166,6 +136,39 @@ function preflightChecks(pre: readonly Probe[], c: CheckContext): JText {
   }
   out.push(lit(`${lines.join('\n')}\n`));
   return out;
+}
+
+/** Clock and time zone against the controller's (this computer's), read when the script is sent. */
+function clockChecks(c: CheckContext): JText {
+  return [
+      lit('now=$(f now); lnow='),
+      expr(`${c.localNow} | quote`),
+      lit('\n'),
+      lit(
+        [
+          'if outpost_isnum "$now" && outpost_isnum "$lnow"; then',
+          '  skew=$((now - lnow)); abs=${skew#-}',
+          "  if [ \"$abs\" -le 2 ]; then d='in step with this computer'; elif [ \"$skew\" -gt 0 ]; then d=\"$abs s ahead of this computer\"; else d=\"$abs s behind this computer\"; fi",
+          `  if [ "$abs" -gt 300 ]; then outpost_check FAIL clock "$d" ${q('Set the host clock right (chrony/ntpdate): log reporting breaks when the times differ.')}`,
+          `  elif [ "$abs" -gt 30 ]; then outpost_check warn clock "$d" ${q("Synchronise the host clock with NTP; the agent's reports may be rejected.")}`,
+          '  else outpost_check pass clock "$d"; fi',
+          `else outpost_check warn clock 'the host did not report its time' ${q('Check `date` on the host.')}; fi`,
+          '',
+        ].join('\n'),
+      ),
+      lit('tz=$(f tz); ltz='),
+      expr(`${c.localTz} | quote`),
+      lit('\n'),
+      lit(
+        [
+          "tzmin() { printf '%s' \"$1\" | awk '/^[+-][0-9][0-9][0-9][0-9]$/ { s = substr($0, 1, 1) == \"-\" ? -1 : 1; print s * (substr($0, 2, 2) * 60 + substr($0, 4, 2)) }'; }",
+          'a=$(tzmin "$tz"); b=$(tzmin "$ltz")',
+          `if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then outpost_check warn 'time zone' "host is UTC$tz, this computer is UTC$ltz" ${q('The vendor asks for the same time zone on both sides; logs may show shifted times.')}`,
+          "elif [ -n \"$a\" ]; then outpost_check pass 'time zone' \"UTC$tz\"; fi",
+          '',
+        ].join('\n'),
+      ),
+    ];
 }
 
 const plural = (n: string) => `$([ ${n} -gt 1 ] && echo es)`;
@@ -263,33 +266,37 @@ function probeCheck(p: Probe, c: CheckContext): JText {
         `   else outpost_check FAIL ${q(p.name)} ${q(`${p.process} has no ESTABLISHED connection to `)}"$missing" 'The security group or a firewall blocks these ports.'; fi ;;`,
         'esac',
       ]);
-    case 'command': {
-      // The runner runs the command as its own script (p.shell) and judges exit code and markers.
-      const cmd = renderShell(p.command, p.shell, c);
-      const exitOk = p.exitCode === undefined ? 'eok=1' : `if [ "$rc" = ${p.exitCode} ]; then eok=1; else eok=''; fi`;
-      const markers = p.markers ?? [];
-      const markerOk = markers.length ? `mok=''; case $out in ${markers.map((m) => `*${q(m)}*`).join(' | ')}) mok=1 ;; esac` : 'mok=1';
-      return [
-        lit('out=$( {\n'),
-        ...cmd,
-        lit(
-          [
-            '',
-            '} </dev/null 2>&1 ); rc=$?',
-            exitOk,
-            markerOk,
-            // The last 3 lines of the output, trimmed (the runner's detail).
-            `last=$(printf '%s\\n' "$out" | awk '{ l[NR] = $0 } END { s = 1; e = NR; while (s <= e && l[s] ~ /^[ \\t\\r]*$/) s++; while (e >= s && l[e] ~ /^[ \\t\\r]*$/) e--; if (s > e) exit; sub(/^[ \\t]+/, "", l[s]); sub(/[ \\t\\r]+$/, "", l[e]); b = e - 2 < s ? s : e - 2; for (i = b; i <= e; i++) printf "%s%s", (i > b ? " | " : ""), l[i] }')`,
-            `if [ -n "$eok" ] && [ -n "$mok" ]; then outpost_check pass ${q(p.name)} "\${last:-ok}"`,
-            `elif [ -z "$eok" ]; then outpost_check FAIL ${q(p.name)} "exit code $rc\${last:+: $last}"`,
-            `else outpost_check FAIL ${q(p.name)} ${q(`no ${markers.join(' / ')}`)}"\${last:+: $last}"; fi`,
-          ].join('\n'),
-        ),
-      ];
-    }
+    case 'command':
+      return commandCheck(p, c);
     default:
       return [];
   }
+}
+
+/** A command probe: the runner runs the command as its own script and judges exit code and markers. */
+function commandCheck(p: Extract<Probe, { kind: 'command' }>, c: CheckContext): JText {
+  // The runner runs the command as its own script (p.shell) and judges exit code and markers.
+  const cmd = renderShell(p.command, p.shell, c);
+  const exitOk = p.exitCode === undefined ? 'eok=1' : `if [ "$rc" = ${p.exitCode} ]; then eok=1; else eok=''; fi`;
+  const markers = p.markers ?? [];
+  const markerOk = markers.length ? `mok=''; case $out in ${markers.map((m) => `*${q(m)}*`).join(' | ')}) mok=1 ;; esac` : 'mok=1';
+  return [
+    lit('out=$( {\n'),
+    ...cmd,
+    lit(
+      [
+        '',
+        '} </dev/null 2>&1 ); rc=$?',
+        exitOk,
+        markerOk,
+        // The last 3 lines of the output, trimmed (the runner's detail).
+        `last=$(printf '%s\\n' "$out" | awk '{ l[NR] = $0 } END { s = 1; e = NR; while (s <= e && l[s] ~ /^[ \\t\\r]*$/) s++; while (e >= s && l[e] ~ /^[ \\t\\r]*$/) e--; if (s > e) exit; sub(/^[ \\t]+/, "", l[s]); sub(/[ \\t\\r]+$/, "", l[e]); b = e - 2 < s ? s : e - 2; for (i = b; i <= e; i++) printf "%s%s", (i > b ? " | " : ""), l[i] }')`,
+        `if [ -n "$eok" ] && [ -n "$mok" ]; then outpost_check pass ${q(p.name)} "\${last:-ok}"`,
+        `elif [ -z "$eok" ]; then outpost_check FAIL ${q(p.name)} "exit code $rc\${last:+: $last}"`,
+        `else outpost_check FAIL ${q(p.name)} ${q(`no ${markers.join(' / ')}`)}"\${last:+: $last}"; fi`,
+      ].join('\n'),
+    ),
+  ];
 }
 
 /**
