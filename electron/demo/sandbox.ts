@@ -291,6 +291,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const jumpBin = path.join(dir, 'jump-bin');
     await fsp.mkdir(jumpBin);
     await fsp.writeFile(path.join(jumpBin, 'ssh'), `#!/bin/sh\nexec ${quotePosix(tools.ssh)} -F "$HOME/.ssh/config" "$@"\n`, { mode: 0o755 });
+    // Steps marked root run with `sudo -n` when the login user is not root. The sandbox needs no root:
+    // its "root" is you, so the demo hosts have a stand-in sudo that runs the command as you.
+    const targetBin = path.join(dir, 'target-bin');
+    await fsp.mkdir(targetBin);
+    await fsp.writeFile(
+      path.join(targetBin, 'sudo'),
+      '#!/bin/sh\n# outpost demo: stand-in for sudo on the demo hosts (root there is the user running the demo).\nwhile [ $# -gt 0 ]; do case $1 in --) shift; break ;; -*) shift ;; *) break ;; esac; done\nexec "$@"\n',
+      { mode: 0o755 },
+    );
 
     const makeHost = async (name: string, host: string) => {
       const hdir = path.join(dir, name);
@@ -346,7 +355,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // the jump server's connections then finds this host's own agent traffic, as on a real network,
       // instead of passing after five looks as "behind NAT" (every loopback connection comes from 127.0.0.1).
       const ownTraffic = hasPerl ? ` ICAGENT_HEARTBEAT_HOLD=1 ICAGENT_HEARTBEAT_SOURCE=${base}.${10 + i}` : '';
-      await t.start(config(t, ['AllowTcpForwarding no', `SetEnv HOME=${t.home} ICAGENT_HOSTNAME=${t.name} ICAGENT_HEARTBEAT_INTERVAL=2${ownTraffic}${perHost ? ` OUTPOST_DEMO_OPT=${path.join(t.dir, 'opt')}` : ''}`]));
+      const bin = process.getuid?.() === 0 ? '' : ` OUTPOST_DEMO_BIN=${targetBin}`;
+      await t.start(config(t, ['AllowTcpForwarding no', `SetEnv HOME=${t.home} ICAGENT_HOSTNAME=${t.name} ICAGENT_HEARTBEAT_INTERVAL=2${ownTraffic}${bin}${perHost ? ` OUTPOST_DEMO_OPT=${path.join(t.dir, 'opt')}` : ''}`]));
       targets.push(t);
     }
 

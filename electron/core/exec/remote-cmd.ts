@@ -12,6 +12,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { OutpostError } from '../errors';
 import { cmdScript, cmdStdin } from '../platform/windows';
 import { exec as sshExec, type ExecOptions, type ExecResult, type SshConnection } from '../ssh';
+import { plainSshMessage } from '../ssh/errors';
 import { openSftp, sftpCall } from '../ssh/sftp';
 
 /** The folder, relative to the SFTP start folder (the login user's home), that holds step scripts. */
@@ -66,7 +67,7 @@ export async function runRemoteCmd(conn: SshConnection, text: string, secrets: r
     command = remoteCmdCommand(remoteScriptPath(home, name));
     await sftpCall<void>((cb) => sftp.mkdir(REMOTE_CMD_DIR, { mode: 0o700 }, cb)).catch(() => undefined);
     await sftpCall<void>((cb) => sftp.writeFile(rel, script, { mode: 0o600 }, cb)).catch((err: Error) => {
-      throw new OutpostError('upload_failed', `Could not write the step's script to ${conn.label}:${rel}: ${err.message}`, "Check that the login user may write in its home folder and that the disk has room.");
+      throw new OutpostError('upload_failed', `Could not write the step's script to ${conn.label}:${rel}: ${plainSshMessage(err.message)}`, "Check that the login user may write in its home folder and that the disk has room.");
     });
   } catch (err) {
     sftp.end();

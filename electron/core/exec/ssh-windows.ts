@@ -9,6 +9,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { randomBytes } from 'node:crypto';
 import { OutpostError } from '../errors';
 import { exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
+import { plainSshMessage } from '../ssh/errors';
 import { sftpCall, withSftp, writePrivate } from '../ssh/sftp';
 import type { Executor, FileOps, FileStat, Identity } from './executor';
 import { runRemoteCmd } from './remote-cmd';
@@ -39,6 +40,16 @@ async function replace(sftp: SFTPWrapper, from: string, to: string): Promise<voi
   await sftpCall<void>((cb) => sftp.rename(from, to, cb));
 }
 
+/** An SFTP failure as a file action's failure, in plain words. */
+async function plainly<T>(what: string, label: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof OutpostError) throw err;
+    throw new OutpostError('file_action_failed', `${what} failed on ${label}: ${plainSshMessage(err instanceof Error ? err.message : String(err))}.`, 'Check the path and its permissions.');
+  }
+}
+
 export function sshWindowsExecutor(conn: SshConnection): Executor {
   let who: Promise<Identity> | undefined;
   const hashOf = async (p: string, signal: AbortSignal): Promise<string | null> => {
@@ -55,14 +66,14 @@ export function sshWindowsExecutor(conn: SshConnection): Executor {
       }),
     read: (p) => withSftp(conn, async (sftp) => ((await sftpCall<Buffer>((cb) => sftp.readFile(sftpPath(p), cb)).catch(() => null))?.toString('utf8') ?? null)),
     write: (p, content) =>
-      withSftp(conn, async (sftp) => {
+      plainly(`Writing ${p}`, conn.label, () => withSftp(conn, async (sftp) => {
         const to = sftpPath(p);
         await mkdirs(sftp, dirOf(to));
         const tmp = `${to}.outpost-${randomBytes(4).toString('hex')}`;
         await writePrivate(sftp, tmp, content);
         await replace(sftp, tmp, to);
-      }),
-    mkdirp: (p) => withSftp(conn, (sftp) => mkdirs(sftp, sftpPath(p))),
+      })),
+    mkdirp: (p) => plainly(`Creating ${p}`, conn.label, () => withSftp(conn, (sftp) => mkdirs(sftp, sftpPath(p)))),
     remove: (ps) => withSftp(conn, async (sftp) => void (await Promise.all(ps.map((p) => sftpCall<void>((cb) => sftp.unlink(sftpPath(p), cb)).catch(() => undefined))))),
     async upload(localPath, dest, o) {
       if ((await hashOf(dest, o.signal)) === o.sha256) return { sent: false, resumed: false, bytes: 0 };

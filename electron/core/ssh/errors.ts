@@ -131,3 +131,20 @@ export function hopError(err: unknown, hop: string): OutpostError {
   if (err instanceof HopError || (err instanceof OutpostError && err.code === 'cancelled')) return err;
   return new HopError(mapSshError(err, { host: hop, port: 0 }), hop);
 }
+
+/** ssh2's own words for what went wrong, said as a person would (the library's wording never reaches the user). */
+const LIBRARY_WORDS: Array<[RegExp, string]> = [
+  [/^Unable to exec$/i, 'the server refused to start the command (its session limit, or a ForceCommand)'],
+  [/^Unable to start shell$/i, 'the server refused to start a shell'],
+  [/^No response from server$/i, 'the connection dropped while files were being sent'],
+  [/^Not connected$/i, 'the connection is closed'],
+  [/^\(SSH\) Channel open failure: ?(.*)$/i, 'the server refused a new channel ($1)'],
+  [/^Permission denied$/i, 'permission denied'],
+  [/^No such file$/i, 'no such file or folder'],
+  [/^Failure$/i, 'the server could not do it (a full disk, or a folder that is missing)'],
+];
+
+export function plainSshMessage(message: string): string {
+  for (const [re, words] of LIBRARY_WORDS) if (re.test(message.trim())) return message.trim().replace(re, words);
+  return message;
+}

@@ -9,6 +9,7 @@ import type { ClientChannel, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import { quote } from 'shell-quote';
 import { OutpostError } from '../errors';
 import type { SshConnection } from './connection';
+import { plainSshMessage } from './errors';
 import { openSftp } from './sftp';
 
 export interface PtyOptions {
@@ -107,7 +108,7 @@ export function exec(conn: SshConnection, command: string, opts: ExecOptions = {
     };
     conn.client.exec(command, execOpts, (openErr, ch) => {
       if (openErr) {
-        reject(new ExecError('exec_failed', `Could not start a command on ${conn.label}: ${openErr.message}`, 'The server may limit sessions (MaxSessions) or the connection dropped; try again.', ''));
+        reject(new ExecError('exec_failed', `Could not start a command on ${conn.label}: ${plainSshMessage(openErr.message)}`, 'The server may limit sessions (MaxSessions) or the connection dropped; try again.', ''));
         return;
       }
       // Listeners are attached here, synchronously: the exit status can arrive in the same TCP read
@@ -217,7 +218,7 @@ export function shell(conn: SshConnection, opts: PtyOptions & { env?: Record<str
     const win = ptyOptions(opts);
     conn.client.shell(win, opts.env ? { env: opts.env } : {}, (err, ch) => {
       if (err) {
-        reject(new OutpostError('exec_failed', `Could not open a shell on ${conn.label}: ${err.message}`, 'The server may refuse PTYs or limit sessions; try again.'));
+        reject(new OutpostError('exec_failed', `Could not open a shell on ${conn.label}: ${plainSshMessage(err.message)}`, 'The server may refuse PTYs or limit sessions; try again.'));
         return;
       }
       const dataListeners = new Set<(t: string) => void>();
@@ -341,7 +342,7 @@ export async function upload(
           ...(opts.onProgress ? { step: (sent: number, _chunk: number, total: number) => opts.onProgress?.(sent, total) } : {}),
         },
         (err) => {
-          if (err) reject(new OutpostError('upload_failed', `Uploading ${localPath} to ${conn.label}:${remotePath} failed: ${err.message}`, 'Check that the remote folder exists, that the user may write there, and that the disk has room.'));
+          if (err) reject(new OutpostError('upload_failed', `Uploading ${localPath} to ${conn.label}:${remotePath} failed: ${plainSshMessage(err.message)}`, 'Check that the remote folder exists, that the user may write there, and that the disk has room.'));
           else resolve();
         },
       );

@@ -4,6 +4,7 @@
 import type { SFTPWrapper } from 'ssh2';
 import { OutpostError } from '../errors';
 import type { SshConnection } from './connection';
+import { plainSshMessage } from './errors';
 
 /** Opens an SFTP session; `why` says what needed it (the hint of the error when the server has none). */
 export function openSftp(conn: SshConnection, why = 'files are sent by SFTP'): Promise<SFTPWrapper> {
@@ -13,7 +14,7 @@ export function openSftp(conn: SshConnection, why = 'files are sent by SFTP'): P
       return;
     }
     conn.client.sftp((err, sftp) => {
-      if (err) reject(new OutpostError('sftp_unavailable', `SFTP is not available on ${conn.label}: ${err.message}`, `${why[0]?.toUpperCase() ?? ''}${why.slice(1)}: enable the sftp subsystem on the server (Subsystem sftp in sshd_config).`));
+      if (err) reject(new OutpostError('sftp_unavailable', `SFTP is not available on ${conn.label}: ${plainSshMessage(err.message)}`, `${why[0]?.toUpperCase() ?? ''}${why.slice(1)}: enable the sftp subsystem on the server (Subsystem sftp in sshd_config).`));
       else resolve(sftp);
     });
   });
