@@ -3,6 +3,7 @@
 // the caller supplies the listing, the archive's size and the destination's free space. The sizes are
 // the ones the archive declares (zip central directory, tar headers); unpackers check what they write
 // against them (yauzl's validateEntrySizes, tar's exact sizes), so a lying header fails there.
+import { OutpostError } from '../errors';
 import type { ArchiveEntry } from './entries';
 
 export interface ArchiveSizeLimits {
@@ -66,4 +67,15 @@ export function checkArchiveSize(entries: readonly ArchiveEntry[], archiveBytes:
     return { ...base, reason: 'space', message: `unpacks to ${formatBytes(totalBytes)}, more than the ${formatBytes(freeBytes)} free at the destination` };
   }
   return null;
+}
+
+/**
+ * The refusal for a size problem, the same wherever the archive is unpacked: `archive.unsafe` for a
+ * ratio (a bomb), `unpack.nospace` for the free space at `dest` (`where`: the host, when not this computer).
+ */
+export function archiveSizeError(name: string, dest: string, problem: ArchiveSizeProblem, where?: string): OutpostError {
+  if (problem.reason === 'ratio') {
+    return new OutpostError('archive.unsafe', `${name} is unsafe to unpack: it ${problem.message}`, 'Nothing was written. An archive that expands this much is a decompression bomb or not the package you meant: get it again from its publisher and compare its SHA-256.');
+  }
+  return new OutpostError('unpack.nospace', `${name} ${problem.message} (${dest}${where ? ` on ${where}` : ''})`, 'Nothing was written. Free some space there, or unpack it on a disk with more room.');
 }

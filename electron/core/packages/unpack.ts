@@ -13,7 +13,7 @@ import { OutpostError } from '../errors';
 import { archiveKind, cancelled, checkAborted, listArchive, openZip, parseTar, tarArchiveEntry, zipArchiveEntry, type ArchiveKind, type ArchiveListing } from './archive-list';
 import { isSha256, sha256File } from './checksum';
 import { type ArchiveEntry, checkEntries, type EntryProblem, formatEntryProblem, splitEntryPath } from './entries';
-import { checkArchiveSize } from './size';
+import { archiveSizeError, checkArchiveSize } from './size';
 
 export { listArchive, type ArchiveKind, type ArchiveListing };
 
@@ -261,12 +261,7 @@ async function freeBytesAt(dest: string): Promise<number | undefined> {
 /** Refuses, before anything is written, an archive that unpacks to more than fits or than a sane ratio. */
 async function checkSize(archive: string, dest: string, entries: readonly ArchiveEntry[]): Promise<void> {
   const problem = checkArchiveSize(entries, (await fsp.stat(archive)).size, await freeBytesAt(dest));
-  if (!problem) return;
-  const name = path.basename(archive);
-  if (problem.reason === 'ratio') {
-    throw new OutpostError('archive.unsafe', `${name} is unsafe to unpack: it ${problem.message}`, 'Nothing was written. An archive that expands this much is a decompression bomb or not the package you meant: get it again from its publisher and compare its SHA-256.');
-  }
-  throw new OutpostError('unpack.nospace', `${name} ${problem.message} (${dest})`, 'Nothing was written. Free some space there, or unpack it on a disk with more room.');
+  if (problem) throw archiveSizeError(path.basename(archive), dest, problem);
 }
 
 /**

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../electron/common/api/plan';
 import { checkEntries } from '../../../electron/core/packages/entries';
-import { parseZipinfo } from '../../../electron/core/actions/unpack';
+import { spawnSync } from 'node:child_process';
+import { extractScript, parseZipinfo, splitListing } from '../../../electron/core/actions/unpack';
 import { checkLocalPackages } from '../../../electron/core/packages';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-pkg-'));
@@ -37,8 +38,45 @@ describe('remote listings', () => {
     expect(r.problems.map((p) => p.reason)).toContain('is a line of the listing Outpost cannot read, so the archive is not unpacked');
   });
 
+  it('zipinfo: an archive made on Windows (FAT/NTFS attributes) is read, not refused', () => {
+    // Captured from `LC_ALL=C unzip -Z -l` on a zip whose entries were made on FAT and NTFS.
+    const fat = ['Archive:  fat.zip', 'Zip file size: 282 bytes, number of entries: 3', '-rw-a--     2.0 fat        2 b-        2 stor 80-Jan-01 00:00 a.txt', 'drwx---     2.0 fat        0 b-        0 stor 80-Jan-01 00:00 dir/', '-rw-a--     2.0 ntf        2 b-        2 stor 80-Jan-01 00:00 b.txt', '3 files, 4 bytes uncompressed, 4 bytes compressed:  0.0%'].join('\n');
+    expect(parseZipinfo(fat)).toEqual({
+      entries: [
+        { path: 'a.txt', type: 'file', size: 2 },
+        { path: 'dir/', type: 'directory', size: 0 },
+        { path: 'b.txt', type: 'file', size: 2 },
+      ],
+      problems: [],
+    });
+  });
+
+  it('zipinfo: a listing without its header or footer, or whose counts do not add up, is refused (nothing skipped silently)', () => {
+    const lines = ZIPINFO.split('\n');
+    const reasons = (text: string) => parseZipinfo(text).problems.map((p) => p.reason);
+    expect(reasons(lines.filter((_l, i) => i !== 1).join('\n'))).toContainEqual(expect.stringMatching(/has no header with the number of entries/));
+    expect(reasons(lines.slice(0, -1).join('\n'))).toContainEqual(expect.stringMatching(/has no footer/));
+    expect(reasons(lines.filter((_l, i) => i !== 3).join('\n'))).toContain('the listing declares 3 entries but 2 could be read, so the archive is not unpacked');
+    expect(reasons(ZIPINFO.replace('3 files, 19 bytes', '3 files, 900 bytes'))).toContain('the listing declares 900 bytes uncompressed but its entries add up to 19, so the archive is not unpacked');
+  });
+
+  it("the host's listing starts with the archive's size", () => {
+    expect(splitListing('OUTPOST_SIZE 437\nArchive:  t.zip\n')).toEqual({ archiveBytes: 437, listing: 'Archive:  t.zip\n' });
+    expect(splitListing('Archive:  t.zip\n').archiveBytes).toBeUndefined();
+  });
+
+  it('the extraction script parses, with and without the free-space check', () => {
+    for (const format of ['zip', 'tar', 'tar.gz'] as const) {
+      for (const script of [extractScript({ archive: "/opt/a b/x'.zip", dest: '/opt/a b/d', format }, 'ab'.repeat(32), { totalBytes: 123 }), extractScript({ archive: '/x', dest: '/d', format }, null)]) {
+        const r = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+      }
+    }
+  });
+
   it('zipinfo: a name with spaces and a ".." entry reach the entry rules intact', () => {
-    const r = parseZipinfo('-rw-r--r--  3.0 unx        3 tx        3 stor 26-Nov-30 09:37 a b/../../evil');
+    const r = parseZipinfo(['Archive:  t.zip', 'Zip file size: 200 bytes, number of entries: 1', '-rw-r--r--  3.0 unx        3 tx        3 stor 26-Nov-30 09:37 a b/../../evil', '1 file, 3 bytes uncompressed, 3 bytes compressed:  0.0%'].join('\n'));
+    expect(r.problems).toEqual([]);
     expect(r.entries[0]?.path).toBe('a b/../../evil');
     expect(checkEntries(r.entries)).toHaveLength(1);
   });
