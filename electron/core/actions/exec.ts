@@ -65,8 +65,9 @@ export const exec: ActionModule<'exec'> = {
   },
   display: (a) => renderPieces(a.command, a.shell, 'display'),
   async run(a, c) {
-    // cmd (this computer, or Windows over SSH): secrets reach cmd on stdin (same-process expansion), never in the text or on a command line.
-    const viaStdin = a.shell === 'cmd' && (c.ex.kind === 'local' || !a.interactive) ? renderCmdForStdin(a, c.resolver, c.secrets, c.facts) : null;
+    // cmd (this computer, or Windows over SSH, interactive or not): secrets reach cmd on stdin (same-process
+    // expansion), never in the text or on a command line. Every other shell gets the whole text on stdin.
+    const viaStdin = a.shell === 'cmd' ? renderCmdForStdin(a, c.resolver, c.secrets, c.facts) : null;
     const script = viaStdin ? viaStdin.text : renderExec(a, 'exec', c.resolver, c.secrets, c.facts);
     c.echo(renderPieces(a.command, a.shell, 'display', undefined, c.secrets, c.facts));
     const respond = a.respond?.map((p) => ({ pattern: new RegExp(p.pattern), answer: typeof p.answer === 'string' ? p.answer : c.secret(p.answer.secret, p.answer.name), max: p.max }));

@@ -2,15 +2,17 @@
 // primitives are the same bash scripts as over SSH (./posix-files.ts), run with `sudo -n` for root
 // work when Outpost does not run as root. For a Windows plan (`os: windows`) the Windows platform runs
 // the steps: Windows itself, or Wine when OUTPOST_WINE_PREFIX is set; on any other computer it is
-// refused here, before any step runs. Windows files are written with Node (no owners, no sudo).
+// refused here, before any step runs. An interactive cmd step keeps its stdin open after the secrets'
+// line for what a person types (./pipe-input.ts). Windows files are written with Node (no owners, no sudo).
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OutpostError } from '../errors';
-import { needsWindows, windowsPlatform, type WindowsPlatform } from '../platform';
+import { needsWindows, windowsPlatform, type StdinPipe, type WindowsPlatform } from '../platform';
 import { sudoPrefix, sudoRefused, rootRequired, type Executor, type FileOps, type Identity } from './executor';
 import { runLocal } from './local-spawn';
+import { pipeInput } from './pipe-input';
 import { posixFiles } from './posix-files';
 
 function sha256Of(file: string): Promise<string> {
@@ -76,6 +78,16 @@ export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv, opts: { 
     async run(shell, text, o) {
       let output = '';
       const sudo = !windows && sudoPrefix(o.root, id) !== '';
+      let watch: ((t: string) => void) | undefined;
+      const onStdin =
+        windows && shell === 'cmd' && o.interactive
+          ? (pipe: StdinPipe | null) => {
+              if (!pipe) return void o.onInput?.(null);
+              const input = pipeInput(pipe, o.respond);
+              watch = input.onOutput;
+              o.onInput?.(input.sink);
+            }
+          : undefined;
       const r = await runLocal(shell, text, {
         signal: o.signal,
         timeoutMs: o.timeoutMs,
@@ -85,9 +97,11 @@ export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv, opts: { 
         ...(windows ? { windows } : {}),
         ...(o.secrets?.length ? { secrets: o.secrets } : {}),
         ...(o.readOnly ? { readOnly: true } : {}),
+        ...(onStdin ? { onStdin } : {}),
         onData: (t) => {
           output = (output + t).slice(-1_000_000);
           o.onData?.(t);
+          watch?.(t);
         },
       });
       if (sudo && r.exitCode !== 0 && sudoRefused(output)) throw rootRequired('This step', id, label);

@@ -4,6 +4,8 @@
 // secrets as %OUTPOST_S<n>% read by `set /p` from stdin and cut by length) is uploaded by SFTP to
 // `.outpost\step-<random>.cmd` in the login user's home, run with `cmd /d /c "<that file>"` with the
 // values on the channel's stdin, and removed afterwards, whatever happened. The file holds no value.
+// An interactive step's channel stays open after that line (no PTY: it would echo the line back), and
+// what a person types follows on the same stdin (./pipe-input.ts).
 //
 // Tested for the exact exec command and what reaches the file and stdin (test/unit/exec/remote-cmd.test.ts);
 // no Windows OpenSSH server exists in the test environment, so this has not run against one.
@@ -11,7 +13,9 @@ import { randomBytes } from 'node:crypto';
 import type { SFTPWrapper } from 'ssh2';
 import { OutpostError } from '../errors';
 import { cmdScript, cmdStdin } from '../platform/windows';
-import { exec as sshExec, type ExecOptions, type ExecResult, type SshConnection } from '../ssh';
+import { drainPaused, exec as sshExec, type ExecOptions, type ExecResult, type SshConnection } from '../ssh';
+import type { InputSink, PromptAnswer } from './executor';
+import { pipeInput } from './pipe-input';
 import { plainSshMessage } from '../ssh/errors';
 import { openSftp, sftpCall } from '../ssh/sftp';
 
@@ -52,11 +56,18 @@ async function removeScript(conn: SshConnection, rel: string): Promise<void> {
   (sftp as SFTPWrapper | null)?.end();
 }
 
+/** An interactive step: where typed input goes while it runs (null after), and the prompts to answer. */
+export interface RemoteCmdInput {
+  onInput?: ((sink: InputSink | null) => void) | undefined;
+  respond?: readonly PromptAnswer[] | undefined;
+}
+
 /**
- * Runs cmd `text` (with %OUTPOST_S<n>% references) on a Windows host over SSH, `secrets` on stdin. Same
- * result and failures as exec (timeout, cancel, lost connection); the script is removed in every case.
+ * Runs cmd `text` (with %OUTPOST_S<n>% references) on a Windows host over SSH, `secrets` on stdin (then,
+ * with `input`, what a person types). Same result and failures as exec (timeout, cancel, lost
+ * connection); the script is removed in every case.
  */
-export async function runRemoteCmd(conn: SshConnection, text: string, secrets: readonly string[], opts: Omit<ExecOptions, 'stdin' | 'pty'>): Promise<ExecResult> {
+export async function runRemoteCmd(conn: SshConnection, text: string, secrets: readonly string[], opts: Omit<ExecOptions, 'stdin' | 'pty'>, input?: RemoteCmdInput): Promise<ExecResult> {
   const script = cmdScript(text, secrets);
   const name = `step-${randomBytes(8).toString('hex')}.cmd`;
   const rel = `${REMOTE_CMD_DIR}/${name}`;
@@ -76,7 +87,28 @@ export async function runRemoteCmd(conn: SshConnection, text: string, secrets: r
   }
   sftp.end();
   try {
-    return await sshExec(conn, command, { ...opts, stdin: cmdStdin(secrets) });
+    if (!input) return await sshExec(conn, command, { ...opts, stdin: cmdStdin(secrets) });
+    let watch: ((t: string) => void) | undefined;
+    let opened = false;
+    try {
+      return await sshExec(conn, command, {
+        ...opts,
+        onChannel: (ch) => {
+          opts.onChannel?.(ch);
+          ch.write(cmdStdin(secrets));
+          const p = pipeInput({ write: (d) => ch.write(d), pause: () => ch.pause(), resume: () => ch.resume(), drain: () => drainPaused(ch) }, input.respond);
+          watch = p.onOutput;
+          opened = true;
+          input.onInput?.(p.sink);
+        },
+        onData: (t, stream) => {
+          opts.onData?.(t, stream);
+          watch?.(t);
+        },
+      });
+    } finally {
+      if (opened) input.onInput?.(null);
+    }
   } finally {
     await removeScript(conn, rel);
   }

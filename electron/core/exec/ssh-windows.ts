@@ -1,6 +1,8 @@
 // A Windows host over SSH (OpenSSH Server for Windows, default shell cmd): cmd steps run as a script
-// file uploaded by SFTP with their secrets on stdin (./remote-cmd.ts); PowerShell reads its script
-// from stdin (`-Command -`); file primitives go through SFTP, whose paths for a drive are `/C:/…`.
+// file uploaded by SFTP with their secrets on stdin, interactive ones too (./remote-cmd.ts); PowerShell
+// reads its whole script from stdin with a fixed command (quote/powershell.ts), so no step text is on
+// the exec request Windows OpenSSH shows as `cmd.exe /c …`; file primitives go through SFTP, whose paths
+// for a drive are `/C:/…`.
 // The SHA-256 of a file on the host is read with `certutil -hashfile` (Windows Server 2012 R2 and
 // later). `root` has no meaning here: the session's rights are what they are (preflight checks
 // elevation).
@@ -8,6 +10,7 @@ import path from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { randomBytes } from 'node:crypto';
 import { OutpostError } from '../errors';
+import { powershellStdin, powershellStdinCommand } from '../quote';
 import { exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
 import { plainSshMessage } from '../ssh/errors';
 import { sftpCall, withSftp, writePrivate } from '../ssh/sftp';
@@ -102,12 +105,13 @@ export function sshWindowsExecutor(conn: SshConnection): Executor {
     async run(shell, text, opts) {
       const onData = opts.onData ? { onData: opts.onData } : {};
       if (shell === 'cmd') {
-        if (opts.interactive && opts.secrets?.length) throw new OutpostError('plan.invalid', 'An interactive cmd step cannot take secrets on stdin (its stdin is the terminal).', 'This is a bug in the profile: make the step non-interactive.');
-        const r = await runRemoteCmd(conn, text, opts.secrets ?? [], { signal: opts.signal, timeoutMs: opts.timeoutMs, tailChars: 1_000_000, ...onData });
+        const input = opts.interactive ? { onInput: opts.onInput, respond: opts.respond } : undefined;
+        const r = await runRemoteCmd(conn, text, opts.secrets ?? [], { signal: opts.signal, timeoutMs: opts.timeoutMs, tailChars: 1_000_000, ...onData }, input);
         return { exitCode: r.exitCode, output: r.output };
       }
       if (shell === 'powershell') {
-        const r = await sshExec(conn, 'powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -', { signal: opts.signal, timeoutMs: opts.timeoutMs, tailChars: 1_000_000, stdin: `${text}\n`, ...onData });
+        if (opts.secrets?.length) throw new OutpostError('plan.invalid', 'Secrets on stdin are for cmd steps; a PowerShell step has its values in its script, which goes on stdin.', 'This is a bug in Outpost.');
+        const r = await sshExec(conn, powershellStdinCommand(), { signal: opts.signal, timeoutMs: opts.timeoutMs, tailChars: 1_000_000, stdin: powershellStdin(text), ...onData });
         return { exitCode: r.exitCode, output: r.output };
       }
       throw new OutpostError('plan.invalid', `${conn.label} is a Windows host; this step is written for ${shell}.`, 'Choose the Linux OS in the answers for POSIX hosts.');

@@ -1,1 +1,1 @@
-export { cmdScript, cmdSecretRef, cmdStdin, isWindowsPath, nativeWindows, needsWindows, winePlatform, windowsPlatform, wineBinary, type CmdRunOptions, type Elevation, type WindowsPlatform } from './windows';
+export { cmdScript, cmdSecretRef, cmdStdin, isWindowsPath, nativeWindows, needsWindows, POWERSHELL_PATH, winePlatform, windowsPlatform, wineBinary, type CmdRunOptions, type Elevation, type PowerShellRunOptions, type StdinPipe, type WindowsPlatform } from './windows';

@@ -1,6 +1,7 @@
-// One process for one step, run to its end: output streamed, stdin given once, its own process group
-// on POSIX (a cancel or timeout ends the step's children too), never an environment variable that
-// holds a secret. Shared by local steps and the Windows platform (cmd, Wine).
+// One process for one step, run to its end: output streamed, stdin given once (or, for an interactive
+// step, given first and then kept open for what a person types), its own process group on POSIX (a
+// cancel or timeout ends the step's children too), never an environment variable that holds a secret.
+// Shared by local steps and the Windows platform (cmd, PowerShell, Wine).
 import { spawn } from 'node:child_process';
 import { OutpostError } from '../errors';
 import { childEnv } from '../secrets/env';
@@ -15,6 +16,15 @@ export interface SpawnWaitOptions {
   verbatim?: boolean | undefined;
   /** Added after the secret-named variables were stripped (e.g. WINEPREFIX). */
   extraEnv?: NodeJS.ProcessEnv | undefined;
+  /** An interactive step: stdin stays open after `stdin`; the pipe is handed over, then null once the process ended. */
+  onStdin?: ((pipe: StdinPipe | null) => void) | undefined;
+}
+
+/** The open stdin of an interactive step, and its output's flow control. */
+export interface StdinPipe {
+  write(d: string): void;
+  pause(): void;
+  resume(): void;
 }
 
 export function spawnAndWait(file: string, args: string[], opts: SpawnWaitOptions): Promise<{ exitCode: number | null }> {
@@ -52,6 +62,10 @@ export function spawnAndWait(file: string, args: string[], opts: SpawnWaitOption
       settled = true;
       clearTimeout(timer);
       opts.signal.removeEventListener('abort', onAbort);
+      if (opts.onStdin) {
+        opts.onStdin(null);
+        child.stdin.destroy();
+      }
       if (failure) reject(failure);
       else resolve({ exitCode: code });
     };
@@ -66,6 +80,15 @@ export function spawnAndWait(file: string, args: string[], opts: SpawnWaitOption
         finish(code);
       }, 500).unref();
     });
-    child.stdin.end(opts.stdin);
+    if (!opts.onStdin) {
+      child.stdin.end(opts.stdin);
+      return;
+    }
+    child.stdin.write(opts.stdin);
+    opts.onStdin({
+      write: (d) => void (child.stdin.writable && child.stdin.write(d)),
+      pause: () => [child.stdout, child.stderr].forEach((s) => s.pause()),
+      resume: () => [child.stdout, child.stderr].forEach((s) => s.resume()),
+    });
   });
 }

@@ -1,4 +1,5 @@
-// Windows on this computer, behind one small interface: run a cmd script, check elevation, map paths.
+// Windows on this computer, behind one small interface: run a cmd script or a PowerShell one, check
+// elevation, map paths.
 // Two implementations: Windows itself, and Wine (a testing aid, chosen by OUTPOST_WINE_PREFIX=<prefix>)
 // so the Windows path runs for real on Linux: cmd.exe, the vendor's .bat files, `sc` and a real
 // service control manager. Nothing else in core knows which one it got.
@@ -10,12 +11,21 @@
 // inside the same cmd) ever holds a value. The line clears the variables before its commands run
 // (`%…%` is expanded when cmd reads the line, `set "X="` runs after), so the programs the step starts do
 // not inherit them either. Delayed expansion (`!X!`) is not used for this: it would see the variables
-// already cleared, and Wine's cmd does not do `!X:~a,b!` substrings.
+// already cleared, and Wine's cmd does not do `!X:~a,b!` substrings. An interactive step's stdin stays
+// open after that line: what a person types reaches the script's own `set /p` or the programs it starts.
+//
+// PowerShell gets its whole script on stdin too, read by a fixed command (quote/powershell.ts), so its
+// command line holds nothing of the step; never `-EncodedCommand`, which any user listing processes
+// can decode. Wine's own powershell.exe is a stub that runs nothing and exits 0: under Wine a PowerShell
+// step is refused unless the prefix holds another powershell.exe (the tests' stand-in).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OutpostError } from '../errors';
-import { spawnAndWait } from './spawn-wait';
+import { powershellStdin, powershellStdinArgs } from '../quote';
+import { spawnAndWait, type StdinPipe } from './spawn-wait';
+
+export type { StdinPipe } from './spawn-wait';
 
 export interface CmdRunOptions {
   signal: AbortSignal;
@@ -27,7 +37,11 @@ export interface CmdRunOptions {
   secrets?: readonly string[] | undefined;
   /** A read-only check: safe to run again when Wine failed to start one of its programs. */
   readOnly?: boolean | undefined;
+  /** An interactive step: stdin stays open after the secrets' line, for what a person types (see StdinPipe). */
+  onStdin?: ((pipe: StdinPipe | null) => void) | undefined;
 }
+
+export type PowerShellRunOptions = Omit<CmdRunOptions, 'secrets' | 'onStdin'>;
 
 export interface Elevation {
   /** null: could not tell. */
@@ -43,6 +57,8 @@ export interface WindowsPlatform {
   readonly label: string;
   /** Runs cmd text (one or more lines) as a .cmd file with `cmd /d /c`. */
   runCmd(text: string, opts: CmdRunOptions): Promise<{ exitCode: number | null }>;
+  /** Runs a PowerShell script, given on stdin (never on a command line). */
+  runPowerShell(script: string, opts: PowerShellRunOptions): Promise<{ exitCode: number | null }>;
   /** Where this process reads and writes a Windows path (C:\… under Wine: the prefix's drive_c). */
   localPath(p: string): string;
   /** Is this process elevated (administrator rights)? Says what it checked. */
@@ -128,11 +144,15 @@ export function nativeWindows(env: NodeJS.ProcessEnv = process.env): WindowsPlat
         // /s: strip the outer quotes and keep the rest, so a path with spaces stays one word.
         spawnAndWait(comspec, ['/d', '/s', '/c', `""${file}""`], { ...opts, stdin: cmdStdin(opts.secrets), verbatim: true }),
       ),
+    runPowerShell: (script, opts) => spawnAndWait('powershell.exe', powershellStdinArgs(), { ...opts, stdin: powershellStdin(script) }),
     localPath: (x) => x,
     elevation: (signal) => netSession(p, signal),
   };
   return p;
 }
+
+/** Where Windows keeps powershell.exe (Wine's prefixes too). */
+export const POWERSHELL_PATH = 'C:\\windows\\system32\\WindowsPowerShell\\v1.0\\powershell.exe';
 
 /** The wine64 loader: OUTPOST_WINE64 when set, `wine64` on PATH, else Debian's /usr/lib/wine/wine64. */
 export function wineBinary(env: NodeJS.ProcessEnv = process.env): string {
@@ -180,6 +200,15 @@ export function winePlatform(prefix: string, env: NodeJS.ProcessEnv = process.en
           return r;
         }
       }),
+    async runPowerShell(script, opts) {
+      // Wine's builtin programs are placeholder files marked as such: its powershell.exe would run nothing.
+      const file = localPath(POWERSHELL_PATH);
+      const head = fs.existsSync(file) ? fs.readFileSync(file) : null;
+      if (!head || head.includes('Wine builtin DLL')) {
+        throw new OutpostError('local_unsupported', `PowerShell steps cannot run under Wine (prefix ${root}): its powershell.exe is a stub that runs nothing.`, `Run them on Windows itself. (Tests put a stand-in at ${POWERSHELL_PATH} in the prefix.)`);
+      }
+      return spawnAndWait(bin, [POWERSHELL_PATH, ...powershellStdinArgs()], { ...opts, stdin: powershellStdin(script), extraEnv: wineEnv });
+    },
     localPath,
     async elevation(signal) {
       let who = '';

@@ -1,3 +1,3 @@
 export { QuoteError, joinPosix, quotePosix } from './posix';
 export { joinCmd, quoteCmd, type CmdMode } from './cmd';
-export { decodePowerShell, encodePowerShell, powershellEncodedArgv, quotePowerShell } from './powershell';
+export { decodePowerShell, encodePowerShell, POWERSHELL_STDIN_READER, powershellStdin, powershellStdinArgs, powershellStdinCommand, quotePowerShell } from './powershell';

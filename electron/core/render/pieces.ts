@@ -2,7 +2,7 @@
 // and --json) or `exec` (secrets resolved and registered with the redactor, for the runner only).
 import type { Action, Piece, Probe, SecretPiece, SecretRef, Shell, Step } from '../../common/api/plan';
 import { OutpostError } from '../errors';
-import { QuoteError, quoteCmd, quotePosix, quotePowerShell, powershellEncodedArgv } from '../quote';
+import { QuoteError, quoteCmd, quotePosix, quotePowerShell } from '../quote';
 import { cmdSecretRef } from '../platform/windows';
 import { markSecretEnv, storedEnvName } from '../secrets/env';
 import { MASK, secrets as defaultSecrets, type SecretRegistry } from '../secrets/registry';
@@ -105,14 +105,12 @@ export function renderPieces(pieces: readonly Piece[], shell: Shell, mode: Rende
 }
 
 /**
- * The text of an exec action: for `display`, what a person reads (a PowerShell step shows its script);
- * for `exec`, what is sent to the host (a PowerShell step becomes `powershell.exe … -EncodedCommand …`,
- * which every outer shell passes through untouched).
+ * The text of an exec action: for `display`, what a person reads; for `exec`, the script the executor
+ * runs in the step's shell. Every shell gets its script on stdin (PowerShell too: the executors start it
+ * with a fixed reader, never with the script on its command line), so the text is the script itself.
  */
 export function renderExec(a: { command: readonly Piece[]; shell: Shell }, mode: RenderMode, resolver?: SecretResolver, registry: SecretRegistry = defaultSecrets, facts?: Facts): string {
-  const text = renderPieces(a.command, a.shell, mode, resolver, registry, facts);
-  if (mode === 'exec' && a.shell === 'powershell') return powershellEncodedArgv(text).join(' ');
-  return text;
+  return renderPieces(a.command, a.shell, mode, resolver, registry, facts);
 }
 
 /**

@@ -6,6 +6,14 @@
 // /c on Windows) and the script path (a POSIX home, mapped to Z:\ by the wrapper). While the step
 // runs, `ps` (Wine shows a Windows process's command line as its argv) must not show the secret; a
 // control case proves the poll sees one sent inline.
+//
+// Issue 27 adds an interactive cmd step (its secrets on stdin too, then what a person types; the script
+// file holds no value) and a PowerShell step: the exec request is `powershell.exe …` with a fixed reader
+// and the script, secrets included, goes on the channel's stdin. The user's `powershell.exe` runs a
+// stand-in (test/fixtures/windows/powershell-standin.c, built with mingw-w64) placed where Windows keeps
+// powershell.exe in the user's prefix: it reads its script from stdin and shows it. The outer shell
+// here is bash (Windows OpenSSH's is cmd.exe), so the reader's `$` words reach the stand-in mangled:
+// what is checked is that no value is on any command line, in any form, and that the script arrives.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,9 +21,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshExecutor } from '../../../electron/core/exec';
 import { connectSsh, type SshConnection } from '../../../electron/core/ssh';
+import type { Action } from '../../../electron/common/api/plan';
+import type { InputSink } from '../../../electron/core/exec';
 import { ensureTestUser, startSshd, stopAll, type SshdInstance, type TestUser } from '../harness/sshd';
+import { leaks, pollCommandLines, runStep } from '../harness/step';
 import { neverAsked, tempDir, trustingKnownHosts } from '../ssh/helpers';
-import { WINE64 } from './wine';
+import { FIXTURES, WINE64 } from './wine';
 
 const execFileP = promisify(execFile);
 const USER = { name: 'outpost-wcmd', password: 'Wcmd-pass.word!58' };
@@ -55,9 +66,23 @@ beforeAll(async () => {
     ].join('\n'),
     { mode: 0o755 },
   );
+  fs.writeFileSync(
+    path.join(bin, 'powershell.exe'),
+    [
+      '#!/bin/sh',
+      '# Test stand-in: powershell.exe is the stand-in PowerShell in the user\'s Wine prefix, with the channel\'s stdin.',
+      `export WINEPREFIX="$HOME/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' DISPLAY=`,
+      `exec ${WINE64} 'C:\\windows\\system32\\WindowsPowerShell\\v1.0\\powershell.exe' "$@"`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
   await execFileP('chown', ['-R', `${user.name}:${user.name}`, bin]);
   // A prefix of the user's own (Wine refuses one owned by someone else); wineboot's helpers are ended after.
   if (!fs.existsSync(path.join(user.home, 'wineprefix', 'drive_c'))) await asUser(WINE64, ['wineboot', '-i']);
+  const standIn = path.join(user.home, 'wineprefix', 'drive_c', 'windows', 'system32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+  await execFileP('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-o', standIn, path.join(FIXTURES, 'powershell-standin.c')]);
+  await execFileP('chown', [`${user.name}:${user.name}`, standIn]);
   await asUser(wineserver(), ['-k']).catch(() => undefined);
   sshd = await startSshd({ extraConfig: [`Match User ${user.name}`, `  SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin`] });
   const dir = await tempDir();
@@ -111,5 +136,79 @@ describe('cmd step with secrets over SSH, Wine stand-in for Windows (issue 8, it
     expect(lines.some((l) => l.includes('cmd /d /c') || l.includes('.outpost'))).toBe(true);
     expect(lines.filter((l) => l.includes(SECRET) || l.includes(SECRET2))).toEqual([]);
     expect(fs.readdirSync(path.join(user.home, '.outpost'))).toEqual([]);
+  }, 180_000);
+});
+
+const secret = (env: string) => ({ secret: { env }, name: `inputs.${env.toLowerCase()}` });
+
+describe('interactive cmd and PowerShell over SSH, Wine stand-in for Windows (issue 27)', () => {
+  it('an interactive cmd step: the script holds no value, the values and then what a person types arrive on stdin, no value on a command line', async () => {
+    const action: Action = {
+      kind: 'exec',
+      shell: 'cmd',
+      // Each line is expanded when cmd reads it: %ANSWER% after `set /p` has read it.
+      command: [{ op: 'echo key=' }, secret('OUTPOST_SK'), { op: '& ping -n 2 127.0.0.1 >nul\r\nset /p "ANSWER=Continue? "\r\necho answer=%ANSWER%\r\nping -n 2 127.0.0.1 >nul\r\nexit /b 5' }],
+      success: { exitCode: 5 },
+      failureMarkers: [],
+      timeoutSec: 120,
+      interactive: true,
+      root: false,
+      diagnosis: [],
+    };
+    const sinks: Array<InputSink | null> = [];
+    const scripts: string[] = [];
+    let typed = false;
+    const poll = pollCommandLines();
+    const r = runStep(sshExecutor(conn, 'windows'), action, { secrets: { OUTPOST_SK: SECRET2 }, onInput: (sink) => sinks.push(sink) });
+    const typing = setInterval(() => {
+      const sink = sinks.at(-1);
+      if (!typed && sink && r.output().includes('key=')) {
+        typed = true;
+        // While the step runs: what its script file holds.
+        const d = path.join(user.home, '.outpost');
+        for (const f of fs.readdirSync(d)) scripts.push(fs.readFileSync(path.join(d, f), 'utf8'));
+        sink.write('typed-over-ssh\r');
+      }
+    }, 50);
+    await r.outcome.finally(() => clearInterval(typing)).catch(async (err: unknown) => {
+      await poll.stop();
+      throw new Error(`${String(err)}\n${r.output()}`);
+    });
+    const { lines } = await poll.stop();
+    expect(r.output()).toContain(`key= "${SECRET2}"`);
+    expect(r.output()).toContain('answer=typed-over-ssh');
+    expect(sinks.at(-1)).toBeNull();
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toContain('set /p "OUTPOST_IN="');
+    expect(scripts[0]).not.toContain(SECRET2);
+    expect(lines.some((l) => l.includes('cmd /d /c') && l.includes('.outpost'))).toBe(true);
+    expect(leaks(lines, SECRET2)).toEqual([]);
+    expect(fs.readdirSync(path.join(user.home, '.outpost'))).toEqual([]);
+  }, 180_000);
+
+  it('a PowerShell step: the exec request is powershell.exe with a fixed reader, the script and its values on stdin only', async () => {
+    const action: Action = {
+      kind: 'exec',
+      shell: 'powershell',
+      command: [{ op: "& 'C:\\ICAgent\\install.ps1' -ak" }, secret('OUTPOST_AK'), { op: '-sk' }, secret('OUTPOST_SK'), { op: '; exit 6' }],
+      success: { exitCode: 6 },
+      failureMarkers: [],
+      timeoutSec: 120,
+      interactive: false,
+      root: false,
+      diagnosis: [],
+    };
+    const poll = pollCommandLines();
+    const r = runStep(sshExecutor(conn, 'windows'), action, { secrets: { OUTPOST_AK: SECRET, OUTPOST_SK: SECRET2 } });
+    await r.outcome.catch(async (err: unknown) => {
+      await poll.stop();
+      throw new Error(`${String(err)}\n${r.output()}`);
+    });
+    const { lines, samples } = await poll.stop();
+    expect(r.output()).toContain(`& 'C:\\ICAgent\\install.ps1' -ak '${SECRET}' -sk '${SECRET2}' ; exit 6`);
+    expect(lines.some((l) => /powershell\.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command/i.test(l)), `no PowerShell seen in ${samples} samples`).toBe(true);
+    expect(lines.filter((l) => l.includes('EncodedCommand'))).toEqual([]);
+    expect(leaks(lines, SECRET)).toEqual([]);
+    expect(leaks(lines, SECRET2)).toEqual([]);
   }, 180_000);
 });

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { sshExecutor } from '../../../electron/core/exec';
 import { remoteCmdCommand, remoteScriptPath } from '../../../electron/core/exec/remote-cmd';
+import { powershellStdinCommand } from '../../../electron/core/quote';
 import type { SshConnection } from '../../../electron/core/ssh';
 
 const AK = 'AKIDfake0123456789ABCD';
@@ -56,6 +57,10 @@ function fakeConn(home: string, behave: (script: string) => { exitCode: number; 
           setImmediate(() => ch.emit('close'));
         },
         started: false,
+        write(data: string) {
+          stdin.push(data);
+          return true;
+        },
         end(data?: string) {
           stdin.push(data ?? '');
           this.finish();
@@ -126,15 +131,50 @@ describe('cmd with secrets over SSH (Windows targets)', () => {
     expect(t.files.size).toBe(0);
   });
 
-  it('a cmd step without secrets is a script file too (multi-line text never on a command line); POSIX shells and interactive secrets are refused', async () => {
+  it('a cmd step without secrets is a script file too (multi-line text never on a command line); POSIX shells are refused', async () => {
     const f = fakeConn('/C:/Users/bob', () => ({ exitCode: 0, output: '' }));
     const ex = sshExecutor(f.conn, 'windows');
     await ex.run('cmd', 'ver', { signal: new AbortController().signal, timeoutMs: 10_000 });
     expect(f.commands).toEqual([expect.stringMatching(/^cmd \/d \/c "C:\\Users\\bob\\\.outpost\\step-[0-9a-f]{16}\.cmd"$/)]);
     expect([...f.written.values()].at(-1)).toContain('ver');
     await expect(ex.run('bash', 'echo x', { signal: new AbortController().signal, timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'plan.invalid' });
-    await expect(ex.run('cmd', STEP, { signal: new AbortController().signal, timeoutMs: 10_000, secrets: [AK], interactive: true })).rejects.toMatchObject({ code: 'plan.invalid' });
     expect(f.commands).toHaveLength(1);
+  });
+
+  it('an interactive cmd step with secrets: the same script and command, the values first on stdin, then what is typed (Enter as a line end)', async () => {
+    const f = fakeConn('/C:/Users/bob', () => ({ exitCode: 0, output: 'Continue? ' }));
+    const sinks: Array<unknown> = [];
+    const r = await sshExecutor(f.conn, 'windows').run('cmd', STEP, {
+      signal: new AbortController().signal,
+      timeoutMs: 10_000,
+      secrets: [AK, SK],
+      interactive: true,
+      onInput: (sink) => {
+        sinks.push(sink);
+        sink?.write('y\r');
+      },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(f.commands).toEqual([expect.stringMatching(/^cmd \/d \/c "C:\\Users\\bob\\\.outpost\\step-[0-9a-f]{16}\.cmd"$/)]);
+    expect([...f.written.values()][0]).not.toContain(AK);
+    expect(f.stdin).toEqual([`${AK}${SK}\r\n`, 'y\r\n']);
+    expect(sinks.at(-1)).toBeNull();
+    expect(f.files.size).toBe(0);
+  });
+
+  it('PowerShell: the exec request is a fixed reader, the script (secrets included) is on stdin only', async () => {
+    const f = fakeConn('/C:/Users/bob', () => ({ exitCode: 0, output: 'ok\r\n' }));
+    const script = `& 'C:\\ICAgent\\install.ps1' -ak '${AK}' -sk '${SK}'`;
+    const r = await sshExecutor(f.conn, 'windows').run('powershell', script, { signal: new AbortController().signal, timeoutMs: 10_000 });
+    expect(r.exitCode).toBe(0);
+    expect(f.commands).toEqual([powershellStdinCommand()]);
+    expect(f.commands[0]).not.toMatch(/EncodedCommand|ICAgent/);
+    for (const v of [AK, SK]) {
+      expect(f.commands[0]).not.toContain(v);
+      expect(f.commands[0]).not.toContain(Buffer.from(v, 'utf16le').toString('base64').slice(4, -4));
+    }
+    expect(f.stdin).toEqual([`${script}\r\n`]);
+    expect(f.written.size).toBe(0);
   });
 
   it('maps the SFTP home to a Windows path, and refuses one cmd cannot quote', () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cmdScript, cmdStdin, isWindowsPath, needsWindows, windowsPlatform, winePlatform } from '../../../electron/core/platform';
+import { cmdScript, cmdStdin, isWindowsPath, needsWindows, POWERSHELL_PATH, windowsPlatform, winePlatform } from '../../../electron/core/platform';
 import { renderCmdForStdin } from '../../../electron/core/render';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 
@@ -140,6 +140,32 @@ describe('the Wine platform runs a step as a script file, with the secrets on st
       const step = await run(false);
       expect(step.code).toBe(1);
       expect(step.out).toContain('ShellExecuteEx failed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the Wine platform and PowerShell', () => {
+  it("refuses a PowerShell step when the prefix's powershell.exe is Wine's stub; otherwise the script goes on stdin only", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-wine-unit-'));
+    try {
+      const ps = path.join(dir, 'drive_c', 'windows', 'system32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+      fs.mkdirSync(path.dirname(ps), { recursive: true });
+      const wine = path.join(dir, 'wine64');
+      fs.writeFileSync(wine, '#!/bin/bash\necho "args: $*"; echo "stdin: $(cat)"\n', { mode: 0o755 });
+      const w = winePlatform(dir, { OUTPOST_WINE64: wine });
+      const opts = { signal: new AbortController().signal, timeoutMs: 20_000, onData: (t: string) => void (out += t) };
+      let out = '';
+      await expect(w.runPowerShell('exit 1', opts)).rejects.toMatchObject({ code: 'local_unsupported', message: expect.stringMatching(/stub that runs nothing/) });
+      fs.writeFileSync(ps, Buffer.concat([Buffer.from('MZ'), Buffer.from('Wine builtin DLL')]));
+      await expect(w.runPowerShell('exit 1', opts)).rejects.toMatchObject({ code: 'local_unsupported' });
+      fs.writeFileSync(ps, 'MZ a stand-in');
+      const r = await w.runPowerShell("Write-Output 'SECRET-PS-1'", opts);
+      expect(r.exitCode).toBe(0);
+      expect(out).toContain(`args: ${POWERSHELL_PATH} -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command $r = New-Object`);
+      expect(out.split('stdin:')[0]).not.toContain('SECRET-PS-1');
+      expect(out).toContain("stdin: Write-Output 'SECRET-PS-1'");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePowerShell, encodePowerShell, powershellEncodedArgv, quotePowerShell, QuoteError } from '../../../electron/core/quote';
+import { decodePowerShell, encodePowerShell, POWERSHELL_STDIN_READER, powershellStdinCommand, quotePowerShell, QuoteError } from '../../../electron/core/quote';
 
 /** PowerShell's single-quoted literal: '' (or a doubled typographic quote) is one quote, nothing else is special. */
 function unquoteLiteral(q: string): string {
@@ -32,13 +32,17 @@ describe('PowerShell quoting', () => {
     }), { numRuns: 2000 });
   });
 
-  it('-EncodedCommand is base64 of UTF-16LE and round-trips; the argv holds only inert characters', () => {
+  it('-EncodedCommand is base64 of UTF-16LE and round-trips (a test aid: nothing is run that way)', () => {
     expect(encodePowerShell('dir')).toBe('ZABpAHIA');
     fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => {
       expect(decodePowerShell(encodePowerShell(s))).toBe(s);
     }));
-    const argv = powershellEncodedArgv("Write-Output 'a & b | %PATH%'");
-    expect(argv.slice(0, -1)).toEqual(['powershell.exe', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand']);
-    expect(argv.at(-1)).toMatch(/^[A-Za-z0-9+/=]+$/);
+  });
+
+  it('the command line for a script on stdin is fixed: one quoted reader, no part of any script', () => {
+    expect(powershellStdinCommand()).toBe(`powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "${POWERSHELL_STDIN_READER}"`);
+    expect(POWERSHELL_STDIN_READER).toContain('[Console]::OpenStandardInput()');
+    // Inside cmd.exe's "…" (Windows OpenSSH runs the exec request with cmd /c) only " and % would act.
+    expect(POWERSHELL_STDIN_READER).not.toMatch(/["%!]/);
   });
 });

@@ -1,19 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { decodePowerShell } from '../../../electron/core/quote';
+import { POWERSHELL_STDIN_READER, powershellStdin, powershellStdinArgs } from '../../../electron/core/quote';
+import type { WindowsPlatform } from '../../../electron/core/platform';
 import { localSpawnSpec, runLocal } from '../../../electron/core/exec/local-spawn';
 
 describe('local steps: how each platform starts a shell', () => {
-  it('Windows cmd is never started from a command line: it goes through the Windows platform (a script file)', () => {
+  it('Windows cmd and PowerShell are never started from a command line here: they go through the Windows platform', () => {
     expect(localSpawnSpec('cmd', 'cd /d C:\\ICAgent && install.bat', 'win32')).toBeNull();
     expect(localSpawnSpec('cmd', 'dir', 'linux')).toBeNull();
+    expect(localSpawnSpec('powershell', "Write-Output 'x'", 'win32')).toBeNull();
   });
 
-  it('Windows PowerShell: -EncodedCommand carrying the script unchanged', () => {
-    const script = "$dest = 'C:\\ICAgent'; Expand-Archive -Path 'C:\\pkg.zip' -DestinationPath $dest -Force";
-    const spec = localSpawnSpec('powershell', script, 'win32');
-    expect(spec?.file).toBe('powershell.exe');
-    expect(spec?.args).toContain('-EncodedCommand');
-    expect(decodePowerShell(spec?.args.at(-1) ?? '')).toBe(script);
+  it('PowerShell on Windows: powershell.exe with a fixed reader, the script only on stdin (never -EncodedCommand)', async () => {
+    const calls: Array<{ script: string }> = [];
+    const win = { kind: 'windows', label: 'Windows', runCmd: () => Promise.reject(new Error('no')), runPowerShell: async (script: string) => (calls.push({ script }), { exitCode: 0 }), localPath: (p: string) => p, elevation: () => Promise.reject(new Error('no')) } as unknown as WindowsPlatform;
+    const script = "$dest = 'C:\\ICAgent'; & install.ps1 -sk 'SECRET-SK-0123456789'";
+    await runLocal('powershell', script, { windows: win, onData: () => undefined, signal: new AbortController().signal, timeoutMs: 1000 });
+    expect(calls).toEqual([{ script }]);
+    expect(powershellStdinArgs()).toEqual(['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', POWERSHELL_STDIN_READER]);
+    expect(POWERSHELL_STDIN_READER).not.toMatch(/"/);
+    expect(powershellStdin(script)).toBe(`${script}\r\n`);
   });
 
   it('POSIX shells take the script on stdin; Windows shells are refused on Linux', () => {
