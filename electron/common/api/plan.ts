@@ -320,7 +320,41 @@ export type ProfileSummary = z.infer<typeof ProfileSummary>;
 export const RegionInfo = z.object({ id: z.string(), nameEn: z.string(), nameZh: z.string(), obsDomain: z.string() });
 export type RegionInfo = z.infer<typeof RegionInfo>;
 
+/** A forwarded port of a jump server, as the plan's forward actions set it up. */
+export const NetworkForward = z.object({
+  /** The jump server (`jump0`…) that listens. */
+  jump: z.string(),
+  /** The profile's name for the port (`icagent-8149`). */
+  name: z.string(),
+  /** The profile's port number: the key of connectivity.portOverrides. */
+  port: z.number().int(),
+  /** Where the jump server listens; null while its private IP is not given. */
+  listenHost: z.string().nullable(),
+  listenPort: z.number().int(),
+  /** Where the forward goes; null while the ELB address it goes to is not given. */
+  targetHost: z.string().nullable(),
+  targetPort: z.number().int(),
+  /** remote: a proxy's `ssh -R` makes the jump server listen. */
+  direction: z.enum(['local', 'remote']),
+});
+export type NetworkForward = z.infer<typeof NetworkForward>;
+
+/** The network a plan sets up: forwarded ports per jump server and the security-group rule to add (jump mode). */
+export const Network = z.object({
+  forwards: z.array(NetworkForward),
+  /** The `sg-rule` step's table (English, as the plan gives it); null without jump servers. */
+  securityGroup: z.object({ table: Table, ownDescription: z.boolean() }).nullable(),
+  /** False when some answers are still missing: what they would change is left out (null hosts). */
+  complete: z.boolean(),
+});
+export type Network = z.infer<typeof Network>;
+
 export const planRequests = {
+  'plan.network': request({
+    summary: "The forwarded ports and the security-group rule the answers' plan sets up; while answers are missing, what is known so far.",
+    input: z.object({ answers: z.record(z.string(), z.unknown()) }).strict(),
+    output: Network,
+  }),
   'plan.build': request({
     summary: 'Turn wizard answers (secrets as { env } / { stored } references) into a masked plan.',
     // Checked field by field by the plan engine, which names every problem's path in the error.

@@ -51,7 +51,51 @@ export const CheckResult = z.object({
 });
 export type CheckResult = z.infer<typeof CheckResult>;
 
+/** One row a run will report (a step on a host), in the order the run reaches them: the run view's pending rows. */
+export const ScheduleRow = z.object({
+  /** The plan's step id (the run's run.step events use the same). */
+  stepId: z.string(),
+  /** The step's title on that host (its per-host values filled in), as the run's events give it. */
+  title: z.string(),
+  /** Where: the plan's host id (`console`, `local`, `jump0`, `proxy0`, `seed`, `target2`). */
+  hostId: z.string(),
+  /** The host as people read it (English, as the run's events say it). */
+  host: z.string(),
+  /** A manual step (an instruction): the run reports it skipped, for the user to do. */
+  manual: z.boolean(),
+  /** A remedy the run runs before its step (a reinstall). */
+  remedy: z.boolean(),
+});
+export type ScheduleRow = z.infer<typeof ScheduleRow>;
+
+/** The batch report of an ended run (the CLI's `--report` fields): each target's final state, code and hint. */
+export const ReportRow = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  user: z.string(),
+  name: z.string().nullable(),
+  state: z.string(),
+  step: z.string().nullable(),
+  code: z.string().nullable(),
+  reason: z.string().nullable(),
+  hint: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+});
+export type ReportRow = z.infer<typeof ReportRow>;
+
 export const runRequests = {
+  'run.schedule': request({
+    summary: 'The rows a run of these answers with these options will report, in order (the run view shows them pending from the start).',
+    input: z.object({ answers: z.record(z.string(), z.unknown()), options: RunOptions.default({ acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false, checkOnly: false }) }).strict(),
+    output: z.object({ rows: z.array(ScheduleRow) }),
+  }),
+  'run.report': request({
+    summary: "An ended run's report (masked), as the CLI writes it: JSON (version 1) and CSV. Only for the client that ran it.",
+    input: z.object({ runId: RunId }).strict(),
+    output: z.object({ json: z.string(), csv: z.string(), hosts: z.array(ReportRow) }),
+  }),
   'run.start': request({
     summary: 'Run a plan: tunnel on the jump servers, preflight, install and verify on each target.',
     input: z.object({ answers: z.record(z.string(), z.unknown()), options: RunOptions.default({ acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false, checkOnly: false }) }).strict(),
@@ -124,6 +168,11 @@ export const runEvents = {
     journal: z.string(),
     /** Targets per final state. */
     summary: z.record(z.string(), z.number().int()).optional(),
+    /**
+     * The answers field the failure points at, for "Edit answers" (`targets[2].password`,
+     * `connectivity.jumpServers[0].ssh.host`, `package.sha256`…); absent when no answer is to blame.
+     */
+    field: z.string().optional(),
   }),
   'hostkey.unknown': z.object({
     requestId: z.string(),

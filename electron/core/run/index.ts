@@ -5,3 +5,4 @@ export type { HostResult, ReportHost, RunEnd, RunEmit } from './reporter';
 export { missingSecrets } from './secrets';
 export { PauseGate, pool, withBackoff } from './scheduler';
 export { outcomeOf } from '../actions';
+export { leftOut, localHostName, scheduleOf, type ScheduleOptions } from './schedule';

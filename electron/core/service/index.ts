@@ -5,9 +5,12 @@ export { OutpostService, formatProblem, PlanError, type ServiceOptions } from '.
 // ---- The door: what the faces (CLI, Electron main, browser mode, demo) use of the core -------------
 export { addressOf, batchReport, DEFAULT_PASSWORD_ENV, doneInReport, prepareBatch, prepareInherited, recordDoneEarlier, writeReport, type BatchInput, type BatchReport, type InheritedBatchInput, type Prepared } from './batch';
 export { RunService } from './runs';
+export { failureField } from './failure-field';
+export { networkOf, planNetwork } from './network';
+export { csvField, reportCsv, runReport, type RunReport } from './report';
 export { HostKeyBroker } from './hostkeys';
 export { envResolver, loadAnswersFile, probeText, renderStep, type Answers } from '../plan';
-export { missingSecrets, type RunEnd, type RunHandle, type ReportHost } from '../run';
+export { leftOut, missingSecrets, scheduleOf, type RunEnd, type RunHandle, type ReportHost, type ScheduleOptions } from '../run';
 export { readJournalState } from '../run/journal';
 export { formatProblems, parseHostList, type HostEntry } from '../../common/hosts';
 export { exportAnsibleToFolder, fetchHostKeys, verifiedHostKeys } from '../export';

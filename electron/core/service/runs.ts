@@ -1,7 +1,9 @@
 // Runs as the API sees them (Electron IPC and browser mode): start from answers, cancel, host key
 // decisions. The work itself is the service layer's, shared with the CLI.
 import { OutpostError } from '../errors';
-import { claim, release, wants, type Client } from '../client';
+import { claim, owns, release, wants, type Client } from '../client';
+import type { EventPayload } from '../../common/api';
+import type { Plan } from '../../common/api/plan';
 import type { CoreContext } from '../context';
 import { OutpostService } from './outpost';
 import { storeResolver } from '../secrets/store';
@@ -9,13 +11,24 @@ import type { TerminalManager } from '../terminal/manager';
 import type { RunOptions } from '../../common/api/run';
 import { HostKeyBroker } from './hostkeys';
 import { batchToResume, forgetBatch, lastInterruptedBatch, writeBatchRecord, type InterruptedBatch } from './batch-resume';
-import { missingSecrets, type RunHandle } from '../run';
+import { missingSecrets, scheduleOf, type RunHandle, type ScheduleOptions } from '../run';
+import type { CheckResult, ScheduleRow } from '../../common/api/run';
+import { failureField } from './failure-field';
+import { reportCsv, runReport, type RunReport } from './report';
+
+/** Ended runs' reports a client may still ask for (the newest; a 1,000-host report is a few hundred KB). */
+const REPORTS_KEPT = 8;
 
 export class RunService {
   private readonly runs = new Map<string, RunHandle>();
   /** Runs started by this process: their end was shown (with "Retry failed"), so not offered again. */
   private readonly ranHere = new Set<string>();
   readonly hostKeys = new HostKeyBroker();
+  /** Each ended run's report, for the client that ran it (run.report). */
+  private readonly reports = new Map<string, { client: Client; report: RunReport }>();
+  private readonly reportClients = new WeakSet<Client>();
+  /** Runs whose run.end has gone out (their report is kept a moment later). */
+  private readonly ending = new Set<string>();
   readonly service: OutpostService;
 
   constructor(
@@ -26,9 +39,16 @@ export class RunService {
     this.service = service ?? new OutpostService(ctx, { profilesDir: ctx.profilesDir });
   }
 
+  /** The rows a run of these answers with these options reports, in order (the run view's pending rows). */
+  schedule(answers: unknown, options: ScheduleOptions): ScheduleRow[] {
+    return scheduleOf(this.service.plan(answers), options);
+  }
+
   start(answers: unknown, options: Required<Omit<RunOptions, 'targets' | 'concurrency'>> & { targets?: number[] | undefined; concurrency?: number | undefined }, client: Client) {
     const plan = this.service.plan(answers);
     let runId = '';
+    // The failed steps' checks, by host and step: what a failed preflight points at (run.end's field).
+    const failedChecks = new Map<string, CheckResult[]>();
     const handle = this.service.startRun(plan, options, {
       resolver: storeResolver(this.ctx.secretStore),
       // The question belongs to the client that started the run: only it may answer.
@@ -45,7 +65,8 @@ export class RunService {
         )(info),
       // run.output only to a client that asked for it (events.subscribe): it repeats the terminal's text.
       emit: (name, payload) => {
-        if (wants(client, name)) client.emit(name, payload as never);
+        const p = name === 'run.step' ? this.noteChecks(failedChecks, payload as EventPayload<'run.step'>) : name === 'run.end' ? this.withField(plan, failedChecks, payload as EventPayload<'run.end'>) : payload;
+        if (wants(client, name)) client.emit(name, p as never);
       },
     });
     runId = handle.runId;
@@ -58,11 +79,53 @@ export class RunService {
     claim(client, 'run', runId);
     const terminalId = this.terminals.attach(client, handle.terminal, `run-${runId}`);
     client.onClose(() => handle.cancel());
-    void handle.done.finally(() => {
-      this.runs.delete(runId);
-      release(client, 'run', runId);
-    });
+    void handle.done
+      .then((end) => this.keepReport(client, runReport(end)))
+      .finally(() => {
+        this.runs.delete(runId);
+        this.ending.delete(runId);
+        release(client, 'run', runId);
+      });
     return { runId, terminalId, journal: handle.journal };
+  }
+
+  /** A failed step's checks, kept for what a failed preflight points at. */
+  private noteChecks(failedChecks: Map<string, CheckResult[]>, e: EventPayload<'run.step'>): EventPayload<'run.step'> {
+    if (e.status === 'failed' && e.checks) failedChecks.set(`${e.hostId}|${e.stepId}`, e.checks);
+    return e;
+  }
+
+  /** run.end with the answers field its failure points at (`field`). */
+  private withField(plan: Plan, failedChecks: Map<string, CheckResult[]>, e: EventPayload<'run.end'>): EventPayload<'run.end'> {
+    this.ending.add(e.runId);
+    if (e.outcome !== 'failed') return e;
+    const field = failureField(plan, e, failedChecks.get(`${e.hostId ?? ''}|${e.failedStep ?? ''}`));
+    return field ? { ...e, field } : e;
+  }
+
+  private keepReport(client: Client, report: RunReport): void {
+    this.reports.set(report.runId, { client, report });
+    for (const id of [...this.reports.keys()].slice(0, Math.max(0, this.reports.size - REPORTS_KEPT))) this.reports.delete(id);
+    if (this.reportClients.has(client)) return;
+    this.reportClients.add(client);
+    client.onClose(() => {
+      for (const [id, r] of this.reports) if (r.client === client) this.reports.delete(id);
+    });
+  }
+
+  /** An ended run's report, for the client that ran it: its hosts, JSON and CSV, masked. */
+  async report(runId: string, client: Client): Promise<{ json: string; csv: string; hosts: RunReport['hosts'] }> {
+    const running = this.runs.get(runId);
+    if (running && owns(client, 'run', runId)) {
+      if (!this.ending.has(runId)) throw new OutpostError('run_running', `Run ${runId} has not ended yet.`, 'Its report is ready when it ends.');
+      // run.end goes out just before the run's end is kept: a client asking at once waits for that.
+      await running.done.catch(() => undefined);
+    }
+    const kept = this.reports.get(runId);
+    if (!kept || kept.client !== client) throw new OutpostError('report_not_found', `There is no report of run ${runId}.`, 'A run has its report once it has ended, for the window that ran it.');
+    const mask = (v: string | null) => (v === null ? null : this.ctx.secrets.redact(v));
+    const hosts = kept.report.hosts.map((h) => ({ ...h, host: this.ctx.secrets.redact(h.host), user: this.ctx.secrets.redact(h.user), name: mask(h.name), step: mask(h.step), code: mask(h.code), reason: mask(h.reason), hint: mask(h.hint) }));
+    return { json: `${this.ctx.secrets.stringify({ ...kept.report, hosts }, 2)}\n`, csv: reportCsv(hosts), hosts };
   }
 
   cancel(runId: string): void {

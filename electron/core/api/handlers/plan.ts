@@ -1,19 +1,20 @@
-// plan.build / profiles.list / regions.list / profiles.importCommand: the Review page and the wizard's
+// plan.build / plan.network / profiles.list / regions.list / profiles.importCommand: the Review page and the wizard's
 // choices, served by the one service layer.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { CoreContext } from '../../context';
 import { OutpostError } from '../../errors';
 import { secretHint } from '../../secrets/store';
-import type { OutpostService } from '../../service';
+import { planNetwork, type OutpostService } from '../../service';
 import type { Handlers } from '../dispatcher';
 
-export function planHandlers(ctx: CoreContext, service: OutpostService): Pick<Handlers, 'plan.build' | 'profiles.list' | 'profiles.openFolder' | 'regions.list' | 'profiles.importCommand'> {
+export function planHandlers(ctx: CoreContext, service: OutpostService): Pick<Handlers, 'plan.build' | 'plan.network' | 'profiles.list' | 'profiles.openFolder' | 'regions.list' | 'profiles.importCommand'> {
   return {
     'plan.build': ({ answers }) => {
       const plan = service.plan(answers);
       return { plan, warnings: plan.warnings };
     },
+    'plan.network': ({ answers }) => planNetwork(service, answers),
     'profiles.list': () => service.profileSummaries(),
     'profiles.openFolder': async () => {
       const folder = service.userProfilesDir;

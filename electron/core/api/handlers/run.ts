@@ -2,9 +2,12 @@ import { OutpostError } from '../../errors';
 import type { RunService } from '../../service/runs';
 import { owns, release, type Handlers } from '../dispatcher';
 
-export function runHandlers(runs: RunService): Pick<Handlers, 'run.start' | 'run.cancel' | 'run.pause' | 'run.resume' | 'batch.interrupted' | 'batch.resume' | 'batch.forget' | 'hostkey.decide'> {
+export function runHandlers(runs: RunService): Pick<Handlers, 'run.schedule' | 'run.report' | 'run.start' | 'run.cancel' | 'run.pause' | 'run.resume' | 'batch.interrupted' | 'batch.resume' | 'batch.forget' | 'hostkey.decide'> {
   return {
+    'run.schedule': ({ answers, options }) => ({ rows: runs.schedule(answers, options) }),
     'run.start': ({ answers, options }, client) => runs.start(answers, options, client),
+    // An ended run's report belongs to the client that ran it, like the run.
+    'run.report': ({ runId }, client) => runs.report(runId, client),
     // Another client (another browser tab, another local process with the token) gets "not found":
     // runs and host key questions belong to the client that started them.
     'run.cancel': ({ runId }, client) => {
