@@ -182,15 +182,17 @@ describe('batch view: 1,000 hosts', () => {
     const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('batch-export-csv').click()]);
     const csvText = fs.readFileSync((await csvDownload.path()) ?? '', 'utf8');
     const lines = csvText.trim().split('\r\n');
-    expect(lines[0]).toBe('host,port,user,name,state,step,reason,startedAt,endedAt,durationMs');
+    // The core's report of the ended run (run.report): each host's code and hint as the journal has them.
+    expect(lines[0]).toBe('host,port,user,name,state,step,code,reason,hint,startedAt,endedAt,durationMs');
     expect(lines).toHaveLength(1001);
     expect(lines.filter((l) => l.includes(',done,'))).toHaveLength(3);
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('batch-export-json').click()]);
-    const report = JSON.parse(fs.readFileSync((await jsonDownload.path()) ?? '', 'utf8')) as { version: number; totals: Record<string, number>; hosts: Array<{ host: string; state: string; reason: string | null }> };
+    const report = JSON.parse(fs.readFileSync((await jsonDownload.path()) ?? '', 'utf8')) as { version: number; totals: Record<string, number>; hosts: Array<{ host: string; state: string; code: string | null; reason: string | null }> };
     expect(report.version).toBe(1);
     expect(report.totals).toEqual({ done: 3, failed: 997 });
     expect(report.hosts[999]).toMatchObject({ host: '127.6.4.247', state: 'failed' });
     expect(report.hosts[999]?.reason).toBeTruthy();
+    expect(report.hosts[999]?.code).toBe('refused');
     expect(csvText + JSON.stringify(report)).not.toContain(TEST_USERS.t2.password);
     // Each real host installed exactly once.
     for (const h of hosts) expect(fs.readFileSync(path.join(installDir, `${h.host}.runs`), 'utf8').trim().split('\n')).toHaveLength(1);

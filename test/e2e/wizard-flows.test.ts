@@ -81,7 +81,9 @@ describe('wizard walks to Review', () => {
     await page.locator('details.advanced > summary').click();
     await fill(page, 'connectivity.portOverrides.80.listen', '8080');
     await page.getByTestId('sg-rule').waitFor();
-    expect(await page.getByTestId('sg-rule').innerText()).toContain('8080');
+    // The rule is the plan's (plan.network): it follows the override a moment later.
+    await expect.poll(() => page.getByTestId('sg-rule').innerText()).toContain('8080');
+    expect(await page.getByTestId('forwarded-ports').innerText()).toMatch(/:8080 → /);
     await shots(page, 'wizard-zh-3-connectivity');
     await next(page, 'credentials');
     await fillCredentials(page);
@@ -97,6 +99,9 @@ describe('wizard walks to Review', () => {
     expect(text).toContain('为跳板机添加安全组规则');
     for (const secret of ['jump-password-1', 'sk-example-secret-value', 'AKEXAMPLE00000000WXYZ', 'target-password-1']) expect(text).not.toContain(secret);
     await shots(page, 'wizard-zh-6-review');
+    expect(await page.getByTestId('on-failure-install').innerText()).toMatch(/会自动执行“.+”，然后再重试此步骤一次/);
+    await page.getByTestId('plan-step-install').scrollIntoViewIfNeeded();
+    await screenshot(page, 'wizard-zh-6-review-remedy');
     await page.context().close();
   });
 
@@ -135,6 +140,12 @@ describe('wizard walks to Review', () => {
     expect(await page.getByTestId('plan-group-jump0').count()).toBe(0);
     for (const secret of ['Passw0rd-109', 'Default-Passw0rd', 'sk-example-secret-value']) expect(text).not.toContain(secret);
     await shots(page, 'wizard-fr-6-review');
+    // The install's remedy runs by itself after a failure (retry: once), as `outpost plan` says.
+    const remedy = page.getByTestId('on-failure-install');
+    expect(await remedy.getAttribute('data-retry')).toBe('once');
+    expect(await remedy.innerText()).toMatch(/s'exécute tout seul, puis l'étape est réessayée une fois/);
+    await page.getByTestId('plan-step-install').scrollIntoViewIfNeeded();
+    await screenshot(page, 'wizard-fr-6-review-remedy');
     await page.context().close();
   });
 

@@ -1,11 +1,13 @@
 // The batch view (a run on many hosts): overall progress, counts per state, completions over time, and
 // a virtualised host table (sortable, filterable by state) whose rows open the host's own output.
-// Export the report as CSV or JSON (the CLI's contract; masked: no secret is ever in it).
+// Once it has ended, export the core's report of it as CSV or JSON (run.report: the CLI's fields, each
+// host's code and hint; masked: no secret is ever in it).
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { HostState } from '../../../electron/common/api';
-import { ALL_STATES, batchRun, FINAL_STATES, reportCsv, reportJson, type BatchHost, type BatchSnapshot } from './model';
+import { FINAL_STATES, type HostState } from '../../../electron/common/api';
+import { api, ApiRequestError } from '../api/client';
+import { ALL_STATES, batchRun, type BatchHost, type BatchSnapshot } from './model';
 import { downloadText } from '../wizard/recipe';
 import { showControls } from '../../../electron/common/visible';
 
@@ -16,7 +18,16 @@ export function useBatch(): BatchSnapshot {
 type SortKey = 'index' | 'host' | 'state' | 'duration';
 const ROW_HEIGHT = 30;
 
-const download = (name: string, type: string, text: string): void => downloadText(name, text, type);
+/** The run's report from the core, saved as a file. */
+async function exportReport(runId: string, kind: 'csv' | 'json', name: string): Promise<string | null> {
+  try {
+    const r = await api.request('run.report', { runId });
+    downloadText(name, kind === 'csv' ? r.csv : r.json, kind === 'csv' ? 'text/csv' : 'application/json');
+    return null;
+  } catch (e) {
+    return e instanceof ApiRequestError ? `${e.message}${e.hint ? ` ${e.hint}` : ''}` : String(e);
+  }
+}
 
 /** Finished hosts over time: a step line from 0 to now, plain SVG. */
 function CompletionsChart({ s }: { s: BatchSnapshot }) {
@@ -95,6 +106,7 @@ export function BatchView() {
   const [filter, setFilter] = useState<HostState | 'all'>('all');
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'index', desc: false });
   const [selected, setSelected] = useState<string | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
   const finished = FINAL_STATES.reduce((n, st) => n + s.counts[st], 0);
   const total = s.hosts.length;
   const rows = useMemo(() => {
@@ -151,13 +163,28 @@ export function BatchView() {
           {t('batch.sortBy')} {sortButton('index', '#')} {sortButton('host', t('batch.col.host'))} {sortButton('state', t('batch.col.state'))} {sortButton('duration', t('batch.col.duration'))}
         </span>
         <span className="batch-export">
-          <button type="button" className="secondary" data-testid="batch-export-csv" onClick={() => download(`outpost-batch-${stamp}.csv`, 'text/csv', reportCsv(batchRun.getSnapshot()))}>
-            {t('batch.exportCsv')}
-          </button>{' '}
-          <button type="button" className="secondary" data-testid="batch-export-json" onClick={() => download(`outpost-batch-${stamp}.json`, 'application/json', reportJson(batchRun.getSnapshot()))}>
-            {t('batch.exportJson')}
-          </button>
+          {(['csv', 'json'] as const).map((kind) => (
+            <button
+              key={kind}
+              type="button"
+              className="secondary"
+              data-testid={`batch-export-${kind}`}
+              // The report is the core's, once the run has ended.
+              disabled={s.endedAt === null || !s.runId}
+              title={s.endedAt === null ? t('batch.exportWhenEnded') : undefined}
+              onClick={() => {
+                if (s.runId) void exportReport(s.runId, kind, `outpost-batch-${stamp}.${kind}`).then(setExportError);
+              }}
+            >
+              {t(kind === 'csv' ? 'batch.exportCsv' : 'batch.exportJson')}
+            </button>
+          ))}
         </span>
+        {exportError ? (
+          <p className="error" role="alert" data-testid="batch-export-error">
+            {exportError}
+          </p>
+        ) : null}
       </div>
       <div className="batch-body">
         <HostTable hosts={rows} now={s.endedAt ?? s.now} selected={selected} onSelect={setSelected} />

@@ -1,12 +1,46 @@
 // A batch's live state in the renderer: one record per host, kept outside React state and the wizard
 // store (hundreds of events a second would re-render everything), with a version the views read through
 // useSyncExternalStore, bumped at most every UPDATE_MS. Fed by the wizard store's run event handlers
-// (run.host, run.step, run.end) and by run.output, which it listens to itself.
-import type { EventPayload, HostState } from '../../../electron/common/api';
+// (run.host, run.step, run.end), by run.output, which it listens to itself, and at the end by the core's
+// report of the run (each host's final state, step and reason).
+import { HostState, isFinalState, type EventPayload, type ReportRow } from '../../../electron/common/api';
 import { api } from '../api/client';
-import { ALL_STATES, FINAL_STATES, type BatchHost, type BatchSnapshot, type BatchTarget } from './report';
 
-export { ALL_STATES, FINAL_STATES, reportCsv, reportJson, type BatchHost, type BatchSnapshot, type BatchTarget } from './report';
+/** Every host state, in the order a host goes through them (the core's own list). */
+export const ALL_STATES: readonly HostState[] = HostState.options;
+
+export interface BatchTarget {
+  host: string;
+  port: number;
+  user: string;
+  name?: string | undefined;
+}
+
+export interface BatchHost extends BatchTarget {
+  hostId: string;
+  index: number;
+  state: HostState;
+  step: string | null;
+  reason: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface BatchSnapshot {
+  version: number;
+  active: boolean;
+  runId: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  /** When this snapshot was taken (views compute running durations from it: renders stay pure). */
+  now: number;
+  hosts: readonly BatchHost[];
+  counts: Record<HostState, number>;
+  /** Time (ms since start) of each host's final state, in order. */
+  completions: readonly number[];
+  /** The core's report of the ended run has been applied: hosts are in their final states. */
+  reported: boolean;
+}
 
 /** Runs with at least this many targets use the pool (many at once, this view) instead of the live terminal. */
 export const BATCH_MIN_TARGETS = 10;
@@ -20,7 +54,8 @@ const OUTPUT_CAP = 16_000;
 const zeroCounts = (): Record<HostState, number> => Object.fromEntries(ALL_STATES.map((s) => [s, 0])) as Record<HostState, number>;
 
 class BatchRun {
-  private snapshot: BatchSnapshot = { version: 0, active: false, runId: null, startedAt: 0, endedAt: null, now: 0, hosts: [], counts: zeroCounts(), completions: [] };
+  private snapshot: BatchSnapshot = { version: 0, active: false, runId: null, startedAt: 0, endedAt: null, now: 0, hosts: [], counts: zeroCounts(), completions: [], reported: false };
+  private reported = false;
   private hosts: BatchHost[] = [];
   private byId = new Map<string, BatchHost>();
   private output = new Map<string, string>();
@@ -40,6 +75,7 @@ class BatchRun {
     this.runId = null;
     this.startedAt = Date.now();
     this.endedAt = null;
+    this.reported = false;
     this.completions = [];
     this.output.clear();
     this.hosts = targets.map((t, index) => ({ ...t, hostId: `target${index}`, index, state: 'queued', step: null, reason: null, startedAt: null, endedAt: null }));
@@ -53,6 +89,7 @@ class BatchRun {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.active = false;
+    this.reported = false;
     this.hosts = [];
     this.byId.clear();
     this.output.clear();
@@ -72,11 +109,11 @@ class BatchRun {
     if (!h) return;
     const now = Date.now();
     if (e.state !== 'queued' && h.startedAt === null) h.startedAt = now;
-    const wasFinal = FINAL_STATES.includes(h.state);
+    const wasFinal = isFinalState(h.state);
     h.state = e.state;
     if (e.stepId) h.step = e.stepId;
     if (e.reason) h.reason = e.reason;
-    if (FINAL_STATES.includes(e.state) && !wasFinal) {
+    if (isFinalState(e.state) && !wasFinal) {
       h.endedAt = now;
       if (e.state !== 'skipped' || h.startedAt !== null) this.completions.push(now - this.startedAt);
     }
@@ -95,8 +132,22 @@ class BatchRun {
   onEnd(e: EventPayload<'run.end'>): void {
     if (!this.mine(e.runId)) return;
     this.endedAt = Date.now();
-    // Hosts the run never reached (cancelled before they started) end cancelled, not "queued" forever.
-    for (const h of this.hosts) if (!FINAL_STATES.includes(h.state)) h.state = 'cancelled';
+    this.publish();
+  }
+
+  /** The core's report of the ended run (run.report): every host's final state, step and reason, in plan order (target<i>). */
+  applyReport(runId: string, report: readonly ReportRow[]): void {
+    if (!this.active || this.runId !== runId) return;
+    report.forEach((r, i) => {
+      const h = this.hosts[i];
+      // The report lists the run's targets in answers order: the same hosts, checked by address.
+      if (!h || h.host !== r.host || h.port !== r.port || h.user !== r.user) return;
+      const parsed = HostState.safeParse(r.state);
+      if (parsed.success) h.state = parsed.data;
+      h.step = r.step ?? h.step;
+      h.reason = r.reason ?? h.reason;
+    });
+    this.reported = true;
     this.publish();
   }
 
@@ -138,6 +189,7 @@ class BatchRun {
       hosts: this.hosts.map((h) => ({ ...h })),
       counts,
       completions: [...this.completions],
+      reported: this.reported,
     };
     for (const l of this.listeners) l();
   }

@@ -25,7 +25,7 @@ export function useFieldError(step: StepId) {
   );
 }
 
-import { fieldId } from './model';
+import { fieldId } from './validity';
 
 export { fieldId };
 

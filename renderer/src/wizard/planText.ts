@@ -32,24 +32,6 @@ export function hostLabel(t: T, host: string, plan?: Plan | null): string {
   return h ? `${name} · ${h.ssh.user}@${h.ssh.host}:${h.ssh.port}` : name;
 }
 
-export interface ExpectedRow {
-  stepId: string;
-  host: string;
-}
-
-/** The steps a run of this plan will report, in order, so the list shows them all from the start. */
-export function expectedRows(plan: Plan, opts: { tunnelOnly: boolean }): ExpectedRow[] {
-  const rows: ExpectedRow[] = [];
-  if (!opts.tunnelOnly) for (const s of plan.steps) if (s.on === 'console' || s.on === 'local') rows.push({ stepId: s.id, host: s.on });
-  // A jump server's steps and its proxy's (remote forwards), in plan order: they alternate.
-  for (const j of plan.hosts.jumps) for (const s of plan.steps) if (s.on === j.id || s.on === `proxy${j.index}`) rows.push({ stepId: s.id, host: s.on });
-  if (opts.tunnelOnly) return rows;
-  const targetSteps = plan.steps.filter((s) => s.on === 'targets' && !s.optional);
-  for (const t of plan.hosts.targets) for (const s of targetSteps) rows.push({ stepId: s.id, host: t.id });
-  if (plan.hosts.thisComputer) for (const s of targetSteps) if (s.phase !== 'connect') rows.push({ stepId: s.id, host: 'local' });
-  return rows;
-}
-
 /** A run step's message in the UI language: its translatable parts when every key is known, else the English text. */
 export function stepMessage(t: T, i18nExists: (key: string) => boolean, row: { message?: string | undefined; parts?: Array<{ key: string; params: Record<string, string | number> }> | undefined }): string {
   const parts = row.parts;

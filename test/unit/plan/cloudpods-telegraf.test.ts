@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest';
 import type { Plan, Step } from '../../../electron/common/api';
 import { silentLogger } from '../../../electron/core/log/logger';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
-import { OutpostService } from '../../../electron/core/service';
+import { OutpostService, scheduleOf } from '../../../electron/core/service';
 import { keyOptions, remoteKeyOptions } from '../../../electron/core/plan/tunnel';
 import { renderExec } from '../../../electron/core/render';
 import { fromAnswers, toAnswers } from '../../../renderer/src/wizard/model';
-import { expectedRows, hostLabel } from '../../../renderer/src/wizard/planText';
+import { hostLabel } from '../../../renderer/src/wizard/planText';
 import { example, FIXTURES, RESOURCES } from './helpers';
 
 const base = example('cloudpods-telegraf.yaml');
@@ -75,7 +75,7 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
 
   it('the run view lists the proxy steps with the jump server\'s, in plan order, and names the proxy', () => {
     const p = plan();
-    expect(expectedRows(p, { tunnelOnly: true }).map((r) => `${r.stepId}@${r.host}`)).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
+    expect(scheduleOf(p, { tunnelOnly: true }).map((r) => `${r.stepId}@${r.hostId}`)).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
     const t = ((k: string, o?: Record<string, unknown>) => `${k}:${String(o?.n ?? '')}`) as Parameters<typeof hostLabel>[0];
     expect(hostLabel(t, 'proxy0', p)).toBe('where.proxyN:1 · cloudroot@10.127.30.251:22');
   });

@@ -1,31 +1,20 @@
-// "Edit answers" after a failed run lands on the field the failure points at: a path the message names,
-// else the login (password or key path) of the host whose sign-in failed, else nothing (the Review).
+// "Edit answers" after a failed run lands on the field the core names (run.end's `field`, see
+// test/unit/service/failure-field.test.ts): the step that holds it, and the DOM id of its input.
 import { describe, expect, it } from 'vitest';
-import { emptyForm, fieldId, fieldOfFailure, stepOfPath } from '../../../renderer/src/wizard/model';
+import { fieldId, stepOfPath } from '../../../renderer/src/wizard/validity';
 
-describe('fieldOfFailure', () => {
-  const f = emptyForm('icagent');
-
-  it('takes the path a message starts with', () => {
-    const p = fieldOfFailure(f, { hostId: 'target0', code: 'key_unreadable', reason: 'targets[0].privateKey.path: ~/.ssh/nope cannot be read.' });
-    expect(p).toBe('targets[0].privateKey.path');
-    expect(stepOfPath(p ?? '')).toBe('hosts');
-    expect(fieldOfFailure(f, { code: 'secret.missing', reason: 'inputs.sk: the stored secret "x" is not set' })).toBe('inputs.sk');
-  });
-
-  it('points at the login of the host whose sign-in failed', () => {
-    expect(fieldOfFailure(f, { hostId: 'target0', code: 'auth_failed', reason: 'Authentication failed for root@10.0.0.5' })).toBe('targets[0].password');
-    const p = fieldOfFailure(f, { hostId: 'jump0', code: 'auth_failed', reason: 'Authentication failed' });
-    expect(p).toBe('connectivity.jumpServers[0].ssh.password');
-    expect(stepOfPath(p ?? '')).toBe('connectivity');
-    expect(fieldOfFailure(f, { hostId: 'target0', code: 'refused', reason: 'refused' })).toBe('targets[0].host');
-  });
-
-  it('says nothing for a failure that is not about an answer', () => {
-    expect(fieldOfFailure(f, { hostId: 'target0', code: 'install_failed', reason: 'Install failed: exit 1' })).toBeNull();
+describe('the field a failed run points at, in the wizard', () => {
+  it('opens the step that holds it', () => {
+    expect(stepOfPath('targets[0].privateKey.path')).toBe('hosts');
+    expect(stepOfPath('package.sha256')).toBe('hosts');
+    expect(stepOfPath('connectivity.jumpServers[0].ssh.password')).toBe('connectivity');
+    expect(stepOfPath('options.installDir')).toBe('connectivity');
+    expect(stepOfPath('inputs.sk')).toBe('credentials');
+    expect(stepOfPath('region')).toBe('region');
   });
 
   it('names the DOM id the wizard gives that field', () => {
     expect(fieldId('targets[0].password')).toBe('f-targets-0--password');
+    expect(fieldId('connectivity.jumpServers[1].ssh.host')).toBe('f-connectivity-jumpServers-1--ssh-host');
   });
 });

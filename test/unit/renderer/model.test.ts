@@ -15,13 +15,11 @@ import {
   emptyForm,
   fromAnswers,
   parseIpList,
-  problemsByStep,
   slot,
-  stepEnabled,
-  stepOfPath,
   toAnswers,
   type WizardForm,
 } from '../../../renderer/src/wizard/model';
+import { problemsByStep, stepEnabled, stepOfPath } from '../../../renderer/src/wizard/validity';
 
 const RESOURCES = path.resolve(import.meta.dirname, '..', '..', '..', 'resources');
 const EXAMPLES = path.join(RESOURCES, 'examples');

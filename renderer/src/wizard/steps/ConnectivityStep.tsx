@@ -3,6 +3,8 @@
 // overrides and install folder; the security-group rule to add, as a table to copy.
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { NetworkForward } from '../../../../electron/common/api';
+import { bracket } from '../../../../electron/common/forward';
 import { Callout, CopyButton, DataTable, RadioCards, Segmented, SecretField, StepHeader, TextField, tableText, useFieldError } from '../fields';
 import { splitList, type AuthKind, type JumpForm } from '../model';
 import { selectProfile, useWizard } from '../store';
@@ -106,23 +108,21 @@ function JumpServer({ index, jump, count, remote }: { index: number; jump: JumpF
   );
 }
 
+/** The security-group rule the plan asks for (plan.network: the `sg-rule` step's table), in the UI's language. */
 function SecurityGroupRule() {
   const { t } = useTranslation();
-  const ports = useWizard((s) => s.ports);
-  const overrides = useWizard((s) => s.form.connectivity.portOverrides);
+  const network = useWizard((s) => s.network?.value ?? null);
   const allowFrom = useWizard((s) => s.form.connectivity.allowFrom);
   const setConnectivity = useWizard((s) => s.setConnectivity);
   const err = useFieldError('connectivity');
-  if (!ports) return <p className="hint block">{t('common.loading')}</p>;
-  if (ports.list.length === 0) return null;
-  const list = ports.list.map((p) => {
-    const l = overrides[String(p.port)]?.listen.trim();
-    return l && /^\d+$/.test(l) ? l : String(p.port);
-  });
-  const columns = [t('sg.direction'), t('sg.protocol'), t('sg.port'), t('sg.source'), t('sg.description')];
-  const sources = splitList(allowFrom);
-  const rows = (sources.length ? sources : ['0.0.0.0/0']).map((src) => [t('sg.inbound'), 'TCP', list.join(', '), src, t('sg.desc')]);
-  const allowErrors = sources.map((_, i) => `connectivity.allowFrom[${i}]`);
+  if (!network) return <p className="hint block">{t('common.loading')}</p>;
+  const sg = network.securityGroup;
+  if (!sg) return null;
+  const cols = sg.table.columns;
+  const columns = cols.map((c) => t(`review.col.${c}`, { defaultValue: c }));
+  // The plan's words are English: the direction and Outpost's own description are said in the UI's language.
+  const rows = sg.table.rows.map((r) => r.map((c, j) => (cols[j] === 'Direction' && c === 'Inbound' ? t('sg.inbound') : cols[j] === 'Description' && !sg.ownDescription ? t('sg.desc') : c)));
+  const allowErrors = splitList(allowFrom).map((_, i) => `connectivity.allowFrom[${i}]`);
   return (
     <div className="sg" data-testid="sg-rule">
       <div className="section-head">
@@ -147,12 +147,23 @@ function SecurityGroupRule() {
   );
 }
 
+/** The plan's forwarded ports (plan.network), one row per port of the profile: where each jump server listens and where it forwards to. */
+function forwardedPorts(forwards: readonly NetworkForward[]): Array<{ port: number; name: string; forwards: NetworkForward[] }> {
+  const out: Array<{ port: number; name: string; forwards: NetworkForward[] }> = [];
+  for (const f of forwards) {
+    const row = out.find((r) => r.port === f.port);
+    if (row) row.forwards.push(f);
+    else out.push({ port: f.port, name: f.name, forwards: [f] });
+  }
+  return out;
+}
+
 function Advanced() {
   const { t } = useTranslation();
   const conn = useWizard((s) => s.form.connectivity);
   const os = useWizard((s) => s.form.agent.os);
   const profile = useWizard(selectProfile);
-  const ports = useWizard((s) => s.ports);
+  const network = useWizard((s) => s.network?.value ?? null);
   const setOverride = useWizard((s) => s.setOverride);
   const setConnectivity = useWizard((s) => s.setConnectivity);
   const err = useFieldError('connectivity');
@@ -160,20 +171,20 @@ function Advanced() {
   return (
     <details className="advanced" open={hasAdvanced || undefined}>
       <summary>{t('conn.advanced')}</summary>
-      {conn.mode === 'jump' && ports && ports.list.length ? (
+      {conn.mode === 'jump' && network?.forwards.length ? (
         <div className="overrides">
           <p className="hint block">{t('conn.overridesLead')}</p>
-          <table className="data compact">
+          <table className="data compact" data-testid="forwarded-ports">
             <thead>
               <tr>
                 <th scope="col">{t('conn.portName')}</th>
-                <th scope="col">{t('conn.forwardsTo')}</th>
+                <th scope="col">{t('conn.forward')}</th>
                 <th scope="col">{t('conn.listenPort')}</th>
                 <th scope="col">{t('conn.target')}</th>
               </tr>
             </thead>
             <tbody>
-              {ports.list.map((p) => {
+              {forwardedPorts(network.forwards).map((p) => {
                 const key = String(p.port);
                 const o = conn.portOverrides[key] ?? { listen: '', target: '' };
                 const lp = `connectivity.portOverrides.${key}.listen`;
@@ -186,7 +197,11 @@ function Advanced() {
                       <code>{p.name}</code>
                     </th>
                     <td>
-                      <code>{p.target === 'ELB' ? `${t('conn.elb')}:${p.port}` : `${p.target}:${p.port}`}</code>
+                      {p.forwards.map((f) => (
+                        <code key={f.jump} className="forward">
+                          {`${f.listenHost === null ? t('conn.jumpListen', { n: Number(f.jump.slice(4)) + 1 }) : bracket(f.listenHost)}:${f.listenPort} → ${f.targetHost === null ? t('conn.elb') : bracket(f.targetHost)}:${f.targetPort}`}
+                        </code>
+                      ))}
                     </td>
                     <td>
                       <TextField path={lp} label={t('conn.listenFor', { port: p.port })} value={o.listen} onChange={(v) => setOverride(key, { listen: v })} error={le} placeholder={key} mono width="xs" />
@@ -234,11 +249,15 @@ export function ConnectivityStep() {
   const profile = useWizard((s) => s.catalog.profiles.find((p) => p.id === s.form.agent.profile));
   const setConnectivity = useWizard((s) => s.setConnectivity);
   const addJump = useWizard((s) => s.addJump);
-  const loadPorts = useWizard((s) => s.loadPorts);
+  const loadNetwork = useWizard((s) => s.loadNetwork);
+  const region = useWizard((s) => s.form.region);
+  const inputs = useWizard((s) => s.form.inputs);
   const err = useFieldError('connectivity');
+  // The forwarded ports and the security-group rule follow the answers: asked again a moment after a change.
   useEffect(() => {
-    void loadPorts();
-  }, [loadPorts]);
+    const timer = setTimeout(() => void loadNetwork(), 150);
+    return () => clearTimeout(timer);
+  }, [conn, region, inputs, profile, loadNetwork]);
   const offered = profile?.connectivity ?? ['jump', 'vpcep', 'direct'];
   return (
     <section className="step">

@@ -30,6 +30,7 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
       </div>
       {table ? <DataTable columns={table.columns.map((c) => t(`review.col.${c}`, { defaultValue: c }))} rows={table.rows.map((r) => r.map((c) => (c === 'Inbound' ? t('sg.inbound') : c)))} /> : null}
       {step.guard ? <p className="hint">{t('review.guard', { says: step.guard.says, defaultValue: `Skipped when ${step.guard.says}` })}</p> : null}
+      <OnFailure step={step} />
       {isCommand || !table ? (
         <pre className={isCommand ? 'command' : 'instruction'} tabIndex={0} aria-label={title}>
           {step.display}
@@ -44,11 +45,29 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
   );
 }
 
+/** When the vendor's remedy of a step runs (as `outpost plan` says it): by itself after a failure, then the step once more (retry: once), or only in a reinstall. */
+function OnFailure({ step }: { step: Step }) {
+  const { t } = useTranslation();
+  const plan = useWizard((s) => s.review.plan);
+  const f = step.onFailure;
+  if (!f?.remedy) return null;
+  const remedy = plan?.steps.find((x) => x.id === f.remedy);
+  const name = remedy ? stepTitle(t, remedy) : f.remedy;
+  return (
+    <p className="hint on-failure" data-testid={`on-failure-${step.id}`} data-retry={f.retry}>
+      {f.retry === 'once' ? t('review.onFailure.retry', { remedy: name }) : t('review.onFailure.reinstall', { remedy: name })}
+    </p>
+  );
+}
+
 function groups(plan: Plan, thisComputer: boolean, t: (k: string, p?: Record<string, unknown>) => string) {
   const out: Array<{ id: string; title: string; sub?: string; steps: Step[] }> = [];
   const visible = plan.steps.filter((s) => !s.optional);
-  const local = visible.filter((s) => s.on === 'console' || s.on === 'local');
-  if (local.length) out.push({ id: 'console', title: t('review.where.console'), steps: local });
+  const manual = visible.filter((s) => (s.on === 'console' || s.on === 'local') && s.action.kind === 'instruction');
+  if (manual.length) out.push({ id: 'console', title: t('review.where.console'), steps: manual });
+  // What Outpost itself does here, before anything connects (the installer fetched over HTTPS).
+  const here = visible.filter((s) => s.on === 'local' && s.action.kind !== 'instruction');
+  if (here.length) out.push({ id: 'local', title: t('review.where.thisComputer'), steps: here });
   plan.hosts.jumps.forEach((j) => {
     const steps = visible.filter((s) => s.on === j.id);
     if (steps.length) out.push({ id: j.id, title: t('review.where.jump', { n: j.index + 1 }), sub: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port} · ${j.privateIp}`, steps });

@@ -1,11 +1,11 @@
-// Step 7: the run. Every step of the plan with its live status (run.step), preflight checks, the
-// embedded terminal attached to the run's terminal, the host key dialog, Cancel.
+// Step 7: the run. Every row the run will report (the core's schedule) with its live status (run.step),
+// preflight checks, the embedded terminal attached to the run's terminal, the host key dialog, Cancel.
 import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StepStatus } from '../../../../electron/common/api';
 import { Callout, StepHeader } from '../fields';
 import { HostKeyDialog } from '../HostKeyDialog';
-import { expectedRows, hostLabel, runStepTitle, stepMessage } from '../planText';
+import { hostLabel, runStepTitle, stepMessage } from '../planText';
 import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
 import { BatchView, useBatch } from '../../batch/BatchView';
 
@@ -29,14 +29,14 @@ export function RunStep() {
     return () => setRunViewMounted(false);
   }, []);
   const rows: RunStepRow[] = useMemo(() => {
-    const expected = plan ? expectedRows(plan, { tunnelOnly: run.tunnelOnly }) : [];
+    // The core's schedule of this run (run.schedule): every row it will report, pending until its events come.
     const seen = new Set<string>();
-    const out: RunStepRow[] = expected.map((e) => {
-      const got = run.steps.find((r) => r.stepId === e.stepId && r.host === e.host);
+    const out: RunStepRow[] = run.schedule.map((e) => {
+      const got = run.steps.find((r) => r.stepId === e.stepId && r.host === e.hostId);
       if (got) seen.add(`${got.stepId}|${got.host}`);
-      return got ?? { stepId: e.stepId, host: e.host, title: e.stepId, status: 'pending' as const };
+      return got ?? { stepId: e.stepId, host: e.hostId, title: e.title, status: 'pending' as const };
     });
-    // Steps the plan did not predict (e.g. uninstall before a reinstall) go where they happened.
+    // Steps the schedule could not know (a remedy after a failure, then the step again) go where they happened.
     for (const r of run.steps) {
       if (seen.has(`${r.stepId}|${r.host}`)) continue;
       const at = out.findIndex((o) => o.host === r.host && o.status === 'pending');
@@ -44,7 +44,7 @@ export function RunStep() {
       else out.splice(at, 0, r);
     }
     return out;
-  }, [plan, run.steps, run.tunnelOnly]);
+  }, [run.schedule, run.steps]);
   const active = rows.find((r) => r.status === 'running');
   const done = rows.filter((r) => r.status !== 'pending' && r.status !== 'running').length;
   const hostKey = run.hostKeys[0];
