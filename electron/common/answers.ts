@@ -22,6 +22,12 @@ import {
 } from './validate';
 import { checkPrintableLine } from './visible';
 
+/** An https:// base URL (scheme, host, optional port and path; no user, query or fragment). */
+function checkHttpsBase(v: string): string | null {
+  if (!/^https:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/.test(v)) return `"${v}" is not an https:// base URL like https://mirror.example.com/icagent (https only: the certificate authenticates the installer)`;
+  return null;
+}
+
 /** A string field checked by one of the validators in ../validate. */
 const text = (check: (v: string) => string | null) =>
   z.string().superRefine((v, ctx) => {
@@ -175,6 +181,15 @@ export const AnswersSchema = z
         installDir: z.string().optional(),
         /** The SHA-256 of the installer the profile downloads: each target checks it before running it. */
         downloadSha256: text(checkSha256).optional(),
+        /**
+         * Where the installer comes from (profiles that download one; ignored with `package`). `local`: this
+         * computer fetches it over HTTPS (certificate checked) and uploads it to each target over SSH — the
+         * default in jump mode without downloadSha256. `tunnel` (jump mode): each target downloads it through
+         * the jump server's port over plain HTTP — the default with downloadSha256; without it the plan warns.
+         */
+        download: z.enum(['local', 'tunnel']).optional(),
+        /** An https:// base URL replacing the profile's direct download base (a mirror): the installer is `<downloadBase><path>`. */
+        downloadBase: text(checkHttpsBase).optional(),
       })
       .strict()
       .optional(),
@@ -185,6 +200,9 @@ export const AnswersSchema = z
     if (dir !== undefined) {
       const problem = a.os === 'windows' ? checkWindowsAbsPath(dir) : checkPosixAbsPath(dir);
       if (problem) ctx.addIssue({ code: 'custom', path: ['options', 'installDir'], message: problem });
+    }
+    if (a.options?.download === 'tunnel' && a.connectivity.mode !== 'jump') {
+      ctx.addIssue({ code: 'custom', path: ['options', 'download'], message: 'tunnel is for jump mode (the targets download through the jump server); in direct and vpcep modes they download over HTTPS themselves, or give local' });
     }
     const jumps = a.connectivity.mode === 'jump' ? a.connectivity.jumpServers.length : 0;
     a.targets.forEach((t, i) => {

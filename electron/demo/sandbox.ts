@@ -8,7 +8,7 @@
 // (so the tunnel key, known_hosts, the downloaded installer and the agent never touch the user's
 // real home), and stop() ends every process it can tie to that folder.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -386,7 +386,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       inputs: { ak: { stored: DEMO_SECRET_KEYS.ak }, sk: { stored: DEMO_SECRET_KEYS.sk }, projectId: randomBytes(16).toString('hex') },
       targets: targets.map((t) => ({ name: t.name, host: t.host, port: t.port, user: user.username, ...key })),
-      options: { installDir },
+      // The stand-in bucket serves the installer over HTTP through the demo's tunnel: each target checks
+      // it against the fixture's SHA-256 before running it (what a real install does with downloadSha256).
+      options: { installDir, downloadSha256: createHash('sha256').update(fs.readFileSync(path.join(fixtureDir, INSTALLER_FILE))).digest('hex') },
     };
     const info = (s: DemoSshd): SandboxHost => ({ name: s.name, host: s.host, port: s.port, fingerprint: s.fingerprint, pid: s.sshd.pid ?? 0 });
     const dataDir = path.join(dir, 'data');

@@ -2,9 +2,12 @@
 // real sshd (a jump server and a target on loopback) and the stand-in LTS backend: every field typed
 // into the UI, both unknown host keys accepted in the dialog, the run followed to `done`, and the
 // agent's heartbeats arriving at the backend through the tunnel.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
-import { startWorld, type World } from '../integration/run/world';
+import { FIXTURE_DIR, startWorld, type World } from '../integration/run/world';
 import { fieldSelector, fill, launch, next, openWizard, screenshot, serve, terminalText, type Served } from './harness';
 
 let world: World;
@@ -79,6 +82,8 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     await fill(page, 'connectivity.portOverrides.80.listen', String(conn.portOverrides['80'].listen));
     await fill(page, 'connectivity.portOverrides.80.target', conn.portOverrides['80'].target);
     await fill(page, 'options.installDir', world.installDir);
+    // The stand-in bucket answers over HTTP through the tunnel: the target checks the installer's SHA-256.
+    await fill(page, 'options.downloadSha256', createHash('sha256').update(fs.readFileSync(path.join(FIXTURE_DIR, 'apm_agent_install.sh'))).digest('hex'));
     // The security-group rule follows the override.
     await expect.poll(() => page.getByTestId('sg-rule').innerText()).toContain(String(conn.portOverrides['80'].listen));
     // The password went to secure storage: only its hint is shown now.

@@ -164,7 +164,36 @@ export const Action = z.discriminatedUnion('kind', [
     set: z.array(z.object({ section: z.string(), key: z.string(), value: z.string() })),
     root: z.boolean(),
   }),
-  z.object({ kind: z.literal('upload'), from: z.string(), to: z.string(), sha256: z.string().nullable(), mode: z.number().int(), root: z.boolean(), owner: Owner.optional() }),
+  z.object({
+    kind: z.literal('upload'),
+    /** The local file; with `fromFact`, what it is (the URL it was fetched from), for display. */
+    from: z.string(),
+    /** The file is one a `fetch` step of this run wrote: its path and SHA-256 are the run facts `<fromFact>.path` and `<fromFact>.sha256`. */
+    fromFact: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+    to: z.string(),
+    sha256: z.string().nullable(),
+    mode: z.number().int(),
+    root: z.boolean(),
+    owner: Owner.optional(),
+  }),
+  /**
+   * Fetch a file on this computer (step on `local`) over HTTPS, the certificate checked (Node's CAs and
+   * NODE_EXTRA_CA_CERTS), redirects followed to https only, at most `maxBytes` within `timeoutSec`;
+   * written atomically to a private cache folder. Publishes the run facts `<fact>.path` and `<fact>.sha256`.
+   */
+  z.object({
+    kind: z.literal('fetch'),
+    url: z.string(),
+    /** The file's name in the cache (prefixed there with its SHA-256). */
+    file: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+    /** The SHA-256 it must have (the answers' options.downloadSha256), or null. */
+    sha256: z.string().nullable(),
+    maxBytes: z.number().int().positive(),
+    timeoutSec: z.number().int().positive(),
+    fact: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+    /** Said when this computer cannot fetch it: the alternatives. */
+    hint: z.string(),
+  }),
   z.object({ kind: z.literal('unpack'), archive: z.string(), dest: z.string(), format: z.enum(['zip', 'tar', 'tar.gz']), sha256: z.string().nullable(), root: z.boolean(), owner: Owner.optional() }),
   z.object({
     kind: z.literal('forward'),

@@ -5,6 +5,7 @@ import type { Action } from '../../common/api/plan';
 import type { AnsibleStep, Task } from './ansible-kit';
 import { editIni } from './edit-ini';
 import { exec } from './exec';
+import { fetchAction } from './fetch';
 import { forward } from './forward';
 import { instruction } from './instruction';
 import { probe } from './probe';
@@ -13,7 +14,7 @@ import { unpack } from './unpack';
 import { upload } from './upload';
 import { writeFile } from './write-file';
 
-export const ACTIONS: ActionRegistry = { instruction, exec, writeFile, editIni, upload, unpack, forward, probe };
+export const ACTIONS: ActionRegistry = { instruction, exec, writeFile, editIni, upload, unpack, forward, probe, fetch: fetchAction };
 
 function moduleOf<A extends Action>(a: A): ActionModule<A['kind']> {
   return ACTIONS[a.kind] as unknown as ActionModule<A['kind']>;
@@ -42,4 +43,5 @@ export { fillAction, fillStep, fillText, hostValues, mapTemplates, usesHostValue
 export { outcomeOf } from './exec';
 export { editIniText, type IniChange } from './edit-ini';
 export { probeOn, probeText } from './probe';
+export { exportedFetchPath } from './fetch';
 export { runProbes, type ProbeContext, type ProbeOutcome } from './probe/run';

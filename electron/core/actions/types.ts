@@ -66,6 +66,8 @@ export interface StepContext {
   readonly tunnel?: { conn: SshConnection; listenConn?: SshConnection | undefined; jumpPassword?: string | undefined } | undefined;
   /** Local packages checked before anything connected (SHA-256 by local path and by destination). */
   readonly packages: PackageSums | undefined;
+  /** This computer's private cache folder (files a `fetch` step downloads). */
+  readonly cacheDir?: string | undefined;
   /** This computer's listing of a local archive (once per run). */
   listing(file: string): Promise<ArchiveListing>;
   readonly run: { checkOnly: boolean; overridePreflight: boolean; mode: Mode; profileName: string };

@@ -2,32 +2,75 @@
 // file was checked before anything connected (packages/plan-packages.ts). On the host the executor
 // stages it privately, checks it, and puts it in place atomically (as root with `root`, owned by
 // `owner`); the destination folder is created. A host that already has the file is not sent it again.
+// With `fromFact` the file is one a `fetch` step of this run wrote on this computer: its path and SHA-256
+// are that step's run facts (the playbook: the file its fetch tasks wrote, hashed there).
 import path from 'node:path';
+import { OutpostError } from '../errors';
 import { sha256File } from '../packages/checksum';
-import { become, octal, text } from './ansible-kit';
+import { become, octal, text, type AnsibleStep, type Task } from './ansible-kit';
+import { exportedFetchPath } from './fetch';
 import { escapeLiteral, jstr, unmappable } from './jinja';
-import type { ActionModule } from './types';
+import type { ActionModule, ActionOf, StepContext } from './types';
 import { ownerProblems } from './write-file';
 
 const size = (n: number) => (n < 1048576 ? `${n} bytes` : `${(n / 1048576).toFixed(1)} MiB`);
 
+type Upload = ActionOf<'upload'>;
+
+/** The local file and the SHA-256 it must have on the host. */
+async function source(a: Upload, c: StepContext): Promise<{ file: string; sum: string }> {
+  if (a.fromFact) {
+    const file = c.facts[`${a.fromFact}.path`];
+    const sum = c.facts[`${a.fromFact}.sha256`];
+    if (!file || !sum) throw new OutpostError('fetch_missing', `${a.from} was not fetched on this computer in this run, so there is nothing to send.`, 'The step that fetches it comes first: run the whole plan again.');
+    return { file, sum };
+  }
+  // Checked before any connection: the file is there and has the expected SHA-256.
+  const raw = c.step.action.kind === 'upload' ? c.step.action.from : a.from;
+  return { file: a.from, sum: c.packages?.byLocal.get(raw) ?? (await sha256File(a.from, c.signal)) };
+}
+
+/** The playbook's copy of a fetched file: hashed on the controller, copied, checked on the host against that. */
+function fetchedTasks(a: Upload, fact: string, c: AnsibleStep): Task[] {
+  const src = exportedFetchPath(fact);
+  const reg = c.reg;
+  return [
+    { name: text(`${c.step.id} (SHA-256 of the fetched file on this computer)`), 'ansible.builtin.stat': { path: src, checksum_algorithm: 'sha256', get_checksum: true }, delegate_to: 'localhost', run_once: true, register: `${reg}_local`, ...c.when() },
+    { name: text(`${c.step.id} (folder)`), 'ansible.builtin.file': { path: escapeLiteral(path.posix.dirname(a.to)), state: 'directory' }, ...become(a.root), ...c.when() },
+    { name: text(c.title), 'ansible.builtin.copy': { src, dest: escapeLiteral(a.to), mode: octal(a.mode), ...(a.owner ? { owner: escapeLiteral(a.owner) } : {}) }, ...become(a.root), ...c.when() },
+    { name: text(`${c.step.id} (SHA-256 checked on the host)`), 'ansible.builtin.stat': { path: escapeLiteral(a.to), checksum_algorithm: 'sha256', get_checksum: true }, ...become(a.root), register: `${reg}_remote`, ...c.when() },
+    {
+      name: text(`${c.step.id} (result)`),
+      'ansible.builtin.assert': {
+        that: [`${reg}_local.stat.checksum | default('none') == ${reg}_remote.stat.checksum | default('')`],
+        success_msg: `${escapeLiteral(a.to)} has the fetched file's SHA-256 ({{ ${reg}_local.stat.checksum }})`,
+        fail_msg: `the copy at ${escapeLiteral(a.to)} does not have the fetched file's SHA-256`,
+        quiet: false,
+      },
+      when: `${reg}_remote is not skipped`,
+    },
+  ];
+}
+
 export const upload: ActionModule<'upload'> = {
   kind: 'upload',
   validate: (a) => [...ownerProblems(a), ...(a.from ? [] : ['from: the local file is missing (a profile that needs a package says package: required)'])],
-  display: (a) => `upload ${a.from} to ${a.to} (SHA-256 ${a.sha256 ? `${a.sha256} ` : ''}checked here before sending and on the target; an interrupted upload is sent again${a.root ? '; placed as root' : ''}${a.owner ? `, owner ${a.owner}` : ''})`,
+  display: (a) =>
+    a.fromFact
+      ? `upload the installer this computer fetched (${a.from}) to ${a.to} (SHA-256 checked on the target against the fetched file's${a.root ? '; placed as root' : ''}${a.owner ? `, owner ${a.owner}` : ''})`
+      : `upload ${a.from} to ${a.to} (SHA-256 ${a.sha256 ? `${a.sha256} ` : ''}checked here before sending and on the target; an interrupted upload is sent again${a.root ? '; placed as root' : ''}${a.owner ? `, owner ${a.owner}` : ''})`,
   async run(a, c) {
-    // Checked before any connection: the file is there and has the expected SHA-256.
-    const raw = c.step.action.kind === 'upload' ? c.step.action.from : a.from;
-    const sum = c.packages?.byLocal.get(raw) ?? (await sha256File(a.from, c.signal));
-    const r = await c.ex.files.upload(a.from, a.to, { signal: c.signal, root: a.root, mode: a.mode, owner: a.owner, sha256: sum, onProgress: (sent, total) => c.progress(sent, total) });
+    const { file, sum } = await source(a, c);
+    const r = await c.ex.files.upload(file, a.to, { signal: c.signal, root: a.root, mode: a.mode, owner: a.owner, sha256: sum, onProgress: (sent, total) => c.progress(sent, total) });
     if (r.resumed) c.say('an earlier upload of this package did not finish: it was sent again');
     const message = r.sent
-      ? `${path.basename(a.from)} → ${c.ex.show(a.to)} (${size(r.bytes)}, SHA-256 ${sum.slice(0, 12)}… checked on the host)`
+      ? `${path.basename(a.fromFact ? a.to : a.from)} → ${c.ex.show(a.to)} (${size(r.bytes)}, SHA-256 ${sum.slice(0, 12)}… checked on the host)`
       : `${c.ex.show(a.to)} is already on the host with SHA-256 ${sum.slice(0, 12)}…: not sent again`;
     c.say(message);
     return { message };
   },
   ansible(a, c) {
+    if (a.fromFact) return fetchedTasks(a, a.fromFact, c);
     const sum = c.packages?.byLocal.get(a.from);
     if (sum === undefined) throw unmappable(c.step.id, `${a.from} was not checked (the export reads every package it uploads)`);
     const reg = c.reg;

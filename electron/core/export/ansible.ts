@@ -51,8 +51,10 @@ class Exporter {
     if (p.os !== 'linux') throw unmappable(p.steps.find((s) => s.on === 'targets' && s.phase !== 'connect')?.id ?? 'connect', `the plan installs on ${p.os} hosts; the export maps Linux hosts (POSIX shells) only`);
     if (p.hosts.proxies?.length) throw unmappable(p.steps.find((x) => /^proxy\d+$/.test(x.on))?.id ?? 'tunnel', 'it runs on the proxy of a remote tunnel (ssh -R), which the export does not map');
     for (const s of p.steps) {
-      if (!/^(console|targets|jump\d+)$/.test(s.on) && !(s.on === 'local' && s.action.kind === 'instruction')) throw unmappable(s.id, `it runs on "${s.on}", which is not a host of the export`);
-      if ((s.on === 'console' || s.on === 'local') && s.action.kind !== 'instruction') throw unmappable(s.id, 'it runs on this computer; the export runs on the hosts only');
+      // A fetch on this computer is the controller's (delegated to localhost, before the targets' steps).
+      const local = s.on === 'local' && (s.action.kind === 'instruction' || s.action.kind === 'fetch');
+      if (!/^(console|targets|jump\d+)$/.test(s.on) && !local) throw unmappable(s.id, `it runs on "${s.on}", which is not a host of the export`);
+      if ((s.on === 'console' || s.on === 'local') && s.action.kind !== 'instruction' && !local) throw unmappable(s.id, 'it runs on this computer; the export runs on the hosts only');
     }
     for (const h of [...p.hosts.jumps.map((j) => ({ id: j.id, v: [j.ssh.host, j.privateIp] })), ...p.hosts.targets.map((t) => ({ id: t.id, v: [t.ssh.host, t.name ?? t.ssh.host] }))]) {
       for (const v of h.v) if (!/^[A-Za-z0-9._:-]+$/.test(v)) throw unmappable('connect', `{host.address}/{host.name} of ${h.id} would be "${v}", which has characters a command or file cannot take as they are`);
@@ -246,7 +248,9 @@ class Exporter {
     const targetSteps = p.steps.filter((s) => s.on === 'targets' && s.phase !== 'connect' && !(s.optional && s.phase === 'remedy'));
     // Build every step's tasks first: that records the environment variables they read.
     const jumpTasks = p.hosts.jumps.map((j) => ({ j, tasks: p.steps.filter((s) => s.on === j.id && s.phase !== 'connect').flatMap((s) => this.stepTasks(s)) }));
-    const targetTasks = this.withTransients(targetSteps);
+    // What this computer fetches for the targets: on the controller, once, before their steps.
+    const fetched = p.steps.filter((s) => s.on === 'local' && s.action.kind === 'fetch').flatMap((s) => this.stepTasks(s));
+    const targetTasks = [...fetched, ...this.withTransients(targetSteps)];
     return [this.prePlay(), ...jumpTasks.map(({ j, tasks }) => this.jumpPlay(j, tasks)), ...(p.hosts.targets.length ? [this.targetPlay(targetTasks)] : [])];
   }
 

@@ -18,6 +18,7 @@ const MODULES: Record<string, string> = {
   upload: '`ansible.builtin.copy`, with the SHA-256 checked on this computer first and on the host after',
   unpack: '`ansible.builtin.command` (the same unzip/tar as `outpost run`, after checking the archive has the SHA-256 of the package Outpost checked at export)',
   forward: '`ansible.builtin.command`: the persistent tunnel (systemd unit, or `ssh -f` where systemd is absent), then a wait for every forwarded port',
+  fetch: '`ansible.builtin.uri` on this computer (delegated to localhost, once; the certificate checked, no redirect followed), then its size and SHA-256 checked; the upload copies that file',
   probe: '`ansible.builtin.command` running the same checks as `outpost run` (one `pass|warn|FAIL name: detail` line each), judged by `ansible.builtin.assert`',
 };
 

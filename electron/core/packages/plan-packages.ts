@@ -23,7 +23,8 @@ export async function checkLocalPackages(plan: Plan, signal?: AbortSignal): Prom
   const sums: PackageSums = { byLocal: new Map(), byRemote: new Map() };
   for (const s of plan.steps) {
     const a = s.action;
-    if (a.kind !== 'upload') continue;
+    // A file fetched during the run (fromFact) is checked when it is fetched and on the host.
+    if (a.kind !== 'upload' || a.fromFact) continue;
     let got = sums.byLocal.get(a.from);
     if (got === undefined) {
       let size: number;

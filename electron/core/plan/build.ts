@@ -18,6 +18,7 @@ import { displayOf, step, type Ctx } from './step';
 
 export { displayOf, probeText, step, type Ctx };
 import { forwardStep, remoteTunnelSteps, tunnelPrepSteps } from './tunnel';
+import { directUrl, FETCH_FACT, fetchesLocally, fetchStep } from './download';
 
 export class PlanError extends OutpostError {
   readonly problems: Problem[];
@@ -73,9 +74,12 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   const sec = profile[answers.os];
   const inputs = resolveInputs(profile, answers);
   problems.push(...inputs.problems);
+  if (sec && answers.options?.download && !sec.download && !answers.package) problems.push({ path: 'options.download', message: `${profile.name} downloads no installer on ${answers.os}` });
   if (problems.length || !sec) throw new PlanError(problems.length ? problems : [{ path: 'os', message: `${profile.name} has no ${answers.os} section` }]);
 
   const installDir = answers.options?.installDir ?? sec.installDir;
+  // This computer fetches the installer over HTTPS and uploads it (options.download: local, the default in jump mode without a SHA-256).
+  const fetchLocal = fetchesLocally(answers, Boolean(sec.download), sec.steps.some((s) => 'upload' in s.action && s.action.upload.fetched));
   const accessIp = conn.mode === 'jump' ? conn.connectionIp : conn.mode === 'vpcep' ? (conn.accessIp ?? conn.vpcepDomain) : conn.accessIp;
   const values: Record<string, string> = {
     ...regionValues,
@@ -103,7 +107,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     values,
     secrets: inputs.secrets,
     lists: inputs.lists,
-    flags: { installDirOverridden: installDir !== sec.installDir, viaJump: conn.mode === 'jump', notViaJump: conn.mode !== 'jump', vpcep: conn.mode === 'vpcep', direct: conn.mode === 'direct' },
+    flags: { installDirOverridden: installDir !== sec.installDir, viaJump: conn.mode === 'jump', notViaJump: conn.mode !== 'jump', vpcep: conn.mode === 'vpcep', direct: conn.mode === 'direct', fetchLocal },
     shell: sec.shell,
     warnings,
   };
@@ -135,7 +139,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   if (conn.mode === 'jump') {
     jumpForwards = conn.jumpServers.map((j) => forwardsFor(ctx, conn, j.privateIp));
     const first = jumpForwards[0] ?? [];
-    if (sec.download) {
+    if (sec.download && fetchLocal) values.downloadUrl = directUrl(answers, subst(sec.download.directBase, values), sec.download.path);
+    else if (sec.download) {
       const dl = first.find((f) => profile.ports.find((p) => p.name === f.name)?.download);
       // Through the tunnel: the connection IP's download port (80, or the port that overrides it).
       values.downloadUrl = `http://${bracket(conn.connectionIp)}:${dl?.listenPort ?? 80}${sec.download.path}`;
@@ -176,18 +181,25 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       steps.push(portsStep(j, all));
     });
   } else {
-    if (sec.download) values.downloadUrl = `${subst(sec.download.directBase, values)}${sec.download.path}`;
+    if (sec.download) values.downloadUrl = directUrl(answers, subst(sec.download.directBase, values), sec.download.path);
     for (const p of profile.ports) if (p.to === 'elb') reach.push({ name: p.name, host: accessIp, port: p.port });
-    if (sec.download) {
+    // The targets reach the download address themselves unless this computer fetches it for them.
+    if (sec.download && !fetchLocal) {
       const u = new URL(values.downloadUrl ?? '');
       reach.push({ name: profile.ports.find((p) => p.download)?.name ?? 'download', host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) });
     }
   }
 
   // An installer fetched over plain HTTP runs as root with the keys: without a checksum nothing tells a
-  // tampered one from the vendor's. Say it where the user reviews the plan.
-  if (sec.download && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
-    warn(`the installer is downloaded over plain HTTP (${values.downloadUrl}) and nothing checks it before it runs as root with your keys: give options.downloadSha256 (the installer's SHA-256) so each target verifies it first`, 'planWarn.plainHttp', { url: values.downloadUrl });
+  // tampered one from the vendor's. Only a user's explicit choice (options.download: tunnel) gets here:
+  // say the risk where the plan is reviewed.
+  if (sec.download && !fetchLocal && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
+    warn(`the installer is downloaded over plain HTTP through the jump server (${values.downloadUrl}, options.download: tunnel) and nothing checks it before it runs as root with your keys: whoever can answer there (the network, the jump server or another user on it) can give your hosts another program. Give options.downloadSha256 (the installer's SHA-256) so each target verifies it first, or let this computer fetch it over HTTPS (options.download: local)`, 'planWarn.plainHttp', { url: values.downloadUrl });
+  }
+  // Before anything connects, this computer fetches it (after the console's manual steps, as the run does).
+  if (sec.download && fetchLocal) {
+    const at = steps.findIndex((s) => s.on !== 'console');
+    steps.splice(at < 0 ? steps.length : at, 0, fetchStep(values.downloadUrl ?? '', sec.download.file, values.downloadSha256 ?? '', conn.mode));
   }
 
   // ---- on each target ----
@@ -215,6 +227,9 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   for (const ps of sec.steps) {
     if (ps.when && !truthy(ctx, ps.when)) continue;
     steps.push(profileStep(ctx, ps, guardProbes));
+  }
+  if (fetchLocal && !steps.some((s) => s.action.kind === 'upload' && s.action.fromFact === FETCH_FACT)) {
+    throw new PlanError([{ path: 'options.download', message: `${profile.name} has no step that installs a file fetched on this computer (upload: { fetched: true }): use options.download: tunnel` }]);
   }
   if (verifyProbes.length) {
     steps.push(step({ id: 'verify', on: 'targets', phase: 'verify', title: `Check that ${profile.name} runs on the target`, titleKey: 'plan.step.verify', params: { agent: profile.name }, action: { kind: 'probe', probes: verifyProbes }, description: 'The documented checks after an install.' }));
@@ -333,7 +348,9 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
   } else if ('editIni' in a) {
     action = { kind: 'editIni', path: subst(a.editIni.path, ctx.values), set: a.editIni.set.map((x) => ({ ...x, value: subst(x.value, ctx.values) })), root: root(a.editIni.root) };
   } else if ('upload' in a) {
-    action = { kind: 'upload', from: subst(a.upload.from, ctx.values), to: subst(a.upload.to, ctx.values), sha256: a.upload.sha256 ? subst(a.upload.sha256, ctx.values) || null : null, mode: a.upload.mode, root: root(a.upload.root), ...owner(a.upload.owner) };
+    // `fetched`: the file the fetch step wrote on this computer (run facts); `from` says what it is.
+    const from = a.upload.fetched ? { from: ctx.values.downloadUrl ?? '', fromFact: FETCH_FACT } : { from: subst(a.upload.from ?? '', ctx.values) };
+    action = { kind: 'upload', ...from, to: subst(a.upload.to, ctx.values), sha256: a.upload.sha256 ? subst(a.upload.sha256, ctx.values) || null : null, mode: a.upload.mode, root: root(a.upload.root), ...owner(a.upload.owner) };
   } else if ('unpack' in a) {
     action = { kind: 'unpack', archive: subst(a.unpack.archive, ctx.values), dest: subst(a.unpack.dest, ctx.values), format: a.unpack.format, sha256: a.unpack.sha256 ? subst(a.unpack.sha256, ctx.values) || null : (ctx.answers.package?.sha256 ?? null), root: root(a.unpack.root), ...owner(a.unpack.owner) };
   } else {

@@ -11,7 +11,7 @@ export const BUILTIN_VARS = [
 /** Per-host values, filled in by the runner on each host (the same plan serves a whole batch). */
 export const HOST_VARS = ['host.address', 'host.name'] as const;
 /** Conditions a token may depend on with `when:` besides any variable (true when set and not empty). */
-export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'vpcep', 'direct'] as const;
+export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'vpcep', 'direct', 'fetchLocal'] as const;
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** `name`, `name.field` (region fields), `!name`. */
@@ -137,7 +137,20 @@ const Action = z.union([
       .strict(),
   }).strict(),
   z.object({ editIni: z.object({ path: Template, set: z.array(z.object({ section: z.string(), key: z.string(), value: Template }).strict()).min(1), root: z.boolean().default(true) }).strict() }).strict(),
-  z.object({ upload: z.object({ from: Template, to: Template, sha256: Template.optional(), mode: z.number().int().default(0o600), root: z.boolean().default(true), owner: Owner.optional() }).strict() }).strict(),
+  z.object({
+    upload: z
+      .object({
+        from: Template.optional(),
+        /** Instead of `from`: the installer this computer fetched over HTTPS (the section's `download`, options.download: local). */
+        fetched: z.literal(true).optional(),
+        to: Template,
+        sha256: Template.optional(),
+        mode: z.number().int().default(0o600),
+        root: z.boolean().default(true),
+        owner: Owner.optional(),
+      })
+      .strict(),
+  }).strict(),
   z.object({ unpack: z.object({ archive: Template, dest: Template, format: z.enum(['zip', 'tar', 'tar.gz']), sha256: Template.optional(), root: z.boolean().default(true), owner: Owner.optional() }).strict() }).strict(),
   z.object({ instruction: z.object({ text: Template }).strict() }).strict(),
 ]);
@@ -338,6 +351,8 @@ export const ProfileSchema = z
         ids.add(s.id);
         if (s.when) checkWhen(s.when, flags, [...at, 'when'], ctx);
         const a = s.action;
+        if ('upload' in a && (a.upload.from === undefined) === (a.upload.fetched === undefined)) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'upload'], message: 'give either from (a local file) or fetched: true (the installer this computer fetched)' });
+        if ('upload' in a && a.upload.fetched && !sec.download) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'upload', 'fetched'], message: `needs ${os}.download (the installer to fetch)` });
         if ('exec' in a) {
           checkTokens(a.exec.script, [...at, 'action', 'exec', 'script']);
           a.exec.diagnosis.forEach((d, k) => checkRegex(d.pattern, [...at, 'action', 'exec', 'diagnosis', k, 'pattern'], ctx));

@@ -43,6 +43,8 @@ export interface RunContext {
   readonly log: Logger;
   readonly facts: Facts;
   packages: PackageSums | undefined;
+  /** This computer's private cache folder (downloads). */
+  readonly cacheDir?: string | undefined;
   listing(file: string): Promise<ArchiveListing>;
   secret(ref: SecretRef, name: string): string;
 }
@@ -103,6 +105,7 @@ function context(rc: RunContext, job: HostJob, s: Step, out: { write(t: string):
     peer: job.peer,
     tunnel: job.tunnel,
     packages: rc.packages,
+    cacheDir: rc.cacheDir,
     listing: (f) => rc.listing(f),
     run: { checkOnly: Boolean(rc.options.checkOnly), overridePreflight: rc.options.overridePreflight, mode: rc.plan.mode, profileName: rc.plan.profile.name },
   };

@@ -154,6 +154,21 @@ export async function seedPhase(rc: RunContext, reach: Reach, jumps: Map<string,
   }
 }
 
+/**
+ * This computer's own steps (an installer fetched over HTTPS), before anything connects, in plan order.
+ * A failure ends the run there, as a refused local package does: nothing was sent anywhere.
+ */
+export async function localPhase(rc: RunContext, reach: Reach): Promise<void> {
+  const only = new Set(rc.plan.steps.filter((s) => s.on === 'local' && s.action.kind !== 'instruction').map((s) => s.id));
+  if (!only.size) return;
+  const ex = localExecutor(reach.workDir, reach.localEnv);
+  try {
+    await runHostSteps(rc, { on: 'local', hostId: 'local', host: 'this computer', only, ex, values: hostValues('local', { address: '127.0.0.1', name: os.hostname().replace(/[^A-Za-z0-9._:-]/g, '-') }) });
+  } finally {
+    ex.end();
+  }
+}
+
 /** One target: log in (or this computer, or nothing: the seed's installer reaches it), its steps, its final state. */
 export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'local', jumps: Map<string, JumpState>, seed?: JumpState): Promise<void> {
   const hostId = t === 'local' ? 'local' : t.id;

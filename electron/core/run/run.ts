@@ -17,7 +17,7 @@ import { describeRef, type SecretResolver } from '../render';
 import type { SecretRegistry } from '../secrets/registry';
 import { SshPool, type HostKeyPolicy, type KnownHosts } from '../ssh';
 import { toFailure, type RunContext, type RunOptionsResolved } from './host-job';
-import { jumpPhase, seedPhase, targetJob, type Reach } from './hosts';
+import { jumpPhase, localPhase, seedPhase, targetJob, type Reach } from './hosts';
 import { Reporter, type RunEmit, type RunEnd } from './reporter';
 import { pool, PauseGate } from './scheduler';
 import { RunTerminal } from './terminal';
@@ -70,6 +70,7 @@ function context(plan: Plan, options: RunOptionsResolved, deps: RunDeps, reporte
     log: deps.log,
     facts: {},
     packages: undefined,
+    cacheDir: path.join(deps.dataDir, 'cache'),
     listing(file) {
       let l = listings.get(file);
       if (!l) listings.set(file, (l = listArchive(file, { signal })));
@@ -99,6 +100,8 @@ async function main(rc: RunContext, reach: Reach, gate: PauseGate): Promise<void
   // A missing or wrong package is refused here, before anything connects or is sent.
   const firstUpload = plan.steps.find((x) => x.action.kind === 'upload');
   if (firstUpload && changes) rc.packages = await checkLocalPackages(plan, rc.signal).catch((err: unknown) => Promise.reject(toFailure(err, firstUpload.id, rc.signal.aborted)));
+  // This computer's own steps (an installer fetched over HTTPS for the targets), before anything connects.
+  if (changes) await localPhase(rc, reach);
   const jumps = await jumpPhase(rc, reach);
   if (options.tunnelOnly) return;
   const seed = await seedPhase(rc, reach, jumps);

@@ -191,7 +191,7 @@ describe('runs through the API', () => {
       clean();
     });
     const a = storedAnswers(world, (x) => {
-      x.options = { installDir: '/opt/outpost-preflight-test/servicemgr' };
+      x.options = { ...(x.options as object), installDir: '/opt/outpost-preflight-test/servicemgr' };
     });
     const s = fresh();
     await s.call('run.start', { answers: a, options: opts() });
@@ -240,7 +240,7 @@ describe('runs through the API', () => {
     const a = storedAnswers(world, (x) => {
       x.targets = [];
       x.thisComputer = true;
-      x.options = { installDir: localDir };
+      x.options = { ...(x.options as object), installDir: localDir };
     });
     try {
       await s.call('run.start', { answers: a, options: opts() });

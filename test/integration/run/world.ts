@@ -76,7 +76,8 @@ export async function startWorld(opts: { targetEnv?: Record<string, string>; tun
     },
     credentials: { ak: { env: 'OUTPOST_AK' }, sk: { env: 'OUTPOST_SK' }, projectId: '2a473356cca5487f8373be891bffc1cf' },
     targets: [{ host: target.host, port: target.port, user: targetUser.name, password: { env: 'TARGET_PASSWORD' } }],
-    options: { installDir },
+    // The stand-in bucket answers over plain HTTP through the tunnel: chosen explicitly (options.download).
+    options: { installDir, download: 'tunnel' },
   };
   const answersFile = path.join(dir, 'answers.yaml');
   fs.writeFileSync(answersFile, YAML.stringify(answers));

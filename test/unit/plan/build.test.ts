@@ -54,7 +54,8 @@ const FACTS = { 'hostkey.jump0': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample',
 describe('plans for the six examples', () => {
   const targetSteps = (_windows: boolean, extra: string[]) => ['connect', 'preflight', ...extra];
   const expectedIds: Record<string, string[]> = {
-    'linux-jump.yaml': ['sg-rule', 'connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', ...targetSteps(false, ['install', 'cleanup', 'uninstall', 'verify'])],
+    // No SHA-256 given: this computer fetches the installer over HTTPS, each target receives it over SSH.
+    'linux-jump.yaml': ['sg-rule', 'fetch-installer', 'connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', ...targetSteps(false, ['upload-installer', 'install', 'remove-installer', 'cleanup', 'uninstall', 'verify'])],
     'linux-vpcep.yaml': targetSteps(false, ['vpcep.dns', 'install', 'cleanup', 'uninstall', 'verify']),
     'linux-direct.yaml': targetSteps(false, ['install', 'cleanup', 'uninstall', 'verify']),
     'windows-jump.yaml': [
@@ -88,10 +89,11 @@ describe('plans for the six examples', () => {
   }
 
   it('Linux via jump: the install runs the published installer with its flags, downloading through the overridden port', () => {
-    const plan = build(example('linux-jump.yaml'));
+    const plan = build({ ...example('linux-jump.yaml'), options: { download: 'tunnel' } });
     expect(step(plan, 'install').display).toBe(
-      'set +o history; if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && ' +
-        'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 ; REGION=cn-north-4 . ./apm_agent_install.sh',
+      `set +o history; OUTPOST_INSTALLER_DIR=$(mktemp -d) || exit 1; trap 'rm -rf -- "$OUTPOST_INSTALLER_DIR"' EXIT; ` +
+        'if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && ' +
+        'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 && REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; exit $OUTPOST_RC',
     );
     const install = action(step(plan, 'install'), 'exec');
     expect(install.success).toEqual({ markers: ['ICAgent install success', 'Install ICAgent success'] });
@@ -212,7 +214,7 @@ describe('tunnel', () => {
     const a = withJump(example('linux-jump.yaml'), (c) => {
       c.portOverrides = { '80': { listen: 8080, target: 'mirror.example.com:8081' }, '8149': { listen: 18149 } };
     });
-    const plan = build(a);
+    const plan = build({ ...a, options: { download: 'tunnel' } });
     const t = action(step(plan, 'tunnel.jump0'), 'forward');
     expect(t.oneoffCommand).toContain('-L 192.168.0.10:8080:mirror.example.com:8081 ');
     expect(t.oneoffCommand).toContain('-L 192.168.0.10:18149:100.125.12.150:8149 ');
@@ -239,7 +241,7 @@ describe('tunnel', () => {
       c.jumpServers = [{ privateIp: 'fd00::10', ssh: { host: 'fd00::10', port: 22, user: 'root', agent: true } }];
       c.connectionIp = 'fd00::10';
     });
-    const plan = build(a);
+    const plan = build({ ...a, options: { download: 'tunnel' } });
     expect(action(step(plan, 'tunnel.jump0'), 'forward').oneoffCommand).toContain("-L '[fd00::10]:8149:100.125.12.150:8149'");
     expect(step(plan, 'install').display).toContain("'http://[fd00::10]:8080/ICAgent_linux/apm_agent_install.sh'");
   });
@@ -294,7 +296,7 @@ describe('plan problems', () => {
     const plan = build(a);
     expect(probe(step(plan, 'verify'), 'process').match).toBe('/home/agent user/icagent/ICAgent/bin/');
     expect(step(plan, 'uninstall').display).toBe("bash '/home/agent user/icagent/ICAgent/bin/manual/uninstall.sh'");
-    expect(step(plan, 'install').display).toContain("; ICAGENT_INSTALL_DIR='/home/agent user/icagent' REGION=cn-north-4 . ./apm_agent_install.sh");
+    expect(step(plan, 'install').display).toContain(`&& ICAGENT_INSTALL_DIR='/home/agent user/icagent' REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh;`);
     expect(probe(step(plan, 'preflight'), 'disk').path).toBe('/home/agent user/icagent');
   });
 });

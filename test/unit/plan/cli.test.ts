@@ -52,7 +52,7 @@ describe('outpost plan', () => {
 
   it('Linux via jump: numbered steps, where each runs, the commands and success criteria', async () => {
     expect(await main(['plan', path.join(EXAMPLES, 'linux-jump.yaml')])).toBe(0);
-    expect(out).toContain('6. Install the persistent SSH tunnel (systemd unit outpost-tunnel-icagent.service) on jump server 1 (root@192.168.0.10:22)');
+    expect(out).toContain('7. Install the persistent SSH tunnel (systemd unit outpost-tunnel-icagent.service) on jump server 1 (root@192.168.0.10:22)');
     expect(out).toContain('[tunnel.jump0] tunnel, forward on jump server 1 (root@192.168.0.10:22)');
     expect(out).toContain('[install] install, exec on host 1 (root@10.1.0.21:22), bash');
     expect(out).toContain('-ak **** -sk ****');
@@ -71,7 +71,7 @@ describe('outpost plan', () => {
     for (const id of [...wanted, 'uninstall']) expect(ids).toContain(id);
     // in this order (other steps may sit between them)
     expect(ids.filter((id) => wanted.includes(id))).toEqual(wanted);
-    expect(new Set(plan.steps.map((s) => s.phase))).toEqual(new Set(['prepare', 'connect', 'tunnel', 'preflight', 'install', 'remedy', 'verify']));
+    expect(new Set(plan.steps.map((s) => s.phase))).toEqual(new Set(['prepare', 'connect', 'tunnel', 'preflight', 'transfer', 'install', 'remedy', 'verify']));
     const phase = (id: string) => plan.steps.find((s) => s.id === id)?.phase;
     expect(wanted.map(phase)).toEqual(['connect', 'tunnel', 'tunnel', 'connect', 'preflight', 'install', 'verify']);
     expect(plan.steps.find((s) => s.id === 'uninstall')).toMatchObject({ phase: 'remedy', optional: true });

@@ -31,7 +31,7 @@ afterAll(() => server?.close());
 function plan(sha?: string) {
   const a = example('linux-jump.yaml');
   if (a.connectivity.mode !== 'jump') throw new Error('linux-jump is a jump example');
-  return service.plan({ ...a, connectivity: { ...a.connectivity, connectionIp: '127.0.0.1', portOverrides: { '80': { listen: port } } }, ...(sha ? { options: { downloadSha256: sha } } : {}) });
+  return service.plan({ ...a, connectivity: { ...a.connectivity, connectionIp: '127.0.0.1', portOverrides: { '80': { listen: port } } }, options: sha ? { downloadSha256: sha } : { download: 'tunnel' } });
 }
 
 async function runInstall(sha?: string): Promise<{ exitCode: number | null; out: string }> {
@@ -45,10 +45,10 @@ async function runInstall(sha?: string): Promise<{ exitCode: number | null; out:
 }
 
 describe('installer checksum', () => {
-  it('without options.downloadSha256, a plain-HTTP download plans with a warning saying how to fix it', () => {
-    expect(plan().warnings.join('\n')).toMatch(/downloaded over plain HTTP \(http:\/\/127\.0\.0\.1:\d+\/ICAgent_linux\/apm_agent_install\.sh\) and nothing checks it.*options\.downloadSha256/);
+  it('without options.downloadSha256, a plain-HTTP download (options.download: tunnel) plans with a warning saying how to fix it', () => {
+    expect(plan().warnings.join('\n')).toMatch(/downloaded over plain HTTP through the jump server \(http:\/\/127\.0\.0\.1:\d+\/ICAgent_linux\/apm_agent_install\.sh, options\.download: tunnel\) and nothing checks it.*options\.downloadSha256/);
     expect(plan(SHA).warnings.join('\n')).not.toMatch(/plain HTTP/);
-    expect(plan(SHA).steps.find((s) => s.id === 'install')?.display).toContain(`printf '%s  %s\\n' ${SHA} apm_agent_install.sh | sha256sum -c --status -`);
+    expect(plan(SHA).steps.find((s) => s.id === 'install')?.display).toContain(`printf '%s  %s\\n' ${SHA} "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh | sha256sum -c --status -`);
   });
 
   it('runs the installer whose SHA-256 matches', async () => {

@@ -160,12 +160,12 @@ describe('hostile values reach the installer as data, never as commands (real ba
     );
     const input = raw('linux-jump.yaml');
     const installDir = `/tmp/outpost ${h}`;
-    setIn(input, ['options'], { installDir });
+    setIn(input, ['options'], { installDir, download: 'tunnel' });
     const r = validateAnswers(input);
     const dirAccepted = r.ok;
     if (!r.ok) {
       expect(r.problems.map(formatProblem).every((l) => l.startsWith('options.installDir: '))).toBe(true);
-      setIn(input, ['options'], {});
+      setIn(input, ['options'], { download: 'tunnel' });
     }
     const ok = validateAnswers(input);
     if (!ok.ok) throw new Error('base answers invalid');

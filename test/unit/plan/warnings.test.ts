@@ -13,7 +13,7 @@ describe('plan warnings', () => {
   it('carry their key and parameters beside the English text', () => {
     const a = example('linux-jump.yaml');
     const conn = { ...(a.connectivity as Extract<Answers['connectivity'], { mode: 'jump' }>), tunnel: 'vendor' as const };
-    const plan = planFromAnswers({ ...a, connectivity: conn, targets: [] }, { profiles, regions });
+    const plan = planFromAnswers({ ...a, connectivity: conn, targets: [], options: { download: 'tunnel' } }, { profiles, regions });
     const parts = plan.warnings.map((w, i) => ({ w, part: plan.warningParts?.[i] }));
     expect(parts.find((p) => p.w.startsWith('the vendor tunnel'))?.part).toEqual({ key: 'planWarn.vendorTunnel', params: {} });
     expect(parts.find((p) => p.w.startsWith('no targets are listed'))?.part).toEqual({ key: 'planWarn.noTargets', params: {} });

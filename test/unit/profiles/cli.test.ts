@@ -69,10 +69,10 @@ describe('outpost import-command', () => {
     const service = new OutpostService({ dataDir: tmp, resourcesDir: RESOURCES, log: silentLogger, secrets: new SecretRegistry() });
     const plan = service.plan(answers);
     const install = plan.steps.find((s) => s.id === 'install')?.display ?? '';
-    const args = /set -- (.*?) ; /.exec(install)?.[1];
+    const args = /set -- (.*?) && /.exec(install)?.[1];
     expect(args).toBe(consoleArgs(INSTALL_PART));
     expect(args).toBe('-ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 100.125.12.150 -obsdomain obs.cn-north-4.myhuaweicloud.com -accessdomain lts-access.cn-north-4.myhuaweicloud.com');
-    expect(install).toContain('REGION=cn-north-4 . ./apm_agent_install.sh');
+    expect(install).toContain('REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh');
     expect(JSON.stringify(plan)).not.toMatch(new RegExp(`${AK}|${SK}`));
   });
 
