@@ -53,6 +53,8 @@ export const Forward = z.object({
   listenPort: z.number().int(),
   targetHost: z.string(),
   targetPort: z.number().int(),
+  /** The destination speaks HTTP (the installer's download): carrying means an HTTP answer comes back. */
+  http: z.boolean().optional(),
 });
 export type Forward = z.infer<typeof Forward>;
 
@@ -74,11 +76,15 @@ export const Probe = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reach'), targets: z.array(ReachTarget) }),
   /** Every forward's listen address is listening on the host. */
   z.object({ kind: z.literal('listening'), forwards: z.array(Forward) }),
-  /** Listening AND an ssh process carrying exactly these forwards (a tunnel that is ours and current). */
-  z.object({ kind: z.literal('tunnelHealthy'), forwards: z.array(Forward) }),
+  /**
+   * Every forward held by the tunnel's own ssh (the login user's, with `argv`'s pairs, the unit's
+   * MainPID when it runs) and carrying: a connection through it reaches its destination.
+   */
+  z.object({ kind: z.literal('tunnelHealthy'), forwards: z.array(Forward), argv: z.array(z.string()).optional(), unit: z.string().optional() }),
   /** Established connections on the forwards' listen ports from each target (seen on the jump server). */
   z.object({ kind: z.literal('tunnelTraffic'), forwards: z.array(Forward), ports: z.array(z.number().int()) }),
-  z.object({ kind: z.literal('process'), name: z.string(), match: z.string() }),
+  /** A process whose command line holds `match`; `mine`: only the login user's (a tunnel's ssh, not anyone's look-alike). */
+  z.object({ kind: z.literal('process'), name: z.string(), match: z.string(), mine: z.boolean().optional() }),
   z.object({ kind: z.literal('service'), name: z.string(), expect: z.string() }),
   /** An HTTP(S) answer with one of these status codes (certificate not checked: reachability only). */
   z.object({ kind: z.literal('http'), name: z.string(), url: z.string(), status: z.array(z.number().int()) }),

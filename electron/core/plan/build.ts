@@ -2,6 +2,7 @@
 // schedule. No I/O here. Every user value enters a command as one argv word (quoted by the renderer for
 // the step's shell), never by string concatenation into shell syntax; the only shell syntax is what
 // this folder and the profile's `op` tokens write. Nothing agent-specific lives here: the profile says it.
+import { isIP } from 'node:net';
 import type { Action, AuthInfo, Forward, JumpHost, Piece, Plan, Probe, SecretPiece, SecretRef, Step, TargetHost } from '../../common/api/plan';
 import { bracket } from '../../common/forward';
 
@@ -19,6 +20,7 @@ import { displayOf, step, type Ctx } from './step';
 export { displayOf, probeText, step, type Ctx };
 import { forwardStep, remoteTunnelSteps, tunnelPrepSteps } from './tunnel';
 import { directUrl, FETCH_FACT, fetchesLocally, fetchStep } from './download';
+import { healthProbe } from '../actions/forward/health';
 
 export class PlanError extends OutpostError {
   readonly problems: Problem[];
@@ -147,7 +149,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     }
     // Targets reach every forward (agent ports and the download) at the connection IP.
     reach = first.map((f) => ({ name: f.name, host: conn.connectionIp, port: f.listenPort }));
-    steps.push(sgRuleStep(ctx, conn, first));
+    steps.push(sgRuleStep(ctx, conn, first, answers.targets.map((t) => t.host)));
     if (conn.jumpServers.length > 1) steps.push(lbStep(ctx, conn, first));
     for (const [key, o] of Object.entries(conn.portOverrides ?? {})) {
       const p = profile.ports.find((x) => String(x.port) === key);
@@ -174,10 +176,11 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
         steps.push(portsStep(j, all));
         return;
       }
-      const healthy = { probes: [{ kind: 'tunnelHealthy' as const, forwards }], says: 'healthy tunnel kept: every forward listens and is carried by our ssh' };
       const selfPort = j.ssh.host === j.privateIp ? j.ssh.port : 22;
+      const fwd = forwardStep(ctx, j, conn.tunnel === 'persistent' ? 'persistent' : 'oneoff', forwards, selfPort);
+      const healthy = { probes: fwd.action.kind === 'forward' ? [healthProbe(fwd.action)] : [], says: "healthy tunnel kept: every forward held by the tunnel's ssh and carrying" };
       for (const s of tunnelPrepSteps(ctx, j, conn.tunnel === 'persistent' ? 'persistent' : 'oneoff', forwards, selfPort)) steps.push({ ...s, guard: healthy });
-      steps.push({ ...forwardStep(ctx, j, conn.tunnel === 'persistent' ? 'persistent' : 'oneoff', forwards, selfPort), guard: healthy });
+      steps.push({ ...fwd, guard: healthy });
       steps.push(portsStep(j, all));
     });
   } else {
@@ -402,18 +405,21 @@ function forwardsFor(ctx: Ctx, conn: JumpAnswers, listenHost: string): Forward[]
         targetPort = Number(m[2]);
       }
     }
-    return { name: p.name, listenHost, listenPort: o?.listen ?? p.port, targetHost, targetPort };
+    return { name: p.name, listenHost, listenPort: o?.listen ?? p.port, targetHost, targetPort, ...(p.download ? { http: true } : {}) };
   });
 }
 
-function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[]): Step {
+function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], targetHosts: string[]): Step {
   const ports = forwards.map((f) => String(f.listenPort)).join(', ');
-  const sources = conn.allowFrom ?? ['0.0.0.0/0'];
+  // Without allowFrom: the targets' own addresses when every one is an address (the jump server sees
+  // them come from there), else anyone, said plainly.
+  const known = targetHosts.length > 0 && targetHosts.every((h) => isIP(h) !== 0) ? [...new Set(targetHosts)].map((h) => (isIP(h) === 6 ? `${h}/128` : `${h}/32`)) : null;
+  const sources = conn.allowFrom ?? known ?? ['0.0.0.0/0'];
   const table = {
     columns: ['Direction', 'Protocol', 'Port', 'Source', 'Description'],
     rows: sources.map((s) => ['Inbound', 'TCP', ports, s, ctx.profile.securityGroupDescription || `Ports used by ${ctx.profile.name} to reach the jump server`]),
   };
-  const text = `In the cloud console, add these inbound rules to the security group of every jump server:\n${formatTable(table)}${conn.allowFrom ? '' : "\n(0.0.0.0/0 allows anyone: narrow it to your hosts' addresses with connectivity.allowFrom)"}`;
+  const text = `In the cloud console, add these inbound rules to the security group of every jump server:\n${formatTable(table)}${conn.allowFrom ? '' : known ? "\n(the targets' addresses; other sources: connectivity.allowFrom)" : "\n(0.0.0.0/0 allows anyone: narrow it to your hosts' addresses with connectivity.allowFrom)"}`;
   return step({ id: 'sg-rule', on: 'console', phase: 'prepare', title: 'Add the security group rule for the jump servers', titleKey: 'plan.step.sgRule', params: { ports }, action: { kind: 'instruction', text, table }, description: text });
 }
 

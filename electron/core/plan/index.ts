@@ -15,7 +15,7 @@ export {
 } from './answers';
 export { derivedObsDomain, loadRegions, parseRegions, resolveRegion, type RegionInfo, type ResolvedRegion } from './regions';
 export { buildPlan, displayOf, formatTable, PlanError, probeText, subst } from './build';
-export { forwardSpec, keyComment, keyOptions, TUNNEL_HOSTKEY_ALIAS, TUNNEL_IDENTITY_FILE, TUNNEL_KNOWN_HOSTS } from './tunnel';
+export { forwardSpec, keyComment, keyOptions, TUNNEL_HOSTKEY_ALIAS, tunnelIdentityFile, TUNNEL_KNOWN_HOSTS } from './tunnel';
 export { describeRef, envResolver, renderExec, renderPieces, renderStep, secretRefs, type Facts, type RenderMode, type SecretResolver } from '../render';
 export { checkInputValue, resolveInputs } from './inputs';
 export { planFromAnswers, type PlanSources } from './sources';

@@ -10,8 +10,12 @@ import { step, type Ctx } from './step';
 export { forwardSpec };
 import { renderPieces } from '../render';
 
-/** Where the persistent tunnel's key lives on the jump server (`%h` = the unit user's home, a systemd specifier). */
-export const TUNNEL_IDENTITY_FILE = '%h/.ssh/outpost_tunnel_ed25519';
+/**
+ * Where a profile's persistent tunnel key lives on the jump server (`%h` = the unit user's home, a
+ * systemd specifier). One key per profile: sshd applies the first authorized_keys line that matches a
+ * key, so two profiles sharing one key would have the second one's forwards refused.
+ */
+export const tunnelIdentityFile = (profileId: string) => `%h/.ssh/outpost_tunnel_${profileId}_ed25519`;
 /** Outpost's own known_hosts on the jump server, for the tunnel's ssh (not the user's ~/.ssh/known_hosts). */
 export const TUNNEL_KNOWN_HOSTS = '%h/.outpost/known_hosts';
 export const TUNNEL_HOSTKEY_ALIAS = 'outpost-tunnel-self';
@@ -25,7 +29,7 @@ export const keyComment = (profileId: string) => `outpost-tunnel:${profileId}`;
 
 /** The authorized_keys options: these forwards only, from the jump server itself, no command, no -R. */
 /** The tunnel's own ssh, local (-L) or remote (-R) alike: no prompts, keepalives, the key Outpost verified under its alias. */
-function tunnelSsh(hostKeyAlias: string): string[] {
+function tunnelSsh(hostKeyAlias: string, identityFile: string): string[] {
   return [
     SSH_BIN, '-N',
     '-o', 'ExitOnForwardFailure=yes',
@@ -36,7 +40,7 @@ function tunnelSsh(hostKeyAlias: string): string[] {
     '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${TUNNEL_KNOWN_HOSTS}`,
     '-o', `HostKeyAlias=${hostKeyAlias}`,
-    '-i', TUNNEL_IDENTITY_FILE,
+    '-i', identityFile,
   ];
 }
 
@@ -85,7 +89,7 @@ export function tunnelPrepSteps(ctx: Ctx, j: JumpHost, form: 'persistent' | 'one
     }),
   );
   if (!persistent) return steps;
-  const key = home(TUNNEL_IDENTITY_FILE);
+  const key = home(tunnelIdentityFile(ctx.profile.id));
   steps.push(
     step({
       id: `tunnel.${j.id}.key`,
@@ -128,9 +132,12 @@ export function tunnelPrepSteps(ctx: Ctx, j: JumpHost, form: 'persistent' | 'one
 export function forwardStep(ctx: Ctx, j: JumpHost, form: 'persistent' | 'oneoff', forwards: Forward[], selfPort: number): Step {
   const portArgs = selfPort === 22 ? [] : ['-p', String(selfPort)];
   const ls = forwards.flatMap((f) => ['-L', forwardSpec(f)]);
-  // The vendor's command as documented (seed / lts_02_0828): ssh -f -N -L … {jump}.
+  // The vendor's command as documented (seed / lts_02_0828): ssh -f -N -L … {jump}, character for
+  // character. It goes on without a port it could not bind: the forward step's check of who holds
+  // each port afterwards is what fails it then.
   const oneoffCommand = renderPieces(['ssh', '-f', '-N', ...ls, ...portArgs, j.privateIp], 'bash', 'display');
-  const sshArgv = [...tunnelSsh(TUNNEL_HOSTKEY_ALIAS), ...ls, ...portArgs, `${j.ssh.user}@${j.privateIp}`];
+  const identityFile = tunnelIdentityFile(ctx.profile.id);
+  const sshArgv = [...tunnelSsh(TUNNEL_HOSTKEY_ALIAS, identityFile), ...ls, ...portArgs, `${j.ssh.user}@${j.privateIp}`];
   const unitName = `outpost-tunnel-${ctx.profile.id}.service`;
   const persistent = form === 'persistent';
   const fallback = `where systemd is absent: ssh -f in the background with the same options (does not survive a reboot: run "check tunnel" after one)`;
@@ -149,7 +156,7 @@ export function forwardStep(ctx: Ctx, j: JumpHost, form: 'persistent' | 'oneoff'
       via: { host: j.privateIp, port: selfPort, user: j.ssh.user },
       oneoffCommand,
       sshArgv,
-      identityFile: TUNNEL_IDENTITY_FILE,
+      identityFile,
       unitName,
       unitText: unitFile(ctx, j.privateIp, forwards, sshArgv, 'multi-user.target'),
       userUnitText: unitFile(ctx, j.privateIp, forwards, sshArgv, 'default.target'),
@@ -184,6 +191,12 @@ function unitFile(ctx: Ctx, jumpIp: string, forwards: Forward[], argv: string[],
     `ExecStart=${argv.join(' ')}`,
     'Restart=always',
     'RestartSec=5',
+    // ssh only reads its key and known_hosts and holds sockets: nothing else it may touch. A user
+    // manager cannot apply the filesystem protections (they need PrivateUsers), only this one.
+    'NoNewPrivileges=yes',
+    ...(wantedBy === 'multi-user.target'
+      ? ['ProtectSystem=strict', 'ProtectHome=read-only', 'PrivateTmp=yes', 'PrivateDevices=yes', 'ProtectKernelTunables=yes', 'ProtectKernelModules=yes', 'ProtectControlGroups=yes', 'RestrictSUIDSGID=yes', 'LockPersonality=yes']
+      : []),
     '',
     '[Install]',
     `WantedBy=${wantedBy}`,
@@ -203,6 +216,8 @@ function unitFile(ctx: Ctx, jumpIp: string, forwards: Forward[], argv: string[],
 export const remoteKeyComment = (profileId: string) => `outpost-rtunnel:${profileId}`;
 /** The fact the key step on the proxy publishes: the public half of its tunnel key. */
 export const tunnelKeyFact = (proxyId: string) => `tunnelkey.${proxyId}`;
+/** The fact the key step on the proxy publishes: the address the jump server sees it come from. */
+export const tunnelSourceFact = (proxyId: string) => `tunnelsrc.${proxyId}`;
 export const remoteHostKeyAlias = (jumpId: string) => `outpost-tunnel-${jumpId}`;
 
 /** authorized_keys options for a remote tunnel: listen on exactly these addresses; no command, no -L (a destination nobody can use). */
@@ -217,9 +232,11 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
   const steps: Step[] = [];
   const hkFile = persistent ? home(TUNNEL_KNOWN_HOSTS) : '$HOME/.ssh/known_hosts';
   const hkName = persistent ? remoteHostKeyAlias(j.id) : via.port === 22 ? via.host : `[${via.host}]:${via.port}`;
-  const key = home(TUNNEL_IDENTITY_FILE);
+  const identityFile = tunnelIdentityFile(ctx.profile.id);
+  const key = home(identityFile);
   const comment = remoteKeyComment(ctx.profile.id);
   const fact = tunnelKeyFact(proxy.id);
+  const srcFact = tunnelSourceFact(proxy.id);
   if (persistent) {
     steps.push(
       step({
@@ -235,6 +252,11 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
           { op: '-f "$k"; echo "key created: $k"; else echo "key kept: $k"; fi; pub=$(ssh-keygen -y -f "$k" | cut -d\' \' -f1,2); echo OUTPOST_FACT' },
           fact,
           { op: '"$pub"' },
+          // The address the jump server sees this proxy come from (its route's source), for from= on the key's line.
+          { op: '; set --' }, via.host, proxy.ssh.host,
+          { op: '; src=$(ip -o route get "$1" 2>/dev/null | sed -n \'s/.* src \\([^ ]*\\).*/\\1/p\'); echo OUTPOST_FACT' },
+          srcFact,
+          { op: '"${src:-$2}"' },
         ]),
         description: `An ed25519 key without a passphrase in ${key} on the proxy, used only by the remote tunnel (an existing valid key is kept); its public half is passed to the next step.`,
       }),
@@ -249,12 +271,14 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
         titleKey: 'plan.step.tunnelAuthorize',
         params: { index: j.index, host: j.label },
         action: exec([
-          { op: 'set --' }, opts, { fact }, comment,
-          { op: '; set -e; umask 077; opts=$1; pub=$2; c=$3; mkdir -p "$HOME/.ssh"; a="$HOME/.ssh/authorized_keys"; touch "$a"' },
+          { op: 'set --' }, opts, { fact }, comment, { fact: srcFact },
+          { op: '; set -e; umask 077; opts=$1; pub=$2; c=$3; src=$4; mkdir -p "$HOME/.ssh"; a="$HOME/.ssh/authorized_keys"; touch "$a"' },
           { op: '; case "$pub" in "ssh-ed25519 AAAA"?*) ;; *) echo "OUTPOST_FAIL the proxy\'s tunnel key is not an ed25519 public key"; exit 1;; esac' },
+          // Only from the proxy: a copy of its key elsewhere cannot make this server listen.
+          { op: '; case "$src" in ""|*[!0-9A-Za-z:.-]*) echo "OUTPOST_FAIL the proxy\'s address as this server sees it is unknown or odd: $src"; exit 1;; esac; opts="from=\\"$src\\",$opts"' },
           { op: '; line="$opts $pub $c"; if grep -qxF "$line" "$a"; then echo "authorized_keys unchanged"; exit 0; fi; cp -p "$a" "$a.outpost-backup"; t=$(mktemp "$a.XXXXXX"); awk -v c=" $c" \'{ n = length($0); if (n >= length(c) && substr($0, n - length(c) + 1) == c) next; print }\' "$a" > "$t"; printf \'%s\\n\' "$line" >> "$t"; chmod 600 "$t"; mv -f "$t" "$a"; echo "authorized_keys updated (backup: $a.outpost-backup)"' },
         ]),
-        description: `Adds (or replaces) exactly one line ending in "${comment}": ${opts} <the proxy's tunnel key>. The key may only ask this server to listen on those addresses: no command, no other listen address, no -L. Other lines are never touched; the file is replaced atomically and the previous one kept as authorized_keys.outpost-backup.`,
+        description: `Adds (or replaces) exactly one line ending in "${comment}": from="<the proxy's address as this server sees it>",${opts} <the proxy's tunnel key>. The key may only ask this server to listen on those addresses, only from the proxy: no command, no other listen address, no -L. Other lines are never touched; the file is replaced atomically and the previous one kept as authorized_keys.outpost-backup.`,
       }),
     );
   }
@@ -278,7 +302,7 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
   const rs = forwards.flatMap((f) => ['-R', forwardSpec(f)]);
   // The seed's command (`ssh –NfR …`, an en-dash in the source) in ASCII, addresses from the answers.
   const oneoffCommand = renderPieces(['ssh', '-f', '-N', ...rs, ...portArgs, `${via.user}@${via.host}`], 'bash', 'display');
-  const sshArgv = [...tunnelSsh(remoteHostKeyAlias(j.id)), ...rs, ...portArgs, `${via.user}@${via.host}`];
+  const sshArgv = [...tunnelSsh(remoteHostKeyAlias(j.id), identityFile), ...rs, ...portArgs, `${via.user}@${via.host}`];
   const unitName = `outpost-rtunnel-${ctx.profile.id}-${j.id}.service`;
   const fallback = `where systemd is absent: ssh -f in the background with the same options (does not survive a reboot: run "check tunnel" after one)`;
   const spec = forwards[0] ? `-R ${forwardSpec(forwards[0])}` : '-R';
@@ -298,7 +322,7 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
         via,
         oneoffCommand,
         sshArgv,
-        identityFile: TUNNEL_IDENTITY_FILE,
+        identityFile,
         unitName,
         unitText: unitFile(ctx, via.host, forwards, sshArgv, 'multi-user.target'),
         userUnitText: unitFile(ctx, via.host, forwards, sshArgv, 'default.target'),
@@ -308,7 +332,8 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
         ? `A systemd unit on the proxy (a user unit with lingering when its user is not root) runs ssh -R with ExitOnForwardFailure, keepalives and Restart=always; the jump server listens on ${forwards.map((f) => `${bracket(f.listenHost)}:${f.listenPort}`).join(', ')} and its sshd needs GatewayPorts clientspecified to listen on an address other than loopback; ${fallback}.`
         : "The vendor command starts ssh -R in the background and asks the jump server user's password once; it does not survive a reboot of the proxy.",
     }),
-    guard: { probes: [{ kind: 'process', name: 'remote tunnel ssh', match: spec }], says: 'the remote tunnel runs already with these forwards' },
+    // The login user's own ssh only: another user's process with the same words is not our tunnel.
+    guard: { probes: [{ kind: 'process', name: 'remote tunnel ssh', match: spec, mine: true }], says: 'the remote tunnel runs already with these forwards' },
   });
   return steps;
 }

@@ -3,6 +3,7 @@
 // the profile says `retry: once`), each action run by its module, failures mapped to a code, a message
 // and a hint, transient files removed whatever happened. Jump servers, proxies and targets all run
 // through here; the scheduler decides only when.
+import { leftOut } from './schedule';
 import type { Plan, SecretRef, Step } from '../../common/api/plan';
 import type { CheckResult, HostState } from '../../common/api/run';
 import { fillStep, probeOn, runAction, StepFailure, type HostValues, type StepContext, type StepOutcome } from '../actions';
@@ -188,13 +189,6 @@ async function oneStep(rc: RunContext, job: HostJob, s: Step, guards: Map<string
   return runStep(rc, job, s);
 }
 
-/** Steps this run leaves out on this host. */
-function leftOut(rc: RunContext, s: Step, on: string): boolean {
-  if (s.optional && s.phase === 'remedy') return true; // run by the step whose onFailure names it
-  if (rc.options.tunnelOnly && on === 'targets') return true;
-  return Boolean(rc.options.checkOnly) && s.phase !== 'preflight'; // a connection test changes nothing
-}
-
 async function removeTransient(rc: RunContext, job: HostJob, files: Array<{ path: string; root: boolean }>): Promise<void> {
   for (const root of [false, true]) {
     const paths = files.filter((f) => f.root === root).map((f) => f.path);
@@ -212,7 +206,7 @@ export async function runHostSteps(rc: RunContext, job: HostJob): Promise<CheckR
   try {
     for (const raw of rc.plan.steps.filter((s) => s.on === job.on && s.phase !== 'connect' && (!job.only || job.only.has(s.id)))) {
       if (rc.signal.aborted) throw cancelledError();
-      if (leftOut(rc, raw, job.on)) continue;
+      if (leftOut(rc.plan, rc.options, raw, job.on)) continue;
       job.onState?.(PHASE_STATE[raw.phase], raw.id);
       const s = fillStep(raw, job.values);
       try {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExportAnsible } from '../../../electron/cli/commands/export';
 import { runRunCommand } from '../../../electron/cli/commands/run';
 import { startBackend, type Backend } from '../../../electron/demo/backend';
-import { ensureTestUser, freePort, generateKeyPair, startSshd, stopAll, TEST_USERS, type KeyPair, type SshdInstance, type TestUser } from '../harness/sshd';
+import { ensureTestUser, freePort, generateKeyPair, startSshd, stopAll, TEST_USERS, testUserName, type KeyPair, type SshdInstance, type TestUser } from '../harness/sshd';
 import { cleanupUsers, FIXTURE_DIR, ROOT } from '../run/world';
 
 const ANSIBLE = '/usr/bin/ansible-playbook';
@@ -25,8 +25,8 @@ const NAMES = ['t-a', 't-b', 't-c'];
 // One login user per target, as separate machines have: the installer is downloaded into the login
 // folder (the vendor's command), and three hosts installing at once must not share that file.
 const MORE_USERS = [
-  { name: 'outpost-tb', password: 'Tb-pass.word!63' },
-  { name: 'outpost-tc', password: 'Tc-pass.word!64' },
+  { name: testUserName('outpost-tb'), password: 'Tb-pass.word!63' },
+  { name: testUserName('outpost-tc'), password: 'Tc-pass.word!64' },
 ];
 
 let dir: string;

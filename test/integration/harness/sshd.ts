@@ -16,10 +16,18 @@ const run = promisify(execFile);
 
 export const SSHD_PATH = process.env.OUTPOST_SSHD ?? '/usr/sbin/sshd';
 
+/**
+ * A throwaway user's name. OUTPOST_TEST_USER_SUFFIX gives a checkout's test run users of its own, so
+ * two runs on one machine (two worktrees) never kill each other's tunnels or rewrite each other's files.
+ */
+export const testUserName = (base: string): string => `${base}${(process.env.OUTPOST_TEST_USER_SUFFIX ?? '').replace(/[^a-z0-9]/g, '').slice(0, 8)}`;
+
 /** Fixed passwords so parallel test processes on one machine never fight over them (throwaway users). */
 export const TEST_USERS = {
-  t1: { name: 'outpost-t1', password: 'T1-pass.word!42' },
-  t2: { name: 'outpost-t2', password: 'T2-other#pass77' },
+  t1: { name: testUserName('outpost-t1'), password: 'T1-pass.word!42' },
+  t2: { name: testUserName('outpost-t2'), password: 'T2-other#pass77' },
+  /** Another local user of a shared jump server (no sudo): what it can do to Outpost's tunnel. */
+  t4: { name: testUserName('outpost-t4'), password: 'T4-mallory#pass9', sudo: false },
 } as const;
 
 export interface TestUser {

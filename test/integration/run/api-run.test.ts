@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } 
 import type { EventPayload } from '../../../electron/common/api';
 import { KnownHosts } from '../../../electron/core/ssh';
 import { opts, session, storedAnswers } from './api-session';
-import { grantSudo, revokeSudo } from '../harness/sshd';
+import { grantSudo, revokeSudo, TEST_USERS } from '../harness/sshd';
 import { cleanupUsers, killAgents, killHost, SECRETS, startWorld, type World } from './world';
 
 function noSecretsIn(...texts: string[]): void {
@@ -197,7 +197,7 @@ describe('runs through the API', () => {
     await s.call('run.start', { answers: a, options: opts() });
     const end = await s.waitEnd();
     expect(end).toMatchObject({ outcome: 'failed', failedStep: 'preflight', code: 'preflight_failed' });
-    expect(end.reason).toMatch(/privilege \(outpost-t2 is not root and (has no sudo|sudo asks for a password)\)/);
+    expect(end.reason).toMatch(new RegExp(`privilege \\(${TEST_USERS.t2.name} is not root and (has no sudo|sudo asks for a password)\\)`));
     expect(end.hint).toContain('--override-preflight');
     const checks = s.events.map((e) => e.payload as { stepId?: string; checks?: Array<{ name: string; status: string }> }).find((p) => p.stepId === 'preflight' && p.checks)?.checks;
     expect(checks?.find((c) => c.name === 'privilege')?.status).toBe('fail');
@@ -210,7 +210,7 @@ describe('runs through the API', () => {
     // It went on to the install, which the missing privilege then fails, as preflight said it would.
     expect(overridden).toMatchObject({ outcome: 'failed', failedStep: 'install', code: 'root_required' });
     // root: true means root: not the login user quietly instead (it could write nothing there anyway).
-    expect(overridden.reason).toMatch(/needs root on .*: outpost-t2 is not root and cannot use sudo without a password/);
+    expect(overridden.reason).toMatch(new RegExp(`needs root on .*: ${TEST_USERS.t2.name} is not root and cannot use sudo without a password`));
     expect(overridden.hint).toMatch(/NOPASSWD/);
     expect(fs.existsSync('/opt/outpost-preflight-test/servicemgr/ICAgent')).toBe(false);
   });

@@ -3,6 +3,8 @@
 // through the tunnel. Then the tunnel is killed and `--check-tunnel` repairs it.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAgents, killTunnel, ROOT, SECRETS, startWorld, type World } from './world';
@@ -87,10 +89,14 @@ describe('outpost run (Linux via jump server)', () => {
   });
 
   it('an installer that cannot be downloaded ends `failed` with its last lines and a network hint', async () => {
-    // The agent is removed, and the installer cannot be downloaded (the OBS forward points nowhere).
+    // The agent is removed, and the installer cannot be downloaded: the OBS forward leads to a web
+    // server without it (the tunnel carries: an HTTP answer comes back, a 404).
     await outpost(['run', world.answersFile, '--reinstall'], world.env);
+    const empty = http.createServer((_req, res) => res.writeHead(404).end('no such key'));
+    await new Promise<void>((r) => empty.listen(0, world.backend.host, r));
+    const emptyPort = (empty.address() as AddressInfo).port;
     const broken = path.join(world.dir, 'broken-download.yaml');
-    const answers = fs.readFileSync(world.answersFile, 'utf8').replace(/target: (127\.0\.\d+\.4):\d+/, 'target: $1:1');
+    const answers = fs.readFileSync(world.answersFile, 'utf8').replace(/target: (127\.0\.\d+\.4):\d+/, `target: $1:${emptyPort}`);
     fs.writeFileSync(broken, answers);
     fs.rmSync(path.join(world.installDir, 'ICAgent'), { recursive: true, force: true });
     killAgents();
@@ -101,6 +107,7 @@ describe('outpost run (Linux via jump server)', () => {
     expect(failed.stdout).toMatch(/! warning: Install .*Running the remedy \(uninstall\), then trying once more\./);
     expect(failed.stderr).toContain('could not be downloaded through the jump server');
     expect(failed.stderr).toContain('--check-tunnel');
+    empty.close();
   });
 
   it('--reinstall applies the vendor remedy: uninstall, then install', { timeout: 120_000 }, async () => {

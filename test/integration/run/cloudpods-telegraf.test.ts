@@ -19,12 +19,12 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../../electron/common/api';
-import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../harness/sshd';
+import { ensureTestUser, startSshd, stopAll, TEST_USERS, testUserName, type SshdInstance, type TestUser } from '../harness/sshd';
 import { opts, session } from './api-session';
 
 const execFileP = promisify(execFile);
 /** The proxy VM's login: a user of its own, so its authorized_keys is not the proxy's home. */
-const PROXYVM_USER = { name: 'outpost-t3', password: 'T3-proxy.vm#58' };
+const PROXYVM_USER = { name: testUserName('outpost-t3'), password: 'T3-proxy.vm#58' };
 const LISTEN_PORT = 12345; // the profile's port (the seed's)
 
 let proxy: SshdInstance;

@@ -22,6 +22,7 @@ let dir: string;
 let jump: SshdInstance;
 let targets: SshdInstance[];
 let collector: net.Server;
+const collectorSockets = new Set<net.Socket>();
 let key: KeyPair;
 let jumpUser: TestUser;
 let user: TestUser;
@@ -92,7 +93,12 @@ beforeAll(async () => {
   targets = await Promise.all([11, 12, 13].map((n) => startSshd({ address: `127.0.${base}.${n}` })));
   await jump.authorize(jumpUser.name, key.publicKeyLine);
   for (const t of targets) await t.authorize(user.name, key.publicKeyLine);
-  collector = net.createServer((s) => s.end()).listen(0, '127.0.0.1');
+  // A collector as a real one: it keeps a connection open and waits for data (the tunnel's carry
+  // check tells a refused forward from a live destination by the connection staying open).
+  collector = net.createServer((s) => {
+    collectorSockets.add(s);
+    s.on('error', () => undefined).on('close', () => collectorSockets.delete(s)).resume();
+  }).listen(0, '127.0.0.1');
   await new Promise((r) => collector.once('listening', r));
   jumpListen = await freePort(jump.host);
   // The package: a tarball with the agent's script.
@@ -106,6 +112,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const s of collectorSockets) s.destroy();
   collector?.close();
   try {
     execFileSync('pkill', ['-KILL', '-u', jumpUser.name, '-f', 'ssh .*-L'], { stdio: 'ignore' });

@@ -81,7 +81,9 @@ describe('offline ICAgent install from a local package', () => {
 
   it('uploads (redoing an interrupted upload), checks on the target, installs, and heartbeats arrive', async () => {
     // An earlier upload that was cut off: a truncated staging file the run must not use.
-    const part = `${world.targetUser.home}/.cache/outpost/uploads/${sum}.part`;
+    // Named by the package and its destination (electron/core/exec/posix-files.ts stageScript).
+    const to = createHash('sha256').update(`${offlineDir}/ICProbeAgent.tar.gz`).digest('hex').slice(0, 16);
+    const part = `${world.targetUser.home}/.cache/outpost/uploads/${sum}-${to}.part`;
     asTarget(`mkdir -p "$(dirname ${part})" && head -c 100 /dev/zero > ${part}`);
     const file = path.join(world.dir, 'offline.yaml');
     writeAnswers(file, { package: { path: './ICProbeAgent.tar.gz' } });

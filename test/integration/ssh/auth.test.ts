@@ -8,7 +8,7 @@ import { exec } from '../../../electron/core/ssh/session';
 import type { KnownHosts } from '../../../electron/core/ssh/known-hosts';
 import { OutpostError } from '../../../electron/core/errors';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
-import { generateKeyPair, startAgent, startHarness, startSshd, stopAll, type Harness, type KeyPair, type SshdInstance } from '../harness/sshd';
+import { generateKeyPair, startAgent, startHarness, startSshd, stopAll, TEST_USERS, type Harness, type KeyPair, type SshdInstance } from '../harness/sshd';
 import { neverAsked, tempDir, trustingKnownHosts } from './helpers';
 
 let h: Harness;
@@ -60,7 +60,7 @@ async function rejection(p: Promise<unknown>): Promise<OutpostError> {
 describe('ssh authentication', () => {
   it('logs in with a password', async () => {
     expect(await whoami(h.host, h.port, h.users.t1.name, { password: h.users.t1.password })).toBe(h.users.t1.name);
-    expect(await h.sshd.log()).toMatch(/Accepted password for outpost-t1/);
+    expect(await h.sshd.log()).toMatch(new RegExp(`Accepted password for ${TEST_USERS.t1.name}`));
   });
 
   it('refuses a wrong password with auth_failed naming the methods tried, never the password', async () => {
@@ -84,7 +84,7 @@ describe('ssh authentication', () => {
 
   it('logs in with an encrypted private key and its passphrase', async () => {
     expect(await whoami(h.host, h.port, h.users.t1.name, { privateKey: encKey.privateKey, passphrase: PASSPHRASE })).toBe(h.users.t1.name);
-    expect(await h.sshd.log()).toContain(`Accepted publickey for outpost-t1 from 127.0.0.1`);
+    expect(await h.sshd.log()).toContain(`Accepted publickey for ${TEST_USERS.t1.name} from 127.0.0.1`);
   });
 
   it('says which passphrase problem it is, before connecting', async () => {
@@ -125,7 +125,7 @@ describe('ssh authentication', () => {
 
   it('answers keyboard-interactive password prompts', async () => {
     expect(await whoami(kbdOnly.host, kbdOnly.port, h.users.t2.name, { password: h.users.t2.password })).toBe(h.users.t2.name);
-    expect(await kbdOnly.log()).toMatch(/Accepted keyboard-interactive\/pam for outpost-t2/);
+    expect(await kbdOnly.log()).toMatch(new RegExp(`Accepted keyboard-interactive/pam for ${TEST_USERS.t2.name}`));
   });
 
   it('answers other prompts through onPrompt', async () => {

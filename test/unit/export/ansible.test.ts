@@ -152,7 +152,7 @@ describe('Ansible export of the ICAgent plan (Linux, jump server)', () => {
     const script = x.files['templates/tunnel.jump0.sh.j2'] ?? '';
     expect(script).toContain('outpost-tunnel-icagent.service');
     expect(script).toContain('ssh -f -E "$log"');
-    expect(script).toContain('-i "$HOME"/.ssh/outpost_tunnel_ed25519');
+    expect(script).toContain('-i "$HOME"/.ssh/outpost_tunnel_icagent_ed25519');
     expect(x.files['templates/tunnel.jump0.hostkey.sh.j2']).toContain("{{ hostvars['jump0'].outpost_hostkey | quote }}");
     expect(x.files['inventory.yml']).toContain(`outpost_hostkey: !unsafe ${KEY.line}`);
   });

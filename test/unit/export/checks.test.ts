@@ -87,7 +87,7 @@ describe('probe checks: the export and outpost run agree', () => {
       { kind: 'reach', targets: [{ name: 'open', host: '127.0.0.1', port: open }, { name: 'closed', host: '127.0.0.1', port: closed }] },
     ]],
     ['a disk too small', () => [{ kind: 'disk', path: '/nonexistent/dir', minFreeMiB: 100_000_000 }]],
-    ['processes', () => [{ kind: 'process', name: 'sleeper', match: `sleep ${mark}` }, { kind: 'process', name: 'ghost', match: 'no-such-process-2f9c' }, { kind: 'process', name: 'empty', match: '' }]],
+    ['processes', () => [{ kind: 'process', name: 'sleeper', match: `sleep ${mark}` }, { kind: 'process', name: 'ghost', match: 'no-such-process-2f9c' }, { kind: 'process', name: 'empty', match: '' }, { kind: 'process', name: 'mine', match: `sleep ${mark}`, mine: true }]],
     ['commands: exit code, markers, last lines', () => [
       { kind: 'command', name: 'ok', shell: 'bash', command: ['test', '-d', '/tmp'], exitCode: 0 },
       { kind: 'command', name: 'says', shell: 'sh', command: ['printf', 'one\\ntwo\\nthree\\nfour\\n'], markers: ['three'] },

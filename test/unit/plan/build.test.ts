@@ -189,8 +189,24 @@ describe('tunnel', () => {
     // the printf argument carries the unit text exactly
     const words = parse(system).filter((w): w is string => typeof w === 'string');
     expect(words).toContain(t.unitText);
-    // The tunnel steps are skipped when the tunnel is already healthy.
-    expect(s.guard?.probes[0]).toMatchObject({ kind: 'tunnelHealthy', forwards: t.forwards });
+    // The tunnel steps are skipped when the tunnel is already healthy: held by this ssh (its forwards
+    // and this profile's own key, the unit's process) and carrying.
+    expect(s.guard?.probes[0]).toEqual({ kind: 'tunnelHealthy', forwards: t.forwards, argv: [...t.forwards.map((f) => `-L ${f.listenHost}:${f.listenPort}:${f.targetHost}:${f.targetPort}`), '-i %h/.ssh/outpost_tunnel_icagent_ed25519'], unit: 'outpost-tunnel-icagent.service' });
+    // ssh only reads its key and known_hosts: the system unit may touch nothing else; a user manager
+    // cannot apply filesystem protections, only NoNewPrivileges.
+    for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=read-only', 'PrivateTmp=yes', 'PrivateDevices=yes']) expect(t.unitText).toContain(`\n${line}\n`);
+    expect(t.userUnitText).toContain('\nNoNewPrivileges=yes\n');
+    expect(t.userUnitText).not.toContain('ProtectSystem');
+  });
+
+  it("the security group rule allows the targets' own addresses unless allowFrom says otherwise", () => {
+    const rows = (a: Answers) => action(step(build(a), 'sg-rule'), 'instruction').table?.rows.map((r) => r[3]);
+    const a = example('linux-jump.yaml');
+    expect(rows(a)).toEqual(['10.1.0.21/32']);
+    expect(rows({ ...a, targets: [...a.targets, { ...a.targets[0]!, host: 'fd00::21' }] })).toEqual(['10.1.0.21/32', 'fd00::21/128']);
+    // A host name says nothing about where its traffic comes from: anyone, said plainly.
+    expect(rows({ ...a, targets: [...a.targets, { ...a.targets[0]!, host: 'db1.example.com' }] })).toEqual(['0.0.0.0/0']);
+    expect(rows(withJump(a, (c) => (c.allowFrom = ['10.0.0.0/8'])))).toEqual(['10.0.0.0/8']);
   });
 
   it('systemd-analyze verify accepts the unit', () => {
@@ -219,7 +235,7 @@ describe('tunnel', () => {
     expect(t.oneoffCommand).toContain('-L 192.168.0.10:8080:mirror.example.com:8081 ');
     expect(t.oneoffCommand).toContain('-L 192.168.0.10:18149:100.125.12.150:8149 ');
     expect(t.unitText).toContain('-L 192.168.0.10:8080:mirror.example.com:8081 ');
-    expect(t.forwards.find((f) => f.name === 'icagent-obs')).toEqual({ name: 'icagent-obs', listenHost: '192.168.0.10', listenPort: 8080, targetHost: 'mirror.example.com', targetPort: 8081 });
+    expect(t.forwards.find((f) => f.name === 'icagent-obs')).toEqual({ name: 'icagent-obs', listenHost: '192.168.0.10', listenPort: 8080, targetHost: 'mirror.example.com', targetPort: 8081, http: true });
     expect(probe(step(plan, 'ports.jump0'), 'listening').forwards).toContainEqual({ name: 'icagent-8149', listenHost: '192.168.0.10', listenPort: 18149, targetHost: '100.125.12.150', targetPort: 8149 });
     expect(step(plan, 'install').display).toContain('http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh');
     expect(action(step(plan, 'sg-rule'), 'instruction').table?.rows[0]?.[2]).toBe('18149, 8102, 8923, 30200, 30201, 8080');

@@ -62,14 +62,14 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     const [, spec, login] = seedCommand;
     expect(t.oneoffCommand).toBe(`ssh -f -N -R ${spec} ${login}`);
     expect(t.sshArgv.join(' ')).toBe(
-      `/usr/bin/ssh -N -o ExitOnForwardFailure=yes -o ServerAliveInterval=30 -o ServerAliveCountMax=3 -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=%h/.outpost/known_hosts -o HostKeyAlias=outpost-tunnel-jump0 -i %h/.ssh/outpost_tunnel_ed25519 -R ${spec} ${login}`,
+      `/usr/bin/ssh -N -o ExitOnForwardFailure=yes -o ServerAliveInterval=30 -o ServerAliveCountMax=3 -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=%h/.outpost/known_hosts -o HostKeyAlias=outpost-tunnel-jump0 -i %h/.ssh/outpost_tunnel_cloudpods-telegraf_ed25519 -R ${spec} ${login}`,
     );
     expect(t.sshArgv.join(' ')).not.toMatch(/\u2013|StrictHostKeyChecking=no/);
     expect(t.unitName).toBe('outpost-rtunnel-cloudpods-telegraf-jump0.service');
     expect(t.unitText).toContain(`ExecStart=${t.sshArgv.join(' ')}\nRestart=always\n`);
     expect(t.unitText).toContain('# influxdb: 172.31.25.194:12345 -> 10.127.40.251:30086');
     expect(t.userUnitText).toContain('WantedBy=default.target');
-    expect(step(p, 'tunnel.jump0').guard?.probes).toEqual([{ kind: 'process', name: 'remote tunnel ssh', match: `-R ${spec}` }]);
+    expect(step(p, 'tunnel.jump0').guard?.probes).toEqual([{ kind: 'process', name: 'remote tunnel ssh', match: `-R ${spec}`, mine: true }]);
     expect(step(p, 'ports.jump0').action).toEqual({ kind: 'probe', probes: [{ kind: 'listening', forwards: t.forwards }] });
   });
 
@@ -101,11 +101,14 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     expect(auth.on).toBe('jump0');
     if (auth.action.kind !== 'exec') throw new Error('not exec');
     // The public key is the fact the proxy's key step printed; it is checked to be an ed25519 key before use.
-    const text = renderExec(auth.action, 'exec', undefined, undefined, { 'tunnelkey.proxy0': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProxyKey' });
-    expect(text).toContain(`set -- '${remoteKeyOptions(f)}' 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProxyKey' outpost-rtunnel:cloudpods-telegraf ;`);
+    const text = renderExec(auth.action, 'exec', undefined, undefined, { 'tunnelkey.proxy0': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProxyKey', 'tunnelsrc.proxy0': '10.127.30.251' });
+    expect(text).toContain(`set -- '${remoteKeyOptions(f)}' 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProxyKey' outpost-rtunnel:cloudpods-telegraf 10.127.30.251 ;`);
+    // Only from the proxy, by the address the jump server sees it come from (the key step's fact).
+    expect(text).toContain('opts="from=\\"$src\\",$opts"');
     expect(text).toContain('"ssh-ed25519 AAAA"?*) ;; *) echo "OUTPOST_FAIL');
     const key = step(p, 'tunnel.jump0.key');
-    expect(key.display).toMatch(/; echo OUTPOST_FACT tunnelkey\.proxy0 "\$pub"$/);
+    expect(key.display).toContain('; echo OUTPOST_FACT tunnelkey.proxy0 "$pub" ;');
+    expect(key.display).toMatch(/ip -o route get "\$1" .*; echo OUTPOST_FACT tunnelsrc\.proxy0 "\$\{src:-\$2\}"$/);
     const hk = step(p, 'tunnel.jump0.hostkey');
     expect(hk.display).toMatch(/^set -- outpost-tunnel-jump0 <hostkey\.jump0> ; .*f="\$HOME\/\.outpost\/known_hosts"/);
   });

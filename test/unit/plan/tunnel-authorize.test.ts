@@ -45,7 +45,7 @@ describe("the tunnel key's authorized_keys line", () => {
     expect((await run(h, stepText('tunnel.jump0.key'))).out).toContain('key created');
     const r = await run(h, stepText('tunnel.jump0.authorize'));
     expect(r.exitCode, r.out).toBe(0);
-    const pub = execFileSync('ssh-keygen', ['-y', '-f', path.join(h, '.ssh', 'outpost_tunnel_ed25519')], { encoding: 'utf8' }).trim().split(' ').slice(0, 2).join(' ');
+    const pub = execFileSync('ssh-keygen', ['-y', '-f', path.join(h, '.ssh', 'outpost_tunnel_icagent_ed25519')], { encoding: 'utf8' }).trim().split(' ').slice(0, 2).join(' ');
     const lines = authorizedKeys(h).trim().split('\n');
     expect(lines.slice(0, 2)).toEqual(OTHER_KEYS);
     expect(lines).toHaveLength(3);
@@ -59,8 +59,8 @@ describe("the tunnel key's authorized_keys line", () => {
 
   it('refuses an empty tunnel key (and an empty .pub beside it) without touching authorized_keys', async () => {
     const h = home();
-    fs.writeFileSync(path.join(h, '.ssh', 'outpost_tunnel_ed25519'), '', { mode: 0o600 });
-    fs.writeFileSync(path.join(h, '.ssh', 'outpost_tunnel_ed25519.pub'), '');
+    fs.writeFileSync(path.join(h, '.ssh', 'outpost_tunnel_icagent_ed25519'), '', { mode: 0o600 });
+    fs.writeFileSync(path.join(h, '.ssh', 'outpost_tunnel_icagent_ed25519.pub'), '');
     const before = authorizedKeys(h);
     const r = await run(h, stepText('tunnel.jump0.authorize'));
     expect(r.exitCode).not.toBe(0);

@@ -4,14 +4,15 @@
 // background with the same options, which does not survive a reboot (said plainly). One-off = the
 // vendor's `ssh -f -N -L …`, its password prompt answered in a PTY. Host key checking is never off.
 import type { ClientChannel } from 'ssh2';
-import type { Action, Forward } from '../../../common/api/plan';
+import type { Action } from '../../../common/api/plan';
 import { forwardSpec } from '../../../common/forward';
 import { OutpostError } from '../../errors';
 import type { Executor } from '../../exec';
 import { installUnitScript } from './unit';
 import { quotePosix } from '../../quote';
 import { exec, type ExecOptions, type SshConnection } from '../../ssh';
-import { findListener, LISTENERS_SCRIPT, parseListeners } from '../probe/listeners';
+import { parsePortCheck, portCheckScript, type PortCheck } from '../probe/ports';
+import { holdOf } from './health';
 
 type ForwardAction = Extract<Action, { kind: 'forward' }>;
 
@@ -74,13 +75,37 @@ async function facts(d: TunnelDeps): Promise<Facts> {
   return { systemd: get('systemd') === 'yes', uid: Number(get('uid')), home: get('home'), user: get('user') };
 }
 
-export async function listenerReport(d: Pick<TunnelDeps, 'conn' | 'signal'>, forwards: Forward[]): Promise<PortReport[]> {
-  const r = await exec(d.conn, 'sh -s', { signal: d.signal, timeoutMs: 30_000, stdin: LISTENERS_SCRIPT + '\n' });
-  const { listeners } = parseListeners(r.output);
-  return forwards.map((f) => {
-    const l = findListener(listeners, f.listenHost, f.listenPort);
-    return { name: f.name, host: f.listenHost, port: f.listenPort, listening: Boolean(l), ...(l?.process ? { process: l.process } : {}) };
+/**
+ * Who holds the tunnel's ports where they listen (the jump server: for a remote forward, through its
+ * own connection), and with `carry`, whether a connection through each reaches its destination.
+ */
+export async function checkPorts(d: Pick<TunnelDeps, 'conn' | 'signal' | 'listenConn'>, t: ForwardAction, carry = false): Promise<PortCheck> {
+  const conn = t.direction === 'remote' && d.listenConn ? d.listenConn : d.conn;
+  const r = await exec(conn, 'sh -s', { signal: d.signal, timeoutMs: 90_000, stdin: portCheckScript({ ...holdOf(t), carry }) });
+  return parsePortCheck(r.output);
+}
+
+export function portReport(t: ForwardAction, c: PortCheck): PortReport[] {
+  return t.forwards.map((f) => {
+    const s = c.ports.get(f.name);
+    const holder = s?.state === 'ours' ? /\(([^)]+)\)$/.exec(s.detail)?.[1] : undefined;
+    return { name: f.name, host: f.listenHost, port: f.listenPort, listening: s?.state === 'ours', ...(holder ? { process: holder } : {}) };
   });
+}
+
+/** Ports another user holds: nothing Outpost can (or may) take over. */
+function foreignError(c: PortCheck, jump: string): OutpostError | null {
+  const foreign = [...c.ports.values()].filter((p) => p.state === 'foreign');
+  if (!foreign.length) return null;
+  return new OutpostError(
+    'tunnel_port_foreign',
+    `${foreign.map((p) => p.detail).join('; ')}: the tunnel was not started, and nothing was downloaded through it.`,
+    `Another user or program on ${jump} holds what the tunnel needs: find it there (ss -ltnpe) and stop it, or move the tunnel's ports with portOverrides.`,
+  );
+}
+
+function uncheckedError(c: PortCheck, jump: string): OutpostError {
+  return new OutpostError('tunnel_unchecked', `Could not check the tunnel's ports on ${jump}: ${c.why}.`, 'Check by hand on the jump server: ss -ltnpe (or netstat -lnpte).');
 }
 
 /**
@@ -100,13 +125,21 @@ function backgroundScript(t: ForwardAction, f: Facts): string {
   const argv = t.sshArgv.slice(1).map((w) => w.replace('%h/', `${f.home}/`));
   const log = `${f.home}/.outpost/${t.unitName.replace(/\.service$/, '')}.log`;
   return [
-    `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; sleep 0.3`,
-    `: > ${quotePosix(log)}`,
+    // The log holds addresses and ssh's messages: the user's own (0600, in a 0700 folder).
+    'umask 077',
+    `mkdir -p ${quotePosix(`${f.home}/.outpost`)}`,
+    stopOurs(t),
+    `rm -f ${quotePosix(log)}; : > ${quotePosix(log)}`,
     `ssh -f -E ${quotePosix(log)} ${argv.map(quotePosix).join(' ')}`,
     'rc=$?',
     `if [ $rc -ne 0 ]; then cat ${quotePosix(log)} >&2; fi`,
     'exit $rc',
   ].join('\n');
+}
+
+/** Ends this user's earlier tunnel ssh for these ports (never another user's, even as root). */
+export function stopOurs(t: Pick<ForwardAction, 'forwards' | 'direction'>): string {
+  return `pkill -u "$(id -u)" -f -- ${quotePosix(processPattern(t))} 2>/dev/null; sleep 0.3`;
 }
 
 function explainFailure(text: string, t: ForwardAction, f: Facts, jump: string): OutpostError | null {
@@ -140,16 +173,16 @@ function explainFailure(text: string, t: ForwardAction, f: Facts, jump: string):
   return null;
 }
 
-async function waitForPorts(d: TunnelDeps, t: ForwardAction): Promise<PortReport[]> {
+/** Waits until every port is held by the tunnel (or settles otherwise); the last check. */
+async function waitForPorts(d: TunnelDeps, t: ForwardAction): Promise<PortCheck> {
   const deadline = Date.now() + (d.settleMs ?? 8_000);
-  // A remote forward listens on the far side (the jump server), not where its ssh runs.
-  const at = { conn: t.direction === 'remote' && d.listenConn ? d.listenConn : d.conn, signal: d.signal };
-  let ports = await listenerReport(at, t.forwards);
-  while (ports.some((p) => !p.listening) && Date.now() < deadline && !d.signal.aborted) {
+  const held = (c: PortCheck) => c.complete && t.forwards.every((f) => c.ports.get(f.name)?.state === 'ours');
+  let c = await checkPorts(d, t);
+  while (!held(c) && Date.now() < deadline && !d.signal.aborted && ![...c.ports.values()].some((p) => p.state === 'foreign')) {
     await new Promise((r) => setTimeout(r, 400));
-    ports = await listenerReport(at, t.forwards);
+    c = await checkPorts(d, t);
   }
-  return ports;
+  return c;
 }
 
 /** Answers the password prompt of the vendor's command from the stored secret, in its PTY. */
@@ -182,23 +215,23 @@ function passwordAnswerer(password: string | undefined, output: (s: string) => v
   };
 }
 
-export async function runForward(d: TunnelDeps): Promise<TunnelResult> {
-  const t = d.action;
-  const jump = t.via.host;
-  const f = await facts(d);
-  const warnings: TunnelWarning[] = [];
-  const before = await listenerReport({ conn: t.direction === 'remote' && d.listenConn ? d.listenConn : d.conn, signal: d.signal }, t.forwards);
-  let form: TunnelResult['form'] = 'background';
-  const wantSystemd = t.form === 'persistent' && f.systemd;
-  if (wantSystemd) form = f.uid === 0 ? 'systemd' : 'systemd-user';
+interface Started {
+  result: { exitCode: number | null; output: string };
+  form: TunnelResult['form'];
+  warnings: TunnelWarning[];
+  /** ssh's own words: its output, the background log, the unit's journal. */
+  diagnosis: () => Promise<string>;
+}
 
-  const low = t.forwards.filter((x) => x.listenPort < 1024);
-  if (low.length && f.uid !== 0 && t.direction === 'local') {
-    throw explainFailure('Permission denied bind', t, f, jump) ?? new OutpostError('tunnel_privilege', 'privileged port', '');
-  }
-  const some = before.some((p) => p.listening);
-  let result: { exitCode: number | null; output: string };
+/** Starts the tunnel in the form the plan and the jump server allow (our earlier ssh replaced). */
+async function start(d: TunnelDeps, t: ForwardAction, f: Facts): Promise<Started> {
+  const jump = t.via.host;
+  const warnings: TunnelWarning[] = [];
+  const wantSystemd = t.form === 'persistent' && f.systemd;
+  let result: Started['result'];
   if (wantSystemd) {
+    // A tunnel of ours started another way (ssh -f) would keep the ports from the unit's ssh.
+    await run(d, `${stopOurs(t)}; true`);
     result = await run(d, installUnitScript(t.unitName, f.uid === 0 ? t.unitText : t.userUnitText, f.uid !== 0));
     if (f.uid !== 0 && /OUTPOST_WARN lingering not enabled/.test(result.output)) {
       warnings.push({ code: 'linger', params: { user: f.user, jump }, text: `lingering could not be enabled for ${f.user} on ${jump}: the tunnel stops when that user logs out and does not start at boot (run \`loginctl enable-linger ${f.user}\` as root)` });
@@ -208,26 +241,87 @@ export async function runForward(d: TunnelDeps): Promise<TunnelResult> {
     result = await run(d, backgroundScript(t, f));
   } else {
     warnings.push({ code: 'vendor', params: { jump }, text: `the vendor tunnel (ssh -f -N) will not survive a reboot of ${jump}: run it again, or "check tunnel", after a restart` });
-    await run(d, `pkill -f -- ${quotePosix(processPattern(t))} 2>/dev/null; true`);
+    await run(d, `${stopOurs(t)}; true`);
     // The vendor's command as documented, in a PTY so its password prompt can be answered.
     // When the PTY closes, the backgrounded ssh gets a SIGHUP and dies (seen with OpenSSH 9.2); in a
     // PuTTY login it lives on while the user's shell does. Ignoring HUP (inherited across exec) keeps it.
     result = await exec(d.conn, `trap '' HUP; ${t.oneoffCommand}`, { signal: d.signal, timeoutMs: 60_000, ...passwordAnswerer(d.jumpPassword, d.output) });
   }
+  const diagnosis = async () =>
+    result.output + (await quiet(d, `cat "$HOME/.outpost/${t.unitName.replace(/\.service$/, '')}.log" 2>/dev/null; ${wantSystemd ? `journalctl ${f.uid === 0 ? '' : '--user '}-u ${quotePosix(t.unitName)} -n 20 --no-pager 2>/dev/null` : 'true'}`).catch(() => ({ output: '' }))).output;
+  return { result, form: wantSystemd ? (f.uid === 0 ? 'systemd' : 'systemd-user') : 'background', warnings, diagnosis };
+}
 
-  const ports = await waitForPorts(d, t);
-  if (ports.some((p) => !p.listening)) {
-    const diag = result.output + (await quiet(d, `cat "$HOME/.outpost/${t.unitName.replace(/\.service$/, '')}.log" 2>/dev/null; ${wantSystemd ? `journalctl ${f.uid === 0 ? '' : '--user '}-u ${quotePosix(t.unitName)} -n 20 --no-pager 2>/dev/null` : 'true'}`).catch(() => ({ output: '' }))).output;
-    const explained = explainFailure(diag, t, f, jump);
-    if (explained) throw explained;
-    const missing = ports.filter((p) => !p.listening).map((p) => `${p.name} (${p.host}:${p.port})`);
+/** Every port held by the tunnel's own ssh, or the reason why not. */
+async function expectHeld(d: TunnelDeps, t: ForwardAction, f: Facts, s: Started): Promise<void> {
+  const jump = t.via.host;
+  const after = await waitForPorts(d, t);
+  if (!after.complete) throw uncheckedError(after, jump);
+  const foreign = foreignError(after, jump);
+  if (foreign) throw foreign;
+  const notOurs = t.forwards.filter((x) => after.ports.get(x.name)?.state !== 'ours');
+  if (!notOurs.length) return;
+  const explained = explainFailure(await s.diagnosis(), t, f, jump);
+  if (explained) throw explained;
+  const held = notOurs.filter((x) => after.ports.get(x.name)?.state === 'other');
+  if (held.length) throw new OutpostError('tunnel_port_busy', `${held.map((x) => after.ports.get(x.name)?.detail).join('; ')}.`, 'Stop that program, or move the port with portOverrides.');
+  throw new OutpostError(
+    'tunnel_ports_missing',
+    `The tunnel on ${jump} is not listening on: ${notOurs.map((p) => `${p.name} (${p.listenHost}:${p.listenPort})`).join(', ')}.`,
+    t.direction === 'remote'
+      ? "Check that the jump server's sshd allows TCP forwarding and has GatewayPorts clientspecified (without it, sshd listens on loopback only); the output above has ssh's own message."
+      : "Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.",
+  );
+}
+
+/** Listening is not carrying: a connection through each forward must reach its destination. */
+async function expectCarried(d: TunnelDeps, t: ForwardAction, s: Started): Promise<PortCheck> {
+  const carried = await checkPorts(d, t, true);
+  const failed = t.forwards.flatMap((x) => {
+    const c = carried.ports.get(x.name)?.state === 'ours' ? carried.carries.get(x.name) : undefined;
+    return !carried.complete || !c || c.state === 'failed' ? [`${x.name}: ${c?.detail ?? (carried.complete ? carried.ports.get(x.name)?.detail ?? 'not checked' : carried.why)}`] : [];
+  });
+  if (failed.length) {
+    // ssh's own words ("channel 3: open failed: administratively prohibited") say which side refused.
+    d.output((await s.diagnosis()).replace(/\n/g, '\r\n'));
     throw new OutpostError(
-      'tunnel_ports_missing',
-      `The tunnel on ${jump} is not listening on: ${missing.join(', ')}.`,
+      'tunnel_not_carrying',
+      `The tunnel on ${t.via.host} listens but does not carry: ${failed.join('; ')}.`,
       t.direction === 'remote'
-        ? "Check that the jump server's sshd allows TCP forwarding and has GatewayPorts clientspecified (without it, sshd listens on loopback only); the output above has ssh's own message."
-        : "Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.",
+        ? "Check the jump server's sshd (AllowTcpForwarding, GatewayPorts) and that the proxy reaches the destinations."
+        : "Check the jump server's authorized_keys line for this profile's tunnel key (permitopen), sshd's AllowTcpForwarding, and that the jump server reaches the destinations.",
     );
   }
-  return { action: some ? 'repaired' : 'started', form, ports, warnings };
+  for (const c of carried.carries.values()) if (c.state === 'uncheckable') d.output(`warning: ${c.detail}\r\n`);
+  return carried;
+}
+
+export async function runForward(d: TunnelDeps): Promise<TunnelResult> {
+  const t = d.action;
+  const jump = t.via.host;
+  const f = await facts(d);
+  // Before anything changes: a port held by another user is theirs, and a tunnel Outpost started
+  // beside it would only pretend (its targets would talk to whoever holds the port).
+  const before = await checkPorts(d, t);
+  if (!before.complete) throw uncheckedError(before, jump);
+  const foreign = foreignError(before, jump);
+  if (foreign) throw foreign;
+  const low = t.forwards.filter((x) => x.listenPort < 1024);
+  if (low.length && f.uid !== 0 && t.direction === 'local') {
+    throw explainFailure('Permission denied bind', t, f, jump) ?? new OutpostError('tunnel_privilege', 'privileged port', '');
+  }
+  const s = await start(d, t, f);
+  // ssh's own verdict first (ExitOnForwardFailure: a port it could not bind is an exit status, not a quiet half-tunnel).
+  if (s.result.exitCode !== 0 && s.result.exitCode !== null) {
+    const text = await s.diagnosis();
+    throw explainFailure(text, t, f, jump) ?? new OutpostError('tunnel_start_failed', `The tunnel's ssh on ${jump} ended with exit code ${s.result.exitCode}${lastLine(text) ? `: ${lastLine(text)}` : ''}.`, "The output above has ssh's own message.");
+  }
+  await expectHeld(d, t, f, s);
+  const carried = await expectCarried(d, t, s);
+  const some = [...before.ports.values()].some((p) => p.state !== 'missing');
+  return { action: some ? 'repaired' : 'started', form: s.form, ports: portReport(t, carried), warnings: s.warnings };
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? '';
 }

@@ -5,9 +5,9 @@
 //   OUTPOST_CHECK pass|warn|FAIL <name>: <detail>[ — <hint>]
 // The playbook fails a step on a FAIL line, and a guard passes only when every line says pass — as the
 // runner does. Names, details and hints are the runner's, word for word (test/unit/export checks them).
-import type { Forward, Probe } from '../../../common/api/plan';
-import { forwardSpec } from '../../../common/forward';
-import { LISTENERS_SCRIPT } from './listeners';
+import type { Probe } from '../../../common/api/plan';
+import { CHECK_FUNCS, portCheckScript } from './ports';
+import { connectionsScript, trafficScript } from './traffic';
 import { preflightScript } from './preflight';
 import { quotePosix as q } from '../../quote';
 import { expr, lit, renderShell, type JText, type RenderContext } from '../jinja';
@@ -15,32 +15,7 @@ import { expr, lit, renderShell, type JText, type RenderContext } from '../jinja
 const PREFLIGHT_KINDS = new Set(['clock', 'platform', 'disk', 'tools', 'privilege', 'reach']);
 
 /** Functions every check script starts with. */
-export const CHECK_PRELUDE = [
-  'outpost_check() {',
-  '  if [ "$1" != pass ] && [ -n "${4:-}" ]; then printf \'OUTPOST_CHECK %s %s: %s — %s\\n\' "$1" "$2" "$3" "$4"',
-  '  else printf \'OUTPOST_CHECK %s %s: %s\\n\' "$1" "$2" "$3"; fi',
-  '}',
-  "outpost_isnum() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }",
-  // Listeners as the runner reads them (LISTENERS_SCRIPT, then parseListeners + findListener):
-  // prints "yes [process]" when something listens on $2 at $1 (an address, or * for any), else "no".
-  `outpost_listeners() { ${LISTENERS_SCRIPT}; }`,
-  'outpost_listening() {',
-  "  outpost_listeners 2>/dev/null | awk -v H=\"$1\" -v P=\"$2\" '",
-  '    { local = ""; proc = "" }',
-  '    $1 == "LISTEN" && NF >= 5 { local = $4; pi = ""; for (i = 6; i <= NF; i++) pi = pi (i > 6 ? " " : "") $i',
-  '      if (match(pi, /\\("[^"]+",pid=[0-9]+/)) { s = substr(pi, RSTART + 2); proc = substr(s, 1, index(s, "\\"") - 1) } }',
-  '    $1 ~ /^tcp6?$/ { for (i = 1; i <= NF; i++) if ($i == "LISTEN") { local = $4; pi = $(i + 1); if (pi ~ /^[0-9]+\\/[^ ]+/) proc = substr(pi, index(pi, "/") + 1); break } }',
-  '    local == "" || found { next }',
-  '    { if (!match(local, /[:.][0-9]+$/)) next',
-  '      port = substr(local, RSTART + 1) + 0; host = substr(local, 1, RSTART - 1)',
-  '      if (host ~ /^\\[.*\\]$/) host = substr(host, 2, length(host) - 2)',
-  '      if (host == "*" || host == "::" || host == "") host = "0.0.0.0"',
-  '      sub(/^::ffff:/, "", host); sub(/%.*$/, "", host)',
-  '      if (port == P + 0 && (H == "*" || host == H || host == "0.0.0.0" || host == "::")) { found = 1; print "yes" (proc != "" ? " " proc : "") } }',
-  '    END { if (!found) print "no" }\'',
-  '}',
-  '',
-].join('\n');
+export const CHECK_PRELUDE = `${CHECK_FUNCS}\n`;
 
 export interface CheckContext extends RenderContext {
   /** Jinja expressions for this computer's (the Ansible controller's) clock, read when the script is sent. */
@@ -173,64 +148,21 @@ function clockChecks(c: CheckContext): JText {
 
 const plural = (n: string) => `$([ ${n} -gt 1 ] && echo es)`;
 
-/** Listening checks for forwards, with the runner's words. `bad` is set when one is not listening. */
-function listeningLines(forwards: readonly Forward[], report: boolean): string[] {
-  const lines = ["bad=''"];
-  for (const f of forwards) {
-    lines.push(`l=$(outpost_listening ${q(f.listenHost)} ${f.listenPort})`);
-    if (!report) {
-      lines.push(`[ "$l" != no ] || bad="$bad x"`);
-      continue;
-    }
-    const okDetail = `listening on ${f.listenHost}:${f.listenPort}`;
-    const failed =
-      f.listenHost === '*'
-        ? `outpost_check FAIL ${q(f.name)} ${q(`nothing listens on port ${f.listenPort}`)} ${q('The agent is not listening: check that its service started and what its log says.')}`
-        : `outpost_check FAIL ${q(f.name)} ${q(`NOT listening on ${f.listenHost}:${f.listenPort}`)} ${q('Check the tunnel ("check tunnel") and that sshd allows TCP forwarding.')}`;
-    lines.push(
-      `case $l in no) bad="$bad x"; ${failed} ;; 'yes '*) outpost_check pass ${q(f.name)} ${q(okDetail)}" (\${l#yes })" ;; *) outpost_check pass ${q(f.name)} ${q(okDetail)} ;; esac`,
-    );
-  }
-  return lines;
-}
-
-/** Is an ssh process carrying exactly these forwards (the runner's forwardsCarried)? Prints yes/no. */
-function carriedLines(forwards: readonly Forward[]): string[] {
-  const wanted = forwards.map((f) => `-L ${forwardSpec(f)}`);
-  return [
-    `carried=$(ps -eo args= 2>/dev/null | awk -v W=${q(wanted.join('\n'))} '`,
-    '  BEGIN { n = split(W, w, "\\n") }',
-    '  { line = $0; t = line; sub(/^[ \\t]+/, "", t); sub(/[ \\t]+$/, "", t)',
-    '    if (t !~ /^([^ \\t]*\\/)?ssh[ \\t]/) next',
-    '    ok = 1; for (i = 1; i <= n; i++) { e = w[i]; if (!index(line, e " ") && !(length(t) >= length(e) && substr(t, length(t) - length(e) + 1) == e)) { ok = 0; break } }',
-    "    if (ok) found = 1 } END { print found ? \"yes\" : \"no\" }')",
-  ];
-}
-
 function probeCheck(p: Probe, c: CheckContext): JText {
   const L = (lines: string[]) => [lit(lines.join('\n'))];
   switch (p.kind) {
     case 'login':
       return L(["outpost_check pass login 'logged in, host key verified'"]);
     case 'listening':
-      return L(listeningLines(p.forwards, true));
-    case 'tunnelHealthy': {
-      const n = p.forwards.length;
-      return L([
-        ...listeningLines(p.forwards, false),
-        'if [ -z "$bad" ]; then',
-        ...carriedLines(p.forwards).map((l) => `  ${l}`),
-        `  if [ "$carried" = yes ]; then outpost_check pass tunnel ${q(`all ${n} forwards listening and carried by one ssh`)}`,
-        `  else outpost_check FAIL tunnel ${q('the ports listen, but no ssh carries exactly these forwards (stale or foreign)')}; fi`,
-        `else set -- $bad; outpost_check FAIL tunnel "$# of ${n} forwards not listening"; fi`,
-      ]);
-    }
+      return L([portCheckScript({ forwards: p.forwards, hold: p.forwards.every((f) => f.listenHost === '*') ? 'any' : 'user', verdict: 'listening' })]);
+    case 'tunnelHealthy':
+      return L([portCheckScript({ forwards: p.forwards, hold: 'tunnel', argv: p.argv ?? [], ...(p.unit ? { unit: p.unit } : {}), carry: true, verdict: 'healthy' })]);
     case 'process': {
       const name = `process ${p.name}`;
       if (!p.match) return L([`outpost_check warn ${q(name)} 'no process pattern given'`]);
       return L([
         `M=${q(p.match)}; export M`,
-        `n=$(ps -eo pid=,args= 2>/dev/null | awk 'ENVIRON["M"] != "" && index($0, ENVIRON["M"]) { n++ } END { print (n + 0) }')`,
+        `n=$(ps ${p.mine ? '-u "$(id -u)" -o' : '-eo'} pid=,args= 2>/dev/null | awk 'ENVIRON["M"] != "" && index($0, ENVIRON["M"]) { n++ } END { print (n + 0) }')`,
         `if ! outpost_isnum "$n"; then outpost_check warn ${q(name)} 'could not list processes (ps missing?)' ${q(`Check by hand: ps -aux | grep ${p.name}`)}`,
         `elif [ "$n" -gt 0 ]; then outpost_check pass ${q(name)} ${q(`${p.name} runs`)}" ($n process${plural('"$n"')})"`,
         `else outpost_check FAIL ${q(name)} ${q(`no process matching ${p.match}`)} 'The agent did not start: see its log.'; fi`,
@@ -254,18 +186,7 @@ function probeCheck(p: Probe, c: CheckContext): JText {
         `  *) [ "$code" = 000 ] && code=nothing; outpost_check FAIL ${q(p.name)} ${q(`${p.url} answered `)}"$code" 'Check the security group and the route to that address.' ;; esac; fi`,
       ]);
     case 'connections':
-      return L([
-        'out=$(ss -Htnp state established 2>/dev/null || netstat -tnp 2>/dev/null || echo no-tool)',
-        `case $out in *no-tool*) outpost_check warn ${q(p.name)} 'neither ss nor netstat is available: could not check connections' ;;`,
-        "*) seen=''; missing=''",
-        ...p.ports.map(
-          (port) =>
-            `   if printf '%s\\n' "$out" | grep -F -- ${q(p.process)} | grep -Eq ':${port}[[:space:]]'; then seen="$seen\${seen:+, }${port}"; else missing="$missing\${missing:+, }${port}"; fi`,
-        ),
-        `   if [ -z "$missing" ]; then outpost_check pass ${q(p.name)} ${q(`${p.process} connected to `)}"$seen"`,
-        `   else outpost_check FAIL ${q(p.name)} ${q(`${p.process} has no ESTABLISHED connection to `)}"$missing" 'The security group or a firewall blocks these ports.'; fi ;;`,
-        'esac',
-      ]);
+      return L([connectionsScript(p)]);
     case 'command':
       return commandCheck(p, c);
     default:
@@ -304,26 +225,5 @@ function commandCheck(p: Extract<Probe, { kind: 'command' }>, c: CheckContext): 
  * connections on the forwarded ports, from this host's address; warns (never fails) when none is seen.
  */
 export function trafficCheck(p: Extract<Probe, { kind: 'tunnelTraffic' }>, c: CheckContext): JText {
-  const ports = [...new Set(p.forwards.filter((f) => p.ports.includes(f.listenPort) || p.ports.some((x) => f.name.endsWith(`-${x}`))).map((f) => f.listenPort))];
-  return [
-    lit(CHECK_PRELUDE),
-    lit('peer='),
-    expr(`${c.peer} | quote`),
-    lit(
-      [
-        '',
-        `ports=${q(` ${ports.join(' ')} `)}; peers=''; i=0`,
-        'while [ $i -lt 5 ]; do',
-        '  out=$(ss -Htn state established 2>/dev/null || netstat -tn 2>/dev/null)',
-        `  peers=$(printf '%s\\n' "$out" | awk -v ports="$ports" '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /:[0-9]+$/) a[++n] = $i; if (n < 2) next; l = a[1]; p = a[2]; m = match(l, /:[0-9]+$/); lp = substr(l, m + 1) + 0; if (!index(ports, " " lp " ")) next; m = match(p, /:[0-9]+$/); h = substr(p, 1, m - 1); gsub(/^\\[|\\]$/, "", h); sub(/^::ffff:/, "", h); print h }')`,
-        '  if [ -n "$peer" ] && printf \'%s\\n\' "$peers" | grep -qxF -- "$peer"; then break; fi',
-        '  sleep 1; i=$((i + 1))',
-        'done',
-        'if [ -n "$peer" ] && printf \'%s\\n\' "$peers" | grep -qxF -- "$peer"; then outpost_check pass \'agent traffic\' "agent traffic seen through the tunnel from $peer"',
-        `elif [ -n "$peers" ]; then outpost_check warn 'agent traffic' "agent traffic on the forwarded ports comes from $(printf '%s\\n' "$peers" | awk 'NF && !s[$0]++ { printf "%s%s", (n++ ? ", " : ""), $0 }'), none from \${peer:-this host}: not attributable to this host at the jump server (NAT, or another host's agent)" ${q("The host's own checks (its agent process and connections) decide; check again later if they did not run.")}`,
-        `else outpost_check warn 'agent traffic' 'no agent connection seen on the forwarded ports yet' ${q('The agent may not have connected yet; check again later, and check the security group rule.')}; fi`,
-        '',
-      ].join('\n'),
-    ),
-  ];
+  return [lit('peer='), expr(`${c.peer} | quote`), lit(`\n${trafficScript(p)}`)];
 }

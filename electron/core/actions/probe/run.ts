@@ -1,14 +1,14 @@
 // Probes: read-only checks with a verdict (pass / warn / fail, with a hint). Preflight, verify, guards
 // and the tunnel's health all go through here, on whatever executor the host has.
 import type { CheckResult } from '../../../common/api/run';
-import type { Forward, Probe } from '../../../common/api/plan';
+import type { Probe } from '../../../common/api/plan';
 import type { Executor } from '../../exec';
-import { forwardSpec } from '../../../common/forward';
 import { quotePosix } from '../../quote';
 import { renderExec, type Facts, type SecretResolver } from '../../render';
 import type { SecretRegistry } from '../../secrets/registry';
 import { confirmedCheck } from '../confirm';
-import { findListener, LISTENERS_SCRIPT, parseListeners } from './listeners';
+import { parseChecks, parsePortCheck, portCheckScript } from './ports';
+import { connectionsScript, trafficScript } from './traffic';
 import { judgePreflight, parseFacts, preflightScript } from './preflight';
 
 export interface ProbeContext {
@@ -89,79 +89,37 @@ async function windowsElevation(c: ProbeContext): Promise<CheckResult> {
   return { name, status: 'warn', detail: `could not run \`net session\` (exit code ${r.exitCode ?? 'none'}): elevation not checked`, hint };
 }
 
-async function listening(c: ProbeContext, forwards: Forward[]) {
-  const { listeners } = parseListeners(await sh(c, LISTENERS_SCRIPT));
-  return forwards.map((f) => ({ f, l: findListener(listeners, f.listenHost, f.listenPort) }));
-}
-
-/** Is an ssh process running with exactly these forwards (any order)? Ports alone could be someone else's, or stale. */
-export async function forwardsCarried(c: ProbeContext, forwards: Forward[]): Promise<boolean> {
-  const out = await sh(c, 'ps -eo args= 2>/dev/null');
-  const wanted = forwards.map((f) => `-L ${forwardSpec(f)}`);
-  return out.split('\n').some((line) => /^(\S*\/)?ssh\s/.test(line.trim()) && wanted.every((w) => line.includes(`${w} `) || line.trimEnd().endsWith(w)));
-}
-
 type Check<K extends Probe['kind']> = (p: Extract<Probe, { kind: K }>, c: ProbeContext) => Promise<CheckResult[]>;
 
-const listeningCheck: Check<'listening'> = async (p, c) =>
-  (await listening(c, p.forwards)).map(({ f, l }) =>
-    l
-      ? { name: f.name, status: 'pass' as const, detail: `listening on ${f.listenHost}:${f.listenPort}${l.process ? ` (${l.process})` : ''}` }
-      : f.listenHost === '*'
-        ? { name: f.name, status: 'fail' as const, detail: `nothing listens on port ${f.listenPort}`, hint: 'The agent is not listening: check that its service started and what its log says.' }
-        : { name: f.name, status: 'fail' as const, detail: `NOT listening on ${f.listenHost}:${f.listenPort}`, hint: 'Check the tunnel ("check tunnel") and that sshd allows TCP forwarding.' },
-  );
-
-const tunnelHealthyCheck: Check<'tunnelHealthy'> = async (p, c) => {
-  const r = await listening(c, p.forwards);
-  const all = r.every((x) => x.l);
-  const ours = all && (await forwardsCarried(c, p.forwards));
-  return [
-    all && ours
-      ? { name: 'tunnel', status: 'pass', detail: `all ${p.forwards.length} forwards listening and carried by one ssh` }
-      : { name: 'tunnel', status: 'fail', detail: all ? 'the ports listen, but no ssh carries exactly these forwards (stale or foreign)' : `${r.filter((x) => !x.l).length} of ${p.forwards.length} forwards not listening` },
-  ];
-};
-
-/** The peers of established connections on these local ports, from `ss -Htn` / `netstat -tn` output. */
-export function peersOn(out: string, ports: ReadonlySet<number>): string[] {
-  const peers: string[] = [];
-  for (const line of out.split('\n')) {
-    const addrs = line.trim().split(/\s+/).filter((x) => /:\d+$/.test(x));
-    const local = addrs[0];
-    const peer = addrs[1];
-    if (!local || !peer) continue;
-    if (ports.has(Number(local.slice(local.lastIndexOf(':') + 1)))) peers.push(peer.slice(0, peer.lastIndexOf(':')).replace(/^\[|\]$/g, '').replace(/^::ffff:/, ''));
-  }
-  return peers;
+/** The verdicts a check script printed; a script that did not run to its end could not check. */
+function verdicts(out: string, name: string): CheckResult[] {
+  // A port check brackets its lines (a cut output loses a bracket); the others print one verdict each.
+  const r = out.includes('OUTPOST_PORTS_') ? parsePortCheck(out) : { checks: parseChecks(out), why: '' };
+  if (r.checks.length) return r.checks;
+  return [{ name, status: 'warn', detail: `could not check: ${r.why || 'the check printed no verdict'}` }];
 }
 
+const listeningCheck: Check<'listening'> = async (p, c) =>
+  // An agent listens as whoever its service runs as; a forward on a jump server must be the login user's socket.
+  verdicts(await sh(c, portCheckScript({ forwards: p.forwards, hold: p.forwards.every((f) => f.listenHost === '*') ? 'any' : 'user', verdict: 'listening' })), 'ports');
+
+const tunnelHealthyCheck: Check<'tunnelHealthy'> = async (p, c) =>
+  verdicts(await sh(c, portCheckScript({ forwards: p.forwards, hold: 'tunnel', argv: p.argv ?? [], ...(p.unit ? { unit: p.unit } : {}), carry: true, verdict: 'healthy' }), c.ex, 90_000), 'tunnel');
+
 /**
- * Agent traffic seen on the jump server's forwarded ports, from this host's own address. Traffic from
- * other addresses is no evidence for this host (another target's agent, or NAT): it is said, never
- * passed. The agent connects now and then, so it looks a few times before saying nothing was seen.
+ * Agent traffic seen on the jump server's forwarded ports, from this host's own address (never
+ * passed on another host's traffic: see trafficScript).
  */
 const tunnelTrafficCheck: Check<'tunnelTraffic'> = async (p, c) => {
-  const name = 'agent traffic';
-  if (!c.jump) return [{ name, status: 'warn', detail: 'no jump server connection to look from' }];
-  const ports = new Set(p.forwards.filter((f) => p.ports.includes(f.listenPort) || p.ports.some((x) => f.name.endsWith(`-${x}`))).map((f) => f.listenPort));
-  let peers: string[] = [];
-  for (let i = 0; i < 5 && !c.signal.aborted; i++) {
-    peers = peersOn(await sh(c, 'ss -Htn state established 2>/dev/null || netstat -tn 2>/dev/null', c.jump), ports);
-    if (c.peerAddress && peers.includes(c.peerAddress)) return [{ name, status: 'pass', detail: `agent traffic seen through the tunnel from ${c.peerAddress}` }];
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  if (peers.length) {
-    return [{ name, status: 'warn', detail: `agent traffic on the forwarded ports comes from ${[...new Set(peers)].join(', ')}, none from ${c.peerAddress ?? 'this host'}: not attributable to this host at the jump server (NAT, or another host's agent)`, hint: "The host's own checks (its agent process and connections) decide; check again later if they did not run." }];
-  }
-  return [{ name, status: 'warn', detail: 'no agent connection seen on the forwarded ports yet', hint: 'The agent may not have connected yet; check again later, and check the security group rule.' }];
+  if (!c.jump) return [{ name: 'agent traffic', status: 'warn', detail: 'no jump server connection to look from' }];
+  return verdicts(await sh(c, `peer=${quotePosix(c.peerAddress ?? '')}\n${trafficScript(p)}`, c.jump, 60_000), 'agent traffic');
 };
 
 const processCheck: Check<'process'> = async (p, c) => {
   // The pattern reaches awk through the environment: nothing on a process list carries it (so awk
   // does not count itself), and an empty pattern cannot match everything.
   if (!p.match) return [{ name: `process ${p.name}`, status: 'warn', detail: 'no process pattern given' }];
-  const out = await sh(c, `M=${quotePosix(p.match)}; export M; ps -eo pid=,args= 2>/dev/null | awk 'ENVIRON["M"] != "" && index($0, ENVIRON["M"]) { n++ } END { print "count=" (n + 0) }'`);
+  const out = await sh(c, `M=${quotePosix(p.match)}; export M; ps ${p.mine ? '-u "$(id -u)" -o' : '-eo'} pid=,args= 2>/dev/null | awk 'ENVIRON["M"] != "" && index($0, ENVIRON["M"]) { n++ } END { print "count=" (n + 0) }'`);
   const n = Number(/count=(\d+)/.exec(out)?.[1] ?? 'NaN');
   if (!Number.isFinite(n)) return [{ name: `process ${p.name}`, status: 'warn', detail: 'could not list processes (ps missing?)', hint: 'Check by hand: ps -aux | grep ' + p.name }];
   return [n > 0 ? { name: `process ${p.name}`, status: 'pass', detail: `${p.name} runs (${n} process${n > 1 ? 'es' : ''})` } : { name: `process ${p.name}`, status: 'fail', detail: `no process matching ${p.match}`, hint: 'The agent did not start: see its log.' }];
@@ -181,12 +139,7 @@ const httpCheck: Check<'http'> = async (p, c) => {
   return [p.status.includes(Number(code)) ? { name: p.name, status: 'pass', detail: `${p.url} answered ${code}` } : { name: p.name, status: 'fail', detail: `${p.url} answered ${code === '000' ? 'nothing' : code}`, hint: 'Check the security group and the route to that address.' }];
 };
 
-const connectionsCheck: Check<'connections'> = async (p, c) => {
-  const out = await sh(c, `ss -Htnp state established 2>/dev/null || netstat -tnp 2>/dev/null || echo no-tool`);
-  if (/no-tool/.test(out)) return [{ name: p.name, status: 'warn', detail: 'neither ss nor netstat is available: could not check connections' }];
-  const seen = p.ports.filter((port) => out.split('\n').some((l) => l.includes(p.process) && new RegExp(`:${port}\\s`).test(l)));
-  return [seen.length === p.ports.length ? { name: p.name, status: 'pass', detail: `${p.process} connected to ${seen.join(', ')}` } : { name: p.name, status: 'fail', detail: `${p.process} has no ESTABLISHED connection to ${p.ports.filter((x) => !seen.includes(x)).join(', ')}`, hint: 'The security group or a firewall blocks these ports.' }];
-};
+const connectionsCheck: Check<'connections'> = async (p, c) => verdicts(await sh(c, connectionsScript(p)), p.name);
 
 const commandCheck: Check<'command'> = async (p, c) => {
   const text = renderExec(p, 'exec', c.resolver, c.secrets, c.facts);
