@@ -5,7 +5,7 @@
 // that are not valid yet, so what the user sees is what the plan will say.
 import type { Network, NetworkForward, Plan } from '../../common/api/plan';
 import { validateAnswers, type Problem } from '../../common/answers';
-import { checkCidr, checkIp } from '../../common/validate';
+import { checkCidr, checkHost, checkIp } from '../../common/validate';
 import { buildPlan, PlanError } from '../plan';
 import type { Profile } from '../profiles';
 import type { OutpostService } from './outpost';
@@ -50,7 +50,7 @@ interface Draft {
   noElb: boolean;
 }
 
-/** The answers the network depends on, what is missing stood in for; targets, the package and options left out. */
+/** The answers the network depends on, what is missing stood in for; the targets' addresses only; the package and options left out. */
 function draftOf(a: Record<string, unknown>, c: Record<string, unknown>, profile: Profile): Draft {
   const remote = profile.ports.some((p) => p.direction === 'remote');
   const noListen = new Set<number>();
@@ -76,7 +76,9 @@ function draftOf(a: Record<string, unknown>, c: Record<string, unknown>, profile
   const inputs: Record<string, unknown> = isObj(a.inputs) ? { ...a.inputs } : {};
   const given = { ...(isObj(a.credentials) ? a.credentials : {}), ...inputs };
   for (const i of profile.inputs) if (i.type === 'secret' && !isObj(given[i.name])) inputs[i.name] = STAND_IN_SECRET;
-  return { answers: { ...keep, inputs, connectivity, targets: [] }, noListen, noElb: elbIp === STAND_IN_ELB };
+  // The rule's sources default to the targets' addresses: each target given an address counts.
+  const targets = (Array.isArray(a.targets) ? a.targets : []).flatMap((t: unknown) => (isObj(t) && typeof t.host === 'string' && t.host.trim() && !checkHost(t.host.trim()) ? [{ ...STAND_IN_LOGIN, host: t.host.trim() }] : []));
+  return { answers: { ...keep, inputs, connectivity, targets }, noListen, noElb: elbIp === STAND_IN_ELB };
 }
 
 /** Leaves out the answers a problem names when they are only in the way of a preview; false when a problem is about something the network needs. */

@@ -65,6 +65,22 @@ describe('networkOf / planNetwork', () => {
     expect(JSON.stringify(n)).not.toContain('192.0.2.');
   });
 
+  it("the rule's sources: the targets' addresses unless allowFrom says otherwise, also while answers are missing", () => {
+    const a = answers('linux-jump.yaml');
+    a.targets = [{ host: '10.1.0.21', port: 22, user: 'root', agent: true }, { host: '10.1.0.22', port: 22, user: 'root', agent: true }];
+    const sources = (n: ReturnType<typeof planNetwork>) => n.securityGroup?.table.rows.map((r) => r[3]);
+    const full = planNetwork(service, a);
+    expect(full.complete).toBe(true);
+    const plan = service.plan(a);
+    const sg = plan.steps.find((s) => s.id === 'sg-rule')?.action;
+    expect(sources(full)).toEqual(sg?.kind === 'instruction' ? sg.table?.rows.map((r) => r[3]) : []);
+    expect(sources(full)).toEqual(['10.1.0.21/32', '10.1.0.22/32']);
+    delete conn(a).elbIp;
+    expect(sources(planNetwork(service, a))).toEqual(sources(full));
+    conn(a).allowFrom = ['10.0.0.0/8'];
+    expect(sources(planNetwork(service, a))).toEqual(['10.0.0.0/8']);
+  });
+
   it('nothing to forward without jump servers; nothing known without a profile', () => {
     expect(planNetwork(service, answers('linux-direct.yaml'))).toEqual({ forwards: [], securityGroup: null, complete: true });
     const a = answers('linux-jump.yaml');

@@ -236,9 +236,8 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
     async loadNetwork() {
       // The core builds the plan from the answers as they are (what is missing stood in for) and says
       // what it forwards and which security-group rule it asks for.
-      // The network does not depend on the hosts: a long host list is not sent with each change.
-      const { targets: _targets, package: _package, thisComputer: _local, ...rest } = selectAnswers(get());
-      const answers = { ...rest, targets: [] };
+      // The rule's sources default to the targets' addresses: the hosts go too; the package does not matter here.
+      const { package: _package, ...answers } = selectAnswers(get());
       const key = JSON.stringify(answers);
       if (get().network?.key === key || networkFor === key) return;
       networkFor = key;
