@@ -257,7 +257,7 @@ describe('outpost export ansible', () => {
       expect(c.changed, `${h}: ${again.output.slice(-3000)}`).toBe(h === 'jump0' ? 0 : 1);
       expect(c.failed, h).toBe(0);
     }
-    expect(again.output).toContain('healthy tunnel kept: every forward listens and is carried by our ssh; step skipped');
+    expect(again.output).toContain("healthy tunnel kept: every forward held by the tunnel's ssh and carrying; step skipped");
     expect(again.output).toContain('Huawei Cloud LTS ICAgent is already installed and running; step skipped');
   }, 600_000);
 

@@ -181,7 +181,7 @@ async function run(): Promise<{ end: EventPayload<'run.end'>; text: string }> {
 /** ssh as root with the proxy's tunnel key, against the proxy VM's sshd (its host key checked). */
 async function sshWithTunnelKey(args: string[]): Promise<{ code: number; out: string }> {
   const key = path.join(dir, 'tunnel-key');
-  fs.copyFileSync(path.join(proxyUser.home, '.ssh', 'outpost_tunnel_ed25519'), key);
+  fs.copyFileSync(path.join(proxyUser.home, '.ssh', 'outpost_tunnel_cloudpods-telegraf_ed25519'), key);
   fs.chmodSync(key, 0o600);
   const kh = path.join(dir, 'known_hosts');
   fs.writeFileSync(kh, `[${proxyVm.host}]:${proxyVm.port} ${proxyVm.hostPublicKey}\n`);
@@ -233,7 +233,8 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
     // The proxy VM's authorized_keys: one line, for this listen address only, no command, no -L.
     const ak = fs.readFileSync(path.join(proxyVmUser.home, '.ssh', 'authorized_keys'), 'utf8').trim().split('\n');
     expect(ak).toHaveLength(1);
-    expect(ak[0]).toMatch(new RegExp(`^restrict,port-forwarding,command="/bin/false",permitlisten="${proxyVm.host.replace(/\./g, '\\.')}:${LISTEN_PORT}",permitopen="127\\.0\\.0\\.1:1" ssh-ed25519 AAAA\\S+ outpost-rtunnel:cloudpods-telegraf$`));
+    // Only from the proxy (the address this server sees it come from: loopback here).
+    expect(ak[0]).toMatch(new RegExp(`^from="127\\.0\\.0\\.1",restrict,port-forwarding,command="/bin/false",permitlisten="${proxyVm.host.replace(/\./g, '\\.')}:${LISTEN_PORT}",permitopen="127\\.0\\.0\\.1:1" ssh-ed25519 AAAA\\S+ outpost-rtunnel:cloudpods-telegraf$`));
 
     // A second run keeps the healthy tunnel (its step skipped by the guard), the same key and one line.
     const pid = execFileSync('pgrep', ['-u', proxyUser.name, '-f', `ssh .*-R ${proxyVm.host}:${LISTEN_PORT}:`], { encoding: 'utf8' }).trim();
@@ -278,6 +279,10 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
     const c = await sshWithTunnelKey(['id']);
     expect(c.out).not.toMatch(/uid=/);
 
+    // The key copied elsewhere (another source address) is refused even for the planned forward (from=).
+    const elsewhere = await sshWithTunnelKey(['-b', '127.0.0.77', '-N', '-R', `${proxyVm.host}:${LISTEN_PORT}:${dest}`]);
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.out).toMatch(/Permission denied/);
     // Control: the same key, the same sshd, the planned listen address: accepted.
     const ok = await sshWithTunnelKey(['-f', '-N', '-R', `${proxyVm.host}:${LISTEN_PORT}:${dest}`]);
     expect(ok.code, ok.out).toBe(0);
