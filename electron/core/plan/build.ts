@@ -238,6 +238,13 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     steps.push(step({ id: 'verify', on: 'targets', phase: 'verify', title: `Check that ${profile.name} runs on the target`, titleKey: 'plan.step.verify', params: { agent: profile.name }, action: { kind: 'probe', probes: verifyProbes }, description: 'The documented checks after an install.' }));
   }
 
+  // Root or sudo is a precondition only of a plan that runs something as root on the targets: a profile
+  // whose steps all run as the login user (writing in its home) must not be refused for lacking sudo.
+  const rootOnTargets = steps.some((s) => s.on === 'targets' && 'root' in s.action && s.action.root === true);
+  if (!rootOnTargets) {
+    for (const s of steps) if (s.id === 'preflight' && s.on === 'targets' && s.action.kind === 'probe' && answers.os === 'linux') s.action = { ...s.action, probes: s.action.probes.filter((p) => p.kind !== 'privilege') };
+  }
+
   if (targets.length === 0 && !answers.thisComputer) warn('no targets are listed: the target steps will have nowhere to run', 'planWarn.noTargets');
   for (const s of steps) {
     const used = secretSources(s.action);

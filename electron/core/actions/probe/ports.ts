@@ -50,16 +50,10 @@ const FOREIGN_HINT = 'Another program or user holds a port the tunnel needs: fin
 /** Where to connect to reach a listener from its own host. */
 const connectHost = (h: string) => (h === '0.0.0.0' || h === '*' ? '127.0.0.1' : h === '::' ? '::1' : h);
 
-export function portCheckScript(o: PortCheckOptions): string {
-  const ports = [...new Set(o.forwards.map((f) => f.listenPort))];
+/** The listener table of the planned ports as rows "R port host uid pid,pid|-"; ok=no and why when it could not be read. */
+function tableLines(ports: readonly number[]): string[] {
   const filter = `( ${ports.map((p) => `sport = :${p}`).join(' or ')} )`;
-  const argv = (o.argv ?? []).map((w) => {
-    const i = w.indexOf('%h/');
-    return i === -1 ? q(w) : `${q(w.slice(0, i))}"$HOME"/${q(w.slice(i + 3))}`;
-  });
-  const L: string[] = [
-    CHECK_FUNCS,
-    'echo OUTPOST_PORTS_BEGIN',
+  return [
     'me=$(id -u)',
     `F=${q(filter)}; PORTS=${q(` ${ports.join(' ')} `)}`,
     // The table: ss with owners (-e) and processes (-p), filtered on the far side; netstat where ss is missing.
@@ -86,41 +80,50 @@ export function portCheckScript(o: PortCheckOptions): string {
     // A table without its header was not read: say so, never judge on it.
     'case $H in none) ok=no; why="neither ss nor netstat is available" ;; *) if printf \'%s\\n\' "$T" | grep -q "^$H"; then ok=yes; else ok=no; why="the listener table could not be read"; fi ;; esac',
   ];
-  if (o.hold === 'tunnel') {
-    L.push(
-      `W=$(printf '%s\\n' ${argv.length ? argv.join(' ') : "''"}); export W`,
-      'MAINPID=0',
-      o.unit
-        ? `if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then if [ "$me" = 0 ]; then S=''; else S=--user; fi; if [ "$(systemctl $S show -p ActiveState --value ${q(o.unit)} 2>/dev/null)" = active ]; then MAINPID=$(systemctl $S show -p MainPID --value ${q(o.unit)} 2>/dev/null); fi; fi; outpost_isnum "$MAINPID" || MAINPID=0`
-        : ':',
-      // 0: our tunnel's ssh; 1: not ours; 2: ours but not the unit's process (a stale tunnel).
-      'ours() {',
-      '  [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$me" ] || return 1',
-      '  a=$(tr \'\\000\' \'\\n\' < "/proc/$1/cmdline" 2>/dev/null) || return 1',
-      '  a0=$(printf \'%s\\n\' "$a" | sed -n 1p); [ "${a0##*/}" = ssh ] || return 1',
-      '  printf \'%s\\n\' "$a" | awk \'BEGIN { n = split(ENVIRON["W"], w, "\\n"); for (i = 1; i <= n; i++) if (w[i] != "") need[w[i]] = 1 } { if (NR > 1) have[prev " " $0] = 1; prev = $0 } END { for (k in need) if (!(k in have)) exit 1 }\' || return 1',
-      '  if [ "$MAINPID" != 0 ] && [ "$1" != "$MAINPID" ]; then return 2; fi',
-      '  return 0',
-      '}',
-    );
-  }
-  L.push(
-    // port NAME HOST PORT: prints OUTPOST_PORT and sets st (ours, missing, foreign, other).
+}
+
+/** ours PID: 0 our tunnel's ssh; 1 not ours; 2 ours but not the unit's process (a stale tunnel). */
+function oursLines(o: PortCheckOptions): string[] {
+  const argv = (o.argv ?? []).map((w) => {
+    const i = w.indexOf('%h/');
+    return i === -1 ? q(w) : `${q(w.slice(0, i))}"$HOME"/${q(w.slice(i + 3))}`;
+  });
+  return [
+    `W=$(printf '%s\\n' ${argv.length ? argv.join(' ') : "''"}); export W`,
+    'MAINPID=0',
+    o.unit
+      ? `if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then if [ "$me" = 0 ]; then S=''; else S=--user; fi; if [ "$(systemctl $S show -p ActiveState --value ${q(o.unit)} 2>/dev/null)" = active ]; then MAINPID=$(systemctl $S show -p MainPID --value ${q(o.unit)} 2>/dev/null); fi; fi; outpost_isnum "$MAINPID" || MAINPID=0`
+      : ':',
+    // 0: our tunnel's ssh; 1: not ours; 2: ours but not the unit's process (a stale tunnel).
+    'ours() {',
+    '  [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$me" ] || return 1',
+    '  a=$(tr \'\\000\' \'\\n\' < "/proc/$1/cmdline" 2>/dev/null) || return 1',
+    '  a0=$(printf \'%s\\n\' "$a" | sed -n 1p); [ "${a0##*/}" = ssh ] || return 1',
+    '  printf \'%s\\n\' "$a" | awk \'BEGIN { n = split(ENVIRON["W"], w, "\\n"); for (i = 1; i <= n; i++) if (w[i] != "") need[w[i]] = 1 } { if (NR > 1) have[prev " " $0] = 1; prev = $0 } END { for (k in need) if (!(k in have)) exit 1 }\' || return 1',
+    '  if [ "$MAINPID" != 0 ] && [ "$1" != "$MAINPID" ]; then return 2; fi',
+    '  return 0',
+    '}',
+  ];
+}
+
+/** port NAME HOST PORT: prints OUTPOST_PORT and sets st (ours, missing, foreign, other). */
+function portFnLines(hold: PortCheckOptions['hold']): string[] {
+  const L = [
     'port() {',
     '  st=missing; d="nothing listens on $2:$3"; holder=\'\'',
     `  m=$(printf '%s\\n' "$rows" | awk -v h="$2" -v p="$3" '$1 == "R" && $2 == p && (h == "*" || h == "0.0.0.0" || $3 == h || $3 == "0.0.0.0")')`,
     '  if [ -n "$m" ]; then',
     '    st=ours; d="listening on $2:$3"',
     '    while read -r _ _ _ uid pids; do',
-  );
-  if (o.hold === 'any') {
+  ];
+  if (hold === 'any') {
     L.push('      p1=${pids%%,*}; [ "$p1" = - ] || holder=$(cat "/proc/$p1/comm" 2>/dev/null)');
   } else {
     L.push(
       '      if [ "$uid" != "$me" ]; then st=foreign; d="port $3 on $2 is held by another program or user (uid $uid)"; break; fi',
       '      p1=${pids%%,*}; [ "$p1" = - ] || holder=$(cat "/proc/$p1/comm" 2>/dev/null)',
     );
-    if (o.hold === 'tunnel') {
+    if (hold === 'tunnel') {
       L.push(
         '      if [ "$pids" = - ]; then st=other; d="port $3 on $2 is held by a program of $(id -un) that is not the tunnel\'s ssh"; break; fi',
         '      for p in $(printf \'%s\' "$pids" | tr , \' \'); do ours "$p"; r=$?',
@@ -139,30 +142,38 @@ export function portCheckScript(o: PortCheckOptions): string {
     '  echo "OUTPOST_PORT $1 $st $d"',
     '}',
   );
-  if (o.carry) {
-    L.push(
-      // carry NAME HOST PORT TARGET HTTP: a connection through the port must reach its destination.
-      // A forward the jump server's sshd refuses ("open failed") or whose destination is down is
-      // accepted and closed at once by ssh: end of file before anything, where a live service
-      // answers or waits for the client. HTTP ports must answer an HTTP request.
-      'carry() {',
-      '  if ! command -v bash >/dev/null 2>&1; then echo "OUTPOST_CARRY $1 uncheckable bash is missing: no connection sent through port $3"; return; fi',
-      '  T8=\'\'; command -v timeout >/dev/null 2>&1 && T8=\'timeout 15\'',
-      '  if [ "$5" = 1 ]; then',
-      '    $T8 bash -c \'exec 3<>"/dev/tcp/$1/$2" || exit 2; printf "HEAD / HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$3" >&3; IFS= read -r -t 10 l <&3; r=$?; [ $r -gt 128 ] && exit 4; [ $r = 0 ] || exit 1; case $l in HTTP/*) exit 0 ;; esac; exit 3\' _ "$6" "$3" "${4%:*}" 2>/dev/null',
-      '  else',
-      '    $T8 bash -c \'exec 3<>"/dev/tcp/$1/$2" || exit 2; IFS= read -r -t 2 -n 1 x <&3; r=$?; if [ $r = 0 ] || [ $r -gt 128 ]; then exit 0; fi; exit 1\' _ "$6" "$3" 2>/dev/null',
-      '  fi',
-      '  case $? in',
-      '    0) if [ "$5" = 1 ]; then echo "OUTPOST_CARRY $1 ok an HTTP answer came through port $3 from $4"; else echo "OUTPOST_CARRY $1 ok a connection through port $3 reached $4"; fi ;;',
-      '    2) echo "OUTPOST_CARRY $1 failed could not connect to port $3 on $2" ;;',
-      '    3) echo "OUTPOST_CARRY $1 failed port $3 answered, but not with HTTP (from $4)" ;;',
-      '    4|124) echo "OUTPOST_CARRY $1 failed no answer through port $3 from $4 within 10 s" ;;',
-      '    *) echo "OUTPOST_CARRY $1 failed the tunnel closed a connection through port $3 at once: $4 was not reached (the jump server\'s sshd refused the forward, or $4 refused the connection)" ;;',
-      '  esac',
-      '}',
-    );
-  }
+  return L;
+}
+
+const CARRY_FN: readonly string[] = [
+  // carry NAME HOST PORT TARGET HTTP: a connection through the port must reach its destination.
+  // A forward the jump server's sshd refuses ("open failed") or whose destination is down is
+  // accepted and closed at once by ssh: end of file before anything, where a live service
+  // answers or waits for the client. HTTP ports must answer an HTTP request.
+  'carry() {',
+  '  if ! command -v bash >/dev/null 2>&1; then echo "OUTPOST_CARRY $1 uncheckable bash is missing: no connection sent through port $3"; return; fi',
+  '  T8=\'\'; command -v timeout >/dev/null 2>&1 && T8=\'timeout 15\'',
+  '  if [ "$5" = 1 ]; then',
+  '    $T8 bash -c \'exec 3<>"/dev/tcp/$1/$2" || exit 2; printf "HEAD / HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$3" >&3; IFS= read -r -t 10 l <&3; r=$?; [ $r -gt 128 ] && exit 4; [ $r = 0 ] || exit 1; case $l in HTTP/*) exit 0 ;; esac; exit 3\' _ "$6" "$3" "${4%:*}" 2>/dev/null',
+  '  else',
+  '    $T8 bash -c \'exec 3<>"/dev/tcp/$1/$2" || exit 2; IFS= read -r -t 2 -n 1 x <&3; r=$?; if [ $r = 0 ] || [ $r -gt 128 ]; then exit 0; fi; exit 1\' _ "$6" "$3" 2>/dev/null',
+  '  fi',
+  '  case $? in',
+  '    0) if [ "$5" = 1 ]; then echo "OUTPOST_CARRY $1 ok an HTTP answer came through port $3 from $4"; else echo "OUTPOST_CARRY $1 ok a connection through port $3 reached $4"; fi ;;',
+  '    2) echo "OUTPOST_CARRY $1 failed could not connect to port $3 on $2" ;;',
+  '    3) echo "OUTPOST_CARRY $1 failed port $3 answered, but not with HTTP (from $4)" ;;',
+  '    4|124) echo "OUTPOST_CARRY $1 failed no answer through port $3 from $4 within 10 s" ;;',
+  '    *) echo "OUTPOST_CARRY $1 failed the tunnel closed a connection through port $3 at once: $4 was not reached (the jump server\'s sshd refused the forward, or $4 refused the connection)" ;;',
+  '  esac',
+  '}',
+];
+
+export function portCheckScript(o: PortCheckOptions): string {
+  const ports = [...new Set(o.forwards.map((f) => f.listenPort))];
+  const L: string[] = [CHECK_FUNCS, 'echo OUTPOST_PORTS_BEGIN', ...tableLines(ports)];
+  if (o.hold === 'tunnel') L.push(...oursLines(o));
+  L.push(...portFnLines(o.hold));
+  if (o.carry) L.push(...CARRY_FN);
   L.push('bad=0; nbad=0; first=\'\'; cbad=\'\'', 'if [ $ok = yes ]; then');
   o.forwards.forEach((f, i) => {
     L.push(`  port ${q(f.name)} ${q(f.listenHost)} ${f.listenPort}; s${i}=$st`);
