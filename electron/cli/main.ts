@@ -33,11 +33,15 @@ Examples:
   outpost export ansible answers.yaml --hosts iplist.cfg --out ./ansible   # the same plan for Ansible
   outpost serve                                                    # the wizard in your browser
 
-Exit codes: 0 done, 1 failed, 2 invalid input (one line per problem), 130 cancelled (Ctrl-C).
+Exit codes: 0 done, 1 failed, 2 invalid input (one line per problem; also an unsafe, corrupt or
+  mismatched archive or a folder that is not empty, in outpost run as in outpost unpack),
+  130 cancelled (Ctrl-C), 129 / 143 stopped by SIGHUP / SIGTERM.
 
 Environment: the variables your answers name as { env: NAME } (secrets; use the OUTPOST_ prefix),
   OUTPOST_DATA_DIR (data folder), OUTPOST_DEFAULT_PASSWORD (batch lines without a password),
-  OUTPOST_LOG_LEVEL (error|warn|info|debug), OUTPOST_SSHD (sshd for outpost demo), NO_COLOR (no colours; none either when output is not a terminal).`,
+  OUTPOST_LOG_LEVEL (error|warn|info|debug), OUTPOST_SSHD (sshd for outpost demo),
+  OUTPOST_WINE_PREFIX (Linux: run the Windows steps of "this computer" in this Wine prefix, for testing),
+  OUTPOST_WINE64 (the wine64 to use; default wine64 on the PATH, else Debian's /usr/lib/wine/wine64), NO_COLOR (no colours; none either when output is not a terminal).`,
     );
   registerInitCommand(program);
   registerServeCommand(program);

@@ -10,7 +10,7 @@ import { OutpostError } from '../../core/errors';
 import { secrets } from '../../core/secrets/registry';
 import { envResolver, formatProblem, loadAnswersFile, missingSecrets, OutpostService, PlanError, type Answers, type HostKeyInfo } from '../../core/service';
 import { cliContext } from '../context';
-import { EXIT } from '../exit';
+import { EXIT, INVALID_INPUT_CODES } from '../exit';
 import { onStop } from '../signals';
 
 export interface RunCliOptions {
@@ -175,6 +175,7 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
     const end = await handle.done;
     io.stdout.write(`Journal: ${end.journal}\n`);
     if (end.outcome === 'failed' && end.hint) io.stderr.write(`hint: ${end.hint}\n`);
+    if (end.outcome === 'failed' && end.code && INVALID_INPUT_CODES.has(end.code)) return EXIT.invalid;
     return end.outcome === 'done' ? EXIT.ok : end.outcome === 'cancelled' ? (stop.code ?? EXIT.cancelled) : EXIT.failed;
   } catch (err) {
     io.stderr.write(`outpost run: ${secrets.redact(err instanceof OutpostError ? err.message : String(err))}\n`);

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { OutpostError } from '../../core/errors';
 import { unpackArchive, type UnpackProgress } from '../../core/service';
-import { EXIT } from '../exit';
+import { EXIT, INVALID_INPUT_CODES } from '../exit';
 
 interface UnpackCliOptions {
   sha256?: string;
@@ -17,8 +17,6 @@ interface Out {
   isTTY?: boolean;
 }
 
-/** Error codes that mean the input is wrong (exit 2) rather than that unpacking failed (exit 1). */
-const INVALID = new Set(['archive.unsafe', 'archive.checksum', 'archive.missing', 'archive.unsupported', 'archive.corrupt', 'unpack.exists', 'unpack.notdir', 'unpack.conflict']);
 
 export function registerUnpackCommand(program: Command): void {
   program
@@ -60,7 +58,7 @@ export async function runUnpackCommand(archive: string, dest: string, opts: Unpa
     if (err instanceof OutpostError) {
       stderr.write(`outpost unpack: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
       if (err.code === 'unpack.cancelled') return EXIT.cancelled;
-      return INVALID.has(err.code) ? EXIT.invalid : EXIT.failed;
+      return INVALID_INPUT_CODES.has(err.code) ? EXIT.invalid : EXIT.failed;
     }
     stderr.write(`outpost unpack: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;

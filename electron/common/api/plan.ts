@@ -200,7 +200,7 @@ export const Action = z.discriminatedUnion('kind', [
     /** Said when this computer cannot fetch it: the alternatives. */
     hint: z.string(),
   }),
-  z.object({ kind: z.literal('unpack'), archive: z.string(), dest: z.string(), format: z.enum(['zip', 'tar', 'tar.gz']), sha256: z.string().nullable(), root: z.boolean(), owner: Owner.optional() }),
+  z.object({ kind: z.literal('unpack'), archive: z.string(), dest: z.string(), format: z.enum(['zip', 'tar', 'tar.gz']), sha256: z.string().nullable(), root: z.boolean(), owner: Owner.optional(), keep: z.array(z.string()).optional() }),
   z.object({
     kind: z.literal('forward'),
     /** local: `ssh -L`, the host running it listens. remote: `ssh -R`, the `via` host listens (on the step's host the ssh runs). */

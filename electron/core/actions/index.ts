@@ -45,3 +45,4 @@ export { editIniText, type IniChange } from './edit-ini';
 export { probeOn, probeText } from './probe';
 export { exportedFetchPath } from './fetch';
 export { runProbes, type ProbeContext, type ProbeOutcome } from './probe/run';
+export { parseScQuery, explainScQuery, scQueryService, servicesNotRunning } from './probe/sc-query';

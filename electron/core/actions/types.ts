@@ -70,7 +70,8 @@ export interface StepContext {
   readonly cacheDir?: string | undefined;
   /** This computer's listing of a local archive (once per run). */
   listing(file: string): Promise<ArchiveListing>;
-  readonly run: { checkOnly: boolean; overridePreflight: boolean; mode: Mode; profileName: string };
+  /** reinstall: `--reinstall` (an unpack goes over the existing folder). */
+  readonly run: { checkOnly: boolean; overridePreflight: boolean; reinstall?: boolean | undefined; mode: Mode; profileName: string };
 }
 
 export interface ActionModule<K extends ActionKind> {

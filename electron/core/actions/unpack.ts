@@ -9,10 +9,11 @@
 // bits or owners from the archive; a setuid or setgid file the extraction left anyway is stripped and
 // the step fails.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Action } from '../../common/api/plan';
 import { OutpostError } from '../errors';
-import { readChecksumBeside } from '../packages/checksum';
+import { readChecksumBeside, sha256File } from '../packages/checksum';
 import { checkEntries, formatEntryProblem, type ArchiveEntry, type EntryProblem } from '../packages/entries';
 import { parseTarVerbose } from '../packages/listing';
 import { archiveSizeError, checkArchiveSize, unpackedBytes } from '../packages/size';
@@ -175,10 +176,69 @@ async function unpackHere(a: Unpack, c: StepContext): Promise<{ message: string 
   const lp = (p: string) => c.ex.localPath?.(p) ?? p;
   const raw = c.step.action.kind === 'unpack' ? c.step.action.archive : a.archive;
   const sum = a.sha256 ?? c.packages?.byLocal.get(raw) ?? (await readChecksumBeside(lp(a.archive)));
-  const r = await unpackArchive(lp(a.archive), lp(a.dest), { signal: c.signal, ...(sum ? { sha256: sum } : {}) });
-  const message = `unpacked ${path.basename(a.archive)} into ${c.ex.show(a.dest)} (${r.entries} entries)`;
+  // The vendor's configuration the profile keeps: read before a reinstall replaces it, put back after.
+  const kept = new Map<string, Buffer>();
+  if (c.run.reinstall) {
+    for (const rel of a.keep ?? []) {
+      const f = path.join(lp(a.dest), ...rel.split('/'));
+      if (fs.existsSync(f) && fs.statSync(f).isFile()) kept.set(f, fs.readFileSync(f));
+    }
+  }
+  // A reinstall goes over the folder (the archive's files replaced, the others kept); otherwise a folder
+  // that is not empty is refused, with the run's own way out.
+  const r = await unpackArchive(lp(a.archive), lp(a.dest), { signal: c.signal, overwrite: c.run.reinstall === true, ...(sum ? { sha256: sum } : {}) }).catch((err: unknown) => {
+    if (err instanceof OutpostError && err.code === 'unpack.exists') {
+      throw new OutpostError('unpack.exists', `${c.ex.show(a.dest)} already exists and is not empty on ${c.host}.`, `To install over it, run again with --reinstall (outpost run --reinstall, or Uninstall and reinstall in the app): the service is stopped, the package's files replace the old ones${a.keep?.length ? `, ${a.keep.join(', ')} kept` : ''}; or choose an empty install folder.`);
+    }
+    // Under Wine the unpacker saw the prefix's Linux path: a person reads the Windows one.
+    if (err instanceof Error && lp(a.dest) !== a.dest) err.message = err.message.split(lp(a.dest)).join(c.ex.show(a.dest));
+    throw err;
+  });
+  for (const [f, content] of kept) fs.writeFileSync(f, content);
+  const message = `unpacked ${path.basename(a.archive)} into ${c.ex.show(a.dest)} (${r.entries} entries)${kept.size ? `; kept as they were: ${(a.keep ?? []).join(', ')}` : ''}`;
   c.say(message);
   return { message };
+}
+
+/** Every file under `root` (`/`-separated paths), folders first visited. */
+function filesUnder(root: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesUnder(root, r));
+    else if (e.isFile()) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * A Windows host over SSH: the archive is this computer's (the package the answers name). Windows
+ * Server 2012 R2 has no unzip or tar and its PowerShell 4 no Expand-Archive, so the archive is unpacked
+ * here by the checked unpacker (the same refusals as everywhere), and the files are sent over SFTP,
+ * each one's SHA-256 checked on the host with certutil before any is put in place. A reinstall unpacks
+ * over the folder; the files the profile keeps (the vendor's configuration) stay as they are.
+ */
+async function unpackSentOver(a: Unpack, c: StepContext): Promise<{ message: string }> {
+  const put = c.ex.files.putTree;
+  if (!put) throw new OutpostError('unpack_unsupported', `${c.host} cannot take an unpacked folder.`, 'This is a bug in Outpost.');
+  if (!fs.existsSync(a.archive)) {
+    throw new OutpostError('package.missing', `${a.archive} is not on this computer: for a Windows host over SSH, the package is unpacked here and the files are sent.`, 'Give the path of the package on this computer (package.path in the answers), then run again.');
+  }
+  const raw = c.step.action.kind === 'unpack' ? c.step.action.archive : a.archive;
+  const sum = a.sha256 ?? c.packages?.byLocal.get(raw) ?? (await readChecksumBeside(a.archive));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-unpack-'));
+  try {
+    const tree = path.join(tmp, 'tree');
+    const r = await unpackArchive(a.archive, tree, { signal: c.signal, ...(sum ? { sha256: sum } : {}) });
+    const list = await Promise.all(filesUnder(tree).map(async (rel) => ({ rel, sha256: await sha256File(path.join(tree, ...rel.split('/')), c.signal) })));
+    const got = await put(tree, a.dest, list, { signal: c.signal, keep: a.keep });
+    const kept = got.kept.length ? `; kept as they were: ${got.kept.join(', ')}` : '';
+    const message = `unpacked ${path.basename(a.archive)} on this computer (${r.entries} entries) and sent ${got.sent} files into ${c.ex.show(a.dest)} on ${c.host}, each SHA-256 checked there${kept}`;
+    c.say(message);
+    return { message };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export const unpack: ActionModule<'unpack'> = {
@@ -189,7 +249,7 @@ export const unpack: ActionModule<'unpack'> = {
     const me = await c.ex.identity(c.signal);
     // This computer unpacks with its own checked unpacker, unless root work needs sudo.
     if (c.ex.kind === 'local' && (c.ex.os === 'windows' || !a.root || me.uid === 0) && !a.owner) return unpackHere(a, c);
-    if (c.ex.os === 'windows') throw new OutpostError('unpack_unsupported', `Unpacking on a Windows host over SSH is not supported yet (${c.ex.show(a.archive)}).`, 'Unpack the package on this computer and upload the folder, or install on that host with Outpost running there.');
+    if (c.ex.os === 'windows') return unpackSentOver(a, c);
     const raw = c.step.action.kind === 'unpack' ? c.step.action.archive : a.archive;
     const expected = a.sha256 ?? c.packages?.byRemote.get(raw) ?? null;
     const listed = await hostListing(a, c, expected);

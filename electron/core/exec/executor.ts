@@ -102,6 +102,24 @@ export interface FileOps {
   /** A local file to `path`, SHA-256 checked on the host; an interrupted upload is sent again, never used half-written. */
   upload(localPath: string, path: string, o: UploadOptions): Promise<UploadResult>;
   remove(paths: readonly string[], o: FileOptions): Promise<void>;
+  /**
+   * Windows over SSH only: a folder unpacked on this computer sent under `dest`, each file staged beside
+   * its place, its SHA-256 checked on the host, then put in place (files listed in `keep` that exist
+   * already are left as they are).
+   */
+  putTree?(localDir: string, dest: string, files: readonly TreeFile[], o: TreeOptions): Promise<{ sent: number; kept: string[] }>;
+}
+
+export interface TreeFile {
+  /** The path under the folder, `/`-separated. */
+  rel: string;
+  sha256: string;
+}
+
+export interface TreeOptions {
+  signal: AbortSignal;
+  /** Paths under the folder (`/`-separated, any case) left as they are when they exist. */
+  keep?: readonly string[] | undefined;
 }
 
 export interface Executor {

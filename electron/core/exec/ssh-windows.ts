@@ -14,7 +14,7 @@ import { powershellStdin, powershellStdinCommand } from '../quote';
 import { exec as sshExec, upload as sshUpload, type SshConnection } from '../ssh';
 import { plainSshMessage } from '../ssh/errors';
 import { sftpCall, withSftp, writePrivate } from '../ssh/sftp';
-import type { Executor, FileOps, FileStat, Identity } from './executor';
+import type { Executor, FileOps, FileStat, Identity, TreeFile } from './executor';
 import { runRemoteCmd } from './remote-cmd';
 
 /** `C:\ICAgent\x` → `/C:/ICAgent/x` (SFTP's form); a POSIX path is kept (the test stand-in). */
@@ -25,6 +25,31 @@ export function sftpPath(p: string): string {
 }
 
 const dirOf = (p: string) => path.posix.dirname(p);
+
+/** `C:\\ICAgent` + `a/b.exe` → `C:\\ICAgent\\a\\b.exe`. */
+export function winJoin(dir: string, rel: string): string {
+  return `${dir.replace(/[\\/]+$/, '')}\\${rel.split('/').filter(Boolean).join('\\')}`;
+}
+
+/**
+ * One cmd script that prints each file's SHA-256 (`certutil -hashfile`, Windows Server 2012 R2 and
+ * later), each after an `OUTPOST_FILE <n>` line. `%` is doubled: a batch file would expand it.
+ */
+export function hashScript(paths: readonly string[]): string {
+  return paths.map((p, i) => `echo OUTPOST_FILE ${i}\r\ncertutil -hashfile "${p.replace(/\//g, '\\').replace(/%/g, '%%')}" SHA256`).join('\r\n');
+}
+
+/** The hashes hashScript printed, by index (null where certutil gave none). */
+export function parseHashes(output: string, count: number): Array<string | null> {
+  const got: Array<string | null> = Array.from({ length: count }, () => null);
+  const parts = output.split(/^OUTPOST_FILE (\d+)\s*$/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) {
+    const m = /^([0-9a-f]{2}(?: ?[0-9a-f]{2}){31})\s*$/im.exec(parts[i + 1] ?? '');
+    const n = Number(parts[i]);
+    if (m?.[1] && n < count) got[n] = m[1].replace(/ /g, '').toLowerCase();
+  }
+  return got;
+}
 
 async function mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
   const parts = dir.split('/').filter(Boolean);
@@ -60,7 +85,54 @@ export function sshWindowsExecutor(conn: SshConnection): Executor {
     const m = r ? /^([0-9a-f]{2}(?: ?[0-9a-f]{2}){31})\s*$/im.exec(r.output) : null;
     return m?.[1] ? m[1].replace(/ /g, '').toLowerCase() : null;
   };
+  const putTree: NonNullable<FileOps['putTree']> = async (localDir, dest, list, o) => {
+    const keep = new Set((o.keep ?? []).map((k) => k.replace(/\\/g, '/').toLowerCase()));
+    const kept: string[] = [];
+    const todo: TreeFile[] = [];
+    await plainly(`Sending the unpacked files to ${dest}`, conn.label, () =>
+      withSftp(conn, async (sftp) => {
+        await mkdirs(sftp, sftpPath(dest));
+        for (const f of list) {
+          const to = sftpPath(winJoin(dest, f.rel));
+          if (keep.has(f.rel.toLowerCase()) && (await sftpCall((cb) => sftp.stat(to, cb)).catch(() => null))) {
+            kept.push(winJoin(dest, f.rel));
+            continue;
+          }
+          if (o.signal.aborted) throw new OutpostError('cancelled', 'Cancelled.');
+          await mkdirs(sftp, dirOf(to));
+          await sftpCall<void>((cb) => sftp.fastPut(path.join(localDir, ...f.rel.split('/')), `${to}.outpost-part`, { concurrency: 16 }, cb));
+          todo.push(f);
+        }
+      }),
+    );
+    const parts = todo.map((f) => `${winJoin(dest, f.rel)}.outpost-part`);
+    const removeParts = () => withSftp(conn, async (sftp) => void (await Promise.all(parts.map((p) => sftpCall<void>((cb) => sftp.unlink(sftpPath(p), cb)).catch(() => undefined))))).catch(() => undefined);
+    // Every file's hash in one script: one cmd for the whole tree.
+    const r = todo.length ? await runRemoteCmd(conn, hashScript(parts), [], { signal: o.signal, timeoutMs: 600_000, tailChars: 4_000_000 }).catch(async (err: unknown) => {
+      await removeParts();
+      throw err;
+    }) : { output: '' };
+    const got = parseHashes(r.output, todo.length);
+    const bad = todo.map((f, i) => ({ f, got: got[i] })).filter((x) => x.got !== x.f.sha256.toLowerCase());
+    if (bad.length) {
+      await removeParts();
+      const first = bad[0];
+      throw new OutpostError(
+        'upload_corrupt',
+        `${bad.length} of ${todo.length} files sent to ${dest} on ${conn.label} did not arrive whole: ${first ? `${winJoin(dest, first.f.rel)} has SHA-256 ${first.got ?? 'unknown (certutil -hashfile gave none)'}, expected ${first.f.sha256}` : ''}. Nothing was put in place.`,
+        first?.got ? 'Run again; if it keeps differing, check the disk on the host.' : 'certutil must be on the host (Windows Server 2012 R2 and later have it in C:\\Windows\\System32): check that the login user can run it, then run again.',
+      );
+    }
+    await plainly(`Putting the files in place under ${dest}`, conn.label, () => withSftp(conn, async (sftp) => {
+      for (const f of todo) {
+        const to = sftpPath(winJoin(dest, f.rel));
+        await replace(sftp, `${to}.outpost-part`, to);
+      }
+    }));
+    return { sent: todo.length, kept };
+  };
   const files: FileOps = {
+    putTree,
     stat: (p) =>
       withSftp(conn, async (sftp): Promise<FileStat | null> => {
         const st = await sftpCall<Stats>((cb) => sftp.lstat(sftpPath(p), cb)).catch(() => null);

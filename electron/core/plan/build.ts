@@ -206,7 +206,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   }
 
   // ---- on each target ----
-  steps.push(connectStep('targets', 'each target'));
+  // This computer alone: nothing is logged in to, so no connect step is planned or shown.
+  if (targets.length > 0 || !answers.thisComputer) steps.push(connectStep('targets', 'each target'));
   if (answers.os === 'linux') {
     const pf = sec.preflight ?? { arch: ['x86_64', 'aarch64'], minFreeMiB: 200, tools: [] };
     const probes: Probe[] = [
@@ -362,7 +363,7 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
     const from = a.upload.fetched ? { from: ctx.values.downloadUrl ?? '', fromFact: FETCH_FACT } : { from: subst(a.upload.from ?? '', ctx.values) };
     action = { kind: 'upload', ...from, to: subst(a.upload.to, ctx.values), sha256: a.upload.sha256 ? subst(a.upload.sha256, ctx.values) || null : null, mode: a.upload.mode, root: root(a.upload.root), ...owner(a.upload.owner) };
   } else if ('unpack' in a) {
-    action = { kind: 'unpack', archive: subst(a.unpack.archive, ctx.values), dest: subst(a.unpack.dest, ctx.values), format: a.unpack.format, sha256: a.unpack.sha256 ? subst(a.unpack.sha256, ctx.values) || null : (ctx.answers.package?.sha256 ?? null), root: root(a.unpack.root), ...owner(a.unpack.owner) };
+    action = { kind: 'unpack', archive: subst(a.unpack.archive, ctx.values), dest: subst(a.unpack.dest, ctx.values), format: a.unpack.format, sha256: a.unpack.sha256 ? subst(a.unpack.sha256, ctx.values) || null : (ctx.answers.package?.sha256 ?? null), root: root(a.unpack.root), ...owner(a.unpack.owner), ...(a.unpack.keep?.length ? { keep: a.unpack.keep } : {}) };
   } else {
     action = { kind: 'instruction', text: subst(a.instruction.text, ctx.values) };
     if (ps.when === '!packagePath') ctx.warnings.push(`no package.path given: ${action.text}`);

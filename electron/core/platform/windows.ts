@@ -163,6 +163,12 @@ export function wineBinary(env: NodeJS.ProcessEnv = process.env): string {
   return '/usr/lib/wine/wine64';
 }
 
+/** The wineserver beside the wine64 loader (Debian: /usr/lib/wine/wineserver64), else on the PATH. */
+export function wineserverBinary(wine64: string): string {
+  for (const f of [path.join(path.dirname(wine64), 'wineserver64'), path.join(path.dirname(wine64), 'wineserver'), '/usr/lib/wine/wineserver64', '/usr/bin/wineserver']) if (fs.existsSync(f)) return f;
+  return 'wineserver';
+}
+
 /**
  * Wine (a testing aid): `wine64 cmd /d /c C:\windows\temp\outpost-…\step.cmd` in the prefix, C:\ is the
  * prefix's drive_c. Wine has no UAC: every process has administrator rights, and the elevation check
@@ -171,7 +177,11 @@ export function wineBinary(env: NodeJS.ProcessEnv = process.env): string {
 export function winePlatform(prefix: string, env: NodeJS.ProcessEnv = process.env): WindowsPlatform {
   const root = path.resolve(prefix);
   if (!fs.existsSync(path.join(root, 'drive_c'))) {
-    throw new OutpostError('wine_prefix', `OUTPOST_WINE_PREFIX=${prefix} is not a Wine prefix (it has no drive_c).`, `Create it first: WINEPREFIX=${root} wine64 wineboot -i`);
+    // Debian puts wine64 and wineserver in /usr/lib/wine, not on the PATH: the hint names the ones found.
+    // wineserver -k ends the session wineboot started: its service manager would not see services created later.
+    const bin = wineBinary(env);
+    const server = wineserverBinary(bin);
+    throw new OutpostError('wine_prefix', `OUTPOST_WINE_PREFIX=${prefix} is not a Wine prefix (it has no drive_c).`, `Create it first: WINEPREFIX=${root} ${bin} wineboot -i && WINEPREFIX=${root} ${server} -k (OUTPOST_WINE64 names another wine64).`);
   }
   const bin = wineBinary(env);
   const wineEnv = { WINEPREFIX: root, WINEDEBUG: env.WINEDEBUG ?? '-all', WINEDLLOVERRIDES: env.WINEDLLOVERRIDES ?? 'mscoree,mshtml=' };

@@ -151,7 +151,20 @@ const Action = z.union([
       })
       .strict(),
   }).strict(),
-  z.object({ unpack: z.object({ archive: Template, dest: Template, format: z.enum(['zip', 'tar', 'tar.gz']), sha256: Template.optional(), root: z.boolean().default(true), owner: Owner.optional() }).strict() }).strict(),
+  z.object({
+    unpack: z
+      .object({
+        archive: Template,
+        dest: Template,
+        format: z.enum(['zip', 'tar', 'tar.gz']),
+        sha256: Template.optional(),
+        root: z.boolean().default(true),
+        owner: Owner.optional(),
+        /** Files under dest (`/`-separated) a reinstall leaves as they are: the vendor's configuration. */
+        keep: z.array(z.string().min(1).regex(/^[^\\:*?"<>|]+$/, 'a path under the folder, with / between its parts')).optional(),
+      })
+      .strict(),
+  }).strict(),
   z.object({ instruction: z.object({ text: Template }).strict() }).strict(),
 ]);
 export type ProfileAction = z.infer<typeof Action>;

@@ -6,7 +6,7 @@
 import { leftOut } from './schedule';
 import type { Plan, SecretRef, Step } from '../../common/api/plan';
 import type { CheckResult, HostState } from '../../common/api/run';
-import { fillStep, probeOn, runAction, StepFailure, type HostValues, type StepContext, type StepOutcome } from '../actions';
+import { fillStep, probeOn, runAction, scQueryService, servicesNotRunning, StepFailure, type HostValues, type StepContext, type StepOutcome } from '../actions';
 import { OutpostError } from '../errors';
 import type { Executor } from '../exec';
 import type { Logger } from '../log/logger';
@@ -63,6 +63,8 @@ export interface HostJob {
   onState?: (state: HostState, step: string) => void;
   /** Only these step ids (a jump server's steps interleaved with its proxy's). */
   only?: ReadonlySet<string>;
+  /** Remedies a reinstall already ran on this host (once each: the unpack and the install share one). */
+  remedied?: Set<string>;
 }
 
 export const PHASE_STATE: Record<Step['phase'], HostState> = {
@@ -108,7 +110,7 @@ function context(rc: RunContext, job: HostJob, s: Step, out: { write(t: string):
     packages: rc.packages,
     cacheDir: rc.cacheDir,
     listing: (f) => rc.listing(f),
-    run: { checkOnly: Boolean(rc.options.checkOnly), overridePreflight: rc.options.overridePreflight, mode: rc.plan.mode, profileName: rc.plan.profile.name },
+    run: { checkOnly: Boolean(rc.options.checkOnly), overridePreflight: rc.options.overridePreflight, reinstall: rc.options.reinstall, mode: rc.plan.mode, profileName: rc.plan.profile.name },
   };
 }
 
@@ -129,7 +131,8 @@ export async function runStep(rc: RunContext, job: HostJob, s: Step, tolerate?: 
     return r;
   } catch (err) {
     out.end();
-    const f = toFailure(err, s.id, rc.signal.aborted);
+    let f = toFailure(err, s.id, rc.signal.aborted);
+    f = await withServiceStates(rc, job, s, f);
     if (err instanceof ExecError && err.outputTail) tail.push(rc.secrets.redact(err.outputTail.slice(-2000)));
     if (f.code === 'internal') rc.log.error(`run ${rc.reporter.runId}: step ${s.id} failed unexpectedly`, err);
     // A lost connection is no failure of the step itself: nothing is retried over it.
@@ -138,6 +141,30 @@ export async function runStep(rc: RunContext, job: HostJob, s: Step, tolerate?: 
     if (tolerated) return null;
     throw f;
   }
+}
+
+/** The services a Windows host's verify asks `sc query` about. */
+function verifiedServices(rc: RunContext, job: HostJob): string[] {
+  const names: string[] = [];
+  for (const v of rc.plan.steps.filter((x) => x.on === job.on && x.phase === 'verify' && x.action.kind === 'probe')) {
+    if (v.action.kind !== 'probe') continue;
+    for (const p of v.action.probes) if (p.kind === 'command' && p.shell === 'cmd') names.push(...[scQueryService(p.command)].filter((n): n is string => n !== null));
+  }
+  return names;
+}
+
+/**
+ * A failed install step on Windows: what the service control manager says of each verified service
+ * (STATE, WIN32_EXIT_CODE and SERVICE_EXIT_CODE in words) is added to the failure, before the profile's
+ * hint. A .bat file that hid sc's output, or an sc that printed nothing, still leaves these.
+ */
+async function withServiceStates(rc: RunContext, job: HostJob, s: Step, f: StepFailure): Promise<StepFailure> {
+  if (job.ex.os !== 'windows' || s.phase !== 'install' || s.action.kind !== 'exec' || rc.signal.aborted || ['cancelled', 'connection_lost'].includes(f.code)) return f;
+  const services = verifiedServices(rc, job);
+  if (!services.length) return f;
+  const said = await servicesNotRunning(job.ex, services, rc.signal).catch(() => []);
+  if (!said.length) return f;
+  return new StepFailure(f.stepId, f.code, `${f.message.replace(/\.?$/, '.')} ${said.join(' ')}`, f.hint, f.checks);
 }
 
 async function guardPasses(rc: RunContext, job: HostJob, s: Step, cache: Map<string, boolean>): Promise<boolean> {
@@ -179,7 +206,14 @@ async function oneStep(rc: RunContext, job: HostJob, s: Step, guards: Map<string
     rc.reporter.skipped(s, job.hostId, job.host, `${says}; step skipped${s.onFailure?.remedy ? ' (reinstall to install it again)' : ''}`, parts);
     return null;
   }
-  if (reinstalling) await remedy(rc, job, s, 'reinstall');
+  // A reinstall runs the remedy once, before the first step that names it (the unpack, so the service
+  // is stopped and removed before its files are replaced; then the install).
+  const remedyId = s.onFailure?.remedy ?? '';
+  job.remedied ??= new Set();
+  if (reinstalling && !job.remedied.has(remedyId)) {
+    job.remedied.add(remedyId);
+    await remedy(rc, job, s, 'reinstall');
+  }
   if (s.onFailure?.retry !== 'once' || !s.onFailure.remedy) return runStep(rc, job, s);
   // The profile's own recovery (the ICAgent guide: "if the installation fails, uninstall and reinstall"):
   // a first failure is a warning, the remedy runs, and the step's second try decides.

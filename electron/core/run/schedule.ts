@@ -56,9 +56,11 @@ function row(s: Step, h: Pick<Host, 'hostId' | 'host'>, title: string, remedy = 
 /** One host's steps (host-job.ts runHostSteps): plan order, connect steps apart, left-out steps out, the remedy first in a reinstall. */
 function hostSteps(plan: Plan, o: ScheduleOptions, h: Host, only?: ReadonlySet<string>): ScheduleRow[] {
   const out: ScheduleRow[] = [];
+  const remedied = new Set<string>();
   for (const s of plan.steps) {
     if (s.on !== h.on || s.phase === 'connect' || (only && !only.has(s.id)) || leftOut(plan, o, s, h.on)) continue;
-    const remedy = o.reinstall && s.action.kind !== 'instruction' && s.onFailure?.remedy ? plan.steps.find((x) => x.id === s.onFailure?.remedy && x.on === h.on) : undefined;
+    const remedy = o.reinstall && s.action.kind !== 'instruction' && s.onFailure?.remedy && !remedied.has(s.onFailure.remedy) ? plan.steps.find((x) => x.id === s.onFailure?.remedy && x.on === h.on) : undefined;
+    if (remedy) remedied.add(remedy.id);
     if (remedy) out.push(row(remedy, h, fillText(remedy.title, h.values), true));
     out.push(row(s, h, fillText(s.title, h.values)));
   }

@@ -160,6 +160,8 @@ export interface SshdOptions {
   extraConfig?: string[];
   /** Also honour the users' own ~/.ssh/authorized_keys (a jump server whose tunnel logs in to itself). */
   userAuthorizedKeys?: boolean;
+  /** The sftp subsystem's command (default internal-sftp): the Windows stand-in maps drive letters. */
+  sftpSubsystem?: string;
 }
 
 const running = new Set<SshdInstance>();
@@ -251,7 +253,7 @@ export class SshdInstance {
       'MaxSessions 50',
       'X11Forwarding no',
       'PrintMotd no',
-      'Subsystem sftp internal-sftp',
+      `Subsystem sftp ${o.sftpSubsystem ?? 'internal-sftp'}`,
       `LogLevel ${o.logLevel ?? 'DEBUG1'}`,
       ...(o.extraConfig ?? []),
       '',

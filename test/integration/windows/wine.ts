@@ -132,7 +132,7 @@ export function outpost(args: string[], env: NodeJS.ProcessEnv): Promise<{ code:
 }
 
 /** The fixture ICAgent package: ICProbeAgent\bin\icagent.exe and the fixture installer (failing on demand). */
-export async function icagentZip(w: WineWorld, file: string, opts: { failWithServiceStop?: boolean } = {}): Promise<void> {
+export async function icagentZip(w: Pick<WineWorld, 'serviceExe'>, file: string, opts: { failWithServiceStop?: boolean } = {}): Promise<void> {
   const win = 'ICProbeAgent/bin/manual/win/';
   await makeZip(file, [
     { name: 'ICProbeAgent/bin/icagent.exe', from: w.serviceExe },
@@ -143,7 +143,7 @@ export async function icagentZip(w: WineWorld, file: string, opts: { failWithSer
 }
 
 /** AgentService.zip and UpdateService.zip: the fixture service under the vendor's exe names, and the .bat files. */
-export async function novaZips(w: WineWorld, dir: string): Promise<{ agentZip: string; updaterZip: string }> {
+export async function novaZips(w: Pick<WineWorld, 'serviceExe'>, dir: string): Promise<{ agentZip: string; updaterZip: string }> {
   const agentZip = path.join(dir, 'AgentService.zip');
   const updaterZip = path.join(dir, 'UpdateService.zip');
   await makeZip(agentZip, [

@@ -10,6 +10,7 @@ import { confirmedCheck } from '../confirm';
 import { parseChecks, parsePortCheck, portCheckScript } from './ports';
 import { connectionsScript, trafficScript } from './traffic';
 import { judgePreflight, parseFacts, preflightScript } from './preflight';
+import { explainScQuery, parseScQuery, scFailure } from './sc-query';
 
 export interface ProbeContext {
   ex: Executor;
@@ -146,8 +147,12 @@ const commandCheck: Check<'command'> = async (p, c) => {
   const r = await c.ex.run(p.shell, text, { signal: c.signal, timeoutMs: 60_000, readOnly: true });
   const exitOk = p.exitCode === undefined || r.exitCode === p.exitCode;
   const markerOk = !p.markers?.length || p.markers.some((m) => r.output.includes(m));
-  const last = r.output.trim().split('\n').slice(-3).join(' | ');
-  return [exitOk && markerOk ? { name: p.name, status: 'pass', detail: last || 'ok' } : { name: p.name, status: 'fail', detail: `${!exitOk ? `exit code ${r.exitCode}` : `no ${p.markers?.join(' / ')}`}${last ? `: ${last}` : ''}` }];
+  // `sc query`: the STATE line is the evidence, and a service that is not running is said in words.
+  const sc = p.shell === 'cmd' ? parseScQuery(r.output) : null;
+  const last = sc ? sc.stateLine : r.output.trim().split('\n').slice(-3).join(' | ');
+  if (exitOk && markerOk) return [{ name: p.name, status: 'pass', detail: last || 'ok' }];
+  const said = sc ? explainScQuery(sc) : p.shell === 'cmd' ? scFailure(p.name.replace(/^sc query /, ''), r.output) : null;
+  return [{ name: p.name, status: 'fail', detail: said ?? `${!exitOk ? `exit code ${r.exitCode}` : `no ${p.markers?.join(' / ')}`}${last ? `: ${last}` : ''}` }];
 };
 
 const CHECKS: { [K in Probe['kind']]?: Check<K> } = {
