@@ -231,7 +231,7 @@ async function unpackSentOver(a: Unpack, c: StepContext): Promise<{ message: str
     const tree = path.join(tmp, 'tree');
     const r = await unpackArchive(a.archive, tree, { signal: c.signal, ...(sum ? { sha256: sum } : {}) });
     const list = await Promise.all(filesUnder(tree).map(async (rel) => ({ rel, sha256: await sha256File(path.join(tree, ...rel.split('/')), c.signal) })));
-    const got = await put(tree, a.dest, list, { signal: c.signal, keep: a.keep });
+    const got = await put(tree, a.dest, list, { signal: c.signal, keep: c.run.reinstall ? a.keep : undefined, fresh: c.run.reinstall !== true });
     const kept = got.kept.length ? `; kept as they were: ${got.kept.join(', ')}` : '';
     const message = `unpacked ${path.basename(a.archive)} on this computer (${r.entries} entries) and sent ${got.sent} files into ${c.ex.show(a.dest)} on ${c.host}, each SHA-256 checked there${kept}`;
     c.say(message);

@@ -120,6 +120,8 @@ export interface TreeOptions {
   signal: AbortSignal;
   /** Paths under the folder (`/`-separated, any case) left as they are when they exist. */
   keep?: readonly string[] | undefined;
+  /** Refuse a folder that exists and is not empty (unpack.exists): only a reinstall unpacks over one. */
+  fresh?: boolean | undefined;
 }
 
 export interface Executor {

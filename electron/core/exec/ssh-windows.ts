@@ -91,6 +91,10 @@ export function sshWindowsExecutor(conn: SshConnection): Executor {
     const todo: TreeFile[] = [];
     await plainly(`Sending the unpacked files to ${dest}`, conn.label, () =>
       withSftp(conn, async (sftp) => {
+        if (o.fresh) {
+          const there = await sftpCall<unknown[]>((cb) => sftp.readdir(sftpPath(dest), cb)).catch(() => null);
+          if (there?.length) throw new OutpostError('unpack.exists', `${dest} already exists and is not empty on ${conn.label}.`, 'To install over it, run again with --reinstall (outpost run --reinstall, or Uninstall and reinstall in the app): the service is stopped and the package\'s files replace the old ones; or choose an empty install folder.');
+        }
         await mkdirs(sftp, sftpPath(dest));
         for (const f of list) {
           const to = sftpPath(winJoin(dest, f.rel));

@@ -43,7 +43,7 @@ afterAll(async () => {
 
 const target = () => ({ host: host.sshd.host, port: host.sshd.port, user: host.user.name, password: { env: 'WIN_PASSWORD' } });
 
-function icagentAnswers(name: string, zip: string): string {
+function icagentAnswers(name: string, zip: string, installDir = 'C:\\ICAgent'): string {
   const a = {
     profile: 'icagent',
     os: 'windows',
@@ -52,7 +52,7 @@ function icagentAnswers(name: string, zip: string): string {
     inputs: { ak: { env: 'OUTPOST_AK' }, sk: { env: 'OUTPOST_SK' }, projectId: '2a473356cca5487f8373be891bffc1cf' },
     targets: [{ ...target(), jump: 0 }],
     package: { path: zip },
-    options: { installDir: 'C:\\ICAgent' },
+    options: { installDir },
   };
   const file = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(file, YAML.stringify(a));
@@ -105,6 +105,35 @@ describe('Windows over SSH (Wine behind a real sshd)', () => {
     // No staged part and no step script left on the host.
     expect(fs.readdirSync(path.join(host.driveC, 'ICAgent', 'ICProbeAgent', 'bin')).filter((f) => f.includes('.outpost'))).toEqual([]);
     expect(fs.readdirSync(path.join(host.driveC, 'users', host.user.name, '.outpost'))).toEqual([]);
+  }, 600_000);
+
+  it('a service that exits at once: the failure says what sc query says in words; the hint (--reinstall) with a good package ends done', async () => {
+    // The agent of the first test is removed (the vendor's service name is fixed).
+    await host.wine(['sc', 'stop', 'icagent']);
+    await host.wine(['sc', 'delete', 'icagent']);
+    const badExe = path.join(dir, 'exits-at-once.exe');
+    await execFileP('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-DEXIT_AT_ONCE', '-o', badExe, path.join(FIXTURES, 'fixture-service.c')]);
+    const bad = path.join(dir, 'ICProbeAgent-bad.zip');
+    await icagentZip({ serviceExe: badExe }, bad);
+    const failed = await outpost(['run', icagentAnswers('icagent-bad', bad, 'C:\\ICAgent2')], env);
+    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+    expect(failed.stdout).toContain('icagent is STATE: 1 STOPPED (WIN32_EXIT_CODE 1077): the service has never been started since it was installed (error 1077)');
+    expect(failed.stderr).toMatch(/hint: .*run again with --reinstall \(outpost run --reinstall/);
+    expect(await hostServiceState(host, 'icagent')).toBe('STOPPED');
+    // Without --reinstall the folder is not unpacked over; the message says how.
+    const good = path.join(dir, 'ICProbeAgent-good.zip');
+    await icagentZip({ serviceExe }, good);
+    const refused = await outpost(['run', icagentAnswers('icagent-good', good, 'C:\\ICAgent2')], env);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(2);
+    expect(refused.stdout).toMatch(/C:\\ICAgent2 already exists and is not empty/);
+    expect(refused.stderr).toMatch(/hint: To install over it, run again with --reinstall/);
+    // Following the hint: uninstall, unpack over the folder, install: done.
+    const fixed = await outpost(['run', icagentAnswers('icagent-good', good, 'C:\\ICAgent2'), '--reinstall'], env);
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+    expect(fixed.stdout).toContain('ICAgent uninstalled');
+    expect(fixed.stdout).toMatch(/sent 3 files into C:\\ICAgent2/);
+    expect(await hostServiceState(host, 'icagent')).toBe('RUNNING');
+    noSecrets(failed.stdout, failed.stderr, refused.stdout, refused.stderr, fixed.stdout, fixed.stderr);
   }, 600_000);
 
   it('nova-agent: both services created by the vendor .bat files and RUNNING; --reinstall replaces both (new processes)', async () => {

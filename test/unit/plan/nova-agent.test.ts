@@ -51,7 +51,7 @@ describe('nova-agent plan on Linux', () => {
   const p = plan(linux);
 
   it('starts the guest tools, installs, starts the agent and verifies it, on each target; every script passes bash -n', () => {
-    expect(targetIds(p)).toEqual(['connect', 'preflight', 'guest-tools', 'install', 'start', 'verify']);
+    expect(targetIds(p)).toEqual(['connect', 'preflight', 'guest-tools', 'install', 'start', 'uninstall', 'verify']);
     expect(PlanSchema.safeParse(p).success).toBe(true);
     const pre = step(p, 'preflight').action;
     expect(pre.kind === 'probe' && pre.probes.find((x) => x.kind === 'tools')).toEqual({ kind: 'tools', anyOf: [['bash'], ['systemctl']] });
@@ -116,7 +116,10 @@ describe('nova-agent plan on Windows', () => {
     const p = plan(windows);
     expect(p.hosts.thisComputer).toBe(true);
     expect(PlanSchema.safeParse(p).success).toBe(true);
-    expect(targetIds(p)).toEqual(['connect', 'preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'verify']);
+    // This computer only: nothing to connect to (issue 22). The uninstall runs only in a reinstall.
+    expect(targetIds(p)).toEqual(['preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'uninstall', 'verify']);
+    expect(step(p, 'uninstall').phase).toBe('remedy');
+    for (const id of ['unpack', 'install', 'unpack-updater', 'install-updater']) expect(step(p, id).onFailure?.remedy).toBe('uninstall');
     // Elevation is checked by the plan's Windows preflight, before anything is unpacked.
     expect(step(p, 'preflight').action).toEqual({ kind: 'probe', probes: [{ kind: 'privilege', os: 'windows' }] });
     expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null, root: false });
@@ -137,7 +140,7 @@ describe('nova-agent plan on Windows', () => {
 
   it('without the zips, unpacking is a manual instruction for each', () => {
     const p = plan(windows, {});
-    expect(targetIds(p)).toEqual(['connect', 'preflight', 'unpack-manual', 'install', 'unpack-updater-manual', 'install-updater', 'verify']);
+    expect(targetIds(p)).toEqual(['preflight', 'unpack-manual', 'install', 'unpack-updater-manual', 'install-updater', 'uninstall', 'verify']);
     const text = (id: string) => {
       const a = step(p, id).action;
       return a.kind === 'instruction' ? a.text : '';
