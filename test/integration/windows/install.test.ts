@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeZip as rawZip } from '../../unit/packages/helpers';
 import { icagentZip, imagePath, novaZips, outpost, serviceState, startWine, type WineWorld } from './wine';
 
 const AK = 'WINEFIXTUREAK0123456789';
@@ -116,6 +117,18 @@ describe('install on this computer, Windows, under Wine', () => {
     expect(r.stdout + r.stderr).toMatch(/failed.*install on this computer/i);
     expect(r.stdout + r.stderr).toMatch(/antivirus/i);
     assertNoSecrets(r.stdout, r.stderr);
+  });
+
+  it('an unsafe package: outpost run and outpost unpack both exit 2, and the message shows the Windows folder (issue 22)', async () => {
+    const zip = path.join(w.dir, 'ICProbeAgent-slip.zip');
+    fs.writeFileSync(zip, rawZip([{ name: '../evil.txt', data: 'x' }]));
+    const r = await outpost(['run', icagentAnswers('icagent-slip', zip, 'C:\\ICAgent-slip')], env);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/unsafe to unpack: entry 1, "\.\.\/evil\.txt"/);
+    expect(r.stdout + r.stderr).not.toContain(w.prefix);
+    const u = await outpost(['unpack', zip, path.join(w.dir, 'slip-out')], env);
+    expect(u.code, u.stdout + u.stderr).toBe(2);
+    expect(fs.existsSync(path.join(w.driveC, 'evil.txt'))).toBe(false);
   });
 
   it('without OUTPOST_WINE_PREFIX, a Windows plan on this Linux computer is refused before any step runs', async () => {
