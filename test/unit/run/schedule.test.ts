@@ -45,13 +45,19 @@ describe('scheduleOf', () => {
     for (const r of rows) expect(p.steps.some((s) => s.id === r.stepId)).toBe(true);
   });
 
-  it('a reinstall runs the remedy before each step that names it', () => {
+  it('a reinstall runs the remedy before the step that names it', () => {
     const p = planOf('linux-jump.yaml');
     const rows = ids(scheduleOf(p, { tunnelOnly: false, reinstall: true })).filter((r) => r.includes('@target0'));
     const plain = ids(scheduleOf(p, { tunnelOnly: false })).filter((r) => r.includes('@target0'));
     const at = plain.indexOf('install@target0');
     expect(rows).toEqual([...plain.slice(0, at), 'uninstall@target0 remedy', ...plain.slice(at)]);
     expect(p.steps.find((s) => s.id === 'install')?.onFailure?.remedy).toBe('uninstall');
+  });
+
+  it('a reinstall runs a remedy once per host, before the first step that names it (Windows: the unpack, so the service stops before its files are replaced)', () => {
+    const p = planOf('windows-jump.yaml');
+    const rows = ids(scheduleOf(p, { tunnelOnly: false, reinstall: true })).filter((r) => r.includes('@target0'));
+    expect(rows).toEqual(['connect@target0', 'preflight@target0', 'uninstall@target0 remedy', 'unpack@target0', 'install@target0', 'verify@target0']);
   });
 
   it('check tunnel: the jump servers only; a connection test: logins and preflight only', () => {
