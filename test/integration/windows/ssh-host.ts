@@ -30,7 +30,7 @@ export interface WindowsSshHost {
   driveC: string;
   /** Runs a Wine program as the host's user, in its prefix (the test's own checks: sc query, reg query). */
   wine(args: string[]): Promise<{ code: number; stdout: string }>;
-  /** Command lines of the Wine processes of the host's user (pid and args). */
+  /** Stops the sshd, the prefix's wineserver (and its services) and the user's processes. */
   stop(): Promise<void>;
 }
 
