@@ -100,6 +100,8 @@ export interface WizardForm {
     listDefaultPassword: SecretSlot;
     packagePath: string;
     packageSha256: string;
+    /** Hosts at once for a list (a run option, not an answer): empty is the default for this machine. */
+    concurrency: string;
   };
 }
 
@@ -135,7 +137,7 @@ export function emptyForm(profile = ''): WizardForm {
     },
     inputs: {},
     aside: {},
-    hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '' },
+    hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '', concurrency: '' },
   };
 }
 

@@ -56,7 +56,7 @@ export function RunStep() {
         ? t('run.now', { title: runStepTitle(t, plan, active.stepId, active.title, active.host), host: hostLabel(t, active.host, plan) })
         : t('run.starting');
   // Many hosts: the batch view (progress, counts, the host table) instead of the step list and terminal.
-  if (batch.active) {
+  if (batch.active && batch.live) {
     return (
       <section className="step run">
         <StepHeader title={t('batch.title', { count: batch.hosts.length })} />

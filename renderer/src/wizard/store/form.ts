@@ -216,6 +216,27 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
     },
     removeListHost(i) {
       setForm((f) => ({ ...f, hosts: { ...f.hosts, list: f.hosts.list.filter((_, k) => k !== i) } }));
+      set({ editingHost: null });
+    },
+    updateListHost(i, patch, drop = []) {
+      setForm((f) => ({
+        ...f,
+        hosts: {
+          ...f.hosts,
+          list: f.hosts.list.map((l, k) => {
+            if (k !== i) return l;
+            const next: ListHost = { ...l, ...patch };
+            for (const d of drop) {
+              if (d === 'password') next.password = null;
+              else delete next[d];
+            }
+            return next;
+          }),
+        },
+      }));
+    },
+    editHost(i) {
+      set({ editingHost: i });
     },
 
     markSaved() {
