@@ -222,7 +222,7 @@ function HostList() {
       <legend>{t('hosts.listLegend')}</legend>
       <div className="field w-l">
         <label htmlFor="iplist">{t('hosts.paste')}</label>
-        <textarea id="iplist" className="mono" rows={5} value={text} spellCheck={false} placeholder={'192.168.0.109 Password\n192.168.0.39'} aria-describedby="iplist-hint iplist-err" onChange={(e) => setText(e.target.value)} />
+        <textarea id="iplist" className="mono" rows={5} value={text} spellCheck={false} placeholder={t('hosts.pastePlaceholder')} aria-describedby="iplist-hint iplist-err" onChange={(e) => setText(e.target.value)} />
         <div className="hint" id="iplist-hint">
           {t('hosts.pasteHint')}
         </div>
