@@ -38,7 +38,7 @@ export function App() {
   const system = useWizard((s) => s.system);
   const bannerText = useWizard((s) => s.bannerText);
   const bannerEn = useWizard((s) => s.banner);
-  const banner = bannerText && i18n.exists(bannerText.key) ? t(bannerText.key, bannerText.params) : bannerEn;
+  const banner = bannerText && (i18n.exists(bannerText.key) || i18n.exists(`${bannerText.key}_other`)) ? t(bannerText.key, bannerText.params) : bannerEn;
   const notice = useWizard((s) => s.notice);
   const phase = useWizard((s) => s.phase);
   const init = useWizard((s) => s.init);

@@ -140,6 +140,12 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     await page.getByTestId('rail-run').click();
     await page.getByTestId('run-steps').waitFor();
     expect(await page.getByTestId('run-row-install').getAttribute('data-status')).toBe('done');
+    // The console's manual step is the admin's to confirm ("I have added this rule"), not "Skipped".
+    const sgRow = page.getByTestId('run-row-sg-rule');
+    expect(await sgRow.innerText()).toContain('To do in the console');
+    expect(await sgRow.innerText()).not.toContain('Skipped');
+    await sgRow.getByText('I have added this rule').click();
+    expect(await page.getByTestId('manual-done-sg-rule').isChecked()).toBe(true);
     await screenshot(page, 'wizard-en-7-run');
     await page.getByTestId('rail-result').click();
     expect(await page.getByTestId('journal-path').innerText()).toMatch(/\.jsonl?$/);

@@ -93,7 +93,13 @@ export const runRequests = {
   }),
   'run.report': request({
     summary: "An ended run's report (masked), as the CLI writes it: JSON (version 1) and CSV. Only for the client that ran it.",
-    input: z.object({ runId: RunId }).strict(),
+    input: z
+      .object({
+        runId: RunId,
+        /** Targets a "Retry failed hosts" run left alone (done in an earlier run): listed too, as `outpost batch --retry-failed` lists them. */
+        earlier: z.array(z.object({ host: z.string().max(255), port: z.number().int().min(1).max(65535), user: z.string().max(64) }).strict()).max(100_000).optional(),
+      })
+      .strict(),
     output: z.object({ json: z.string(), csv: z.string(), hosts: z.array(ReportRow) }),
   }),
   'run.start': request({

@@ -114,7 +114,7 @@ export class RunService {
   }
 
   /** An ended run's report, for the client that ran it: its hosts, JSON and CSV, masked. */
-  async report(runId: string, client: Client): Promise<{ json: string; csv: string; hosts: RunReport['hosts'] }> {
+  async report(runId: string, client: Client, earlier: ReadonlyArray<{ host: string; port: number; user: string }> = []): Promise<{ json: string; csv: string; hosts: RunReport['hosts'] }> {
     const running = this.runs.get(runId);
     if (running && owns(client, 'run', runId)) {
       if (!this.ending.has(runId)) throw new OutpostError('run_running', `Run ${runId} has not ended yet.`, 'Its report is ready when it ends.');
@@ -124,8 +124,14 @@ export class RunService {
     const kept = this.reports.get(runId);
     if (!kept || kept.client !== client) throw new OutpostError('report_not_found', `There is no report of run ${runId}.`, 'A run has its report once it has ended, for the window that ran it.');
     const mask = (v: string | null) => (v === null ? null : this.ctx.secrets.redact(v));
-    const hosts = kept.report.hosts.map((h) => ({ ...h, host: this.ctx.secrets.redact(h.host), user: this.ctx.secrets.redact(h.user), name: mask(h.name), step: mask(h.step), code: mask(h.code), reason: mask(h.reason), hint: mask(h.hint) }));
-    return { json: `${this.ctx.secrets.stringify({ ...kept.report, hosts }, 2)}\n`, csv: reportCsv(hosts), hosts };
+    // Hosts this run left alone (done earlier; the report lists every target, those as never started) are
+    // named as the CLI's --retry-failed report names them; the run's own rows say what this run did.
+    const before = new Set(earlier.map((e) => `${e.user}@${e.host}:${e.port}`));
+    const rows = kept.report.hosts.map((h) => (h.startedAt === null && before.has(`${h.user}@${h.host}:${h.port}`) ? { ...h, state: 'done', step: null, code: null, reason: 'done in an earlier run', hint: null } : h));
+    const hosts = rows.map((h) => ({ ...h, host: this.ctx.secrets.redact(h.host), user: this.ctx.secrets.redact(h.user), name: mask(h.name), step: mask(h.step), code: mask(h.code), reason: mask(h.reason), hint: mask(h.hint) }));
+    const totals: Record<string, number> = {};
+    for (const h of hosts) totals[h.state] = (totals[h.state] ?? 0) + 1;
+    return { json: `${this.ctx.secrets.stringify({ ...kept.report, totals, hosts }, 2)}\n`, csv: reportCsv(hosts), hosts };
   }
 
   cancel(runId: string): void {

@@ -7,7 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { FINAL_STATES, type HostState } from '../../../electron/common/api';
 import { api, ApiRequestError } from '../api/client';
-import { ALL_STATES, batchRun, type BatchHost, type BatchSnapshot } from './model';
+import { ALL_STATES, batchRun, SUMMARY_ORDER, targetName, type BatchHost, type BatchSnapshot } from './model';
 import { downloadText } from '../wizard/recipe';
 import { showControls } from '../../../electron/common/visible';
 
@@ -15,13 +15,31 @@ export function useBatch(): BatchSnapshot {
   return useSyncExternalStore(batchRun.subscribe, batchRun.getSnapshot);
 }
 
-type SortKey = 'index' | 'host' | 'state' | 'duration';
+/** `auto`: answers order while it runs; once ended, the hosts that need the admin (failed, cancelled) first. */
+type SortKey = 'auto' | 'index' | 'host' | 'state' | 'duration';
 const ROW_HEIGHT = 30;
 
-/** The run's report from the core, saved as a file. */
-async function exportReport(runId: string, kind: 'csv' | 'json', name: string): Promise<string | null> {
+/** "1 failed · 3 installed": the ended batch's hosts per final state, what needs the admin first. */
+export function BatchSummary({ s }: { s: BatchSnapshot }) {
+  const { t } = useTranslation();
+  const parts = SUMMARY_ORDER.filter((st) => s.counts[st] > 0);
+  return (
+    <p className="batch-summary" data-testid="batch-summary">
+      {parts.map((st, i) => (
+        <span key={st} className={`sum s-${st}`} data-state={st} data-count={s.counts[st]}>
+          {i ? ' · ' : ''}
+          {t(`batch.summary.${st}`, { count: s.counts[st] })}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/** The run's report from the core, saved as a file (with the hosts a retry left alone, done earlier). */
+async function exportReport(runId: string, kind: 'csv' | 'json', name: string, hosts: readonly BatchHost[]): Promise<string | null> {
   try {
-    const r = await api.request('run.report', { runId });
+    const earlier = hosts.filter((h) => h.earlier).map((h) => ({ host: h.host, port: h.port, user: h.user }));
+    const r = await api.request('run.report', { runId, ...(earlier.length ? { earlier } : {}) });
     downloadText(name, kind === 'csv' ? r.csv : r.json, kind === 'csv' ? 'text/csv' : 'application/json');
     return null;
   } catch (e) {
@@ -56,7 +74,7 @@ function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHo
   // eslint-disable-next-line react-hooks/incompatible-library -- this small component re-renders with its rows; nothing memoises the virtualizer
   const virtual = useVirtualizer({ count: hosts.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   return (
-    <div className="batch-table-scroll" ref={scroller} data-testid="batch-table" role="grid" aria-rowcount={hosts.length} aria-label={t('batch.tableLabel')}>
+    <div className="batch-table-scroll" ref={scroller} style={{ height: Math.min(420, Math.max(3, hosts.length) * ROW_HEIGHT + 4) }} data-testid="batch-table" role="grid" aria-rowcount={hosts.length} aria-label={t('batch.tableLabel')}>
       <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
         {virtual.getVirtualItems().map((v) => {
           const h = hosts[v.index];
@@ -79,10 +97,9 @@ function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHo
               }}
             >
               <span role="gridcell" className="c-index">{h.index + 1}</span>
-              <span role="gridcell" className="c-host mono">
-                {h.user}@{h.host}:{h.port}
+              <span role="gridcell" className="c-host mono" title={`${h.user}@${h.host}:${h.port}`}>
                 {/* Names and reasons come from files and hosts: a bidi override would make them read otherwise. */}
-                {h.name ? ` (${showControls(h.name)})` : ''}
+                {showControls(targetName(h))}
               </span>
               <span role="gridcell" className="c-state">
                 <span className={`badge subtle s-${h.state}`}>{t(`hostState.${h.state}`)}</span>
@@ -104,7 +121,7 @@ export function BatchView() {
   const { t } = useTranslation();
   const s = useBatch();
   const [filter, setFilter] = useState<HostState | 'all'>('all');
-  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'index', desc: false });
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'auto', desc: false });
   const [selected, setSelected] = useState<string | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
   const finished = FINAL_STATES.reduce((n, st) => n + s.counts[st], 0);
@@ -112,7 +129,9 @@ export function BatchView() {
   const rows = useMemo(() => {
     const list = filter === 'all' ? [...s.hosts] : s.hosts.filter((h) => h.state === filter);
     const dur = (h: BatchHost) => (h.startedAt === null ? -1 : (h.endedAt ?? s.endedAt ?? s.now) - h.startedAt);
+    const needs = (h: BatchHost) => (h.state === 'failed' ? 0 : h.state === 'cancelled' ? 1 : 2);
     const cmp: Record<SortKey, (a: BatchHost, b: BatchHost) => number> = {
+      auto: (a, b) => (s.endedAt === null ? 0 : needs(a) - needs(b)) || a.index - b.index,
       index: (a, b) => a.index - b.index,
       host: (a, b) => a.host.localeCompare(b.host, undefined, { numeric: true }) || a.port - b.port,
       state: (a, b) => ALL_STATES.indexOf(a.state) - ALL_STATES.indexOf(b.state) || a.index - b.index,
@@ -138,6 +157,7 @@ export function BatchView() {
           </div>
           <p className="status-line" data-testid="batch-status">
             {t('batch.finished', { finished, total })}
+            {s.hosts.some((h) => h.earlier) ? ` ${t('batch.earlier', { count: s.hosts.filter((h) => h.earlier).length })}` : ''}
           </p>
           <ul className="batch-counts" aria-label={t('batch.countsLabel')}>
             {ALL_STATES.filter((st) => s.counts[st] > 0 || st === 'done' || st === 'failed').map((st) => (
@@ -173,7 +193,7 @@ export function BatchView() {
               disabled={s.endedAt === null || !s.runId}
               title={s.endedAt === null ? t('batch.exportWhenEnded') : undefined}
               onClick={() => {
-                if (s.runId) void exportReport(s.runId, kind, `outpost-batch-${stamp}.${kind}`).then(setExportError);
+                if (s.runId) void exportReport(s.runId, kind, `outpost-batch-${stamp}.${kind}`, s.hosts).then(setExportError);
               }}
             >
               {t(kind === 'csv' ? 'batch.exportCsv' : 'batch.exportJson')}
@@ -191,9 +211,12 @@ export function BatchView() {
         <aside className="batch-host" data-testid="batch-host" aria-live="polite">
           {sel ? (
             <>
-              <h3 className="mono">
-                {sel.user}@{sel.host}:{sel.port}
-              </h3>
+              <h3 className="mono">{showControls(targetName(sel))}</h3>
+              {sel.name ? (
+                <p className="mono muted">
+                  {sel.user}@{sel.host}:{sel.port}
+                </p>
+              ) : null}
               <p>
                 <span className={`badge subtle s-${sel.state}`}>{t(`hostState.${sel.state}`)}</span> {sel.step ? <code>{sel.step}</code> : null}
               </p>

@@ -5,6 +5,9 @@
 // report of the run (each host's final state, step and reason).
 import { HostState, isFinalState, type EventPayload, type ReportRow } from '../../../electron/common/api';
 import { api } from '../api/client';
+import { addressKey } from './names';
+
+export { addressKey, targetName } from './names';
 
 /** Every host state, in the order a host goes through them (the core's own list). */
 export const ALL_STATES: readonly HostState[] = HostState.options;
@@ -24,11 +27,16 @@ export interface BatchHost extends BatchTarget {
   reason: string | null;
   startedAt: number | null;
   endedAt: number | null;
+  /** Done in an earlier run and left alone by this one (Retry failed hosts): not reconnected. */
+  earlier?: boolean;
 }
+
 
 export interface BatchSnapshot {
   version: number;
   active: boolean;
+  /** The run in progress (or last ended) is this batch. */
+  live: boolean;
   runId: string | null;
   startedAt: number;
   endedAt: number | null;
@@ -42,10 +50,21 @@ export interface BatchSnapshot {
   reported: boolean;
 }
 
-/** Runs with at least this many targets use the pool (many at once, this view) instead of the live terminal. */
-export const BATCH_MIN_TARGETS = 10;
-/** Hosts at once in a batch started from the wizard (the CLI's default too). */
+/** Runs with at least this many targets use the pool (several at once, this view) instead of the live terminal: one result model from 2 hosts up. */
+export const BATCH_MIN_TARGETS = 2;
+/** The most hosts at once the wizard proposes (the CLI's default). */
 export const BATCH_CONCURRENCY = 16;
+
+/**
+ * Hosts at once when the admin sets none: each host costs this computer an SSH session (key exchange,
+ * encryption, its output), so a few per CPU, never more than the CLI's default.
+ */
+export function defaultConcurrency(cpus: number = typeof navigator === 'undefined' ? 2 : navigator.hardwareConcurrency || 2): number {
+  return Math.max(4, Math.min(BATCH_CONCURRENCY, cpus * 4));
+}
+
+/** The final states in the order a summary names them: what needs the admin first. */
+export const SUMMARY_ORDER = ['failed', 'cancelled', 'skipped', 'done'] as const satisfies readonly HostState[];
 /** How often the views see new figures (the issue asks for at least once a second). */
 export const UPDATE_MS = 250;
 /** Output kept per host (its last characters). */
@@ -54,7 +73,7 @@ const OUTPUT_CAP = 16_000;
 const zeroCounts = (): Record<HostState, number> => Object.fromEntries(ALL_STATES.map((s) => [s, 0])) as Record<HostState, number>;
 
 class BatchRun {
-  private snapshot: BatchSnapshot = { version: 0, active: false, runId: null, startedAt: 0, endedAt: null, now: 0, hosts: [], counts: zeroCounts(), completions: [], reported: false };
+  private snapshot: BatchSnapshot = { version: 0, active: false, live: false, runId: null, startedAt: 0, endedAt: null, now: 0, hosts: [], counts: zeroCounts(), completions: [], reported: false };
   private reported = false;
   private hosts: BatchHost[] = [];
   private byId = new Map<string, BatchHost>();
@@ -67,11 +86,36 @@ class BatchRun {
   private startedAt = 0;
   private endedAt: number | null = null;
   active = false;
+  /** The run in progress is this batch (false while a "Check tunnel" runs beside a batch's kept results). */
+  live = false;
 
   /** A batch starts: its targets in answers order (target<i> is targets[i]). */
   begin(targets: readonly BatchTarget[]): void {
+    this.start(targets, () => undefined);
+  }
+
+  /**
+   * Retry failed hosts: the same list (edited in place maybe), where the hosts done before (by address)
+   * keep their state, reason and output and are not part of this run; the others start queued.
+   * Returns the indices (answers.targets) this run must run.
+   */
+  retry(targets: readonly BatchTarget[]): number[] {
+    const before = new Map(this.hosts.filter((h) => h.state === 'done').map((h) => [addressKey(h), { h, out: this.output.get(h.hostId) ?? '' }]));
+    const run: number[] = [];
+    this.start(targets, (h) => {
+      const old = before.get(addressKey(h));
+      if (!old) return run.push(h.index);
+      Object.assign(h, { state: 'done', step: old.h.step, reason: old.h.reason, startedAt: null, endedAt: null, earlier: true });
+      this.output.set(h.hostId, old.out);
+    });
+    this.publish();
+    return run;
+  }
+
+  private start(targets: readonly BatchTarget[], each: (h: BatchHost) => void): void {
     this.unsubscribe?.();
     this.active = true;
+    this.live = true;
     this.runId = null;
     this.startedAt = Date.now();
     this.endedAt = null;
@@ -80,15 +124,34 @@ class BatchRun {
     this.output.clear();
     this.hosts = targets.map((t, index) => ({ ...t, hostId: `target${index}`, index, state: 'queued', step: null, reason: null, startedAt: null, endedAt: null }));
     this.byId = new Map(this.hosts.map((h) => [h.hostId, h]));
+    this.hosts.forEach(each);
     this.unsubscribe = api.on('run.output', (e) => this.onOutput(e));
     this.publish();
   }
 
-  /** Back to the interactive view (a run with few targets, start over). */
+  /** Targets this batch left alone because they were done earlier (Retry failed hosts). */
+  get earlierCount(): number {
+    return this.hosts.filter((h) => h.earlier).length;
+  }
+
+  /** The hosts of the last batch that did not end done (Retry failed hosts, Edit answers). */
+  notDone(): BatchHost[] {
+    return this.hosts.filter((h) => h.state !== 'done');
+  }
+
+  /** Another kind of run starts (Check tunnel): this batch's results stay to be shown beside it, no longer fed. */
+  hold(): void {
+    this.live = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  /** Back to the interactive view (a run with one target, start over). */
   clear(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.active = false;
+    this.live = false;
     this.reported = false;
     this.hosts = [];
     this.byId.clear();
@@ -98,7 +161,7 @@ class BatchRun {
   }
 
   private mine(runId: string): boolean {
-    if (!this.active) return false;
+    if (!this.active || !this.live) return false;
     if (this.runId === null) this.runId = runId;
     return this.runId === runId;
   }
@@ -135,13 +198,13 @@ class BatchRun {
     this.publish();
   }
 
-  /** The core's report of the ended run (run.report): every host's final state, step and reason, in plan order (target<i>). */
+  /** The core's report of the ended run (run.report): every host's final state, step and reason (the hosts it ran, matched by address). */
   applyReport(runId: string, report: readonly ReportRow[]): void {
     if (!this.active || this.runId !== runId) return;
-    report.forEach((r, i) => {
-      const h = this.hosts[i];
-      // The report lists the run's targets in answers order: the same hosts, checked by address.
-      if (!h || h.host !== r.host || h.port !== r.port || h.user !== r.user) return;
+    const byAddress = new Map(this.hosts.filter((h) => !h.earlier).map((h) => [addressKey(h), h]));
+    report.forEach((r) => {
+      const h = byAddress.get(addressKey(r));
+      if (!h) return;
       const parsed = HostState.safeParse(r.state);
       if (parsed.success) h.state = parsed.data;
       h.step = r.step ?? h.step;
@@ -182,6 +245,7 @@ class BatchRun {
     this.snapshot = {
       version: this.snapshot.version + 1,
       active: this.active,
+      live: this.live,
       runId: this.runId,
       startedAt: this.startedAt,
       endedAt: this.endedAt,

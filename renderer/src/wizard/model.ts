@@ -66,6 +66,14 @@ export type InputField =
   | { kind: 'list'; text: string }
   | { kind: 'text'; text: string; numeric?: boolean };
 
+/** What belongs to one agent: how its hosts reach the cloud, its ports, its folder, its inputs. */
+export interface AgentSettings {
+  mode: Mode;
+  portOverrides: Record<string, { listen: string; target: string }>;
+  installDir: string;
+  inputs: Record<string, InputField>;
+}
+
 export interface WizardForm {
   agent: { profile: string; os: Os };
   region: { id: string; other: boolean; otherId: string; obsDomain: string; query: string };
@@ -91,6 +99,8 @@ export interface WizardForm {
   inputs: Record<string, InputField>;
   /** Answers that no longer fit a choice (an install folder of the other OS, the host list mode…), kept to restore when the choice comes back. */
   aside: Record<string, string>;
+  /** Each agent's own settings while another agent is chosen, restored when it comes back. */
+  perAgent: Record<string, AgentSettings>;
   hosts: {
     mode: 'single' | 'list' | 'thisComputer';
     single: SshLoginForm;
@@ -100,6 +110,8 @@ export interface WizardForm {
     listDefaultPassword: SecretSlot;
     packagePath: string;
     packageSha256: string;
+    /** Hosts at once for a list (a run option, not an answer): empty is the default for this machine. */
+    concurrency: string;
   };
 }
 
@@ -135,7 +147,8 @@ export function emptyForm(profile = ''): WizardForm {
     },
     inputs: {},
     aside: {},
-    hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '' },
+    perAgent: {},
+    hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '', concurrency: '' },
   };
 }
 
@@ -443,6 +456,26 @@ export function applyOs(f: WizardForm, os: Os): WizardForm {
 }
 
 /** A profile that does not offer the chosen connectivity or OS moves the form to its first choices. */
+/**
+ * Another agent: the one left keeps its settings (connectivity mode, port overrides, install folder,
+ * inputs) aside, and the one chosen gets back its own, or for a first choice its profile's defaults
+ * (no port overrides, its own folder) with the inputs typed so far (same names, same values).
+ */
+export function switchAgent(f: WizardForm, profile: { id: string; os: Os[]; connectivity: Mode[] }): WizardForm {
+  const from = f.agent.profile;
+  if (!from || from === profile.id) return applyProfile(f, profile);
+  const c = f.connectivity;
+  const perAgent = { ...f.perAgent, [from]: { mode: c.mode, portOverrides: c.portOverrides, installDir: c.installDir, inputs: f.inputs } };
+  const back = perAgent[profile.id];
+  const next: WizardForm = {
+    ...f,
+    perAgent,
+    connectivity: back ? { ...c, mode: back.mode, portOverrides: back.portOverrides, installDir: back.installDir } : { ...c, portOverrides: {}, installDir: '' },
+    inputs: back ? back.inputs : f.inputs,
+  };
+  return applyProfile(next, profile);
+}
+
 export function applyProfile(f: WizardForm, profile: { id: string; os: Os[]; connectivity: Mode[] }): WizardForm {
   let next: WizardForm = { ...f, agent: { ...f.agent, profile: profile.id } };
   const firstOs = profile.os[0];

@@ -2,6 +2,7 @@
 // to the plan's English title) and readable host labels.
 import i18next from 'i18next';
 import type { Plan, Step } from '../../../electron/common/api';
+import { targetName } from '../batch/names';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
 
@@ -22,10 +23,17 @@ export function runStepTitle(t: T, plan: Plan | null, stepId: string, title: str
   return title;
 }
 
-/** A plan host id (`jump0`, `proxy0`, `target2`, `local`, `console`) → "Jump server 1 · root@1.2.3.4:22". */
+/**
+ * A plan host id (`jump0`, `proxy0`, `target2`, `local`, `console`) → "Jump server 1 · root@1.2.3.4:22";
+ * a target by its stable name (its CSV `name`, else `user@host:port`), never a number that renumbers.
+ */
 export function hostLabel(t: T, host: string, plan?: Plan | null): string {
   const m = /^(jump|proxy|target)(\d+)$/.exec(host);
   if (!m) return host === 'local' ? t('where.local') : host === 'console' ? t('review.where.console') : host;
+  if (m[1] === 'target') {
+    const tg = plan?.hosts.targets.find((x) => x.id === host);
+    if (tg) return targetName({ ...tg.ssh, name: tg.name });
+  }
   const n = Number(m[2]) + 1;
   const name = m[1] === 'jump' ? t('where.jumpN', { n }) : m[1] === 'proxy' ? t('where.proxyN', { n }) : t('where.targetN', { n });
   const h = m[1] === 'jump' ? plan?.hosts.jumps.find((j) => j.id === host) : m[1] === 'proxy' ? plan?.hosts.proxies?.find((j) => j.id === host) : plan?.hosts.targets.find((x) => x.id === host);

@@ -8,7 +8,7 @@ import type { Action } from '../../../common/api/plan';
 import { bracket } from '../../../common/forward';
 import { installUnitScript } from './unit';
 import { quotePosix as q } from '../../quote';
-import { stopOurs } from './run';
+import { processPattern, stopOurs, TUNNEL_SETTLE_MS } from './run';
 import { holdOf } from './health';
 import { portCheckScript } from '../probe/ports';
 import { CHECK_PRELUDE } from '../probe/ansible';
@@ -101,12 +101,16 @@ export function forwardScript(t: ForwardAction): string {
     '  exit 1',
     '}',
     `if [ $rc -ne 0 ]; then explain; echo "OUTPOST_FAIL The tunnel's ssh on ${jump} ended with exit code $rc."; echo ${q("OUTPOST_HINT The output above has ssh's own message.")}; exit 1; fi`,
-    // Wait for our ssh to hold every port (the runner waits 8 s).
-    'i=0',
+    // As the runner: wait until our ssh holds every port, or has exited (twice not found), at most TUNNEL_SETTLE_MS; say "2 of 3 ports up" as they come.
+    `i=0; gone=0; shown=''; total=${t.forwards.length}`,
     'while :; do',
     '  now=$(sh -c "$HOLD")',
     "  if complete \"$now\" && [ -z \"$(of missing \"$now\")$(of other \"$now\")$(of foreign \"$now\")\" ]; then break; fi",
-    '  if [ $i -ge 20 ] || [ -n "$(of foreign "$now")" ]; then break; fi',
+    `  if [ $i -ge ${Math.ceil(TUNNEL_SETTLE_MS / 400)} ] || [ -n "$(of foreign "$now")" ]; then break; fi`,
+    "  up=$(printf '%s\\n' \"$now\" | awk '$1 == \"OUTPOST_PORT\" && $3 == \"ours\"' | wc -l | tr -d ' ')",
+    '  if [ "$up" != "$shown" ]; then echo "$up of $total ports up"; shown=$up; fi',
+    `  if pgrep -u "$uid" -f -- ${q(processPattern(t))} >/dev/null 2>&1; then gone=0; else gone=$((gone + 1)); fi`,
+    '  if [ $gone -ge 2 ]; then break; fi',
     '  sleep 0.4; i=$((i + 1))',
     'done',
     'complete "$now" || unchecked "$now"',

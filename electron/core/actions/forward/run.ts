@@ -46,7 +46,10 @@ export interface TunnelDeps {
   jumpPassword?: string | undefined;
   output: (text: string) => void;
   signal: AbortSignal;
-  /** How long to wait for ports after a start (ms). */
+  /**
+   * The most to wait for the ports after a start (ms; default TUNNEL_SETTLE_MS). The wait ends sooner
+   * when every port is held or when the tunnel's ssh has exited: a slow machine only waits longer.
+   */
   settleMs?: number;
   /** A remote forward (ssh -R): the connection to the host that listens (the jump server), for the port report. */
   listenConn?: SshConnection;
@@ -173,16 +176,41 @@ function explainFailure(text: string, t: ForwardAction, f: Facts, jump: string):
   return null;
 }
 
-/** Waits until every port is held by the tunnel (or settles otherwise); the last check. */
-async function waitForPorts(d: TunnelDeps, t: ForwardAction): Promise<PortCheck> {
-  const deadline = Date.now() + (d.settleMs ?? 8_000);
-  const held = (c: PortCheck) => c.complete && t.forwards.every((f) => c.ports.get(f.name)?.state === 'ours');
+/** The most a start waits for its ports (a loaded jump server or a slow first login may need long; ssh's exit ends it sooner). */
+export const TUNNEL_SETTLE_MS = 45_000;
+
+/** Whether this user's tunnel ssh for these ports still runs (`pgrep` as stopOurs finds it). */
+async function sshAlive(d: TunnelDeps, t: ForwardAction): Promise<boolean> {
+  const r = await quiet(d, `if pgrep -u "$(id -u)" -f -- ${quotePosix(processPattern(t))} >/dev/null 2>&1; then echo OUTPOST_ALIVE; else echo OUTPOST_GONE; fi`).catch(() => ({ output: 'OUTPOST_ALIVE' }));
+  return !/OUTPOST_GONE/.test(r.output);
+}
+
+/**
+ * Waits until every port is held by the tunnel's ssh, that ssh has exited (twice not found: a unit
+ * restarting it is not an exit), another user holds one, or TUNNEL_SETTLE_MS passed; says "2 of 3
+ * ports up" as they come. The last check, and whether ssh was seen gone.
+ */
+async function waitForPorts(d: TunnelDeps, t: ForwardAction): Promise<{ check: PortCheck; exited: boolean }> {
+  const deadline = Date.now() + (d.settleMs ?? TUNNEL_SETTLE_MS);
+  const up = (c: PortCheck) => (c.complete ? t.forwards.filter((f) => c.ports.get(f.name)?.state === 'ours').length : -1);
+  const total = t.forwards.length;
+  let shown = -1;
+  const say = (n: number) => {
+    if (n < 0 || n === shown) return;
+    shown = n;
+    d.output(`${n} of ${total} ports up\r\n`);
+  };
   let c = await checkPorts(d, t);
-  while (!held(c) && Date.now() < deadline && !d.signal.aborted && ![...c.ports.values()].some((p) => p.state === 'foreign')) {
+  let gone = 0;
+  while (up(c) !== total && Date.now() < deadline && !d.signal.aborted && ![...c.ports.values()].some((p) => p.state === 'foreign')) {
+    say(up(c));
+    gone = (await sshAlive(d, t)) ? 0 : gone + 1;
+    if (gone >= 2) return { check: c, exited: true };
     await new Promise((r) => setTimeout(r, 400));
     c = await checkPorts(d, t);
   }
-  return c;
+  if (shown !== -1) say(up(c));
+  return { check: c, exited: false };
 }
 
 /** Answers the password prompt of the vendor's command from the stored secret, in its PTY. */
@@ -255,23 +283,29 @@ async function start(d: TunnelDeps, t: ForwardAction, f: Facts): Promise<Started
 /** Every port held by the tunnel's own ssh, or the reason why not. */
 async function expectHeld(d: TunnelDeps, t: ForwardAction, f: Facts, s: Started): Promise<void> {
   const jump = t.via.host;
-  const after = await waitForPorts(d, t);
+  const waited = await waitForPorts(d, t);
+  const after = waited.check;
   if (!after.complete) throw uncheckedError(after, jump);
   const foreign = foreignError(after, jump);
   if (foreign) throw foreign;
   const notOurs = t.forwards.filter((x) => after.ports.get(x.name)?.state !== 'ours');
   if (!notOurs.length) return;
-  const explained = explainFailure(await s.diagnosis(), t, f, jump);
+  const said = await s.diagnosis();
+  const explained = explainFailure(said, t, f, jump);
   if (explained) throw explained;
   const held = notOurs.filter((x) => after.ports.get(x.name)?.state === 'other');
   if (held.length) throw new OutpostError('tunnel_port_busy', `${held.map((x) => after.ports.get(x.name)?.detail).join('; ')}.`, 'Stop that program, or move the port with portOverrides.');
-  throw new OutpostError(
-    'tunnel_ports_missing',
-    `The tunnel on ${jump} is not listening on: ${notOurs.map((p) => `${p.name} (${p.listenHost}:${p.listenPort})`).join(', ')}.`,
-    t.direction === 'remote'
-      ? "Check that the jump server's sshd allows TCP forwarding and has GatewayPorts clientspecified (without it, sshd listens on loopback only); the output above has ssh's own message."
-      : "Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.",
-  );
+  const missing = notOurs.map((p) => `${p.name} (${p.listenHost}:${p.listenPort})`).join(', ');
+  const when = waited.exited ? `its ssh exited with ${t.forwards.length - notOurs.length} of ${t.forwards.length} ports up` : `after ${Math.round((d.settleMs ?? TUNNEL_SETTLE_MS) / 1000)} s, ${t.forwards.length - notOurs.length} of ${t.forwards.length} ports up`;
+  throw new OutpostError('tunnel_ports_missing', `The tunnel on ${jump} is not listening on: ${missing} (${when}).${sshSaid(d, said)}`, t.direction === 'remote' ? "Check that the jump server's sshd allows TCP forwarding and has GatewayPorts clientspecified (without it, sshd listens on loopback only)." : "Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it.");
+}
+
+/** ssh's own words where a message refers to them: into the run's output, and its last lines into the message (or that it printed nothing). */
+function sshSaid(d: TunnelDeps, text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (!lines.length) return ' ssh printed nothing.';
+  d.output(`ssh said:\r\n${lines.slice(-20).join('\r\n')}\r\n`);
+  return ` ssh said: ${lines.slice(-3).join(' / ')}`;
 }
 
 /** Listening is not carrying: a connection through each forward must reach its destination. */
@@ -314,14 +348,10 @@ export async function runForward(d: TunnelDeps): Promise<TunnelResult> {
   // ssh's own verdict first (ExitOnForwardFailure: a port it could not bind is an exit status, not a quiet half-tunnel).
   if (s.result.exitCode !== 0 && s.result.exitCode !== null) {
     const text = await s.diagnosis();
-    throw explainFailure(text, t, f, jump) ?? new OutpostError('tunnel_start_failed', `The tunnel's ssh on ${jump} ended with exit code ${s.result.exitCode}${lastLine(text) ? `: ${lastLine(text)}` : ''}.`, "The output above has ssh's own message.");
+    throw explainFailure(text, t, f, jump) ?? new OutpostError('tunnel_start_failed', `The tunnel's ssh on ${jump} ended with exit code ${s.result.exitCode}.${sshSaid(d, text)}`, "The run's output and the journal have all of ssh's output.");
   }
   await expectHeld(d, t, f, s);
   const carried = await expectCarried(d, t, s);
   const some = [...before.ports.values()].some((p) => p.state !== 'missing');
   return { action: some ? 'repaired' : 'started', form: s.form, ports: portReport(t, carried), warnings: s.warnings };
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? '';
 }

@@ -7,7 +7,7 @@ export function runHandlers(runs: RunService): Pick<Handlers, 'run.schedule' | '
     'run.schedule': ({ answers, options }) => ({ rows: runs.schedule(answers, options) }),
     'run.start': ({ answers, options }, client) => runs.start(answers, options, client),
     // An ended run's report belongs to the client that ran it, like the run.
-    'run.report': ({ runId }, client) => runs.report(runId, client),
+    'run.report': ({ runId, earlier }, client) => runs.report(runId, client, earlier),
     // Another client (another browser tab, another local process with the token) gets "not found":
     // runs and host key questions belong to the client that started them.
     'run.cancel': ({ runId }, client) => {

@@ -1,9 +1,11 @@
 // Step 5: where the agent goes: one host, a list (pasted or an imported iplist.cfg, `IP [password]` per
 // line), or, for Windows, this computer.
-import { useMemo, useRef, useState } from 'react';
+import { Fragment, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Callout, RadioCards, Segmented, SecretField, StepHeader, TextField, useFieldError } from '../fields';
-import { readHostList, type AuthKind } from '../model';
+import { readHostList, slot, type AuthKind, type ListHost } from '../model';
+import { freshKey } from '../store/secrets';
+import { defaultConcurrency } from '../../batch/model';
 import { ConnectionTest } from '../ConnectionTest';
 import { PackageField } from '../PackageField';
 import { describeProblem } from '../problems';
@@ -129,12 +131,75 @@ function ImportedFileNotice({ file, onClose, onResult }: { file: ImportedFile; o
   );
 }
 
+type RowAuth = 'default' | 'password' | 'privateKey';
+
+/** One host list row edited in place: address, port, user, name, and how it logs in (the list's default password, its own, or a key file). */
+function HostEditRow({ i, row }: { i: number; row: ListHost }) {
+  const { t } = useTranslation();
+  const hosts = useWizard((s) => s.form.hosts);
+  const update = useWizard((s) => s.updateListHost);
+  const editHost = useWizard((s) => s.editHost);
+  const err = useFieldError('hosts');
+  // The port as typed (a number only once it is one); the list's port applies when it is empty.
+  const [port, setPort] = useState(row.port === undefined ? '' : String(row.port));
+  const portOk = port === '' || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+  const auth: RowAuth = row.keyPath !== undefined ? 'privateKey' : row.password ? 'password' : 'default';
+  const setAuth = (a: RowAuth) => {
+    if (a === auth) return;
+    if (a === 'default') update(i, {}, ['password', 'keyPath']);
+    else if (a === 'password') update(i, { password: slot(freshKey('target.password')) }, ['keyPath']);
+    else update(i, { keyPath: '' }, ['password']);
+  };
+  return (
+    <tr className="host-edit" data-testid="host-edit">
+      <td colSpan={4}>
+        <fieldset className="group tight">
+          <legend>{t('hosts.editLegend', { host: row.host })}</legend>
+          <div className="row">
+            <TextField path={`targets[${i}].host`} label={t('hosts.host')} value={row.host} onChange={(v) => update(i, { host: v.trim() })} error={err(`targets[${i}].host`)} mono width="m" />
+            <TextField path={`targets[${i}].port`} label={t('common.port')} value={port} placeholder={hosts.listPort || '22'} onChange={(v) => {
+              setPort(v);
+              if (v === '') update(i, {}, ['port']);
+              else if (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) update(i, { port: Number(v) });
+            }} error={portOk ? err(`targets[${i}].port`) : t('hosts.badPort')} mono width="xs" />
+            <TextField path={`targets[${i}].user`} label={t('common.user')} value={row.user ?? ''} placeholder={hosts.listUser || 'root'} onChange={(v) => (v.trim() ? update(i, { user: v.trim() }) : update(i, {}, ['user']))} error={err(`targets[${i}].user`)} mono width="s" />
+            <TextField path={`targets[${i}].name`} label={t('hosts.name')} value={row.name ?? ''} onChange={(v) => (v ? update(i, { name: v }) : update(i, {}, ['name']))} optional width="s" />
+          </div>
+          <Segmented<RowAuth>
+            name={`row-auth-${i}`}
+            legend={t('auth.legend')}
+            value={auth}
+            onChange={setAuth}
+            options={[
+              { value: 'default', label: t('hosts.pwDefault') },
+              { value: 'password', label: t('hosts.ownPassword') },
+              { value: 'privateKey', label: t('auth.privateKey') },
+            ]}
+          />
+          {auth === 'password' && row.password ? (
+            <SecretField addr={`list.${i}`} path={`targets[${i}].password`} label={t('auth.passwordFor', { user: row.user ?? (hosts.listUser || 'root') })} value={row.password} error={err(`targets[${i}].password`)} width="m" />
+          ) : auth === 'privateKey' ? (
+            <TextField path={`targets[${i}].privateKey.path`} label={t('auth.keyPath')} value={row.keyPath ?? ''} onChange={(v) => update(i, { keyPath: v })} error={err(`targets[${i}].privateKey.path`)} placeholder="~/.ssh/id_ed25519" mono width="l" />
+          ) : null}
+          <div className="actions-row">
+            <button type="button" className="secondary" data-testid="host-edit-done" onClick={() => editHost(null)}>
+              {t('hosts.editDone')}
+            </button>
+          </div>
+        </fieldset>
+      </td>
+    </tr>
+  );
+}
+
 function HostList() {
   const { t } = useTranslation();
   const hosts = useWizard((s) => s.form.hosts);
   const setHosts = useWizard((s) => s.setHosts);
   const addListText = useWizard((s) => s.addListText);
   const removeListHost = useWizard((s) => s.removeListHost);
+  const editing = useWizard((s) => s.editingHost);
+  const editHost = useWizard((s) => s.editHost);
   const err = useFieldError('hosts');
   const [text, setText] = useState('');
   const [imported, setImported] = useState<ImportedFile | null>(null);
@@ -157,7 +222,7 @@ function HostList() {
       <legend>{t('hosts.listLegend')}</legend>
       <div className="field w-l">
         <label htmlFor="iplist">{t('hosts.paste')}</label>
-        <textarea id="iplist" className="mono" rows={5} value={text} spellCheck={false} placeholder={'192.168.0.109 Password\n192.168.0.39'} aria-describedby="iplist-hint iplist-err" onChange={(e) => setText(e.target.value)} />
+        <textarea id="iplist" className="mono" rows={5} value={text} spellCheck={false} placeholder={t('hosts.pastePlaceholder')} aria-describedby="iplist-hint iplist-err" onChange={(e) => setText(e.target.value)} />
         <div className="hint" id="iplist-hint">
           {t('hosts.pasteHint')}
         </div>
@@ -242,23 +307,32 @@ function HostList() {
             {hosts.list.map((l, i) => {
               const e = err([`targets[${i}].host`, `targets[${i}]`], 'targets.list');
               return (
-                <tr key={`${l.host}-${i}`}>
-                  <td>{i + 1}</td>
-                  <td>
-                    <code>
-                      {l.user ? `${l.user}@` : ''}
-                      {l.host}
-                      {l.port ? `:${l.port}` : ''}
-                    </code>
-                    {e ? <div className="error inline">{e}</div> : null}
-                  </td>
-                  <td>{l.raw ? t('hosts.fromRecipe') : l.keyPath ? t('auth.privateKey') : l.password ? (l.password.draft ? t('hosts.pwFromList') : t('secret.saved')) : t('hosts.pwDefault')}</td>
-                  <td>
-                    <button type="button" className="link danger" onClick={() => removeListHost(i)} aria-label={t('hosts.removeHost', { host: l.host })}>
-                      {t('common.remove')}
-                    </button>
-                  </td>
-                </tr>
+                <Fragment key={`${i}`}>
+                  <tr data-testid={`host-row-${i}`}>
+                    <td>{i + 1}</td>
+                    <td>
+                      <code>
+                        {l.user ? `${l.user}@` : ''}
+                        {l.host}
+                        {l.port ? `:${l.port}` : ''}
+                      </code>
+                      {l.name ? <span className="muted"> {l.name}</span> : null}
+                      {e ? <div className="error inline">{e}</div> : null}
+                    </td>
+                    <td>{l.raw ? t('hosts.fromRecipe') : l.keyPath !== undefined ? t('auth.privateKey') : l.password ? (l.password.draft ? t('hosts.pwFromList') : l.password.ref ? t('secret.saved') : t('hosts.ownPassword')) : t('hosts.pwDefault')}</td>
+                    <td className="row-actions">
+                      {l.raw ? null : (
+                        <button type="button" className="link" data-testid={`host-edit-${i}`} aria-expanded={editing === i} onClick={() => editHost(editing === i ? null : i)} aria-label={t('hosts.editHost', { host: l.host })}>
+                          {t('hosts.edit')}
+                        </button>
+                      )}{' '}
+                      <button type="button" className="link danger" onClick={() => removeListHost(i)} aria-label={t('hosts.removeHost', { host: l.host })}>
+                        {t('common.remove')}
+                      </button>
+                    </td>
+                  </tr>
+                  {editing === i && !l.raw ? <HostEditRow i={i} row={l} /> : null}
+                </Fragment>
               );
             })}
           </tbody>
@@ -272,6 +346,17 @@ function HostList() {
         <TextField path="targets.port" label={t('common.port')} value={hosts.listPort} onChange={(v) => setHosts({ listPort: v })} error={err(hosts.list.map((_, i) => `targets[${i}].port`), 'targets.port')} mono width="xs" />
         <TextField path="targets.user" label={t('common.user')} value={hosts.listUser} onChange={(v) => setHosts({ listUser: v })} error={err(hosts.list.map((_, i) => `targets[${i}].user`), 'targets.user')} mono width="s" />
         {needsDefault ? <SecretField addr="target.default" path="targets.defaultPassword" label={t('hosts.defaultPassword')} value={hosts.listDefaultPassword} hint={t('hosts.defaultPasswordHint')} width="m" /> : null}
+        <TextField
+          path="run.concurrency"
+          label={t('hosts.concurrency')}
+          value={hosts.concurrency}
+          placeholder={String(defaultConcurrency())}
+          onChange={(v) => setHosts({ concurrency: v.trim() })}
+          error={hosts.concurrency && !(/^\d{1,4}$/.test(hosts.concurrency) && Number(hosts.concurrency) >= 1 && Number(hosts.concurrency) <= 1000) ? t('hosts.badConcurrency') : null}
+          hint={t('hosts.concurrencyHint', { n: defaultConcurrency() })}
+          mono
+          width="s"
+        />
       </div>
     </fieldset>
   );

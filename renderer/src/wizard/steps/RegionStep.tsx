@@ -4,6 +4,9 @@ import { useTranslation } from 'react-i18next';
 import { StepHeader, TextField, useFieldError } from '../fields';
 import { useWizard } from '../store';
 
+/** Lower case, without spaces, dashes, dots or underscores. */
+const squash = (s: string) => s.toLowerCase().replace(/[\s\-_.·]+/g, '');
+
 export function RegionStep() {
   const { t, i18n } = useTranslation();
   const regions = useWizard((s) => s.catalog.regions);
@@ -12,11 +15,9 @@ export function RegionStep() {
   const touch = useWizard((s) => s.touch);
   const err = useFieldError('region');
   const zh = i18n.language.startsWith('zh');
-  const q = region.query.trim().toLowerCase();
-  const shown = useMemo(
-    () => regions.filter((r) => !q || r.id.includes(q) || r.nameEn.toLowerCase().includes(q) || r.nameZh.includes(q)),
-    [regions, q],
-  );
+  // "Hong Kong", "Hongkong", "hong-kong", "香港", a city ("beijing", "上海") or an id all find their region: spaces and dashes do not count.
+  const q = squash(region.query);
+  const shown = useMemo(() => regions.filter((r) => !q || [r.id, r.nameEn, r.nameZh].some((x) => squash(x).includes(q))), [regions, q]);
   const listError = !region.other ? err('region') : null;
   return (
     <section className="step">

@@ -6,10 +6,44 @@ import { hostLabel, runStepTitle, stepMessage } from '../planText';
 import { HostTerminals } from '../HostTerminal';
 import { useWizard } from '../store';
 import { StatusIcon } from './RunStep';
-import { BatchView, useBatch } from '../../batch/BatchView';
+import { BatchSummary, BatchView, useBatch } from '../../batch/BatchView';
+import type { RunStepRow } from '../store';
+import type { Plan } from '../../../../electron/common/api';
+
+/** Every host's own steps with what their checks found (clock, ports, the agent). */
+function StepsTable({ rows, plan, testId }: { rows: RunStepRow[]; plan: Plan | null; testId: string }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <table className="data" data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">{t('result.host')}</th>
+          <th scope="col">{t('result.step')}</th>
+          <th scope="col">{t('result.status')}</th>
+          <th scope="col">{t('result.details')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={`${r.stepId}|${r.host}`}>
+            <td>{hostLabel(t, r.host, plan)}</td>
+            <td>{runStepTitle(t, plan, r.stepId, r.title, r.host)}</td>
+            <td>
+              <span className={`pill s-${r.status}`}>{t(`status.${r.status}`)}</span>
+            </td>
+            <td className="muted">
+              {r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}
+              {r.checks?.length ? <ChecksList checks={r.checks} testId={`${testId === 'result-table' ? 'result' : testId}-checks-${r.stepId}-${r.host}`} /> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 export function ResultStep() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const result = useWizard((s) => s.result);
   const plan = useWizard((s) => s.review.plan);
   const steps = useWizard((s) => s.run.steps);
@@ -20,7 +54,11 @@ export function ResultStep() {
   const moreHosts = useWizard((s) => s.moreHosts);
   const editAnswers = useWizard((s) => s.editAnswers);
   const batch = useBatch();
+  const previous = useWizard((s) => s.previous);
   if (!result) return null;
+  // Several hosts: one result model, each host in its own state (no "the installation failed" for a fleet of which most is installed).
+  const fleet = batch.active && batch.live && !tunnelCheck;
+  const retryable = fleet && batch.counts.done > 0 && batch.hosts.some((h) => h.state !== 'done');
   const outcome = result.outcome;
   // Every host's own steps (a failed login shows here too), with what their checks found: clock, ports, the agent.
   const installs = steps.filter((r) => r.host !== 'console' && r.status !== 'pending');
@@ -28,19 +66,25 @@ export function ResultStep() {
   const alreadyInstalled = outcome === 'done' && !tunnelCheck && steps.some((r) => r.status === 'skipped' && plan?.steps.find((x) => x.id === r.stepId)?.phase === 'install' && r.host !== 'console');
   const verify = plan?.steps.find((s) => s.phase === 'verify');
   // The vendor's remedy fits a failed installer, not a download that never reached the host.
-  const installFailed = outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'verify_failed'));
+  const installFailed = !fleet && outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'verify_failed'));
   const preflightFailed = outcome === 'failed' && result.code === 'preflight_failed';
   // A failure before any step (a missing secret, a package refused) has no step or host to name.
   const failedStep = result.failedStep && plan?.steps.some((s) => s.id === result.failedStep) ? result.failedStep : undefined;
   const failedTitle = failedStep ? runStepTitle(t, plan, failedStep, failedStep, result.hostId ?? '') : '';
   return (
     <section className="step result">
-      <StepHeader title={tunnelCheck && outcome === 'done' ? t('result.tunnelTitle') : t(`result.title.${outcome}`)} />
+      <StepHeader title={tunnelCheck && outcome === 'done' ? t('result.tunnelTitle') : fleet ? t('result.fleetTitle', { count: batch.hosts.length }) : t(`result.title.${outcome}`)} />
       <div className={`outcome o-${outcome}`} data-testid="run-outcome" data-outcome={outcome} role="status">
         <StatusIcon status={outcome === 'done' ? 'done' : outcome === 'failed' ? 'failed' : 'cancelled'} />
         <div>
-          <div className="outcome-title">{tunnelCheck && outcome === 'done' ? t('result.tunnelOk') : t(`result.lead.${outcome}`, { agent: plan?.profile.name ?? '' })}</div>
-          {outcome === 'failed' ? (
+          {fleet ? (
+            <div className="outcome-title">
+              <BatchSummary s={batch} />
+            </div>
+          ) : (
+            <div className="outcome-title">{tunnelCheck && outcome === 'done' ? t('result.tunnelOk') : t(`result.lead.${outcome}`, { agent: plan?.profile.name ?? '' })}</div>
+          )}
+          {outcome === 'failed' && !fleet ? (
             <div className="outcome-detail">
               {failedStep ? t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.hostId ?? '', plan) }) : null}
               {result.reason ? <pre className="plain">{result.reason}</pre> : null}
@@ -51,35 +95,24 @@ export function ResultStep() {
       </div>
       {installs.length ? (
         <>
-          <h2>{t('result.where')}</h2>
-          <table className="data" data-testid="result-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('result.host')}</th>
-                <th scope="col">{t('result.step')}</th>
-                <th scope="col">{t('result.status')}</th>
-                <th scope="col">{t('result.details')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {installs.map((r) => (
-                <tr key={`${r.stepId}|${r.host}`}>
-                  <td>{hostLabel(t, r.host, plan)}</td>
-                  <td>{runStepTitle(t, plan, r.stepId, r.title, r.host)}</td>
-                  <td>
-                    <span className={`pill s-${r.status}`}>{t(`status.${r.status}`)}</span>
-                  </td>
-                  <td className="muted">
-                    {r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}
-                    {r.checks?.length ? <ChecksList checks={r.checks} testId={`result-checks-${r.stepId}-${r.host}`} /> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <h2>{tunnelCheck ? t('result.tunnelWhere') : t('result.where')}</h2>
+          <StepsTable rows={installs} plan={plan} testId="result-table" />
         </>
       ) : null}
-      {batch.active ? <BatchView /> : null}
+      {tunnelCheck && (previous || batch.active) ? (
+        // The install's results stay beside the tunnel check's (it does not replace them).
+        <section className="previous-run" data-testid="install-results">
+          <h2>{t('result.installResults')}</h2>
+          {previous ? (
+            <>
+              <p className="hint block">{t(`result.lead.${previous.result.outcome}`, { agent: plan?.profile.name ?? '' })}</p>
+              <StepsTable rows={previous.steps.filter((r) => r.host !== 'console' && r.status !== 'pending')} plan={plan} testId="previous-table" />
+            </>
+          ) : null}
+          {batch.active ? <BatchView /> : null}
+        </section>
+      ) : null}
+      {batch.active && !tunnelCheck ? <BatchView /> : null}
       {outcome === 'done' ? (
         <>
           <h2>{t('result.verifyTitle')}</h2>
@@ -122,8 +155,13 @@ export function ResultStep() {
             </button>
           </>
         ) : outcome !== 'done' ? (
-          <button type="button" className="primary" onClick={() => void startRun()} data-testid="retry">
+          <button type="button" className={retryable ? 'secondary' : 'primary'} onClick={() => void startRun()} data-testid="retry">
             {t('result.retry')}
+          </button>
+        ) : null}
+        {retryable ? (
+          <button type="button" className="primary" onClick={() => void startRun({ retryFailed: true })} data-testid="retry-failed" title={t('result.retryFailedHint')}>
+            {t('result.retryFailed', { count: batch.hosts.filter((h) => h.state !== 'done').length })}
           </button>
         ) : null}
         {outcome === 'failed' ? (

@@ -8,6 +8,7 @@ import { ExportPanel } from '../ExportPanel';
 import { runStepTitle, stepTitle } from '../planText';
 import { RunbookBar, useCopyText } from '../Runbook';
 import { useWizard } from '../store';
+import { BatchSummary, useBatch } from '../../batch/BatchView';
 
 function PlanStep({ step, n }: { step: Step; n: number }) {
   const { t } = useTranslation();
@@ -88,6 +89,26 @@ function groups(plan: Plan, thisComputer: boolean, t: (k: string, p?: Record<str
   return out;
 }
 
+/** After a batch with failed hosts (and Edit answers): its summary, and Retry failed hosts — the hosts done are left alone. */
+function LastBatch() {
+  const { t } = useTranslation();
+  const batch = useBatch();
+  const startRun = useWizard((s) => s.startRun);
+  const left = batch.hosts.filter((h) => h.state !== 'done').length;
+  if (!batch.active || !batch.live || batch.endedAt === null || !left || !batch.counts.done) return null;
+  return (
+    <div data-testid="last-batch">
+      <Callout title={t('review.lastBatch')}>
+        <BatchSummary s={batch} />
+        <p className="hint block">{t('result.retryFailedHint')}</p>
+        <button type="button" className="primary" data-testid="review-retry-failed" onClick={() => void startRun({ retryFailed: true })}>
+          {t('result.retryFailed', { count: left })}
+        </button>
+      </Callout>
+    </div>
+  );
+}
+
 export function ReviewStep() {
   const { t, i18n } = useTranslation();
   const zh = i18n.language.startsWith('zh');
@@ -105,6 +126,7 @@ export function ReviewStep() {
   return (
     <section className="step" aria-busy={review.loading}>
       <StepHeader title={t('review.title')} lead={t('review.lead')} />
+      <LastBatch />
       {review.error ? (
         <Callout kind="error" title={t('review.error')}>
           <pre className="plain">{review.error}</pre>

@@ -1,6 +1,6 @@
 // Step 7: the run. Every row the run will report (the core's schedule) with its live status (run.step),
 // preflight checks, the embedded terminal attached to the run's terminal, the host key dialog, Cancel.
-import { lazy, Suspense, useEffect, useMemo } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StepStatus } from '../../../../electron/common/api';
 import { Callout, StepHeader } from '../fields';
@@ -24,6 +24,8 @@ export function RunStep() {
   const pauseRun = useWizard((s) => s.pauseRun);
   const decide = useWizard((s) => s.decideHostKey);
   const batch = useBatch();
+  const [doneByHand, setDoneByHand] = useState<Record<string, boolean>>({});
+  const manual = (r: RunStepRow) => r.status === 'skipped' && r.host === 'console';
   useEffect(() => {
     setRunViewMounted(true);
     return () => setRunViewMounted(false);
@@ -56,7 +58,7 @@ export function RunStep() {
         ? t('run.now', { title: runStepTitle(t, plan, active.stepId, active.title, active.host), host: hostLabel(t, active.host, plan) })
         : t('run.starting');
   // Many hosts: the batch view (progress, counts, the host table) instead of the step list and terminal.
-  if (batch.active) {
+  if (batch.active && batch.live) {
     return (
       <section className="step run">
         <StepHeader title={t('batch.title', { count: batch.hosts.length })} />
@@ -123,8 +125,14 @@ export function RunStep() {
               <div className="run-row-text">
                 <div className="run-row-title">{runStepTitle(t, plan, r.stepId, r.title, r.host)}</div>
                 <div className="run-row-host">
-                  {hostLabel(t, r.host, plan)} · <span className="status-word">{t(`status.${r.status}`)}</span>
+                  {hostLabel(t, r.host, plan)} · <span className="status-word">{manual(r) ? t('run.manualTodo') : t(`status.${r.status}`)}</span>
                 </div>
+                {manual(r) ? (
+                  // A step for the admin in the console is not "skipped": they say when it is done.
+                  <label className="manual-done">
+                    <input type="checkbox" data-testid={`manual-done-${r.stepId}`} checked={Boolean(doneByHand[r.stepId])} onChange={(e) => setDoneByHand((d) => ({ ...d, [r.stepId]: e.target.checked }))} /> {r.stepId === 'sg-rule' ? t('run.sgRuleAdded') : t('run.manualDone')}
+                  </label>
+                ) : null}
                 {r.status === 'running' && r.progress && r.progress.total > 0 ? (
                   <div className="transfer" data-testid={`run-progress-${r.stepId}`}>
                     <progress max={r.progress.total} value={r.progress.done} aria-label={t('run.transfer')} />{' '}

@@ -4,7 +4,7 @@
 import i18next from 'i18next';
 import { api } from '../../api/client';
 import { batchRun } from '../../batch/model';
-import { applyOs, applyProfile, defaultProfile, fieldFrom, fromAnswers, inputSecretKey, readHostList, slot, STEPS, type JumpForm, type ListHost, type WizardForm } from '../model';
+import { applyOs, defaultProfile, switchAgent, fieldFrom, fromAnswers, inputSecretKey, readHostList, slot, STEPS, type JumpForm, type ListHost, type WizardForm } from '../model';
 import { clearDraft, draftStarted, readDraft } from './draft';
 import { stopListening } from './run';
 import { commitAll, freshKey } from './secrets';
@@ -114,7 +114,10 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
     },
 
     setAgent(profile) {
-      setForm((f) => applyProfile(f, { id: profile.id, os: profile.os, connectivity: profile.connectivity }));
+      const from = get().form.agent.profile;
+      setForm((f) => switchAgent(f, { id: profile.id, os: profile.os, connectivity: profile.connectivity }));
+      // Another agent changes what the later steps hold: none of them stays "Complete" until visited again.
+      if (from && from !== profile.id) set((s) => ({ furthest: Math.min(s.furthest, STEPS.indexOf(s.current)) }));
     },
     setOs(os) {
       const localWindows = get().system?.localWindows ?? false;
@@ -216,6 +219,27 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
     },
     removeListHost(i) {
       setForm((f) => ({ ...f, hosts: { ...f.hosts, list: f.hosts.list.filter((_, k) => k !== i) } }));
+      set({ editingHost: null });
+    },
+    updateListHost(i, patch, drop = []) {
+      setForm((f) => ({
+        ...f,
+        hosts: {
+          ...f.hosts,
+          list: f.hosts.list.map((l, k) => {
+            if (k !== i) return l;
+            const next: ListHost = { ...l, ...patch };
+            for (const d of drop) {
+              if (d === 'password') next.password = null;
+              else delete next[d];
+            }
+            return next;
+          }),
+        },
+      }));
+    },
+    editHost(i) {
+      set({ editingHost: i });
     },
 
     markSaved() {

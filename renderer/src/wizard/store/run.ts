@@ -2,7 +2,7 @@
 // key questions, the terminal's output), pausing and cancelling, resuming an interrupted batch, and
 // what comes after its end (edit the answers at the field the core names, more hosts).
 import { api } from '../../api/client';
-import { BATCH_CONCURRENCY, BATCH_MIN_TARGETS, batchRun, type BatchTarget } from '../../batch/model';
+import { addressKey, BATCH_MIN_TARGETS, batchRun, defaultConcurrency, type BatchTarget } from '../../batch/model';
 import { emptyForm, fromAnswers, slot } from '../model';
 import { fieldId, stepOfPath } from '../validity';
 import { commitAll, freshKey } from './secrets';
@@ -56,7 +56,7 @@ function listen(set: SetState, get: GetState): void {
     api.on('run.step', (e) => {
       if (!mine(e.runId)) return;
       // A batch keeps its per-host state in batchRun (hundreds of hosts: no list of every step here).
-      if (batchRun.active) return batchRun.onStep(e);
+      if (batchRun.live) return batchRun.onStep(e);
       set((s) => {
         const rows = [...s.run.steps];
         const i = rows.findIndex((r) => r.stepId === e.stepId && r.host === e.hostId);
@@ -67,12 +67,12 @@ function listen(set: SetState, get: GetState): void {
       });
     }),
     api.on('run.progress', (e) => {
-      if (!mine(e.runId) || batchRun.active) return;
+      if (!mine(e.runId) || batchRun.live) return;
       set((s) => ({ run: { ...s.run, steps: s.run.steps.map((r) => (r.stepId === e.stepId && r.host === e.hostId ? { ...r, progress: { done: e.done, total: e.total } } : r)) } }));
     }),
     api.on('run.host', (e) => {
       if (!mine(e.runId)) return;
-      if (batchRun.active) return batchRun.onHost(e);
+      if (batchRun.live) return batchRun.onHost(e);
       set((s) => ({ run: { ...s.run, hosts: { ...s.run.hosts, [e.hostId]: e } } }));
     }),
     api.on('run.paused', (e) => {
@@ -95,7 +95,7 @@ function listen(set: SetState, get: GetState): void {
     }),
     api.on('run.end', (e) => {
       if (!mine(e.runId)) return;
-      if (batchRun.active) {
+      if (batchRun.live) {
         batchRun.onEnd(e);
         finalStates(e.runId);
       }
@@ -116,14 +116,24 @@ export function runActions(set: SetState, get: GetState): RunActions {
       const answers = selectAnswers(s);
       listen(set, get);
       runOutput.chunks.clear();
-      // Many targets: the pool (several at once) and the batch view instead of one live terminal.
+      // Two hosts or more: the pool (several at once) and the batch view, one result model for any number of hosts.
       const targets = Array.isArray(answers.targets) ? (answers.targets as Array<Record<string, unknown>>) : [];
       const batch = targets.length >= BATCH_MIN_TARGETS && !opts.tunnelOnly;
-      if (batch) batchRun.begin(targets.map((t): BatchTarget => ({ host: String(t.host ?? ''), port: typeof t.port === 'number' ? t.port : 22, user: typeof t.user === 'string' ? t.user : 'root', name: typeof t.name === 'string' ? t.name : undefined })));
-      else batchRun.clear();
+      const list = targets.map((t): BatchTarget => ({ host: String(t.host ?? ''), port: typeof t.port === 'number' ? t.port : 22, user: typeof t.user === 'string' ? t.user : s.form.agent.os === 'windows' ? 'Administrator' : 'root', name: typeof t.name === 'string' ? t.name : undefined }));
+      // Retry failed hosts: the hosts done in the last batch (by address) are left alone, not reconnected (the CLI's --retry-failed).
+      const only = batch && opts.retryFailed ? batchRun.retry(list) : undefined;
+      if (only && only.length === 0) return;
+      if (batch && !only) batchRun.begin(list);
+      // "Check tunnel" keeps the install's results (its batch) beside its own.
+      else if (!batch && opts.tunnelOnly) batchRun.hold();
+      else if (!batch) batchRun.clear();
       const startedAt = Date.now();
-      set({ phase: 'running', current: 'run', result: null, run: { ...initialRun(), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), startedAt } });
-      const options = { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), ...(batch ? { concurrency: BATCH_CONCURRENCY } : {}) };
+      // Check tunnel keeps the install's results to show beside its own; any other run starts afresh.
+      const previous = opts.tunnelOnly ? (s.result && !s.run.tunnelOnly ? { steps: s.run.steps, result: s.result } : s.previous) : null;
+      set({ phase: 'running', current: 'run', result: null, editingHost: null, previous, run: { ...initialRun(), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), startedAt } });
+      const wanted = Number(s.form.hosts.concurrency);
+      const concurrency = Math.min(targets.length, Number.isInteger(wanted) && wanted >= 1 ? Math.min(wanted, 1000) : defaultConcurrency());
+      const options = { acceptNewHostKeys: false, overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.tunnelOnly), ...(batch ? { concurrency: Math.max(2, concurrency) } : {}), ...(only ? { targets: only } : {}) };
       // The rows the run will report, from the core, shown pending from the start (not for a batch: its view is per host).
       if (!batch) {
         api.request('run.schedule', { answers, options }).then(
@@ -191,6 +201,19 @@ export function runActions(set: SetState, get: GetState): RunActions {
 
     editAnswers() {
       const s = get();
+      // A batch: the first host that did not end done, its row in the host list open for editing.
+      const failed = batchRun.active ? batchRun.notDone()[0] : undefined;
+      if (failed && s.form.hosts.mode === 'list') {
+        stopListening();
+        const row = s.form.hosts.list.findIndex((l, i) => addressKey({ host: l.host, port: l.port ?? (Number(s.form.hosts.listPort) || 22), user: l.user ?? (s.form.hosts.listUser.trim() || 'root') }) === addressKey(failed) || (l.raw && i === failed.index));
+        set({ phase: 'wizard', current: 'hosts', result: null, run: initialRun(), editingHost: row === -1 ? null : row });
+        window.setTimeout(() => {
+          const el = document.querySelector<HTMLElement>('[data-testid="host-edit"] input');
+          el?.scrollIntoView({ block: 'center' });
+          el?.focus();
+        }, 60);
+        return;
+      }
       // The core says which answers field the failure points at (run.end's field).
       const path = s.result?.field ?? null;
       stopListening();

@@ -4,7 +4,7 @@ import type { StoreApi } from 'zustand';
 import type { EventPayload, Network, Plan, ProfileSummary, RegionInfo, RequestOutput, ScheduleRow, StepStatus, SystemInfo } from '../../../../electron/common/api';
 import { ApiRequestError } from '../../api/client';
 import type { BatchTarget } from '../../batch/model';
-import { emptyForm, type InputField, type JumpForm, type Os, type SshLoginForm, type StepId, type WizardForm } from '../model';
+import { emptyForm, type InputField, type JumpForm, type ListHost, type Os, type SshLoginForm, type StepId, type WizardForm } from '../model';
 
 export type Phase = 'wizard' | 'running' | 'done';
 
@@ -68,6 +68,10 @@ export interface WizardState {
   dirty: boolean;
   /** The furthest step reached: a valid step up to it stays "Complete" when the user goes back. */
   furthest: number;
+  /** The host list row open for editing in place (Hosts step), by index in the list. */
+  editingHost: number | null;
+  /** The install run's results a "Check tunnel" run keeps beside its own (one host: its step rows and end). */
+  previous: { steps: RunStepRow[]; result: RunEnd } | null;
 }
 
 export interface WizardActions {
@@ -97,6 +101,10 @@ export interface WizardActions {
   setHosts(patch: Partial<Omit<WizardForm['hosts'], 'single'>>, single?: Partial<SshLoginForm>): void;
   addListText(text: string): number;
   removeListHost(i: number): void;
+  /** Edits a host list row in place (address, port, user, name, key); its password goes through the slot actions (`list.<i>`). */
+  updateListHost(i: number, patch: Partial<Omit<ListHost, 'raw'>>, drop?: ReadonlyArray<'port' | 'user' | 'name' | 'keyPath' | 'password'>): void;
+  /** Opens (a row index) or closes (null) a host list row's editor. */
+  editHost(i: number | null): void;
   setSecretDraft(addr: SlotAddr, value: string): void;
   commitSecret(addr: SlotAddr): Promise<void>;
   /** Saves every typed secret, so the answers hold only references (before a run or a connection test). */
@@ -109,7 +117,7 @@ export interface WizardActions {
   loadNetwork(): Promise<void>;
   buildPlan(): Promise<void>;
   /** tunnelOnly: the "check tunnel" action (checks and repairs the tunnel, installs nothing). */
-  startRun(opts?: { reinstall?: boolean; overridePreflight?: boolean; tunnelOnly?: boolean }): Promise<void>;
+  startRun(opts?: { reinstall?: boolean; overridePreflight?: boolean; tunnelOnly?: boolean; retryFailed?: boolean }): Promise<void>;
   cancelRun(): Promise<void>;
   /** Runs the hosts of an interrupted batch its journal does not record as done; an error message when it cannot. */
   resumeBatch(runId: string, targets: BatchTarget[]): Promise<string | null>;
@@ -153,5 +161,7 @@ export function initialState(): WizardState {
     notice: null,
     dirty: false,
     furthest: 0,
+    editingHost: null,
+    previous: null,
   };
 }
