@@ -8,6 +8,7 @@ import { registerInitCommand } from './commands/init';
 import { registerPlanCommand } from './commands/plan';
 import { registerProfileCommand } from './commands/profile';
 import { registerBatchCommand } from './commands/batch';
+import { registerLifecycleCommands } from './commands/lifecycle';
 import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
 import { registerUnpackCommand } from './commands/unpack';
@@ -31,6 +32,9 @@ Examples:
   OUTPOST_AK=… OUTPOST_SK=… outpost run answers.yaml               # run it (secrets from the environment)
   outpost batch answers.yaml --hosts iplist.cfg --report report.json
   outpost export ansible answers.yaml --hosts iplist.cfg --out ./ansible   # the same plan for Ansible
+  outpost check answers.yaml --report check.json                  # read-only: tunnels and agents (--watch 60)
+  outpost uninstall answers.yaml --remove-tunnel                   # agents off, then the jump servers as before
+  outpost inventory                                                # every host Outpost installed
   outpost serve                                                    # the wizard in your browser
 
 Exit codes: 0 done, 1 failed, 2 invalid input (one line per problem; also an unsafe, corrupt or
@@ -48,6 +52,7 @@ Environment: the variables your answers name as { env: NAME } (secrets; use the 
   registerPlanCommand(program);
   registerRunCommand(program);
   registerBatchCommand(program);
+  registerLifecycleCommands(program);
   registerExportCommand(program);
   registerDemoCommand(program);
   registerUnpackCommand(program);

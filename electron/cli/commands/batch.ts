@@ -149,7 +149,7 @@ async function run(service: OutpostService, plan: Plan, prepared: Prepared & { o
   const handle = total
     ? service.startRun(
         plan,
-        { targets: prepared.targets, concurrency: c.concurrency, acceptNewHostKeys: Boolean(opts.acceptNewHostkeys), overridePreflight: false, reinstall: false, tunnelOnly: false },
+        { targets: prepared.targets, concurrency: c.concurrency, acceptNewHostKeys: Boolean(opts.acceptNewHostkeys), overridePreflight: false, reinstall: false, tunnelOnly: false, answersFile: path.resolve(c.file) },
         {
           knownHostsFile,
           resolver: prepared.resolver,

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { Plan, Step } from '../../common/api/plan';
 import { OutpostError } from '../../core/errors';
 import { secrets } from '../../core/secrets/registry';
-import { envResolver, formatProblem, loadAnswersFile, OutpostService, PlanError, prepareBatch, prepareInherited, probeText, renderStep, type Answers } from '../../core/service';
+import { envResolver, formatProblem, loadAnswersFile, OutpostService, PlanError, prepareBatch, prepareInherited, prepareLifecycle, probeText, renderStep, type Answers } from '../../core/service';
 import { cliContext } from '../context';
 import { parseInheritFrom } from './batch';
 
@@ -20,6 +20,11 @@ interface PlanOptions {
   profiles?: string;
   hosts?: string;
   inheritFrom?: string;
+  /** The uninstall's plan (`outpost uninstall`), with the tunnel's removal after it (`--remove-tunnel`). */
+  uninstall?: boolean;
+  removeTunnel?: boolean;
+  /** The check's plan (`outpost check`). */
+  check?: boolean;
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -32,6 +37,9 @@ export function registerPlanCommand(program: Command): void {
     .option('--profiles <dir>', "your profiles folder (default: <data folder>/profiles)")
     .option('--hosts <file>', 'the plan for this host list, as outpost batch runs it')
     .option('--inherit-from <user@host[:port]>', 'with --hosts: the plan of the inherited installation from that host')
+    .option('--uninstall', 'the plan of outpost uninstall: the profile\'s uninstall steps, then proof the agent is gone')
+    .option('--remove-tunnel', "with --uninstall: and, after it, the tunnel's removal from each jump server")
+    .option('--check', 'the plan of outpost check (read-only)')
     .action((file: string, opts: PlanOptions) => {
       process.exitCode = runPlanCommand(file, opts, process.stdout, process.stderr);
     });
@@ -96,6 +104,23 @@ export function runPlanCommand(file: string, opts: PlanOptions, stdout: Out, std
 
 /** The plan of the answers, of a batch over --hosts, or of the inherited installation; a string of problems otherwise. */
 function planFor(service: OutpostService, answers: Answers, opts: PlanOptions): Plan | string {
+  if (opts.uninstall || opts.check) {
+    if (opts.inheritFrom) return '--inherit-from: not with --uninstall or --check\n';
+    if (opts.uninstall && opts.check) return '--uninstall and --check: give one of them\n';
+    let hosts: { text: string; name: string } | undefined;
+    if (opts.hosts) {
+      try {
+        hosts = { text: fs.readFileSync(opts.hosts, 'utf8'), name: path.basename(opts.hosts) };
+      } catch {
+        return `--hosts: ${opts.hosts} cannot be read\n`;
+      }
+    }
+    const r = prepareLifecycle(service, { answers, hosts, env: process.env, planOnly: true }, opts.check ? 'check' : 'uninstall', { removeTunnel: Boolean(opts.removeTunnel) });
+    if (!r.ok) return `${r.problems.join('\n')}\n`;
+    // The tunnel's removal runs after the targets' uninstall, as a run of its own: shown after it.
+    return r.tunnel ? { ...r.plan, steps: [...r.plan.steps, ...r.tunnel.steps.filter((s) => s.phase !== 'connect')] } : r.plan;
+  }
+  if (opts.removeTunnel) return '--remove-tunnel: only with --uninstall\n';
   if (!opts.hosts) {
     if (opts.inheritFrom) return '--inherit-from: give the host list with --hosts FILE\n';
     return service.plan(answers);

@@ -125,7 +125,7 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
   const interactive = Boolean(io.stdin.isTTY);
   const handle = service.startRun(
     plan,
-    { targets: only, acceptNewHostKeys: Boolean(opts.acceptNewHostkeys), overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.checkTunnel) },
+    { targets: only, acceptNewHostKeys: Boolean(opts.acceptNewHostkeys), overridePreflight: Boolean(opts.overridePreflight), reinstall: Boolean(opts.reinstall), tunnelOnly: Boolean(opts.checkTunnel), answersFile: path.resolve(file) },
     {
       knownHostsFile,
       resolver,

@@ -221,7 +221,11 @@ export const Action = z.discriminatedUnion('kind', [
     /** What happens where systemd is absent, in words and as the command (shown on the Review page). */
     fallback: z.string(),
   }),
-  z.object({ kind: z.literal('probe'), probes: z.array(Probe) }),
+  /**
+   * Read-only checks. `expect: absent` turns the verdict round (an uninstall's proof): the step passes
+   * only when every probe fails on the host, and a probe that still passes (or could not run) fails it.
+   */
+  z.object({ kind: z.literal('probe'), probes: z.array(Probe), expect: z.literal('absent').optional() }),
 ]);
 export type Action = z.infer<typeof Action>;
 export type ActionKind = Action['kind'];
@@ -258,6 +262,11 @@ export const Step = z.object({
   onFailure: z.object({ remedy: z.string(), hint: z.string(), retry: z.enum(['never', 'once']).default('never') }).optional(),
   /** Only run in a run that asks for it (remedy steps, verify-only probes). */
   optional: z.boolean().optional(),
+  /**
+   * A failure is said as a warning and the host goes on (`outpost check`'s tunnel health on a jump
+   * server: the targets behind a broken tunnel are still checked, and their state names the tunnel).
+   */
+  warnOnly: z.boolean().optional(),
   /** Masked text: the command as it would be typed, or the instruction text. */
   display: z.string(),
   /** Where each **** in the display comes from, in order of first use: `$OUTPOST_AK` or `stored "icagent.ak"`. */
@@ -285,6 +294,12 @@ export type TargetHost = z.infer<typeof TargetHost>;
 
 export const Plan = z.object({
   version: z.literal(2),
+  /**
+   * What the plan does to installed hosts: absent for an install; `check` (read-only: the tunnel's
+   * health and the agent's verify probes, `outpost check`) and `uninstall` (the profile's uninstall
+   * steps, then proof the agent is gone) are derived from the install plan (core/plan/lifecycle.ts).
+   */
+  lifecycle: z.enum(['check', 'uninstall']).optional(),
   profile: z.object({ id: z.string(), name: z.string(), version: z.string() }),
   os: Os,
   mode: Mode,

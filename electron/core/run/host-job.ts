@@ -29,6 +29,8 @@ export interface RunOptionsResolved {
   checkOnly?: boolean;
   /** Targets at once (1: the interactive run with its live terminal). */
   concurrency?: number;
+  /** The answers file the run came from (journaled: `outpost inventory` says it). */
+  answersFile?: string;
 }
 
 /** What every host job of a run shares. */
@@ -214,6 +216,8 @@ async function oneStep(rc: RunContext, job: HostJob, s: Step, guards: Map<string
     job.remedied.add(remedyId);
     await remedy(rc, job, s, 'reinstall');
   }
+  // A check whose failure is evidence, not the end (a check's tunnel health: the targets behind it go on).
+  if (s.warnOnly) return runStep(rc, job, s, (f) => f.message);
   if (s.onFailure?.retry !== 'once' || !s.onFailure.remedy) return runStep(rc, job, s);
   // The profile's own recovery (the ICAgent guide: "if the installation fails, uninstall and reinstall"):
   // a first failure is a warning, the remedy runs, and the step's second try decides.

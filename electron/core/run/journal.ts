@@ -7,7 +7,23 @@ import type { SecretRegistry } from '../secrets/registry';
 export const TAIL_LINES = 20;
 
 export type JournalRecord =
-  | { type: 'run.start'; runId: string; at: string; profile: string; os: string; mode: string; targets: string[]; options: Record<string, unknown> }
+  | {
+      type: 'run.start';
+      runId: string;
+      at: string;
+      profile: string;
+      /** The profile's version and what the run does (install, check, uninstall); absent in journals before them. */
+      profileVersion?: string;
+      kind?: 'install' | 'check' | 'uninstall';
+      os: string;
+      mode: string;
+      targets: string[];
+      /** Each target's address and jump server (`user@host:port`). */
+      hosts?: Array<{ id: string; address: string; name?: string; jump?: string }>;
+      options: Record<string, unknown>;
+    }
+  /** `outpost check`'s verdict for a host (healthy, agent-down, tunnel-down, unreachable, auth-failed), written after the run. */
+  | { type: 'check'; runId: string; at: string; address: string; state: string; reason?: string }
   /** `step` is the plan's step id; `host` the plan's host id (`jump0`, `target3`, `local`, `console`). */
   | { type: 'step'; runId: string; step: string; host: string; start: string; end: string; outcome: string; message?: string; code?: string; tail: string[] }
   /** A host's final state; `address` is `user@host:port` (what a resumed batch matches hosts by). */

@@ -81,7 +81,24 @@ export class Reporter {
   private redact = (s: string) => this.d.secrets.redact(s);
 
   start(options: Record<string, unknown>): void {
-    this.journal.write({ type: 'run.start', runId: this.runId, at: this.startedAt, profile: this.plan.profile.id, os: this.plan.os, mode: this.plan.mode, targets: this.plan.hosts.targets.map((t) => t.id), options });
+    const via = (id: string | null) => this.plan.hosts.jumps.find((j) => j.id === id);
+    this.journal.write({
+      type: 'run.start',
+      runId: this.runId,
+      at: this.startedAt,
+      profile: this.plan.profile.id,
+      profileVersion: this.plan.profile.version,
+      kind: this.plan.lifecycle ?? 'install',
+      os: this.plan.os,
+      mode: this.plan.mode,
+      targets: this.plan.hosts.targets.map((t) => t.id),
+      // Who each target is and how it is reached: what `outpost inventory` lists from the journals.
+      hosts: this.plan.hosts.targets.map((t) => {
+        const j = via(t.via);
+        return { id: t.id, address: `${t.ssh.user}@${t.ssh.host}:${t.ssh.port}`, ...(t.name ? { name: t.name } : {}), ...(j ? { jump: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port}` } : {}) };
+      }),
+      options,
+    });
   }
 
   /** The step's banner in the interactive terminal. */

@@ -106,12 +106,29 @@ function probeTasks(probes: readonly Probe[], c: AnsibleStep): Task[] {
   return tasks;
 }
 
+/**
+ * An uninstall's proof: each check that failed is evidence the agent is gone (pass); one that still
+ * passes, or only warned (could not tell), keeps the host from counting as removed.
+ */
+function absent(checks: CheckResult[], c: StepContext) {
+  const turned: CheckResult[] = checks.map((x) =>
+    x.status === 'fail'
+      ? { name: x.name, status: 'pass', detail: `gone: ${x.detail}` }
+      : { name: x.name, status: 'fail', detail: x.status === 'pass' ? `still there: ${x.detail}` : `could not tell: ${x.detail}`, hint: 'The uninstall did not remove it: see the uninstall step\'s output above, or remove it by hand.' },
+  );
+  for (const x of turned) c.output(`${mark(x)} ${x.name}: ${x.detail}\r\n`);
+  const left = turned.filter((x) => x.status === 'fail');
+  if (left.length) throw new StepFailure(c.step.id, 'still_installed', `Still installed on ${c.host}: ${left.map((x) => `${x.name} (${x.detail})`).join('; ')}.`, left[0]?.hint ?? '', turned);
+  return { checks: turned, status: 'done' as const, message: `removed: ${turned.map((x) => x.detail).join('; ')}` };
+}
+
 export const probe: ActionModule<'probe'> = {
   kind: 'probe',
   validate: (a) => (a.probes.length ? [] : ['probes: a probe step needs at least one check']),
-  display: (a) => a.probes.map(probeText).join('\n'),
+  display: (a) => (a.expect === 'absent' ? `gone (every check fails now):\n${a.probes.map(probeText).join('\n')}` : a.probes.map(probeText).join('\n')),
   async run(a, c) {
     const r = await probeOn(a.probes, c);
+    if (a.expect === 'absent') return absent(r.checks, c);
     // A connection test before the first install: the agent ports are reached through a tunnel that
     // only the install sets up, so not reaching them yet is a warning there, not a failure.
     if (c.run.checkOnly && c.run.mode === 'jump') r.checks = r.checks.map((x) => (x.name === 'ports' && x.status === 'fail' ? { ...x, status: 'warn', hint: "Reached through the jump server's tunnel, which the install sets up; test again after it if this stays." } : x));
@@ -127,6 +144,7 @@ export const probe: ActionModule<'probe'> = {
     };
   },
   ansible(a, c) {
+    if (a.expect === 'absent') throw unmappable(c.step.id, "it proves the agent is gone (an uninstall's verify), which the export does not map yet");
     if (a.probes.some((p) => p.kind === 'confirmed')) throw unmappable(c.step.id, "it reads what another host's installer printed (the inherited installation), which the export does not map");
     if (a.probes.every((p) => p.kind === 'login')) return [{ name: text(c.title), 'ansible.builtin.ping': null, ...c.when() }];
     return probeTasks(a.probes, c);
