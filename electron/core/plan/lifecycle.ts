@@ -13,7 +13,7 @@ import type { Action, Plan, Probe, Step } from '../../common/api/plan';
 import { processPattern } from '../actions/forward/run';
 import { PlanError } from './build';
 import { step } from './step';
-import { keyComment, tunnelIdentityFile, TUNNEL_HOSTKEY_ALIAS, TUNNEL_KNOWN_HOSTS } from './tunnel';
+import { keyComment, remoteHostKeyAlias, remoteKeyComment, tunnelIdentityFile, TUNNEL_HOSTKEY_ALIAS, TUNNEL_KNOWN_HOSTS } from './tunnel';
 
 type ForwardAction = Extract<Action, { kind: 'forward' }>;
 
@@ -84,64 +84,81 @@ const sh = (op: string): Action => ({ kind: 'exec', shell: 'bash', command: [{ o
 /** Single-quoted for bash (the words here are Outpost's own: ids, fixed paths, a regex). */
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The script that takes one tunnel's changes off a jump server (the forward step's and its prep steps'). */
-export function untunnelScript(profileId: string, a: ForwardAction): string {
+/** Takes Outpost's line (ending in `comment`) out of this user's authorized_keys: only it, atomically, the rest byte for byte. */
+export function dropKeyLineScript(comment: string): string {
+  return [
+    'set -e; umask 077; cd "$HOME"',
+    `c=${q(comment)}; a=.ssh/authorized_keys`,
+    'if [ -f "$a" ] && grep -q -- " $c\$" "$a"; then',
+    '  cp -p "$a" "$a.outpost-backup"; t=$(mktemp "$a.XXXXXX")',
+    '  awk -v c=" $c" \'{ n = length($0); if (n >= length(c) && substr($0, n - length(c) + 1) == c) next; print }\' "$a" > "$t"',
+    // Every other line kept: only then does the new file replace the original (the backup goes after).
+    '  if [ "$(grep -v -c -- " $c\$" "$a" || true)" != "$(wc -l < "$t" | tr -d " ")" ]; then rm -f "$t"; echo "OUTPOST_FAIL authorized_keys changed while it was edited: left as it was (backup: ~/$a.outpost-backup)"; exit 1; fi',
+    '  chmod 600 "$t"; mv -f "$t" "$a"; rm -f "$a.outpost-backup"; echo "authorized_keys: Outpost\'s line $c removed, other lines kept"',
+    'else rm -f "$a.outpost-backup"; echo "authorized_keys: no line of Outpost\'s ($c)"; fi',
+  ].join('\n');
+}
+
+/** Stops one tunnel (its unit, or this user's background ssh) and removes its files where its ssh runs. */
+export function stopTunnelScript(profileId: string, a: ForwardAction, hostKeyAlias: string): string {
   const unit = a.unitName;
   const key = tunnelIdentityFile(profileId).replace(/^%h\//, '');
   const kh = TUNNEL_KNOWN_HOSTS.replace(/^%h\//, '');
-  const comment = keyComment(profileId);
   const log = `.outpost/${unit.replace(/\.service$/, '')}.log`;
   return [
     'set -e; umask 077; cd "$HOME"',
-    `unit=${q(unit)}; c=${q(comment)}`,
+    `unit=${q(unit)}`,
     // The unit, system or user, where systemd runs; the background ssh where it does not. Only this user's.
     'if [ -d /run/systemd/system ]; then',
     '  if [ "$(id -u)" = 0 ]; then systemctl disable --now "$unit" >/dev/null 2>&1 || true; if [ -e "/etc/systemd/system/$unit" ]; then rm -f "/etc/systemd/system/$unit"; systemctl daemon-reload || true; echo "unit removed: /etc/systemd/system/$unit"; fi',
     '  else systemctl --user disable --now "$unit" >/dev/null 2>&1 || true; if [ -e ".config/systemd/user/$unit" ]; then rm -f ".config/systemd/user/$unit"; systemctl --user daemon-reload || true; echo "unit removed: ~/.config/systemd/user/$unit"; fi; fi',
     'fi',
     `if pkill -u "$(id -u)" -f -- ${q(processPattern(a))} 2>/dev/null; then echo "tunnel ssh stopped"; fi`,
-    // authorized_keys: only the line that ends in this profile's comment; the rest kept byte for byte.
-    'a=.ssh/authorized_keys',
-    'if [ -f "$a" ] && grep -q -- " $c\\$" "$a"; then',
-    '  cp -p "$a" "$a.outpost-backup"; t=$(mktemp "$a.XXXXXX")',
-    '  awk -v c=" $c" \'{ n = length($0); if (n >= length(c) && substr($0, n - length(c) + 1) == c) next; print }\' "$a" > "$t"',
-    // The file was read whole and every other line kept: only then does it replace the original.
-    '  if [ "$(grep -v -c -- " $c\\$" "$a" || true)" != "$(wc -l < "$t" | tr -d " ")" ]; then rm -f "$t"; echo "OUTPOST_FAIL authorized_keys changed while it was edited: left as it was (backup: ~/$a.outpost-backup)"; exit 1; fi',
-    '  chmod 600 "$t"; mv -f "$t" "$a"; rm -f "$a.outpost-backup"; echo "authorized_keys: Outpost\'s line removed, other lines kept"',
-    'else rm -f "$a.outpost-backup"; fi',
     `rm -f ${q(key)} ${q(`${key}.pub`)} ${q(log)}`,
     // Outpost's own known_hosts: its alias line; the file and folder go when nothing else is in them.
-    `f=${q(kh)}; if [ -f "$f" ]; then t=$(mktemp "$f.XXXXXX"); awk -v n=${q(TUNNEL_HOSTKEY_ALIAS)} '$1 != n' "$f" > "$t"; if [ -s "$t" ]; then mv -f "$t" "$f"; else rm -f "$t" "$f"; fi; fi`,
+    `f=${q(kh)}; if [ -f "$f" ]; then t=$(mktemp "$f.XXXXXX"); awk -v n=${q(hostKeyAlias)} '$1 != n' "$f" > "$t"; if [ -s "$t" ]; then mv -f "$t" "$f"; else rm -f "$t" "$f"; fi; fi`,
     'rmdir .outpost 2>/dev/null || true',
     'rmdir .config/systemd/user/default.target.wants .config/systemd/user .config/systemd 2>/dev/null || true',
-    'echo "tunnel removed"',
+    'echo "tunnel stopped, its files removed"',
   ].join('\n');
 }
 
-/** The tunnel's removal on each jump server (`outpost uninstall --remove-tunnel`): jump servers only, no target. */
+/** The tunnel's removal on each jump server (and its proxy) (`outpost uninstall --remove-tunnel`): no target. */
 export function untunnelPlan(plan: Plan): Plan {
   const steps: Step[] = [];
+  const connect = (on: string) => plan.steps.find((s) => s.id === (on === 'targets' ? 'connect' : `connect.${on}`));
   for (const j of plan.hosts.jumps) {
-    const fwd = forwardSteps(plan).filter((s) => s.on === j.id && s.action.direction === 'local');
-    if (!fwd.length) continue;
-    const connect = plan.steps.find((s) => s.id === `connect.${j.id}`);
-    if (connect) steps.push(connect);
-    for (const f of fwd) {
+    const proxy = plan.hosts.proxies?.find((p) => p.index === j.index);
+    const local = forwardSteps(plan).filter((s) => s.on === j.id && s.action.direction === 'local');
+    const remote = proxy ? forwardSteps(plan).filter((s) => s.on === proxy.id && s.action.direction === 'remote') : [];
+    if (!local.length && !remote.length) continue;
+    for (const on of [j.id, ...(remote.length && proxy ? [proxy.id] : [])]) {
+      const c = connect(on);
+      if (c) steps.push(c);
+    }
+    const mk = (id: string, on: string, host: string, title: string, script: string, display: string, description: string) =>
+      step({ id, on, phase: 'tunnel', title, titleKey: 'plan.step.untunnel', params: { host }, action: sh(script), display, description });
+    for (const f of remote) {
+      if (!proxy) continue;
       steps.push(
-        step({
-          id: `untunnel.${j.id}`,
-          on: j.id,
-          phase: 'tunnel',
-          title: `Remove Outpost's tunnel from ${j.label}`,
-          titleKey: 'plan.step.untunnel',
-          params: { host: j.label },
-          action: sh(untunnelScript(plan.profile.id, f.action)),
-          display: `stop and remove ${f.action.unitName} (or the background ssh); remove the authorized_keys line ending in "${keyComment(plan.profile.id)}" (atomically, backup while edited); remove ~/.ssh/${tunnelIdentityFile(plan.profile.id).replace(/^%h\/\.ssh\//, '')}{,.pub}, Outpost's known_hosts line and log`,
-          description: `Takes off what the tunnel steps put on the jump server, nothing else: the unit (system or user), the tunnel's ssh of this user, the line of ${keyComment(plan.profile.id)} in authorized_keys (other lines kept byte for byte; a backup exists while the file is edited and goes once the new file is in place), the key files, the ${TUNNEL_HOSTKEY_ALIAS} line of ~/.outpost/known_hosts and the tunnel's log; empty folders Outpost made go too. Lingering (user units) is left as it is.`,
-        }),
+        mk(`untunnel.${proxy.id}`, proxy.id, proxy.label, `Remove Outpost's remote tunnel into ${j.label} from ${proxy.label}`, stopTunnelScript(plan.profile.id, f.action, remoteHostKeyAlias(j.id)), `stop and remove ${f.action.unitName} (or the background ssh); remove the tunnel key, Outpost's known_hosts line and log`, `Takes off the proxy what the remote tunnel steps put there: the unit (system or user) or this user's tunnel ssh, the key files, the ${remoteHostKeyAlias(j.id)} line of ~/.outpost/known_hosts and the log; empty folders Outpost made go too.`),
+        mk(`untunnel.${j.id}.rkey`, j.id, j.label, `Remove the remote tunnel's key line from authorized_keys on ${j.label}`, dropKeyLineScript(remoteKeyComment(plan.profile.id)), `remove the authorized_keys line ending in "${remoteKeyComment(plan.profile.id)}" (atomically, backup while edited)`, 'Only that line; the other lines are kept byte for byte; a backup exists while the file is edited and goes once the new file is in place.'),
+      );
+    }
+    for (const f of local) {
+      steps.push(
+        mk(
+          `untunnel.${j.id}`,
+          j.id,
+          j.label,
+          `Remove Outpost's tunnel from ${j.label}`,
+          `${stopTunnelScript(plan.profile.id, f.action, TUNNEL_HOSTKEY_ALIAS)}\n${dropKeyLineScript(keyComment(plan.profile.id))}`,
+          `stop and remove ${f.action.unitName} (or the background ssh); remove the authorized_keys line ending in "${keyComment(plan.profile.id)}" (atomically, backup while edited); remove the tunnel key, Outpost's known_hosts line and log`,
+          `Takes off what the tunnel steps put on the jump server, nothing else: the unit (system or user) or this user's tunnel ssh, the line of ${keyComment(plan.profile.id)} in authorized_keys (other lines kept byte for byte; a backup exists while the file is edited and goes once the new file is in place), the key files, the ${TUNNEL_HOSTKEY_ALIAS} line of ~/.outpost/known_hosts and the tunnel's log; empty folders Outpost made go too. Lingering (user units) is left as it is.`,
+        ),
       );
     }
   }
-  if (!steps.some((s) => s.id.startsWith('untunnel.'))) throw new PlanError([{ path: 'connectivity', message: 'these answers set up no tunnel on a jump server (jump mode with local forwards): there is no tunnel to remove' }]);
+  if (!steps.some((s) => s.id.startsWith('untunnel.'))) throw new PlanError([{ path: 'connectivity', message: 'these answers set up no tunnel (jump mode with forwarded ports): there is no tunnel to remove' }]);
   return { ...plan, lifecycle: 'uninstall', hosts: { ...plan.hosts, targets: [], thisComputer: false }, steps };
 }

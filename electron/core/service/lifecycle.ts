@@ -65,10 +65,12 @@ export function tunnelVerdicts(journal: string): Map<string, { healthy: boolean;
   if (!journal || !fs.existsSync(journal)) return out;
   for (const r of readJournal(journal)) {
     if (r.type !== 'step' || !/^check\.tunnel\./.test(r.step)) continue;
-    const prev = out.get(r.host);
+    // A remote tunnel's check runs on the proxy of its jump server (proxy0 serves jump0).
+    const host = r.host.replace(/^proxy/, 'jump');
+    const prev = out.get(host);
     const healthy = r.outcome === 'done';
     // Several tunnels on one jump server (a proxy's too): healthy only when every one is.
-    out.set(r.host, { healthy: (prev?.healthy ?? true) && healthy, message: [prev?.message, healthy ? '' : r.message ?? r.outcome].filter(Boolean).join('; ') });
+    out.set(host, { healthy: (prev?.healthy ?? true) && healthy, message: [prev?.message, healthy ? '' : r.message ?? r.outcome].filter(Boolean).join('; ') });
   }
   return out;
 }

@@ -21,7 +21,7 @@ const step = (p: Plan, id: string): Step => {
 describe('aops-agent plan', () => {
   it("runs the guide's steps in the guide's order, on each target", () => {
     const p = plan();
-    expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'install', 'configure', 'firewall', 'start', 'register-file', 'register', 'restart', 'verify']);
+    expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'install', 'configure', 'firewall', 'start', 'register-file', 'register', 'restart', 'uninstall', 'verify']);
     expect(step(p, 'install').display).toBe('yum install -y aops-agent');
     expect(step(p, 'start').display).toBe('systemctl start aops-agent');
     expect(step(p, 'register').display).toMatch(/^aops_agent register -f \/etc\/aops\/register\.json ;/);

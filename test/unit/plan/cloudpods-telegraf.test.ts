@@ -122,7 +122,7 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
 
   it('installs telegraf and telegraf.conf under /opt/.cloud-monitor/ writing to the forward, runs it under a systemd unit, verifies the process and a write', () => {
     const p = plan();
-    expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'verify']);
+    expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'uninstall', 'verify']);
     expect(step(p, 'upload').action).toEqual({ kind: 'upload', from: './telegraf', to: '/opt/.cloud-monitor/telegraf', sha256: base.inputs?.telegrafSha256, mode: 0o755, root: true });
     const conf = step(p, 'config').action;
     if (conf.kind !== 'writeFile') throw new Error('not writeFile');

@@ -35,7 +35,7 @@ describe('tetra-relay plan', () => {
   it("checks Docker, uploads, loads, replaces the container and runs it with the seed's flags", () => {
     const p = plan();
     const shown = new Map(p.steps.filter((s) => s.on === 'targets').map((s) => [s.id, s.display]));
-    expect([...shown.keys()]).toEqual(['connect', 'preflight', 'docker', 'upload', 'load', 'remove-old', 'env-file', 'install', 'init', 'verify']);
+    expect([...shown.keys()]).toEqual(['connect', 'preflight', 'docker', 'upload', 'load', 'remove-old', 'env-file', 'install', 'init', 'uninstall', 'uninstall-image', 'verify']);
     expect(shown.get('docker')).toContain("docker version --format '{{.Server.Version}}'");
     expect(shown.get('docker')).toContain('sort -V | head -n1)" != 20.10.21 ]');
     expect(shown.get('load')).toMatch(/^docker load -i \/opt\/tetra-relay\/tetra-relay-image\.tar && rm -f \/opt\/tetra-relay\/tetra-relay-image\.tar && .*docker image inspect --format '\{\{\.Id\}\}' ts-agent-http-relay:v1\.0\.0$/);

@@ -106,20 +106,29 @@ function probeTasks(probes: readonly Probe[], c: AnsibleStep): Task[] {
   return tasks;
 }
 
+/** Probes whose pass means the agent itself still runs there (a command may test what outlives it: a forward). */
+const RUNNING = new Set<Probe['kind']>(['process', 'service', 'connections', 'listening']);
+
 /**
- * An uninstall's proof: each check that failed is evidence the agent is gone (pass); one that still
- * passes, or only warned (could not tell), keeps the host from counting as removed.
+ * An uninstall's proof: the host counts as removed when no probe of a running agent (process, service,
+ * its connections, its port) passes or is unsure, and the verify as a whole fails. A command probe
+ * that still passes is said (a warning), since it may test what outlives the agent (a tunnel).
  */
-function absent(checks: CheckResult[], c: StepContext) {
-  const turned: CheckResult[] = checks.map((x) =>
-    x.status === 'fail'
-      ? { name: x.name, status: 'pass', detail: `gone: ${x.detail}` }
-      : { name: x.name, status: 'fail', detail: x.status === 'pass' ? `still there: ${x.detail}` : `could not tell: ${x.detail}`, hint: 'The uninstall did not remove it: see the uninstall step\'s output above, or remove it by hand.' },
-  );
+async function absent(probes: readonly Probe[], c: StepContext) {
+  const turned: CheckResult[] = [];
+  for (const p of probes) {
+    const r = await probeOn([p], c);
+    for (const x of r.checks) {
+      if (x.status === 'fail') turned.push({ name: x.name, status: 'pass', detail: `gone: ${x.detail}` });
+      else if (RUNNING.has(p.kind)) turned.push({ name: x.name, status: 'fail', detail: x.status === 'pass' ? `still there: ${x.detail}` : `could not tell: ${x.detail}`, hint: "The uninstall did not remove it: see the uninstall step's output above, or remove it by hand." });
+      else turned.push({ name: x.name, status: 'warn', detail: `still passes: ${x.detail}` });
+    }
+  }
   for (const x of turned) c.output(`${mark(x)} ${x.name}: ${x.detail}\r\n`);
   const left = turned.filter((x) => x.status === 'fail');
+  if (!turned.some((x) => x.status === 'pass')) left.push(...turned.filter((x) => x.status === 'warn').map((x) => ({ ...x, status: 'fail' as const, hint: 'Every check still passes: the agent looks installed as before.' })));
   if (left.length) throw new StepFailure(c.step.id, 'still_installed', `Still installed on ${c.host}: ${left.map((x) => `${x.name} (${x.detail})`).join('; ')}.`, left[0]?.hint ?? '', turned);
-  return { checks: turned, status: 'done' as const, message: `removed: ${turned.map((x) => x.detail).join('; ')}` };
+  return { checks: turned, status: turned.some((x) => x.status === 'warn') ? ('warning' as const) : ('done' as const), message: `removed: ${turned.map((x) => x.detail).join('; ')}` };
 }
 
 export const probe: ActionModule<'probe'> = {
@@ -127,9 +136,9 @@ export const probe: ActionModule<'probe'> = {
   validate: (a) => (a.probes.length ? [] : ['probes: a probe step needs at least one check']),
   display: (a) => (a.expect === 'absent' ? `gone (every check fails now):\n${a.probes.map(probeText).join('\n')}` : a.probes.map(probeText).join('\n')),
   async run(a, c) {
+    if (a.expect === 'absent') return absent(a.probes, c);
     const r = await probeOn(a.probes, c);
-    if (a.expect === 'absent') return absent(r.checks, c);
-    // A connection test before the first install: the agent ports are reached through a tunnel that
+        // A connection test before the first install: the agent ports are reached through a tunnel that
     // only the install sets up, so not reaching them yet is a warning there, not a failure.
     if (c.run.checkOnly && c.run.mode === 'jump') r.checks = r.checks.map((x) => (x.name === 'ports' && x.status === 'fail' ? { ...x, status: 'warn', hint: "Reached through the jump server's tunnel, which the install sets up; test again after it if this stays." } : x));
     for (const x of r.checks) c.output(`${mark(x)} ${x.name}: ${x.detail}${x.hint && x.status !== 'pass' ? ` — ${x.hint}` : ''}\r\n`);
