@@ -223,7 +223,8 @@ export const Action = z.discriminatedUnion('kind', [
   }),
   /**
    * Read-only checks. `expect: absent` turns the verdict round (an uninstall's proof): the step passes
-   * only when every probe fails on the host, and a probe that still passes (or could not run) fails it.
+   * when no probe of a running agent (process, service, connections, listening) passes or is unsure on
+   * the host and the probes do not all pass; a command probe still passing is a warning.
    */
   z.object({ kind: z.literal('probe'), probes: z.array(Probe), expect: z.literal('absent').optional() }),
 ]);

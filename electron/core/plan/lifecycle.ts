@@ -89,11 +89,11 @@ export function dropKeyLineScript(comment: string): string {
   return [
     'set -e; umask 077; cd "$HOME"',
     `c=${q(comment)}; a=.ssh/authorized_keys`,
-    'if [ -f "$a" ] && grep -q -- " $c\$" "$a"; then',
+    'if [ -f "$a" ] && grep -q -- " $c$" "$a"; then',
     '  cp -p "$a" "$a.outpost-backup"; t=$(mktemp "$a.XXXXXX")',
     '  awk -v c=" $c" \'{ n = length($0); if (n >= length(c) && substr($0, n - length(c) + 1) == c) next; print }\' "$a" > "$t"',
     // Every other line kept: only then does the new file replace the original (the backup goes after).
-    '  if [ "$(grep -v -c -- " $c\$" "$a" || true)" != "$(wc -l < "$t" | tr -d " ")" ]; then rm -f "$t"; echo "OUTPOST_FAIL authorized_keys changed while it was edited: left as it was (backup: ~/$a.outpost-backup)"; exit 1; fi',
+    '  if [ "$(grep -v -c -- " $c$" "$a" || true)" != "$(wc -l < "$t" | tr -d " ")" ]; then rm -f "$t"; echo "OUTPOST_FAIL authorized_keys changed while it was edited: left as it was (backup: ~/$a.outpost-backup)"; exit 1; fi',
     '  chmod 600 "$t"; mv -f "$t" "$a"; rm -f "$a.outpost-backup"; echo "authorized_keys: Outpost\'s line $c removed, other lines kept"',
     'else rm -f "$a.outpost-backup"; echo "authorized_keys: no line of Outpost\'s ($c)"; fi',
   ].join('\n');
