@@ -47,6 +47,16 @@ function outpost(args: string[]): Promise<{ code: number | null; stdout: string;
   );
 }
 
+/** ansible-playbook in the export folder; its temporary files on the hosts under /tmp, not in the users' homes. */
+function ansible(playbook: string): Promise<{ code: number | null; output: string }> {
+  const home = path.join(dir, 'ansible-home');
+  const run = spawn('/usr/bin/ansible-playbook', [playbook], { cwd: path.join(dir, 'export'), env: { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: home, ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'), ANSIBLE_REMOTE_TMP: '/tmp', ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, 'cp'), ANSIBLE_NOCOLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  run.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  run.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => run.on('close', (code) => resolve({ code, output })));
+}
+
 const common = () => [answersFile, '--hosts', hostsFile, '--profiles', PROFILES, '--known-hosts', path.join(dir, 'known_hosts')];
 
 /** Every file under a folder: path, mode, content (what a host's or the jump user's "files" are here). */
@@ -173,6 +183,18 @@ describe('after the install: check, uninstall, inventory', () => {
     expect(ok.code, ok.stderr + ok.stdout).toBe(0);
     expect(states(ok.stdout)).toEqual(Array(5).fill('healthy'));
 
+    // The same check for Ansible (check.yml beside site.yml): read-only, changed=0 on every host.
+    const exp = await outpost(['export', 'ansible', ...common(), '--out', path.join(dir, 'export')]);
+    expect(exp.code, exp.stderr + exp.stdout).toBe(0);
+    const s0 = await settled(snapshot);
+    const play = await ansible('check.yml');
+    expect(play.code, play.output).toBe(0);
+    const recap = play.output.slice(play.output.indexOf('PLAY RECAP'));
+    expect(recap.match(/changed=0/g)?.length, recap).toBe(6);
+    expect(recap).not.toMatch(/changed=[1-9]|failed=[1-9]|ignored=[1-9]/);
+    expect(play.output).toMatch(/TASK \[check\.tunnel\.jump0/);
+    expect(await settled(snapshot)).toEqual(s0);
+
     // One agent dies: 1 agent-down, the others healthy; nothing changed anywhere.
     killAgent(targets[2] as SshdInstance);
     const s1 = await settled(snapshot);
@@ -184,6 +206,13 @@ describe('after the install: check, uninstall, inventory', () => {
     expect(r1.hosts.find((h) => h.state === 'agent-down')).toMatchObject({ host: targets[2]?.host });
     expect(r1.hosts.find((h) => h.state === 'agent-down')?.reason).toMatch(/no process matching/);
     expect(Date.parse(r1.checkedAt)).toBeGreaterThan(0);
+    expect(await settled(snapshot)).toEqual(s1);
+    // check.yml says the same: that host fails its verify, nothing changed anywhere.
+    const play1 = await ansible('check.yml');
+    expect(play1.code, play1.output).not.toBe(0);
+    const recap1 = play1.output.slice(play1.output.indexOf('PLAY RECAP'));
+    expect(recap1.match(/failed=1/g)?.length, recap1).toBe(1);
+    expect(recap1).not.toMatch(/changed=[1-9]/);
     expect(await settled(snapshot)).toEqual(s1);
 
     // The jump server's tunnel stops: every host behind it is tunnel-down, with the tunnel as the reason.
