@@ -498,14 +498,21 @@ async function benchBatch(argv) {
   await runBatchBench(argv, { ROOT, table, UsageError });
 }
 
-const BENCHES = { bundle: benchBundle, terminal: benchTerminal, batch: benchBatch };
+// check: `outpost check` against parallel-ssh running the same probe on N loopback sshd hosts (scripts/bench/check.mjs).
+async function benchCheck(argv) {
+  const { runCheckBench } = await import('./bench/check.mjs');
+  await runCheckBench(argv, { ROOT, table, UsageError });
+}
+
+const BENCHES = { bundle: benchBundle, terminal: benchTerminal, batch: benchBatch, check: benchCheck };
 
 function usage() {
   return (
     `usage: node scripts/bench.mjs [${Object.keys(BENCHES).join('|')}]… [--mb N]  (no name: all)\n` +
     '  bundle    renderer initial JS (gzipped) and first paint in headless Chromium\n' +
     '  terminal  terminal throughput: bare PTY, xterm.js alone, local and run terminals (--mb N, default 50), Ctrl-C latency\n' +
-    '  batch     outpost batch vs parallel-ssh and Ansible on N loopback sshd hosts (--hosts N, default 200; --concurrency C, default 50)\n'
+    '  batch     outpost batch vs parallel-ssh and Ansible on N loopback sshd hosts (--hosts N, default 200; --concurrency C, default 50)\n' +
+    '  check     outpost check vs parallel-ssh -p 50 running the same probe on N loopback sshd hosts (--hosts N, default 200; --concurrency C, default 50)\n'
   );
 }
 

@@ -32,14 +32,14 @@ const have = (bin) => {
 };
 
 /** Installs a Debian package the bench needs when its command is missing (root: apt-get). */
-function ensurePackage(bin, pkg) {
+export function ensurePackage(bin, pkg) {
   if (have(bin)) return;
   console.log(`installing ${pkg} (apt-get)…`);
   execFileSync('apt-get', ['install', '-y', '-q', pkg], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (!have(bin)) throw new Error(`${bin} is still missing after apt-get install ${pkg}`);
 }
 
-async function buildHostsHelper(ROOT) {
+export async function buildHostsHelper(ROOT) {
   const { build: esbuild } = await import('esbuild');
   const outfile = path.join(ROOT, 'dist', 'bench', 'batch-hosts.mjs');
   await esbuild({
@@ -56,7 +56,7 @@ async function buildHostsHelper(ROOT) {
 }
 
 /** Starts the hosts helper; resolves with its READY payload and a stop function. */
-function startHosts(helper, work, n) {
+export function startHosts(helper, work, n) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [helper, work, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -76,7 +76,7 @@ function startHosts(helper, work, n) {
 }
 
 /** Runs a command; resolves with wall time (ms), exit code, its output, and /usr/bin/time's figures when wrapped. */
-function timed(cmd, args, opts = {}) {
+export function timed(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const timeFile = opts.rss ? path.join(opts.cwd ?? os.tmpdir(), `time-${crypto.randomBytes(3).toString('hex')}`) : null;
     const [c, a] = timeFile ? ['/usr/bin/time', ['-f', '%e %M', '-o', timeFile, cmd, ...args]] : [cmd, args];

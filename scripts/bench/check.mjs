@@ -1,0 +1,108 @@
+// `npm run bench -- check [--hosts N] [--concurrency C]` (issue 26): a read-only check of N real sshd
+// hosts on loopback (scripts/bench/batch-hosts.ts: own addresses, high ports, key auth, one login user
+// per host), by two tools on the same hosts with the same probe command (`test -f bench/marker`):
+//   (a) `outpost check --concurrency C` (default 50): login with the host key verified, the profile's
+//       verify probe, each host's verdict, report and journal; under /usr/bin/time (wall time, peak RSS);
+//   (b) `parallel-ssh -p 50` running the probe command.
+// Every host gets its marker first (the agent "installed"); after both, every host must still be
+// healthy / exit 0 in each tool's own output. Target: Outpost ≤ 0.5× pssh's wall time.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildHostsHelper, ensurePackage, startHosts, timed } from './batch.mjs';
+
+const TARGET_PSSH = 0.5;
+const PEER_PARALLEL = 50;
+
+const PROFILE = `schema: 2
+id: bench-check
+name: Bench check
+description: A marker file is the "agent" (npm run bench -- check).
+os: [linux]
+connectivity: [direct]
+linux:
+  shell: bash
+  installDir: /opt/bench-check
+  steps:
+    - id: marker
+      phase: install
+      title: { en: "Write the marker" }
+      action: { exec: { root: false, script: [mkdir, -p, bench, { op: "&&" }, echo, ok, { op: ">" }, bench/marker], exitCode: 0 } }
+    - id: uninstall
+      phase: remedy
+      title: { en: "Remove the marker" }
+      action: { exec: { root: false, script: [rm, -rf, bench], exitCode: 0 } }
+  verify:
+    - { command: { name: marker, script: [test, -f, bench/marker], exitCode: 0 } }
+`;
+
+export async function runCheckBench(argv, { ROOT, table, UsageError }) {
+  const opt = (name, dflt) => {
+    const i = argv.indexOf(name);
+    if (i < 0) return dflt;
+    const v = Number(argv[i + 1]);
+    if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} wants a whole number, not "${argv[i + 1]}"`);
+    return v;
+  };
+  const n = opt('--hosts', 200);
+  const concurrency = opt('--concurrency', 50);
+  if (n > 250) throw new UsageError('--hosts: at most 250 (one loopback address each)');
+  if (process.getuid?.() !== 0) throw new Error('needs root: sshd switches to the per-host users');
+  ensurePackage('parallel-ssh', 'pssh');
+  if (!fs.existsSync('/usr/bin/time')) ensurePackage('/usr/bin/time', 'time');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-bench-check-'));
+  fs.chmodSync(work, 0o755);
+  console.log(`starting ${n} sshd hosts on loopback…`);
+  const helper = await buildHostsHelper(ROOT);
+  const t0 = performance.now();
+  const { world, stop } = await startHosts(helper, work, n);
+  console.log(`${n} hosts up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const results = {};
+  try {
+    // The "agent" on every host: its marker, the host user's own.
+    for (const h of world.hosts) {
+      fs.mkdirSync(path.join(h.home, 'bench'), { recursive: true });
+      fs.writeFileSync(path.join(h.home, 'bench', 'marker'), 'ok\n');
+      execFileSync('chown', ['-R', `${h.user}:`, path.join(h.home, 'bench')]);
+    }
+    const kh = path.join(work, 'known_hosts');
+    fs.mkdirSync(path.join(work, 'profiles'));
+    fs.writeFileSync(path.join(work, 'profiles', 'bench-check.yaml'), PROFILE);
+    fs.writeFileSync(path.join(work, 'answers.yaml'), 'profile: bench-check\nos: linux\nconnectivity: { mode: direct, accessIp: 127.0.0.1 }\ntargets: []\n');
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, OUTPOST_DATA_DIR: path.join(work, 'data') };
+    const report = path.join(work, 'report.json');
+    const o = await timed(path.join(ROOT, 'bin', 'outpost.mjs'), ['check', path.join(work, 'answers.yaml'), '--hosts', path.join(work, 'hosts.csv'), '--concurrency', String(concurrency), '--known-hosts', kh, '--profiles', path.join(work, 'profiles'), '--report', report], { cwd: work, env, rss: true });
+    const healthy = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')).hosts.filter((h) => h.state === 'healthy').length : 0;
+    results.outpost = { ...o, ok: healthy };
+    if (o.code !== 0) console.log(`outpost check exited ${o.code}:\n${o.output.split('\n').slice(-15).join('\n')}`);
+
+    const sshOpts = [`UserKnownHostsFile=${kh}`, 'GlobalKnownHostsFile=/dev/null', 'StrictHostKeyChecking=yes', `IdentityFile=${world.key}`, 'IdentitiesOnly=yes', 'BatchMode=yes'];
+    const p = await timed('parallel-ssh', ['-h', path.join(work, 'pssh-hosts'), '-p', String(PEER_PARALLEL), '-t', '600', ...sshOpts.flatMap((x) => ['-O', x]), 'test -f bench/marker'], { cwd: work });
+    results.pssh = { ...p, ok: (p.output.match(/\[SUCCESS\]/g) ?? []).length };
+    if (p.code !== 0) console.log(`parallel-ssh exited ${p.code}:\n${p.output.split('\n').slice(-10).join('\n')}`);
+  } finally {
+    await stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const s = (x) => `${(x / 1000).toFixed(2)} s`;
+  console.log(
+    table([
+      ['tool', 'wall time', 'hosts ok', 'exit'],
+      [`outpost check --concurrency ${concurrency}`, s(results.outpost.ms), `${results.outpost.ok}/${n}`, results.outpost.code === 0 ? 'ok' : `exit ${results.outpost.code}`],
+      [`parallel-ssh -p ${PEER_PARALLEL}`, s(results.pssh.ms), `${results.pssh.ok}/${n}`, results.pssh.code === 0 ? 'ok' : `exit ${results.pssh.code}`],
+    ]),
+  );
+  const r = results.outpost.ms / results.pssh.ms;
+  const valid = results.outpost.ok === n && results.pssh.ok === n;
+  const rssMb = results.outpost.rssKb ? results.outpost.rssKb / 1024 : NaN;
+  console.log(
+    table([
+      ['measure', 'value', 'target', 'verdict'],
+      ['Outpost / pssh (wall time)', `${r.toFixed(2)}×`, `≤ ${TARGET_PSSH}×`, !valid ? 'INVALID (a host was not checked healthy by both)' : r <= TARGET_PSSH ? 'PASS' : 'FAIL'],
+      ['Outpost peak RSS', `${rssMb.toFixed(0)} MB`, '', ''],
+    ]),
+  );
+}
