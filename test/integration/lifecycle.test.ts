@@ -31,18 +31,19 @@ let base: string;
 let answersFile: string;
 let hostsFile: string;
 
-function outpost(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function outpost(args: string[], started?: (child: ReturnType<typeof spawn>, out: () => string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), ...args], { env: { PATH: process.env.PATH, OUTPOST_DATA_DIR: path.join(dir, 'data') }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  started?.(child, () => stdout);
   // A hang fails that command with what it printed, not the whole test with nothing.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const guard = setTimeout(() => child.kill('SIGKILL'), 150_000);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(guard);
-      resolve({ code, stdout: stdout + (code === null ? `\n[killed after 60 s: outpost ${args[0] ?? ''}]` : ''), stderr });
+      resolve({ code, stdout: stdout + (code === null ? `\n[killed after 150 s: outpost ${args[0] ?? ''}]` : ''), stderr });
     }),
   );
 }
@@ -108,7 +109,9 @@ async function settled<T>(read: () => T, ms = 3000): Promise<T> {
   }
 }
 
-const states = (stdout: string) => stdout.split('\n').flatMap((l) => (/^\S+@[\d.]+:\d+: (\S+)/.exec(l)?.[1] ? [/^\S+@[\d.]+:\d+: (\S+)/.exec(l)?.[1] as string] : []));
+// A host's line: `user@host:port: state — reason` (with --watch, after the time of the check).
+const HOST_LINE = /^(?:\d{4}-\S+Z )?\S+@[\d.]+:\d+: (\S+)/;
+const states = (stdout: string) => stdout.split('\n').flatMap((l) => { const m = HOST_LINE.exec(l); return m?.[1] ? [m[1]] : []; });
 const killAgent = (t: SshdInstance) => execFileSync('pkill', ['-TERM', '-u', user.name, '-f', `${base}/${t.host}/agent.sh`]);
 const killTunnel = () => execFileSync('pkill', ['-KILL', '-u', jumpUser.name, '-f', 'ssh .*-L']);
 
@@ -231,6 +234,20 @@ describe('after the install: check, uninstall, inventory', () => {
     expect(c3.code, c3.stderr + c3.stdout).toBe(0);
     expect(states(c3.stdout)).toEqual(Array(5).fill('healthy'));
 
+    // --watch: the first round says every host, later rounds only what changed (nothing here); Ctrl-C ends it (130).
+    let rounds = 0;
+    const watch = await outpost(['check', ...common(), '--watch', '1'], (child, out) => {
+      const poll = setInterval(() => {
+        if (states(out()).length >= 5 && ++rounds === 12) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
+      }, 250);
+    });
+    expect(watch.code, watch.stderr + watch.stdout).toBe(130);
+    expect(states(watch.stdout)).toEqual(Array(5).fill('healthy'));
+    expect(fs.readdirSync(path.join(dir, 'data', 'journals')).length).toBeGreaterThan(0);
+
     // Uninstall, then the tunnel's removal: the agents are gone, the jump user's files as before.
     const un = await outpost(['uninstall', ...common(), '--remove-tunnel', '--report', path.join(dir, 'uninstall.json')]);
     expect(un.code, un.stderr + un.stdout).toBe(0);
@@ -261,7 +278,7 @@ describe('after the install: check, uninstall, inventory', () => {
     }
     const table = await outpost(['inventory']);
     expect(table.stdout).toMatch(/HOST\s+AGENT/);
-  }, 300_000);
+  }, 600_000);
 
   it('bad input is exit 2 with a line saying what to fix', async () => {
     const r = await outpost(['check', answersFile, '--hosts', path.join(dir, 'nope.csv'), '--profiles', PROFILES]);

@@ -129,7 +129,8 @@ function totalsOf(hosts: ReportHost[]): Record<string, number> {
 export function recordVerdicts(journal: string, runId: string, hosts: ReportHost[], secrets: SecretRegistry): void {
   if (!journal) return;
   const at = new Date().toISOString();
-  for (const h of hosts) fs.appendFileSync(journal, `${secrets.stringify({ type: 'check', runId, at, address: addressOf(h), state: h.state, ...(h.reason ? { reason: h.reason } : {}) })}\n`, { mode: 0o600 });
+  // A host the check did not finish (Ctrl-C) has no verdict: its last one stands.
+  for (const h of hosts.filter((x) => x.state !== 'cancelled')) fs.appendFileSync(journal, `${secrets.stringify({ type: 'check', runId, at, address: addressOf(h), state: h.state, ...(h.reason ? { reason: h.reason } : {}) })}\n`, { mode: 0o600 });
 }
 
 /** A host Outpost installed, as the journals tell it. */
