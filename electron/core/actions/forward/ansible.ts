@@ -27,6 +27,62 @@ function homeWord(w: string): string {
 /** A script as a shell variable (a quoted here-document: nothing in it is expanded). */
 const scriptVar = (name: string, text: string) => `${name}=$(cat <<'OUTPOST_SCRIPT_END'\n${text}OUTPOST_SCRIPT_END\n)`;
 
+/** diag: what ssh and the unit said; explain: a failure in words when ssh said why (exits), else returns 1. */
+function explainLines(jump: string, unit: string): string[] {
+  return [
+      `diag() { printf '%s' "$out$(cat "$log" 2>/dev/null)$([ $sd = yes ] && { if [ "$uid" = 0 ]; then journalctl -u ${q(unit)} -n 20 --no-pager; else journalctl --user -u ${q(unit)} -n 20 --no-pager; fi; } 2>/dev/null)"; }`,
+      'explain() {',
+      '  d=$(diag); printf \'%s\\n\' "$d"',
+      "  has() { printf '%s' \"$d\" | grep -Eqi -- \"$1\"; }",
+      '  if has "Address already in use"; then',
+      `    echo ${q(`OUTPOST_FAIL A port the tunnel needs on ${jump} is already used by another program.`)}; echo 'OUTPOST_HINT Stop that program, or move the port with portOverrides.'`,
+      '  elif has "Host key verification failed"; then',
+      `    echo ${q(`OUTPOST_FAIL The tunnel's SSH hop on ${jump} refused the host key of ${jump} itself.`)}; echo ${q("OUTPOST_HINT The jump server's host key may have changed; check ~/.ssh/known_hosts of the jump user.")}`,
+      "  elif has 'Permission denied \\('; then",
+      `    echo "OUTPOST_FAIL The tunnel's SSH hop on ${jump} could not log in as $user."; echo 'OUTPOST_HINT Check that sshd on the jump server accepts public keys (PubkeyAuthentication) or the password.'`,
+      "  elif has 'forwarding disabled|administratively prohibited|open failed'; then",
+      `    echo ${q(`OUTPOST_FAIL sshd on ${jump} refuses TCP forwarding.`)}; echo 'OUTPOST_HINT Set AllowTcpForwarding yes in /etc/ssh/sshd_config on the jump server and restart sshd.'`,
+      '  else return 1; fi',
+      '  exit 1',
+      '}',
+  ];
+}
+
+/** Waits for our ssh to hold every port (or to exit), then checks that each forward carries. */
+function waitLines(t: ForwardAction, jump: string): string[] {
+  return [
+      // As the runner: wait until our ssh holds every port, or has exited (twice not found), at most TUNNEL_SETTLE_MS; say "2 of 3 ports up" as they come.
+      `i=0; gone=0; shown=''; total=${t.forwards.length}`,
+      'while :; do',
+      '  now=$(sh -c "$HOLD")',
+      "  if complete \"$now\" && [ -z \"$(of missing \"$now\")$(of other \"$now\")$(of foreign \"$now\")\" ]; then break; fi",
+      `  if [ $i -ge ${Math.ceil(TUNNEL_SETTLE_MS / 400)} ] || [ -n "$(of foreign "$now")" ]; then break; fi`,
+      "  up=$(printf '%s\\n' \"$now\" | awk '$1 == \"OUTPOST_PORT\" && $3 == \"ours\"' | wc -l | tr -d ' ')",
+      '  if [ "$up" != "$shown" ]; then echo "$up of $total ports up"; shown=$up; fi',
+      `  if pgrep -u "$uid" -f -- ${q(processPattern(t))} >/dev/null 2>&1; then gone=0; else gone=$((gone + 1)); fi`,
+      '  if [ $gone -ge 2 ]; then break; fi',
+      '  sleep 0.4; i=$((i + 1))',
+      'done',
+      'complete "$now" || unchecked "$now"',
+      'foreign "$now"',
+      'if [ -n "$(of missing "$now")$(of other "$now")" ]; then',
+      '  explain',
+      `  o=$(of other "$now"); if [ -n "$o" ]; then echo "OUTPOST_FAIL $o."; echo 'OUTPOST_HINT Stop that program, or move the port with portOverrides.'; exit 1; fi`,
+      `  missing=$(printf '%s\\n' "$now" | awk '$1 == "OUTPOST_PORT" && $3 == "missing" { printf "%s%s", (n++ ? ", " : ""), $2 }')`,
+      `  echo "OUTPOST_FAIL The tunnel on ${jump} is not listening on: $missing."; echo ${q("OUTPOST_HINT Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.")}`,
+      '  exit 1',
+      'fi',
+      // Listening is not carrying: a connection through each forward must reach its destination.
+      'c=$(sh -c "$CARRY")',
+      'complete "$c" || unchecked "$c"',
+      `bad=$(printf '%s\\n' "$c" | awk '$1 == "OUTPOST_CARRY" && $3 == "failed" { d = $0; sub(/^OUTPOST_CARRY [^ ]+ failed /, "", d); printf "%s%s: %s", (n++ ? "; " : ""), $2, d }')`,
+      `if [ -n "$bad" ]; then diag; echo; echo "OUTPOST_FAIL The tunnel on ${jump} listens but does not carry: $bad."; echo ${q("OUTPOST_HINT Check the jump server's authorized_keys line for this profile's tunnel key (permitopen), sshd's AllowTcpForwarding, and that the jump server reaches the destinations.")}; exit 1; fi`,
+      `if [ -n "$some" ]; then what='tunnel repaired'; else what='tunnel started'; fi`,
+      'echo "$what ($how)"',
+      ...t.forwards.map((f) => `echo ${q(`${f.name} ${bracket(f.listenHost)}:${f.listenPort} listening`)}`),
+  ];
+}
+
 export function forwardScript(t: ForwardAction): string {
   const jump = t.via.host;
   const unit = t.unitName;
@@ -85,51 +141,9 @@ export function forwardScript(t: ForwardAction): string {
     '  rc=$?',
     '  if [ $rc -ne 0 ]; then cat "$log" >&2; fi',
     'fi',
-    `diag() { printf '%s' "$out$(cat "$log" 2>/dev/null)$([ $sd = yes ] && { if [ "$uid" = 0 ]; then journalctl -u ${q(unit)} -n 20 --no-pager; else journalctl --user -u ${q(unit)} -n 20 --no-pager; fi; } 2>/dev/null)"; }`,
-    'explain() {',
-    '  d=$(diag); printf \'%s\\n\' "$d"',
-    "  has() { printf '%s' \"$d\" | grep -Eqi -- \"$1\"; }",
-    '  if has "Address already in use"; then',
-    `    echo ${q(`OUTPOST_FAIL A port the tunnel needs on ${jump} is already used by another program.`)}; echo 'OUTPOST_HINT Stop that program, or move the port with portOverrides.'`,
-    '  elif has "Host key verification failed"; then',
-    `    echo ${q(`OUTPOST_FAIL The tunnel's SSH hop on ${jump} refused the host key of ${jump} itself.`)}; echo ${q("OUTPOST_HINT The jump server's host key may have changed; check ~/.ssh/known_hosts of the jump user.")}`,
-    "  elif has 'Permission denied \\('; then",
-    `    echo "OUTPOST_FAIL The tunnel's SSH hop on ${jump} could not log in as $user."; echo 'OUTPOST_HINT Check that sshd on the jump server accepts public keys (PubkeyAuthentication) or the password.'`,
-    "  elif has 'forwarding disabled|administratively prohibited|open failed'; then",
-    `    echo ${q(`OUTPOST_FAIL sshd on ${jump} refuses TCP forwarding.`)}; echo 'OUTPOST_HINT Set AllowTcpForwarding yes in /etc/ssh/sshd_config on the jump server and restart sshd.'`,
-    '  else return 1; fi',
-    '  exit 1',
-    '}',
+    ...explainLines(jump, unit),
     `if [ $rc -ne 0 ]; then explain; echo "OUTPOST_FAIL The tunnel's ssh on ${jump} ended with exit code $rc."; echo ${q("OUTPOST_HINT The output above has ssh's own message.")}; exit 1; fi`,
-    // As the runner: wait until our ssh holds every port, or has exited (twice not found), at most TUNNEL_SETTLE_MS; say "2 of 3 ports up" as they come.
-    `i=0; gone=0; shown=''; total=${t.forwards.length}`,
-    'while :; do',
-    '  now=$(sh -c "$HOLD")',
-    "  if complete \"$now\" && [ -z \"$(of missing \"$now\")$(of other \"$now\")$(of foreign \"$now\")\" ]; then break; fi",
-    `  if [ $i -ge ${Math.ceil(TUNNEL_SETTLE_MS / 400)} ] || [ -n "$(of foreign "$now")" ]; then break; fi`,
-    "  up=$(printf '%s\\n' \"$now\" | awk '$1 == \"OUTPOST_PORT\" && $3 == \"ours\"' | wc -l | tr -d ' ')",
-    '  if [ "$up" != "$shown" ]; then echo "$up of $total ports up"; shown=$up; fi',
-    `  if pgrep -u "$uid" -f -- ${q(processPattern(t))} >/dev/null 2>&1; then gone=0; else gone=$((gone + 1)); fi`,
-    '  if [ $gone -ge 2 ]; then break; fi',
-    '  sleep 0.4; i=$((i + 1))',
-    'done',
-    'complete "$now" || unchecked "$now"',
-    'foreign "$now"',
-    'if [ -n "$(of missing "$now")$(of other "$now")" ]; then',
-    '  explain',
-    `  o=$(of other "$now"); if [ -n "$o" ]; then echo "OUTPOST_FAIL $o."; echo 'OUTPOST_HINT Stop that program, or move the port with portOverrides.'; exit 1; fi`,
-    `  missing=$(printf '%s\\n' "$now" | awk '$1 == "OUTPOST_PORT" && $3 == "missing" { printf "%s%s", (n++ ? ", " : ""), $2 }')`,
-    `  echo "OUTPOST_FAIL The tunnel on ${jump} is not listening on: $missing."; echo ${q("OUTPOST_HINT Check that sshd on the jump server allows TCP forwarding and that the forwards' destination is reachable from it; the output above has ssh's own message.")}`,
-    '  exit 1',
-    'fi',
-    // Listening is not carrying: a connection through each forward must reach its destination.
-    'c=$(sh -c "$CARRY")',
-    'complete "$c" || unchecked "$c"',
-    `bad=$(printf '%s\\n' "$c" | awk '$1 == "OUTPOST_CARRY" && $3 == "failed" { d = $0; sub(/^OUTPOST_CARRY [^ ]+ failed /, "", d); printf "%s%s: %s", (n++ ? "; " : ""), $2, d }')`,
-    `if [ -n "$bad" ]; then diag; echo; echo "OUTPOST_FAIL The tunnel on ${jump} listens but does not carry: $bad."; echo ${q("OUTPOST_HINT Check the jump server's authorized_keys line for this profile's tunnel key (permitopen), sshd's AllowTcpForwarding, and that the jump server reaches the destinations.")}; exit 1; fi`,
-    `if [ -n "$some" ]; then what='tunnel repaired'; else what='tunnel started'; fi`,
-    'echo "$what ($how)"',
-    ...t.forwards.map((f) => `echo ${q(`${f.name} ${bracket(f.listenHost)}:${f.listenPort} listening`)}`),
+    ...waitLines(t, jump),
     '',
   );
   return lines.join('\n');
