@@ -227,7 +227,9 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   if (conn.mode === 'vpcep') steps.push(vpcepStep(answers.os, conn.vpcepDomain));
 
   const verifyProbes = sec.verify.flatMap((p) => probeOf(ctx, p, jumpForwards));
-  const guardProbes = verifyProbes.filter((p) => p.kind !== 'tunnelTraffic');
+  // "Already installed" is the host's install state (files, process, service): not the network's
+  // verdicts (the agent's connections, its traffic at the jump server), which an install cannot change.
+  const guardProbes = verifyProbes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'connections');
   for (const ps of sec.steps) {
     if (ps.when && !truthy(ctx, ps.when)) continue;
     steps.push(profileStep(ctx, ps, guardProbes));

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { executable, LoopbackSshd, signal, sleep } from '../../../electron/demo/sshd';
+import { quotePosix } from '../../../electron/core/quote';
 
 export { freePort } from '../../../electron/demo/sshd';
 
@@ -162,6 +163,12 @@ export interface SshdOptions {
   userAuthorizedKeys?: boolean;
   /** The sftp subsystem's command (default internal-sftp): the Windows stand-in maps drive letters. */
   sftpSubsystem?: string;
+  /**
+   * A host of its own on this one machine: sshd and its sessions run in their own mount and pid
+   * namespaces (their own /proc: `ps` and `ss -p` see this host's processes only) with `from` bound
+   * onto `to` (this host's own folder there). The network stays shared (its own loopback address).
+   */
+  own?: { from: string; to: string };
 }
 
 const running = new Set<SshdInstance>();
@@ -190,7 +197,7 @@ export class SshdInstance {
     this.host = opts.address ?? pickAddress();
     this.dir = dir;
     // Refuses anything outside 127.0.0.0/8.
-    this.sshd = new LoopbackSshd(this.host, dir, SSHD_PATH);
+    this.sshd = new LoopbackSshd(this.host, dir, opts.own ? path.join(dir, 'own-host.sh') : SSHD_PATH);
   }
 
   get port(): number {
@@ -325,6 +332,16 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdInstance> {
   await fsp.chmod(dir, 0o755);
   await fsp.mkdir(path.join(dir, 'authorized_keys'), { mode: 0o755 });
   await fsp.chmod(path.join(dir, 'authorized_keys'), 0o755);
+  if (opts.own) {
+    // sshd becomes pid 1 of the new pid namespace (--kill-child: it ends with this wrapper, and every
+    // process of the "host" with it); sshd re-executes itself, so it is started by its full path.
+    const inner = 'mount --bind "$1" "$2" || exit 1; shift 2; exec "$0" "$@"';
+    await fsp.writeFile(
+      path.join(dir, 'own-host.sh'),
+      `#!/bin/sh\nexec unshare --mount --propagation private --pid --fork --kill-child --mount-proc /bin/sh -c '${inner}' ${quotePosix(SSHD_PATH)} ${quotePosix(opts.own.from)} ${quotePosix(opts.own.to)} "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
   const inst = new SshdInstance(opts, dir);
   created.add(inst);
   await inst.start();

@@ -103,7 +103,10 @@ describe('plans for the six examples', () => {
       { kind: 'command', name: 'ICAgent files', command: ['test', '-d', '/opt/oss/servicemgr/ICAgent/bin'], exitCode: 0, shell: 'bash' },
       { kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' },
     ]);
-    expect(probes(step(plan, 'verify')).map((p) => p.kind)).toEqual(['command', 'process', 'tunnelTraffic']);
+    // Verify adds the network's verdicts, each host's own first: [check] icagent's ESTABLISHED connections to
+    // 30200 and 30201 on the host, then its traffic at the jump server (attributed by its address).
+    expect(probes(step(plan, 'verify')).map((p) => p.kind)).toEqual(['command', 'process', 'connections', 'tunnelTraffic']);
+    expect(probe(step(plan, 'verify'), 'connections')).toEqual({ kind: 'connections', name: 'icagent connections', process: 'icagent', ports: [30200, 30201] });
     expect(probe(step(plan, 'verify'), 'process')).toEqual({ kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' });
     expect(step(plan, 'uninstall').display).toBe('bash /opt/oss/servicemgr/ICAgent/bin/manual/uninstall.sh');
     expect(probe(step(plan, 'preflight'), 'reach').targets).toEqual([
