@@ -301,7 +301,13 @@ export const Plan = z.object({
    * steps, then proof the agent is gone) are derived from the install plan (core/plan/lifecycle.ts).
    */
   lifecycle: z.enum(['check', 'uninstall']).optional(),
-  profile: z.object({ id: z.string(), name: z.string(), version: z.string() }),
+  profile: z.object({
+    id: z.string(),
+    name: z.string(),
+    version: z.string(),
+    /** Where the vendor's console shows the agent, per language (en always). */
+    consoleCheck: z.object({ en: z.string(), 'zh-CN': z.string().optional(), fr: z.string().optional() }).optional(),
+  }),
   os: Os,
   mode: Mode,
   region: z.object({ id: z.string(), nameEn: z.string(), nameZh: z.string(), listed: z.boolean() }).nullable(),

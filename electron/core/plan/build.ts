@@ -146,6 +146,10 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       const dl = first.find((f) => profile.ports.find((p) => p.name === f.name)?.download);
       // Through the tunnel: the connection IP's download port (80, or the port that overrides it).
       values.downloadUrl = `http://${bracket(conn.connectionIp)}:${dl?.listenPort ?? 80}${sec.download.path}`;
+      // The name the download port leads to (an object store's bucket): the request carries it as its
+      // Host, since a virtual-hosted bucket serves nothing to a request that names the jump server's IP.
+      const dlPort = profile.ports.find((p) => p.download);
+      if (dlPort && dlPort.to !== 'elb') values.downloadHost = subst(dlPort.to, values);
     }
     // Targets reach every forward (agent ports and the download) at the connection IP.
     reach = first.map((f) => ({ name: f.name, host: conn.connectionIp, port: f.listenPort }));
@@ -196,8 +200,17 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   // An installer fetched over plain HTTP runs as root with the keys: without a checksum nothing tells a
   // tampered one from the vendor's. Only a user's explicit choice (options.download: tunnel) gets here:
   // say the risk where the plan is reviewed.
-  if (sec.download && !fetchLocal && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
+  // (An offline install downloads nothing: no such warning there.)
+  if (sec.download && !fetchLocal && !answers.package && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
     warn(`the installer is downloaded over plain HTTP through the jump server (${values.downloadUrl}, options.download: tunnel) and nothing checks it before it runs as root with your keys: whoever can answer there (the network, the jump server or another user on it) can give your hosts another program. Give options.downloadSha256 (the installer's SHA-256) so each target verifies it first, or let this computer fetch it over HTTPS (options.download: local)`, 'planWarn.plainHttp', { url: values.downloadUrl });
+  }
+  // The installer downloads more itself (the agent package): through a jump server, only what a forward
+  // carries reaches it. Said before anything runs, with the way that needs no download.
+  if (sec.download?.installerFetches && conn.mode === 'jump' && !answers.package) {
+    const u = new URL(subst(sec.download.installerFetches, values));
+    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    const carried = profile.ports.some((p) => p.to !== 'elb' && subst(p.to, values) === u.hostname && (p.toPort ?? p.port) === port);
+    if (!carried) warn(`the installer itself downloads the agent package from ${u.origin} (port ${port}), which the jump server's tunnel does not forward: unless each target reaches that address by itself, the install fails there. Install offline instead: download the agent package on this computer (the console's package) and give it as package.path; fetching the installer on this computer (options.download: local) does not change where the installer then downloads from`, 'planWarn.installerFetches', { url: u.origin, port: String(port) });
   }
   // Before anything connects, this computer fetches it (after the console's manual steps, as the run does).
   if (sec.download && fetchLocal) {
@@ -260,7 +273,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   for (const [k, v] of Object.entries(values)) if (v !== '' && !(HOST_VARS as readonly string[]).includes(k)) shown[k] = v;
   return {
     version: 2,
-    profile: { id: profile.id, name: profile.name, version: profile.version },
+    profile: { id: profile.id, name: profile.name, version: profile.version, ...(profile.consoleCheck ? { consoleCheck: typeof profile.consoleCheck === 'string' ? { en: profile.consoleCheck } : profile.consoleCheck } : {}) },
     os: answers.os,
     mode: conn.mode,
     region,
@@ -419,6 +432,11 @@ function forwardsFor(ctx: Ctx, conn: JumpAnswers, listenHost: string): Forward[]
   });
 }
 
+/** The profile's security group rule description for this OS (one text for all, or one per OS). */
+export function sgDescription(d: Profile['securityGroupDescription'], os: Answers['os']): string {
+  return typeof d === 'string' ? d : (d[os] ?? '');
+}
+
 function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], targetHosts: string[]): Step {
   const ports = forwards.map((f) => String(f.listenPort)).join(', ');
   // Without allowFrom: the targets' own addresses when every one is an address (the jump server sees
@@ -427,7 +445,7 @@ function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], targetHost
   const sources = conn.allowFrom ?? known ?? ['0.0.0.0/0'];
   const table = {
     columns: ['Direction', 'Protocol', 'Port', 'Source', 'Description'],
-    rows: sources.map((s) => ['Inbound', 'TCP', ports, s, ctx.profile.securityGroupDescription || `Ports used by ${ctx.profile.name} to reach the jump server`]),
+    rows: sources.map((s) => ['Inbound', 'TCP', ports, s, sgDescription(ctx.profile.securityGroupDescription, ctx.answers.os) || `Ports used by ${ctx.profile.name} to reach the jump server`]),
   };
   const text = `In the cloud console, add these inbound rules to the security group of every jump server:\n${formatTable(table)}${conn.allowFrom ? '' : known ? "\n(the targets' addresses; other sources: connectivity.allowFrom)" : "\n(0.0.0.0/0 allows anyone: narrow it to your hosts' addresses with connectivity.allowFrom)"}`;
   return step({ id: 'sg-rule', on: 'console', phase: 'prepare', title: 'Add the security group rule for the jump servers', titleKey: 'plan.step.sgRule', params: { ports }, action: { kind: 'instruction', text, table }, description: text });
@@ -440,7 +458,7 @@ function lbStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[]): Step {
   const table = { columns: ['Protocol', 'Listener port', 'Backend port', 'Backend servers'], rows: list.map((f) => ['TCP', String(f.listenPort), String(f.listenPort), backends]) };
   const text =
     `Create a load balancer in the jump servers' VPC with an EIP (give that EIP as connectionIp: ${conn.connectionIp}), ` +
-    `add these TCP listeners and put every jump server in the backend server group:\n${formatTable(table)}`;
+    `apply for the bandwidth the agents' traffic needs, add these TCP listeners and put every jump server in the backend server group:\n${formatTable(table)}`;
   return step({ id: 'lb-listeners', on: 'console', phase: 'prepare', title: 'Add the load balancer listeners for the jump servers', titleKey: 'plan.step.lbListeners', params: { count: conn.jumpServers.length }, action: { kind: 'instruction', text, table }, description: text });
 }
 

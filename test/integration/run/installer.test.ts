@@ -140,8 +140,12 @@ describe('options.download: tunnel — nothing but the downloaded file runs, and
     clean();
     plant();
     const file = answers('success', { downloadSha256: SHA });
+    const before = world.backend.stats().http;
     const r = await outpost(['run', file, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.out).toBe(0);
+    // Through the tunnel the request named the bucket (the stand-in answers only to that Host).
+    expect(world.backend.stats().http?.downloads).toBe((before?.downloads ?? 0) + 1);
+    expect(world.backend.stats().http?.wrongHost).toBe(before?.wrongHost ?? 0);
     expect(r.out).toContain('ICAgent install success');
     expect(r.out).not.toContain('planted file ran');
     expect(fs.existsSync(path.join(marks, 'planted-ran'))).toBe(false);

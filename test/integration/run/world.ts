@@ -13,6 +13,8 @@ import { ensureTestUser, freePort, startSshd, stopAll, TEST_USERS, type SshdInst
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 export const FIXTURE_DIR = defaultFixtureDir();
+/** The ICAgent bucket of the world's region (icagent-{region}.{obsDomain}). */
+export const BUCKET_HOST = 'icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com';
 
 export const SECRETS = {
   OUTPOST_AK: 'AKTESTVALUE0123456789',
@@ -56,7 +58,8 @@ export async function startWorld(opts: { targetEnv?: Record<string, string>; tun
   const backend = await startBackend({
     host: elb,
     ports: { heartbeat: 8149, others: [8102, 8923, 30200, 30201] },
-    http: { port: 0, fixtureDir: FIXTURE_DIR },
+    // The bucket answers only to its own name, as a virtual-hosted OBS bucket does.
+    http: { port: 0, fixtureDir: FIXTURE_DIR, vhost: BUCKET_HOST },
   });
   const obsListen = await freePort(jump.host);
   const installDir = path.join(targetUser.home, 'oss', 'servicemgr');

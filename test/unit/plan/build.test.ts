@@ -92,7 +92,8 @@ describe('plans for the six examples', () => {
     const plan = build({ ...example('linux-jump.yaml'), options: { download: 'tunnel' } });
     expect(step(plan, 'install').display).toBe(
       `set +o history; OUTPOST_INSTALLER_DIR=$(mktemp -d) || exit 1; trap 'rm -rf -- "$OUTPOST_INSTALLER_DIR"' EXIT; ` +
-        'if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && ' +
+        // Through the tunnel, the request names the bucket: its Host is icagent-{region}.{obsDomain}, not the jump's IP.
+        "if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o \"$OUTPOST_INSTALLER_DIR\"/apm_agent_install.sh -H 'Host: icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com' http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O \"$OUTPOST_INSTALLER_DIR\"/apm_agent_install.sh '--header=Host: icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com' http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && " +
         'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 && REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; exit $OUTPOST_RC',
     );
     const install = action(step(plan, 'install'), 'exec');
@@ -169,6 +170,16 @@ describe('tunnel', () => {
     const plan = build(example('windows-jump.yaml'));
     expect(action(step(plan, 'tunnel.jump1'), 'forward').oneoffCommand).toBe(seedTunnel('192.168.0.11', '100.125.12.150', 'cn-north-4', 'obs.cn-north-4.myhuaweicloud.com'));
     expect(plan.warnings.some((w) => w.includes('the vendor tunnel (ssh -f -N …) stops when the jump server reboots'))).toBe(true);
+  });
+
+  it("the seed's own words: Table 2 (Linux) and Table 3 (Windows) for the security group rule, the load balancer's bandwidth, where the console shows the agent", () => {
+    const desc = (a: Answers) => action(step(build(a), 'sg-rule'), 'instruction').table?.rows[0]?.[4];
+    expect(desc(example('linux-jump.yaml'))).toBe('Ports used by ICAgent to send data to the jump server, ensuring data connectivity between VMs in other regions and the jump server.');
+    expect(desc(example('windows-jump.yaml'))).toBe('ICAgent will send data to the jump server through the listed ports.');
+    const win = build(example('windows-jump.yaml'));
+    expect(action(step(win, 'lb-listeners'), 'instruction').text).toMatch(/with an EIP .*apply for the bandwidth the agents' traffic needs, add these TCP listeners/);
+    expect(win.profile.consoleCheck?.en).toBe('In the LTS console, choose Host Management > Hosts: the host is listed with ICAgent running.');
+    expect(win.profile.consoleCheck?.['zh-CN']).toContain('主机管理 > 主机');
   });
 
   it('persistent form: a systemd unit with the same forwards, keepalive, Restart=always, host keys checked', () => {

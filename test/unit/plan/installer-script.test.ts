@@ -207,6 +207,28 @@ describe('where the installer comes from', () => {
     const offline = jumpPlan({}, { package: { path: path.join(RESOURCES, 'regions.yaml') } });
     expect(offline.steps.some((s) => ['fetch-installer', 'upload-installer', 'install', 'remove-installer'].includes(s.id))).toBe(false);
     expect(stepOf(offline, 'upload-package').action).toMatchObject({ kind: 'upload', to: '/opt/ICAgent/ICProbeAgent.tar.gz' });
+    // It downloads nothing: no warning about a plain-HTTP download, nor about the installer's own downloads.
+    const offlineTunnel = jumpPlan({ download: 'tunnel' }, { package: { path: path.join(RESOURCES, 'regions.yaml') } });
+    for (const x of [offline, offlineTunnel]) {
+      expect(x.warnings.join('\n')).not.toMatch(/plain HTTP|downloads the agent package/);
+      expect(x.warningParts?.some((w) => w?.key === 'planWarn.plainHttp' || w?.key === 'planWarn.installerFetches')).toBe(false);
+    }
+  });
+
+  it("offline: setup.sh is called as the vendor's published apm_agent_install.sh calls it (-ip <accessip>:9999, -plugoff reserved, -scene hws, -dc)", () => {
+    const offline = jumpPlan({}, { package: { path: path.join(RESOURCES, 'regions.yaml') } });
+    expect(stepOf(offline, 'install-offline').display).toMatch(
+      /set -- -ak \*\*\*\* -sk \*\*\*\* -projectid 2a473356cca5487f8373be891bffc1cf -region cn-north-4 -ip 127\.0\.0\.1:9999 -plugoff reserved -obsdomain obs\.cn-north-4\.myhuaweicloud\.com -scene hws -dc dc-east-1 ; REGION=cn-north-4 \. \/opt\/ICAgent\/bin\/manual\/setup\.sh/,
+    );
+    expect(stepOf(offline, 'install-offline').display).not.toContain('-accessip');
+  });
+
+  it("the installer's own downloads (the agent package over HTTPS, 443) are not carried by the seed's tunnel: said before anything runs, with the offline package as the way", () => {
+    for (const p of [jumpPlan({}), jumpPlan({ download: 'tunnel' })]) {
+      const i = p.warnings.findIndex((w) => w.startsWith('the installer itself downloads the agent package'));
+      expect(p.warnings[i]).toMatch(/from https:\/\/icagent-cn-north-4\.obs\.cn-north-4\.myhuaweicloud\.com \(port 443\), which the jump server's tunnel does not forward.*package\.path.*options\.download: local\) does not change/);
+      expect(p.warningParts?.[i]).toEqual({ key: 'planWarn.installerFetches', params: { url: 'https://icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com', port: '443' } });
+    }
   });
 
   it('options.download: tunnel without a SHA-256 downloads over plain HTTP, with the risk stated', () => {
