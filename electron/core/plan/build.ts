@@ -218,6 +218,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     steps.splice(at < 0 ? steps.length : at, 0, fetchStep(values.downloadUrl ?? '', sec.download.file, values.downloadSha256 ?? '', conn.mode));
   }
 
+  // The DNS record is the user's to add, before anything connects: the first thing the plan asks.
+  if (conn.mode === 'vpcep') steps.unshift(vpcepRecordsStep(conn.vpcepDomain, conn.accessIp));
   // ---- on each target ----
   // This computer alone: nothing is logged in to, so no connect step is planned or shown.
   if (targets.length > 0 || !answers.thisComputer) steps.push(connectStep('targets', 'each target'));
@@ -475,12 +477,25 @@ function portsStep(j: JumpHost, forwards: Forward[]): Step {
   });
 }
 
+/**
+ * [seed] "With the assistance of network engineers, configure DNS domain name resolution rules on other
+ * clouds to resolve VPCEP domain names to specified IP addresses": the records, named, before anything runs.
+ */
+function vpcepRecordsStep(domain: string, endpoint: string | undefined): Step {
+  const to = endpoint && isIP(endpoint) ? endpoint : "the VPC endpoint's private IP address (VPC Endpoint console > the endpoint > Private IP)";
+  const table = { columns: ['Name', 'Type', 'Value'], rows: [[domain, endpoint && isIP(endpoint) === 6 ? 'AAAA' : 'A', to]] };
+  const text = `With your network engineers, add this record to the DNS the hosts use on their side (the other cloud or data center), so that the VPC endpoint domain resolves to the endpoint:\n${formatTable(table)}\nOutpost then checks on each host that the name resolves and answers ping, as the console's ping command does.`;
+  return step({ id: 'vpcep.records', on: 'console', phase: 'prepare', title: `Add the DNS record for the VPC endpoint ${domain}`, titleKey: 'plan.step.vpcepRecords', params: { domain }, action: { kind: 'instruction', text, table }, description: text });
+}
+
 function vpcepStep(os: Answers['os'], domain: string): Step {
   const linux = os === 'linux';
+  // [seed] "A successful ping test indicates that the network configuration is correct": no answer fails
+  // the check (a preflight the user may override, where ICMP is blocked on purpose).
   const command: Piece[] = linux
-    ? [{ op: '{' }, 'getent', 'hosts', domain, { op: '||' }, 'nslookup', domain, { op: '; } &&' }, { op: '{' }, 'ping', '-c', '3', '-W', '2', domain,
-       { op: "|| echo 'OUTPOST_WARN ping got no answer (ICMP may be blocked); DNS resolution succeeded'; }" }]
-    : ['nslookup', domain, { op: '&&' }, { op: '(' }, 'ping', '-n', '3', domain, { op: '|| echo OUTPOST_WARN ping got no answer)' }];
+    ? [{ op: '{' }, 'getent', 'hosts', domain, { op: '||' }, 'nslookup', domain, { op: "|| { echo 'OUTPOST_FAIL the VPC endpoint domain does not resolve on this host'; exit 1; }; } &&" }, { op: '{' }, 'ping', '-c', '3', '-W', '2', domain,
+       { op: "|| { echo 'OUTPOST_FAIL the VPC endpoint did not answer ping (it resolves)'; exit 1; }; }" }]
+    : ['nslookup', domain, { op: '&&' }, { op: '(' }, 'ping', '-n', '3', domain, { op: '|| (echo OUTPOST_FAIL the VPC endpoint did not answer ping& exit /b 1))' }];
   return step({
     id: 'vpcep.dns',
     on: 'targets',
@@ -488,8 +503,14 @@ function vpcepStep(os: Answers['os'], domain: string): Step {
     title: `Check that the target resolves and reaches the VPC endpoint ${domain}`,
     titleKey: 'plan.step.vpcepDns',
     params: { domain },
-    action: { kind: 'exec', shell: linux ? 'sh' : 'cmd', command, success: { exitCode: 0 }, failureMarkers: [], timeoutSec: 30, interactive: false, root: false, diagnosis: [] },
-    description: 'The VPC endpoint domain must resolve on the target (private DNS or hosts entry) before the agent can report through it.',
+    action: {
+      kind: 'exec', shell: linux ? 'sh' : 'cmd', command, success: { exitCode: 0 }, failureMarkers: [], timeoutSec: 30, interactive: false, root: false,
+      diagnosis: [
+        { pattern: 'does not resolve', code: 'vpcep_dns', hint: `Add the DNS record for ${domain} (the step "Add the DNS record for the VPC endpoint"), then run again.` },
+        { pattern: 'did not answer ping', code: 'vpcep_unreachable', hint: 'Check the route and security group between this host and the VPC endpoint. Where ICMP is blocked on purpose, install anyway: override preflight (--override-preflight).' },
+      ],
+    },
+    description: 'The VPC endpoint domain must resolve on the target (the DNS record) and answer ping, as the console\'s ping command checks, before the agent can report through it.',
   });
 }
 

@@ -56,7 +56,7 @@ describe('plans for the six examples', () => {
   const expectedIds: Record<string, string[]> = {
     // No SHA-256 given: this computer fetches the installer over HTTPS, each target receives it over SSH.
     'linux-jump.yaml': ['sg-rule', 'fetch-installer', 'connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', ...targetSteps(false, ['upload-installer', 'install', 'remove-installer', 'cleanup', 'uninstall', 'verify'])],
-    'linux-vpcep.yaml': targetSteps(false, ['vpcep.dns', 'install', 'cleanup', 'uninstall', 'verify']),
+    'linux-vpcep.yaml': ['vpcep.records', ...targetSteps(false, ['vpcep.dns', 'install', 'cleanup', 'uninstall', 'verify'])],
     'linux-direct.yaml': targetSteps(false, ['install', 'cleanup', 'uninstall', 'verify']),
     'windows-jump.yaml': [
       'sg-rule', 'lb-listeners',
@@ -64,7 +64,7 @@ describe('plans for the six examples', () => {
       'connect.jump1', 'tunnel.jump1.hostkey', 'tunnel.jump1', 'ports.jump1',
       ...targetSteps(true, ['unpack', 'install', 'uninstall', 'verify']),
     ],
-    'windows-vpcep.yaml': targetSteps(true, ['vpcep.dns', 'unpack', 'install', 'uninstall', 'verify']),
+    'windows-vpcep.yaml': ['vpcep.records', ...targetSteps(true, ['vpcep.dns', 'unpack', 'install', 'uninstall', 'verify'])],
     'windows-direct.yaml': targetSteps(true, ['unpack-manual', 'install', 'uninstall', 'verify']),
   };
   for (const file of EXAMPLE_FILES) {
@@ -180,6 +180,21 @@ describe('tunnel', () => {
     expect(action(step(win, 'lb-listeners'), 'instruction').text).toMatch(/with an EIP .*apply for the bandwidth the agents' traffic needs, add these TCP listeners/);
     expect(win.profile.consoleCheck?.en).toBe('In the LTS console, choose Host Management > Hosts: the host is listed with ICAgent running.');
     expect(win.profile.consoleCheck?.['zh-CN']).toContain('主机管理 > 主机');
+  });
+
+  it("VPC endpoint as the vendor builds it: the DNS record named first; the host's ping of the endpoint fails the check (a preflight, overridable)", () => {
+    const plan = build(example('linux-vpcep.yaml'));
+    const conn = example('linux-vpcep.yaml').connectivity as Extract<Answers['connectivity'], { mode: 'vpcep' }>;
+    const rec = action(step(plan, 'vpcep.records'), 'instruction');
+    expect(step(plan, 'vpcep.records')).toMatchObject({ on: 'console', phase: 'prepare' });
+    expect(rec.table?.rows[0]?.[0]).toBe(conn.vpcepDomain);
+    expect(rec.table?.rows[0]?.[1]).toMatch(/^(A|AAAA)$/);
+    expect(rec.text).toContain('With your network engineers, add this record');
+    const dns = step(plan, 'vpcep.dns');
+    expect(dns.phase).toBe('preflight');
+    expect(dns.display).toContain("OUTPOST_FAIL the VPC endpoint did not answer ping (it resolves)'; exit 1");
+    expect(dns.display).not.toContain('OUTPOST_WARN');
+    expect(action(dns, 'exec').diagnosis.map((d) => d.code)).toEqual(['vpcep_dns', 'vpcep_unreachable']);
   });
 
   it('persistent form: a systemd unit with the same forwards, keepalive, Restart=always, host keys checked', () => {
