@@ -268,6 +268,8 @@ export const Step = z.object({
    * server: the targets behind a broken tunnel are still checked, and their state names the tunnel).
    */
   warnOnly: z.boolean().optional(),
+  /** Part of it is Outpost's choice, not the vendor's documents (the profile's source marks it [inferred]). */
+  inferred: z.boolean().optional(),
   /** Masked text: the command as it would be typed, or the instruction text. */
   display: z.string(),
   /** Where each **** in the display comes from, in order of first use: `$OUTPOST_AK` or `stored "icagent.ak"`. */

@@ -399,6 +399,7 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
     ...(ps.guard === 'verify' && guardProbes.length ? { guard: { probes: guardProbes, says: `${ctx.profile.name} is already installed and running` } } : {}),
     ...(ps.onFailure ? { onFailure: { remedy: ps.onFailure.remedy ?? '', hint: subst(ps.onFailure.hint, ctx.values), retry: ps.onFailure.retry } } : {}),
     ...(ps.phase === 'remedy' ? { optional: true } : {}),
+    ...(ps.source?.includes('[inferred]') ? { inferred: true } : {}),
     description: ps.source ? `Source: ${ps.source}` : '',
   });
 }

@@ -182,6 +182,16 @@ describe('tunnel', () => {
     expect(win.profile.consoleCheck?.['zh-CN']).toContain('主机管理 > 主机');
   });
 
+  it('steps whose source says [inferred] carry the mark the Review page shows; those from the vendor do not', () => {
+    const plan = build({ ...example('linux-jump.yaml'), options: { download: 'tunnel' } });
+    expect(step(plan, 'install').inferred).toBe(true);
+    expect(step(plan, 'cleanup').inferred).toBe(true);
+    expect(step(plan, 'uninstall').inferred).toBeUndefined();
+    expect(step(plan, 'install').description).toContain('[inferred]');
+    const offline = build({ ...example('linux-jump.yaml'), package: { path: 'ICProbeAgent.tar.gz' } } as Answers);
+    expect(step(offline, 'install-offline').inferred).toBe(true);
+  });
+
   it("VPC endpoint as the vendor builds it: the DNS record named first; the host's ping of the endpoint fails the check (a preflight, overridable)", () => {
     const plan = build(example('linux-vpcep.yaml'));
     const conn = example('linux-vpcep.yaml').connectivity as Extract<Answers['connectivity'], { mode: 'vpcep' }>;
