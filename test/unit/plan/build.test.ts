@@ -92,9 +92,15 @@ describe('plans for the six examples', () => {
     const plan = build({ ...example('linux-jump.yaml'), options: { download: 'tunnel' } });
     expect(step(plan, 'install').display).toBe(
       `set +o history; OUTPOST_INSTALLER_DIR=$(mktemp -d) || exit 1; trap 'rm -rf -- "$OUTPOST_INSTALLER_DIR"' EXIT; ` +
+        // The installer's own downloads reach the bucket too: its name mapped to the connection IP for the install.
+        'OUTPOST_BUCKET=icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com ; OUTPOST_VIA=192.168.0.10 ; outpost_hosts() { ' +
+        `H=$(readlink -f /etc/hosts) && T=$(mktemp "$(dirname "$H")/.hosts.outpost.XXXXXX") || return 1; awk 'index($0, "# outpost-install-map") == 0' "$H" > "$T" || { rm -f -- "$T"; return 1; }; ` +
+        `if [ "$1" = add ]; then printf '%s %s # outpost-install-map\\n' "$OUTPOST_VIA" "$OUTPOST_BUCKET" >> "$T"; fi; chmod --reference="$H" "$T" 2>/dev/null || chmod 644 "$T"; chown --reference="$H" "$T" 2>/dev/null; ` +
+        `mv -f -- "$T" "$H" 2>/dev/null || { cat -- "$T" > "$H"; rm -f -- "$T"; }; }; outpost_hosts add || { echo 'OUTPOST_FAIL could not map the bucket name to the connection IP in /etc/hosts'; exit 1; }; ` +
+        `echo "mapped $OUTPOST_BUCKET to $OUTPOST_VIA in /etc/hosts for the install"; trap 'rm -rf -- "$OUTPOST_INSTALLER_DIR"; outpost_hosts remove' EXIT; ` +
         // Through the tunnel, the request names the bucket: its Host is icagent-{region}.{obsDomain}, not the jump's IP.
         "if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o \"$OUTPOST_INSTALLER_DIR\"/apm_agent_install.sh -H 'Host: icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com' http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O \"$OUTPOST_INSTALLER_DIR\"/apm_agent_install.sh '--header=Host: icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com' http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && " +
-        'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 && REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; exit $OUTPOST_RC',
+        'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 && REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; if command -v outpost_hosts >/dev/null 2>&1; then outpost_hosts remove; fi; exit $OUTPOST_RC',
     );
     const install = action(step(plan, 'install'), 'exec');
     expect(install.success).toEqual({ markers: ['ICAgent install success', 'Install ICAgent success'] });

@@ -15,7 +15,10 @@ function established(filter: string, withProcess: boolean): string[] {
   return [
     `F=${q(filter)}`,
     "out=''; H=none; S=''; noroot=''",
-    ...(withProcess ? ['if [ "$(id -u)" != 0 ]; then if sudo -n true >/dev/null 2>&1; then S=\'sudo -n\'; else noroot=1; fi; fi'] : []),
+    // Root through sudo only when sudo really gives root (a stand-in sudo, as in `outpost demo`, may not).
+    ...(withProcess ? ['if [ "$(id -u)" != 0 ]; then if [ "$(sudo -n id -u 2>/dev/null)" = 0 ]; then S=\'sudo -n\'; else noroot=1; fi; fi'] : []),
+    // Root of a user namespace (a container, `outpost demo`'s hosts) sees no process of a sibling one.
+    ...(withProcess ? ["if [ -r /proc/self/uid_map ] && ! awk 'NR == 1 && $1 == 0 && $2 == 0 && $3 == 4294967295 { ok = 1 } END { exit !ok }' /proc/self/uid_map; then noroot=1; fi"] : []),
     `if command -v ss >/dev/null 2>&1; then out=$($S ss -tn${withProcess ? 'p' : ''} state established "$F" 2>/dev/null); H=Recv-Q`,
     `elif command -v netstat >/dev/null 2>&1; then out=$($S netstat -tn${withProcess ? 'p' : ''} 2>/dev/null); H=Proto; fi`,
     'ok=yes; case $H in none) ok=no; why="neither ss nor netstat is available" ;; *) printf \'%s\\n\' "$out" | grep -q "^$H" || { ok=no; why="the connection table could not be read"; } ;; esac',
@@ -75,7 +78,7 @@ export function connectionsScript(p: Extract<Probe, { kind: 'connections' }>): s
     ),
     `  if [ -z "$missing" ]; then outpost_check pass ${q(p.name)} ${q(`${p.process} connected to `)}"$seen"`,
     // Without root, another user's process (the agent's, as a rule) has no name in the table: not seen is not absent.
-    `  elif [ -n "$noroot" ]; then outpost_check warn ${q(p.name)} ${q(`could not check: no connection of ${p.process} to `)}"$missing"${q(" seen, and only root sees other users' processes in the connection table (not root, no sudo without a password)")} ${q(`Check by hand as root: netstat -nap | grep ${p.process}`)}`,
+    `  elif [ -n "$noroot" ]; then outpost_check warn ${q(p.name)} ${q(`could not check: no connection of ${p.process} to `)}"$missing"${q(" seen, and only root sees other users' processes in the connection table (not root, no sudo without a password, or root of a user namespace only)")} ${q(`Check by hand as root: netstat -nap | grep ${p.process}`)}`,
     `  else outpost_check FAIL ${q(p.name)} ${q(`${p.process} has no ESTABLISHED connection to `)}"$missing" 'The security group or a firewall blocks these ports.'; fi`,
     'fi',
     '',
