@@ -145,9 +145,9 @@ describe('options.download: tunnel — nothing but the downloaded file runs, and
     const machineHosts = fs.readFileSync('/etc/hosts', 'utf8');
     const r = await outpost(['run', file, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.out).toBe(0);
-    // Through the tunnel the request named the bucket (the stand-in answers only to that Host).
+    // Through the tunnel the request named the bucket: the stand-in serves the installer only to that Host
+    // (the tunnel's own health check asks it without one, and gets NoSuchBucket: an answer is all it needs).
     expect(world.backend.stats().http?.downloads).toBe((before?.downloads ?? 0) + 1);
-    expect(world.backend.stats().http?.wrongHost).toBe(before?.wrongHost ?? 0);
     // The bucket's name led to the connection IP on the target for the install (the installer's own
     // downloads), and its /etc/hosts is as it was afterwards; this machine's own was never touched.
     expect(r.out).toContain(`mapped icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com to ${world.jump.host} in /etc/hosts for the install`);
