@@ -49,7 +49,7 @@ function consoleCheck(c: { en: string; 'zh-CN'?: string | undefined; fr?: string
 }
 
 export function ResultStep() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const result = useWizard((s) => s.result);
   const plan = useWizard((s) => s.review.plan);
   const steps = useWizard((s) => s.run.steps);
