@@ -35,7 +35,8 @@ export const backendOptionsSchema = z
       heartbeat: portSchema,
       others: z.array(portSchema),
     }),
-    http: z.object({ port: portSchema, fixtureDir: z.string().min(1) }).optional(),
+    // vhost: answer only requests whose Host is this name (port aside), as a virtual-hosted bucket does.
+    http: z.object({ port: portSchema, fixtureDir: z.string().min(1), vhost: z.string().min(1).optional() }).optional(),
   })
   .superRefine((o, ctx) => {
     const fixed = [o.ports.heartbeat, ...o.ports.others, ...(o.http ? [o.http.port] : [])].filter((p) => p !== 0);
@@ -74,7 +75,7 @@ export interface BackendStats {
   heartbeats: number;
   /** Lines on the heartbeat port that were not a well-formed HEARTBEAT. */
   invalidLines: number;
-  http: { port: number; requests: number; downloads: number; notFound: number } | null;
+  http: { port: number; requests: number; downloads: number; notFound: number; wrongHost: number } | null;
 }
 
 export interface WaitOptions {
@@ -168,7 +169,7 @@ export async function startBackend(options: BackendOptions, logger: Logger = sil
   let invalidLines = 0;
   let closed = false;
   const waiters = new Set<(err: Error) => void>();
-  const httpStats = { requests: 0, downloads: 0, notFound: 0 };
+  const httpStats = { requests: 0, downloads: 0, notFound: 0, wrongHost: 0 };
 
   const onHeartbeat = (hb: Heartbeat) => {
     total++;
@@ -227,6 +228,13 @@ export async function startBackend(options: BackendOptions, logger: Logger = sil
     http.createServer((req, res) => {
       httpStats.requests++;
       const pathname = new URL(req.url ?? '/', 'http://backend.invalid').pathname;
+      const vhost = opts.http?.vhost;
+      if (vhost && (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase() !== vhost.toLowerCase()) {
+        // What an object store says to a request for a bucket it does not serve under that name.
+        httpStats.wrongHost++;
+        res.writeHead(404, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>\n');
+        return;
+      }
       if (pathname !== INSTALLER_URL_PATH || !installer) {
         httpStats.notFound++;
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found\n');

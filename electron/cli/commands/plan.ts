@@ -195,6 +195,8 @@ export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.disp
     else if (a.kind === 'probe') out.push(indent(a.probes.map((p) => `check: ${probeText(p)}`).join('\n'), '   '));
     else out.push(indent(s.display, '   '));
     if (s.secrets?.length) out.push(`   ${s.secrets.map((x) => `**** = ${x.name} from ${x.from}`).join('; ')}`);
+    // Where the template comes from, and whether part of it is Outpost's own choice (the Review page's badge).
+    if (s.description.startsWith('Source: ')) out.push(`   ${s.inferred ? 'inferred: ' : ''}${s.description.slice(0, 1).toLowerCase()}${s.description.slice(1)}`);
     if (s.guard) out.push(`   skipped when: ${s.guard.says}`);
     if (s.onFailure) out.push(`   if it fails: ${failureText(s)}`);
     const ok = successText(s);

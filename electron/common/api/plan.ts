@@ -268,6 +268,8 @@ export const Step = z.object({
    * server: the targets behind a broken tunnel are still checked, and their state names the tunnel).
    */
   warnOnly: z.boolean().optional(),
+  /** Part of it is Outpost's choice, not the vendor's documents (the profile's source marks it [inferred]). */
+  inferred: z.boolean().optional(),
   /** Masked text: the command as it would be typed, or the instruction text. */
   display: z.string(),
   /** Where each **** in the display comes from, in order of first use: `$OUTPOST_AK` or `stored "icagent.ak"`. */
@@ -301,7 +303,13 @@ export const Plan = z.object({
    * steps, then proof the agent is gone) are derived from the install plan (core/plan/lifecycle.ts).
    */
   lifecycle: z.enum(['check', 'uninstall']).optional(),
-  profile: z.object({ id: z.string(), name: z.string(), version: z.string() }),
+  profile: z.object({
+    id: z.string(),
+    name: z.string(),
+    version: z.string(),
+    /** Where the vendor's console shows the agent, per language (en always). */
+    consoleCheck: z.object({ en: z.string(), 'zh-CN': z.string().optional(), fr: z.string().optional() }).optional(),
+  }),
   os: Os,
   mode: Mode,
   region: z.object({ id: z.string(), nameEn: z.string(), nameZh: z.string(), listed: z.boolean() }).nullable(),

@@ -146,6 +146,10 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       const dl = first.find((f) => profile.ports.find((p) => p.name === f.name)?.download);
       // Through the tunnel: the connection IP's download port (80, or the port that overrides it).
       values.downloadUrl = `http://${bracket(conn.connectionIp)}:${dl?.listenPort ?? 80}${sec.download.path}`;
+      // The name the download port leads to (an object store's bucket): the request carries it as its
+      // Host, since a virtual-hosted bucket serves nothing to a request that names the jump server's IP.
+      const dlPort = profile.ports.find((p) => p.download);
+      if (dlPort && dlPort.to !== 'elb') values.downloadHost = subst(dlPort.to, values);
     }
     // Targets reach every forward (agent ports and the download) at the connection IP.
     reach = first.map((f) => ({ name: f.name, host: conn.connectionIp, port: f.listenPort }));
@@ -196,8 +200,17 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   // An installer fetched over plain HTTP runs as root with the keys: without a checksum nothing tells a
   // tampered one from the vendor's. Only a user's explicit choice (options.download: tunnel) gets here:
   // say the risk where the plan is reviewed.
-  if (sec.download && !fetchLocal && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
+  // (An offline install downloads nothing: no such warning there.)
+  if (sec.download && !fetchLocal && !answers.package && values.downloadUrl?.startsWith('http:') && !values.downloadSha256) {
     warn(`the installer is downloaded over plain HTTP through the jump server (${values.downloadUrl}, options.download: tunnel) and nothing checks it before it runs as root with your keys: whoever can answer there (the network, the jump server or another user on it) can give your hosts another program. Give options.downloadSha256 (the installer's SHA-256) so each target verifies it first, or let this computer fetch it over HTTPS (options.download: local)`, 'planWarn.plainHttp', { url: values.downloadUrl });
+  }
+  // The installer downloads more itself (the agent package): through a jump server, only what a forward
+  // carries reaches it. Said before anything runs, with the way that needs no download.
+  if (sec.download?.installerFetches && conn.mode === 'jump' && !answers.package) {
+    const u = new URL(subst(sec.download.installerFetches, values));
+    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    const carried = profile.ports.some((p) => p.to !== 'elb' && subst(p.to, values) === u.hostname && (p.toPort ?? p.port) === port);
+    if (!carried) warn(`the installer itself downloads the agent package from ${u.origin} (port ${port}), which the jump server's tunnel does not forward: unless each target reaches that address by itself, the install fails there. Install offline instead: download the agent package on this computer (the console's package) and give it as package.path; fetching the installer on this computer (options.download: local) does not change where the installer then downloads from`, 'planWarn.installerFetches', { url: u.origin, port: String(port) });
   }
   // Before anything connects, this computer fetches it (after the console's manual steps, as the run does).
   if (sec.download && fetchLocal) {
@@ -205,6 +218,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     steps.splice(at < 0 ? steps.length : at, 0, fetchStep(values.downloadUrl ?? '', sec.download.file, values.downloadSha256 ?? '', conn.mode));
   }
 
+  // The DNS record is the user's to add, before anything connects: the first thing the plan asks.
+  if (conn.mode === 'vpcep') steps.unshift(vpcepRecordsStep(conn.vpcepDomain, conn.accessIp));
   // ---- on each target ----
   // This computer alone: nothing is logged in to, so no connect step is planned or shown.
   if (targets.length > 0 || !answers.thisComputer) steps.push(connectStep('targets', 'each target'));
@@ -227,7 +242,9 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   if (conn.mode === 'vpcep') steps.push(vpcepStep(answers.os, conn.vpcepDomain));
 
   const verifyProbes = sec.verify.flatMap((p) => probeOf(ctx, p, jumpForwards));
-  const guardProbes = verifyProbes.filter((p) => p.kind !== 'tunnelTraffic');
+  // "Already installed" is the host's install state (files, process, service): not the network's
+  // verdicts (the agent's connections, its traffic at the jump server), which an install cannot change.
+  const guardProbes = verifyProbes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'connections');
   for (const ps of sec.steps) {
     if (ps.when && !truthy(ctx, ps.when)) continue;
     steps.push(profileStep(ctx, ps, guardProbes));
@@ -258,7 +275,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   for (const [k, v] of Object.entries(values)) if (v !== '' && !(HOST_VARS as readonly string[]).includes(k)) shown[k] = v;
   return {
     version: 2,
-    profile: { id: profile.id, name: profile.name, version: profile.version },
+    profile: { id: profile.id, name: profile.name, version: profile.version, ...(profile.consoleCheck ? { consoleCheck: typeof profile.consoleCheck === 'string' ? { en: profile.consoleCheck } : profile.consoleCheck } : {}) },
     os: answers.os,
     mode: conn.mode,
     region,
@@ -382,6 +399,7 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
     ...(ps.guard === 'verify' && guardProbes.length ? { guard: { probes: guardProbes, says: `${ctx.profile.name} is already installed and running` } } : {}),
     ...(ps.onFailure ? { onFailure: { remedy: ps.onFailure.remedy ?? '', hint: subst(ps.onFailure.hint, ctx.values), retry: ps.onFailure.retry } } : {}),
     ...(ps.phase === 'remedy' ? { optional: true } : {}),
+    ...(ps.source?.includes('[inferred]') ? { inferred: true } : {}),
     description: ps.source ? `Source: ${ps.source}` : '',
   });
 }
@@ -417,6 +435,11 @@ function forwardsFor(ctx: Ctx, conn: JumpAnswers, listenHost: string): Forward[]
   });
 }
 
+/** The profile's security group rule description for this OS (one text for all, or one per OS). */
+export function sgDescription(d: Profile['securityGroupDescription'], os: Answers['os']): string {
+  return typeof d === 'string' ? d : (d[os] ?? '');
+}
+
 function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], targetHosts: string[]): Step {
   const ports = forwards.map((f) => String(f.listenPort)).join(', ');
   // Without allowFrom: the targets' own addresses when every one is an address (the jump server sees
@@ -425,7 +448,7 @@ function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], targetHost
   const sources = conn.allowFrom ?? known ?? ['0.0.0.0/0'];
   const table = {
     columns: ['Direction', 'Protocol', 'Port', 'Source', 'Description'],
-    rows: sources.map((s) => ['Inbound', 'TCP', ports, s, ctx.profile.securityGroupDescription || `Ports used by ${ctx.profile.name} to reach the jump server`]),
+    rows: sources.map((s) => ['Inbound', 'TCP', ports, s, sgDescription(ctx.profile.securityGroupDescription, ctx.answers.os) || `Ports used by ${ctx.profile.name} to reach the jump server`]),
   };
   const text = `In the cloud console, add these inbound rules to the security group of every jump server:\n${formatTable(table)}${conn.allowFrom ? '' : known ? "\n(the targets' addresses; other sources: connectivity.allowFrom)" : "\n(0.0.0.0/0 allows anyone: narrow it to your hosts' addresses with connectivity.allowFrom)"}`;
   return step({ id: 'sg-rule', on: 'console', phase: 'prepare', title: 'Add the security group rule for the jump servers', titleKey: 'plan.step.sgRule', params: { ports }, action: { kind: 'instruction', text, table }, description: text });
@@ -438,7 +461,7 @@ function lbStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[]): Step {
   const table = { columns: ['Protocol', 'Listener port', 'Backend port', 'Backend servers'], rows: list.map((f) => ['TCP', String(f.listenPort), String(f.listenPort), backends]) };
   const text =
     `Create a load balancer in the jump servers' VPC with an EIP (give that EIP as connectionIp: ${conn.connectionIp}), ` +
-    `add these TCP listeners and put every jump server in the backend server group:\n${formatTable(table)}`;
+    `apply for the bandwidth the agents' traffic needs, add these TCP listeners and put every jump server in the backend server group:\n${formatTable(table)}`;
   return step({ id: 'lb-listeners', on: 'console', phase: 'prepare', title: 'Add the load balancer listeners for the jump servers', titleKey: 'plan.step.lbListeners', params: { count: conn.jumpServers.length }, action: { kind: 'instruction', text, table }, description: text });
 }
 
@@ -455,12 +478,25 @@ function portsStep(j: JumpHost, forwards: Forward[]): Step {
   });
 }
 
+/**
+ * [seed] "With the assistance of network engineers, configure DNS domain name resolution rules on other
+ * clouds to resolve VPCEP domain names to specified IP addresses": the records, named, before anything runs.
+ */
+function vpcepRecordsStep(domain: string, endpoint: string | undefined): Step {
+  const to = endpoint && isIP(endpoint) ? endpoint : "the VPC endpoint's private IP address (VPC Endpoint console > the endpoint > Private IP)";
+  const table = { columns: ['Name', 'Type', 'Value'], rows: [[domain, endpoint && isIP(endpoint) === 6 ? 'AAAA' : 'A', to]] };
+  const text = `With your network engineers, add this record to the DNS the hosts use on their side (the other cloud or data center), so that the VPC endpoint domain resolves to the endpoint:\n${formatTable(table)}\nOutpost then checks on each host that the name resolves and answers ping, as the console's ping command does.`;
+  return step({ id: 'vpcep.records', on: 'console', phase: 'prepare', title: `Add the DNS record for the VPC endpoint ${domain}`, titleKey: 'plan.step.vpcepRecords', params: { domain }, action: { kind: 'instruction', text, table }, description: text });
+}
+
 function vpcepStep(os: Answers['os'], domain: string): Step {
   const linux = os === 'linux';
+  // [seed] "A successful ping test indicates that the network configuration is correct": no answer fails
+  // the check (a preflight the user may override, where ICMP is blocked on purpose).
   const command: Piece[] = linux
-    ? [{ op: '{' }, 'getent', 'hosts', domain, { op: '||' }, 'nslookup', domain, { op: '; } &&' }, { op: '{' }, 'ping', '-c', '3', '-W', '2', domain,
-       { op: "|| echo 'OUTPOST_WARN ping got no answer (ICMP may be blocked); DNS resolution succeeded'; }" }]
-    : ['nslookup', domain, { op: '&&' }, { op: '(' }, 'ping', '-n', '3', domain, { op: '|| echo OUTPOST_WARN ping got no answer)' }];
+    ? [{ op: '{' }, 'getent', 'hosts', domain, { op: '||' }, 'nslookup', domain, { op: "|| { echo 'OUTPOST_FAIL the VPC endpoint domain does not resolve on this host'; exit 1; }; } &&" }, { op: '{' }, 'ping', '-c', '3', '-W', '2', domain,
+       { op: "|| { echo 'OUTPOST_FAIL the VPC endpoint did not answer ping (it resolves)'; exit 1; }; }" }]
+    : ['nslookup', domain, { op: '&&' }, { op: '(' }, 'ping', '-n', '3', domain, { op: '|| (echo OUTPOST_FAIL the VPC endpoint did not answer ping& exit /b 1))' }];
   return step({
     id: 'vpcep.dns',
     on: 'targets',
@@ -468,8 +504,14 @@ function vpcepStep(os: Answers['os'], domain: string): Step {
     title: `Check that the target resolves and reaches the VPC endpoint ${domain}`,
     titleKey: 'plan.step.vpcepDns',
     params: { domain },
-    action: { kind: 'exec', shell: linux ? 'sh' : 'cmd', command, success: { exitCode: 0 }, failureMarkers: [], timeoutSec: 30, interactive: false, root: false, diagnosis: [] },
-    description: 'The VPC endpoint domain must resolve on the target (private DNS or hosts entry) before the agent can report through it.',
+    action: {
+      kind: 'exec', shell: linux ? 'sh' : 'cmd', command, success: { exitCode: 0 }, failureMarkers: [], timeoutSec: 30, interactive: false, root: false,
+      diagnosis: [
+        { pattern: 'does not resolve', code: 'vpcep_dns', hint: `Add the DNS record for ${domain} (the step "Add the DNS record for the VPC endpoint"), then run again.` },
+        { pattern: 'did not answer ping', code: 'vpcep_unreachable', hint: 'Check the route and security group between this host and the VPC endpoint. Where ICMP is blocked on purpose, install anyway: override preflight (--override-preflight).' },
+      ],
+    },
+    description: 'The VPC endpoint domain must resolve on the target (the DNS record) and answer ping, as the console\'s ping command checks, before the agent can report through it.',
   });
 }
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 export const BUILTIN_VARS = [
-  'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadFile', 'downloadSha256', 'packagePath', 'packageSha256', 'packageFile', 'mode', 'os', 'agent',
+  'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadHost', 'downloadFile', 'downloadSha256', 'packagePath', 'packageSha256', 'packageFile', 'mode', 'os', 'agent',
 ] as const;
 /** Per-host values, filled in by the runner on each host (the same plan serves a whole batch). */
 export const HOST_VARS = ['host.address', 'host.name'] as const;
@@ -203,7 +203,16 @@ const OsSection = z
     shell: z.enum(['bash', 'sh', 'cmd', 'powershell']),
     installDir: z.string().min(1),
     /** The installer to fetch: `path` is appended to the tunnel (http://{connectionIp}:{port}) or to directBase. */
-    download: z.object({ path: z.string().regex(/^\/[A-Za-z0-9_./-]+$/), file: z.string().regex(/^[A-Za-z0-9_.-]+$/), directBase: Template }).strict().optional(),
+    download: z
+      .object({
+        path: z.string().regex(/^\/[A-Za-z0-9_./-]+$/),
+        file: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+        directBase: Template,
+        /** Where the installer itself downloads more from (the agent package): through a jump server, the plan says when no forward leads there. */
+        installerFetches: Template.optional(),
+      })
+      .strict()
+      .optional(),
     preflight: Preflight.optional(),
     steps: z.array(ProfileStep).min(1),
     verify: z.array(Probe).default([]),
@@ -311,7 +320,10 @@ export const ProfileSchema = z
       .default([]),
     /** Listeners the load balancer needs when several jump servers sit behind it (default: every port). */
     lbListenerPorts: z.array(z.number().int()).optional(),
-    securityGroupDescription: z.string().default(''),
+    /** Where the vendor's console shows the installed agent (the Result page names it). */
+    consoleCheck: text.optional(),
+    // One text, or one per OS where the vendor words them differently (ICAgent's Table 2 and Table 3).
+    securityGroupDescription: z.union([z.string(), z.object({ linux: z.string().optional(), windows: z.string().optional() }).strict()]).default(''),
     linux: OsSection.optional(),
     windows: OsSection.optional(),
     consoleCommand: z.object({ linux: ConsoleCommand.optional(), windows: ConsoleCommand.optional() }).strict().optional(),

@@ -218,6 +218,8 @@ async function oneStep(rc: RunContext, job: HostJob, s: Step, guards: Map<string
   }
   // A check whose failure is evidence, not the end (a check's tunnel health: the targets behind it go on).
   if (s.warnOnly) return runStep(rc, job, s, (f) => f.message);
+  // A preflight check written as a command (the VPC endpoint's ping) is overridden as the probes are.
+  if (s.phase === 'preflight' && s.action.kind !== 'probe' && rc.options.overridePreflight) return runStep(rc, job, s, (f) => `${f.message} (preflight overridden: installing anyway)`);
   if (s.onFailure?.retry !== 'once' || !s.onFailure.remedy) return runStep(rc, job, s);
   // The profile's own recovery (the ICAgent guide: "if the installation fails, uninstall and reinstall"):
   // a first failure is a warning, the remedy runs, and the step's second try decides.

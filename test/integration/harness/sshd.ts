@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { executable, LoopbackSshd, signal, sleep } from '../../../electron/demo/sshd';
+import { quotePosix } from '../../../electron/core/quote';
 
 export { freePort } from '../../../electron/demo/sshd';
 
@@ -162,6 +163,14 @@ export interface SshdOptions {
   userAuthorizedKeys?: boolean;
   /** The sftp subsystem's command (default internal-sftp): the Windows stand-in maps drive letters. */
   sftpSubsystem?: string;
+  /**
+   * A host of its own on this one machine: sshd and its sessions run in their own mount and pid
+   * namespaces (their own /proc: `ps` and `ss -p` see this host's processes only) with `from` bound
+   * onto `to` (this host's own folder there). The network stays shared (its own loopback address).
+   */
+  own?: { from: string; to: string };
+  /** The host's own /etc/hosts (this file bound over it, in a mount namespace of its own): what a run writes there stays there. */
+  etcHosts?: string;
 }
 
 const running = new Set<SshdInstance>();
@@ -190,7 +199,7 @@ export class SshdInstance {
     this.host = opts.address ?? pickAddress();
     this.dir = dir;
     // Refuses anything outside 127.0.0.0/8.
-    this.sshd = new LoopbackSshd(this.host, dir, SSHD_PATH);
+    this.sshd = new LoopbackSshd(this.host, dir, opts.own || opts.etcHosts ? path.join(dir, 'own-host.sh') : SSHD_PATH);
   }
 
   get port(): number {
@@ -325,6 +334,18 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdInstance> {
   await fsp.chmod(dir, 0o755);
   await fsp.mkdir(path.join(dir, 'authorized_keys'), { mode: 0o755 });
   await fsp.chmod(path.join(dir, 'authorized_keys'), 0o755);
+  if (opts.own || opts.etcHosts) {
+    // With `own`, sshd becomes pid 1 of a new pid namespace (--kill-child: it ends with this wrapper, and
+    // every process of the "host" with it); sshd re-executes itself, so it is started by its full path.
+    const binds = [...(opts.own ? [opts.own.from, opts.own.to] : []), ...(opts.etcHosts ? [opts.etcHosts, '/etc/hosts'] : [])];
+    const inner = 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; shift; exec "$0" "$@"';
+    const pid = opts.own ? ' --pid --fork --kill-child --mount-proc' : '';
+    await fsp.writeFile(
+      path.join(dir, 'own-host.sh'),
+      `#!/bin/sh\nexec unshare --mount --propagation private${pid} /bin/sh -c '${inner}' ${quotePosix(SSHD_PATH)} ${binds.map(quotePosix).join(' ')} -- "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
   const inst = new SshdInstance(opts, dir);
   created.add(inst);
   await inst.start();

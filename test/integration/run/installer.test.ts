@@ -140,8 +140,20 @@ describe('options.download: tunnel — nothing but the downloaded file runs, and
     clean();
     plant();
     const file = answers('success', { downloadSha256: SHA });
+    const before = world.backend.stats().http;
+    const hostsBefore = fs.readFileSync(world.etcHosts, 'utf8');
+    const machineHosts = fs.readFileSync('/etc/hosts', 'utf8');
     const r = await outpost(['run', file, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.out).toBe(0);
+    // Through the tunnel the request named the bucket: the stand-in serves the installer only to that Host
+    // (the tunnel's own health check asks it without one, and gets NoSuchBucket: an answer is all it needs).
+    expect(world.backend.stats().http?.downloads).toBe((before?.downloads ?? 0) + 1);
+    // The bucket's name led to the connection IP on the target for the install (the installer's own
+    // downloads), and its /etc/hosts is as it was afterwards; this machine's own was never touched.
+    expect(r.out).toContain(`mapped icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com to ${world.jump.host} in /etc/hosts for the install`);
+    expect(r.out).toContain(`bucket icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com resolves to ${world.jump.host}`);
+    expect(fs.readFileSync(world.etcHosts, 'utf8')).toBe(hostsBefore);
+    expect(fs.readFileSync('/etc/hosts', 'utf8')).toBe(machineHosts);
     expect(r.out).toContain('ICAgent install success');
     expect(r.out).not.toContain('planted file ran');
     expect(fs.existsSync(path.join(marks, 'planted-ran'))).toBe(false);

@@ -53,7 +53,9 @@ beforeAll(async () => {
   clean();
   const src = path.join(world.dir, 'pkg');
   fs.mkdirSync(path.join(src, 'bin', 'manual'), { recursive: true });
-  fs.copyFileSync(path.join(FIXTURE_DIR, 'apm_agent_install.sh'), path.join(src, 'bin', 'manual', 'setup.sh'));
+  // The package's setup.sh: takes only the flags the vendor's apm_agent_install.sh passes it (-ip <accessip>:9999 …).
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'icagent', 'setup.sh'), path.join(src, 'bin', 'manual', 'setup.sh'));
+  fs.copyFileSync(path.join(FIXTURE_DIR, 'apm_agent_install.sh'), path.join(src, 'bin', 'manual', 'apm_agent_install.sh'));
   pkg = path.join(world.dir, 'ICProbeAgent.tar.gz');
   execFileSync('tar', ['-czf', pkg, '-C', src, 'bin']);
   sum = createHash('sha256').update(fs.readFileSync(pkg)).digest('hex');
@@ -95,6 +97,8 @@ describe('offline ICAgent install from a local package', () => {
     expect(r.out).toMatch(/upload-package \[target0\]: [0-9.]+ of [0-9.]+ MiB sent/);
     expect(r.out).toMatch(/ICProbeAgent\.tar\.gz → .*ICAgent\/ICProbeAgent\.tar\.gz \(\d+ bytes, SHA-256 [0-9a-f]{12}… checked on the host\)/);
     expect(r.out).toContain('ICAgent install success');
+    // Called as the vendor's script calls it.
+    expect(r.out).toContain(`setup.sh: -ip ${(world.answers.connectivity as { connectionIp: string }).connectionIp}:9999 -scene hws -plugoff reserved -dc dc-test-1`);
     expect(asTarget(`sha256sum ${offlineDir}/ICProbeAgent.tar.gz`).split(' ')[0]).toBe(sum);
     expect(asTarget(`ls -A ${world.targetUser.home}/.cache/outpost/uploads`).trim()).toBe('');
     expect(asTarget(`test -f ${offlineDir}/bin/manual/setup.sh && echo yes`).trim()).toBe('yes');

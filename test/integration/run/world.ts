@@ -13,6 +13,8 @@ import { ensureTestUser, freePort, startSshd, stopAll, TEST_USERS, type SshdInst
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 export const FIXTURE_DIR = defaultFixtureDir();
+/** The ICAgent bucket of the world's region (icagent-{region}.{obsDomain}). */
+export const BUCKET_HOST = 'icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com';
 
 export const SECRETS = {
   OUTPOST_AK: 'AKTESTVALUE0123456789',
@@ -22,6 +24,8 @@ export const SECRETS = {
 };
 
 export interface World {
+  /** The target's own /etc/hosts (bound over it in its sessions). */
+  etcHosts: string;
   jump: SshdInstance;
   target: SshdInstance;
   backend: Backend;
@@ -48,15 +52,23 @@ export async function startWorld(opts: { targetEnv?: Record<string, string>; tun
   // address (on loopback it would come from 127.0.0.1): verify's look at the jump server's connections
   // finds this target's traffic at once, instead of looking five times, a second apart, for it.
   const targetEnv = { ICAGENT_HEARTBEAT_HOLD: '1', ICAGENT_HEARTBEAT_SOURCE: `127.0.${base}.3`, ...opts.targetEnv };
+  // The target's own /etc/hosts (an install through the tunnel maps the bucket's name there for its duration).
+  const dirHosts = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-hosts-'));
+  fs.chmodSync(dirHosts, 0o755);
+  const etcHosts = path.join(dirHosts, 'hosts');
+  fs.copyFileSync('/etc/hosts', etcHosts);
+  fs.chmodSync(etcHosts, 0o644);
   const target = await startSshd({
     address: `127.0.${base}.3`,
+    etcHosts,
     extraConfig: [`SetEnv ${Object.entries(targetEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`],
   });
   const elb = `127.0.${base}.4`;
   const backend = await startBackend({
     host: elb,
     ports: { heartbeat: 8149, others: [8102, 8923, 30200, 30201] },
-    http: { port: 0, fixtureDir: FIXTURE_DIR },
+    // The bucket answers only to its own name, as a virtual-hosted OBS bucket does.
+    http: { port: 0, fixtureDir: FIXTURE_DIR, vhost: BUCKET_HOST },
   });
   const obsListen = await freePort(jump.host);
   const installDir = path.join(targetUser.home, 'oss', 'servicemgr');
@@ -83,6 +95,7 @@ export async function startWorld(opts: { targetEnv?: Record<string, string>; tun
   fs.writeFileSync(answersFile, YAML.stringify(answers));
   const env = { ...process.env, ...SECRETS, OUTPOST_DATA_DIR: path.join(dir, 'data') };
   return {
+    etcHosts,
     jump,
     target,
     backend,
@@ -98,6 +111,7 @@ export async function startWorld(opts: { targetEnv?: Record<string, string>; tun
       await backend.close();
       await stopAll();
       fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dirHosts, { recursive: true, force: true });
     },
   };
 }

@@ -1,9 +1,13 @@
 // The stand-in LTS backend over real loopback sockets: parsing, counting, the bucket, errors.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+
+const execFileAsync = promisify(execFile);
 import { OutpostError } from '../../../electron/core/errors';
 import { INSTALLER_URL_PATH, parseHeartbeatLine, startBackend, type Backend, type Heartbeat } from '../../../electron/demo/backend';
 
@@ -211,6 +215,18 @@ describe('startBackend', () => {
       }
       expect((await fetch(`${b.httpUrl}${INSTALLER_URL_PATH}`, { method: 'POST' })).status).toBe(405);
       expect(b.stats().http).toMatchObject({ port: b.ports.http, downloads: 1, notFound: 4 });
+    });
+
+    it('with vhost, answers only requests whose Host is the bucket name (as a virtual-hosted bucket): curl through an address needs -H Host', async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-bucket-'));
+      fs.writeFileSync(path.join(dir, 'apm_agent_install.sh'), 'echo ICAgent install success\n');
+      const b = await start({ http: { port: 0, fixtureDir: dir, vhost: 'icagent-r1.obs.example.com' } });
+      const curl = (...extra: string[]) => execFileAsync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', ...extra, `${b.httpUrl}${INSTALLER_URL_PATH}`]).then((r) => r.stdout);
+      expect(await curl()).toBe('404');
+      expect(await curl('-H', 'Host: other.example.com')).toBe('404');
+      expect(await curl('-H', 'Host: icagent-r1.obs.example.com')).toBe('200');
+      expect(await curl('-H', `Host: icagent-r1.obs.example.com:${b.ports.http}`)).toBe('200');
+      expect(b.stats().http).toMatchObject({ downloads: 2, wrongHost: 2 });
     });
 
     it('fails early when the fixture installer is missing', async () => {

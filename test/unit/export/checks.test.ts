@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Probe } from '../../../electron/common/api';
 import { localExecutor } from '../../../electron/core/exec';
-import { hostChecks, trafficCheck, type CheckContext } from '../../../electron/core/actions/probe/ansible';
+import { connectedExpr, hostChecks, trafficCheck, type CheckContext } from '../../../electron/core/actions/probe/ansible';
 import type { JText } from '../../../electron/core/actions/jinja';
 import { runProbes } from '../../../electron/core/actions';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
@@ -113,6 +113,52 @@ describe('probe checks: the export and outpost run agree', () => {
       expect(await exported(probes())).toEqual(want);
     });
   }
+
+  it("agent traffic: what the jump server cannot attribute is said in the light of the host's own connections, alike in both", async () => {
+    // A connection held by this process (its name in the table is this process's): the host's own check passes.
+    const holder = net.createServer(() => undefined);
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const hport = (holder.address() as net.AddressInfo).port;
+    const client = net.connect(hport, '127.0.0.1');
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    try {
+      const comm = fs.readFileSync('/proc/self/comm', 'utf8').trim();
+      const traffic: Probe = { kind: 'tunnelTraffic', forwards: [{ name: `x-${hport}`, listenHost: '127.0.0.1', listenPort: hport, targetHost: 'y', targetPort: 1 }], ports: [hport] };
+      const conns: Probe = { kind: 'connections', name: 'agent conns', process: comm, ports: [hport] };
+      for (const [probes, connected] of [[[conns, traffic], '1'], [[traffic], '']] as const) {
+        // The jump server sees traffic from 127.0.0.1 only; this host is said to be 127.0.0.77.
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-checks-'));
+        const r = await runProbes(probes, { ex: localExecutor(work), jump: localExecutor(work), peerAddress: '127.0.0.77', signal: new AbortController().signal, resolver: () => undefined, secrets: new SecretRegistry(), facts: {} });
+        const want = r.checks.map((c) => `${c.status === 'fail' ? 'FAIL' : c.status} ${c.name}: ${c.detail}${c.hint && c.status !== 'pass' ? ` — ${c.hint}` : ''}`);
+        const last = want.at(-1) ?? '';
+        if (connected) expect(last).toMatch(/^warn agent traffic: agent connected from the target; not attributable at the jump server \(the forwarded ports carry traffic from 127\.0\.0\.1, none from 127\.0\.0\.77: NAT or a load balancer\)/);
+        else expect(last).toMatch(/^warn agent traffic: agent traffic on the forwarded ports comes from 127\.0\.0\.1, none from 127\.0\.0\.77: not attributable to this host/);
+        // The playbook: the host's checks registered, then the jump server's look with the same words.
+        const expr = connectedExpr(probes, 'REG');
+        expect(Boolean(expr)).toBe(connected === '1');
+        values['PEER | quote'] = '127.0.0.77';
+        if (expr) values[`(${expr}) | quote`] = connected;
+        const hostLines = connected ? await exported([conns]) : [];
+        expect(hostLines).toEqual(want.slice(0, -1));
+        const t = trafficCheck(traffic as Extract<Probe, { kind: 'tunnelTraffic' }>, ctx, expr);
+        const out = (await sh('sh', shell(t))).split('\n').filter((l) => l.startsWith('OUTPOST_CHECK ')).map((l) => l.slice('OUTPOST_CHECK '.length));
+        expect(out).toEqual([last]);
+      }
+      // Traffic from the host's own address passes.
+      values['PEER | quote'] = '127.0.0.1';
+      const t = trafficCheck(traffic as Extract<Probe, { kind: 'tunnelTraffic' }>, ctx);
+      expect((await sh('sh', shell(t))).trim()).toBe('OUTPOST_CHECK pass agent traffic: agent traffic seen through the tunnel from 127.0.0.1');
+    } finally {
+      values['PEER | quote'] = '127.0.0.1';
+      client.destroy();
+      holder.close();
+    }
+  }, 40_000);
+
+  it('the Jinja test of the host\'s own connections reads their pass lines', () => {
+    expect(connectedExpr([{ kind: 'process', name: 'p', match: 'x' }], 'r')).toBeUndefined();
+    expect(connectedExpr([{ kind: 'connections', name: "it's", process: 'a', ports: [1] }], 'r')).toBe("'1' if (('OUTPOST_CHECK pass it\\'s: ' in (r.stdout | default('')))) else ''");
+  });
 
   it('agent traffic seen from the jump server warns when none is seen', async () => {
     const t = trafficCheck({ kind: 'tunnelTraffic', forwards: [{ name: 'x-8149', listenHost: '127.0.0.1', listenPort: closed, targetHost: 'y', targetPort: 1 }], ports: [8149] }, ctx);

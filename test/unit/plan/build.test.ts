@@ -56,7 +56,7 @@ describe('plans for the six examples', () => {
   const expectedIds: Record<string, string[]> = {
     // No SHA-256 given: this computer fetches the installer over HTTPS, each target receives it over SSH.
     'linux-jump.yaml': ['sg-rule', 'fetch-installer', 'connect.jump0', 'tunnel.jump0.hostkey', 'tunnel.jump0.key', 'tunnel.jump0.authorize', 'tunnel.jump0', 'ports.jump0', ...targetSteps(false, ['upload-installer', 'install', 'remove-installer', 'cleanup', 'uninstall', 'verify'])],
-    'linux-vpcep.yaml': targetSteps(false, ['vpcep.dns', 'install', 'cleanup', 'uninstall', 'verify']),
+    'linux-vpcep.yaml': ['vpcep.records', ...targetSteps(false, ['vpcep.dns', 'install', 'cleanup', 'uninstall', 'verify'])],
     'linux-direct.yaml': targetSteps(false, ['install', 'cleanup', 'uninstall', 'verify']),
     'windows-jump.yaml': [
       'sg-rule', 'lb-listeners',
@@ -64,7 +64,7 @@ describe('plans for the six examples', () => {
       'connect.jump1', 'tunnel.jump1.hostkey', 'tunnel.jump1', 'ports.jump1',
       ...targetSteps(true, ['unpack', 'install', 'uninstall', 'verify']),
     ],
-    'windows-vpcep.yaml': targetSteps(true, ['vpcep.dns', 'unpack', 'install', 'uninstall', 'verify']),
+    'windows-vpcep.yaml': ['vpcep.records', ...targetSteps(true, ['vpcep.dns', 'unpack', 'install', 'uninstall', 'verify'])],
     'windows-direct.yaml': targetSteps(true, ['unpack-manual', 'install', 'uninstall', 'verify']),
   };
   for (const file of EXAMPLE_FILES) {
@@ -92,8 +92,15 @@ describe('plans for the six examples', () => {
     const plan = build({ ...example('linux-jump.yaml'), options: { download: 'tunnel' } });
     expect(step(plan, 'install').display).toBe(
       `set +o history; OUTPOST_INSTALLER_DIR=$(mktemp -d) || exit 1; trap 'rm -rf -- "$OUTPOST_INSTALLER_DIR"' EXIT; ` +
-        'if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && ' +
-        'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 && REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; exit $OUTPOST_RC',
+        // The installer's own downloads reach the bucket too: its name mapped to the connection IP for the install.
+        'OUTPOST_BUCKET=icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com ; OUTPOST_VIA=192.168.0.10 ; outpost_hosts() { ' +
+        `H=$(readlink -f /etc/hosts) && T=$(mktemp "$(dirname "$H")/.hosts.outpost.XXXXXX") || return 1; awk 'index($0, "# outpost-install-map") == 0' "$H" > "$T" || { rm -f -- "$T"; return 1; }; ` +
+        `if [ "$1" = add ]; then printf '%s %s # outpost-install-map\\n' "$OUTPOST_VIA" "$OUTPOST_BUCKET" >> "$T"; fi; chmod --reference="$H" "$T" 2>/dev/null || chmod 644 "$T"; chown --reference="$H" "$T" 2>/dev/null; ` +
+        `mv -f -- "$T" "$H" 2>/dev/null || { cat -- "$T" > "$H"; rm -f -- "$T"; }; }; outpost_hosts add || { echo 'OUTPOST_FAIL could not map the bucket name to the connection IP in /etc/hosts'; exit 1; }; ` +
+        `echo "mapped $OUTPOST_BUCKET to $OUTPOST_VIA in /etc/hosts for the install"; trap 'rm -rf -- "$OUTPOST_INSTALLER_DIR"; outpost_hosts remove' EXIT; ` +
+        // Through the tunnel, the request names the bucket: its Host is icagent-{region}.{obsDomain}, not the jump's IP.
+        "if command -v curl >/dev/null 2>&1; then curl -fsS --connect-timeout 20 -o \"$OUTPOST_INSTALLER_DIR\"/apm_agent_install.sh -H 'Host: icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com' http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; else wget -q -T 20 -t 2 -O \"$OUTPOST_INSTALLER_DIR\"/apm_agent_install.sh '--header=Host: icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com' http://192.168.0.10:8080/ICAgent_linux/apm_agent_install.sh ; fi && " +
+        'set -- -ak **** -sk **** -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 192.168.0.10 -obsdomain obs.cn-north-4.myhuaweicloud.com -dc dc-east-1 && REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; if command -v outpost_hosts >/dev/null 2>&1; then outpost_hosts remove; fi; exit $OUTPOST_RC',
     );
     const install = action(step(plan, 'install'), 'exec');
     expect(install.success).toEqual({ markers: ['ICAgent install success', 'Install ICAgent success'] });
@@ -103,7 +110,10 @@ describe('plans for the six examples', () => {
       { kind: 'command', name: 'ICAgent files', command: ['test', '-d', '/opt/oss/servicemgr/ICAgent/bin'], exitCode: 0, shell: 'bash' },
       { kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' },
     ]);
-    expect(probes(step(plan, 'verify')).map((p) => p.kind)).toEqual(['command', 'process', 'tunnelTraffic']);
+    // Verify adds the network's verdicts, each host's own first: [check] icagent's ESTABLISHED connections to
+    // 30200 and 30201 on the host, then its traffic at the jump server (attributed by its address).
+    expect(probes(step(plan, 'verify')).map((p) => p.kind)).toEqual(['command', 'process', 'connections', 'tunnelTraffic']);
+    expect(probe(step(plan, 'verify'), 'connections')).toEqual({ kind: 'connections', name: 'icagent connections', process: 'icagent', ports: [30200, 30201] });
     expect(probe(step(plan, 'verify'), 'process')).toEqual({ kind: 'process', name: 'icagent', match: '/opt/oss/servicemgr/ICAgent/bin/' });
     expect(step(plan, 'uninstall').display).toBe('bash /opt/oss/servicemgr/ICAgent/bin/manual/uninstall.sh');
     expect(probe(step(plan, 'preflight'), 'reach').targets).toEqual([
@@ -166,6 +176,41 @@ describe('tunnel', () => {
     const plan = build(example('windows-jump.yaml'));
     expect(action(step(plan, 'tunnel.jump1'), 'forward').oneoffCommand).toBe(seedTunnel('192.168.0.11', '100.125.12.150', 'cn-north-4', 'obs.cn-north-4.myhuaweicloud.com'));
     expect(plan.warnings.some((w) => w.includes('the vendor tunnel (ssh -f -N …) stops when the jump server reboots'))).toBe(true);
+  });
+
+  it("the seed's own words: Table 2 (Linux) and Table 3 (Windows) for the security group rule, the load balancer's bandwidth, where the console shows the agent", () => {
+    const desc = (a: Answers) => action(step(build(a), 'sg-rule'), 'instruction').table?.rows[0]?.[4];
+    expect(desc(example('linux-jump.yaml'))).toBe('Ports used by ICAgent to send data to the jump server, ensuring data connectivity between VMs in other regions and the jump server.');
+    expect(desc(example('windows-jump.yaml'))).toBe('ICAgent will send data to the jump server through the listed ports.');
+    const win = build(example('windows-jump.yaml'));
+    expect(action(step(win, 'lb-listeners'), 'instruction').text).toMatch(/with an EIP .*apply for the bandwidth the agents' traffic needs, add these TCP listeners/);
+    expect(win.profile.consoleCheck?.en).toBe('In the LTS console, choose Host Management > Hosts: the host is listed with ICAgent running.');
+    expect(win.profile.consoleCheck?.['zh-CN']).toContain('主机管理 > 主机');
+  });
+
+  it('steps whose source says [inferred] carry the mark the Review page shows; those from the vendor do not', () => {
+    const plan = build({ ...example('linux-jump.yaml'), options: { download: 'tunnel' } });
+    expect(step(plan, 'install').inferred).toBe(true);
+    expect(step(plan, 'cleanup').inferred).toBe(true);
+    expect(step(plan, 'uninstall').inferred).toBeUndefined();
+    expect(step(plan, 'install').description).toContain('[inferred]');
+    const offline = build({ ...example('linux-jump.yaml'), package: { path: 'ICProbeAgent.tar.gz' } } as Answers);
+    expect(step(offline, 'install-offline').inferred).toBe(true);
+  });
+
+  it("VPC endpoint as the vendor builds it: the DNS record named first; the host's ping of the endpoint fails the check (a preflight, overridable)", () => {
+    const plan = build(example('linux-vpcep.yaml'));
+    const conn = example('linux-vpcep.yaml').connectivity as Extract<Answers['connectivity'], { mode: 'vpcep' }>;
+    const rec = action(step(plan, 'vpcep.records'), 'instruction');
+    expect(step(plan, 'vpcep.records')).toMatchObject({ on: 'console', phase: 'prepare' });
+    expect(rec.table?.rows[0]?.[0]).toBe(conn.vpcepDomain);
+    expect(rec.table?.rows[0]?.[1]).toMatch(/^(A|AAAA)$/);
+    expect(rec.text).toContain('With your network engineers, add this record');
+    const dns = step(plan, 'vpcep.dns');
+    expect(dns.phase).toBe('preflight');
+    expect(dns.display).toContain("OUTPOST_FAIL the VPC endpoint did not answer ping (it resolves)'; exit 1");
+    expect(dns.display).not.toContain('OUTPOST_WARN');
+    expect(action(dns, 'exec').diagnosis.map((d) => d.code)).toEqual(['vpcep_dns', 'vpcep_unreachable']);
   });
 
   it('persistent form: a systemd unit with the same forwards, keepalive, Restart=always, host keys checked', () => {

@@ -3,6 +3,7 @@
 // (mktemp -d), only that file runs, only after the download (and the SHA-256, when given) succeeded, and
 // the folder is gone on every path. A file planted in the login folder never runs. Then the plan's
 // choice of where the installer comes from (options.download, options.downloadBase).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -147,7 +148,7 @@ describe('the install script (options.download: tunnel)', () => {
   it('keeps the keys off every command line: they are positional parameters of the sourced installer', () => {
     const d = stepOf(jumpPlan({ download: 'tunnel' }), 'install').display;
     expect(d).toMatch(/&& set -- -ak \*\*\*\* -sk \*\*\*\* /);
-    expect(d).toContain('REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; exit $OUTPOST_RC');
+    expect(d).toContain('REGION=cn-north-4 . "$OUTPOST_INSTALLER_DIR"/apm_agent_install.sh; OUTPOST_RC=$?; rm -rf -- "$OUTPOST_INSTALLER_DIR"; if command -v outpost_hosts >/dev/null 2>&1; then outpost_hosts remove; fi; exit $OUTPOST_RC');
     expect(d).toContain(`OUTPOST_INSTALLER_DIR=$(mktemp -d) || exit 1; trap 'rm -rf -- "$OUTPOST_INSTALLER_DIR"' EXIT;`);
     expect(d).not.toContain('./apm_agent_install.sh');
   });
@@ -207,6 +208,58 @@ describe('where the installer comes from', () => {
     const offline = jumpPlan({}, { package: { path: path.join(RESOURCES, 'regions.yaml') } });
     expect(offline.steps.some((s) => ['fetch-installer', 'upload-installer', 'install', 'remove-installer'].includes(s.id))).toBe(false);
     expect(stepOf(offline, 'upload-package').action).toMatchObject({ kind: 'upload', to: '/opt/ICAgent/ICProbeAgent.tar.gz' });
+    // It downloads nothing: no warning about a plain-HTTP download, nor about the installer's own downloads.
+    const offlineTunnel = jumpPlan({ download: 'tunnel' }, { package: { path: path.join(RESOURCES, 'regions.yaml') } });
+    for (const x of [offline, offlineTunnel]) {
+      expect(x.warnings.join('\n')).not.toMatch(/plain HTTP|downloads the agent package/);
+      expect(x.warningParts?.some((w) => w?.key === 'planWarn.plainHttp' || w?.key === 'planWarn.installerFetches')).toBe(false);
+    }
+  });
+
+  it("offline: setup.sh is called as the vendor's published apm_agent_install.sh calls it (-ip <accessip>:9999, -plugoff reserved, -scene hws, -dc)", () => {
+    const offline = jumpPlan({}, { package: { path: path.join(RESOURCES, 'regions.yaml') } });
+    expect(stepOf(offline, 'install-offline').display).toMatch(
+      /set -- -ak \*\*\*\* -sk \*\*\*\* -projectid 2a473356cca5487f8373be891bffc1cf -region cn-north-4 -ip 127\.0\.0\.1:9999 -plugoff reserved -obsdomain obs\.cn-north-4\.myhuaweicloud\.com -scene hws -dc dc-east-1 ; REGION=cn-north-4 \. \/opt\/ICAgent\/bin\/manual\/setup\.sh/,
+    );
+    expect(stepOf(offline, 'install-offline').display).not.toContain('-accessip');
+  });
+
+  it("through the tunnel, the bucket's name maps to the connection IP in /etc/hosts for the install only: one marked line, the file renamed over (mode kept), removed after, a stale line replaced", () => {
+    const p = jumpPlan({ download: 'tunnel' });
+    const display = stepOf(p, 'install').display;
+    // The mapping part of the install script, then what the install's end does; run where /etc is a private folder.
+    const start = display.indexOf('OUTPOST_BUCKET=');
+    const map = display.slice(start, display.indexOf(' if command -v curl'));
+    const etc = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-etc-'));
+    const original = '127.0.0.1 localhost\n10.0.0.9 stale.example # outpost-install-map\n::1 ip6-localhost\n';
+    fs.writeFileSync(path.join(etc, 'hosts'), original, { mode: 0o640 });
+    fs.chmodSync(path.join(etc, 'hosts'), 0o640);
+    // awk is an alternatives link through /etc on Debian: the private /etc keeps that one link.
+    fs.mkdirSync(path.join(etc, 'alternatives'));
+    fs.symlinkSync(fs.realpathSync('/usr/bin/awk'), path.join(etc, 'alternatives', 'awk'));
+    const script = `${map} echo "during: $(cat /etc/hosts | tr '\\n' '|')"; stat -c 'mode %a' /etc/hosts; ls -a /etc | tr '\\n' ' '; echo; if command -v outpost_hosts >/dev/null 2>&1; then outpost_hosts remove; fi; trap - EXIT`;
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" /etc && exec bash -c "$2"', 'sh', etc, script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('mapped icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com to 127.0.0.1 in /etc/hosts for the install');
+    expect(r.stdout).toContain('during: 127.0.0.1 localhost|::1 ip6-localhost|127.0.0.1 icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com # outpost-install-map|');
+    expect(r.stdout).toContain('mode 640');
+    // Renamed over, no temporary file left beside it.
+    expect(r.stdout).not.toMatch(/\.hosts\.outpost\./);
+    // Afterwards: the file as it was, less the stale line of an earlier run that died.
+    expect(fs.readFileSync(path.join(etc, 'hosts'), 'utf8')).toBe('127.0.0.1 localhost\n::1 ip6-localhost\n');
+    expect(fs.statSync(path.join(etc, 'hosts')).mode & 0o777).toBe(0o640);
+    expect(fs.readdirSync(etc).sort()).toEqual(['alternatives', 'hosts']);
+    fs.rmSync(etc, { recursive: true, force: true });
+    // Where this computer fetches the installer, or offline, nothing is mapped.
+    expect(stepOf(jumpPlan({}), 'install').display).not.toContain('OUTPOST_BUCKET=');
+  });
+
+  it("the installer's own downloads (the agent package over HTTPS, 443) are not carried by the seed's tunnel: said before anything runs, with the offline package as the way", () => {
+    for (const p of [jumpPlan({}), jumpPlan({ download: 'tunnel' })]) {
+      const i = p.warnings.findIndex((w) => w.startsWith('the installer itself downloads the agent package'));
+      expect(p.warnings[i]).toMatch(/from https:\/\/icagent-cn-north-4\.obs\.cn-north-4\.myhuaweicloud\.com \(port 443\), which the jump server's tunnel does not forward.*package\.path.*options\.download: local\) does not change/);
+      expect(p.warningParts?.[i]).toEqual({ key: 'planWarn.installerFetches', params: { url: 'https://icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com', port: '443' } });
+    }
   });
 
   it('options.download: tunnel without a SHA-256 downloads over plain HTTP, with the risk stated', () => {

@@ -10,7 +10,7 @@ import { CHECK_FUNCS, portCheckScript } from './ports';
 import { connectionsScript, trafficScript } from './traffic';
 import { preflightScript } from './preflight';
 import { quotePosix as q } from '../../quote';
-import { expr, lit, renderShell, type JText, type RenderContext } from '../jinja';
+import { expr, jstr, lit, renderShell, type JText, type RenderContext } from '../jinja';
 
 const PREFLIGHT_KINDS = new Set(['clock', 'platform', 'disk', 'tools', 'privilege', 'reach']);
 
@@ -224,6 +224,16 @@ function commandCheck(p: Extract<Probe, { kind: 'command' }>, c: CheckContext): 
  * tunnelTraffic, looked at from the jump server (the playbook delegates it there): established
  * connections on the forwarded ports, from this host's address; warns (never fails) when none is seen.
  */
-export function trafficCheck(p: Extract<Probe, { kind: 'tunnelTraffic' }>, c: CheckContext): JText {
-  return [lit('peer='), expr(`${c.peer} | quote`), lit(`\n${trafficScript(p)}`)];
+export function trafficCheck(p: Extract<Probe, { kind: 'tunnelTraffic' }>, c: CheckContext, connected?: string): JText {
+  return [lit('peer='), expr(`${c.peer} | quote`), lit('; connected='), connected ? expr(`(${connected}) | quote`) : lit("''"), lit(`\n${trafficScript(p)}`)];
+}
+
+/**
+ * Jinja: '1' when the host's own check script (registered as `reg`) passed every connections probe
+ * among `probes` (the runner's agentConnected), else ''.
+ */
+export function connectedExpr(probes: readonly Probe[], reg: string): string | undefined {
+  const names = probes.flatMap((p) => (p.kind === 'connections' ? [p.name] : []));
+  if (!names.length) return undefined;
+  return `'1' if (${names.map((n) => `(${jstr(`OUTPOST_CHECK pass ${n}: `)} in (${reg}.stdout | default('')))`).join(' and ')}) else ''`;
 }

@@ -9,7 +9,7 @@ import { renderPieces } from '../../render';
 import { OVERRIDE, text, type AnsibleStep, type Task } from '../ansible-kit';
 import { escapeLiteral, secretPieces, unmappable } from '../jinja';
 import { StepFailure, type ActionModule, type StepContext } from '../types';
-import { hostChecks, trafficCheck } from './ansible';
+import { connectedExpr, hostChecks, trafficCheck } from './ansible';
 import { runProbes } from './run';
 
 export function probeText(p: Probe): string {
@@ -84,7 +84,7 @@ function probeTasks(probes: readonly Probe[], c: AnsibleStep): Task[] {
     const r = `${c.reg}_traffic${i ? i + 1 : ''}`;
     if (s.on !== 'targets') return;
     const w = c.when().when;
-    tasks.push(c.scriptTask(`${s.id}: agent traffic on ports ${p.ports.join(', ')} (seen from the jump server)`, 'sh', `${s.id}.traffic${i ? i + 1 : ''}.sh.j2`, trafficCheck(p, c.checks()), { register: r, changed_when: false, failed_when: false, timeout: 60, delegate_to: '{{ outpost_via }}', when: [w ? `(${w})` : '', 'outpost_via is defined'].filter(Boolean).join(' and ') }));
+    tasks.push(c.scriptTask(`${s.id}: agent traffic on ports ${p.ports.join(', ')} (seen from the jump server)`, 'sh', `${s.id}.traffic${i ? i + 1 : ''}.sh.j2`, trafficCheck(p, c.checks(), onHost.length ? connectedExpr(onHost, c.reg) : undefined), { register: r, changed_when: false, failed_when: false, timeout: 60, delegate_to: '{{ outpost_via }}', when: [w ? `(${w})` : '', 'outpost_via is defined'].filter(Boolean).join(' and ') }));
     regs.push(r);
   });
   if (!regs.length) return tasks;

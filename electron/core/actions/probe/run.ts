@@ -22,8 +22,16 @@ export interface ProbeContext {
   peerAddress?: string;
   /** The jump server's executor, for probes that look from there (tunnelTraffic). */
   jump?: Executor | undefined;
+  /** The host's own check saw its agent connect (tunnelTraffic's words when the jump server cannot attribute). */
+  connected?: boolean;
   localNow?: () => number;
   onOutput?: (text: string) => void;
+}
+
+/** Every connections probe among these passed (and there is one): the host saw its own agent connect. */
+export function agentConnected(probes: readonly Probe[], checks: readonly CheckResult[]): boolean {
+  const names = probes.flatMap((p) => (p.kind === 'connections' ? [p.name] : []));
+  return names.length > 0 && names.every((n) => checks.some((x) => x.name === n && x.status === 'pass'));
 }
 
 export interface ProbeOutcome {
@@ -68,7 +76,9 @@ export async function runProbes(probes: readonly Probe[], c: ProbeContext): Prom
   if (probes.some(windowsPrivilege)) checks.push(await windowsElevation(c));
   for (const p of probes) {
     if (PREFLIGHT_KINDS.has(p.kind)) continue;
-    checks.push(...(await one(p, c)));
+    // What the jump server cannot attribute is said in the light of the host's own evidence: its agent's connections.
+    const connected = p.kind === 'tunnelTraffic' && agentConnected(probes, checks);
+    checks.push(...(await one(p, { ...c, connected })));
   }
   return { checks, ok: checks.every((x) => x.status !== 'fail') };
 }
@@ -113,7 +123,7 @@ const tunnelHealthyCheck: Check<'tunnelHealthy'> = async (p, c) =>
  */
 const tunnelTrafficCheck: Check<'tunnelTraffic'> = async (p, c) => {
   if (!c.jump) return [{ name: 'agent traffic', status: 'warn', detail: 'no jump server connection to look from' }];
-  return verdicts(await sh(c, `peer=${quotePosix(c.peerAddress ?? '')}\n${trafficScript(p)}`, c.jump, 60_000), 'agent traffic');
+  return verdicts(await sh(c, `peer=${quotePosix(c.peerAddress ?? '')}; connected=${c.connected ? 1 : "''"}\n${trafficScript(p)}`, c.jump, 60_000), 'agent traffic');
 };
 
 const processCheck: Check<'process'> = async (p, c) => {

@@ -42,8 +42,14 @@ function StepsTable({ rows, plan, testId }: { rows: RunStepRow[]; plan: Plan | n
   );
 }
 
+/** The profile's own words for where its console shows the agent, in the UI's language. */
+function consoleCheck(c: { en: string; 'zh-CN'?: string | undefined; fr?: string | undefined } | undefined, lang: string): string {
+  if (!c) return '';
+  return (lang === 'zh-CN' ? c['zh-CN'] : lang === 'fr' ? c.fr : undefined) ?? c.en;
+}
+
 export function ResultStep() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const result = useWizard((s) => s.result);
   const plan = useWizard((s) => s.review.plan);
   const steps = useWizard((s) => s.run.steps);
@@ -117,7 +123,7 @@ export function ResultStep() {
         <>
           <h2>{t('result.verifyTitle')}</h2>
           <ol className="plain-list numbered">
-            <li>{t('result.verifyConsole')}</li>
+            <li data-testid="verify-console">{consoleCheck(plan?.profile.consoleCheck, i18n.language) || t('result.verifyConsole')}</li>
             {verify ? (
               <li>
                 {t('result.verifyCommand')}

@@ -27,6 +27,11 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
         </span>
         <h3>{title}</h3>
         {a.kind === 'exec' ? <span className="badge subtle">{a.shell}</span> : a.kind === 'instruction' ? <span className="badge subtle">{t('review.manual')}</span> : <span className="badge subtle">{t(`review.kind.${a.kind}`, { defaultValue: a.kind })}</span>}
+        {step.inferred ? (
+          <span className="badge subtle" title={step.description} data-testid={`inferred-${step.id}`}>
+            {t('review.inferred')}
+          </span>
+        ) : null}
         <CopyButton text={copyText} label={t('review.copyStep', { title })} testId={`copy-${step.id}`} />
       </div>
       {table ? <DataTable columns={table.columns.map((c) => t(`review.col.${c}`, { defaultValue: c }))} rows={table.rows.map((r) => r.map((c) => (c === 'Inbound' ? t('sg.inbound') : c)))} /> : null}
