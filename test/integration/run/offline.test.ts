@@ -127,7 +127,8 @@ describe('offline ICAgent install from a local package', () => {
     const file = path.join(world.dir, 'evil.yaml');
     writeAnswers(file, { package: { path: bad } });
     const r = await outpost(['run', file], world.env);
-    expect(r.code, r.out).toBe(1);
+    // An unsafe archive is wrong input: exit 2, as \`outpost unpack\` says of the same archive.
+    expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/was not unpacked: .*\.\.\/x/);
     expect(asTarget(`test -e ${world.targetUser.home}/x && echo yes || echo no`).trim()).toBe('no');
   });
