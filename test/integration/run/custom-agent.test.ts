@@ -207,7 +207,10 @@ describe('an agent Outpost has never seen, from its profile alone', () => {
     for (const t of [TOKEN_1, TOKEN_2]) expect(all).not.toContain(t);
   }, 180_000);
 
-  it('the same profile exported to Ansible installs the same files; its second run changes nothing', async () => {
+  // Ansible over three hosts behind a jump server is slow on a loaded machine: each play has its own time.
+  let playAgain: () => Promise<{ code: number | null; output: string }> = () => Promise.reject(new Error('the first play did not run'));
+
+  it('the same profile exported to Ansible installs the same files', async () => {
     stopAgents();
     writeAnswers(path.join(dir, 'ansible'));
     const out = path.join(dir, 'export');
@@ -237,9 +240,13 @@ describe('an agent Outpost has never seen, from its profile alone', () => {
       if (i === 0) expect(ini).toBe(firstIni);
       expect(fs.readFileSync(path.join(agentDir(path.join(dir, 'ansible'), n), 'conf', 'labels.conf'), 'utf8')).toBe(`host=${n}\nsite=us\n`);
     }
-    const second = await play();
+    playAgain = play;
+  }, 600_000);
+
+  it("the playbook's second run changes nothing", async () => {
+    const second = await playAgain();
     expect(second.code, second.output.slice(-4000)).toBe(0);
     const recap = second.output.slice(second.output.lastIndexOf('PLAY RECAP'));
     expect(recap, second.output.slice(-4000)).not.toMatch(/changed=[1-9]/);
-  }, 300_000);
+  }, 600_000);
 });
