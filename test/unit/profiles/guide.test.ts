@@ -107,8 +107,12 @@ describe('every example in PROFILES.md', () => {
       const y = YAML.parse(text) as unknown;
       const p = structuredClone(SKELETON) as Record<string, unknown> & typeof SKELETON;
       if (Array.isArray(y)) {
-        // A step (its remedy, uninstall, is added).
-        p.linux.steps = [...(y as unknown[]), { id: 'uninstall', phase: 'remedy', title: 'Uninstall', action: { exec: { script: ['true'] } } }];
+        // Steps (the remedy they name, uninstall, is added when missing); the values they use are inputs.
+        const steps = y as Array<{ id: string }>;
+        p.linux.steps = [{ id: 'install', phase: 'install', title: 'Install', action: { exec: { script: ['true'] } } }, ...steps.filter((x) => x.id !== 'install'), ...(steps.some((x) => x.id === 'uninstall') ? [] : [{ id: 'uninstall', phase: 'remedy', title: 'Uninstall', action: { exec: { script: ['true'] } } }])];
+        if (steps.some((x) => x.id === 'install')) p.linux.steps[0] = steps.find((x) => x.id === 'install');
+        const used = new Set([...text.matchAll(/\{([a-z][A-Za-z0-9_]*)\}|when: !?([a-z][A-Za-z0-9_]*)/g)].map((m) => m[1] ?? m[2] ?? ''));
+        p.inputs = [...used].filter((n) => !['agent', 'installDir', 'packagePath'].includes(n)).map((name) => ({ name, type: 'string' }));
         checked.push('step');
       } else {
         const o = y as Record<string, unknown>;
@@ -130,6 +134,6 @@ describe('every example in PROFILES.md', () => {
       const built = plan(YAML.stringify(p), p.regions ? { region: 'cn-north-4' } : {});
       expect(built.steps.some((s) => s.id === 'install' || s.id === 'env'), text).toBe(true);
     }
-    expect(checked).toEqual(['inputs', 'hostInputs', 'ports', 'ports', 'step', 'content', 'verify', 'consoleCommand', 'inherited']);
+    expect(checked).toEqual(['inputs', 'hostInputs', 'ports', 'ports', 'step', 'content', 'verify', 'step', 'consoleCommand', 'inherited']);
   });
 });
