@@ -122,6 +122,20 @@ const JumpConnectivity = z
   })
   .strict();
 
+/**
+ * SSH to the targets through jump server(s) only: no tunnel, no forwarded port (agents report through
+ * their own route). For profiles that list `bastion` in their connectivity.
+ */
+const BastionConnectivity = z
+  .object({
+    mode: z.literal('bastion'),
+    jumpServers: z.array(z.object({ ssh: JumpSsh }).strict()).min(1, { message: 'list at least one jump server' }),
+    /** What agents report to ({accessIp}), when the profile uses it. */
+    accessIp: text(checkHost).optional(),
+    dc: text(checkDcName).optional(),
+  })
+  .strict();
+
 const VpcepConnectivity = z
   .object({
     mode: z.literal('vpcep'),
@@ -147,6 +161,8 @@ export const TargetSchema = z
     /** Shown in progress lines, reports and the batch view: one line of printable characters (no escapes, no fake lines). */
     name: z.string().max(100).pipe(text(checkPrintableLine)).optional(),
     jump: z.number().int().min(0).optional(),
+    /** Per-host values (a host list's extra columns): `{host.<name>}` on this host. */
+    vars: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]{0,63}$/, { message: 'per-host value names start with a lower-case letter (letters, digits, _)' }), z.union([z.string(), z.number()]).transform(String)).optional(),
   })
   .strict()
   .superRefine(exactlyOneAuth);
@@ -159,8 +175,8 @@ export const AnswersSchema = z
     region: text(checkRegionId).optional(),
     /** OBS domain for a region missing from the catalog (default obs.{region}.myhuaweicloud.com). */
     obsDomain: text(checkDomain).optional(),
-    connectivity: z.discriminatedUnion('mode', [JumpConnectivity, VpcepConnectivity, DirectConnectivity], {
-      error: (iss) => (iss.code === 'invalid_union' ? 'must be jump, vpcep or direct' : undefined),
+    connectivity: z.discriminatedUnion('mode', [JumpConnectivity, BastionConnectivity, VpcepConnectivity, DirectConnectivity], {
+      error: (iss) => (iss.code === 'invalid_union' ? 'must be jump, bastion, vpcep or direct' : undefined),
     }),
     /** The profile's inputs (declared by the profile; checked against it when the plan is built). Secrets only as references. */
     inputs: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, { message: 'input names are letters, digits and _' }), InputValue).optional(),
@@ -204,10 +220,10 @@ export const AnswersSchema = z
     if (a.options?.download === 'tunnel' && a.connectivity.mode !== 'jump') {
       ctx.addIssue({ code: 'custom', path: ['options', 'download'], message: 'tunnel is for jump mode (the targets download through the jump server); in direct and vpcep modes they download over HTTPS themselves, or give local' });
     }
-    const jumps = a.connectivity.mode === 'jump' ? a.connectivity.jumpServers.length : 0;
+    const jumps = a.connectivity.mode === 'jump' || a.connectivity.mode === 'bastion' ? a.connectivity.jumpServers.length : 0;
     a.targets.forEach((t, i) => {
       if (t.jump === undefined) return;
-      if (jumps === 0) ctx.addIssue({ code: 'custom', path: ['targets', i, 'jump'], message: 'is only allowed when connectivity.mode is jump' });
+      if (jumps === 0) ctx.addIssue({ code: 'custom', path: ['targets', i, 'jump'], message: 'is only allowed when connectivity.mode is jump or bastion' });
       else if (t.jump >= jumps) ctx.addIssue({ code: 'custom', path: ['targets', i, 'jump'], message: `there is no jump server ${t.jump} (${jumps} listed)` });
     });
   });

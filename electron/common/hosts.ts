@@ -21,6 +21,8 @@ export interface HostEntry {
   usesDefaultPassword?: boolean;
   /** Path of a private key file. */
   privateKey?: string;
+  /** Per-host values: the profile's extra columns (`{host.<column>}`). */
+  vars?: Record<string, string>;
   /** Line of the list the host comes from (from 1). */
   line: number;
 }
@@ -38,6 +40,8 @@ export interface ParseHostListOptions {
   maxPerLine?: number;
   /** Most hosts the whole list may name. */
   maxTotal?: number;
+  /** CSV: extra columns the profile takes as per-host values (`{host.<column>}`); any other column is refused. */
+  hostColumns?: readonly string[];
 }
 
 export interface HostListResult {
@@ -184,6 +188,7 @@ interface Row {
   privateKey?: string;
   name?: string;
   jump?: string;
+  vars?: Record<string, string>;
 }
 
 function iplistRows(text: string, problems: HostListProblem[]): Row[] {
@@ -218,7 +223,7 @@ interface CsvError {
   lines?: number;
 }
 
-function csvRows(text: string, problems: HostListProblem[]): Row[] {
+function csvRows(text: string, problems: HostListProblem[], hostColumns: readonly string[]): Row[] {
   const skipped: HostListProblem[] = [];
   const onError = (err: CsvError, chunk?: string) => {
     const end = err.lines ?? 1;
@@ -252,12 +257,20 @@ function csvRows(text: string, problems: HostListProblem[]): Row[] {
   const rows: Row[] = [];
   if (header) {
     const columns: Array<CsvColumn | undefined> = [];
+    const varColumns: Array<string | undefined> = [];
     const seen = new Set<CsvColumn>();
     let bad = false;
     header.record.forEach((h, i) => {
       const col = CSV_COLUMNS.find((c) => c.toLowerCase() === h.trim().toLowerCase().replace(/[\s_-]/g, ''));
-      if (!col) {
-        problems.push({ line: header.line, message: `${quotable(h.trim(), `column ${i + 1}`)} is not one of ${CSV_COLUMNS.join(', ')}` });
+      const extra = col ? undefined : hostColumns.find((c) => c === h.trim());
+      varColumns.push(extra);
+      if (!col && extra) {
+        if (varColumns.filter((x) => x === extra).length > 1) {
+          problems.push({ line: header.line, message: `column "${extra}" appears twice in the header` });
+          bad = true;
+        }
+      } else if (!col) {
+        problems.push({ line: header.line, message: `${quotable(h.trim(), `column ${i + 1}`)} is not one of ${CSV_COLUMNS.join(', ')}${hostColumns.length ? `, nor a per-host value of the profile (${hostColumns.join(', ')})` : ''}` });
         bad = true;
       } else if (seen.has(col)) {
         problems.push({ line: header.line, message: `column "${col}" appears twice in the header` });
@@ -281,6 +294,8 @@ function csvRows(text: string, problems: HostListProblem[]): Row[] {
           const v = record[i] ?? '';
           if (c === 'host') row.address = v;
           else if (c && v !== '') row[c] = v;
+          const x = varColumns[i];
+          if (x && v !== '') row.vars = { ...row.vars, [x]: v };
         });
         rows.push(row);
       }
@@ -303,7 +318,7 @@ export function parseHostList(text: string, opts: ParseHostListOptions): HostLis
   const maxPerLine = opts.maxPerLine ?? MAX_HOSTS_PER_LINE;
   const maxTotal = opts.maxTotal ?? MAX_HOSTS;
   const problems: HostListProblem[] = [];
-  const rows = format === 'csv' ? csvRows(text, problems) : iplistRows(text, problems);
+  const rows = format === 'csv' ? csvRows(text, problems, opts.hostColumns ?? []) : iplistRows(text, problems);
 
   const hosts: HostEntry[] = [];
   const firstLine = new Map<string, number>();
@@ -362,6 +377,7 @@ export function parseHostList(text: string, opts: ParseHostListOptions): HostLis
       if (row.name !== undefined) entry.name = row.name;
       if (jump !== undefined) entry.jump = jump;
       if (row.privateKey !== undefined) entry.privateKey = row.privateKey;
+      if (row.vars) entry.vars = row.vars;
       if (row.password !== undefined) entry.password = row.password;
       else if (row.privateKey === undefined) entry.usesDefaultPassword = true;
       hosts.push(entry);

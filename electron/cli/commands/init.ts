@@ -19,7 +19,7 @@ export interface InitOptions {
 const envName = (name: string) => `OUTPOST_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
 
 /** The commented YAML for a profile; every line a user must change says so. */
-export function initAnswers(p: ProfileSummary, os: 'linux' | 'windows', mode: 'jump' | 'vpcep' | 'direct'): string {
+export function initAnswers(p: ProfileSummary, os: 'linux' | 'windows', mode: 'jump' | 'bastion' | 'vpcep' | 'direct'): string {
   const out: string[] = [
     `# Outpost answers for ${p.name} (${p.id}). Format: resources/ANSWERS.md; check with: outpost plan THIS_FILE`,
     `# Secrets are never written here: they are read from the environment variables named below.`,
@@ -51,6 +51,13 @@ export function initAnswers(p: ProfileSummary, os: 'linux' | 'windows', mode: 'j
       '  elbIp: 100.125.12.150        # CHANGE: the address the console shows for the load balancer',
       '  connectionIp: 192.168.0.10   # CHANGE: the address agents connect to (usually the jump server)',
       '  tunnel: persistent           # or vendor: the console\'s one-off ssh -f -N -L …',
+    );
+  } else if (mode === 'bastion') {
+    out.push(
+      'connectivity:',
+      '  mode: bastion                # SSH to the targets through the jump server; nothing forwarded',
+      '  jumpServers:',
+      '    - ssh: { host: 203.0.113.10, port: 22, user: root, password: { env: OUTPOST_JUMP_PASSWORD } }   # CHANGE',
     );
   } else if (mode === 'vpcep') {
     out.push('connectivity:', '  mode: vpcep', '  vpcepDomain: example.vpcep.example.com   # CHANGE: the VPC endpoint\'s domain');
@@ -103,7 +110,7 @@ export function runInit(opts: InitOptions, stdout: NodeJS.WritableStream, stderr
     stderr.write(`--os: ${p.id} installs on ${p.os.join(' or ')}, not ${opts.os}\n`);
     return EXIT.invalid;
   }
-  const mode = (opts.mode ?? p.connectivity[0]) as 'jump' | 'vpcep' | 'direct';
+  const mode = (opts.mode ?? p.connectivity[0]) as 'jump' | 'bastion' | 'vpcep' | 'direct';
   if (!p.connectivity.includes(mode)) {
     stderr.write(`--mode: ${p.id} supports ${p.connectivity.join(', ')}, not ${opts.mode}\n`);
     return EXIT.invalid;

@@ -173,7 +173,7 @@ const indent = (text: string, pad: string) => text.split('\n').map((l) => pad + 
 export function formatPlan(plan: Plan, text: (s: Step) => string = (s) => s.display): string {
   const out: string[] = [];
   const jumps = plan.hosts.jumps.length;
-  const mode = plan.mode === 'jump' ? `through ${jumps} jump server${jumps > 1 ? 's' : ''}` : plan.mode === 'vpcep' ? 'through a VPC endpoint' : 'directly';
+  const mode = plan.mode === 'jump' ? `through ${jumps} jump server${jumps > 1 ? 's' : ''}` : plan.mode === 'bastion' ? `by SSH through ${jumps} jump server${jumps > 1 ? 's' : ''} (nothing forwarded)` : plan.mode === 'vpcep' ? 'through a VPC endpoint' : 'directly';
   const region = plan.region ? `, region ${plan.region.id} (${plan.region.nameEn}${plan.region.listed ? '' : ', not in the catalog'})` : '';
   out.push(`Plan: ${plan.profile.name} on ${plan.os}${region}, ${mode}`);
   const v = plan.values;

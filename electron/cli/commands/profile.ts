@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { loadProfiles, OutpostService, parseProfile, profileDirs } from '../../core/service';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
+import { runProfileNew } from './profile-new';
 
 interface Out {
   write(s: string): unknown;
@@ -27,6 +28,15 @@ export function registerProfileCommand(program: Command): void {
         return;
       }
       process.exitCode = runProfileCheck(all, process.stdout, process.stderr);
+    });
+  profile
+    .command('new')
+    .description('Write a starter profile ID.yaml that passes `outpost profile check`: commented (blank), or a copy of a shipped profile.')
+    .argument('<id>', 'the new profile id (lower-case letters, digits and -)')
+    .option('--from <source>', 'blank (default), or a shipped profile id to copy (e.g. icagent)')
+    .option('--out <file>', 'where to write it (default: ./ID.yaml); an existing file is never overwritten')
+    .action((id: string, opts: { from?: string; out?: string }) => {
+      process.exitCode = runProfileNew(id, opts, cliContext('browser').resourcesDir, process.stdout, process.stderr);
     });
   profile
     .command('list')

@@ -150,8 +150,10 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
         if (name === 'run.progress') {
           // Uploads: a live line on a terminal; otherwise only the end (scripts and logs get no noise).
           const g = payload as { stepId: string; hostId: string; done: number; total: number };
-          const mib = (n: number) => (n / 1048576).toFixed(g.total < 1048576 ? 2 : 1);
-          const line = `${g.stepId} [${g.hostId}]: ${mib(g.done)} of ${mib(g.total)} MiB sent`;
+          // A unit that suits the file: a small one is not "0.0 of 0.0 MiB".
+          const [div, unit] = g.total < 1024 ? [1, 'bytes'] : g.total < 1048576 ? [1024, 'KiB'] : [1048576, 'MiB'];
+          const amount = (n: number) => (div === 1 ? String(n) : (n / div).toFixed(1));
+          const line = `${g.stepId} [${g.hostId}]: ${amount(g.done)} of ${amount(g.total)} ${unit} sent`;
           if (io.stderr.isTTY) io.stderr.write(`\r${line}${g.done >= g.total ? '\n' : ''}`);
           else if (g.done >= g.total) io.stderr.write(`${line}\n`);
           return;

@@ -10,7 +10,8 @@ export const SecretRef = z.union([z.object({ env: z.string().min(1) }).strict(),
 export type SecretRef = z.infer<typeof SecretRef>;
 
 /** A secret word: rendered `****` for display, resolved only when building the command to execute. */
-export const SecretPiece = z.object({ secret: SecretRef, name: z.string() }).strict();
+/** A secret input's value by reference; `pattern` (the profile's) is checked when the value is resolved, before anything connects. */
+export const SecretPiece = z.object({ secret: SecretRef, name: z.string(), pattern: z.string().optional(), patternHint: z.string().optional() }).strict();
 export type SecretPiece = z.infer<typeof SecretPiece>;
 
 /**
@@ -40,7 +41,7 @@ export type Shell = z.infer<typeof Shell>;
 export const Os = z.enum(['linux', 'windows']);
 export type Os = z.infer<typeof Os>;
 
-export const Mode = z.enum(['jump', 'vpcep', 'direct']);
+export const Mode = z.enum(['jump', 'bastion', 'vpcep', 'direct']);
 export type Mode = z.infer<typeof Mode>;
 
 export const Table = z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())) });
@@ -167,7 +168,8 @@ export const Action = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('editIni'),
     path: z.string(),
-    set: z.array(z.object({ section: z.string(), key: z.string(), value: z.string() })),
+    /** A value is text, or a secret piece (written through the file, never shown). */
+    set: z.array(z.object({ section: z.string(), key: z.string(), value: z.union([z.string(), SecretPiece]) })),
     root: z.boolean(),
   }),
   z.object({
@@ -290,6 +292,8 @@ export const TargetHost = z.object({
   ssh: SshEndpoint,
   /** The jump server id to reach it through. */
   via: z.string().nullable(),
+  /** Per-host values (host list columns), checked against the profile: `{host.<name>}` on this host. */
+  vars: z.record(z.string(), z.string()).optional(),
   /** `seed`: Outpost does not log in to it; the seed host's installer does (inherited installation). */
   by: z.literal('seed').optional(),
 });

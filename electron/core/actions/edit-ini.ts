@@ -5,7 +5,7 @@ import path from 'node:path';
 import { OutpostError } from '../errors';
 import { become, text } from './ansible-kit';
 import { INI_MODULE, INI_MODULE_NAME } from './ini-module';
-import { escapeLiteral } from './jinja';
+import { envLookup, escapeLiteral } from './jinja';
 import type { ActionModule } from './types';
 
 export interface IniChange {
@@ -14,6 +14,9 @@ export interface IniChange {
   from: string | null;
   to: string;
 }
+
+/** A secret value is never said: neither what it was nor what it becomes. */
+const said = (x: IniChange, secret: boolean) => (secret ? `[${x.section}] ${x.key} = ****${x.from === null ? ' (added)' : ' (changed)'}` : `[${x.section}] ${x.key} = ${x.to}${x.from === null ? ' (added)' : ` (was ${x.from})`}`);
 
 const SECTION = /^\s*\[([^\]]+)\]\s*(?:[;#].*)?$/;
 const ENTRY = /^(\s*)([^=;#\s][^=]*?)(\s*=\s*)(.*?)(\r?)$/;
@@ -31,6 +34,8 @@ export function editIniText(text: string, set: ReadonlyArray<{ section: string; 
   const trailingNewline = text.endsWith('\n');
   if (trailingNewline) lines.pop();
   const changes: IniChange[] = [];
+  // A key added keeps the file's own style: the separator of its first entry (`key = value` or `key=value`).
+  const style = lines.map((l) => (SECTION.test(l) ? null : ENTRY.exec(l))).find((e) => e)?.[3] ?? '=';
   for (const { section, key, value } of set) {
     let current = '';
     let sectionStart = -1;
@@ -62,9 +67,9 @@ export function editIniText(text: string, set: ReadonlyArray<{ section: string; 
     const cr = eol === '\r\n' ? '\r' : '';
     if (sectionStart === -1) {
       if (lines.length && (lines[lines.length - 1] ?? '').trim() !== '') lines.push(cr);
-      lines.push(`[${section}]${cr}`, `${key}=${value}${cr}`);
+      lines.push(`[${section}]${cr}`, `${key}${style}${value}${cr}`);
     } else {
-      lines.splice((lastEntry === -1 ? sectionStart : lastEntry) + 1, 0, `${key}=${value}${cr}`);
+      lines.splice((lastEntry === -1 ? sectionStart : lastEntry) + 1, 0, `${key}${style}${value}${cr}`);
     }
     changes.push({ section, key, from: null, to: value });
   }
@@ -73,27 +78,40 @@ export function editIniText(text: string, set: ReadonlyArray<{ section: string; 
 
 export const editIni: ActionModule<'editIni'> = {
   kind: 'editIni',
-  validate: (a) => (a.set.some((x) => /[\r\n]/.test(x.section + x.key + x.value)) ? ['set: a section, key or value spans lines'] : []),
-  display: (a) => `edit ${a.path}: ${a.set.map((x) => `[${x.section}] ${x.key}=${x.value}`).join(', ')} (comments and other keys kept${a.root ? '; as root' : ''})`,
+  validate: (a) => (a.set.some((x) => /[\r\n]/.test(x.section + x.key + (typeof x.value === 'string' ? x.value : ''))) ? ['set: a section, key or value spans lines'] : []),
+  display: (a) => `edit ${a.path}: ${a.set.map((x) => `[${x.section}] ${x.key}=${typeof x.value === 'string' ? x.value : '****'}`).join(', ')} (comments and other keys kept${a.root ? '; as root' : ''})`,
   async run(a, c) {
     const o = { signal: c.signal, root: a.root };
     const before = await c.ex.files.read(a.path, o);
     if (before === null) throw new OutpostError('file_missing', `${c.ex.show(a.path)} does not exist on ${c.host}.`, 'The package that provides it may not be installed: check the install step above.');
-    const r = editIniText(before, a.set);
-    for (const x of r.changes) c.say(`[${x.section}] ${x.key} = ${x.to}${x.from === null ? ' (added)' : ` (was ${x.from})`}`);
+    const values = a.set.map((x) => {
+      const v = typeof x.value === 'string' ? x.value : c.secret(x.value.secret, x.value.name);
+      if (/[\r\n]/.test(v)) throw new OutpostError('value_invalid', `[${x.section}] ${x.key}: the value spans lines, which an INI file cannot hold.`, 'Give a value on one line.');
+      return { section: x.section, key: x.key, value: v };
+    });
+    const secretKeys = new Set(a.set.filter((x) => typeof x.value !== 'string').map((x) => `${x.section}\n${x.key}`));
+    const r = editIniText(before, values);
+    for (const x of r.changes) c.say(said(x, secretKeys.has(`${x.section}\n${x.key}`)));
     if (!r.changes.length) {
+      // Content-aware: nothing to change is a skipped step (a rerun reports it unchanged).
       c.say(`${c.ex.show(a.path)} already has these values`);
-      return { message: `${c.ex.show(a.path)} unchanged` };
+      return { status: 'skipped', message: `${c.ex.show(a.path)} unchanged (already has these values)` };
     }
     await c.ex.files.write(a.path, r.text, { ...o, mode: 0o600, keep: true });
     return { message: `${c.ex.show(a.path)}: ${r.changes.map((x) => `[${x.section}] ${x.key}`).join(', ')} set (backup: ${path.basename(a.path)}.outpost-backup)` };
   },
   ansible(a, c) {
     c.file(`library/${INI_MODULE_NAME}.py`, INI_MODULE);
+    const anySecret = a.set.some((x) => typeof x.value !== 'string');
     return [
       {
         name: text(c.title),
-        [INI_MODULE_NAME]: { path: escapeLiteral(a.path), set: a.set.map((x) => ({ section: escapeLiteral(x.section), key: escapeLiteral(x.key), value: escapeLiteral(x.value) })) },
+        [INI_MODULE_NAME]: {
+          path: escapeLiteral(a.path),
+          // A secret comes from the controller's environment (as writeFile's do) and is never said by the module.
+          set: a.set.map((x) => ({ section: escapeLiteral(x.section), key: escapeLiteral(x.key), ...(typeof x.value === 'string' ? { value: escapeLiteral(x.value) } : { value: `{{ ${envLookup(c.useSecret(x.value))} }}`, secret: true }) })),
+        },
+        ...(anySecret ? { no_log: true } : {}),
         ...become(a.root),
         ...c.when(),
       },

@@ -44,6 +44,14 @@ def edit(text, sets):
     if trailing:
         lines.pop()
     changes = []
+    style = '='
+    for line in lines:
+        if SECTION.match(line):
+            continue
+        e = ENTRY.match(line)
+        if e:
+            style = e.group(3)
+            break
     for item in sets:
         section, key, value = str(item['section']), str(item['key']), str(item['value'])
         current = ''
@@ -80,9 +88,9 @@ def edit(text, sets):
             if lines and lines[-1].strip() != '':
                 lines.append(cr)
             lines.append('[%s]%s' % (section, cr))
-            lines.append('%s=%s%s' % (key, value, cr))
+            lines.append('%s%s%s%s' % (key, style, value, cr))
         else:
-            lines.insert((start if last == -1 else last) + 1, '%s=%s%s' % (key, value, cr))
+            lines.insert((start if last == -1 else last) + 1, '%s%s%s%s' % (key, style, value, cr))
         changes.append(dict(section=section, key=key, before=None, after=value))
     return '\n'.join(lines) + ('\n' if trailing or lines else ''), changes
 
@@ -98,12 +106,20 @@ def main():
     with open(path, 'rb') as f:
         text = f.read().decode('utf-8')
     new, changes = edit(text, module.params['set'])
-    said = ['[%s] %s = %s%s' % (c['section'], c['key'], c['after'], ' (added)' if c['before'] is None else ' (was %s)' % c['before']) for c in changes]
+    secret = set((str(i['section']), str(i['key'])) for i in module.params['set'] if i.get('secret'))
+    said = []
+    for c in changes:
+        if (c['section'], c['key']) in secret:
+            # Never said: neither the old value nor the new one.
+            said.append('[%s] %s = ****%s' % (c['section'], c['key'], ' (added)' if c['before'] is None else ' (changed)'))
+        else:
+            said.append('[%s] %s = %s%s' % (c['section'], c['key'], c['after'], ' (added)' if c['before'] is None else ' (was %s)' % c['before']))
     result = dict(changed=bool(changes), path=path, changes=said)
     if not changes:
         result['msg'] = '%s already has these values' % path
         module.exit_json(**result)
-    result['diff'] = dict(before=text, after=new, before_header=path, after_header=path)
+    if not secret:
+        result['diff'] = dict(before=text, after=new, before_header=path, after_header=path)
     result['msg'] = '%s: %s set (backup: %s.outpost-backup)' % (path, ', '.join('[%s] %s' % (c['section'], c['key']) for c in changes), os.path.basename(path))
     if module.check_mode:
         module.exit_json(**result)

@@ -68,6 +68,8 @@ export function fillStep(s: Step, values: HostValues): Step {
   return {
     ...s,
     title: fillText(s.title, values),
+    // The titles in each language too: the run view and the journal show them per host.
+    ...(s.titles ? { titles: Object.fromEntries(Object.entries(s.titles).map(([l, t]) => [l, fillText(t, values)])) } : {}),
     action: fillAction(s.action, values),
     ...(s.guard ? { guard: { ...s.guard, probes: mapTemplates(s.guard.probes, (t) => fillText(t, values)) } } : {}),
   };

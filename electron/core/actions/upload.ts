@@ -67,7 +67,8 @@ export const upload: ActionModule<'upload'> = {
       ? `${path.basename(a.fromFact ? a.to : a.from)} → ${c.ex.show(a.to)} (${size(r.bytes)}, SHA-256 ${sum.slice(0, 12)}… checked on the host)`
       : `${c.ex.show(a.to)} is already on the host with SHA-256 ${sum.slice(0, 12)}…: not sent again`;
     c.say(message);
-    return { message };
+    // Content-aware: the same file already there is an unchanged (skipped) step.
+    return r.sent ? { message } : { status: 'skipped', message };
   },
   ansible(a, c) {
     if (a.fromFact) return fetchedTasks(a, a.fromFact, c);

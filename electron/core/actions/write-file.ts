@@ -21,6 +21,17 @@ export const writeFile: ActionModule<'writeFile'> = {
   async run(a, c) {
     const esc = a.escape === 'json' ? jsonEscape : (v: string) => v;
     const content = a.content.map((p) => (typeof p === 'string' ? p : esc(c.secret(p.secret, p.name)))).join('');
+    // Content-aware: a file that already holds exactly this, with this mode, is left alone (a rerun
+    // reports it unchanged; a changed input is written without --reinstall). Owner changes rewrite it.
+    if (!a.transient) {
+      const o = { signal: c.signal, root: a.root };
+      const st = await c.ex.files.stat(a.path, o).catch(() => null);
+      if (st?.type === 'file' && (st.mode & 0o7777) === a.mode && (!a.owner || st.owner === a.owner.split(':')[0]) && (await c.ex.files.read(a.path, o).catch(() => null)) === content) {
+        const message = `${c.ex.show(a.path)} unchanged (already has this content)`;
+        c.say(message);
+        return { status: 'skipped', message };
+      }
+    }
     await c.ex.files.write(a.path, content, { signal: c.signal, root: a.root, mode: a.mode, owner: a.owner });
     const message = `wrote ${c.ex.show(a.path)} (mode ${mode(a.mode)}${a.owner ? `, owner ${a.owner}` : ''}${a.transient ? ', removed after the next step' : ''})`;
     c.say(message);

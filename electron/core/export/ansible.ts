@@ -22,7 +22,8 @@ export type { AnsibleExport, AnsibleExportOptions, ExportedHost, ExportHostKey }
 
 /** A step as the playbook runs it: per-host placeholders become the host's inventory variables (titles stay as written). */
 function forAnsible(s: Step): Step {
-  const fill = (t: string) => t.replace(/\{(host\.[a-z][A-Za-z0-9_]*)\}/g, (m, k: string) => (k in HOST_VARS ? hostSentinel(k) : m));
+  // Every {host.<name>} is a host variable: address and name are built in, the others the host list's columns.
+  const fill = (t: string) => t.replace(/\{(host\.[a-z][A-Za-z0-9_]*)\}/g, (_m, k: string) => hostSentinel(k));
   return { ...s, action: mapTemplates(s.action, fill), ...(s.guard ? { guard: { ...s.guard, probes: mapTemplates(s.guard.probes, fill) } } : {}) };
 }
 
@@ -58,7 +59,7 @@ class Exporter {
       if (!/^(console|targets|jump\d+)$/.test(s.on) && !local) throw unmappable(s.id, `it runs on "${s.on}", which is not a host of the export`);
       if ((s.on === 'console' || s.on === 'local') && s.action.kind !== 'instruction' && !local) throw unmappable(s.id, 'it runs on this computer; the export runs on the hosts only');
     }
-    for (const h of [...p.hosts.jumps.map((j) => ({ id: j.id, v: [j.ssh.host, j.privateIp] })), ...p.hosts.targets.map((t) => ({ id: t.id, v: [t.ssh.host, t.name ?? t.ssh.host] }))]) {
+    for (const h of [...p.hosts.jumps.map((j) => ({ id: j.id, v: [j.ssh.host, j.privateIp] })), ...p.hosts.targets.map((t) => ({ id: t.id, v: [t.ssh.host, t.name ?? t.ssh.host, ...Object.values(t.vars ?? {})] }))]) {
       for (const v of h.v) if (!/^[A-Za-z0-9._:-]+$/.test(v)) throw unmappable('connect', `{host.address}/{host.name} of ${h.id} would be "${v}", which has characters a command or file cannot take as they are`);
     }
     if (p.hosts.thisComputer) this.warnings.push('this computer (answers: thisComputer) is not in the export: Ansible runs from it, so run `outpost run` for it');

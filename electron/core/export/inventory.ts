@@ -86,7 +86,8 @@ export function inventory(plan: Plan, names: Map<string, string>, opts: AnsibleE
     const key = opts.hostKeys[j.id]?.[0];
     jumps[name(j.id)] = login(j.id, j.ssh, { outpost_host_address: data(j.privateIp), outpost_host_name: data(j.privateIp), ...(key ? { [HOSTKEY_VAR]: data(key.line) } : {}) });
   }
-  const targetVars = (t: TargetHost) => login(t.id, t.ssh, { outpost_host_address: data(t.ssh.host), outpost_host_name: data(t.name ?? t.ssh.host) });
+  // Per-host values (host list columns) are the same variables the actions' {host.<name>} become.
+  const targetVars = (t: TargetHost) => login(t.id, t.ssh, { ...Object.fromEntries(Object.entries(t.vars ?? {}).map(([k, v]) => [`outpost_host_${k}`, data(v)])), outpost_host_address: data(t.ssh.host), outpost_host_name: data(t.name ?? t.ssh.host) });
   const direct: Record<string, unknown> = {};
   const via: Record<string, Record<string, unknown>> = {};
   for (const t of plan.hosts.targets) {

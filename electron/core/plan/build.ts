@@ -9,7 +9,8 @@ import { bracket } from '../../common/forward';
 export { bracket };
 import { OutpostError } from '../errors';
 import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
-import { HOST_VARS, inLang } from '../profiles/schema';
+import { HOST_VARS, hostColumnsOf, inLang } from '../profiles/schema';
+import { checkInputValue } from '../../common/inputs';
 import type { Answers, JumpAnswers, Problem } from './answers';
 import { formatProblem } from './answers';
 import { resolveInputs } from './inputs';
@@ -76,13 +77,15 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   const sec = profile[answers.os];
   const inputs = resolveInputs(profile, answers);
   problems.push(...inputs.problems);
+  if (profile.package === 'required' && !answers.package) problems.push({ path: 'package.path', message: `is required: ${profile.name} installs from a package file (give package.path, the agent's package on this computer)` });
+  const targetVars = answers.targets.map((t, i) => hostVarsOf(profile, t.vars ?? {}, `targets[${i}]`, problems));
   if (sec && answers.options?.download && !sec.download && !answers.package) problems.push({ path: 'options.download', message: `${profile.name} downloads no installer on ${answers.os}` });
   if (problems.length || !sec) throw new PlanError(problems.length ? problems : [{ path: 'os', message: `${profile.name} has no ${answers.os} section` }]);
 
   const installDir = answers.options?.installDir ?? sec.installDir;
   // This computer fetches the installer over HTTPS and uploads it (options.download: local, the default in jump mode without a SHA-256).
   const fetchLocal = fetchesLocally(answers, Boolean(sec.download), sec.steps.some((s) => 'upload' in s.action && s.action.upload.fetched));
-  const accessIp = conn.mode === 'jump' ? conn.connectionIp : conn.mode === 'vpcep' ? (conn.accessIp ?? conn.vpcepDomain) : conn.accessIp;
+  const accessIp = conn.mode === 'jump' ? conn.connectionIp : conn.mode === 'vpcep' ? (conn.accessIp ?? conn.vpcepDomain) : conn.mode === 'bastion' ? (conn.accessIp ?? '') : conn.accessIp;
   const values: Record<string, string> = {
     ...regionValues,
     agent: profile.name,
@@ -109,19 +112,22 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     values,
     secrets: inputs.secrets,
     lists: inputs.lists,
-    flags: { installDirOverridden: installDir !== sec.installDir, viaJump: conn.mode === 'jump', notViaJump: conn.mode !== 'jump', vpcep: conn.mode === 'vpcep', direct: conn.mode === 'direct', fetchLocal },
+    flags: { installDirOverridden: installDir !== sec.installDir, viaJump: conn.mode === 'jump', notViaJump: conn.mode !== 'jump', bastion: conn.mode === 'bastion', vpcep: conn.mode === 'vpcep', direct: conn.mode === 'direct', fetchLocal },
     shell: sec.shell,
     warnings,
   };
+  // {port.<name>}: the port agents connect to for each of the profile's ports (the jump server's, after portOverrides).
+  for (const p of profile.ports) values[`port.${p.name}`] = String(conn.mode === 'jump' ? (conn.portOverrides?.[String(p.port)]?.listen ?? p.port) : p.port);
   for (const [k, v] of Object.entries(profile.vars)) values[k] = subst(v, values);
 
   const jumps: JumpHost[] =
-    conn.mode === 'jump'
+    conn.mode === 'jump' || conn.mode === 'bastion'
       ? conn.jumpServers.map((j, index) => ({
           id: `jump${index}`,
           index,
           label: `jump server ${index + 1} (${j.ssh.user}@${bracket(j.ssh.host)}:${j.ssh.port})`,
-          privateIp: j.privateIp,
+          // A bastion carries SSH only: its address is the one Outpost logs in to.
+          privateIp: 'privateIp' in j ? j.privateIp : j.ssh.host,
           ssh: { host: j.ssh.host, port: j.ssh.port, user: j.ssh.user, auth: authOf(j.ssh) },
         }))
       : [];
@@ -130,8 +136,9 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     index,
     label: `${t.name ? `${t.name}` : `host ${index + 1}`} (${t.user}@${bracket(t.host)}:${t.port})`,
     ...(t.name ? { name: t.name } : {}),
+    ...(Object.keys(targetVars[index] ?? {}).length ? { vars: targetVars[index] } : {}),
     ssh: { host: t.host, port: t.port, user: t.user, auth: authOf(t) },
-    via: conn.mode === 'jump' ? `jump${t.jump ?? 0}` : null,
+    via: conn.mode === 'jump' || conn.mode === 'bastion' ? `jump${t.jump ?? 0}` : null,
   }));
 
   const steps: Step[] = [];
@@ -188,8 +195,10 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       steps.push(portsStep(j, all));
     });
   } else {
+    // A bastion carries SSH only: log in to it, nothing forwarded, nothing started there.
+    if (conn.mode === 'bastion') for (const j of jumps) steps.push(connectStep(j.id, j.label));
     if (sec.download) values.downloadUrl = directUrl(answers, subst(sec.download.directBase, values), sec.download.path);
-    for (const p of profile.ports) if (p.to === 'elb') reach.push({ name: p.name, host: accessIp, port: p.port });
+    if (accessIp) for (const p of profile.ports) if (p.to === 'elb') reach.push({ name: p.name, host: accessIp, port: p.port });
     // The targets reach the download address themselves unless this computer fetches it for them.
     if (sec.download && !fetchLocal) {
       const u = new URL(values.downloadUrl ?? '');
@@ -247,7 +256,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   const guardProbes = verifyProbes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'connections');
   for (const ps of sec.steps) {
     if (ps.when && !truthy(ctx, ps.when)) continue;
-    steps.push(profileStep(ctx, ps, guardProbes));
+    steps.push(profileStep(ctx, ps, guardProbes, jumpForwards));
   }
   if (fetchLocal && !steps.some((s) => s.action.kind === 'upload' && s.action.fromFact === FETCH_FACT)) {
     throw new PlanError([{ path: 'options.download', message: `${profile.name} has no step that installs a file fetched on this computer (upload: { fetched: true }): use options.download: tunnel` }]);
@@ -287,6 +296,28 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   };
 }
 
+/**
+ * A target's per-host values against the profile: each declared one checked like an input (type,
+ * pattern, choices; default when missing), each one the profile uses present, none it does not know.
+ */
+function hostVarsOf(profile: Profile, given: Record<string, string>, at: string, problems: Problem[]): Record<string, string> {
+  const columns = hostColumnsOf(profile);
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(given)) if (!columns.includes(k)) problems.push({ path: `${at}.vars.${k}`, message: `is not a per-host value of ${profile.name} (${columns.length ? `it takes: ${columns.join(', ')}` : 'it takes none'})` });
+  for (const name of columns) {
+    const decl = profile.hostInputs.find((h) => h.name === name);
+    const raw = given[name] ?? (decl?.default !== undefined ? String(decl.default) : undefined);
+    if (raw === undefined || raw === '') {
+      if (!decl || decl.required) problems.push({ path: `${at}.vars.${name}`, message: `is required: ${profile.name} uses {host.${name}} (a column "${name}" in the host list)` });
+      continue;
+    }
+    const r = decl ? checkInputValue(decl, raw) : { value: raw };
+    if ('problem' in r) problems.push({ path: `${at}.vars.${name}`, message: r.problem });
+    else out[name] = r.value;
+  }
+  return out;
+}
+
 function authOf(s: { password?: SecretRef | undefined; privateKey?: { path: string; passphrase?: SecretRef | undefined } | undefined; agent?: true | undefined }): AuthInfo {
   if (s.password) return { kind: 'password', password: s.password };
   if (s.privateKey) return s.privateKey.passphrase ? { kind: 'privateKey', path: s.privateKey.path, passphrase: s.privateKey.passphrase } : { kind: 'privateKey', path: s.privateKey.path };
@@ -295,7 +326,8 @@ function authOf(s: { password?: SecretRef | undefined; privateKey?: { path: stri
 
 /** `{name}` and `{region.field}` replaced by their values ('' when unset). */
 export function subst(t: string, values: Record<string, string>): string {
-  return t.replace(/\{([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?)\}/g, (_m, name: string) => values[name] ?? '');
+  // Per-host values ({host.<column>}) stay as written: the runner fills them in on each host.
+  return t.replace(/\{([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_-]*)?)\}/g, (m, name: string) => values[name] ?? (name.startsWith('host.') ? m : ''));
 }
 
 function truthy(ctx: Ctx, when: string): boolean {
@@ -351,7 +383,15 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
   return [{ kind: 'tunnelTraffic', forwards, ports: p.tunnelTraffic.ports }];
 }
 
-function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
+/** `guard: verify` (the verify probes) or the step's own probes: all pass, the step is skipped. */
+function guardOf(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[], jumpForwards: Forward[][]): Pick<Step, 'guard'> {
+  if (ps.guard === 'verify') return guardProbes.length ? { guard: { probes: guardProbes, says: `${ctx.profile.name} is already installed and running` } } : {};
+  if (!ps.guard) return {};
+  const probes = ps.guard.flatMap((p) => probeOf(ctx, p, jumpForwards)).filter((p) => p.kind !== 'tunnelTraffic');
+  return probes.length ? { guard: { probes, says: 'its guard checks already pass' } } : {};
+}
+
+function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[], jumpForwards: Forward[][]): Step {
   const a = ps.action;
   const root = (r: boolean) => r && ctx.answers.os === 'linux';
   const owner = (o: string | undefined) => (o && ctx.answers.os === 'linux' ? { owner: o } : {});
@@ -374,7 +414,7 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
     const escaped = Object.fromEntries(Object.entries(ctx.values).map(([k, v]) => [k, (HOST_VARS as readonly string[]).includes(k) ? v : esc(v)]));
     action = { kind: 'writeFile', path: subst(a.writeFile.path, ctx.values), content: a.writeFile.content.flatMap<string | SecretPiece>((c) => (typeof c === 'string' ? [subst(c, escaped)] : c.when && !truthy(ctx, c.when) ? [] : 'text' in c ? [subst(c.text, escaped)] : [secretPiece(ctx, c.secret)])), mode: a.writeFile.mode, transient: a.writeFile.transient, escape: a.writeFile.escape, root: root(a.writeFile.root), ...owner(a.writeFile.owner) };
   } else if ('editIni' in a) {
-    action = { kind: 'editIni', path: subst(a.editIni.path, ctx.values), set: a.editIni.set.map((x) => ({ ...x, value: subst(x.value, ctx.values) })), root: root(a.editIni.root) };
+    action = { kind: 'editIni', path: subst(a.editIni.path, ctx.values), set: a.editIni.set.map((x) => ({ section: x.section, key: x.key, value: typeof x.value === 'string' ? subst(x.value, ctx.values) : secretPiece(ctx, x.value.secret) })), root: root(a.editIni.root) };
   } else if ('upload' in a) {
     // `fetched`: the file the fetch step wrote on this computer (run facts); `from` says what it is.
     const from = a.upload.fetched ? { from: ctx.values.downloadUrl ?? '', fromFact: FETCH_FACT } : { from: subst(a.upload.from ?? '', ctx.values) };
@@ -396,7 +436,7 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[]): Step {
     titles,
     params: { agent: ctx.profile.name, dir: ctx.values.installDir ?? '' },
     action,
-    ...(ps.guard === 'verify' && guardProbes.length ? { guard: { probes: guardProbes, says: `${ctx.profile.name} is already installed and running` } } : {}),
+    ...guardOf(ctx, ps, guardProbes, jumpForwards),
     ...(ps.onFailure ? { onFailure: { remedy: ps.onFailure.remedy ?? '', hint: subst(ps.onFailure.hint, ctx.values), retry: ps.onFailure.retry } } : {}),
     ...(ps.phase === 'remedy' ? { optional: true } : {}),
     ...(ps.source?.includes('[inferred]') ? { inferred: true } : {}),

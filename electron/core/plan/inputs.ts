@@ -48,7 +48,7 @@ export function resolveInputs(profile: Profile, answers: Answers): ResolvedInput
         out.problems.push({ path: at, message: LITERAL_SECRET });
         continue;
       }
-      out.secrets[i.name] = { secret: 'env' in raw ? { env: raw.env } : { stored: raw.stored }, name: at };
+      out.secrets[i.name] = { secret: 'env' in raw ? { env: raw.env } : { stored: raw.stored }, name: at, ...(i.pattern !== undefined ? { pattern: i.pattern } : {}), ...(i.patternHint !== undefined ? { patternHint: i.patternHint } : {}) };
       continue;
     }
     if (isRef(raw)) {

@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { isNode, LineCounter } from 'yaml';
-import { formatPath } from '../../common/answers';
 import { ProfileSchema, type Profile } from './schema';
 
 export interface LoadedProfile {
@@ -27,17 +26,48 @@ export function parseProfile(text: string, file: string): { profile: Profile } |
       }),
     };
   }
-  const r = ProfileSchema.safeParse(doc.toJS({ maxAliasCount: 50 }));
+  const js: unknown = doc.toJS({ maxAliasCount: 50 });
+  const r = ProfileSchema.safeParse(js);
   if (r.success) return { profile: r.data };
   return {
     problems: r.error.issues.flatMap(unionBranch).map((i) => {
       const at = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0] ?? ''] : i.path;
-      return `${name}:${lineOf(doc, lc, at)}: ${formatPath(at) || '(profile)'}: ${message(i)}`;
+      return `${name}:${lineOf(doc, lc, at)}: ${showPath(js, at) || '(profile)'}: ${message(i, js)}`;
     }),
   };
 }
 
-function message(i: z.core.$ZodIssue): string {
+const ACTION_KINDS = ['exec', 'writeFile', 'editIni', 'upload', 'unpack', 'instruction'];
+
+/** A field's path with each step named by its id (`linux.steps[install].action`), which a person finds in the file. */
+function showPath(js: unknown, at: readonly PropertyKey[]): string {
+  let node: unknown = js;
+  let out = '';
+  at.forEach((k, n) => {
+    const next: unknown = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[k] : undefined;
+    const id = typeof next === 'object' && next !== null ? (next as Record<string, unknown>).id : undefined;
+    if (typeof k === 'number') out += at[n - 1] === 'steps' && typeof id === 'string' && /^[a-z][a-z0-9.-]{0,63}$/.test(id) ? `[${id}]` : `[${k}]`;
+    else out += out ? `.${String(k)}` : String(k);
+    node = next;
+  });
+  return out;
+}
+
+function valueAt(js: unknown, at: readonly PropertyKey[]): unknown {
+  let node: unknown = js;
+  for (const k of at) node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[k] : undefined;
+  return node;
+}
+
+function message(i: z.core.$ZodIssue, js: unknown): string {
+  if (i.code === 'invalid_union' && i.path[i.path.length - 1] === 'action') {
+    // The action's kind is its one key: say which it got and which there are.
+    const v = valueAt(js, i.path);
+    const keys = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : [];
+    const got = keys.filter((k) => !ACTION_KINDS.includes(k));
+    if (keys.length !== 1) return `is exactly one action, one of: ${ACTION_KINDS.join(', ')}${keys.length ? ` (got ${keys.join(', ')})` : ''}`;
+    if (got.length) return `unknown action kind ${got[0] ?? ''} (valid kinds: ${ACTION_KINDS.join(', ')})`;
+  }
   if (i.code === 'unrecognized_keys') return `unknown field ${i.keys.join(', ')} (check its spelling)`;
   if (i.code === 'invalid_value') return `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return i.message;

@@ -11,7 +11,7 @@ export const BUILTIN_VARS = [
 /** Per-host values, filled in by the runner on each host (the same plan serves a whole batch). */
 export const HOST_VARS = ['host.address', 'host.name'] as const;
 /** Conditions a token may depend on with `when:` besides any variable (true when set and not empty). */
-export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'vpcep', 'direct', 'fetchLocal'] as const;
+export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'bastion', 'vpcep', 'direct', 'fetchLocal'] as const;
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** `name`, `name.field` (region fields), `!name`. */
@@ -55,7 +55,8 @@ export const InputSchema = z
     /** Said when the pattern does not match, e.g. "20 letters and digits". */
     patternHint: z.string().optional(),
     choices: z.array(z.string()).optional(),
-    label: text,
+    /** What the wizard shows; default: the name. */
+    label: text.optional(),
     help: text.optional(),
     /** Shown under "Advanced" in the wizard. */
     advanced: z.boolean().default(false),
@@ -78,8 +79,41 @@ export const InputSchema = z
     if (i.type === 'enum' && !i.choices?.length) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'an enum input needs choices' });
     if (i.type !== 'secret' && i.reveal !== 'none') ctx.addIssue({ code: 'custom', path: ['reveal'], message: 'only a secret input has reveal' });
     if (i.type === 'secret' && i.default !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a secret input cannot have a default' });
-  });
+  })
+  // Said once in PROFILES.md: a label defaults to the input's name.
+  .transform((i) => ({ ...i, label: i.label ?? i.name }));
 export type ProfileInput = z.output<typeof InputSchema>;
+
+/**
+ * A per-host value: a column of the host list (CSV header) that becomes `{host.<name>}` on that host
+ * (a port per host). Declared, it is checked on every host like an input.
+ */
+export const HostInputSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][A-Za-z0-9_]{0,63}$/, { message: 'is a column name like port2 (starts with a lower-case letter; letters, digits, _)' }),
+    type: z.enum(['string', 'host', 'ip', 'port', 'path', 'enum']).default('string'),
+    required: z.boolean().default(true),
+    default: z.union([z.string(), z.number()]).optional(),
+    pattern: z.string().optional(),
+    patternHint: z.string().optional(),
+    choices: z.array(z.string()).optional(),
+    label: text.optional(),
+    help: text.optional(),
+  })
+  .strict()
+  .superRefine((i, ctx) => {
+    if (i.pattern !== undefined) {
+      try {
+        new RegExp(i.pattern);
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'is not a valid regular expression' });
+      }
+    }
+    if ((HOST_VARS as readonly string[]).includes(`host.${i.name}`)) ctx.addIssue({ code: 'custom', path: ['name'], message: `host.${i.name} is a built-in per-host value; pick another name` });
+    if (['port', 'user', 'password', 'privatekey', 'jump'].includes(i.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['name'], message: `${i.name} is a column Outpost reads itself (the login); pick another name` });
+    if (i.type === 'enum' && !i.choices?.length) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'an enum value needs choices' });
+  });
+export type HostInput = z.output<typeof HostInputSchema>;
 
 /** Who owns what an action wrote (a user, or user:group); changing it needs root. */
 const Owner = z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}\$?(:[a-z_][a-z0-9_.-]{0,31})?$/i, { message: 'is a user name, or user:group' });
@@ -136,7 +170,16 @@ const Action = z.union([
       })
       .strict(),
   }).strict(),
-  z.object({ editIni: z.object({ path: Template, set: z.array(z.object({ section: z.string(), key: z.string(), value: Template }).strict()).min(1), root: z.boolean().default(true) }).strict() }).strict(),
+  z.object({
+    editIni: z
+      .object({
+        path: Template,
+        /** `value`: text, or `{ secret: name }` (written through the file, never shown). */
+        set: z.array(z.object({ section: z.string(), key: z.string(), value: z.union([Template, SecretToken]) }).strict()).min(1),
+        root: z.boolean().default(true),
+      })
+      .strict(),
+  }).strict(),
   z.object({
     upload: z
       .object({
@@ -175,8 +218,8 @@ export const ProfileStep = z
     phase: z.enum(['prepare', 'transfer', 'install', 'verify', 'remedy']),
     title: text,
     when: When,
-    /** `verify`: skip this step when the verify probes already pass (e.g. "agent already running"). */
-    guard: z.literal('verify').optional(),
+    /** `verify`: skip this step when the verify probes already pass (e.g. "agent already running"); or a list of probes of its own. */
+    guard: z.union([z.literal('verify'), z.array(Probe).min(1)]).optional(),
     /**
      * The vendor's remedy step (phase remedy) and the hint shown when this step fails. `retry: once`: when
      * the step fails, the remedy runs by itself and the step is tried once more; without it, the remedy
@@ -290,10 +333,14 @@ export const ProfileSchema = z
     /** The wizard offers this profile first and marks it "Recommended". */
     recommended: z.boolean().default(false),
     os: z.array(z.enum(['linux', 'windows'])).min(1),
-    connectivity: z.array(z.enum(['jump', 'vpcep', 'direct'])).min(1),
+    connectivity: z.array(z.enum(['jump', 'bastion', 'vpcep', 'direct'])).min(1),
     /** The profile uses the region catalog: answers give `region`; templates may use {region} and {region.<field>}. */
     regions: z.boolean().default(false),
     inputs: z.array(InputSchema).default([]),
+    /** Per-host values: host list columns that become `{host.<name>}` (checked on every host). */
+    hostInputs: z.array(HostInputSchema).default([]),
+    /** `required`: a plan without `package.path` in the answers is refused (an agent installed only from a package). */
+    package: z.enum(['required', 'optional']).default('optional'),
     /** Derived values, in order: name → template over inputs, built-ins and earlier vars. */
     vars: z.record(z.string().regex(NAME), Template).default({}),
     ports: z
@@ -347,34 +394,47 @@ export const ProfileSchema = z
     });
     const secrets = new Set(p.inputs.filter((i) => i.type === 'secret').map((i) => i.name));
     const lists = new Set(p.inputs.filter((i) => i.type === 'list').map((i) => i.name));
-    const known = new Set<string>([...BUILTIN_VARS, ...names]);
+    const known = new Set<string>([...BUILTIN_VARS, ...[...names].filter((n) => !secrets.has(n))]);
+    const hostNames = new Set<string>();
+    p.hostInputs.forEach((h, n) => {
+      if (hostNames.has(h.name)) ctx.addIssue({ code: 'custom', path: ['hostInputs', n, 'name'], message: `${h.name} is declared twice` });
+      hostNames.add(h.name);
+    });
+    const t: TemplateNames = { known, secrets, ports: new Set(p.ports.map((x) => x.name)) };
     for (const [k, v] of Object.entries(p.vars)) {
-      checkTemplate(v, known, ['vars', k], ctx);
+      checkTemplate(v, t, ['vars', k], ctx);
       known.add(k);
     }
-    const flags = new Set<string>([...known, ...BUILTIN_FLAGS]);
+    p.ports.forEach((x, n) => {
+      if (x.to !== 'elb') checkTemplate(x.to, t, ['ports', n, 'to'], ctx);
+    });
+    const flags = new Set<string>([...known, ...secrets, ...lists, ...BUILTIN_FLAGS]);
     const checkTokens = (tokens: readonly Token[], path: PropertyKey[]) =>
-      tokens.forEach((t, n) => {
+      tokens.forEach((tk, n) => {
         const at = [...path, n];
-        if (typeof t === 'string') return checkTemplate(t, known, at, ctx);
-        if (t.when) checkWhen(t.when, flags, [...at, 'when'], ctx);
-        if ('word' in t) checkTemplate(t.word, known, [...at, 'word'], ctx);
-        if ('secret' in t && !secrets.has(t.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'secret'], message: `${t.secret} is not a secret input of this profile` });
-        if ('args' in t && !lists.has(t.args)) ctx.addIssue({ code: 'custom', path: [...at, 'args'], message: `${t.args} is not a list input of this profile` });
-        if ('assign' in t) {
-          if (typeof t.value === 'string') checkTemplate(t.value, known, [...at, 'value'], ctx);
-          else if (!secrets.has(t.value.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'value', 'secret'], message: `${t.value.secret} is not a secret input of this profile` });
-        }
+        if (typeof tk === 'string') return;
+        if (tk.when) checkWhen(tk.when, flags, [...at, 'when'], ctx);
+        if ('secret' in tk && !secrets.has(tk.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'secret'], message: `${tk.secret} is not a secret input of this profile` });
+        if ('args' in tk && !lists.has(tk.args)) ctx.addIssue({ code: 'custom', path: [...at, 'args'], message: `${tk.args} is not a list input of this profile` });
+        if ('assign' in tk && typeof tk.value !== 'string' && !secrets.has(tk.value.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'value', 'secret'], message: `${tk.value.secret} is not a secret input of this profile` });
+      });
+    const checkProbes = (probes: readonly ProfileProbe[], path: PropertyKey[]) =>
+      probes.forEach((v, n) => {
+        if ('command' in v) checkTokens(v.command.script, [...path, n, 'command', 'script']);
       });
     for (const os of ['linux', 'windows'] as const) {
       const sec = p[os];
       if (!sec) continue;
+      // Every template of the section (titles, paths, values, words, probes, hints): each {placeholder}
+      // known, and never a secret (a secret is only ever a { secret: … } piece, so it is never shown).
+      walkTemplates(sec, [os], t, ctx);
       const ids = new Set<string>();
       sec.steps.forEach((s, n) => {
         const at: PropertyKey[] = [os, 'steps', n];
         if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `${s.id} is used twice` });
         ids.add(s.id);
         if (s.when) checkWhen(s.when, flags, [...at, 'when'], ctx);
+        if (Array.isArray(s.guard)) checkProbes(s.guard, [...at, 'guard']);
         const a = s.action;
         if ('upload' in a && (a.upload.from === undefined) === (a.upload.fetched === undefined)) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'upload'], message: 'give either from (a local file) or fetched: true (the installer this computer fetched)' });
         if ('upload' in a && a.upload.fetched && !sec.download) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'upload', 'fetched'], message: `needs ${os}.download (the installer to fetch)` });
@@ -383,13 +443,17 @@ export const ProfileSchema = z
           a.exec.diagnosis.forEach((d, k) => checkRegex(d.pattern, [...at, 'action', 'exec', 'diagnosis', k, 'pattern'], ctx));
         }
         if ('writeFile' in a) {
-          checkTemplate(a.writeFile.path, known, [...at, 'action', 'writeFile', 'path'], ctx);
           a.writeFile.content.forEach((c, k) => {
             const cat = [...at, 'action', 'writeFile', 'content', k];
-            if (typeof c === 'string') return checkTemplate(c, known, cat, ctx);
+            if (typeof c === 'string') return;
             if (c.when) checkWhen(c.when, flags, [...cat, 'when'], ctx);
-            if ('text' in c) checkTemplate(c.text, known, [...cat, 'text'], ctx);
-            else if (!secrets.has(c.secret)) ctx.addIssue({ code: 'custom', path: cat, message: `${c.secret} is not a secret input of this profile` });
+            if (!('text' in c) && !secrets.has(c.secret)) ctx.addIssue({ code: 'custom', path: cat, message: `${c.secret} is not a secret input of this profile` });
+          });
+        }
+        if ('editIni' in a) {
+          a.editIni.set.forEach((x, k) => {
+            if (typeof x.value !== 'string' && !secrets.has(x.value.secret)) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'editIni', 'set', k, 'value', 'secret'], message: `${x.value.secret} is not a secret input of this profile` });
+            if (/[\r\n]/.test(x.section + x.key)) ctx.addIssue({ code: 'custom', path: [...at, 'action', 'editIni', 'set', k], message: 'a section or key is one line' });
           });
         }
       });
@@ -397,9 +461,7 @@ export const ProfileSchema = z
         const r = s.onFailure?.remedy;
         if (r && !sec.steps.some((x) => x.id === r && x.phase === 'remedy')) ctx.addIssue({ code: 'custom', path: [os, 'steps', n, 'onFailure', 'remedy'], message: `no step ${r} with phase remedy` });
       });
-      sec.verify.forEach((v, n) => {
-        if ('command' in v) checkTokens(v.command.script, [os, 'verify', n, 'command', 'script']);
-      });
+      checkProbes(sec.verify, [os, 'verify']);
     }
     for (const os of ['linux', 'windows'] as const) {
       const cc = p.consoleCommand?.[os];
@@ -428,12 +490,33 @@ function placeholders(s: string): string[] {
   return [...s.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
 }
 
-function checkTemplate(s: string, known: Set<string>, path: PropertyKey[], ctx: z.RefinementCtx) {
+interface TemplateNames {
+  known: Set<string>;
+  secrets: Set<string>;
+  ports: Set<string>;
+}
+
+/** Fields that are not templates: shell syntax, markers, regular expressions, references. */
+const NOT_TEMPLATE = new Set(['op', 'success', 'failure', 'pattern', 'code', 'when', 'secret', 'args', 'assign', 'shell', 'format', 'expect', 'phase', 'id', 'remedy', 'retry', 'source', 'tools', 'arch', 'file', 'path_', 'direction']);
+
+function walkTemplates(v: unknown, path: PropertyKey[], t: TemplateNames, ctx: z.RefinementCtx): void {
+  if (typeof v === 'string') return checkTemplate(v, t, path, ctx);
+  if (Array.isArray(v)) return v.forEach((x, i) => walkTemplates(x, [...path, i], t, ctx));
+  if (typeof v !== 'object' || v === null) return;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (!NOT_TEMPLATE.has(k)) walkTemplates(x, [...path, k], t, ctx);
+}
+
+function checkTemplate(s: string, t: TemplateNames, path: PropertyKey[], ctx: z.RefinementCtx) {
   for (const name of placeholders(s)) {
-    const base = name.split('.')[0] ?? '';
-    if ((HOST_VARS as readonly string[]).includes(name)) continue;
-    if (!REF.test(name) || !known.has(base) || (name.includes('.') && base !== 'region')) {
-      ctx.addIssue({ code: 'custom', path, message: `unknown placeholder {${name}} (known: ${[...known].join(', ')})` });
+    const [base = '', field] = name.split('.', 2);
+    if (t.secrets.has(name)) {
+      ctx.addIssue({ code: 'custom', path, message: `{${name}} is a secret input: a secret is never filled into text (it would be shown, and ${name} is not a value here); use it as a { secret: ${name} } piece (a script token, a writeFile content piece, an editIni value)` });
+      continue;
+    }
+    if (base === 'host' && field !== undefined && /^[a-z][A-Za-z0-9_]*$/.test(field)) continue;
+    if (base === 'port' && field !== undefined && t.ports.has(field)) continue;
+    if (!REF.test(name) || !t.known.has(base) || (name.includes('.') && base !== 'region')) {
+      ctx.addIssue({ code: 'custom', path, message: `unknown placeholder {${name}} (known: ${[...t.known].join(', ')}, host.address, host.name, host.<column>${t.ports.size ? `, ${[...t.ports].map((x) => `port.${x}`).join(', ')}` : ''}); for a literal brace in a script, write the word as { op: "…" }, which is not templated` });
     }
   }
 }
@@ -456,4 +539,11 @@ export function inLang(t: LangText | undefined, lang = 'en'): string {
   if (t === undefined) return '';
   if (typeof t === 'string') return t;
   return (lang === 'zh-CN' ? t['zh-CN'] : lang === 'fr' ? t.fr : undefined) ?? t.en;
+}
+
+/** The per-host values a profile takes (host list columns): declared in `hostInputs`, or used as `{host.<name>}`. */
+export function hostColumnsOf(p: Profile): string[] {
+  const used = [...JSON.stringify([p.linux, p.windows, p.vars]).matchAll(/\{host\.([a-z][A-Za-z0-9_]*)\}/g)].map((m) => m[1] ?? '');
+  const builtin = HOST_VARS.map((v) => v.slice('host.'.length));
+  return [...new Set([...p.hostInputs.map((h) => h.name), ...used])].filter((n) => n && !builtin.includes(n));
 }

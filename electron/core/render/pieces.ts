@@ -132,6 +132,7 @@ export function renderStep(step: Step, mode: RenderMode, resolver?: SecretResolv
 function piecesOf(a: Action | Probe): readonly Piece[] {
   if (a.kind === 'exec' || a.kind === 'command') return a.command;
   if (a.kind === 'writeFile') return a.content;
+  if (a.kind === 'editIni') return a.set.map((x) => x.value);
   if (a.kind === 'probe') return a.probes.flatMap(piecesOf);
   return [];
 }

@@ -184,7 +184,7 @@ export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'l
   let ex: Executor | undefined;
   try {
     if (rc.signal.aborted) throw new OutpostError('cancelled', 'Cancelled before it started.', 'Run it again when ready.');
-    const job: Omit<HostJob, 'ex'> = { on: 'targets', hostId, host, onState, values: hostValues(hostId, t === 'local' ? { address: '127.0.0.1', name: os.hostname().replace(/[^A-Za-z0-9._:-]/g, '-') } : { address: t.ssh.host, name: t.name ?? t.ssh.host }) };
+    const job: Omit<HostJob, 'ex'> = { on: 'targets', hostId, host, onState, values: hostValues(hostId, t === 'local' ? { address: '127.0.0.1', name: os.hostname().replace(/[^A-Za-z0-9._:-]/g, '-') } : { ...t.vars, address: t.ssh.host, name: t.name ?? t.ssh.host }) };
     let checks: CheckResult[];
     if (t === 'local') {
       ex = localExecutor(reach.workDir, reach.localEnv, { os: rc.plan.os });

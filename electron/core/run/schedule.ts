@@ -31,7 +31,7 @@ export function leftOut(_plan: Plan, options: Pick<ScheduleOptions, 'tunnelOnly'
 export const localHostName = (): string => os.hostname().replace(/[^A-Za-z0-9._:-]/g, '-');
 
 /** A host's per-host values; a value a command cannot take fails that host in the run: its titles stay as written. */
-function valuesOf(hostId: string, v: { address: string; name: string }): HostValues {
+function valuesOf(hostId: string, v: Record<string, string>): HostValues {
   try {
     return hostValues(hostId, v);
   } catch {
@@ -90,7 +90,7 @@ function jumpRows(plan: Plan, o: ScheduleOptions, j: JumpHost): ScheduleRow[] {
 /** A target (hosts.ts targetJob): its login through its jump server (not for this computer, nor a host the seed installs), then its steps. */
 function targetRows(plan: Plan, o: ScheduleOptions, t: TargetHost | 'local'): ScheduleRow[] {
   if (t === 'local') return hostSteps(plan, o, { on: 'targets', hostId: 'local', host: 'this computer', values: localValues(o) });
-  const h: Host = { on: 'targets', hostId: t.id, host: t.label, values: valuesOf(t.id, { address: t.ssh.host, name: t.name ?? t.ssh.host }) };
+  const h: Host = { on: 'targets', hostId: t.id, host: t.label, values: valuesOf(t.id, { ...t.vars, address: t.ssh.host, name: t.name ?? t.ssh.host }) };
   return [...(t.by === 'seed' ? [] : connectRow(plan, 'connect', h)), ...hostSteps(plan, o, h)];
 }
 

@@ -4,8 +4,8 @@ import type { AuthInfo, Plan, SecretRef } from '../../common/api/plan';
 import { describeRef, secretRefs, type SecretResolver } from '../render';
 
 export function missingSecrets(plan: Plan, resolver: SecretResolver): string[] {
-  const refs: Array<{ name: string; ref: SecretRef }> = [];
-  for (const s of plan.steps) for (const p of secretRefs(s)) refs.push({ name: p.name, ref: p.secret });
+  const refs: Array<{ name: string; ref: SecretRef; pattern?: string | undefined; hint?: string | undefined }> = [];
+  for (const s of plan.steps) for (const p of secretRefs(s)) refs.push({ name: p.name, ref: p.secret, pattern: p.pattern, hint: p.patternHint });
   const auth = (a: AuthInfo, name: string) => {
     if (a.kind === 'password') refs.push({ name: `${name}.password`, ref: a.password });
     if (a.kind === 'privateKey' && a.passphrase) refs.push({ name: `${name}.privateKey.passphrase`, ref: a.passphrase });
@@ -15,15 +15,18 @@ export function missingSecrets(plan: Plan, resolver: SecretResolver): string[] {
   plan.hosts.targets.forEach((t) => auth(t.ssh.auth, `targets[${t.index}]`));
   const seen = new Set<string>();
   return refs
-    .filter((r) => {
+    .flatMap((r) => {
       let v: string | undefined;
       try {
         v = resolver(r.ref);
       } catch {
         v = undefined;
       }
-      return v === undefined || v === '';
+      if (v === undefined || v === '') return [`${r.name}: the ${describeRef(r.ref)} is not set`];
+      // The profile's pattern holds for a secret too, checked here, before anything connects; the
+      // message names the input and where the value came from, never the value.
+      if (r.pattern !== undefined && !new RegExp(r.pattern).test(v.trim())) return [`${r.name}: the value of the ${describeRef(r.ref)} does not match the input's pattern${r.hint ? ` (${r.hint})` : ''}`];
+      return [];
     })
-    .map((r) => `${r.name}: the ${describeRef(r.ref)} is not set`)
     .filter((m) => (seen.has(m) ? false : (seen.add(m), true)));
 }

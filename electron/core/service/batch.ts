@@ -13,6 +13,7 @@ import { buildInheritedPlan, iplistProblems, INHERITED_PORT, INHERITED_USER, Pla
 import type { ReportHost, RunEnd } from '../run';
 import type { SecretRegistry } from '../secrets/registry';
 import type { SecretResolver } from '../render';
+import { hostColumnsOf } from '../profiles';
 import type { OutpostService } from './outpost';
 
 /** Default password for list lines without one: `OUTPOST_DEFAULT_PASSWORD`, documented. */
@@ -64,7 +65,7 @@ export function doneInReport(text: string): Set<string> | null {
 /** Passwords from the list live in memory only, as references resolved here; lines without one use the default. */
 function listTargets(list: readonly HostEntry[], model: Answers['targets'][number] | undefined, env: NodeJS.ProcessEnv, memory: Map<string, string>, secrets: SecretRegistry, planOnly = false): Answers['targets'] {
   return list.map((h, i) => {
-    const base = { host: h.host, port: h.port, user: h.user, ...(h.name ? { name: h.name } : {}), ...(typeof h.jump === 'number' ? { jump: h.jump } : {}) };
+    const base = { host: h.host, port: h.port, user: h.user, ...(h.name ? { name: h.name } : {}), ...(typeof h.jump === 'number' ? { jump: h.jump } : {}), ...(h.vars ? { vars: h.vars } : {}) };
     if (h.password !== undefined) {
       memory.set(`batch.${i}.password`, h.password);
       secrets.add(h.password);
@@ -82,7 +83,9 @@ const resolverOf = (memory: Map<string, string>, env: NodeJS.ProcessEnv): Secret
 
 export function prepareBatch(service: OutpostService, i: BatchInput): Prepared {
   const model = i.answers.targets[0];
-  const list = parseHostList(i.hosts.text, { defaults: { user: i.user ?? model?.user ?? 'root', port: i.port ?? 22 } });
+  // The profile's per-host values are the extra columns the list may have ({host.<column>}).
+  const profile = service.profiles().profiles.find((l) => l.profile.id === i.answers.profile)?.profile;
+  const list = parseHostList(i.hosts.text, { defaults: { user: i.user ?? model?.user ?? 'root', port: i.port ?? 22 }, hostColumns: profile ? hostColumnsOf(profile) : [] });
   if (list.problems.length) return { ok: false, problems: [...formatProblems(i.hosts.name, list.problems), 'Nothing was run: fix these lines first.'] };
   if (!list.hosts.length) return { ok: false, problems: [`--hosts: ${i.hosts.name} lists no host`] };
   const lacking = list.hosts.filter((h) => h.usesDefaultPassword).length;

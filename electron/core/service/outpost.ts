@@ -81,7 +81,7 @@ export class OutpostService {
     markEnvRefs(r.answers);
     const loaded = this.profiles();
     for (const p of loaded.problems) this.ctx.log.warn(`profile skipped: ${p}`);
-    return planFromAnswers(r.answers, { profiles: loaded.profiles.map((l) => l.profile), regions: this.regions() });
+    return planFromAnswers(r.answers, { profiles: loaded.profiles.map((l) => l.profile), regions: this.regions(), problems: loaded.problems });
   }
 
   importCommand(profileId: string, os: 'linux' | 'windows', text: string): ConsoleCommandResult {

@@ -94,7 +94,7 @@ describe('offline ICAgent install from a local package', () => {
     const r = await outpost(['run', file, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('did not finish: it was sent again');
-    expect(r.out).toMatch(/upload-package \[target0\]: [0-9.]+ of [0-9.]+ MiB sent/);
+    expect(r.out).toMatch(/upload-package \[target0\]: [0-9.]+ of [0-9.]+ (bytes|KiB|MiB) sent/);
     expect(r.out).toMatch(/ICProbeAgent\.tar\.gz → .*ICAgent\/ICProbeAgent\.tar\.gz \(\d+ bytes, SHA-256 [0-9a-f]{12}… checked on the host\)/);
     expect(r.out).toContain('ICAgent install success');
     // Called as the vendor's script calls it.

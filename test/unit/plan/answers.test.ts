@@ -83,7 +83,7 @@ describe('answers', () => {
   it('checks every kind of field: mode, ports, overrides, region, dc, user, secrets refs', () => {
     const bad = linuxJump
       .replace('mode: jump', 'mode: jumpp');
-    expect(problems(bad)).toEqual(['connectivity.mode: must be jump, vpcep or direct']);
+    expect(problems(bad)).toEqual(['connectivity.mode: must be jump, bastion, vpcep or direct']);
     const more = linuxJump
       .replace('"80": { listen: 8080 }', '"80": { listen: 70000, target: "evil;host:80" }')
       .replace('region: cn-north-4', 'region: "cn north 4"')

@@ -76,7 +76,7 @@ describe('writeFile content pieces with when: (schema)', () => {
   it('a { text, when } piece and a secret with when: are accepted; an unknown condition or placeholder is a problem with its line', () => {
     expect('profile' in parseProfile(text, 'tetra-relay.yaml')).toBe(true);
     const bad = parseProfile(text.replace('{ text: "http_proxy={httpProxy}\\n", when: httpProxy }', '{ text: "http_proxy={httpProxi}\\n", when: httpProxi }'), 'x.yaml');
-    expect('problems' in bad && bad.problems.join('\n')).toMatch(/x\.yaml:\d+: linux\.steps\[4\]\.action\.writeFile\.content\[6\]\.when: unknown condition httpProxi/);
+    expect('problems' in bad && bad.problems.join('\n')).toMatch(/x\.yaml:\d+: linux\.steps\[env-file\]\.action\.writeFile\.content\[6\]\.when: unknown condition httpProxi/);
     expect('problems' in bad && bad.problems.join('\n')).toMatch(/content\[6\]\.text: unknown placeholder \{httpProxi\}/);
   });
 });

@@ -31,13 +31,13 @@ describe('parseProfile: problems name file:line: field', () => {
     const r = parseProfile(wrongShell, '/somewhere/acme.yaml');
     if (!('problems' in r)) throw new Error('accepted');
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatch(new RegExp(`^acme\\.yaml:(${lineOf(wrongShell, '        exec:')}|${lineOf(wrongShell, 'shell: zsh')}): linux\\.steps\\[0\\]\\.action(\\.exec\\.shell)?: `));
+    expect(r.problems[0]).toMatch(new RegExp(`^acme\\.yaml:(${lineOf(wrongShell, '        exec:')}|${lineOf(wrongShell, 'shell: zsh')}): linux\\.steps\\[download\\]\\.action(\\.exec\\.shell)?: `));
   });
 
   it('a wrong shell in a step names the shell field on its line', () => {
     const r = parseProfile(wrongShell, '/somewhere/acme.yaml');
     expect('problems' in r && r.problems).toEqual([
-      `acme.yaml:${lineOf(wrongShell, 'shell: zsh')}: linux.steps[0].action.exec.shell: must be one of "bash", "sh", "cmd", "powershell"`,
+      `acme.yaml:${lineOf(wrongShell, 'shell: zsh')}: linux.steps[download].action.exec.shell: must be one of "bash", "sh", "cmd", "powershell"`,
     ]);
   });
 
@@ -46,8 +46,8 @@ describe('parseProfile: problems name file:line: field', () => {
     const r = parseProfile(text, 'acme.yaml');
     if (!('problems' in r)) throw new Error('accepted');
     expect(r.problems).toContainEqual(`acme.yaml:${lineOf(text, 'colour: blue')}: linux.preflight.colour: unknown field colour (check its spelling)`);
-    expect(r.problems).toContainEqual(expect.stringMatching(new RegExp(`^acme\\.yaml:${lineOf(text, '{endpoitn}')}: linux\\.steps\\[1\\]\\.action\\.exec\\.script\\[\\d+\\]: unknown placeholder \\{endpoitn\\}`)));
-    expect(r.problems).toContainEqual(`acme.yaml:${lineOf(text, 'remedy: remove')}: linux.steps[1].onFailure.remedy: no step remove with phase remedy`);
+    expect(r.problems).toContainEqual(expect.stringMatching(new RegExp(`^acme\\.yaml:${lineOf(text, '{endpoitn}')}: linux\\.steps\\[install\\]\\.action\\.exec\\.script\\[\\d+\\]: unknown placeholder \\{endpoitn\\}`)));
+    expect(r.problems).toContainEqual(`acme.yaml:${lineOf(text, 'remedy: remove')}: linux.steps[install].onFailure.remedy: no step remove with phase remedy`);
   });
 
   it('bad YAML names its line', () => {
