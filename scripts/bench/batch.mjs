@@ -129,11 +129,11 @@ linux:
     - id: upload
       phase: transfer
       title: { en: "Upload the package" }
-      action: { upload: { from: "${pkg}", to: bench-pkg.tar.gz, sha256: "${sha}" } }
+      action: { upload: { root: false, from: "${pkg}", to: bench-pkg.tar.gz, sha256: "${sha}" } }
     - id: unpack
       phase: install
       title: { en: "Unpack the package" }
-      action: { unpack: { archive: bench-pkg.tar.gz, dest: bench, format: tar.gz, sha256: "${sha}" } }
+      action: { unpack: { root: false, archive: bench-pkg.tar.gz, dest: bench, format: tar.gz, sha256: "${sha}" } }
     - id: marker
       phase: install
       title: { en: "Write the marker" }
