@@ -2,7 +2,6 @@
 // schedule. No I/O here. Every user value enters a command as one argv word (quoted by the renderer for
 // the step's shell), never by string concatenation into shell syntax; the only shell syntax is what
 // this folder and the profile's `op` tokens write. Nothing agent-specific lives here: the profile says it.
-import { isIP } from 'node:net';
 import type { Action, AuthInfo, Forward, JumpHost, Piece, Plan, Probe, SecretPiece, SecretRef, Step, TargetHost } from '../../common/api/plan';
 import { bracket } from '../../common/forward';
 
@@ -11,14 +10,15 @@ import { OutpostError } from '../errors';
 import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
 import { HOST_VARS, hostColumnsOf, inLang } from '../profiles/schema';
 import { checkInputValue } from '../../common/inputs';
-import type { Answers, JumpAnswers, Problem } from './answers';
+import type { Answers, Problem } from './answers';
 import { formatProblem } from './answers';
 import { resolveInputs } from './inputs';
 import { resolveRegion, type RegionInfo } from './regions';
 import { probeText } from '../actions';
-import { displayOf, step, type Ctx } from './step';
+import { displayOf, step, subst, type Ctx } from './step';
+import { connectStep, formatTable, forwardsFor, lbStep, portsStep, sgDescription, sgRuleStep, vpcepRecordsStep, vpcepStep } from './network-steps';
 
-export { displayOf, probeText, step, type Ctx };
+export { displayOf, formatTable, probeText, sgDescription, step, subst, type Ctx };
 import { forwardStep, remoteTunnelSteps, tunnelPrepSteps } from './tunnel';
 import { directUrl, FETCH_FACT, fetchesLocally, fetchStep } from './download';
 import { healthProbe } from '../actions/forward/health';
@@ -324,11 +324,6 @@ function authOf(s: { password?: SecretRef | undefined; privateKey?: { path: stri
   return { kind: 'agent' };
 }
 
-/** `{name}` and `{region.field}` replaced by their values ('' when unset). */
-export function subst(t: string, values: Record<string, string>): string {
-  // Per-host values ({host.<column>}) stay as written: the runner fills them in on each host.
-  return t.replace(/\{([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_-]*)?)\}/g, (m, name: string) => values[name] ?? (name.startsWith('host.') ? m : ''));
-}
 
 function truthy(ctx: Ctx, when: string): boolean {
   const neg = when.startsWith('!');
@@ -444,124 +439,6 @@ function profileStep(ctx: Ctx, ps: ProfileStep, guardProbes: Probe[], jumpForwar
   });
 }
 
-function connectStep(on: string, label: string): Step {
-  return step({
-    id: on === 'targets' ? 'connect' : `connect.${on}`,
-    on,
-    phase: 'connect',
-    title: `Connect to ${label}`,
-    titleKey: 'plan.step.connect',
-    params: { host: label },
-    action: { kind: 'probe', probes: [{ kind: 'login' }] },
-    description: "SSH login; an unknown host key is shown with its SHA256 fingerprint and accepted only by you; a changed key is refused.",
-  });
-}
-
-// ---- jump mode -------------------------------------------------------------------------------
-
-function forwardsFor(ctx: Ctx, conn: JumpAnswers, listenHost: string): Forward[] {
-  return ctx.profile.ports.map((p) => {
-    const o = conn.portOverrides?.[String(p.port)];
-    let targetHost = p.to === 'elb' ? conn.elbIp : subst(p.to, ctx.values);
-    let targetPort = p.toPort ?? p.port;
-    if (o?.target) {
-      const m = /^\[([^\]]+)\]:(\d+)$/.exec(o.target) ?? /^([^:]+):(\d+)$/.exec(o.target);
-      if (m?.[1] && m[2]) {
-        targetHost = m[1];
-        targetPort = Number(m[2]);
-      }
-    }
-    return { name: p.name, listenHost, listenPort: o?.listen ?? p.port, targetHost, targetPort, ...(p.download ? { http: true } : {}) };
-  });
-}
-
-/** The profile's security group rule description for this OS (one text for all, or one per OS). */
-export function sgDescription(d: Profile['securityGroupDescription'], os: Answers['os']): string {
-  return typeof d === 'string' ? d : (d[os] ?? '');
-}
-
-function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], targetHosts: string[]): Step {
-  const ports = forwards.map((f) => String(f.listenPort)).join(', ');
-  // Without allowFrom: the targets' own addresses when every one is an address (the jump server sees
-  // them come from there), else anyone, said plainly.
-  const known = targetHosts.length > 0 && targetHosts.every((h) => isIP(h) !== 0) ? [...new Set(targetHosts)].map((h) => (isIP(h) === 6 ? `${h}/128` : `${h}/32`)) : null;
-  const sources = conn.allowFrom ?? known ?? ['0.0.0.0/0'];
-  const table = {
-    columns: ['Direction', 'Protocol', 'Port', 'Source', 'Description'],
-    rows: sources.map((s) => ['Inbound', 'TCP', ports, s, sgDescription(ctx.profile.securityGroupDescription, ctx.answers.os) || `Ports used by ${ctx.profile.name} to reach the jump server`]),
-  };
-  const text = `In the cloud console, add these inbound rules to the security group of every jump server:\n${formatTable(table)}${conn.allowFrom ? '' : known ? "\n(the targets' addresses; other sources: connectivity.allowFrom)" : "\n(0.0.0.0/0 allows anyone: narrow it to your hosts' addresses with connectivity.allowFrom)"}`;
-  return step({ id: 'sg-rule', on: 'console', phase: 'prepare', title: 'Add the security group rule for the jump servers', titleKey: 'plan.step.sgRule', params: { ports }, action: { kind: 'instruction', text, table }, description: text });
-}
-
-function lbStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[]): Step {
-  const wanted = ctx.profile.lbListenerPorts;
-  const list = forwards.filter((f) => !wanted || wanted.includes(ctx.profile.ports.find((p) => p.name === f.name)?.port ?? -1) || ctx.profile.ports.find((p) => p.name === f.name)?.download);
-  const backends = conn.jumpServers.map((j) => j.privateIp).join(', ');
-  const table = { columns: ['Protocol', 'Listener port', 'Backend port', 'Backend servers'], rows: list.map((f) => ['TCP', String(f.listenPort), String(f.listenPort), backends]) };
-  const text =
-    `Create a load balancer in the jump servers' VPC with an EIP (give that EIP as connectionIp: ${conn.connectionIp}), ` +
-    `apply for the bandwidth the agents' traffic needs, add these TCP listeners and put every jump server in the backend server group:\n${formatTable(table)}`;
-  return step({ id: 'lb-listeners', on: 'console', phase: 'prepare', title: 'Add the load balancer listeners for the jump servers', titleKey: 'plan.step.lbListeners', params: { count: conn.jumpServers.length }, action: { kind: 'instruction', text, table }, description: text });
-}
-
-function portsStep(j: JumpHost, forwards: Forward[]): Step {
-  return step({
-    id: `ports.${j.id}`,
-    on: j.id,
-    phase: 'tunnel',
-    title: `Check that every forwarded port is listening on ${j.label}`,
-    titleKey: 'plan.step.ports',
-    params: { index: j.index, count: forwards.length },
-    action: { kind: 'probe', probes: [{ kind: 'listening', forwards }] },
-    description: "The vendor's manual check is netstat -lnp | grep ssh.",
-  });
-}
-
-/**
- * [seed] "With the assistance of network engineers, configure DNS domain name resolution rules on other
- * clouds to resolve VPCEP domain names to specified IP addresses": the records, named, before anything runs.
- */
-function vpcepRecordsStep(domain: string, endpoint: string | undefined): Step {
-  const to = endpoint && isIP(endpoint) ? endpoint : "the VPC endpoint's private IP address (VPC Endpoint console > the endpoint > Private IP)";
-  const table = { columns: ['Name', 'Type', 'Value'], rows: [[domain, endpoint && isIP(endpoint) === 6 ? 'AAAA' : 'A', to]] };
-  const text = `With your network engineers, add this record to the DNS the hosts use on their side (the other cloud or data center), so that the VPC endpoint domain resolves to the endpoint:\n${formatTable(table)}\nOutpost then checks on each host that the name resolves and answers ping, as the console's ping command does.`;
-  return step({ id: 'vpcep.records', on: 'console', phase: 'prepare', title: `Add the DNS record for the VPC endpoint ${domain}`, titleKey: 'plan.step.vpcepRecords', params: { domain }, action: { kind: 'instruction', text, table }, description: text });
-}
-
-function vpcepStep(os: Answers['os'], domain: string): Step {
-  const linux = os === 'linux';
-  // [seed] "A successful ping test indicates that the network configuration is correct": no answer fails
-  // the check (a preflight the user may override, where ICMP is blocked on purpose).
-  const command: Piece[] = linux
-    ? [{ op: '{' }, 'getent', 'hosts', domain, { op: '||' }, 'nslookup', domain, { op: "|| { echo 'OUTPOST_FAIL the VPC endpoint domain does not resolve on this host'; exit 1; }; } &&" }, { op: '{' }, 'ping', '-c', '3', '-W', '2', domain,
-       { op: "|| { echo 'OUTPOST_FAIL the VPC endpoint did not answer ping (it resolves)'; exit 1; }; }" }]
-    : ['nslookup', domain, { op: '&&' }, { op: '(' }, 'ping', '-n', '3', domain, { op: '|| (echo OUTPOST_FAIL the VPC endpoint did not answer ping& exit /b 1))' }];
-  return step({
-    id: 'vpcep.dns',
-    on: 'targets',
-    phase: 'preflight',
-    title: `Check that the target resolves and reaches the VPC endpoint ${domain}`,
-    titleKey: 'plan.step.vpcepDns',
-    params: { domain },
-    action: {
-      kind: 'exec', shell: linux ? 'sh' : 'cmd', command, success: { exitCode: 0 }, failureMarkers: [], timeoutSec: 30, interactive: false, root: false,
-      diagnosis: [
-        { pattern: 'does not resolve', code: 'vpcep_dns', hint: `Add the DNS record for ${domain} (the step "Add the DNS record for the VPC endpoint"), then run again.` },
-        { pattern: 'did not answer ping', code: 'vpcep_unreachable', hint: 'Check the route and security group between this host and the VPC endpoint. Where ICMP is blocked on purpose, install anyway: override preflight (--override-preflight).' },
-      ],
-    },
-    description: 'The VPC endpoint domain must resolve on the target (the DNS record) and answer ping, as the console\'s ping command checks, before the agent can report through it.',
-  });
-}
-
-export function formatTable(t: { columns: string[]; rows: string[][] }): string {
-  const widths = t.columns.map((c, i) => Math.max(c.length, ...t.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(t.columns), ...t.rows.map(line)].join('\n');
-}
-
-/** Secret references' documented prefix (resources/ANSWERS.md): others are flagged. */
 export const ENV_PREFIX = 'OUTPOST_';
 
 /** Every secret piece in an action, once each, with where its value comes from. */

@@ -23,3 +23,9 @@ export function step(s: Omit<Step, 'display' | 'params' | 'titleKey'> & { params
 
 /** The step's display text: its action module says it (core/actions). */
 export const displayOf = (a: Action): string => displayAction(a);
+
+/** `{name}` and `{region.field}` replaced by their values ('' when unset). */
+export function subst(t: string, values: Record<string, string>): string {
+  // Per-host values ({host.<column>}) stay as written: the runner fills them in on each host.
+  return t.replace(/\{([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_-]*)?)\}/g, (m, name: string) => values[name] ?? (name.startsWith('host.') ? m : ''));
+}

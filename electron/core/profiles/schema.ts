@@ -4,6 +4,8 @@
 // a new file; if one needs TypeScript, the schema is missing a general capability.
 // resources/profile.schema.json is generated from this (npm run build) and documented in resources/PROFILES.md.
 import { z } from 'zod';
+import { checkRegex, checkTemplate, checkWhen, walkTemplates, type TemplateNames } from './template-check';
+export { inLang } from './template-check';
 
 export const BUILTIN_VARS = [
   'region', 'accessIp', 'connectionIp', 'elbIp', 'dc', 'installDir', 'downloadUrl', 'downloadHost', 'downloadFile', 'downloadSha256', 'packagePath', 'packageSha256', 'packageFile', 'mode', 'os', 'agent',
@@ -15,7 +17,6 @@ export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', '
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** `name`, `name.field` (region fields), `!name`. */
-const REF = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$/;
 
 /** A template string: `{name}` placeholders; checked against the profile's inputs and vars when loaded. */
 const Template = z.string().max(4000);
@@ -485,61 +486,6 @@ export const ProfileSchema = z
     }
   });
 export type Profile = z.output<typeof ProfileSchema>;
-
-function placeholders(s: string): string[] {
-  return [...s.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
-}
-
-interface TemplateNames {
-  known: Set<string>;
-  secrets: Set<string>;
-  ports: Set<string>;
-}
-
-/** Fields that are not templates: shell syntax, markers, regular expressions, references. */
-const NOT_TEMPLATE = new Set(['op', 'success', 'failure', 'pattern', 'code', 'when', 'secret', 'args', 'assign', 'shell', 'format', 'expect', 'phase', 'id', 'remedy', 'retry', 'source', 'tools', 'arch', 'file', 'path_', 'direction']);
-
-function walkTemplates(v: unknown, path: PropertyKey[], t: TemplateNames, ctx: z.RefinementCtx): void {
-  if (typeof v === 'string') return checkTemplate(v, t, path, ctx);
-  if (Array.isArray(v)) return v.forEach((x, i) => walkTemplates(x, [...path, i], t, ctx));
-  if (typeof v !== 'object' || v === null) return;
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (!NOT_TEMPLATE.has(k)) walkTemplates(x, [...path, k], t, ctx);
-}
-
-function checkTemplate(s: string, t: TemplateNames, path: PropertyKey[], ctx: z.RefinementCtx) {
-  for (const name of placeholders(s)) {
-    const [base = '', field] = name.split('.', 2);
-    if (t.secrets.has(name)) {
-      ctx.addIssue({ code: 'custom', path, message: `{${name}} is a secret input: a secret is never filled into text (it would be shown, and ${name} is not a value here); use it as a { secret: ${name} } piece (a script token, a writeFile content piece, an editIni value)` });
-      continue;
-    }
-    if (base === 'host' && field !== undefined && /^[a-z][A-Za-z0-9_]*$/.test(field)) continue;
-    if (base === 'port' && field !== undefined && t.ports.has(field)) continue;
-    if (!REF.test(name) || !t.known.has(base) || (name.includes('.') && base !== 'region')) {
-      ctx.addIssue({ code: 'custom', path, message: `unknown placeholder {${name}} (known: ${[...t.known].join(', ')}, host.address, host.name, host.<column>${t.ports.size ? `, ${[...t.ports].map((x) => `port.${x}`).join(', ')}` : ''}); for a literal brace in a script, write the word as { op: "…" }, which is not templated` });
-    }
-  }
-}
-
-function checkWhen(w: string, flags: Set<string>, path: PropertyKey[], ctx: z.RefinementCtx) {
-  const name = w.replace(/^!/, '');
-  if (!flags.has(name)) ctx.addIssue({ code: 'custom', path, message: `unknown condition ${name}` });
-}
-
-function checkRegex(r: string, path: PropertyKey[], ctx: z.RefinementCtx) {
-  try {
-    new RegExp(r);
-  } catch {
-    ctx.addIssue({ code: 'custom', path, message: 'is not a valid regular expression' });
-  }
-}
-
-/** Text in the user's language (falls back to English). */
-export function inLang(t: LangText | undefined, lang = 'en'): string {
-  if (t === undefined) return '';
-  if (typeof t === 'string') return t;
-  return (lang === 'zh-CN' ? t['zh-CN'] : lang === 'fr' ? t.fr : undefined) ?? t.en;
-}
 
 /** The per-host values a profile takes (host list columns): declared in `hostInputs`, or used as `{host.<name>}`. */
 export function hostColumnsOf(p: Profile): string[] {
