@@ -153,7 +153,8 @@ const PLAYBOOK = (pkg) => `- hosts: bench
       copy: { content: "ok\\n", dest: "~/bench/marker" }
 `;
 
-export async function runBatchBench(argv, { ROOT, table, UsageError }) {
+/** --hosts N (at most 250: one loopback address each) and --concurrency N; root, as sshd switches users. */
+export function hostOptions(argv, UsageError) {
   const opt = (name, dflt) => {
     const i = argv.indexOf(name);
     if (i < 0) return dflt;
@@ -165,6 +166,11 @@ export async function runBatchBench(argv, { ROOT, table, UsageError }) {
   const concurrency = opt('--concurrency', 50);
   if (n > 250) throw new UsageError('--hosts: at most 250 (one loopback address each)');
   if (process.getuid?.() !== 0) throw new Error('needs root: sshd switches to the per-host users');
+  return { n, concurrency };
+}
+
+export async function runBatchBench(argv, { ROOT, table, UsageError }) {
+  const { n, concurrency } = hostOptions(argv, UsageError);
   ensurePackage('parallel-ssh', 'pssh');
   ensurePackage('ansible-playbook', 'ansible');
   if (!fs.existsSync('/usr/bin/time')) ensurePackage('/usr/bin/time', 'time');

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildHostsHelper, ensurePackage, startHosts, timed } from './batch.mjs';
+import { buildHostsHelper, ensurePackage, hostOptions, startHosts, timed } from './batch.mjs';
 
 const TARGET_PSSH = 0.5;
 const PEER_PARALLEL = 50;
@@ -38,17 +38,7 @@ linux:
 `;
 
 export async function runCheckBench(argv, { ROOT, table, UsageError }) {
-  const opt = (name, dflt) => {
-    const i = argv.indexOf(name);
-    if (i < 0) return dflt;
-    const v = Number(argv[i + 1]);
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} wants a whole number, not "${argv[i + 1]}"`);
-    return v;
-  };
-  const n = opt('--hosts', 200);
-  const concurrency = opt('--concurrency', 50);
-  if (n > 250) throw new UsageError('--hosts: at most 250 (one loopback address each)');
-  if (process.getuid?.() !== 0) throw new Error('needs root: sshd switches to the per-host users');
+  const { n, concurrency } = hostOptions(argv, UsageError);
   ensurePackage('parallel-ssh', 'pssh');
   if (!fs.existsSync('/usr/bin/time')) ensurePackage('/usr/bin/time', 'time');
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
