@@ -7,9 +7,13 @@
 //   (b) parallel-ssh (Debian `pssh`): `parallel-scp -p 50` then `parallel-ssh -p 50`;
 //   (c) Ansible (Debian `ansible`): `ansible-playbook`, forks 50, pipelining, no fact gathering, and
 //       Ansible's default ControlMaster/ControlPersist.
+// With OUTPOST_BENCH_BASELINE=<another checkout, built> that version's `outpost batch` runs too, on the
+// same hosts in the same run, and the table says whether this one is slower.
 // Every tool checks host keys against the same known_hosts (StrictHostKeyChecking=yes for the peers).
 // After each run every host's marker and unpacked file are checked, then removed for the next tool.
-// Prints wall time, per-host mean (wall time × concurrency / N: the time one host occupies a slot),
+// Prints wall time, per-host mean (wall time × concurrency / N: the time one host occupies a slot), the
+// CPU time the whole machine spent during the run (every sshd, shell and the tool: on a machine with few
+// CPUs, wall time follows it),
 // Outpost's peak RSS, and Outpost's ratios to each peer. Targets: ≤ 0.5× pssh, ≤ 0.2× Ansible, ≤ 200 MB.
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -75,11 +79,25 @@ export function startHosts(helper, work, n) {
   });
 }
 
+/** CPU time (user + system, every CPU) the whole machine has spent since boot, from /proc/stat. */
+function machineCpuSeconds() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait.
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100;
+}
+
+/** Processes the machine has started since boot (/proc/stat), for processes per host. */
+function machineForks() {
+  return Number(/^processes (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1] ?? NaN);
+}
+
 /** Runs a command; resolves with wall time (ms), exit code, its output, and /usr/bin/time's figures when wrapped. */
 export function timed(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const timeFile = opts.rss ? path.join(opts.cwd ?? os.tmpdir(), `time-${crypto.randomBytes(3).toString('hex')}`) : null;
-    const [c, a] = timeFile ? ['/usr/bin/time', ['-f', '%e %M', '-o', timeFile, cmd, ...args]] : [cmd, args];
+    const [c, a] = timeFile ? ['/usr/bin/time', ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
+    const cpu0 = machineCpuSeconds();
+    const forks0 = machineForks();
     const t0 = performance.now();
     const p = spawn(c, a, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -88,11 +106,13 @@ export function timed(cmd, args, opts = {}) {
     p.on('exit', (code) => {
       const ms = performance.now() - t0;
       let rssKb = null;
+      let cpuS = null;
       if (timeFile && fs.existsSync(timeFile)) {
         const f = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ');
         rssKb = Number(f[1]);
+        cpuS = Number(f[2]) + Number(f[3]);
       }
-      resolve({ ms, code, output, rssKb });
+      resolve({ ms, code, output, rssKb, cpuS, machineCpuS: machineCpuSeconds() - cpu0, forks: machineForks() - forks0 });
     });
   });
 }
@@ -116,7 +136,8 @@ function clean(hosts) {
   }
 }
 
-const PROFILE = (pkg, sha) => `schema: 2
+// rootKeys false: the profile as versions before the engine split read it (upload and unpack had no root).
+const PROFILE = (pkg, sha, rootKeys = true) => `schema: 2
 id: bench-package
 name: Bench package
 description: Uploads a 1 MiB package, unpacks it, writes a marker (npm run bench -- batch).
@@ -129,11 +150,11 @@ linux:
     - id: upload
       phase: transfer
       title: { en: "Upload the package" }
-      action: { upload: { root: false, from: "${pkg}", to: bench-pkg.tar.gz, sha256: "${sha}" } }
+      action: { upload: { ${rootKeys ? 'root: false, ' : ''}from: "${pkg}", to: bench-pkg.tar.gz, sha256: "${sha}" } }
     - id: unpack
       phase: install
       title: { en: "Unpack the package" }
-      action: { unpack: { root: false, archive: bench-pkg.tar.gz, dest: bench, format: tar.gz, sha256: "${sha}" } }
+      action: { unpack: { ${rootKeys ? 'root: false, ' : ''}archive: bench-pkg.tar.gz, dest: bench, format: tar.gz, sha256: "${sha}" } }
     - id: marker
       phase: install
       title: { en: "Write the marker" }
@@ -197,6 +218,8 @@ export async function runBatchBench(argv, { ROOT, table, UsageError }) {
   const results = {};
   // OUTPOST_BENCH_TOOLS=outpost (comma list) runs only some tools: for profiling, not for figures.
   const tools = (process.env.OUTPOST_BENCH_TOOLS ?? 'outpost,pssh,ansible').split(',');
+  const baseline = process.env.OUTPOST_BENCH_BASELINE ? path.resolve(process.env.OUTPOST_BENCH_BASELINE) : null;
+  if (baseline && !fs.existsSync(path.join(baseline, 'dist', 'cli', 'index.mjs'))) throw new Error(`OUTPOST_BENCH_BASELINE: ${baseline} has no dist/cli/index.mjs (run npm run build there)`);
   const skipped = { ms: NaN, code: 0, output: '', bad: [] };
   try {
     clean(world.hosts);
@@ -217,13 +240,23 @@ export async function runBatchBench(argv, { ROOT, table, UsageError }) {
     // Run as a user's shell runs it: the file itself, with its shebang's Node flags.
     const o = !tools.includes('outpost') ? skipped : await timed(path.join(ROOT, 'bin', 'outpost.mjs'), ['batch', path.join(work, 'answers.yaml'), '--hosts', path.join(work, 'hosts.csv'), '--concurrency', String(concurrency), '--known-hosts', kh, '--profiles', path.join(work, 'profiles'), '--report', report], { cwd: work, env, rss: true });
     results.outpost = o === skipped ? o : { ...o, bad: checkAndClean(world.hosts, payloadSha) };
+
+    // (a') OUTPOST_BENCH_BASELINE=<another checkout, built>: the same batch by that version, in the same
+    // run on the same hosts ("no slower than before").
+    if (baseline) {
+      fs.mkdirSync(path.join(work, 'profiles-baseline'));
+      fs.writeFileSync(path.join(work, 'profiles-baseline', 'bench-package.yaml'), PROFILE(pkg, pkgSha, false));
+      const b = await timed(path.join(baseline, 'bin', 'outpost.mjs'), ['batch', path.join(work, 'answers.yaml'), '--hosts', path.join(work, 'hosts.csv'), '--concurrency', String(concurrency), '--known-hosts', kh, '--profiles', path.join(work, 'profiles-baseline'), '--report', path.join(work, 'report-baseline.json')], { cwd: work, env: { ...env, OUTPOST_DATA_DIR: path.join(work, 'data-baseline') }, rss: true });
+      results.baseline = { ...b, bad: checkAndClean(world.hosts, payloadSha) };
+      if (b.code !== 0) console.log(`baseline outpost batch exited ${b.code}:\n${b.output.split('\n').slice(-15).join('\n')}`);
+    }
     if (o.code !== 0) console.log(`outpost batch exited ${o.code}:\n${o.output.split('\n').slice(-15).join('\n')}`);
 
     // (b) parallel-scp + parallel-ssh
     const psshArgs = ['-h', path.join(work, 'pssh-hosts'), '-p', String(PEER_PARALLEL), '-t', '600', ...sshOpts.flatMap((x) => ['-O', x])];
     const scp = !tools.includes('pssh') ? skipped : await timed('parallel-scp', [...psshArgs, pkg, 'bench-pkg.tar.gz'], { cwd: work });
     const ssh = !tools.includes('pssh') ? skipped : await timed('parallel-ssh', [...psshArgs, 'mkdir -p bench && tar -xzf bench-pkg.tar.gz -C bench && echo ok > bench/marker'], { cwd: work });
-    results.pssh = { ms: scp.ms + ssh.ms, code: scp.code || ssh.code, output: scp.output + ssh.output, bad: checkAndClean(world.hosts, payloadSha) };
+    results.pssh = { ms: scp.ms + ssh.ms, machineCpuS: (scp.machineCpuS ?? NaN) + (ssh.machineCpuS ?? NaN), forks: (scp.forks ?? NaN) + (ssh.forks ?? NaN), code: scp.code || ssh.code, output: scp.output + ssh.output, bad: checkAndClean(world.hosts, payloadSha) };
     if (results.pssh.code !== 0) console.log(`pssh exited ${scp.code}/${ssh.code}:\n${results.pssh.output.split('\n').slice(-10).join('\n')}`);
 
     // (c) ansible-playbook
@@ -264,11 +297,12 @@ export async function runBatchBench(argv, { ROOT, table, UsageError }) {
   }
 
   const s = (x) => `${(x / 1000).toFixed(2)} s`;
-  const row = (name, r, slots) => Number.isNaN(r.ms) ? [name, 'skipped', '', '', ''] : [name, s(r.ms), `${((r.ms * slots) / n).toFixed(0)} ms`, r.bad.length ? `${n - r.bad.length}/${n} (missing: ${r.bad.slice(0, 3).join(', ')}${r.bad.length > 3 ? '…' : ''})` : `${n}/${n}`, r.code === 0 ? 'ok' : `exit ${r.code}`];
+  const row = (name, r, slots) => Number.isNaN(r.ms) ? [name, 'skipped', '', '', '', '', ''] : [name, s(r.ms), `${((r.ms * slots) / n).toFixed(0)} ms`, `${r.machineCpuS.toFixed(0)} s`, `${(r.forks / n).toFixed(0)}`, r.bad.length ? `${n - r.bad.length}/${n} (missing: ${r.bad.slice(0, 3).join(', ')}${r.bad.length > 3 ? '…' : ''})` : `${n}/${n}`, r.code === 0 ? 'ok' : `exit ${r.code}`];
   console.log(
     table([
-      ['tool', 'wall time', 'per-host mean', 'markers', 'exit'],
+      ['tool', 'wall time', 'per-host mean', 'machine CPU', 'processes / host', 'markers', 'exit'],
       row(`outpost batch --concurrency ${concurrency}`, results.outpost, concurrency),
+      ...(results.baseline ? [row(`baseline (${path.basename(baseline)}) --concurrency ${concurrency}`, results.baseline, concurrency)] : []),
       row(`parallel-scp + parallel-ssh -p ${PEER_PARALLEL}`, results.pssh, PEER_PARALLEL),
       row(`ansible-playbook forks ${PEER_PARALLEL}, pipelining`, results.ansible, PEER_PARALLEL),
     ]),
@@ -283,6 +317,8 @@ export async function runBatchBench(argv, { ROOT, table, UsageError }) {
       ['measure', 'value', 'target', 'verdict'],
       ['Outpost / pssh (wall time)', `${rp.toFixed(2)}×`, `≤ ${TARGET_PSSH}×`, v(rp <= TARGET_PSSH, results.pssh)],
       ['Outpost / Ansible (wall time)', `${ra.toFixed(2)}×`, `≤ ${TARGET_ANSIBLE}×`, v(ra <= TARGET_ANSIBLE, results.ansible)],
+      ...(results.baseline ? [['Outpost / baseline (wall time)', `${(results.outpost.ms / results.baseline.ms).toFixed(2)}×`, '≤ 1×', !valid(results.outpost) || !valid(results.baseline) ? 'INVALID (a run did not install everywhere)' : results.outpost.ms <= results.baseline.ms ? 'PASS' : 'FAIL']] : []),
+      ['Outpost process CPU (user + system)', results.outpost.cpuS == null ? 'n/a' : `${results.outpost.cpuS.toFixed(1)} s`, '', ''],
       ['Outpost peak RSS', `${rssMb.toFixed(0)} MB`, `≤ ${TARGET_RSS_MB} MB`, rssMb <= TARGET_RSS_MB ? 'PASS' : 'FAIL'],
     ]),
   );

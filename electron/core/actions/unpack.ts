@@ -108,7 +108,8 @@ export function extractScript(a: { archive: string; dest: string; format: Unpack
       ? ''
       : [
           `total=${Math.max(0, Math.floor(checks.totalBytes))}; p=$d; while [ ! -d "$p" ]; do p=$(dirname -- "$p"); done`,
-          `free=$(df -Pk -- "$p" 2>/dev/null | awk 'NR==2 {print $4}') || free=''`,
+          // df -P: a header line, then filesystem, size, used, available, … (no awk: a process less on every host)
+          'free=$(df -Pk -- "$p" 2>/dev/null) || free=\'\'; set -- $free; free=${11:-}',
           'case "$free" in ""|*[!0-9]*) ;; *) if [ "$total" -gt $((free * 1024)) ]; then echo "OUTPOST_SPACE $((free * 1024))"; exit 3; fi ;; esac',
         ].join('\n');
   // Info-ZIP's unzip restores no setuid bit without -K; GNU tar with --no-same-permissions masks modes to rwx.
@@ -117,13 +118,14 @@ export function extractScript(a: { archive: string; dest: string; format: Unpack
     `set -e; umask 022; a=${q(a.archive)}; d=${q(a.dest)}`,
     check,
     space,
-    // setuid/setgid files under dest, by inode: those there before are not the archive's.
-    "outpost_setid() { if [ -d \"$d\" ]; then find \"$d\" -xdev -type f \\( -perm -4000 -o -perm -2000 \\) -exec stat -c '%i %n' -- {} + 2>/dev/null || true; fi; }",
-    `before=" $(outpost_setid | cut -d' ' -f1 | tr '\\n' ' ') "`,
-    'mkdir -p -- "$d"',
+    // setuid/setgid files under dest, by inode: those there before are not the archive's. The find is
+    // the whole command substitution, so bash runs it without a subshell in between.
+    "before=' '; if [ -d \"$d\" ]; then s=$(find \"$d\" -xdev -type f \\( -perm -4000 -o -perm -2000 \\) -exec stat -c '%i %n' -- {} + 2>/dev/null) || s=''; while read -r i n; do before=\"$before$i \"; done <<< \"$s\"; fi",
+    '[ -d "$d" ] || mkdir -p -- "$d"',
     x,
     'bad=0',
-    'while read -r i n; do case "$before" in *" $i "*) ;; *) chmod ug-s -- "$n" || true; echo "OUTPOST_SETID $n"; bad=$((bad + 1)) ;; esac; done < <(outpost_setid)',
+    "s=$(find \"$d\" -xdev -type f \\( -perm -4000 -o -perm -2000 \\) -exec stat -c '%i %n' -- {} + 2>/dev/null) || s=''",
+    'while read -r i n; do [ -n "$i" ] || continue; case "$before" in *" $i "*) ;; *) chmod ug-s -- "$n" || true; echo "OUTPOST_SETID $n"; bad=$((bad + 1)) ;; esac; done <<< "$s"',
     'if [ "$bad" -ne 0 ]; then echo "OUTPOST_FAIL $bad file(s) unpacked into $d had a setuid or setgid bit (now removed)"; exit 4; fi',
     'echo "unpacked $a into $d"',
     '',
@@ -246,9 +248,8 @@ export const unpack: ActionModule<'unpack'> = {
   validate: (a) => ownerProblems(a),
   display: (a) => `unpack ${a.archive} into ${a.dest} (entries outside the folder are refused${a.root ? '; as root' : ''}${a.owner ? `, owner ${a.owner}` : ''})`,
   async run(a, c) {
-    const me = await c.ex.identity(c.signal);
     // This computer unpacks with its own checked unpacker, unless root work needs sudo.
-    if (c.ex.kind === 'local' && (c.ex.os === 'windows' || !a.root || me.uid === 0) && !a.owner) return unpackHere(a, c);
+    if (c.ex.kind === 'local' && (c.ex.os === 'windows' || !a.root || (await c.ex.identity(c.signal)).uid === 0) && !a.owner) return unpackHere(a, c);
     if (c.ex.os === 'windows') return unpackSentOver(a, c);
     const raw = c.step.action.kind === 'unpack' ? c.step.action.archive : a.archive;
     const expected = a.sha256 ?? c.packages?.byRemote.get(raw) ?? null;

@@ -1,6 +1,6 @@
 // upload: a local file to a path on the host, SHA-256 checked there before anything uses it. The local
 // file was checked before anything connected (packages/plan-packages.ts). On the host the executor
-// stages it privately, checks it, and puts it in place atomically (as root with `root`, owned by
+// receives it under a fresh name beside its place, checks it, and renames it into place (as root with `root`, owned by
 // `owner`); the destination folder is created. A host that already has the file is not sent it again.
 // With `fromFact` the file is one a `fetch` step of this run wrote on this computer: its path and SHA-256
 // are that step's run facts (the playbook: the file its fetch tasks wrote, hashed there).
@@ -58,11 +58,11 @@ export const upload: ActionModule<'upload'> = {
   display: (a) =>
     a.fromFact
       ? `upload the installer this computer fetched (${a.from}) to ${a.to} (SHA-256 checked on the target against the fetched file's${a.root ? '; placed as root' : ''}${a.owner ? `, owner ${a.owner}` : ''})`
-      : `upload ${a.from} to ${a.to} (SHA-256 ${a.sha256 ? `${a.sha256} ` : ''}checked here before sending and on the target; an interrupted upload is sent again${a.root ? '; placed as root' : ''}${a.owner ? `, owner ${a.owner}` : ''})`,
+      : `upload ${a.from} to ${a.to} (SHA-256 ${a.sha256 ? `${a.sha256} ` : ''}checked here before sending and on the target before it is put in place${a.root ? '; placed as root' : ''}${a.owner ? `, owner ${a.owner}` : ''})`,
   async run(a, c) {
     const { file, sum } = await source(a, c);
     const r = await c.ex.files.upload(file, a.to, { signal: c.signal, root: a.root, mode: a.mode, owner: a.owner, sha256: sum, onProgress: (sent, total) => c.progress(sent, total) });
-    if (r.resumed) c.say('an earlier upload of this package did not finish: it was sent again');
+    if (r.replaced) c.say(`a different file was at ${c.ex.show(a.to)} (an older package, or a copy cut short): replaced`);
     const message = r.sent
       ? `${path.basename(a.fromFact ? a.to : a.from)} → ${c.ex.show(a.to)} (${size(r.bytes)}, SHA-256 ${sum.slice(0, 12)}… checked on the host)`
       : `${c.ex.show(a.to)} is already on the host with SHA-256 ${sum.slice(0, 12)}…: not sent again`;

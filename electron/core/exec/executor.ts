@@ -79,8 +79,8 @@ export interface UploadOptions extends FileOptions {
 export interface UploadResult {
   /** false: the host already had the file with that SHA-256. */
   sent: boolean;
-  /** An earlier, interrupted upload of it was found and is being sent again. */
-  resumed: boolean;
+  /** A different file (an older package, or a copy cut short by an earlier run) was at the path and is replaced. */
+  replaced: boolean;
   bytes: number;
 }
 
@@ -99,7 +99,7 @@ export interface FileOps {
   /** Replaces `path` atomically (a temporary name in the same folder, then rename); the folder is created when missing. */
   write(path: string, content: string, o: WriteOptions): Promise<void>;
   mkdirp(path: string, o: FileOptions & { owner?: string | undefined }): Promise<void>;
-  /** A local file to `path`, SHA-256 checked on the host; an interrupted upload is sent again, never used half-written. */
+  /** A local file to `path`, SHA-256 checked on the host before it is renamed into place: never used half-written. */
   upload(localPath: string, path: string, o: UploadOptions): Promise<UploadResult>;
   remove(paths: readonly string[], o: FileOptions): Promise<void>;
   /**

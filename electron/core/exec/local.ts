@@ -47,7 +47,7 @@ function windowsFiles(win: WindowsPlatform): FileOps {
     remove: async (ps) => ps.forEach((p) => fs.rmSync(lp(p), { force: true })),
     async upload(localPath, dest, o) {
       const to = lp(dest);
-      if (fs.existsSync(to) && (await sha256Of(to)) === o.sha256) return { sent: false, resumed: false, bytes: 0 };
+      if (fs.existsSync(to) && (await sha256Of(to)) === o.sha256) return { sent: false, replaced: false, bytes: 0 };
       fs.mkdirSync(path.dirname(to), { recursive: true });
       const t = `${to}.outpost-${randomBytes(4).toString('hex')}`;
       fs.copyFileSync(localPath, t);
@@ -56,7 +56,7 @@ function windowsFiles(win: WindowsPlatform): FileOps {
         throw new OutpostError('upload_corrupt', `The copy of ${localPath} at ${dest} does not have the expected SHA-256.`, 'Check the disk and copy again.');
       }
       fs.renameSync(t, to);
-      return { sent: true, resumed: false, bytes: fs.statSync(to).size };
+      return { sent: true, replaced: false, bytes: fs.statSync(to).size };
     },
   };
 }
@@ -113,9 +113,6 @@ export function localExecutor(workDir: string, env?: NodeJS.ProcessEnv, opts: { 
           bash: (script, o) => ex.run('bash', script, { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000, root: o.root }),
           identity: async () => id,
           label,
-          send: async () => {
-            throw new Error('not used on this computer');
-          },
           local: true,
         }),
     end: () => undefined,

@@ -6,10 +6,12 @@
 // Shared machines are hostile: a file is written under a random name (mktemp) in its own folder, then
 // renamed over the target (a rename replaces a planted link instead of following it); a folder that
 // users other than its owner may write to (group or world writable) is refused, since anyone there
-// could swap files under a root write. Uploads are staged in the login user's private cache
-// (~/.cache/outpost/uploads, 0700) and checked by SHA-256 before they are copied into place.
-import { createHash } from 'node:crypto';
+// could swap files under a root write. An upload travels on the stdin of the one script that receives
+// it (as root when asked: no staging copy), is written under a fresh random name beside its place and
+// checked by SHA-256 before it is renamed into place.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { OutpostError } from '../errors';
 import { quotePosix as q } from '../quote';
 import { rootRequired, sudoRefused, type FileOps, type FileStat, type Identity, type ScriptResult } from './executor';
@@ -90,27 +92,44 @@ export function haveScript(dest: string, sha256: string): string {
 }
 
 /**
- * bash (as the login user): the private staging file for a package, its folder made; says whether an
- * earlier one was left. Named by the package and its destination: hosts that share a home folder (NFS,
- * or one machine in tests) never use each other's staging file.
+ * bash (as the step's user), fed on stdin followed by the file itself: says OUTPOST_HAVE and stops when
+ * `dest` already has the SHA-256; otherwise creates a fresh file under a random name in the destination
+ * folder (noclobber: an existing name, or a planted link, is never opened), says OUTPOST_SEND, reads
+ * exactly `bytes` bytes of stdin into it, checks the SHA-256, sets mode and owner, and renames it over
+ * `dest`. bash reads a script from a pipe a byte at a time, and the whole script is one function
+ * read before it runs, so `head` gets the file's bytes and nothing of the script.
  */
-export function stageScript(sha256: string, dest: string): string {
-  const to = createHash('sha256').update(dest).digest('hex').slice(0, 16);
+export function receiveScript(dest: string, sha256: string, o: { bytes: number; mode: number; owner?: string | undefined; tmpName: string }): string {
+  if (!/^\.outpost-[0-9a-f]{8,64}$/.test(o.tmpName)) throw new OutpostError('plan.invalid', 'The temporary upload name is not one Outpost makes.', 'This is a bug in Outpost.');
+  const plainMode = (o.mode & 0o7111) === 0;
   return [
-    'umask 077; mkdir -p -m 700 "$HOME/.cache/outpost/uploads" || exit 1; chmod 700 "$HOME/.cache/outpost" "$HOME/.cache/outpost/uploads"',
-    `p="$HOME/.cache/outpost/uploads/${sha256}-${to}.part"`,
-    'if [ -e "$p" ]; then echo OUTPOST_LEFT; fi',
-    "printf 'OUTPOST_PART=%s\\n' \"$p\"",
+    'outpost_receive() {',
+    'set -e; umask 022',
+    SAFE_DIR,
+    // dirname without a process: a relative name is in the login folder.
+    `f=${q(dest)}; case "$f" in */*) d=\${f%/*}; d=\${d:-/} ;; *) d=. ;; esac`,
+    `if [ -f "$f" ] && [ ! -L "$f" ] && ${checkSum(sha256, '$f')}; then echo OUTPOST_HAVE; return 0; fi`,
+    'if [ -e "$f" ] || [ -L "$f" ]; then echo OUTPOST_REPLACING; fi',
+    '[ -d "$d" ] || mkdir -p -- "$d"; outpost_safe_dir "$d"',
+    // Created with its mode when it has no execute or special bit (a chmod less on every host).
+    `umask ${plainMode ? oct(~o.mode & 0o777) : '077'}; t="$d/${o.tmpName}"`,
+    "trap 'rm -f -- \"$t\"' EXIT",
+    'set -C; : > "$t"; set +C',
+    'echo OUTPOST_SEND',
+    `head -c ${Math.max(0, Math.floor(o.bytes))} > "$t"`,
+    `if ! ${checkSum(sha256, '$t')}; then echo "OUTPOST_FAIL the copy at $f does not have the expected SHA-256 (the transfer was cut short or altered)"; exit 1; fi`,
+    ...(plainMode ? [] : [`chmod ${oct(o.mode)} "$t"`]),
+    ...(o.owner ? [`chown -h -- ${q(ownerWord(o.owner))} "$t"`] : []),
+    'if [ -L "$f" ]; then rm -f -- "$f"; fi',
+    'mv -f -- "$t" "$f"; trap - EXIT',
+    'echo OUTPOST_PLACED',
+    '}',
+    'outpost_receive; exit $?',
   ].join('\n');
 }
 
-export function parseStage(output: string): { part: string; left: boolean } | undefined {
-  const m = /^OUTPOST_PART=(\/.+)$/m.exec(output);
-  return m?.[1] ? { part: m[1], left: /^OUTPOST_LEFT$/m.test(output) } : undefined;
-}
-
-/** bash (as the step's user): copies the staged file into place under a random name, checks it, sets mode and owner, renames; removes the staging file when asked. */
-export function placeScript(part: string, dest: string, sha256: string, o: { mode: number; owner?: string | undefined; removePart: boolean }): string {
+/** bash (as the step's user, on this computer): copies a local file into place under a random name, checks it, sets mode and owner, renames. */
+export function placeScript(part: string, dest: string, sha256: string, o: { mode: number; owner?: string | undefined }): string {
   return [
     'set -e; umask 022',
     SAFE_DIR,
@@ -123,32 +142,36 @@ export function placeScript(part: string, dest: string, sha256: string, o: { mod
     ...(o.owner ? [`chown -h -- ${q(ownerWord(o.owner))} "$t"`] : []),
     'if [ -L "$f" ]; then rm -f -- "$f"; fi',
     'mv -f -- "$t" "$f"; trap - EXIT',
-    ...(o.removePart ? ['rm -f -- "$p"'] : []),
   ].join('\n');
 }
 
 export type BashRunner = (script: string, o: { root: boolean; signal: AbortSignal; timeoutMs?: number }) => Promise<ScriptResult>;
 
+/** Runs a receive script (as root when asked) and, once it says OUTPOST_SEND, writes the local file to its stdin. */
+export type FileFeeder = (script: string, localPath: string, o: { root: boolean; signal: AbortSignal; onProgress?: ((sent: number, total: number) => void) | undefined }) => Promise<ScriptResult>;
+
 /**
- * FileOps for a POSIX host: `bash` runs a script there (as root when asked), `send` copies a local file
- * to a path the login user may write (SFTP, or a copy on this computer).
+ * FileOps for a POSIX host: `bash` runs a script there (as root when asked); `feed` runs the upload's
+ * receive script with the file after it on stdin (over SSH). On this computer (`local`) the package is
+ * copied from where it is.
  */
 export function posixFiles(d: {
   bash: BashRunner;
   identity: (signal: AbortSignal) => Promise<Identity>;
   label: string;
-  send: (localPath: string, to: string, o: { signal: AbortSignal; onProgress?: ((sent: number, total: number) => void) | undefined }) => Promise<{ bytes: number }>;
-  /** This computer: the package is copied from where it is, not staged. */
+  feed?: FileFeeder;
   local?: boolean;
 }): FileOps {
-  const sh = async (script: string, o: { root: boolean; signal: AbortSignal }, what: string): Promise<string> => {
-    const r = await d.bash(script, { ...o, timeoutMs: 120_000 });
-    if (r.exitCode === 0) return r.output;
+  const fail = async (r: ScriptResult, o: { root: boolean; signal: AbortSignal }, what: string): Promise<never> => {
     if (o.root && sudoRefused(r.output)) throw rootRequired(what, await d.identity(o.signal), d.label);
     const said = /^OUTPOST_FAIL (.*)$/m.exec(r.output)?.[1];
     const hint = /^OUTPOST_HINT (.*)$/m.exec(r.output)?.[1];
     const last = r.output.trim().split('\n').filter((l) => !l.startsWith('OUTPOST_')).slice(-3).join(' | ');
     throw new OutpostError('file_action_failed', `${what} failed on ${d.label}: ${said ?? (last || `exit code ${r.exitCode ?? 'none'}`)}.`, hint ?? 'Check the path and its permissions.');
+  };
+  const sh = async (script: string, o: { root: boolean; signal: AbortSignal }, what: string): Promise<string> => {
+    const r = await d.bash(script, { ...o, timeoutMs: 120_000 });
+    return r.exitCode === 0 ? r.output : fail(r, o, what);
   };
   return {
     stat: async (p, o) => parseStat(await sh(statScript(p), o, `Examining ${p}`)),
@@ -157,17 +180,18 @@ export function posixFiles(d: {
     mkdirp: async (p, o) => void (await sh(mkdirScript(p, o.owner), o, `Creating ${p}`)),
     remove: async (ps, o) => void (ps.length ? await sh(removeScript(ps), o, `Removing ${ps.join(', ')}`) : undefined),
     async upload(localPath, dest, o) {
-      if (/^OUTPOST_HAVE$/m.test(await sh(haveScript(dest, o.sha256), o, `Checking ${dest}`))) return { sent: false, resumed: false, bytes: 0 };
-      if (d.local) {
-        await sh(placeScript(localPath, dest, o.sha256, { mode: o.mode, owner: o.owner, removePart: false }), o, `Copying ${localPath} to ${dest}`);
-        return { sent: true, resumed: false, bytes: fs.statSync(localPath).size };
+      const bytes = fs.statSync(localPath).size;
+      if (d.local || !d.feed) {
+        if (/^OUTPOST_HAVE$/m.test(await sh(haveScript(dest, o.sha256), o, `Checking ${dest}`))) return { sent: false, replaced: false, bytes: 0 };
+        await sh(placeScript(localPath, dest, o.sha256, { mode: o.mode, owner: o.owner }), o, `Copying ${localPath} to ${dest}`);
+        return { sent: true, replaced: false, bytes };
       }
-      const stage = parseStage(await sh(stageScript(o.sha256, dest), { root: false, signal: o.signal }, 'Preparing the upload folder'));
-      if (!stage) throw new OutpostError('upload_failed', `Could not prepare the upload folder on ${d.label}.`, 'Check that the login user has a writable home folder.');
-      const r = await d.send(localPath, stage.part, { signal: o.signal, onProgress: o.onProgress });
-      // The place script checks the copy's SHA-256 (sha256sum -c) before anything uses it.
-      await sh(placeScript(stage.part, dest, o.sha256, { mode: o.mode, owner: o.owner, removePart: true }), o, `Placing ${dest}`);
-      return { sent: true, resumed: stage.left, bytes: r.bytes };
+      // One session: the check, the transfer on stdin, the SHA-256 check and the rename.
+      const script = receiveScript(dest, o.sha256, { bytes, mode: o.mode, owner: o.owner, tmpName: `.outpost-${randomBytes(8).toString('hex')}` });
+      const r = await d.feed(script, localPath, { root: o.root, signal: o.signal, onProgress: o.onProgress });
+      if (r.exitCode !== 0 || !/^OUTPOST_(HAVE|PLACED)$/m.test(r.output)) await fail(r, o, `Sending ${path.basename(localPath)} to ${dest}`);
+      if (/^OUTPOST_HAVE$/m.test(r.output)) return { sent: false, replaced: false, bytes: 0 };
+      return { sent: true, replaced: /^OUTPOST_REPLACING$/m.test(r.output), bytes };
     },
   };
 }

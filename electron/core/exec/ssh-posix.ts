@@ -1,13 +1,14 @@
 // A POSIX host over SSH: scripts on stdin to `bash -s` / `sh -s` (with `sudo -n` in front for root
-// work when the login user is not root), file primitives as bash scripts (./posix-files.ts), uploads
-// by SFTP. An interactive step (a PTY a person may type into) cannot take its script on stdin, which is
+// work when the login user is not root), file primitives as bash scripts (./posix-files.ts), an upload
+// on the stdin of the script that receives it. An interactive step (a PTY a person may type into) cannot take its script on stdin, which is
 // the terminal: the script goes to a private file by SFTP (0600 in a 0700 folder), which bash opens
 // and removes before running it, so neither the step's text nor a secret is ever on a command line.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type { ClientChannel } from 'ssh2';
 import { OutpostError } from '../errors';
 import { quotePosix } from '../quote';
-import { drainPaused, exec as sshExec, upload as sshUpload, type ExecOptions, type SshConnection } from '../ssh';
+import { drainPaused, exec as sshExec, type ExecOptions, type SshConnection } from '../ssh';
 import { sftpCall, withSftp, writePrivate } from '../ssh/sftp';
 import { IDENTITY_SCRIPT, parseIdentity, rootRequired, sudoPrefix, sudoRefused, type Executor, type Identity, type RunScriptOptions, type ScriptResult } from './executor';
 import { posixFiles } from './posix-files';
@@ -67,6 +68,48 @@ async function runOnce(conn: SshConnection, shell: 'bash' | 'sh', text: string, 
   }
 }
 
+/**
+ * Runs an upload's receive script (posix-files.ts receiveScript) and, when it says OUTPOST_SEND, writes
+ * the local file to the same stdin, with flow control, then ends it. A script that stops before (the
+ * file is already there, a refused folder) is never sent the file.
+ */
+async function feedFile(conn: SshConnection, sudo: string, script: string, localPath: string, o: { signal: AbortSignal; onProgress?: ((sent: number, total: number) => void) | undefined }): Promise<ScriptResult> {
+  const total = fs.statSync(localPath).size;
+  let said = '';
+  let file: fs.ReadStream | undefined;
+  let failed: Error | undefined;
+  try {
+    const r = await sshExec(conn, `${sudo}bash -s`, {
+      signal: o.signal,
+      tailChars: 100_000,
+      onChannel: (ch) => {
+        ch.write(`${script}\n`);
+        const start = (text: string) => {
+          if (file) return;
+          said = (said + text).slice(-4096);
+          if (!/(^|\n)OUTPOST_SEND\r?\n/.test(said)) return;
+          let sent = 0;
+          file = fs.createReadStream(localPath);
+          file.on('data', (chunk) => {
+            sent += chunk.length;
+            o.onProgress?.(sent, total);
+          });
+          file.on('error', (err) => {
+            failed = err;
+            ch.close();
+          });
+          file.pipe(ch);
+        };
+        ch.on('data', (d: Buffer) => start(d.toString('utf8')));
+      },
+    });
+    if (failed) throw new OutpostError('upload_failed', `Reading ${localPath} on this computer failed while sending it: ${failed.message}`, 'Check that the file is still there and readable.');
+    return { exitCode: r.exitCode, output: r.output };
+  } finally {
+    file?.destroy();
+  }
+}
+
 export function sshPosixExecutor(conn: SshConnection): Executor {
   let who: Promise<Identity> | undefined;
   const identity = (signal: AbortSignal): Promise<Identity> => {
@@ -91,7 +134,10 @@ export function sshPosixExecutor(conn: SshConnection): Executor {
       bash: (script, o) => ex.run('bash', script, { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000, root: o.root }),
       identity,
       label: conn.label,
-      send: (local, to, o) => sshUpload(conn, local, to, { mode: 0o600, checkRemote: false, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
+      feed: async (script, local, o) => {
+        const id = o.root ? await identity(o.signal) : null;
+        return feedFile(conn, id ? sudoPrefix(true, id) : '', script, local, o);
+      },
     }),
     end: () => conn.end(),
     show: (p) => p,

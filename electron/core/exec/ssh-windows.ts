@@ -155,7 +155,7 @@ export function sshWindowsExecutor(conn: SshConnection): Executor {
     mkdirp: (p) => plainly(`Creating ${p}`, conn.label, () => withSftp(conn, (sftp) => mkdirs(sftp, sftpPath(p)))),
     remove: (ps) => withSftp(conn, async (sftp) => void (await Promise.all(ps.map((p) => sftpCall<void>((cb) => sftp.unlink(sftpPath(p), cb)).catch(() => undefined))))),
     async upload(localPath, dest, o) {
-      if ((await hashOf(dest, o.signal)) === o.sha256) return { sent: false, resumed: false, bytes: 0 };
+      if ((await hashOf(dest, o.signal)) === o.sha256) return { sent: false, replaced: false, bytes: 0 };
       const to = sftpPath(dest);
       await withSftp(conn, (sftp) => mkdirs(sftp, dirOf(to)));
       const tmp = `${to}.outpost-part`;
@@ -166,7 +166,7 @@ export function sshWindowsExecutor(conn: SshConnection): Executor {
         throw new OutpostError('upload_corrupt', `The copy of ${localPath} at ${dest} on ${conn.label} has SHA-256 ${got ?? 'unknown (certutil did not answer)'}, expected ${o.sha256}.`, 'Upload again; if it keeps differing, check the disk on the host.');
       }
       await withSftp(conn, (sftp) => replace(sftp, tmp, to));
-      return { sent: true, resumed: false, bytes: r.bytes };
+      return { sent: true, replaced: false, bytes: r.bytes };
     },
   };
   return {

@@ -81,26 +81,24 @@ describe('offline ICAgent install from a local package', () => {
     expect(asTarget(`test -e ${offlineDir} && echo yes || echo no`).trim()).toBe('no');
   });
 
-  it('uploads (redoing an interrupted upload), checks on the target, installs, and heartbeats arrive', async () => {
-    // An earlier upload that was cut off: a truncated staging file the run must not use.
-    // Named by the package and its destination (electron/core/exec/posix-files.ts stageScript).
-    const to = createHash('sha256').update(`${offlineDir}/ICProbeAgent.tar.gz`).digest('hex').slice(0, 16);
-    const part = `${world.targetUser.home}/.cache/outpost/uploads/${sum}-${to}.part`;
-    asTarget(`mkdir -p "$(dirname ${part})" && head -c 100 /dev/zero > ${part}`);
+  it('uploads (replacing a copy an earlier run cut short), checks on the target, installs, and heartbeats arrive', async () => {
+    // What an earlier, cut-off upload by another tool leaves: a truncated file at the destination.
+    asTarget(`mkdir -p ${offlineDir} && head -c 100 /dev/zero > ${offlineDir}/ICProbeAgent.tar.gz`);
     const file = path.join(world.dir, 'offline.yaml');
     writeAnswers(file, { package: { path: './ICProbeAgent.tar.gz' } });
     fs.writeFileSync(`${pkg}.sha256`, `${sum}  ICProbeAgent.tar.gz\n`); // the vendor-style checksum file beside it
     const downloadsBefore = world.backend.stats().http?.downloads ?? 0;
     const r = await outpost(['run', file, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain('did not finish: it was sent again');
+    expect(r.out).toMatch(/a different file was at .*ICProbeAgent\.tar\.gz \(an older package, or a copy cut short\): replaced/);
     expect(r.out).toMatch(/upload-package \[target0\]: [0-9.]+ of [0-9.]+ (bytes|KiB|MiB) sent/);
     expect(r.out).toMatch(/ICProbeAgent\.tar\.gz → .*ICAgent\/ICProbeAgent\.tar\.gz \(\d+ bytes, SHA-256 [0-9a-f]{12}… checked on the host\)/);
     expect(r.out).toContain('ICAgent install success');
     // Called as the vendor's script calls it.
     expect(r.out).toContain(`setup.sh: -ip ${(world.answers.connectivity as { connectionIp: string }).connectionIp}:9999 -scene hws -plugoff reserved -dc dc-test-1`);
     expect(asTarget(`sha256sum ${offlineDir}/ICProbeAgent.tar.gz`).split(' ')[0]).toBe(sum);
-    expect(asTarget(`ls -A ${world.targetUser.home}/.cache/outpost/uploads`).trim()).toBe('');
+    // Nothing left beside it: the temporary name was renamed into place.
+    expect(asTarget(`ls -A ${offlineDir} | grep -c '^\\.outpost-' || true`).trim()).toBe('0');
     expect(asTarget(`test -f ${offlineDir}/bin/manual/setup.sh && echo yes`).trim()).toBe('yes');
     const hb = await world.backend.waitForHeartbeats(1, { timeoutMs: 15_000 });
     expect(hb[0]?.projectid).toBe('2a473356cca5487f8373be891bffc1cf');

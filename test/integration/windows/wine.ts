@@ -41,22 +41,54 @@ export function requireTools(): void {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.mjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
 }
 
-/** A fresh prefix (wineboot is slow: once per file), a persistent wineserver, and the service exe. */
+const CACHE = path.join(ROOT, 'node_modules', '.cache', 'outpost-test-wine');
+
+/**
+ * A pristine prefix, made by `wineboot -i` once per Wine version and user and kept under the repository's
+ * node_modules/.cache (wineboot takes a minute or more on a loaded machine; a copy, seconds). Built under
+ * a temporary name and renamed when whole, so a half-made one is never used.
+ */
+async function pristinePrefix(): Promise<string> {
+  const version = (await execFileP(WINE64, ['--version'])).stdout.trim().replace(/[^\w.-]+/g, '_');
+  const dir = path.join(CACHE, `${version}-uid${process.getuid?.() ?? 0}`);
+  if (fs.existsSync(path.join(dir, 'ready'))) return path.join(dir, 'prefix');
+  fs.mkdirSync(CACHE, { recursive: true });
+  const building = fs.mkdtempSync(`${dir}.building-`);
+  const prefix = path.join(building, 'prefix');
+  const env: NodeJS.ProcessEnv = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
+  // wineboot's helpers (services.exe…) may keep its stdio open: wait for exits, not for pipes.
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn(WINE64, ['wineboot', '-i'], { env, stdio: 'ignore' });
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wine64 wineboot -i exited with ${code}`))));
+  });
+  // Its wineserver flushes the registry to the prefix when it ends.
+  await execFileP(wineserverBinary(), ['-k'], { env }).catch(() => undefined);
+  await execFileP(wineserverBinary(), ['-w'], { env, timeout: 60_000 }).catch(() => undefined);
+  fs.writeFileSync(path.join(building, 'ready'), '');
+  try {
+    fs.renameSync(building, dir);
+  } catch {
+    fs.rmSync(building, { recursive: true, force: true }); // another file's build got there first
+  }
+  return path.join(dir, 'prefix');
+}
+
+/** A fresh prefix (a copy of the pristine one), a persistent wineserver, and the service exe. */
 export async function startWine(name: string): Promise<WineWorld> {
   requireTools();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `outpost-${name}-`));
   const prefix = path.join(dir, 'prefix');
   const env: NodeJS.ProcessEnv = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
   const serviceExe = path.join(dir, 'fixture-service.exe');
-  // wineboot's helpers (services.exe…) may keep its stdio open: wait for exits, not for pipes.
   const run = (args: string[]) =>
     new Promise<void>((resolve, reject) => {
       const p = spawn(WINE64, args, { env, stdio: 'ignore' });
       p.on('error', reject);
       p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wine64 ${args.join(' ')} exited with ${code}`))));
     });
-  // The compiler and wineboot run at the same time: each takes seconds on a loaded machine.
-  await Promise.all([execFileP(MINGW, ['-O2', '-s', '-o', serviceExe, path.join(FIXTURES, 'fixture-service.c')]), run(['wineboot', '-i'])]);
+  // The compiler and the prefix's copy run at the same time.
+  await Promise.all([execFileP(MINGW, ['-O2', '-s', '-o', serviceExe, path.join(FIXTURES, 'fixture-service.c')]), pristinePrefix().then((p) => execFileP('cp', ['-a', p, prefix]))]);
   // Wine 8's service manager, as started while the prefix is being created, does not find services
   // created afterwards (OpenService: 1060): start the prefix's session afresh. Services live as long as
   // the wineserver: a persistent one (until -k) keeps them up between the CLI's runs and the test's

@@ -53,7 +53,7 @@ function preflightChecks(pre: readonly Probe[], c: CheckContext): JText {
   const arch = platform?.kind === 'platform' ? platform.arch : ['x86_64', 'aarch64'];
   const minFreeMiB = disk?.kind === 'disk' ? disk.minFreeMiB : 0;
   const out: JText = [
-    lit(`outpost_preflight() {\n${preflightScript({ installDir, reach, tools: tools.flat() })}}\n`),
+    lit(`outpost_preflight() {\n${preflightScript({ installDir, reach, tools: tools.flat(), sudo: pre.some((p) => p.kind === 'privilege') })}}\n`),
     lit('outpost_facts=$(outpost_preflight 2>/dev/null)\n'),
     lit('f() { printf \'%s\\n\' "$outpost_facts" | awk -v k="$1" \'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }\'; }\n'),
     lit(`dir=$(f diskdir); [ -n "$dir" ] || dir=${q(installDir)}\n`),

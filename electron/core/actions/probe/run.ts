@@ -54,7 +54,7 @@ async function preflight(pre: readonly Probe[], c: ProbeContext): Promise<CheckR
   const platform = pre.find((p) => p.kind === 'platform');
   const installDir = disk?.kind === 'disk' ? disk.path : '/';
   const t0 = Date.now();
-  const out = await sh(c, preflightScript({ installDir, reach, tools: tools.flat() }), c.ex, 60_000);
+  const out = await sh(c, preflightScript({ installDir, reach, tools: tools.flat(), sudo: pre.some((p) => p.kind === 'privilege') }), c.ex, 60_000);
   const t1 = Date.now();
   return judgePreflight(parseFacts(out), {
     localNowSec: (t0 + t1) / 2000,
