@@ -46,6 +46,14 @@ export async function startWindowsSshHost(base: string, password: string, opts: 
   requireTools();
   const user = await ensureTestUser({ name: testUserName(base), password, sudo: false });
   const asUser = (file: string, args: string[], timeout = 240_000) => execFileP('runuser', ['-u', user.name, '--', 'env', ...wineEnv(user.home), file, ...args], { timeout });
+  // Wine's helpers (services.exe…) keep a starting program's stdio open long after it exits, as long as
+  // the wineserver lives: wait for the program's exit, not for its pipes (execFile waited 4 minutes).
+  const untilExit = (args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const p = spawn('runuser', ['-u', user.name, '--', 'env', ...wineEnv(user.home), WINE64, ...args], { stdio: 'ignore' });
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wine64 ${args.join(' ')} as ${user.name} exited with ${code}`))));
+    });
   // Nothing of an earlier run: its wineserver, prefix and files.
   await asUser(wineserverBinary(), ['-k'], 30_000).catch(() => undefined);
   await execFileP('pkill', ['-KILL', '-u', user.name]).catch(() => undefined);
@@ -77,7 +85,7 @@ export async function startWindowsSshHost(base: string, password: string, opts: 
     { mode: 0o755 },
   );
   await execFileP('chown', ['-R', `${user.name}:${user.name}`, bin]);
-  await asUser(WINE64, ['wineboot', '-i']);
+  await untilExit(['wineboot', '-i']);
   const prefix = path.join(user.home, 'wineprefix');
   const driveC = path.join(prefix, 'drive_c');
   const certutil = path.join(driveC, 'windows', 'system32', 'certutil.exe');
@@ -93,7 +101,7 @@ export async function startWindowsSshHost(base: string, password: string, opts: 
     p.on('spawn', () => resolve());
     p.unref();
   });
-  await asUser(WINE64, ['cmd', '/c', 'ver']);
+  await untilExit(['cmd', '/c', 'ver']);
   const sshd = await startSshd({
     ...(opts.address ? { address: opts.address } : {}),
     allowTcpForwarding: false,
