@@ -245,8 +245,17 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     steps.push(step({ id: 'preflight', on: 'targets', phase: 'preflight', title: 'Preflight checks on the target (nothing is changed)', titleKey: 'plan.step.preflight', action: { kind: 'probe', probes }, description: 'Clock and time zone, OS and architecture, free disk in the install folder, tools, root or sudo, and every address the agent must reach.' }));
   }
   if (answers.os === 'windows') {
-    // Installers register services (sc create): say before anything changes whether the session can.
-    steps.push(step({ id: 'preflight', on: 'targets', phase: 'preflight', title: 'Check that the steps run with administrator rights (elevated)', titleKey: 'plan.step.elevated', action: { kind: 'probe', probes: [{ kind: 'privilege', os: 'windows' }] }, description: 'Services are created with sc, which needs an elevated session: checked before anything is changed, saying what was found.' }));
+    // As on Linux (the seed asks it of Windows hosts too), and: installers register services (sc
+    // create), so whether the session is elevated is said before anything changes.
+    const pf = sec.preflight ?? { arch: ['x86_64'], minFreeMiB: 200, tools: [] };
+    const probes: Probe[] = [
+      { kind: 'clock' },
+      { kind: 'platform', os: 'windows', arch: pf.arch },
+      { kind: 'disk', path: installDir, minFreeMiB: pf.minFreeMiB },
+      { kind: 'privilege', os: 'windows' },
+      ...(reach.length ? [{ kind: 'reach' as const, targets: reach }] : []),
+    ];
+    steps.push(step({ id: 'preflight', on: 'targets', phase: 'preflight', title: 'Preflight checks on the target (nothing is changed)', titleKey: 'plan.step.preflight', action: { kind: 'probe', probes }, description: 'Clock and time zone, system and architecture, free disk in the install folder, administrator rights (services are created with sc, which needs an elevated session), and every address the agent must reach.' }));
   }
   if (conn.mode === 'vpcep') steps.push(vpcepStep(answers.os, conn.vpcepDomain));
 

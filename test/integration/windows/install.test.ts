@@ -62,6 +62,10 @@ describe('install on this computer, Windows, under Wine', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     // The elevation check says what it found (Wine has no UAC: it says so instead of pretending).
     expect(r.stdout).toMatch(/administrator rights: Wine prefix .*Wine has no UAC/);
+    // The rest of the Windows preflight, this computer's own facts (issue 22): clock, system, free space.
+    expect(r.stdout).toMatch(/clock: in step with this computer/);
+    expect(r.stdout).toMatch(/system: Windows x64/);
+    expect(r.stdout).toMatch(/disk: \d+ MiB free in C:\\/);
     const dir = path.join(w.driveC, 'Program Files', 'Rackspace', 'Cloud Servers');
     expect(fs.existsSync(path.join(dir, 'Agent', 'installagentservice.bat'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'AgentUpdater', 'Rackspace.Cloud.Server.Agent.UpdaterService.exe'))).toBe(true);

@@ -120,8 +120,11 @@ describe('nova-agent plan on Windows', () => {
     expect(targetIds(p)).toEqual(['preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'uninstall', 'verify']);
     expect(step(p, 'uninstall').phase).toBe('remedy');
     for (const id of ['unpack', 'install', 'unpack-updater', 'install-updater']) expect(step(p, id).onFailure?.remedy).toBe('uninstall');
-    // Elevation is checked by the plan's Windows preflight, before anything is unpacked.
-    expect(step(p, 'preflight').action).toEqual({ kind: 'probe', probes: [{ kind: 'privilege', os: 'windows' }] });
+    // The plan's Windows preflight (clock, system, disk, elevation) runs before anything is unpacked.
+    expect(step(p, 'preflight').action).toEqual({
+      kind: 'probe',
+      probes: [{ kind: 'clock' }, { kind: 'platform', os: 'windows', arch: ['x86_64'] }, { kind: 'disk', path: WIN_DIR, minFreeMiB: 200 }, { kind: 'privilege', os: 'windows' }],
+    });
     expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null, root: false });
     expect(step(p, 'unpack-updater').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\UpdateService.zip', dest: `${WIN_DIR}\\AgentUpdater`, format: 'zip', sha256: null, root: false });
     // The .bat files register "%CD%\...exe": they must run from the folder they were unpacked into.

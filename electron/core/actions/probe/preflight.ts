@@ -50,6 +50,12 @@ export function preflightScript(input: PreflightInput): string {
   return lines.join('\n') + '\n';
 }
 
+/** Windows' PROCESSOR_ARCHITECTURE (or Node's arch) in the names profiles use. */
+export function windowsArch(a: string): string {
+  const m: Record<string, string> = { AMD64: 'x86_64', x64: 'x86_64', ARM64: 'aarch64', arm64: 'aarch64', x86: 'i686', ia32: 'i686' };
+  return m[a] ?? a;
+}
+
 export function parseFacts(output: string): Map<string, string> {
   const facts = new Map<string, string>();
   for (const line of output.split('\n')) {
@@ -78,6 +84,8 @@ export interface JudgeContext {
   tools?: string[][];
   /** Which checks to make (all when absent). */
   only?: Set<'clock' | 'platform' | 'disk' | 'tools' | 'privilege' | 'reach'>;
+  /** The target's OS (default linux): Windows facts come from PowerShell or, on this computer, from Node. */
+  os?: 'linux' | 'windows';
 }
 
 export function judgePreflight(facts: Map<string, string>, c: JudgeContext): CheckResult[] {
@@ -106,7 +114,12 @@ export function judgePreflight(facts: Map<string, string>, c: JudgeContext): Che
 
   const os = facts.get('os') ?? '?';
   const arch = facts.get('arch') ?? '?';
-  if (os !== 'Linux') out.push({ name: 'system', status: 'fail', detail: `${os} ${arch}`, hint: 'This profile installs on Linux hosts; use the Windows flow for Windows.' });
+  if (c.os === 'windows') {
+    const a = windowsArch(arch);
+    if (os !== 'Windows') out.push({ name: 'system', status: 'warn', detail: 'the host did not say its system', hint: 'Check that PowerShell runs for this login.' });
+    else if (!c.supportedArch.includes(a)) out.push({ name: 'system', status: 'fail', detail: `Windows ${arch}`, hint: `The agent supports ${c.supportedArch.join(', ')}.` });
+    else out.push({ name: 'system', status: 'pass', detail: `Windows ${arch}` });
+  } else if (os !== 'Linux') out.push({ name: 'system', status: 'fail', detail: `${os} ${arch}`, hint: 'This profile installs on Linux hosts; use the Windows flow for Windows.' });
   else if (!c.supportedArch.includes(arch)) out.push({ name: 'system', status: 'fail', detail: `Linux ${arch}`, hint: `The agent supports ${c.supportedArch.join(', ')}.` });
   else out.push({ name: 'system', status: 'pass', detail: `Linux ${arch}` });
 
@@ -128,7 +141,10 @@ export function judgePreflight(facts: Map<string, string>, c: JudgeContext): Che
   const sudo = facts.get('sudo');
   // Steps marked root run as root (sudo -n when the login user is not root): being able to write the
   // install folder is not enough.
-  if (uid === '0') out.push({ name: 'privilege', status: 'pass', detail: 'root' });
+  // Windows: elevation is its own check (run.ts windowsElevation), not root or sudo.
+  if (c.os === 'windows') {
+    /* nothing here */
+  } else if (uid === '0') out.push({ name: 'privilege', status: 'pass', detail: 'root' });
   else if (sudo === 'yes') out.push({ name: 'privilege', status: 'pass', detail: `${user}, with sudo (no password)` });
   else
     out.push({
@@ -140,8 +156,8 @@ export function judgePreflight(facts: Map<string, string>, c: JudgeContext): Che
 
   if (c.reach.length) {
     const closed = c.reach.filter((r) => facts.get(`reach_${r.port}`) !== 'open');
-    if (facts.get('tool_timeout') !== 'yes' || facts.get('tool_bash') !== 'yes') {
-      out.push({ name: 'ports', status: 'warn', detail: 'cannot probe ports (bash or timeout missing)', hint: 'Check reachability by hand.' });
+    if (c.os === 'windows' ? c.reach.some((r) => !facts.has(`reach_${r.port}`)) : facts.get('tool_timeout') !== 'yes' || facts.get('tool_bash') !== 'yes') {
+      out.push({ name: 'ports', status: 'warn', detail: c.os === 'windows' ? 'could not check: the host did not report its connection tests' : 'cannot probe ports (bash or timeout missing)', hint: 'Check reachability by hand.' });
     } else if (closed.length) {
       out.push({
         name: 'ports',

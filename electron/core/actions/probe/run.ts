@@ -9,7 +9,8 @@ import type { SecretRegistry } from '../../secrets/registry';
 import { confirmedCheck } from '../confirm';
 import { parseChecks, parsePortCheck, portCheckScript } from './ports';
 import { connectionsScript, trafficScript } from './traffic';
-import { judgePreflight, parseFacts, preflightScript } from './preflight';
+import { judgePreflight, parseFacts, preflightScript, type ReachTarget } from './preflight';
+import { localWindowsFacts, windowsPreflightScript } from './preflight-windows';
 import { explainScQuery, parseScQuery, scFailure } from './sc-query';
 
 export interface ProbeContext {
@@ -54,9 +55,17 @@ async function preflight(pre: readonly Probe[], c: ProbeContext): Promise<CheckR
   const platform = pre.find((p) => p.kind === 'platform');
   const installDir = disk?.kind === 'disk' ? disk.path : '/';
   const t0 = Date.now();
-  const out = await sh(c, preflightScript({ installDir, reach, tools: tools.flat(), sudo: pre.some((p) => p.kind === 'privilege') }), c.ex, 60_000);
+  const windows = c.ex.os === 'windows';
+  const facts = windows ? await windowsFacts(c, installDir, reach) : parseFacts(await sh(c, preflightScript({ installDir, reach, tools: tools.flat(), sudo: pre.some((p) => p.kind === 'privilege') }), c.ex, 60_000));
   const t1 = Date.now();
-  return judgePreflight(parseFacts(out), {
+  if (windows && !facts.has('now')) {
+    // Nothing came back (no PowerShell for this login, or it failed): every check asked could not be made.
+    const why = 'could not check: PowerShell on the host printed no facts';
+    const names: Record<string, string> = { clock: 'clock', platform: 'system', disk: 'disk', reach: 'ports' };
+    return pre.flatMap((p) => (names[p.kind] ? [{ name: names[p.kind] ?? p.kind, status: 'warn' as const, detail: why, hint: 'Check that powershell.exe runs for this login (Windows Server 2012 R2 and later have it), then run again.' }] : []));
+  }
+  return judgePreflight(facts, {
+    os: windows ? 'windows' : 'linux',
     localNowSec: (t0 + t1) / 2000,
     localTzMinutes: -new Date().getTimezoneOffset(),
     supportedArch: platform?.kind === 'platform' ? platform.arch : ['x86_64', 'aarch64'],
@@ -66,6 +75,14 @@ async function preflight(pre: readonly Probe[], c: ProbeContext): Promise<CheckR
     tools,
     only: new Set(pre.map((p) => p.kind) as Array<'clock' | 'platform' | 'disk' | 'tools' | 'privilege' | 'reach'>),
   });
+}
+
+/** A Windows host's facts: this computer's from Node, a remote host's from one read-only PowerShell script. */
+async function windowsFacts(c: ProbeContext, installDir: string, reach: ReachTarget[]): Promise<Map<string, string>> {
+  const w = c.ex.windows;
+  if (w) return localWindowsFacts(installDir, reach, (p) => w.localPath(p));
+  const r = await c.ex.run('powershell', windowsPreflightScript(installDir, reach), { signal: c.signal, timeoutMs: 60_000, readOnly: true });
+  return parseFacts(r.output);
 }
 
 export async function runProbes(probes: readonly Probe[], c: ProbeContext): Promise<ProbeOutcome> {
