@@ -101,6 +101,8 @@ export const Probe = z.discriminatedUnion('kind', [
     command: z.array(Piece),
     exitCode: z.number().int().optional(),
     markers: z.array(z.string()).optional(),
+    /** What the vendor advises rather than requires: a failure is a warning. */
+    advisory: z.boolean().optional(),
   }),
 ]);
 export type Probe = z.infer<typeof Probe>;

@@ -233,7 +233,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   // This computer alone: nothing is logged in to, so no connect step is planned or shown.
   if (targets.length > 0 || !answers.thisComputer) steps.push(connectStep('targets', 'each target'));
   if (answers.os === 'linux') {
-    const pf = sec.preflight ?? { arch: ['x86_64', 'aarch64'], minFreeMiB: 200, tools: [] };
+    const pf = sec.preflight ?? { arch: ['x86_64', 'aarch64'], minFreeMiB: 200, tools: [], checks: [] };
     const probes: Probe[] = [
       { kind: 'clock' },
       { kind: 'platform', os: 'linux', arch: pf.arch },
@@ -241,19 +241,21 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       ...(pf.tools.length ? [{ kind: 'tools' as const, anyOf: pf.tools }] : []),
       { kind: 'privilege' },
       ...(reach.length ? [{ kind: 'reach' as const, targets: reach }] : []),
+      ...ownChecks(ctx, pf.checks),
     ];
     steps.push(step({ id: 'preflight', on: 'targets', phase: 'preflight', title: 'Preflight checks on the target (nothing is changed)', titleKey: 'plan.step.preflight', action: { kind: 'probe', probes }, description: 'Clock and time zone, OS and architecture, free disk in the install folder, tools, root or sudo, and every address the agent must reach.' }));
   }
   if (answers.os === 'windows') {
     // As on Linux (the seed asks it of Windows hosts too), and: installers register services (sc
     // create), so whether the session is elevated is said before anything changes.
-    const pf = sec.preflight ?? { arch: ['x86_64'], minFreeMiB: 200, tools: [] };
+    const pf = sec.preflight ?? { arch: ['x86_64'], minFreeMiB: 200, tools: [], checks: [] };
     const probes: Probe[] = [
       { kind: 'clock' },
       { kind: 'platform', os: 'windows', arch: pf.arch },
       { kind: 'disk', path: installDir, minFreeMiB: pf.minFreeMiB },
       { kind: 'privilege', os: 'windows' },
       ...(reach.length ? [{ kind: 'reach' as const, targets: reach }] : []),
+      ...ownChecks(ctx, pf.checks),
     ];
     steps.push(step({ id: 'preflight', on: 'targets', phase: 'preflight', title: 'Preflight checks on the target (nothing is changed)', titleKey: 'plan.step.preflight', action: { kind: 'probe', probes }, description: 'Clock and time zone, system and architecture, free disk in the install folder, administrator rights (services are created with sc, which needs an elevated session), and every address the agent must reach.' }));
   }
@@ -379,12 +381,17 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
     return [{ kind: 'listening', forwards: [{ name: p.listening.name, listenHost: '*', listenPort: port, targetHost: '', targetPort: 0 }] }];
   }
   if ('command' in p) {
-    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}) }];
+    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}) }];
   }
   // Seen on the jump server: only meaningful in jump mode.
   const forwards = jumpForwards.flat();
   if (!forwards.length) return [];
   return [{ kind: 'tunnelTraffic', forwards, ports: p.tunnelTraffic.ports }];
+}
+
+/** The profile's own preflight checks: probes of the host itself (nothing seen from a jump server). */
+function ownChecks(ctx: Ctx, checks: readonly ProfileProbe[]): Probe[] {
+  return checks.flatMap((p) => probeOf(ctx, p, [])).filter((p) => p.kind !== 'tunnelTraffic');
 }
 
 /** `guard: verify` (the verify probes) or the step's own probes: all pass, the step is skipped. */

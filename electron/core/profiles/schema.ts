@@ -146,7 +146,15 @@ const Probe = z.union([
   z
     .object({
       command: z
-        .object({ name: z.string(), shell: z.enum(['bash', 'sh', 'cmd', 'powershell']).optional(), script: z.array(Token).min(1), exitCode: z.number().int().optional(), success: z.array(z.string()).default([]) })
+        .object({
+          name: z.string(),
+          shell: z.enum(['bash', 'sh', 'cmd', 'powershell']).optional(),
+          script: z.array(Token).min(1),
+          exitCode: z.number().int().optional(),
+          success: z.array(z.string()).default([]),
+          /** What the vendor advises rather than requires: a failure is a warning, not a stop. */
+          advisory: z.boolean().default(false),
+        })
         .strict(),
     })
     .strict(),
@@ -239,6 +247,8 @@ const Preflight = z
     minFreeMiB: z.number().int().min(0).default(200),
     /** Each entry: at least one of these commands must exist. */
     tools: z.array(z.array(z.string()).min(1)).default([]),
+    /** The profile's own read-only checks (e.g. the OS release a vendor supports), run with the preflight before anything changes. */
+    checks: z.array(Probe).default([]),
   })
   .strict();
 

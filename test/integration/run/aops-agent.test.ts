@@ -125,7 +125,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function runAops(agentPort: number): Promise<{ end: EventPayload<'run.end'>; text: string }> {
+async function runAops(agentPort: number, override = true): Promise<{ end: EventPayload<'run.end'>; text: string }> {
   const s = session(fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-aops-run-')));
   s.ctx.secretStore?.set('aops-agent.webPassword', WEB_PASSWORD, '••••');
   const answers = {
@@ -136,7 +136,8 @@ async function runAops(agentPort: number): Promise<{ end: EventPayload<'run.end'
     targets: [{ name: 'host-47', host: target.host, port: target.port, user: user.name, password: { stored: 'TARGET_PASSWORD' } }],
     options: { installDir: confDir },
   };
-  const started = await s.call('run.start', { answers, options: opts() });
+  // The test host is Debian, not openEuler: the guide's prerequisite check fails there (said, below).
+  const started = await s.call('run.start', { answers, options: opts({ overridePreflight: override }) });
   expect(started.ok, JSON.stringify(started)).toBe(true);
   const end = await s.waitEnd();
   const journal = fs.readFileSync(end.journal, 'utf8');
@@ -144,6 +145,16 @@ async function runAops(agentPort: number): Promise<{ end: EventPayload<'run.end'
 }
 
 describe('aops-agent on a real sshd target', () => {
+  it("stops at preflight on a host that is not openEuler 20.03 or later, naming the system, before anything changes", async () => {
+    const { end, text } = await runAops(await freePort(target.host), false);
+    expect(end.outcome).toBe('failed');
+    expect(text).toMatch(/openEuler 20\.03 or later.{0,40}not openEuler: Debian/);
+    // Python 3.7 or later is advised (a warning), and this host has it.
+    expect(text).toMatch(/Python 3\.7 or later.{0,40}Python 3\.\d+/);
+    expect(fs.existsSync(path.join(state, 'calls.log')) ? fs.readFileSync(path.join(state, 'calls.log'), 'utf8').trim() : '').toBe('');
+    expect(received).toHaveLength(0);
+  });
+
   it('installs, sets only ip and port in the seed agent.conf, registers with the manager, deletes register.json, and the agent listens there', async () => {
     const agentPort = await freePort(target.host);
     const { end, text } = await runAops(agentPort);

@@ -1,4 +1,5 @@
 // The aops-agent profile (seed 001) plans to the guide's commands and files.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { OutpostService } from '../../../electron/core/service';
 import { example, RESOURCES } from './helpers';
 
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const service = new OutpostService({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-aops-plan-')), resourcesDir: RESOURCES, log: silentLogger, secrets: new SecretRegistry() });
 const base = example('aops-agent.yaml');
 const plan = (inputs: Record<string, unknown> = {}): Plan => service.plan({ ...base, inputs: { ...base.inputs, ...inputs } });
@@ -29,6 +31,23 @@ describe('aops-agent plan', () => {
     expect(reg.kind === 'exec' && reg.success.markers).toEqual(['Agent Register Success']);
     expect(reg.kind === 'exec' && reg.failureMarkers).toEqual(['Agent Register Fail']);
     expect(step(p, 'register').onFailure?.hint).toBe('Check that aops-manager runs at 192.168.1.23:11111 and that the host group group1 exists; the log above is /var/log/aops/aops.log.');
+  });
+
+  it("checks the guide's prerequisites before anything changes: openEuler 20.03 or later (required), Python 3.7 or later (advised)", () => {
+    const pre = step(plan(), 'preflight').action;
+    const cmds = pre.kind === 'probe' ? pre.probes.filter((x) => x.kind === 'command') : [];
+    expect(cmds.map((x) => [x.name, x.kind === 'command' && x.advisory === true])).toEqual([
+      ['openEuler 20.03 or later', false],
+      ['Python 3.7 or later', true],
+    ]);
+    // The OS check for real, in sh, against os-release files (the format os-release(5) documents).
+    const osCheck = cmds[0];
+    const text = osCheck?.kind === 'command' ? osCheck.command.map((x) => ('op' in x ? x.op : '')).join(' ') : '';
+    const run = (file: string) => spawnSync('sh', ['-c', text.split('/etc/os-release').join(file)], { encoding: 'utf8' });
+    const fx = path.join(ROOT, 'test', 'fixtures', 'os-release');
+    expect(run(path.join(fx, 'openeuler-22.03'))).toMatchObject({ status: 0, stdout: 'openEuler 22.03 (LTS-SP1)\n' });
+    expect(run(path.join(fx, 'openeuler-1.0'))).toMatchObject({ status: 1, stdout: 'openEuler 1.0 (LTS): 20.03 or later is needed\n' });
+    expect(run(path.join(fx, 'missing'))).toMatchObject({ status: 1, stdout: `no ${path.join(fx, 'missing')}: the system is unknown\n` });
   });
 
   it('sets [agent] ip to each host its own address and the port, in /etc/aops/agent.conf', () => {

@@ -213,8 +213,8 @@ function commandCheck(p: Extract<Probe, { kind: 'command' }>, c: CheckContext): 
         // The last 3 lines of the output, trimmed (the runner's detail).
         `last=$(printf '%s\\n' "$out" | awk '{ l[NR] = $0 } END { s = 1; e = NR; while (s <= e && l[s] ~ /^[ \\t\\r]*$/) s++; while (e >= s && l[e] ~ /^[ \\t\\r]*$/) e--; if (s > e) exit; sub(/^[ \\t]+/, "", l[s]); sub(/[ \\t\\r]+$/, "", l[e]); b = e - 2 < s ? s : e - 2; for (i = b; i <= e; i++) printf "%s%s", (i > b ? " | " : ""), l[i] }')`,
         `if [ -n "$eok" ] && [ -n "$mok" ]; then outpost_check pass ${q(p.name)} "\${last:-ok}"`,
-        `elif [ -z "$eok" ]; then outpost_check FAIL ${q(p.name)} "exit code $rc\${last:+: $last}"`,
-        `else outpost_check FAIL ${q(p.name)} ${q(`no ${markers.join(' / ')}`)}"\${last:+: $last}"; fi`,
+        `elif [ -z "$eok" ]; then outpost_check ${p.advisory ? 'warn' : 'FAIL'} ${q(p.name)} "exit code $rc\${last:+: $last}"`,
+        `else outpost_check ${p.advisory ? 'warn' : 'FAIL'} ${q(p.name)} ${q(`no ${markers.join(' / ')}`)}"\${last:+: $last}"; fi`,
       ].join('\n'),
     ),
   ];

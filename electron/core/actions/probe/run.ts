@@ -179,7 +179,7 @@ const commandCheck: Check<'command'> = async (p, c) => {
   const last = sc ? sc.stateLine : r.output.trim().split('\n').slice(-3).join(' | ');
   if (exitOk && markerOk) return [{ name: p.name, status: 'pass', detail: last || 'ok' }];
   const said = sc ? explainScQuery(sc) : p.shell === 'cmd' ? scFailure(p.name.replace(/^sc query /, ''), r.output) : null;
-  return [{ name: p.name, status: 'fail', detail: said ?? `${!exitOk ? `exit code ${r.exitCode}` : `no ${p.markers?.join(' / ')}`}${last ? `: ${last}` : ''}` }];
+  return [{ name: p.name, status: p.advisory ? 'warn' : 'fail', detail: said ?? `${!exitOk ? `exit code ${r.exitCode}` : `no ${p.markers?.join(' / ')}`}${last ? `: ${last}` : ''}` }];
 };
 
 const CHECKS: { [K in Probe['kind']]?: Check<K> } = {
