@@ -1,9 +1,11 @@
 // Issue 24's cosmetic items in the run view and the CLI: a step title with per-host values
 // ({host.address}, {host.name}, {host.<column>}) shows each host's own values, not the placeholders the
-// plan keeps; a small upload is counted in bytes or KiB, in every language, not "0.0 of 0.0 MiB".
+// plan keeps; a small upload is counted in bytes or KiB, in every language, not "0.0 of 0.0 MiB"; the
+// plan header names targets as written (not "Web-1").
 import i18next from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../electron/common/api';
+import { formatPlan } from '../../../electron/cli/commands/plan';
 import { transferAmounts } from '../../../electron/common/size';
 import { buildPlan, validateAnswers } from '../../../electron/core/plan';
 import { parseProfile } from '../../../electron/core/profiles';
@@ -75,5 +77,14 @@ describe('upload amounts', () => {
     await i18next.changeLanguage('zh-CN');
     expect(transferredText(t, 512, 2048)).toBe('0.5 / 2.0 KiB（25%）');
     await i18next.changeLanguage('en');
+  });
+});
+
+describe('the plan header', () => {
+  it('names each target as written, lower case kept', () => {
+    const text = formatPlan(plan());
+    expect(text).toContain('Target web-1 (root@10.0.0.5:22): agent [target0]');
+    expect(text).toContain('Target host 2 (root@10.0.0.6:22): agent [target1]');
+    expect(text).not.toMatch(/Web-1|Host 2/);
   });
 });
