@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { Plan } from '../../common/api/plan';
 import { isFinalState } from '../../common/api/run';
+import { transferAmounts } from '../../common/size';
 import { showControls } from '../../common/visible';
 import { OutpostError } from '../../core/errors';
 import { secrets } from '../../core/secrets/registry';
@@ -151,9 +152,8 @@ export async function runRunCommand(file: string, opts: RunCliOptions, io: Io): 
           // Uploads: a live line on a terminal; otherwise only the end (scripts and logs get no noise).
           const g = payload as { stepId: string; hostId: string; done: number; total: number };
           // A unit that suits the file: a small one is not "0.0 of 0.0 MiB".
-          const [div, unit] = g.total < 1024 ? [1, 'bytes'] : g.total < 1048576 ? [1024, 'KiB'] : [1048576, 'MiB'];
-          const amount = (n: number) => (div === 1 ? String(n) : (n / div).toFixed(1));
-          const line = `${g.stepId} [${g.hostId}]: ${amount(g.done)} of ${amount(g.total)} ${unit} sent`;
+          const a = transferAmounts(g.done, g.total);
+          const line = `${g.stepId} [${g.hostId}]: ${a.done} of ${a.total} ${a.unit} sent`;
           if (io.stderr.isTTY) io.stderr.write(`\r${line}${g.done >= g.total ? '\n' : ''}`);
           else if (g.done >= g.total) io.stderr.write(`${line}\n`);
           return;

@@ -76,7 +76,16 @@ export const Probe = z.discriminatedUnion('kind', [
   /** TCP reach from the host to each address. */
   z.object({ kind: z.literal('reach'), targets: z.array(ReachTarget) }),
   /** Every forward's listen address is listening on the host. */
-  z.object({ kind: z.literal('listening'), forwards: z.array(Forward) }),
+  z.object({
+    kind: z.literal('listening'),
+    forwards: z.array(Forward),
+    /**
+     * A per-host port (`{host.<column>}`, a column of the host list): filled on each host like every
+     * template, it is that host's listen port (digits only, checked before it is used; `forwards`
+     * holds the probe's name and port 0 until then).
+     */
+    port: z.string().optional(),
+  }),
   /**
    * Every forward held by the tunnel's own ssh (the login user's, with `argv`'s pairs, the unit's
    * MainPID when it runs) and carrying: a connection through it reaches its destination.

@@ -31,11 +31,22 @@ export function jstr(s: string): string {
  */
 export const hostSentinel = (name: string) => `\uE000${name}\uE000`;
 
+/**
+ * A filled per-host placeholder (hostSentinel) that is a number (a port): the variable through `| int`,
+ * so whatever the inventory holds reaches the shell as digits. Refused unless it is one placeholder alone.
+ */
+export function hostIntSentinel(filled: string): string {
+  const m = /^\uE000(host\.[A-Za-z0-9_]+)\uE000$/.exec(filled);
+  if (!m) throw new OutpostError('export.unmappable', `a port of "${filled.replace(/\uE000/g, '')}" is not one per-host value ({host.<column>}) alone`, 'Write the port as {host.<column>}.');
+  return `\uE001${m[1]}\uE001`;
+}
+
 /** Literal text as template text: filled per-host values become their variables, every other `{` is escaped. */
 export function escapeLiteral(text: string): string {
+  const name = (part: string) => HOST_VARS[part as keyof typeof HOST_VARS] ?? `outpost_${part.replace('.', '_')}`;
   return text
-    .split(/\uE000(host\.[A-Za-z0-9_]+)\uE000/)
-    .map((part, i) => (i % 2 === 1 ? `{{ ${HOST_VARS[part as keyof typeof HOST_VARS] ?? `outpost_${part.replace('.', '_')}`} }}` : part.replace(/\{/g, "{{ '{' }}")))
+    .split(/(\uE000host\.[A-Za-z0-9_]+\uE000|\uE001host\.[A-Za-z0-9_]+\uE001)/)
+    .map((part, i) => (i % 2 === 0 ? part.replace(/\{/g, "{{ '{' }}") : part.startsWith('\uE001') ? `{{ ${name(part.slice(1, -1))} | int }}` : `{{ ${name(part.slice(1, -1))} }}`))
     .join('');
 }
 

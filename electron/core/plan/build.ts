@@ -8,7 +8,7 @@ import { bracket } from '../../common/forward';
 export { bracket };
 import { OutpostError } from '../errors';
 import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
-import { HOST_VARS, hostColumnsOf, inLang } from '../profiles/schema';
+import { HOST_VARS, hostColumnsOf, inLang, portColumnsOf } from '../profiles/schema';
 import { checkInputValue } from '../../common/inputs';
 import type { Answers, Problem } from './answers';
 import { formatProblem } from './answers';
@@ -307,12 +307,16 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   };
 }
 
+/** A TCP port written as text: digits only, 1-65535. */
+export const isPortText = (s: string): boolean => /^[0-9]{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535;
+
 /**
  * A target's per-host values against the profile: each declared one checked like an input (type,
  * pattern, choices; default when missing), each one the profile uses present, none it does not know.
  */
 function hostVarsOf(profile: Profile, given: Record<string, string>, at: string, problems: Problem[]): Record<string, string> {
   const columns = hostColumnsOf(profile);
+  const ports = portColumnsOf(profile);
   const out: Record<string, string> = {};
   for (const k of Object.keys(given)) if (!columns.includes(k)) problems.push({ path: `${at}.vars.${k}`, message: `is not a per-host value of ${profile.name} (${columns.length ? `it takes: ${columns.join(', ')}` : 'it takes none'})` });
   for (const name of columns) {
@@ -324,6 +328,8 @@ function hostVarsOf(profile: Profile, given: Record<string, string>, at: string,
     }
     const r = decl ? checkInputValue(decl, raw) : { value: raw };
     if ('problem' in r) problems.push({ path: `${at}.vars.${name}`, message: r.problem });
+    // A column a probe uses as a port reaches a shell and Ansible's Jinja as a port: digits, 1-65535, whatever its declared type.
+    else if (ports.includes(name) && !isPortText(r.value)) problems.push({ path: `${at}.vars.${name}`, message: `is not a TCP port (1-65535): ${profile.name} checks a port with {host.${name}}` });
     else out[name] = r.value;
   }
   return out;
@@ -377,8 +383,12 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
   if ('http' in p) return [{ kind: 'http', name: p.http.name, url: subst(p.http.url, ctx.values), status: p.http.status }];
   if ('connections' in p) return [{ kind: 'connections', ...p.connections }];
   if ('listening' in p) {
-    const port = Number(typeof p.listening.port === 'number' ? p.listening.port : subst(p.listening.port, ctx.values));
-    return [{ kind: 'listening', forwards: [{ name: p.listening.name, listenHost: '*', listenPort: port, targetHost: '', targetPort: 0 }] }];
+    const text = typeof p.listening.port === 'number' ? String(p.listening.port) : subst(p.listening.port, ctx.values);
+    const forward = (listenPort: number) => ({ name: p.listening.name, listenHost: '*', listenPort, targetHost: '', targetPort: 0 });
+    // Each host's own port: filled on the host (the plan's hosts' values were checked as ports: hostVarsOf).
+    if (text.includes('{host.')) return [{ kind: 'listening', forwards: [forward(0)], port: text }];
+    if (!isPortText(text)) throw new PlanError([{ path: `profile.probes.${p.listening.name}`, message: `the listening probe's port is "${text}", not a TCP port (1-65535)` }]);
+    return [{ kind: 'listening', forwards: [forward(Number(text))] }];
   }
   if ('command' in p) {
     return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}) }];

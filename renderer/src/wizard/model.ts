@@ -12,7 +12,7 @@ export const STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'cre
 export const INPUT_STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts'];
 
 export type Os = 'linux' | 'windows';
-export type Mode = 'jump' | 'vpcep' | 'direct';
+export type Mode = 'jump' | 'bastion' | 'vpcep' | 'direct';
 export type AuthKind = 'password' | 'privateKey' | 'agent';
 
 /** A secret the user typed (draft, not yet stored) or a reference to where it is kept. */
@@ -191,6 +191,9 @@ function sshLogin(f: SshLoginForm, fallbackHost = ''): Record<string, unknown> {
 function connectivity(c: WizardForm['connectivity'], withProxy = true): Record<string, unknown> {
   if (c.mode === 'vpcep') return { mode: 'vpcep', ...opt('vpcepDomain', c.vpcepDomain), ...opt('accessIp', c.vpcepAccessIp), ...opt('dc', c.dc) };
   if (c.mode === 'direct') return { mode: 'direct', ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
+  // A bastion carries SSH only: its logins (no private IP, no proxy: nothing is forwarded) and, when the
+  // profile uses one, the address agents report to.
+  if (c.mode === 'bastion') return { mode: 'bastion', jumpServers: c.jumpServers.map((j) => ({ ssh: sshLogin(j.ssh) })), ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
   const overrides: Record<string, Record<string, unknown>> = {};
   for (const [port, o] of Object.entries(c.portOverrides)) {
     const listen = num(o.listen);
@@ -334,11 +337,15 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
     f.region = { ...f.region, other: true, otherId: region, id: '', obsDomain: str(a.obsDomain) };
   }
   const c = isObj(a.connectivity) ? a.connectivity : {};
-  const mode: Mode = c.mode === 'vpcep' || c.mode === 'direct' ? c.mode : 'jump';
+  const mode: Mode = c.mode === 'vpcep' || c.mode === 'direct' || c.mode === 'bastion' ? c.mode : 'jump';
   const conn = f.connectivity;
   conn.mode = mode;
   conn.dc = str(c.dc);
-  if (mode === 'jump') {
+  if (mode === 'bastion') {
+    const jumps = Array.isArray(c.jumpServers) ? c.jumpServers : [];
+    if (jumps.length) conn.jumpServers = jumps.map((j, i) => ({ privateIp: '', ssh: loginFrom(isObj(j) ? j.ssh : undefined, `jump.${i}.password`, hints, 'linux') }));
+    conn.directAccessIp = str(c.accessIp);
+  } else if (mode === 'jump') {
     const jumps = Array.isArray(c.jumpServers) ? c.jumpServers : [];
     if (jumps.length) {
       conn.jumpServers = jumps.map((j, i) => {

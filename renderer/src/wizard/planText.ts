@@ -2,6 +2,7 @@
 // to the plan's English title) and readable host labels.
 import i18next from 'i18next';
 import type { Plan, Step } from '../../../electron/common/api';
+import { transferAmounts } from '../../../electron/common/size';
 import { targetName } from '../batch/names';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
@@ -14,13 +15,31 @@ export function stepTitle(t: T, s: Pick<Step, 'titleKey' | 'params' | 'title' | 
   return t(s.titleKey, { ...s.params, ...n, defaultValue: s.title });
 }
 
-/** A run event's step title: the plan's step (every run step id is in the plan). */
+/** A run event's step title: the plan's step (every run step id is in the plan), with the host's own values. */
 export function runStepTitle(t: T, plan: Plan | null, stepId: string, title: string, host: string): string {
   const s = plan?.steps.find((x) => x.id === stepId);
   if (s?.phase === 'connect') return t('run.step.connect', { host: hostLabel(t, host, plan), defaultValue: title });
   if (s?.id === 'preflight') return t('run.step.preflight', { defaultValue: s.title });
-  if (s) return stepTitle(t, s);
+  if (s) return fillHostValues(stepTitle(t, s), plan, host);
   return title;
+}
+
+/**
+ * The plan keeps per-host values (`{host.address}`, `{host.name}`, `{host.<column>}`) as written, one
+ * plan for a batch; a run row is one host's: its values, as the runner fills them (actions/template.ts).
+ */
+export function fillHostValues(text: string, plan: Plan | null, host: string): string {
+  if (!text.includes('{host.') || !plan) return text;
+  const tg = plan.hosts.targets.find((x) => x.id === host);
+  const j = plan.hosts.jumps.find((x) => x.id === host);
+  const values: Record<string, string> = tg ? { ...tg.vars, address: tg.ssh.host, name: tg.name ?? tg.ssh.host } : j ? { address: j.privateIp, name: j.privateIp } : {};
+  return text.replace(/\{host\.([a-z][A-Za-z0-9_]*)\}/g, (m, k: string) => values[k] ?? m);
+}
+
+/** How much of an upload was sent, in a unit that suits the file (not "0.0 of 0.0 MiB" for a small one). */
+export function transferredText(t: T, done: number, total: number): string {
+  const a = transferAmounts(done, total);
+  return t('run.transferred', { done: a.done, total: a.total, unit: t(`run.unit.${a.unit}`), pct: Math.floor((done / total) * 100) });
 }
 
 /**

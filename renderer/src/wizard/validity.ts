@@ -44,7 +44,7 @@ export function problemsByStep(f: WizardForm, profile?: ProfileSummary): StepPro
     const problem = f.agent.os === 'windows' ? checkWindowsAbsPath(dir) : checkPosixAbsPath(dir);
     if (problem) by.connectivity.push({ path: 'options.installDir', message: problem });
   }
-  if (f.connectivity.mode === 'jump') f.connectivity.jumpServers.forEach((j, i) => noAuth(`connectivity.jumpServers[${i}].ssh`, j.ssh));
+  if (f.connectivity.mode === 'jump' || f.connectivity.mode === 'bastion') f.connectivity.jumpServers.forEach((j, i) => noAuth(`connectivity.jumpServers[${i}].ssh`, j.ssh));
   if (f.hosts.mode === 'single') noAuth('targets[0]', f.hosts.single);
   if (f.hosts.mode !== 'thisComputer' && targets(f).length === 0) by.hosts.push({ path: 'targets', message: 'add at least one host' });
   if (f.hosts.mode === 'thisComputer' && f.agent.os !== 'windows') by.hosts.push({ path: 'targets', message: 'this computer is only offered for Windows' });

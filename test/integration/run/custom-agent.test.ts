@@ -90,7 +90,7 @@ function capture() {
   return { stream: { write: (t: string) => ((text += t), true) } as unknown as NodeJS.WritableStream, get text() { return text; } };
 }
 
-async function batch(token: string, installRoot: string): Promise<{ code: number; err: string; report: BatchReport; steps: Map<string, string> }> {
+async function batch(token: string, installRoot: string): Promise<{ code: number; err: string; report: BatchReport; steps: Map<string, string>; tails: Map<string, string> }> {
   const o = capture();
   const e = capture();
   const reportFile = path.join(dir, `report-${Date.now()}.json`);
@@ -103,13 +103,17 @@ async function batch(token: string, installRoot: string): Promise<{ code: number
   const report = (fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : null) as BatchReport;
   // Each target step's outcome, from the journal: `<step>@<host>` → done | skipped | failed …
   const steps = new Map<string, string>();
+  const tails = new Map<string, string>();
   if (report) {
     for (const line of fs.readFileSync(report.journal, 'utf8').split('\n').filter(Boolean)) {
-      const r = JSON.parse(line) as { type: string; step?: string; host?: string; outcome?: string };
-      if (r.type === 'step' && r.host?.startsWith('target')) steps.set(`${r.step}@${r.host}`, r.outcome ?? '');
+      const r = JSON.parse(line) as { type: string; step?: string; host?: string; outcome?: string; tail?: string[] };
+      if (r.type === 'step' && r.host?.startsWith('target')) {
+        steps.set(`${r.step}@${r.host}`, r.outcome ?? '');
+        tails.set(`${r.step}@${r.host}`, (r.tail ?? []).join('\n'));
+      }
     }
   }
-  return { code, err: e.text + o.text, report, steps };
+  return { code, err: e.text + o.text, report, steps, tails };
 }
 
 function writeAnswers(installRoot: string): void {
@@ -195,6 +199,12 @@ describe('an agent Outpost has never seen, from its profile alone', () => {
     expect(r.code, r.err).toBe(0);
     for (const id of PROFILE_STEPS) expect(stepsOf(r.steps, id), id).toEqual(['skipped', 'skipped', 'skipped']);
     expect(stepsOf(r.steps, 'verify')).toEqual(['done', 'done', 'done']);
+    // The verify's listening probe checked each host's own port, from its host list line.
+    for (const [i, t] of targets.entries()) {
+      const tail = r.tails.get(`verify@target${i}`) ?? '';
+      expect(tail).toContain(`pass port: listening on *:${ports[i]}\n`);
+      expect(tail).toContain(`pass health: http://${t.host}:${ports[i]}/health answered 200`);
+    }
     expect(lines).not.toContain(TOKEN_1);
   }, 180_000);
 
@@ -217,7 +227,10 @@ describe('an agent Outpost has never seen, from its profile alone', () => {
     const e = capture();
     const code = await runExportAnsible(answersFile, { hosts: hostsFile, out, acceptNewHostkeys: true, knownHosts: path.join(dir, 'known_hosts'), profiles: FIXTURE }, { stdout: capture().stream, stderr: e.stream, stdin: new PassThrough(), env: { PATH: process.env.PATH, OUTPOST_TINY_TOKEN: TOKEN_1 } } as Parameters<typeof runExportAnsible>[2]);
     expect(code, e.text).toBe(0);
-    for (const f of fs.readdirSync(out, { recursive: true, withFileTypes: true }).filter((x) => x.isFile())) expect(fs.readFileSync(path.join(f.parentPath, f.name), 'utf8')).not.toContain(TOKEN_1);
+    const exported = fs.readdirSync(out, { recursive: true, withFileTypes: true }).filter((x) => x.isFile()).map((f) => fs.readFileSync(path.join(f.parentPath, f.name), 'utf8'));
+    for (const text of exported) expect(text).not.toContain(TOKEN_1);
+    // The listening probe's per-host port is the host's variable, read as a number.
+    expect(exported.join('\n')).toContain('{{ outpost_host_agentPort | int }}');
     const home = path.join(dir, 'home');
     const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: home, OUTPOST_TINY_TOKEN: TOKEN_1, ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'), ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, 'cp'), ANSIBLE_NOCOLOR: '1' };
     const play = () =>

@@ -45,6 +45,29 @@ describe('PROFILES.md', () => {
     expect(YAML.parse(snippet)).toEqual(shipped.ports);
   });
 
+  it('lists every built-in value a plan has (the table says "the complete list")', () => {
+    const table = guide.slice(guide.indexOf('**Built-in values**'), guide.indexOf('Inputs and `vars` are values too'));
+    const documented = new Set([...table.matchAll(/`([a-zA-Z][\w.<>]*)`/g)].map((m) => (m[1] ?? '').replace(/<name>$/, '*')));
+    const regions = loadRegions(path.join(RESOURCES, 'regions.yaml'));
+    const seen = new Set<string>();
+    for (const example of fs.readdirSync(path.join(RESOURCES, 'examples')).filter((f) => f.endsWith('.yaml'))) {
+      const a = validateAnswers(YAML.parse(fs.readFileSync(path.join(RESOURCES, 'examples', example), 'utf8')));
+      if (!a.ok) continue;
+      const r = parseProfile(fs.readFileSync(path.join(RESOURCES, 'profiles', `${a.answers.profile}.yaml`), 'utf8'), `${a.answers.profile}.yaml`);
+      if ('problems' in r) throw new Error(r.problems.join('\n'));
+      let plan;
+      try {
+        plan = buildPlan(a.answers, r.profile, regions);
+      } catch {
+        continue; // an example that needs a local file (a package) to plan
+      }
+      const own = new Set([...r.profile.inputs.map((i) => i.name), ...Object.keys(r.profile.vars)]);
+      for (const k of Object.keys(plan.values)) if (!own.has(k)) seen.add(k.startsWith('port.') ? 'port.*' : k);
+    }
+    expect(seen.size).toBeGreaterThan(10);
+    expect([...seen].filter((k) => !documented.has(k))).toEqual([]);
+  });
+
   it('names every action kind, probe kind and top-level field of the schema', () => {
     for (const word of ['exec', 'writeFile', 'editIni', 'upload', 'unpack', 'instruction']) expect(guide).toContain(`\`${word}\``);
     for (const word of ['process', 'service', 'http', 'connections', 'listening', 'command', 'tunnelTraffic']) expect(guide).toContain(`\`${word}\``);

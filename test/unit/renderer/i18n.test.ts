@@ -69,7 +69,7 @@ describe('locales', () => {
       ...['pending', 'running', 'done', 'failed', 'skipped', 'warning', 'cancelled'].map((s) => `status.${s}`),
       ...['pass', 'warn', 'fail'].map((s) => `check.${s}`),
       ...['linux', 'windows', 'linuxDesc', 'windowsDesc'].map((s) => `agent.os.${s}`),
-      ...['jump', 'vpcep', 'direct', 'jumpDesc', 'vpcepDesc', 'directDesc'].map((s) => `conn.mode.${s}`),
+      ...['jump', 'bastion', 'vpcep', 'direct', 'jumpDesc', 'bastionDesc', 'vpcepDesc', 'directDesc'].map((s) => `conn.mode.${s}`),
       ...['single', 'list', 'thisComputer', 'singleDesc', 'listDesc', 'thisComputerDesc'].map((s) => `hosts.mode.${s}`),
       ...['done', 'failed', 'cancelled'].flatMap((s) => [`result.title.${s}`, `result.lead.${s}`]),
       ...PROBLEM_KEYS,

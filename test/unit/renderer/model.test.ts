@@ -231,6 +231,50 @@ describe('cross-step rules', () => {
   });
 });
 
+describe('bastion (SSH through jump servers, nothing forwarded)', () => {
+  /** The filled form switched to bastion, as a user would: the jump server's SSH address, key login, the access IP. */
+  function bastion(): WizardForm {
+    const f = filled();
+    f.connectivity.mode = 'bastion';
+    const j = f.connectivity.jumpServers[0]!;
+    j.ssh.host = '203.0.113.10';
+    j.ssh.user = 'ops';
+    j.ssh.auth = 'privateKey';
+    j.ssh.keyPath = '/home/ops/.ssh/id_ed25519';
+    j.proxy = { host: '10.0.0.5', port: '22', user: 'root', auth: 'agent', password: slot('proxy.password'), keyPath: '' };
+    f.connectivity.directAccessIp = '100.125.4.25';
+    return f;
+  }
+
+  it('builds bastion answers the schema accepts: the logins only (no private IP, no proxy, no tunnel, no port)', () => {
+    const a = toAnswers(bastion());
+    const r = validateAnswers(a);
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(a.connectivity).toEqual({ mode: 'bastion', jumpServers: [{ ssh: { host: '203.0.113.10', port: 22, user: 'ops', privateKey: { path: '/home/ops/.ssh/id_ed25519' } } }], accessIp: '100.125.4.25' });
+  });
+
+  it('reads bastion answers back into the same form fields', () => {
+    const back = fromAnswers(toAnswers(bastion()));
+    expect(back.connectivity.mode).toBe('bastion');
+    expect(back.connectivity.directAccessIp).toBe('100.125.4.25');
+    expect(back.connectivity.jumpServers.map((j) => ({ host: j.ssh.host, user: j.ssh.user, auth: j.ssh.auth, keyPath: j.ssh.keyPath }))).toEqual([{ host: '203.0.113.10', user: 'ops', auth: 'privateKey', keyPath: '/home/ops/.ssh/id_ed25519' }]);
+    expect(toAnswers(back).connectivity).toEqual(toAnswers(bastion()).connectivity);
+  });
+
+  it("asks for the jump server's sign-in and SSH address on the Connectivity step", () => {
+    const f = bastion();
+    f.connectivity.jumpServers[0]!.ssh = { ...f.connectivity.jumpServers[0]!.ssh, auth: 'password', password: slot('jump.0.password'), host: '' };
+    const problems = problemsByStep(f, ICAGENT).connectivity.map((p) => p.path);
+    expect(problems).toContain('connectivity.jumpServers[0].ssh');
+    expect(problems.some((p) => p.startsWith('connectivity.jumpServers[0].ssh.host'))).toBe(true);
+  });
+
+  it('is kept when the profile offers it and left for the first choice when it does not', () => {
+    expect(applyProfile(bastion(), { id: 'tiny-agent', os: ['linux'], connectivity: ['direct', 'bastion'] }).connectivity.mode).toBe('bastion');
+    expect(applyProfile(bastion(), { id: 'icagent', os: ['linux'], connectivity: ['jump', 'vpcep', 'direct'] }).connectivity.mode).toBe('jump');
+  });
+});
+
 describe('steps', () => {
   it('maps problems to steps and enables a step only when every step before it is valid', () => {
     expect(stepOfPath('connectivity.jumpServers[0].ssh.host')).toBe('connectivity');

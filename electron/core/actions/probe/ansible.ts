@@ -10,7 +10,7 @@ import { CHECK_FUNCS, portCheckScript } from './ports';
 import { connectionsScript, trafficScript } from './traffic';
 import { preflightScript } from './preflight';
 import { quotePosix as q } from '../../quote';
-import { expr, jstr, lit, renderShell, type JText, type RenderContext } from '../jinja';
+import { expr, hostIntSentinel, jstr, lit, renderShell, type JText, type RenderContext } from '../jinja';
 
 const PREFLIGHT_KINDS = new Set(['clock', 'platform', 'disk', 'tools', 'privilege', 'reach']);
 
@@ -153,8 +153,12 @@ function probeCheck(p: Probe, c: CheckContext): JText {
   switch (p.kind) {
     case 'login':
       return L(["outpost_check pass login 'logged in, host key verified'"]);
-    case 'listening':
-      return L([portCheckScript({ forwards: p.forwards, hold: p.forwards.every((f) => f.listenHost === '*') ? 'any' : 'user', verdict: 'listening' })]);
+    case 'listening': {
+      // A per-host port is the host's inventory variable through `| int` (digits, whatever the inventory holds).
+      const port = p.port === undefined ? undefined : hostIntSentinel(p.port);
+      const forwards = port === undefined ? p.forwards : p.forwards.map((f) => ({ ...f, listenPort: port as unknown as number }));
+      return L([portCheckScript({ forwards, hold: forwards.every((f) => f.listenHost === '*') ? 'any' : 'user', verdict: 'listening' })]);
+    }
     case 'tunnelHealthy':
       return L([portCheckScript({ forwards: p.forwards, hold: 'tunnel', argv: p.argv ?? [], ...(p.unit ? { unit: p.unit } : {}), carry: true, verdict: 'healthy' })]);
     case 'process': {

@@ -29,7 +29,7 @@ export function probeText(p: Probe): string {
     case 'reach':
       return `reaches ${p.targets.map((t) => `${t.name} ${bracket(t.host)}:${t.port}`).join(', ')}`;
     case 'listening':
-      return `listening: ${p.forwards.map((f) => `${f.name} ${bracket(f.listenHost)}:${f.listenPort}`).join(', ')}`;
+      return `listening: ${p.forwards.map((f) => `${f.name} ${bracket(f.listenHost)}:${p.port ?? f.listenPort}`).join(', ')}`;
     case 'tunnelHealthy':
       return `tunnel healthy: ${p.forwards.length} forwards listening and carried by one ssh`;
     case 'tunnelTraffic':

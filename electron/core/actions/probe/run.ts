@@ -1,7 +1,7 @@
 // Probes: read-only checks with a verdict (pass / warn / fail, with a hint). Preflight, verify, guards
 // and the tunnel's health all go through here, on whatever executor the host has.
 import type { CheckResult } from '../../../common/api/run';
-import type { Probe } from '../../../common/api/plan';
+import type { Forward, Probe } from '../../../common/api/plan';
 import type { Executor } from '../../exec';
 import { quotePosix } from '../../quote';
 import { renderExec, type Facts, type SecretResolver } from '../../render';
@@ -117,6 +117,16 @@ async function windowsElevation(c: ProbeContext): Promise<CheckResult> {
   return { name, status: 'warn', detail: `could not run \`net session\` (exit code ${r.exitCode ?? 'none'}): elevation not checked`, hint };
 }
 
+/**
+ * A listening probe's forwards on this host: with a per-host port (filled from the host's values), that
+ * port — digits only, or why not (it never reaches the shell otherwise).
+ */
+export function listenForwards(p: Extract<Probe, { kind: 'listening' }>): Forward[] | string {
+  if (p.port === undefined) return p.forwards;
+  if (!/^[0-9]{1,5}$/.test(p.port) || Number(p.port) < 1 || Number(p.port) > 65535) return `the port ${p.port.includes('{host.') ? `${p.port} has no value on this host` : `"${p.port}" is not a TCP port (1-65535)`}`;
+  return p.forwards.map((f) => ({ ...f, listenPort: Number(p.port) }));
+}
+
 type Check<K extends Probe['kind']> = (p: Extract<Probe, { kind: K }>, c: ProbeContext) => Promise<CheckResult[]>;
 
 /** The verdicts a check script printed; a script that did not run to its end could not check. */
@@ -127,9 +137,12 @@ function verdicts(out: string, name: string): CheckResult[] {
   return [{ name, status: 'warn', detail: `could not check: ${r.why || 'the check printed no verdict'}` }];
 }
 
-const listeningCheck: Check<'listening'> = async (p, c) =>
+const listeningCheck: Check<'listening'> = async (p, c) => {
+  const forwards = listenForwards(p);
+  if (typeof forwards === 'string') return [{ name: p.forwards[0]?.name ?? 'ports', status: 'warn', detail: `could not check: ${forwards}`, hint: 'Give this host a port (1-65535) in its host list column.' }];
   // An agent listens as whoever its service runs as; a forward on a jump server must be the login user's socket.
-  verdicts(await sh(c, portCheckScript({ forwards: p.forwards, hold: p.forwards.every((f) => f.listenHost === '*') ? 'any' : 'user', verdict: 'listening' })), 'ports');
+  return verdicts(await sh(c, portCheckScript({ forwards, hold: forwards.every((f) => f.listenHost === '*') ? 'any' : 'user', verdict: 'listening' })), 'ports');
+};
 
 const tunnelHealthyCheck: Check<'tunnelHealthy'> = async (p, c) =>
   verdicts(await sh(c, portCheckScript({ forwards: p.forwards, hold: 'tunnel', argv: p.argv ?? [], ...(p.unit ? { unit: p.unit } : {}), carry: true, verdict: 'healthy' }), c.ex, 90_000), 'tunnel');

@@ -1,6 +1,7 @@
 // Step 3: how the hosts reach the cloud. Jump server (the vendor's extra-region setup, for tests and low
-// traffic), VPC endpoint (high traffic) or direct; the jump servers' logins; the tunnel; advanced port
-// overrides and install folder; the security-group rule to add, as a table to copy.
+// traffic), bastion (SSH to the hosts through jump servers, nothing forwarded: the agents report through
+// their own route), VPC endpoint (high traffic) or direct; the jump servers' logins; the tunnel; advanced
+// port overrides and install folder; the security-group rule to add, as a table to copy.
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { NetworkForward } from '../../../../electron/common/api';
@@ -52,7 +53,8 @@ function Proxy({ index, jump }: { index: number; jump: JumpForm }) {
   );
 }
 
-function JumpServer({ index, jump, count, remote }: { index: number; jump: JumpForm; count: number; remote: boolean }) {
+/** One jump server's login. A bastion (SSH only, nothing forwarded) has no private IP: its SSH address is required. */
+function JumpServer({ index, jump, count, remote, bastion = false }: { index: number; jump: JumpForm; count: number; remote: boolean; bastion?: boolean }) {
   const { t } = useTranslation();
   const setJump = useWizard((s) => s.setJump);
   const removeJump = useWizard((s) => s.removeJump);
@@ -69,15 +71,17 @@ function JumpServer({ index, jump, count, remote }: { index: number; jump: JumpF
         ) : null}
       </legend>
       <div className="row">
-        <TextField path={`${base}.privateIp`} label={t('conn.jump.privateIp')} value={jump.privateIp} onChange={(v) => setJump(index, { privateIp: v })} error={err(`${base}.privateIp`)} hint={t('conn.jump.privateIpHint')} placeholder="192.168.0.10" mono width="m" />
+        {bastion ? null : (
+          <TextField path={`${base}.privateIp`} label={t('conn.jump.privateIp')} value={jump.privateIp} onChange={(v) => setJump(index, { privateIp: v })} error={err(`${base}.privateIp`)} hint={t('conn.jump.privateIpHint')} placeholder="192.168.0.10" mono width="m" />
+        )}
         <TextField
           path={`${base}.ssh.host`}
           label={t('conn.jump.sshHost')}
-          optional
+          optional={!bastion}
           value={jump.ssh.host}
           onChange={(v) => setJump(index, {}, { host: v })}
           error={err(`${base}.ssh.host`)}
-          hint={t('conn.jump.sshHostHint')}
+          hint={bastion ? t('conn.bastion.sshHostHint') : t('conn.jump.sshHostHint')}
           placeholder={jump.privateIp || '203.0.113.10'}
           mono
           width="m"
@@ -103,7 +107,7 @@ function JumpServer({ index, jump, count, remote }: { index: number; jump: JumpF
       ) : (
         <p className="hint block">{t('auth.agentHint')}</p>
       )}
-      {remote ? <Proxy index={index} jump={jump} /> : null}
+      {remote && !bastion ? <Proxy index={index} jump={jump} /> : null}
     </fieldset>
   );
 }
@@ -265,10 +269,10 @@ export function ConnectivityStep() {
       <RadioCards
         name="mode"
         legend={t('conn.modeLegend')}
-        columns={3}
+        columns={2}
         value={conn.mode}
         onChange={(mode) => setConnectivity({ mode })}
-        options={(['jump', 'vpcep', 'direct'] as const).map((m) => ({
+        options={(['jump', 'bastion', 'vpcep', 'direct'] as const).map((m) => ({
           value: m,
           label: t(`conn.mode.${m}`),
           description: t(`conn.mode.${m}Desc`),
@@ -306,6 +310,23 @@ export function ConnectivityStep() {
           />
           <p className="hint block">{conn.tunnel === 'persistent' ? t('conn.tunnelPersistentDesc') : t('conn.tunnelVendorDesc')}</p>
           <SecurityGroupRule />
+        </>
+      ) : conn.mode === 'bastion' ? (
+        <>
+          <Callout title={t('conn.bastion.whatTitle')}>{t('conn.bastion.what')}</Callout>
+          {conn.jumpServers.map((j, i) => (
+            <JumpServer key={j.ssh.password.key} index={i} jump={j} count={conn.jumpServers.length} remote={false} bastion />
+          ))}
+          <div className="error" data-testid="err-connectivity.jumpServers">
+            {err('connectivity.jumpServers', 'connectivity.jumpServers') ?? ''}
+          </div>
+          <button type="button" className="secondary small" onClick={addJump}>
+            {t('conn.jump.add')}
+          </button>
+          <div className="row">
+            <TextField path="connectivity.accessIp" label={t('conn.bastion.accessIp')} optional value={conn.directAccessIp} onChange={(v) => setConnectivity({ directAccessIp: v })} error={err('connectivity.accessIp')} hint={t('conn.bastion.accessIpHint')} placeholder="100.125.4.25" mono width="m" />
+            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
+          </div>
         </>
       ) : conn.mode === 'vpcep' ? (
         <>

@@ -15,7 +15,7 @@ import { api, isDesktop } from '../../api/client';
 function SingleHost() {
   const { t } = useTranslation();
   const single = useWizard((s) => s.form.hosts.single);
-  const viaJump = useWizard((s) => s.form.connectivity.mode === 'jump');
+  const viaJump = useWizard((s) => s.form.connectivity.mode === 'jump' || s.form.connectivity.mode === 'bastion');
   const setHosts = useWizard((s) => s.setHosts);
   const err = useFieldError('hosts');
   return (

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { StepStatus } from '../../../../electron/common/api';
 import { Callout, StepHeader } from '../fields';
 import { HostKeyDialog } from '../HostKeyDialog';
-import { hostLabel, runStepTitle, stepMessage } from '../planText';
+import { hostLabel, runStepTitle, stepMessage, transferredText } from '../planText';
 import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
 import { BatchView, useBatch } from '../../batch/BatchView';
 
@@ -136,7 +136,7 @@ export function RunStep() {
                 {r.status === 'running' && r.progress && r.progress.total > 0 ? (
                   <div className="transfer" data-testid={`run-progress-${r.stepId}`}>
                     <progress max={r.progress.total} value={r.progress.done} aria-label={t('run.transfer')} />{' '}
-                    <span className="hint">{t('run.transferred', { done: (r.progress.done / 1048576).toFixed(1), total: (r.progress.total / 1048576).toFixed(1), pct: Math.floor((r.progress.done / r.progress.total) * 100) })}</span>
+                    <span className="hint">{transferredText(t, r.progress.done, r.progress.total)}</span>
                   </div>
                 ) : null}
                 {r.message && r.status !== 'running' ? (

@@ -115,8 +115,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
 
     setAgent(profile) {
       const from = get().form.agent.profile;
-      // The wizard offers jump, vpcep and direct; bastion answers are written by hand (resources/ANSWERS.md).
-      setForm((f) => switchAgent(f, { id: profile.id, os: profile.os, connectivity: profile.connectivity.filter((m) => m !== 'bastion') }));
+      setForm((f) => switchAgent(f, { id: profile.id, os: profile.os, connectivity: profile.connectivity }));
       // Another agent changes what the later steps hold: none of them stays "Complete" until visited again.
       if (from && from !== profile.id) set((s) => ({ furthest: Math.min(s.furthest, STEPS.indexOf(s.current)) }));
     },
