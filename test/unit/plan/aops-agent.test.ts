@@ -42,7 +42,7 @@ describe('aops-agent plan', () => {
     ]);
     // The OS check for real, in sh, against os-release files (the format os-release(5) documents).
     const osCheck = cmds[0];
-    const text = osCheck?.kind === 'command' ? osCheck.command.map((x) => ('op' in x ? x.op : '')).join(' ') : '';
+    const text = osCheck?.kind === 'command' ? osCheck.command.map((x) => (typeof x === 'object' && 'op' in x ? x.op : '')).join(' ') : '';
     const run = (file: string) => spawnSync('sh', ['-c', text.split('/etc/os-release').join(file)], { encoding: 'utf8' });
     const fx = path.join(ROOT, 'test', 'fixtures', 'os-release');
     expect(run(path.join(fx, 'openeuler-22.03'))).toMatchObject({ status: 0, stdout: 'openEuler 22.03 (LTS-SP1)\n' });
