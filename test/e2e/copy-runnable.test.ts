@@ -71,16 +71,17 @@ async function copyAll(page: Page, scope: string): Promise<Array<{ button: strin
 describe('Copy means runnable', () => {
   it('every Copy on Review and Result copies text that bash -n accepts', async () => {
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
+    let page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (m: ConsoleMessage) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
     });
-    await page.addInitScript(() => {
+    const intercept = () => {
       const w = window as unknown as { __copied: string[] };
       w.__copied = [];
       Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: (t: string) => (w.__copied.push(t), Promise.resolve()), readText: () => Promise.resolve(w.__copied.at(-1) ?? '') } });
-    });
+    };
+    await page.addInitScript(intercept);
     await page.goto(url);
     await page.getByTestId('step-agent').waitFor({ timeout: 30_000 });
     for (let i = 0; i < 8 && !(await page.getByTestId('step-review').count()); i++) {
@@ -130,8 +131,14 @@ describe('Copy means runnable', () => {
     expect(await page.getByTestId('verify-command').innerText()).toBe(verify);
 
     // After the run Outpost knows the jump server's key: the revealed copies fill it in.
-    // (A fresh page of the same session, walked to Review again.)
-    await page.goto('about:blank');
+    // (A fresh browser context — a reload would come back to this Result page — walked to Review again.)
+    await context.close();
+    const context2 = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    page = await context2.newPage();
+    page.on('console', (m: ConsoleMessage) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    });
+    await page.addInitScript(intercept);
     await page.goto(url);
     await page.getByTestId('step-agent').waitFor({ timeout: 30_000 });
     for (let i = 0; i < 8 && !(await page.getByTestId('step-review').count()); i++) {
@@ -147,6 +154,6 @@ describe('Copy means runnable', () => {
     expect(key).toMatch(/^OUTPOST_HOSTKEY_JUMP0='ssh-[\w-]+ [A-Za-z0-9+/=]+'$/m);
     expect(key).not.toContain('fill in');
     expect(problems).toEqual([]);
-    await context.close();
+    await context2.close();
   }, 330_000);
 });
