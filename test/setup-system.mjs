@@ -1,6 +1,7 @@
 // Installs the system packages the integration and E2E tests need, when missing (Debian/Ubuntu).
 // Real components, not mocks: OpenSSH's sshd, Chromium, a CJK font for the Chinese screenshots, a Docker
-// daemon (and a static busybox to build a tiny image for it), Wine and mingw-w64 for the Windows path.
+// daemon (and a static busybox to build a tiny image for it), Wine and mingw-w64 for the Windows path,
+// shellcheck for the runbook scripts.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -20,6 +21,8 @@ const needs = [
   { pkg: 'ansible', file: '/usr/bin/ansible-playbook' },
   // The inherited-installation test's stand-in for the vendor's remote_install.sh logs in with passwords.
   { pkg: 'sshpass', file: '/usr/bin/sshpass' },
+  // The runbook scripts and every Copy text are checked with shellcheck (test/unit/plan/runbook.test.ts).
+  { pkg: 'shellcheck', file: '/usr/bin/shellcheck' },
   // The Windows tests: Wine's cmd.exe and service control manager (Debian's wine64 ships its loader in
   // /usr/lib/wine), and mingw-w64 to build the fixture Windows service.
   { pkg: 'wine64', file: '/usr/lib/wine/wine64' },

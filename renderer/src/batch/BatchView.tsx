@@ -38,6 +38,12 @@ export function BatchSummary({ s }: { s: BatchSnapshot }) {
 /** The run's report from the core, saved as a file (with the hosts a retry left alone, done earlier). */
 async function exportReport(runId: string, kind: 'csv' | 'json', name: string, hosts: readonly BatchHost[]): Promise<string | null> {
   try {
+    // A batch shown again after a reload exports the report kept with it.
+    const saved = batchRun.savedReport;
+    if (saved) {
+      downloadText(name, kind === 'csv' ? saved.csv : saved.json, kind === 'csv' ? 'text/csv' : 'application/json');
+      return null;
+    }
     const earlier = hosts.filter((h) => h.earlier).map((h) => ({ host: h.host, port: h.port, user: h.user }));
     const r = await api.request('run.report', { runId, ...(earlier.length ? { earlier } : {}) });
     downloadText(name, kind === 'csv' ? r.csv : r.json, kind === 'csv' ? 'text/csv' : 'application/json');

@@ -67,6 +67,17 @@ export function defaultConcurrency(cpus: number = typeof navigator === 'undefine
 export const SUMMARY_ORDER = ['failed', 'cancelled', 'skipped', 'done'] as const satisfies readonly HostState[];
 /** How often the views see new figures (the issue asks for at least once a second). */
 export const UPDATE_MS = 250;
+/** An ended batch as a reload keeps it (renderer/src/wizard/store/session.ts): its hosts, their output and its report (masked). */
+export interface SavedBatch {
+  runId: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  hosts: BatchHost[];
+  completions: number[];
+  outputs: Record<string, string>;
+  report: { json: string; csv: string } | null;
+}
+
 /** Output kept per host (its last characters). */
 const OUTPUT_CAP = 16_000;
 
@@ -114,6 +125,7 @@ class BatchRun {
 
   private start(targets: readonly BatchTarget[], each: (h: BatchHost) => void): void {
     this.unsubscribe?.();
+    this.savedReport = null;
     this.active = true;
     this.live = true;
     this.runId = null;
@@ -126,6 +138,32 @@ class BatchRun {
     this.byId = new Map(this.hosts.map((h) => [h.hostId, h]));
     this.hosts.forEach(each);
     this.unsubscribe = api.on('run.output', (e) => this.onOutput(e));
+    this.publish();
+  }
+
+  /** The core's report of the ended batch, kept with it (its export after a reload: run.report belongs to the page that ran it). */
+  savedReport: { json: string; csv: string } | null = null;
+
+  /** The ended batch, to keep across a reload. */
+  save(report: { json: string; csv: string } | null): SavedBatch {
+    return { runId: this.runId, startedAt: this.startedAt, endedAt: this.endedAt, hosts: this.hosts.map((h) => ({ ...h })), completions: [...this.completions], outputs: Object.fromEntries(this.output), report };
+  }
+
+  /** A batch kept across a reload, shown as it ended ("Show last run"): the last run (live), though no event of its run comes any more. */
+  restore(b: SavedBatch): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.active = true;
+    this.live = true;
+    this.runId = b.runId;
+    this.startedAt = b.startedAt;
+    this.endedAt = b.endedAt;
+    this.reported = true;
+    this.completions = [...b.completions];
+    this.hosts = b.hosts.map((h) => ({ ...h }));
+    this.byId = new Map(this.hosts.map((h) => [h.hostId, h]));
+    this.output = new Map(Object.entries(b.outputs));
+    this.savedReport = b.report;
     this.publish();
   }
 

@@ -78,6 +78,12 @@ function Rail() {
           );
         })}
       </ol>
+      {state.phase === 'wizard' && state.lastRun ? (
+        // The last run as it ended, kept across a reload: its results and a batch's view with its export.
+        <button type="button" className="secondary small rail-last-run" onClick={() => state.showLastRun()} data-testid="show-last-run">
+          {t('rail.showLastRun')}
+        </button>
+      ) : null}
     </nav>
   );
 }

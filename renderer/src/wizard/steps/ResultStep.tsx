@@ -9,6 +9,7 @@ import { StatusIcon } from './RunStep';
 import { BatchSummary, BatchView, useBatch } from '../../batch/BatchView';
 import type { RunStepRow } from '../store';
 import type { Plan } from '../../../../electron/common/api';
+import { runnableText } from '../../../../electron/common/copy-text';
 
 /** Every host's own steps with what their checks found (clock, ports, the agent). */
 function StepsTable({ rows, plan, testId }: { rows: RunStepRow[]; plan: Plan | null; testId: string }) {
@@ -71,6 +72,8 @@ export function ResultStep() {
   // The agent was already there (the install step skipped by its guard): offer the vendor's reinstall.
   const alreadyInstalled = outcome === 'done' && !tunnelCheck && steps.some((r) => r.status === 'skipped' && plan?.steps.find((x) => x.id === r.stepId)?.phase === 'install' && r.host !== 'console');
   const verify = plan?.steps.find((s) => s.phase === 'verify');
+  // The checks as commands to run on a host (test/pgrep/ss lines), not the plan's description of them.
+  const verifyText = verify && plan ? runnableText(verify, plan) : '';
   // The vendor's remedy fits a failed installer, not a download that never reached the host.
   const installFailed = !fleet && outcome === 'failed' && (result.code === 'install_failed' || (result.failedStep === 'verify' && result.code === 'verify_failed'));
   const preflightFailed = outcome === 'failed' && result.code === 'preflight_failed';
@@ -128,8 +131,8 @@ export function ResultStep() {
               <li>
                 {t('result.verifyCommand')}
                 <div className="cmd-line">
-                  <pre className="command">{verify.display}</pre>
-                  <CopyButton text={verify.display} />
+                  <pre className="command" data-testid="verify-command">{verifyText}</pre>
+                  <CopyButton text={verifyText} testId="copy-verify" />
                 </div>
               </li>
             ) : null}

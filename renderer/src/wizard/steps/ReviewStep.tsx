@@ -3,6 +3,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Plan, Step } from '../../../../electron/common/api';
+import { runnableText } from '../../../../electron/common/copy-text';
 import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields';
 import { ExportPanel } from '../ExportPanel';
 import { runStepTitle, stepTitle } from '../planText';
@@ -17,7 +18,8 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
   const title = step.phase === 'connect' && /^jump\d+$/.test(step.on) ? runStepTitle(t, plan, step.id, step.title, step.on) : stepTitle(t, step);
   const a = step.action;
   const table = a.kind === 'instruction' ? a.table : undefined;
-  const copyText = useCopyText(step.id, table ? tableText(table.columns, table.rows) : step.display);
+  // Commands, logins and checks are copied as bash that runs (ssh, pgrep/ss/test lines); console instructions as shown.
+  const copyText = useCopyText(step.id, table ? tableText(table.columns, table.rows) : plan ? runnableText(step, plan) : step.display);
   const isCommand = a.kind === 'exec' || a.kind === 'forward';
   return (
     <li className="plan-step" data-testid={`plan-step-${step.id}`}>

@@ -6,12 +6,13 @@ import { api } from '../../api/client';
 import { batchRun } from '../../batch/model';
 import { applyOs, defaultProfile, switchAgent, fieldFrom, fromAnswers, inputSecretKey, readHostList, slot, STEPS, type JumpForm, type ListHost, type WizardForm } from '../model';
 import { clearDraft, draftStarted, readDraft } from './draft';
+import { clearSession, readSession, sessionStarted } from './session';
 import { stopListening } from './run';
 import { commitAll, freshKey } from './secrets';
 import { selectAnswers, selectEnabled, selectProblems } from './selectors';
 import { initialState, message, type GetState, type SetState, type WizardActions } from './types';
 
-type FormActions = Omit<WizardActions, 'setSecretDraft' | 'commitSecret' | 'commitSecrets' | 'forgetSecret' | 'startRun' | 'cancelRun' | 'resumeBatch' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
+type FormActions = Omit<WizardActions, 'showLastRun' | 'setSecretDraft' | 'commitSecret' | 'commitSecrets' | 'forgetSecret' | 'startRun' | 'cancelRun' | 'resumeBatch' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
 
 /** The answers a plan.network request in flight is for (one at a time per answers). */
 let networkFor: string | null = null;
@@ -62,17 +63,31 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
       const first = get().catalog.profiles.find((p) => p.id === defaultProfile(get().catalog.profiles));
       if (first && !get().form.agent.profile) get().setAgent(first);
       set({ dirty: false });
-      if (initial.status === 'fulfilled' && initial.value.answers) get().loadAnswers(initial.value.answers);
-      else {
-        // A reload (F5) or a crash does not lose what was typed: the answers (references only, never a
-        // secret value) are kept in this origin's storage as the user goes.
-        const draft = readDraft();
-        if (draft) {
-          get().loadAnswers(draft, { dirty: true });
-          set({ notice: i18next.t('app.draftRestored') });
+      // A reload (F5) or a crash does not lose what was typed: the answers (references only, never a
+      // secret value) are kept in this origin's storage as the user goes, and win over the initial
+      // answers (the demo's, --answers) they were edited from.
+      const base = initial.status === 'fulfilled' && initial.value.answers ? JSON.stringify(initial.value.answers) : null;
+      const session = readSession();
+      const draft = readDraft();
+      const editedFromBase = draft !== null && session !== null && session.base === base;
+      // Back where the user was: the same step, the steps marked as they were, the last run reachable.
+      const restore = () => {
+        draftStarted();
+        sessionStarted(base, session);
+        if (!session || session.base !== base) return;
+        set({ lastRun: session.lastRun, furthest: session.furthest });
+        if ((session.current === 'result' || session.current === 'run') && session.lastRun) get().showLastRun();
+        else if (session.current !== 'run' && session.current !== 'result' && selectEnabled(get(), session.current)) {
+          set({ current: session.current });
+          if (session.current === 'review') void get().buildPlan();
+          if (session.current === 'connectivity') void get().loadNetwork();
         }
-      }
-      draftStarted();
+      };
+      if (base !== null && !editedFromBase && initial.status === 'fulfilled' && initial.value.answers) get().loadAnswers(initial.value.answers, { then: restore });
+      else if (draft) {
+        get().loadAnswers(draft, { dirty: true, then: restore });
+        set({ notice: i18next.t('app.draftRestored') });
+      } else restore();
     },
 
     go(step) {
@@ -254,6 +269,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
         .then((hints) => {
           const form = fromAnswers(answers, hints, get().catalog.regions.map((r) => r.id), get().catalog.profiles);
           set({ form, touched: {}, revealed: {}, current: 'agent', phase: 'wizard', result: null, network: null, dirty: opts?.dirty ?? false, furthest: 0 });
+          opts?.then?.();
         });
     },
 
@@ -291,6 +307,8 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
     startOver() {
       batchRun.clear();
       clearDraft();
+      // A fresh start: no place to return to, and the last run (of other answers) is no longer offered.
+      clearSession();
       stopListening();
       const keep = get();
       set({ ...initialState(), system: keep.system, catalog: keep.catalog, userProfiles: keep.userProfiles, storage: keep.storage, banner: keep.banner, bannerText: keep.bannerText });

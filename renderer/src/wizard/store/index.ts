@@ -8,6 +8,7 @@ import { keepDraft } from './draft';
 import { formActions } from './form';
 import { runActions } from './run';
 import { secretActions } from './secrets';
+import { keepSession, showLastRun } from './session';
 import { initialState, type Store } from './types';
 
 export const useWizard = create<Store>()((set, get) => {
@@ -17,10 +18,12 @@ export const useWizard = create<Store>()((set, get) => {
     ...formActions(set, get, setForm),
     ...secretActions(set, get, setForm),
     ...runActions(set, get),
+    showLastRun: () => showLastRun(useWizard),
   };
 });
 
 keepDraft(useWizard);
+keepSession(useWizard);
 
 export { runReplay, setRunViewMounted } from './run';
 export { selectAnswers, selectEnabled, selectProblems, selectProfile, selectStepValid } from './selectors';

@@ -1,5 +1,6 @@
 // The wizard store's shape: its state (a slice per concern: the form and its steps, the review's plan,
 // the run's live state and its result) and its actions, with the blank state everything starts from.
+import type { LastRun } from './session';
 import type { StoreApi } from 'zustand';
 import type { EventPayload, Network, Plan, ProfileSummary, RegionInfo, RequestOutput, ScheduleRow, StepStatus, SystemInfo } from '../../../../electron/common/api';
 import { ApiRequestError } from '../../api/client';
@@ -72,10 +73,14 @@ export interface WizardState {
   editingHost: number | null;
   /** The install run's results a "Check tunnel" run keeps beside its own (one host: its step rows and end). */
   previous: { steps: RunStepRow[]; result: RunEnd } | null;
+  /** The last run as it ended, kept across a reload (session.ts): "Show last run" shows it again. */
+  lastRun: LastRun | null;
 }
 
 export interface WizardActions {
   init(): Promise<void>;
+  /** The last run's Result page again (after a reload, or from the steps): its rows, and a batch's view with its export. */
+  showLastRun(): void;
   go(step: StepId): void;
   next(): void;
   back(): void;
@@ -110,7 +115,8 @@ export interface WizardActions {
   /** Saves every typed secret, so the answers hold only references (before a run or a connection test). */
   commitSecrets(): Promise<void>;
   forgetSecret(addr: SlotAddr): Promise<void>;
-  loadAnswers(answers: unknown, opts?: { dirty?: boolean }): void;
+  /** `then`: runs once the answers are in the form (they load after the stored secrets' hints). */
+  loadAnswers(answers: unknown, opts?: { dirty?: boolean; then?: () => void }): void;
   /** The answers were saved to a file: nothing is unsaved any more. */
   markSaved(): void;
   /** Asks the core for the network of the answers as they are (forwarded ports, security-group rule). */
@@ -161,6 +167,7 @@ export function initialState(): WizardState {
     notice: null,
     dirty: false,
     furthest: 0,
+    lastRun: null,
     editingHost: null,
     previous: null,
   };
