@@ -7,6 +7,8 @@ import { answersProblems, parseAnswersText, saveAnswersFile } from './wizard/rec
 import { selectAnswers, useWizard } from './wizard/store';
 import { Wizard } from './wizard/Wizard';
 import { InterruptedBatch } from './batch/InterruptedBatch';
+import { InstalledView } from './installed/InstalledView';
+import { useInstalledView } from './installed/view';
 
 const TerminalView = lazy(() => import('./components/Terminal').then((m) => ({ default: m.TerminalView })));
 
@@ -48,6 +50,9 @@ export function App() {
   // Mounted from the first opening on, so closing the drawer never ends the shell.
   const [terminalOpened, setTerminalOpened] = useState(false);
   const [bannerHidden, setBannerHidden] = useState(false);
+  // The Installed view replaces the wizard while it is open; its runs show in the wizard's run view.
+  const installed = useInstalledView((s) => s.open);
+  const setInstalled = (open: boolean) => useInstalledView.setState({ open });
   const file = useRef<HTMLInputElement>(null);
   useEffect(() => {
     void init();
@@ -110,6 +115,9 @@ export function App() {
           >
             {t('app.save')}
           </button>
+          <button type="button" className="tool" aria-pressed={installed} disabled={phase === 'running'} onClick={() => setInstalled(!installed)} data-testid="open-installed">
+            {installed ? t('app.wizard') : t('app.installed')}
+          </button>
           <button type="button" className="tool" aria-expanded={terminal} onClick={() => {
               setTerminalOpened(true);
               setTerminal((v) => !v);
@@ -145,10 +153,8 @@ export function App() {
           </button>
         </div>
       ) : null}
-      <InterruptedBatch />
-      <main className="main">
-        <Wizard />
-      </main>
+      {installed ? null : <InterruptedBatch />}
+      <main className="main">{installed ? <InstalledView /> : <Wizard />}</main>
       {terminalOpened ? <TerminalDrawer open={terminal} onClose={() => setTerminal(false)} /> : null}
       <div className="statusbar">
         <span data-testid="app-version">{system ? `v${system.version} · ${system.platform}/${system.arch} · ${system.mode}` : '…'}</span>

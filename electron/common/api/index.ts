@@ -5,6 +5,7 @@ import { packagesEvents, packagesRequests } from './packages';
 import { exportEvents, exportRequests } from './export';
 import { hostsEvents, hostsRequests } from './hosts';
 import { batchEvents, batchRequests } from './batch';
+import { installedEvents, installedRequests } from './installed';
 import { planEvents, planRequests } from './plan';
 import { reviewEvents, reviewRequests } from './review';
 import { runEvents, runRequests } from './run';
@@ -16,6 +17,7 @@ export * from './define';
 export * from './export';
 export * from './hosts';
 export * from './batch';
+export * from './installed';
 export * from './packages';
 export * from './plan';
 export * from './review';
@@ -34,6 +36,7 @@ export const requests = {
   ...exportRequests,
   ...hostsRequests,
   ...batchRequests,
+  ...installedRequests,
   ...secretsRequests,
   ...terminalRequests,
 } as const;
@@ -47,6 +50,7 @@ export const events = {
   ...exportEvents,
   ...hostsEvents,
   ...batchEvents,
+  ...installedEvents,
   ...secretsEvents,
   ...terminalEvents,
 } as const;

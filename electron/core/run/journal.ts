@@ -20,6 +20,8 @@ export type JournalRecord =
       targets: string[];
       /** Each target's address and jump server (`user@host:port`). */
       hosts?: Array<{ id: string; address: string; name?: string; jump?: string }>;
+      /** Each jump server's plan id and address: whose tunnel a check's `check.tunnel.*` step judged. */
+      jumps?: Array<{ id: string; address: string }>;
       options: Record<string, unknown>;
     }
   /** `outpost check`'s verdict for a host (healthy, agent-down, tunnel-down, unreachable, auth-failed), written after the run. */

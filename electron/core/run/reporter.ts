@@ -97,6 +97,7 @@ export class Reporter {
         const j = via(t.via);
         return { id: t.id, address: `${t.ssh.user}@${t.ssh.host}:${t.ssh.port}`, ...(t.name ? { name: t.name } : {}), ...(j ? { jump: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port}` } : {}) };
       }),
+      jumps: this.plan.hosts.jumps.map((j) => ({ id: j.id, address: `${j.ssh.user}@${j.ssh.host}:${j.ssh.port}` })),
       options,
     });
   }

@@ -18,5 +18,6 @@ export { unpackArchive, type UnpackProgress } from '../packages/unpack';
 export { inLang, loadProfiles, parseProfile, profileDirs, type ConsoleCommandResult, type Profile } from '../profiles';
 export { secretHint } from '../secrets/store';
 export type { HostKeyInfo, HostKeyPolicy } from '../ssh';
-export { CHECK_STATES, checkReport, checkVerdicts, inventory, prepareLifecycle, recordVerdicts, uninstallReport, UNINSTALL_STATES, type CheckReport, type CheckState, type InventoryHost, type LifecycleInput, type LifecycleKind } from './lifecycle';
+export { CHECK_STATES, checkReport, checkVerdicts, inventory, inventoryOf, prepareLifecycle, recordVerdicts, uninstallReport, UNINSTALL_STATES, type CheckReport, type CheckState, type InventoryHost, type InventoryJump, type LifecycleInput, type LifecycleKind } from './lifecycle';
 export { checkPlan, uninstallPlan, untunnelPlan } from '../plan';
+export { installedAnswers, installedPlan, type InstalledAction } from './installed';

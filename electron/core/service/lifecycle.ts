@@ -148,15 +148,33 @@ export interface InventoryHost {
   uninstalledAt: string | null;
   /** installed, or removed (uninstalled after its last install). */
   state: 'installed' | 'removed';
+  /** The install run whose answers hold this host (what the app's Check now / Uninstall run from). */
+  installRun: string;
+}
+
+/** A jump server the inventory's hosts are reached through, and its tunnel as the newest check that judged it found it. */
+export interface InventoryJump {
+  address: string;
+  hosts: number;
+  /** up / down: the tunnel's health check there passed / failed; unknown: no check has judged it yet (or it has no tunnel). */
+  tunnel: 'up' | 'down' | 'unknown';
+  reason: string | null;
+  checkedAt: string | null;
 }
 
 type Start = Extract<JournalRecord, { type: 'run.start' }>;
 
 /** Every host Outpost installed, from the journals under <dataDir>/journals (oldest run first, the newest word wins). */
 export function inventory(dataDir: string): InventoryHost[] {
+  return inventoryOf(dataDir).hosts;
+}
+
+/** The inventory's hosts and the jump servers they are reached through, with each tunnel's last judged state. */
+export function inventoryOf(dataDir: string): { hosts: InventoryHost[]; jumps: InventoryJump[] } {
   const dir = path.join(dataDir, 'journals');
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort() : [];
   const hosts = new Map<string, InventoryHost>();
+  const tunnels = new Map<string, { tunnel: 'up' | 'down'; reason: string | null; checkedAt: string }>();
   for (const f of files) {
     let records: JournalRecord[];
     try {
@@ -176,7 +194,8 @@ export function inventory(dataDir: string): InventoryHost[] {
         const prev = hosts.get(key);
         // A later install run that finds the agent running keeps the first install's time and answers.
         if (kind === 'install' && r.reason !== 'done in an earlier run') {
-          hosts.set(key, { address: r.address, name: h?.name ?? prev?.name ?? null, profile: start.profile, profileVersion: start.profileVersion ?? null, os: start.os, jump: h?.jump ?? null, installedAt: prev?.state === 'installed' ? prev.installedAt : r.at, answers: prev?.state === 'installed' ? prev.answers : answers, lastCheck: prev?.lastCheck ?? null, uninstalledAt: prev?.uninstalledAt ?? null, state: 'installed' });
+          const keep = prev?.state === 'installed';
+          hosts.set(key, { address: r.address, name: h?.name ?? prev?.name ?? null, profile: start.profile, profileVersion: start.profileVersion ?? null, os: start.os, jump: h?.jump ?? null, installedAt: keep ? prev.installedAt : r.at, answers: keep ? prev.answers : answers, lastCheck: prev?.lastCheck ?? null, uninstalledAt: prev?.uninstalledAt ?? null, state: 'installed', installRun: keep ? prev.installRun : start.runId });
         } else if (kind === 'uninstall' && prev) hosts.set(key, { ...prev, uninstalledAt: r.at, state: 'removed' });
       }
       if (r.type === 'check') {
@@ -184,6 +203,30 @@ export function inventory(dataDir: string): InventoryHost[] {
         if (prev) prev.lastCheck = { state: r.state, at: r.at, reason: r.reason ?? null };
       }
     }
+    if (kind === 'check') noteTunnels(records, start, tunnels);
   }
-  return [...hosts.values()].sort((a, b) => a.profile.localeCompare(b.profile) || a.address.localeCompare(b.address));
+  const list = [...hosts.values()].sort((a, b) => a.profile.localeCompare(b.profile) || a.address.localeCompare(b.address));
+  const behind = new Map<string, number>();
+  for (const h of list) if (h.jump && h.state === 'installed') behind.set(h.jump, (behind.get(h.jump) ?? 0) + 1);
+  const jumps = [...behind].map(([address, n]): InventoryJump => {
+    const t = tunnels.get(address);
+    return { address, hosts: n, tunnel: t?.tunnel ?? 'unknown', reason: t?.reason ?? null, checkedAt: t?.checkedAt ?? null };
+  });
+  return { hosts: list, jumps: jumps.sort((a, b) => a.address.localeCompare(b.address)) };
+}
+
+/** A check run's tunnel steps, by jump server address (a proxy's step counts for its jump server). */
+function noteTunnels(records: JournalRecord[], start: Start, out: Map<string, { tunnel: 'up' | 'down'; reason: string | null; checkedAt: string }>): void {
+  const address = new Map((start.jumps ?? []).map((j) => [j.id, j.address]));
+  const seen = new Map<string, { tunnel: 'up' | 'down'; reason: string | null; checkedAt: string }>();
+  for (const r of records) {
+    if (r.type !== 'step' || !/^check\.tunnel\./.test(r.step)) continue;
+    const a = address.get(r.host.replace(/^proxy/, 'jump'));
+    if (!a) continue;
+    const prev = seen.get(a);
+    const up = r.outcome === 'done' && (prev?.tunnel ?? 'up') === 'up';
+    const why = r.outcome === 'done' ? null : (r.message ?? r.outcome);
+    seen.set(a, { tunnel: up ? 'up' : 'down', reason: [prev?.reason, why].filter(Boolean).join('; ') || null, checkedAt: r.end });
+  }
+  for (const [a, v] of seen) out.set(a, v);
 }

@@ -11,10 +11,14 @@ import type { TerminalManager } from '../terminal/manager';
 import type { RunOptions } from '../../common/api/run';
 import { HostKeyBroker } from './hostkeys';
 import { batchToResume, forgetBatch, lastInterruptedBatch, writeBatchRecord, type InterruptedBatch } from './batch-resume';
-import { missingSecrets, scheduleOf, type RunHandle, type ScheduleOptions } from '../run';
+import { missingSecrets, scheduleOf, type RunEnd, type RunHandle, type ScheduleOptions } from '../run';
+import { installedAnswers, installedPlan, writeAnswersRecord, type InstalledAction } from './installed';
+import { checkReport, recordVerdicts } from './lifecycle';
 import type { CheckResult, ScheduleRow } from '../../common/api/run';
 import { failureField } from './failure-field';
 import { reportCsv, runReport, type RunReport } from './report';
+
+type StartOptions = Required<Omit<RunOptions, 'targets' | 'concurrency'>> & { targets?: number[] | undefined; concurrency?: number | undefined };
 
 /** Ended runs' reports a client may still ask for (the newest; a 1,000-host report is a few hundred KB). */
 const REPORTS_KEPT = 8;
@@ -44,8 +48,34 @@ export class RunService {
     return scheduleOf(this.service.plan(answers), options);
   }
 
-  start(answers: unknown, options: Required<Omit<RunOptions, 'targets' | 'concurrency'>> & { targets?: number[] | undefined; concurrency?: number | undefined }, client: Client) {
+  start(answers: unknown, options: StartOptions, client: Client) {
     const plan = this.service.plan(answers);
+    const started = this.launch(plan, options, client);
+    // A batch keeps the answers it runs beside its journal: the app can finish it after a crash.
+    if ((options.concurrency ?? 1) > 1 && !options.checkOnly && !options.tunnelOnly && typeof answers === 'object' && answers !== null) {
+      writeBatchRecord(started.journal, { version: 1, runId: started.runId, startedAt: new Date().toISOString(), concurrency: options.concurrency ?? 1, answers: answers as Record<string, unknown> }, this.ctx.secrets);
+    }
+    // Every install keeps its answers: the Installed view checks, reinstalls and uninstalls its hosts with them.
+    if (!options.checkOnly && !options.tunnelOnly && typeof answers === 'object' && answers !== null) writeAnswersRecord(started.journal, answers as Record<string, unknown>, this.ctx.secrets);
+    return started;
+  }
+
+  /** The Installed view's actions on inventory hosts: an ordinary run of the answers they were installed with, narrowed to them. */
+  startInstalled(action: InstalledAction, pick: { hosts: Array<{ profile: string; address: string }> } | { jump: string }, client: Client) {
+    const { answers, hosts } = installedAnswers(this.service, this.ctx.dataDir, pick);
+    const plan = installedPlan(this.service, answers, action);
+    const concurrency = Math.max(2, Math.min(16, hosts.length));
+    const options = { acceptNewHostKeys: false, overridePreflight: false, reinstall: action === 'reinstall', tunnelOnly: action === 'repair', checkOnly: false, concurrency };
+    const startedAt = new Date();
+    const started = action === 'reinstall' ? this.start(answers, options, client) : this.launch(plan, options, client, (end) => {
+      // The check's verdicts go into its journal, as `outpost check` writes them: the inventory's "last check".
+      if (action === 'check' && end) recordVerdicts(end.journal, end.runId, checkReport(plan, end, { answers: '', hostsFile: '', startedAt }).hosts, this.ctx.secrets);
+    });
+    const targets = plan.hosts.targets.map((t) => ({ host: t.ssh.host, port: t.ssh.port, user: t.ssh.user, ...(t.name ? { name: t.name } : {}) }));
+    return { ...started, targets, concurrency, answers };
+  }
+
+  private launch(plan: Plan, options: StartOptions, client: Client, onEnd?: (end: RunEnd | null) => void) {
     let runId = '';
     // The failed steps' checks, by host and step: what a failed preflight points at (run.end's field).
     const failedChecks = new Map<string, CheckResult[]>();
@@ -72,15 +102,18 @@ export class RunService {
     runId = handle.runId;
     this.runs.set(runId, handle);
     this.ranHere.add(runId);
-    // A batch keeps the answers it runs beside its journal: the app can finish it after a crash.
-    if ((options.concurrency ?? 1) > 1 && !options.checkOnly && !options.tunnelOnly && typeof answers === 'object' && answers !== null) {
-      writeBatchRecord(handle.journal, { version: 1, runId, startedAt: new Date().toISOString(), concurrency: options.concurrency ?? 1, answers: answers as Record<string, unknown> }, this.ctx.secrets);
-    }
     claim(client, 'run', runId);
     const terminalId = this.terminals.attach(client, handle.terminal, `run-${runId}`);
     client.onClose(() => handle.cancel());
     void handle.done
-      .then((end) => this.keepReport(client, runReport(end)))
+      .then((end) => {
+        try {
+          onEnd?.(end);
+        } catch (err) {
+          this.ctx.log.warn('run.after', { runId, error: err instanceof Error ? err.message : String(err) });
+        }
+        this.keepReport(client, runReport(end));
+      })
       .finally(() => {
         this.runs.delete(runId);
         this.ending.delete(runId);

@@ -1,6 +1,7 @@
 // The installer frame: the steps rail (state of each step, derived), the content pane, and the footer
 // with Back / Next. Next is refused (aria-disabled) until the step is valid; pressing it then shows
 // every problem of the step.
+import { useInstalledView } from '../installed/view';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { STEPS, type StepId } from './model';
@@ -159,9 +160,11 @@ export function Wizard() {
     pane.current?.scrollTo({ top: 0 });
     pane.current?.querySelector<HTMLElement>('[data-step-heading]')?.focus();
   }, [current]);
+  const installedRun = useInstalledView((s) => s.run !== null && s.open === false);
   return (
     <div className="wizard">
-      <Rail />
+      {/* A run the Installed view started is not a wizard step: no steps rail beside it. */}
+      {installedRun ? null : <Rail />}
       <div className="pane">
         <div className="pane-scroll" ref={pane} data-testid={`step-${current}`}>
           <View />

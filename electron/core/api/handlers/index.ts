@@ -7,6 +7,7 @@ import { TerminalManager } from '../../terminal/manager';
 import { createDispatcher, type Dispatcher, type Handlers } from '../dispatcher';
 import { exportHandlers } from './export';
 import { hostsHandlers } from './hosts';
+import { installedHandlers } from './installed';
 import { packagesHandlers } from './packages';
 import { hostTerminalHandlers } from './host-terminal';
 import { planHandlers } from './plan';
@@ -37,6 +38,7 @@ export function createHandlers(ctx: CoreContext, services: CoreServices = create
     ...runHandlers(services.runs),
     ...exportHandlers(ctx, services.runs.service),
     ...hostsHandlers(ctx),
+    ...installedHandlers(ctx, services.runs, services.terminals),
     ...secretsHandlers(ctx),
   };
 }

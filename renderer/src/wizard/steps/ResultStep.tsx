@@ -1,5 +1,7 @@
 // Step 8: what happened. What was installed where, how to verify it, the journal, and what next:
 // uninstall and reinstall (the vendor's remedy) after a failed install, start over, more hosts.
+import { InstalledResult } from '../../installed/InstalledResult';
+import { useInstalledView } from '../../installed/view';
 import { useTranslation } from 'react-i18next';
 import { Callout, ChecksList, CopyButton, StepHeader } from '../fields';
 import { hostLabel, runStepTitle, stepMessage } from '../planText';
@@ -62,7 +64,10 @@ export function ResultStep() {
   const editAnswers = useWizard((s) => s.editAnswers);
   const batch = useBatch();
   const previous = useWizard((s) => s.previous);
+  const installedRun = useInstalledView((s) => s.run);
   if (!result) return null;
+  // A run the Installed view started ends on its own page (its retry is the same action, not an install).
+  if (installedRun) return <InstalledResult />;
   // Several hosts: one result model, each host in its own state (no "the installation failed" for a fleet of which most is installed).
   const fleet = batch.active && batch.live && !tunnelCheck;
   const retryable = fleet && batch.counts.done > 0 && batch.hosts.some((h) => h.state !== 'done');

@@ -12,7 +12,7 @@ import { commitAll, freshKey } from './secrets';
 import { selectAnswers, selectEnabled, selectProblems } from './selectors';
 import { initialState, message, type GetState, type SetState, type WizardActions } from './types';
 
-type FormActions = Omit<WizardActions, 'showLastRun' | 'setSecretDraft' | 'commitSecret' | 'commitSecrets' | 'forgetSecret' | 'startRun' | 'cancelRun' | 'resumeBatch' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
+type FormActions = Omit<WizardActions, 'showLastRun' | 'setSecretDraft' | 'commitSecret' | 'commitSecrets' | 'forgetSecret' | 'startRun' | 'cancelRun' | 'resumeBatch' | 'runInstalled' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
 
 /** The answers a plan.network request in flight is for (one at a time per answers). */
 let networkFor: string | null = null;

@@ -3,6 +3,7 @@
 // what comes after its end (edit the answers at the field the core names, more hosts).
 import { api } from '../../api/client';
 import { addressKey, BATCH_MIN_TARGETS, batchRun, defaultConcurrency, type BatchTarget } from '../../batch/model';
+import { useInstalledView } from '../../installed/view';
 import { emptyForm, fromAnswers, slot } from '../model';
 import { fieldId, stepOfPath } from '../validity';
 import { commitAll, freshKey } from './secrets';
@@ -106,12 +107,13 @@ function listen(set: SetState, get: GetState): void {
 
 // ---- the actions ----------------------------------------------------------------------------------
 
-type RunActions = Pick<WizardActions, 'startRun' | 'cancelRun' | 'resumeBatch' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
+type RunActions = Pick<WizardActions, 'startRun' | 'cancelRun' | 'resumeBatch' | 'runInstalled' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
 
 export function runActions(set: SetState, get: GetState): RunActions {
   return {
     async startRun(opts = {}) {
       await commitAll(get);
+      useInstalledView.setState({ run: null });
       const s = get();
       const answers = selectAnswers(s);
       listen(set, get);
@@ -158,6 +160,7 @@ export function runActions(set: SetState, get: GetState): RunActions {
 
     async resumeBatch(runId, targets) {
       const before = get().current;
+      useInstalledView.setState({ run: null });
       listen(set, get);
       runOutput.chunks.clear();
       // The batch view first: the run's first events come before the request's answer.
@@ -178,6 +181,29 @@ export function runActions(set: SetState, get: GetState): RunActions {
       } catch (e) {
         stopListening();
         batchRun.clear();
+        set({ phase: 'wizard', current: before, run: initialRun() });
+        return message(e);
+      }
+    },
+
+    async runInstalled(input, targets) {
+      const before = get().current;
+      listen(set, get);
+      runOutput.chunks.clear();
+      // The batch view first (the core runs the chosen hosts in this order): the run's first events come before the answer.
+      batchRun.begin(targets);
+      useInstalledView.setState({ open: false, error: null, run: 'jump' in input ? { action: input.action, hosts: [], jump: input.jump } : { action: input.action, hosts: input.hosts } });
+      set({ phase: 'running', current: 'run', result: null, run: { ...initialRun(), reinstall: input.action === 'reinstall', tunnelOnly: input.action === 'repair', startedAt: Date.now() } });
+      try {
+        const r = await api.request('installed.run', input);
+        if (r.targets.length !== targets.length) batchRun.begin(r.targets);
+        keepOutputOf(r.terminalId);
+        set((st) => ({ run: { ...st.run, runId: r.runId, terminalId: r.terminalId, journal: r.journal } }));
+        return null;
+      } catch (e) {
+        stopListening();
+        batchRun.clear();
+        useInstalledView.setState({ open: true, run: null, error: message(e) });
         set({ phase: 'wizard', current: before, run: initialRun() });
         return message(e);
       }

@@ -2,7 +2,7 @@
 // the run's live state and its result) and its actions, with the blank state everything starts from.
 import type { LastRun } from './session';
 import type { StoreApi } from 'zustand';
-import type { EventPayload, Network, Plan, ProfileSummary, RegionInfo, RequestOutput, ScheduleRow, StepStatus, SystemInfo } from '../../../../electron/common/api';
+import type { EventPayload, Network, Plan, ProfileSummary, RegionInfo, RequestInput, RequestOutput, ScheduleRow, StepStatus, SystemInfo } from '../../../../electron/common/api';
 import { ApiRequestError } from '../../api/client';
 import type { BatchTarget } from '../../batch/model';
 import { emptyForm, type InputField, type JumpForm, type ListHost, type Os, type SshLoginForm, type StepId, type WizardForm } from '../model';
@@ -127,6 +127,8 @@ export interface WizardActions {
   cancelRun(): Promise<void>;
   /** Runs the hosts of an interrupted batch its journal does not record as done; an error message when it cannot. */
   resumeBatch(runId: string, targets: BatchTarget[]): Promise<string | null>;
+  /** The Installed view's Check now / Reinstall / Uninstall / Repair: an ordinary run in the batch view; an error message when it cannot start. */
+  runInstalled(input: RequestInput<'installed.run'>, targets: BatchTarget[]): Promise<string | null>;
   /** Pause (true) or resume (false) a batch: no new host starts while paused. */
   pauseRun(paused: boolean): Promise<void>;
   decideHostKey(requestId: string, decision: 'accept' | 'reject'): Promise<void>;
