@@ -131,6 +131,42 @@ async function absent(probes: readonly Probe[], c: StepContext) {
   return { checks: turned, status: turned.some((x) => x.status === 'warn') ? ('warning' as const) : ('done' as const), message: `removed: ${turned.map((x) => x.detail).join('; ')}` };
 }
 
+/**
+ * The uninstall's proof in a playbook, judged by the runner's rule (absent above): each probe's check
+ * script on its own (so the kind of every line is known), then one assert — no probe of a running agent
+ * passes or is unsure, and at least one check fails now (else the agent looks installed as before).
+ */
+function absentTasks(probes: readonly Probe[], c: AnsibleStep): Task[] {
+  const s = c.step;
+  const onHost = probes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'login' && p.kind !== 'confirmed');
+  if (!onHost.length) throw unmappable(s.id, 'no probe of it runs on the host itself');
+  const tasks: Task[] = [];
+  const regs = onHost.map((p, i) => {
+    const reg = `${c.reg}_${i + 1}`;
+    const { text: body, shell } = hostChecks([p], c.checks());
+    const envs = secretPieces(p.kind === 'command' ? p.command : []).map((x) => c.useSecret(x));
+    tasks.push(c.scriptTask(`${c.title} (${probeText(p)})`, shell, `${s.id}.check${i + 1}.sh.j2`, body, { register: reg, changed_when: false, failed_when: false, timeout: p.kind === 'command' ? 180 : 120, ...(envs.length ? { no_log: true } : {}), ...c.when() }));
+    return { reg, running: RUNNING.has(p.kind) };
+  });
+  const linesOf = (r: string) => `(${r}.stdout_lines | default([]) | select('match', '^OUTPOST_CHECK ') | map('regex_replace', '^OUTPOST_CHECK ', '') | list)`;
+  const all = `(${regs.map((r) => linesOf(r.reg)).join(' + ')})`;
+  // A running agent's probe that still passes, is unsure, or said nothing at all: still installed.
+  const still = regs.filter((r) => r.running).map((r) => `((${linesOf(r.reg)} | length == 0) or (${linesOf(r.reg)} | reject('match', '^FAIL ') | list | length > 0))`);
+  const gone = `(${all} | select('match', '^FAIL ') | list | length > 0)`;
+  tasks.push({
+    name: text(`${s.id} (result)`),
+    'ansible.builtin.assert': {
+      that: [...still.map((x) => `not ${x}`), gone],
+      // The runner's words: `<name>: gone: <detail>` / `still passes`; the verify's hints are the install's, not said here.
+      success_msg: `{{ ${all} | map('regex_replace', ' — .*$', '') | map('regex_replace', '^FAIL (.*?): ', '\\1: gone: ') | map('regex_replace', '^(pass|warn) (.*?): ', '\\2: still passes: ') | map('regex_replace', outpost_mask | default('') or '^$NEVER', '****') | list }}`,
+      fail_msg: `Still installed on {{ inventory_hostname }}: {{ ${all} | reject('match', '^FAIL ') | map('regex_replace', ' — .*$', '') | map('regex_replace', '^(pass|warn) (.*?): ', '\\2 (still there: ') | map('regex_replace', '$', ')') | map('regex_replace', outpost_mask | default('') or '^$NEVER', '****') | join('; ') | default('every check still passes', true) }}.`,
+      quiet: false,
+    },
+    when: `${regs[0]?.reg ?? c.reg} is not skipped`,
+  });
+  return tasks;
+}
+
 export const probe: ActionModule<'probe'> = {
   kind: 'probe',
   validate: (a) => (a.probes.length ? [] : ['probes: a probe step needs at least one check']),
@@ -153,7 +189,7 @@ export const probe: ActionModule<'probe'> = {
     };
   },
   ansible(a, c) {
-    if (a.expect === 'absent') throw unmappable(c.step.id, "it proves the agent is gone (an uninstall's verify), which the export does not map yet");
+    if (a.expect === 'absent') return absentTasks(a.probes, c);
     if (a.probes.some((p) => p.kind === 'confirmed')) throw unmappable(c.step.id, "it reads what another host's installer printed (the inherited installation), which the export does not map");
     if (a.probes.every((p) => p.kind === 'login')) return [{ name: text(c.title), 'ansible.builtin.ping': null, ...c.when() }];
     return probeTasks(a.probes, c);
