@@ -5,14 +5,14 @@
 // journals. One marker is removed behind Outpost's back; "Check now" on two hosts is an ordinary run in
 // the batch view and the view then shows one healthy, one agent-down and the third still unchecked.
 // "Uninstall" asks first (a refusal runs nothing), then runs in the batch view and the host is removed
-// (its marker gone on the host). The browser console stays free of errors throughout.
+// (its marker gone on the host). Open terminal gives a shell on a host. The browser console stays free of errors throughout.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { ensureTestUser, generateKeyPair, startSshd, stopAll, TEST_USERS, type KeyPair, type SshdInstance, type TestUser } from '../integration/harness/sshd';
-import { fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, terminalText, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: installed-marker
@@ -161,6 +161,16 @@ describe('Installed view', () => {
     // Nothing was changed by the check: the other markers are still there, the removed one still gone.
     expect([fs.existsSync(marker(a)), fs.existsSync(marker(b)), fs.existsSync(marker(c))]).toEqual([true, false, true]);
     await screenshot(page, 'installed-after-check');
+
+    // Open terminal: a login shell on that host, with the answers it was installed with.
+    await row(page, a).getByTestId('installed-row-terminal').click();
+    await page.getByTestId('installed-terminal').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="installed-terminal"] .xterm-helper-textarea').focus();
+    await expect.poll(() => terminalText(page), { timeout: 15_000 }).toMatch(/\$\s*$/m);
+    await page.keyboard.type('echo on-$(hostname -I 2>/dev/null | wc -w)-$((6*7))\n');
+    await expect.poll(() => terminalText(page), { timeout: 15_000 }).toMatch(/on-\d+-42/);
+    await screenshot(page, 'installed-terminal');
+    await page.getByTestId('installed-terminal').getByRole('button').first().click();
 
     // ---- Uninstall asks first: refused, nothing runs; accepted, the batch view and the host removed ----
     await row(page, c).getByTestId('installed-select').check();
