@@ -37,12 +37,15 @@ interface Squatter {
  * Listeners on `ports` at `host`, as `user` (or this process's user), their process showing `argv0`
  * and `args` on the process list; `count` more on free ports. Accepted connections are counted.
  */
-async function squat(o: { host: string; ports: number[]; user?: string; argv0?: string; args?: string[]; count?: number; mode?: 'hold' | 'count' }): Promise<Squatter> {
+async function squat(o: { host: string; ports: number[]; user?: string; argv0?: string; args?: string[]; count?: number; avoid?: number[]; mode?: 'hold' | 'count' }): Promise<Squatter> {
   const code = `
     const net = require('net');
     const all = [];
     const listen = (port) => new Promise((r, j) => { const s = net.createServer((c) => { process.stdout.write('conn\\n'); c.on('error', () => {}); c.end('HTTP/1.0 200 OK\\r\\n\\r\\necho pwned\\n'); }); s.on('error', j); s.listen(port, ${JSON.stringify(o.host)}, r); all.push(s); });
-    (async () => { for (const p of ${JSON.stringify(o.ports)}) await listen(p); for (let i = 0; i < ${o.count ?? 0}; i++) await listen(0); process.stdout.write('ready\\n'); })().catch((e) => { console.error(String(e)); process.exit(3); });
+    // Unrelated listeners on ports the system picks; one that got a port the test keeps for the tunnel gives it back.
+    const avoid = new Set(${JSON.stringify(o.avoid ?? [])});
+    const any = async () => { for (;;) { await listen(0); const s = all[all.length - 1]; if (!avoid.has(s.address().port)) return; s.close(); all.pop(); } };
+    (async () => { for (const p of ${JSON.stringify(o.ports)}) await listen(p); for (let i = 0; i < ${o.count ?? 0}; i++) await any(); process.stdout.write('ready\\n'); })().catch((e) => { console.error(String(e)); process.exit(3); });
   `;
   const script = `exec -a ${o.argv0 ?? 'node'} ${process.execPath} -e 'eval(process.env.OUTPOST_SQUAT)' -- ${(o.args ?? []).map((a) => `'${a}'`).join(' ')}`;
   const env = { ...process.env, OUTPOST_SQUAT: code };
@@ -141,8 +144,11 @@ describe('a jump server shared with other local users', () => {
   it('several hundred unrelated listeners on the jump server: the tunnel is found, and a second run keeps it', async () => {
     cleanupUsers();
     // Root's and another user's sockets, on the jump server's address and elsewhere: ~2x400 lines of ss.
-    await squat({ host: world.jump.host, ports: [], count: 400 });
-    await squat({ host: '127.0.0.1', ports: [], count: 400, user: mallory.name });
+    // Not the tunnel's own ports: those may be anyone's by chance, and then the tunnel rightly refuses them.
+    const conn = world.answers.connectivity as { portOverrides?: Record<string, { listen: number }> };
+    const avoid = [8149, 8102, 8923, 30200, 30201, ...Object.values(conn.portOverrides ?? {}).map((o) => o.listen)];
+    await squat({ host: world.jump.host, ports: [], count: 400, avoid });
+    await squat({ host: '127.0.0.1', ports: [], count: 400, user: mallory.name, avoid });
     expect(execFileSync('ss', ['-ltn'], { encoding: 'utf8' }).length).toBeGreaterThan(27_000);
     const r = await outpost(['run', world.answersFile, '--accept-new-hostkeys'], world.env);
     expect(r.code, r.stdout + r.stderr).toBe(0);
