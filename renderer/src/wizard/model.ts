@@ -1,10 +1,8 @@
 // The wizard's state shape and the pure functions over it: building the answers object, reading one
 // back (a saved recipe, `wizard.initial`) and cross-step rules (which problems belong to which step:
 // validity.ts). No API access here, so everything in this file is unit-tested in Node.
-import { checkIp } from '../../../electron/common/validate';
 import type { InputSummary, ProfileSummary, SecretRef } from '../../../electron/common/api';
 import { listWords } from '../../../electron/common/inputs';
-import { parseHostList, type HostListResult } from '../../../electron/common/hosts';
 
 export type StepId = 'agent' | 'region' | 'connectivity' | 'credentials' | 'hosts' | 'review' | 'run' | 'result';
 export const STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts', 'review', 'run', 'result'];
@@ -492,35 +490,4 @@ export function applyProfile(f: WizardForm, profile: { id: string; os: Os[]; con
   return next;
 }
 
-// ---- the iplist.cfg format -------------------------------------------------------------------------
-
-export interface ParsedLine {
-  line: number;
-  host: string;
-  password: string | null;
-  problem: string | null;
-}
-
-/**
- * A pasted or imported host list, read as `outpost batch --hosts` reads it: iplist.cfg (`IP [password]`)
- * or CSV with a header row (host,port,user,password,privateKey,name,jump), ranges and CIDR blocks
- * expanded; each problem with its line number (never quoting a password).
- */
-export function readHostList(text: string, defaults: { user: string; port: number }): HostListResult {
-  if (!text.trim()) return { format: 'iplist', hosts: [], problems: [] };
-  return parseHostList(text, { defaults });
-}
-
-/** `IP [password]` per line, as the vendor's iplist.cfg; blank lines and `#` comments are skipped. */
-export function parseIpList(text: string): ParsedLine[] {
-  const out: ParsedLine[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const s = raw.trim();
-    if (!s || s.startsWith('#')) return;
-    const m = /^(\S+)(?:\s+(.+))?$/.exec(s);
-    const host = m?.[1] ?? '';
-    const password = m?.[2]?.trim() || null;
-    out.push({ line: i + 1, host, password, problem: checkIp(host) });
-  });
-  return out;
-}
+export { parseIpList, readHostList, type ParsedLine } from './host-list';
