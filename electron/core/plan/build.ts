@@ -10,6 +10,7 @@ import { OutpostError } from '../errors';
 import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
 import { hostColumnsOf, portColumnsOf } from '../profiles/host-columns';
 import { HOST_VARS, inLang } from '../profiles/schema';
+import { SECRET_WORD } from '../profiles/console-command-schema';
 import { checkInputValue } from '../../common/inputs';
 import type { Answers, Problem } from './answers';
 import { formatProblem } from './answers';
@@ -360,7 +361,7 @@ export function tokenPieces(ctx: Ctx, tokens: readonly Token[]): Piece[] {
     if (t.when && !truthy(ctx, t.when)) continue;
     if ('word' in t) out.push(subst(t.word, ctx.values));
     else if ('op' in t) out.push({ op: t.op });
-    else if ('args' in t) out.push(...(ctx.lists[t.args] ?? []));
+    else if ('args' in t) for (const w of ctx.lists[t.args] ?? []) out.push(t.secrets && SECRET_WORD.test(w) ? secretPiece(ctx, SECRET_WORD.exec(w)?.[1] ?? '') : w);
     else if ('secret' in t) out.push(secretPiece(ctx, t.secret));
     else out.push({ assign: t.assign, value: typeof t.value === 'string' ? subst(t.value, ctx.values) : secretPiece(ctx, t.value.secret) });
   }

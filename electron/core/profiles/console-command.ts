@@ -3,6 +3,7 @@
 // what the console generated instead of a guess. Secret values come back separately: the caller puts
 // them in the secure store (GUI) or asks for them through environment variables (CLI).
 import { parse as parseShell, type ParseEntry } from 'shell-quote';
+import { SECRET_WORD, type ConsoleCommand } from './console-command-schema';
 import type { Profile } from './schema';
 
 export interface ConsoleCommandResult {
@@ -131,6 +132,9 @@ export function parseConsoleCommand(profile: Profile, os: 'linux' | 'windows', t
     }
   }
   if (cc.extraArgs && extra.length) res.inputs[cc.extraArgs] = extra;
+  // The placeholder form is Outpost's own: a pasted word in that form would be read as a secret.
+  if (cc.verbatim && segment.some((w) => SECRET_WORD.test(w))) res.problems.push('the command has a word like {secret:NAME}, which Outpost keeps for its own placeholders: copy the command again from the console');
+  else if (cc.verbatim) res.inputs[cc.verbatim] = verbatimWords(cc, segment.slice(at), (name) => inputNames.get(name)?.type === 'secret');
   if (cc.urlRegion) {
     const re = new RegExp(cc.urlRegion);
     for (const t of toks) {
@@ -148,4 +152,25 @@ export function parseConsoleCommand(profile: Profile, os: 'linux' | 'windows', t
     }
   }
   return res;
+}
+
+/**
+ * The pasted command as words to run as they are: the program as pasted (a bare name gets the path the
+ * profile says it has in the working folder) and every word after it in order, each secret flag's
+ * value replaced by `{secret:NAME}` so the value itself stays in the secure store.
+ */
+function verbatimWords(cc: ConsoleCommand, words: string[], isSecret: (name: string) => boolean): string[] {
+  const [program = '', ...rest] = words;
+  const out = [cc.programPath && !/[\\/]/.test(program) ? cc.programPath : program];
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i] ?? '';
+    out.push(w);
+    const target = cc.flags[w];
+    const next = rest[i + 1];
+    if (target !== undefined && isSecret(target) && next !== undefined && !/^-[A-Za-z]/.test(next)) {
+      out.push(`{secret:${target}}`);
+      i++;
+    }
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
 // a new file; if one needs TypeScript, the schema is missing a general capability.
 // resources/profile.schema.json is generated from this (npm run build) and documented in resources/PROFILES.md.
 import { z } from 'zod';
+import { ConsoleCommand } from './console-command-schema';
 import { checkRegex, checkTemplate, checkWhen, walkTemplates, type TemplateNames } from './template-check';
 export { inLang } from './template-check';
 
@@ -37,7 +38,10 @@ export const Token = z.union([
   z.object({ op: z.string().min(1), when: When }).strict().describe('Shell syntax written by the profile author (never a user value)'),
   SecretToken,
   z.object({ assign: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: z.union([Template, SecretToken]), when: When }).strict(),
-  z.object({ args: z.string().regex(NAME), when: When }).strict().describe('A list input: each item one word'),
+  z
+    .object({ args: z.string().regex(NAME), secrets: z.literal(true).optional(), when: When })
+    .strict()
+    .describe('A list input: each item one word; with secrets: true, a word {secret:NAME} is that secret input (a pasted command, its keys in the secure store)'),
 ]);
 export type Token = z.infer<typeof Token>;
 
@@ -274,23 +278,6 @@ const OsSection = z
   .strict();
 export type OsSection = z.output<typeof OsSection>;
 
-/** How to read the command a vendor console generates: flags → inputs. */
-const ConsoleCommand = z
-  .object({
-    /** The command must run this script or program (a word of the command). */
-    program: z.string(),
-    /** Regex with a named group `region` for the region in the download URL, checked against the others. */
-    urlRegion: z.string().optional(),
-    /** Environment assignments before the program: NAME → target. */
-    env: z.record(z.string(), z.string()).default({}),
-    /** Flag → target: an input name, `region`, `accessIp`, `dc`, or `-` (derived; checked, not kept). */
-    flags: z.record(z.string(), z.string()),
-    /** Unknown flags are kept, in order, in this list input (so Outpost runs what the console generated). */
-    extraArgs: z.string().regex(NAME).optional(),
-    source: z.string().optional(),
-  })
-  .strict();
-export type ConsoleCommand = z.output<typeof ConsoleCommand>;
 
 /** A regular expression (checked when the profile is loaded). */
 const Regex = z.string().min(1).max(400);
@@ -482,7 +469,10 @@ export const ProfileSchema = z
       for (const [flag, target] of [...Object.entries(cc.flags), ...Object.entries(cc.env)]) {
         if (!targets.has(target)) ctx.addIssue({ code: 'custom', path: ['consoleCommand', os, 'flags', flag], message: `${target} is not an input, region, accessIp, dc or -` });
       }
-      if (cc.extraArgs && !lists.has(cc.extraArgs)) ctx.addIssue({ code: 'custom', path: ['consoleCommand', os, 'extraArgs'], message: `${cc.extraArgs} is not a list input` });
+      for (const k of ['extraArgs', 'verbatim'] as const) {
+        const name = cc[k];
+        if (name && !lists.has(name)) ctx.addIssue({ code: 'custom', path: ['consoleCommand', os, k], message: `${name} is not a list input` });
+      }
     }
     const inh = p.inherited;
     if (inh) {

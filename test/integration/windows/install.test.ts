@@ -29,7 +29,7 @@ function answers(name: string, text: string): string {
   return file;
 }
 
-function icagentAnswers(name: string, zip: string, installDir: string): string {
+function icagentAnswers(name: string, zip: string, installDir: string, inputs: string[] = []): string {
   return answers(
     name,
     [
@@ -41,6 +41,7 @@ function icagentAnswers(name: string, zip: string, installDir: string): string {
       '  ak: { env: OUTPOST_AK }',
       '  sk: { env: OUTPOST_SK }',
       '  projectId: 5c0d2e6b9f7a4c1e8d3b2a1f0e9d8c7b',
+      ...inputs,
       `package: { path: ${JSON.stringify(zip)} }`,
       `options: { installDir: ${JSON.stringify(installDir)} }`,
       'thisComputer: true',
@@ -81,7 +82,7 @@ describe('install on this computer, Windows, under Wine', () => {
     expect(again.stdout).toMatch(/already installed/i);
   });
 
-  it('ICAgent: the package unpacked into a folder with a space, the keys reach install.bat on stdin, the marker seen, icagent RUNNING', async () => {
+  it('ICAgent: the package unpacked into a folder with a space, the keys reach install.bat on stdin, the marker seen, icagent RUNNING; a pasted console command runs as pasted', async () => {
     const zip = path.join(w.dir, 'ICProbeAgent.zip');
     await icagentZip(w, zip);
     const r = await outpost(['run', icagentAnswers('icagent', zip, 'C:\\Program Files\\ICAgent')], env);
@@ -100,12 +101,22 @@ describe('install on this computer, Windows, under Wine', () => {
     assertNoSecrets(fs.readFileSync(journal, 'utf8'));
     expect(fs.readdirSync(path.join(w.driveC, 'windows', 'temp')).filter((f) => f.startsWith('outpost-'))).toEqual([]);
 
+    // Without a pasted console command, Outpost's own (inferred) install.bat line ran, in its flag order.
+    const flags = () => fs.readFileSync(path.join(w.driveC, 'Program Files', 'ICAgent', 'ICProbeAgent', 'conf', 'flags.txt'), 'utf8').split(/\r?\n/).slice(1).filter(Boolean);
+    expect(flags()).toEqual(['-ak', '-sk', '-region', '-projectid', '-accessip', '-obsdomain']);
+
     // --reinstall: the vendor's remedy (uninstall.bat, then install.bat) on the unpacked files, which stay.
-    const again = await outpost(['run', icagentAnswers('icagent', zip, 'C:\\Program Files\\ICAgent'), '--reinstall'], env);
+    // This time with the console's command pasted (issue 22): it runs as the console wrote it — its order,
+    // a flag Outpost does not know — with the keys on stdin (`import-command --os windows` wrote it so).
+    const pasted = "  pastedCommand: ['ICProbeAgent\\bin\\manual\\win\\install.bat', -region, af-south-1, -projectid, 5c0d2e6b9f7a4c1e8d3b2a1f0e9d8c7b, -sk, '{secret:sk}', -accessip, 100.125.4.25, -obsdomain, obs.af-south-1.myhuaweicloud.com, -ak, '{secret:ak}', -newflag, '7']";
+    const again = await outpost(['run', icagentAnswers('icagent-pasted', zip, 'C:\\Program Files\\ICAgent', [pasted]), '--reinstall'], env);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toContain('ICAgent uninstalled');
+    expect(again.stdout).toMatch(/the console's command/);
     expect(again.stdout).toContain('Service icagent installed successfully');
     expect(await serviceState(w, 'icagent')).toBe('RUNNING');
+    expect(flags()).toEqual(['-region', '-projectid', '-sk', '-accessip', '-obsdomain', '-ak', '-newflag']);
+    expect(fs.readFileSync(path.join(w.driveC, 'Program Files', 'ICAgent', 'ICProbeAgent', 'conf', 'icagent.conf'), 'utf8')).toContain(`sk=${SK}\r\n`);
     assertNoSecrets(again.stdout, again.stderr);
   });
 
