@@ -11,7 +11,7 @@ import { isFinalState } from '../../common/api/run';
 import { showControls } from '../../common/visible';
 import { OutpostError } from '../../core/errors';
 import { secrets } from '../../core/secrets/registry';
-import { addressOf, batchReport, doneInReport, formatProblem, loadAnswersFile, missingSecrets, OutpostService, prepareBatch, prepareInherited, readJournalState, recordDoneEarlier, writeReport, type Answers, type BatchReport, type Prepared } from '../../core/service';
+import { addressOf, batchReport, doneInReport, formatProblem, loadAnswersFile, missingSecrets, OutpostService, prepareBatch, prepareInherited, readJournalState, recordDoneEarlier, writeAnswersRecord, writeReport, type Answers, type BatchReport, type Prepared } from '../../core/service';
 import { cliContext } from '../context';
 import { EXIT } from '../exit';
 import { BatchProgress } from '../progress';
@@ -182,6 +182,9 @@ async function run(service: OutpostService, plan: Plan, prepared: Prepared & { o
     progress.note(`Journal: ${handle.journal}${c.inherited ? '' : ' (if this batch is interrupted: --resume with this file)'}`);
     progress.start();
     recordDoneEarlier(handle.journal, handle.runId, plan, prepared.skip, secrets);
+    // The hosts of --hosts are not in the answers file: keep the answers with them, so the app's Installed
+    // view can check, reinstall and uninstall these hosts later (secrets stay references).
+    if (prepared.answers) writeAnswersRecord(handle.journal, prepared.answers, secrets);
   }
   const stop = onStop(() => handle?.cancel(), (l) => progress.note(`${progress.isLive ? '' : '\n'}${l}`));
   try {

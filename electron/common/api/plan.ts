@@ -317,7 +317,7 @@ export const Plan = z.object({
    * health and the agent's verify probes, `outpost check`) and `uninstall` (the profile's uninstall
    * steps, then proof the agent is gone) are derived from the install plan (core/plan/lifecycle.ts).
    */
-  lifecycle: z.enum(['check', 'uninstall']).optional(),
+  lifecycle: z.enum(['check', 'uninstall', 'repair']).optional(),
   profile: z.object({
     id: z.string(),
     name: z.string(),

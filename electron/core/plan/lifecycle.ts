@@ -53,6 +53,23 @@ export function checkPlan(plan: Plan): Plan {
   return { ...plan, lifecycle: 'check', hosts: { ...plan.hosts, thisComputer: false }, steps };
 }
 
+/**
+ * A jump server's tunnel repaired, then proved (the Installed view's Repair; the ICAgent guide: "if the
+ * jump server powers off and restarts, run the preceding command again"): the check of the hosts behind
+ * it, with the jump server's tunnel steps of the install (guarded: a healthy tunnel is left alone) before
+ * its tunnel's check. A host ends done only when its agent passes its checks through the tunnel again.
+ */
+export function repairPlan(plan: Plan): Plan {
+  const check = checkPlan(plan);
+  const tunnelSteps = plan.steps.filter((s) => s.phase === 'tunnel' && s.on !== 'targets' && s.on !== 'console' && s.on !== 'local');
+  const steps: Step[] = [];
+  for (const s of check.steps) {
+    if (/^check\./.test(s.id)) steps.push(...tunnelSteps.filter((t) => t.on === s.on && !steps.includes(t)));
+    steps.push(s);
+  }
+  return { ...check, lifecycle: 'repair', steps };
+}
+
 /** The uninstall of the targets (`outpost uninstall`, `outpost plan --uninstall`): the profile's uninstall steps, then proof. */
 export function uninstallPlan(plan: Plan): Plan {
   const remove = plan.steps.filter(isUninstallStep);

@@ -14,7 +14,7 @@ export type JournalRecord =
       profile: string;
       /** The profile's version and what the run does (install, check, uninstall); absent in journals before them. */
       profileVersion?: string;
-      kind?: 'install' | 'check' | 'uninstall';
+      kind?: 'install' | 'check' | 'uninstall' | 'repair';
       os: string;
       mode: string;
       targets: string[];

@@ -35,7 +35,8 @@ export interface BatchReport {
 export const addressOf = (h: { user: string; host: string; port: number }) => `${h.user}@${h.host}:${h.port}`;
 
 /** A batch ready to run, or the problems (one line each) that keep it from running. */
-export type Prepared = { ok: true; plan: Plan; resolver: SecretResolver; targets: number[]; skip: Set<string> } | { ok: false; problems: string[] };
+/** `answers`: the answers file's with the list's hosts as its targets (what the Installed view reruns later). */
+export type Prepared = { ok: true; plan: Plan; resolver: SecretResolver; targets: number[]; skip: Set<string>; answers?: Record<string, unknown> } | { ok: false; problems: string[] };
 
 export interface BatchInput {
   answers: Answers;
@@ -95,17 +96,18 @@ export function prepareBatch(service: OutpostService, i: BatchInput): Prepared {
   const memory = new Map<string, string>();
   const targets = listTargets(list.hosts, model, i.env, memory, service.ctx.secrets, i.planOnly);
   let plan: Plan;
+  const { thisComputer: _local, ...rest } = i.answers;
+  void _local;
+  const answers = { ...rest, targets } as Record<string, unknown>;
   try {
-    const { thisComputer: _local, ...rest } = i.answers;
-    void _local;
-    plan = service.plan({ ...rest, targets });
+    plan = service.plan(answers);
   } catch (err) {
     if (err instanceof PlanError) return { ok: false, problems: err.problems.map(formatProblem) };
     throw err;
   }
   const skip = new Set(i.skip ?? []);
   const chosen = plan.hosts.targets.filter((t) => !skip.has(addressOf(t.ssh))).map((t) => t.index);
-  return { ok: true, plan, resolver: resolverOf(memory, i.env), targets: chosen, skip };
+  return { ok: true, plan, resolver: resolverOf(memory, i.env), targets: chosen, skip, answers };
 }
 
 export interface InheritedBatchInput extends BatchInput {

@@ -20,4 +20,4 @@ export { secretHint } from '../secrets/store';
 export type { HostKeyInfo, HostKeyPolicy } from '../ssh';
 export { CHECK_STATES, checkReport, checkVerdicts, inventory, inventoryOf, prepareLifecycle, recordVerdicts, uninstallReport, UNINSTALL_STATES, type CheckReport, type CheckState, type InventoryHost, type InventoryJump, type LifecycleInput, type LifecycleKind } from './lifecycle';
 export { checkPlan, uninstallPlan, untunnelPlan } from '../plan';
-export { installedAnswers, installedPlan, type InstalledAction } from './installed';
+export { installedAnswers, installedPlan, writeAnswersRecord, type InstalledAction } from './installed';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../common/api/plan';
 import { OutpostError } from '../errors';
-import { checkPlan, loadAnswersFile, uninstallPlan } from '../plan';
+import { checkPlan, loadAnswersFile, repairPlan, uninstallPlan } from '../plan';
 import { readJournal, type JournalRecord } from '../run/journal';
 import type { SecretRegistry } from '../secrets/registry';
 import { batchRecordFile } from './batch-resume';
@@ -98,5 +98,5 @@ export function installedAnswers(service: OutpostService, dataDir: string, pick:
 /** The plan an Installed view action runs, from the narrowed answers. */
 export function installedPlan(service: OutpostService, answers: Record<string, unknown>, action: InstalledAction): Plan {
   const plan = service.plan(answers);
-  return action === 'check' ? checkPlan(plan) : action === 'uninstall' ? uninstallPlan(plan) : plan;
+  return action === 'check' ? checkPlan(plan) : action === 'repair' ? repairPlan(plan) : action === 'uninstall' ? uninstallPlan(plan) : plan;
 }

@@ -203,7 +203,8 @@ export function inventoryOf(dataDir: string): { hosts: InventoryHost[]; jumps: I
         if (prev) prev.lastCheck = { state: r.state, at: r.at, reason: r.reason ?? null };
       }
     }
-    if (kind === 'check') noteTunnels(records, start, tunnels);
+    // A repair ends in the same check of its tunnel and hosts: its verdicts count as a check's.
+    if (kind === 'check' || kind === 'repair') noteTunnels(records, start, tunnels);
   }
   const list = [...hosts.values()].sort((a, b) => a.profile.localeCompare(b.profile) || a.address.localeCompare(b.address));
   const behind = new Map<string, number>();

@@ -65,11 +65,11 @@ export class RunService {
     const { answers, hosts } = installedAnswers(this.service, this.ctx.dataDir, pick);
     const plan = installedPlan(this.service, answers, action);
     const concurrency = Math.max(2, Math.min(16, hosts.length));
-    const options = { acceptNewHostKeys: false, overridePreflight: false, reinstall: action === 'reinstall', tunnelOnly: action === 'repair', checkOnly: false, concurrency };
+    const options = { acceptNewHostKeys: false, overridePreflight: false, reinstall: action === 'reinstall', tunnelOnly: false, checkOnly: false, concurrency };
     const startedAt = new Date();
     const started = action === 'reinstall' ? this.start(answers, options, client) : this.launch(plan, options, client, (end) => {
       // The check's verdicts go into its journal, as `outpost check` writes them: the inventory's "last check".
-      if (action === 'check' && end) recordVerdicts(end.journal, end.runId, checkReport(plan, end, { answers: '', hostsFile: '', startedAt }).hosts, this.ctx.secrets);
+      if ((action === 'check' || action === 'repair') && end) recordVerdicts(end.journal, end.runId, checkReport(plan, end, { answers: '', hostsFile: '', startedAt }).hosts, this.ctx.secrets);
     });
     const targets = plan.hosts.targets.map((t) => ({ host: t.ssh.host, port: t.ssh.port, user: t.ssh.user, ...(t.name ? { name: t.name } : {}) }));
     return { ...started, targets, concurrency, answers };

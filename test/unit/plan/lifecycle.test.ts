@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkPlan, dropKeyLineScript, loadAnswersFile, uninstallPlan, untunnelPlan } from '../../../electron/core/plan';
+import { checkPlan, dropKeyLineScript, loadAnswersFile, repairPlan, uninstallPlan, untunnelPlan } from '../../../electron/core/plan';
 import { silentLogger } from '../../../electron/core/log/logger';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { OutpostService } from '../../../electron/core/service';
@@ -30,6 +30,20 @@ describe('check plan', () => {
     const tunnel = plan.steps.find((s) => s.id === 'check.tunnel.jump0');
     expect(tunnel).toMatchObject({ on: 'jump0', warnOnly: true });
     expect(tunnel?.action.kind === 'probe' && tunnel.action.probes.map((p) => p.kind)).toEqual(['tunnelHealthy']);
+  });
+});
+
+describe('repair plan (the Installed view: Repair a jump server)', () => {
+  it("the jump server's tunnel steps of the install (guarded), then the check: its tunnel, then each host's verify; nothing on the targets changes", () => {
+    const install = planOf('linux-jump.yaml');
+    const plan = repairPlan(install);
+    expect(plan.lifecycle).toBe('repair');
+    const tunnel = install.steps.filter((s) => s.on === 'jump0' && s.phase === 'tunnel').map((s) => s.id);
+    expect(tunnel).toContain('tunnel.jump0');
+    expect(plan.steps.map((s) => s.id)).toEqual(['connect.jump0', ...tunnel, 'check.tunnel.jump0', 'connect', 'verify']);
+    // The forward step keeps its guard: a healthy tunnel is left as it is.
+    expect(plan.steps.find((s) => s.id === 'tunnel.jump0')?.guard?.probes.length).toBeGreaterThan(0);
+    expect(plan.steps.filter((s) => s.on === 'targets').every((s) => s.action.kind === 'probe')).toBe(true);
   });
 });
 
