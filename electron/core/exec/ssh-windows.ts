@@ -93,7 +93,7 @@ export function sshWindowsExecutor(conn: SshConnection): Executor {
       withSftp(conn, async (sftp) => {
         if (o.fresh) {
           const there = await sftpCall<unknown[]>((cb) => sftp.readdir(sftpPath(dest), cb)).catch(() => null);
-          if (there?.length) throw new OutpostError('unpack.exists', `${dest} already exists and is not empty on ${conn.label}.`, 'To install over it, run again with --reinstall (outpost run --reinstall, or Uninstall and reinstall in the app): the service is stopped and the package\'s files replace the old ones; or choose an empty install folder.');
+          if (there?.length) throw new OutpostError('unpack.exists', `${dest} already exists and is not empty on ${conn.label}.`, 'To install over it, run again with --reinstall (outpost run --reinstall, or Uninstall and reinstall on the app\'s Result page): the service is stopped and the package\'s files replace the old ones; or choose an empty install folder.');
         }
         await mkdirs(sftp, sftpPath(dest));
         for (const f of list) {
