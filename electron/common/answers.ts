@@ -186,6 +186,16 @@ export const AnswersSchema = z
     /** Also install on the computer running Outpost: the target steps run in its own shell. */
     thisComputer: z.literal(true).optional(),
     /**
+     * The vendor's inherited installation (profiles with `inherited`, Linux): this host already runs the
+     * agent and installs it on the targets with its own script. Its login like a target's; the targets
+     * are only addresses and passwords for that script, which logs in as root on port 22.
+     */
+    inheritFrom: z
+      .object({ ...sshLogin(text(checkLoginUser)), jump: z.number().int().min(0).optional() })
+      .strict()
+      .superRefine(exactlyOneAuth)
+      .optional(),
+    /**
      * Offline install: the agent package, a file on the computer running Outpost (relative paths are
      * relative to the answers file). Uploaded to each target (or unpacked here for this computer)
      * instead of downloading; its SHA-256 (given here, or in a `.sha256` file beside it) is checked

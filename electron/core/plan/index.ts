@@ -20,6 +20,6 @@ export { describeRef, envResolver, renderExec, renderPieces, renderStep, secretR
 export { checkInputValue, resolveInputs } from './inputs';
 export { planFromAnswers, type PlanSources } from './sources';
 export type { Action, AuthInfo, Forward, JumpHost, Piece, Plan, Probe, SecretPiece, SecretRef, Shell, Step, Table, TargetHost } from '../../common/api/plan';
-export { buildInheritedPlan, type InheritedHost, type InheritedInput } from './inherited';
+export { buildInheritedPlan, inheritedFromAnswers, type InheritedHost, type InheritedInput } from './inherited';
 export { iplistPasswordOk, iplistProblems, iplistText, INHERITED_PORT, INHERITED_USER } from './iplist';
 export { checkPlan, dropKeyLineScript, isUninstallStep, repairPlan, stopTunnelScript, uninstallPlan, untunnelPlan } from './lifecycle';

@@ -33,12 +33,14 @@ export interface InheritedInput {
 /** The seed as a target of the answers: their jump server, and the login of the answers' target with that address (else the first). */
 function seedAnswers(i: InheritedInput): Answers {
   const { answers, seed } = i;
-  const same = answers.targets.find((t) => t.host === seed.host && t.port === seed.port && t.user === seed.user) ?? answers.targets.find((t) => t.host === seed.host);
+  // Answers that name the seed (inheritFrom) give its login; else the answers' target with that address.
+  const same = answers.inheritFrom ?? answers.targets.find((t) => t.host === seed.host && t.port === seed.port && t.user === seed.user) ?? answers.targets.find((t) => t.host === seed.host);
   const model = same ?? answers.targets[0];
   const auth = model?.password ? { password: model.password } : model?.privateKey ? { privateKey: model.privateKey } : { agent: true as const };
-  const { thisComputer: _local, package: _pkg, ...rest } = answers;
+  const { thisComputer: _local, package: _pkg, inheritFrom: _inh, ...rest } = answers;
   void _local;
   void _pkg;
+  void _inh;
   return { ...rest, targets: [{ host: seed.host, port: seed.port, user: seed.user, ...auth, ...(typeof same?.jump === 'number' ? { jump: same.jump } : {}) }] };
 }
 
@@ -56,9 +58,24 @@ function seedSteps(i: InheritedInput, seedLabel: string): Step[] {
       id: 'inherited-check',
       on: 'seed',
       phase: 'preflight',
-      title: `Check that the vendor's installer ${inh.script} is on that host`,
-      action: { kind: 'exec', shell: 'sh', command: [{ op: 'set --' }, inh.script, { op: '; if [ -f "$1" ]; then echo "found $1"; else echo "OUTPOST_FAIL this host has no $1: is the agent installed here?"; exit 1; fi' }], success: { exitCode: 0 }, failureMarkers: ['OUTPOST_FAIL'], timeoutSec: 30, interactive: false, root: false, diagnosis: [] },
-      description: 'Read-only: the host that installs the others must already have the agent and its installer.',
+      title: inh.package ? `Check that the vendor's installer ${inh.script} and the package ${inh.package} are on that host` : `Check that the vendor's installer ${inh.script} is on that host`,
+      action: {
+        kind: 'exec',
+        shell: 'sh',
+        command: [
+          { op: 'set --' },
+          inh.script,
+          ...(inh.package ? [inh.package] : []),
+          { op: '; if [ -f "$1" ]; then echo "found $1"; else echo "OUTPOST_FAIL this host has no $1: is the agent installed here?"; exit 1; fi; if [ -n "${2:-}" ]; then if [ -s "$2" ]; then echo "found $2"; else echo "OUTPOST_FAIL this host has no $2 (or it is empty): the vendor\'s script installs the others from it; put the agent package there first"; exit 1; fi; fi' },
+        ],
+        success: { exitCode: 0 },
+        failureMarkers: ['OUTPOST_FAIL'],
+        timeoutSec: 30,
+        interactive: false,
+        root: false,
+        diagnosis: [],
+      },
+      description: 'Read-only, before anything runs: the host that installs the others must already have the agent, its installer and the package the installer sends.',
     }),
   ];
   if (!single) {
@@ -127,4 +144,21 @@ export function buildInheritedPlan(i: InheritedInput): Plan {
     warnings: constraint ? [constraint] : [],
     warningParts: constraint ? [null] : [],
   };
+}
+
+/** The inherited plan the answers describe (`inheritFrom`): the targets are the hosts the seed's script installs. */
+export function inheritedFromAnswers(answers: Answers, profile: Profile, regions: readonly RegionInfo[]): Plan {
+  const from = answers.inheritFrom;
+  if (!from) throw new PlanError([{ path: 'inheritFrom', message: 'is required' }]);
+  const wrong = answers.targets.findIndex((t) => t.port !== INHERITED_PORT || t.user !== INHERITED_USER);
+  if (wrong >= 0) throw new PlanError([{ path: `targets[${wrong}]`, message: `the vendor's script logs in as ${INHERITED_USER} on port ${INHERITED_PORT}: give that user and port (or install this host without inheritFrom)` }]);
+  const bad = answers.targets.findIndex((t) => t.privateKey !== undefined || t.agent !== undefined);
+  if (bad >= 0) throw new PlanError([{ path: `targets[${bad}]`, message: "the vendor's script logs in with a password: give this host's password (or none, for the default password)" }]);
+  return buildInheritedPlan({
+    answers,
+    profile,
+    regions,
+    seed: { user: from.user, host: from.host, port: from.port },
+    hosts: answers.targets.map((t) => ({ ip: t.host, ...(t.name ? { name: t.name } : {}), ...(t.password ? { password: t.password } : {}) })),
+  });
 }

@@ -298,6 +298,8 @@ const Inherited = z
     batchFlag: Flag,
     /** Where the list (`IP [password]` per line) is uploaded on that host (0600, removed afterwards). */
     listPath: AbsPath,
+    /** A file the host that has the agent must keep for its script (checked before anything runs). */
+    package: AbsPath.optional(),
     /** The script's question for the password of hosts the list gives none for (answered in its PTY). */
     promptDefaultPassword: Regex,
     /** With ipFlag: the script's question for the host's password (answered in its PTY, each time it is asked). */

@@ -6,7 +6,7 @@ import type { Plan, ProfileSummary } from '../../common/api/plan';
 import { formatProblem, validateAnswers } from '../../common/answers';
 import type { CoreContext } from '../context';
 import { OutpostError } from '../errors';
-import { loadRegions, PlanError, planFromAnswers, type SecretResolver } from '../plan';
+import { inheritedFromAnswers, loadRegions, PlanError, planFromAnswers, type SecretResolver } from '../plan';
 import { inLang, loadProfiles, parseConsoleCommand, profileDirs, type ConsoleCommandResult, type LoadedProfile } from '../profiles';
 import { missingSecrets, startRun, type RunDeps, type RunHandle, type RunOptionsResolved } from '../run';
 import { KnownHosts, type HostKeyPolicy } from '../ssh';
@@ -81,7 +81,11 @@ export class OutpostService {
     markEnvRefs(r.answers);
     const loaded = this.profiles();
     for (const p of loaded.problems) this.ctx.log.warn(`profile skipped: ${p}`);
-    return planFromAnswers(r.answers, { profiles: loaded.profiles.map((l) => l.profile), regions: this.regions(), problems: loaded.problems });
+    const profiles = loaded.profiles.map((l) => l.profile);
+    const inherited = r.answers.inheritFrom ? profiles.find((p) => p.id === r.answers.profile) : undefined;
+    // The vendor's inherited installation: a host that has the agent installs the targets (answers.inheritFrom).
+    if (inherited) return inheritedFromAnswers(r.answers, inherited, this.regions());
+    return planFromAnswers(r.answers, { profiles, regions: this.regions(), problems: loaded.problems });
   }
 
   importCommand(profileId: string, os: 'linux' | 'windows', text: string): ConsoleCommandResult {

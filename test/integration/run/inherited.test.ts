@@ -14,6 +14,7 @@ import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCommand, type BatchReport } from '../../../electron/cli/commands/batch';
 import { runPlanCommand } from '../../../electron/cli/commands/plan';
+import { runRunCommand } from '../../../electron/cli/commands/run';
 import { listProcesses } from '../../../electron/demo/sshd';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../harness/sshd';
 
@@ -21,6 +22,7 @@ const SCRIPT_DIR = '/opt/oss/servicemgr/ICAgent/bin/remoteInstall';
 const SCRIPT = `${SCRIPT_DIR}/remote_install.sh`;
 const LIST_DIR = '/opt/ICAgent';
 const LIST = `${LIST_DIR}/iplist.cfg`;
+const PACKAGE = `${LIST_DIR}/ICProbeAgent.tar.gz`;
 const WRONG = 'Wrong-pass#for-this-1';
 const AK = 'AKINHERIT0123456789';
 const SK = 'SKinherit-7c6b5a4d3e2f-SECRET';
@@ -117,6 +119,8 @@ beforeAll(async () => {
   // The vendor's folder for the list; the seed's login user may write there (the vendor's user is root).
   fs.mkdirSync(LIST_DIR, { mode: 0o755 });
   fs.chownSync(LIST_DIR, seedUser.uid, seedUser.uid);
+  // The package the seed guide says the host that has ICAgent keeps there (checked before anything runs).
+  fs.writeFileSync(PACKAGE, 'stand-in ICProbeAgent.tar.gz\n', { mode: 0o644 });
   for (const h of hosts) fs.rmSync(marker(h), { force: true });
 
   const answers = {
@@ -258,6 +262,43 @@ describe('outpost batch --inherit-from (stand-in remote_install.sh)', () => {
       }
     }
   }, 180_000);
+
+  it('the seed host without the package: refused before anything runs, saying where the package must be', async () => {
+    const c = hosts[2] as SshdInstance;
+    fs.rmSync(marker(c), { force: true });
+    fs.renameSync(PACKAGE, `${PACKAGE}.away`);
+    try {
+      const r = await batch(`${c.host} ${TEST_USERS.t2.password}\n`, 'nopkg.cfg');
+      expect(r.code, r.err).toBe(1);
+      expect(r.err + r.out).toContain(`this host has no ${PACKAGE}`);
+      expect(r.err).not.toContain('batch install begin');
+      expect(r.args.some((x) => x.includes('remote_install.sh'))).toBe(false);
+      expect(fs.existsSync(marker(c))).toBe(false);
+    } finally {
+      fs.renameSync(`${PACKAGE}.away`, PACKAGE);
+    }
+  }, 120_000);
+
+  it('the same installation from answers alone (inheritFrom, as the wizard writes them): outpost run', async () => {
+    const c = hosts[2] as SshdInstance;
+    fs.rmSync(marker(c), { force: true });
+    const base = YAML.parse(fs.readFileSync(path.join(dir, 'answers.yaml'), 'utf8')) as Record<string, unknown>;
+    const file = path.join(dir, 'inherit-answers.yaml');
+    fs.writeFileSync(file, YAML.stringify({ ...base, inheritFrom: { host: seed.host, port: seed.port, user: seedUser.name, password: { env: 'SEED_PASSWORD' }, jump: 0 }, targets: [{ host: c.host, port: 22, user: 'root', password: { env: 'HOST_PASSWORD' }, name: 'web-3' }] }));
+    let out = '';
+    const io = {
+      stdout: { write: (t: string) => ((out += t), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (t: string) => ((out += t), true) } as unknown as NodeJS.WritableStream,
+      stdin: process.stdin,
+      env: { PATH: process.env.PATH, HOST_PASSWORD: TEST_USERS.t2.password, SEED_PASSWORD: TEST_USERS.t1.password, JUMP_PASSWORD: TEST_USERS.t1.password, OUTPOST_AK: AK, OUTPOST_SK: SK },
+    };
+    const code = await runRunCommand(file, { acceptNewHostkeys: true, knownHosts: path.join(dir, 'known_hosts') }, io);
+    expect(code, out).toBe(0);
+    expect(out).toContain(`found ${PACKAGE}`);
+    expect(out).toMatch(/the installer confirmed/);
+    expect(fs.readFileSync(marker(c), 'utf8').trim()).toBe('inherited-from-seed');
+    for (const s of SECRETS) expect(out).not.toContain(s);
+  }, 120_000);
 
   it('one host: the -ip form, its password typed at the prompt', async () => {
     const c = hosts[2] as SshdInstance;
