@@ -223,6 +223,12 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
     const carried = profile.ports.some((p) => p.to !== 'elb' && subst(p.to, values) === u.hostname && (p.toPort ?? p.port) === port);
     if (!carried) warn(`the installer itself downloads the agent package from ${u.origin} (port ${port}), which the jump server's tunnel does not forward: unless each target reaches that address by itself, the install fails there. Install offline instead: download the agent package on this computer (the console's package) and give it as package.path; fetching the installer on this computer (options.download: local) does not change where the installer then downloads from`, 'planWarn.installerFetches', { url: u.origin, port: String(port) });
   }
+  // Through a VPC endpoint the hosts reach the service's endpoint only; the installer and its package come
+  // from the vendor's download address, which the preflight checks each host reaches. Said before anything runs.
+  if (sec.download?.installerFetches && conn.mode === 'vpcep' && !answers.package) {
+    const u = new URL(subst(sec.download.installerFetches, values));
+    warn(`through the VPC endpoint the hosts reach ${conn.vpcepDomain} only, but the installer and the agent package it downloads come from ${u.origin}: the preflight checks that each host reaches it. Where a host cannot (a private line without internet), install offline (package.path: the console's package), or have your network engineers route that name to the hosts (an OBS VPC endpoint with a DNS record for ${u.hostname})`, 'planWarn.vpcepDownload', { url: u.origin, domain: conn.vpcepDomain, host: u.hostname });
+  }
   // Before anything connects, this computer fetches it (after the console's manual steps, as the run does).
   if (sec.download && fetchLocal) {
     const at = steps.findIndex((s) => s.on !== 'console');

@@ -211,6 +211,13 @@ describe('tunnel', () => {
     expect(dns.display).toContain("OUTPOST_FAIL the VPC endpoint did not answer ping (it resolves)'; exit 1");
     expect(dns.display).not.toContain('OUTPOST_WARN');
     expect(action(dns, 'exec').diagnosis.map((d) => d.code)).toEqual(['vpcep_dns', 'vpcep_unreachable']);
+    // The download does not go through the endpoint: said before anything runs, each host's reach of it
+    // checked in the preflight, and the offline package named; an offline install downloads nothing.
+    expect(plan.warnings.join('\n')).toMatch(/the installer and the agent package it downloads come from https:\/\/icagent-cn-north-4\.obs\.cn-north-4\.myhuaweicloud\.com: the preflight checks that each host reaches it.*install offline/);
+    const reach = probes(step(plan, 'preflight')).find((p) => p.kind === 'reach');
+    expect(JSON.stringify(reach)).toContain('icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com');
+    const offline = build({ ...example('linux-vpcep.yaml'), package: { path: '/tmp/ICProbeAgent.tar.gz' } });
+    expect(offline.warnings.join('\n')).not.toMatch(/through the VPC endpoint/);
   });
 
   it('persistent form: a systemd unit with the same forwards, keepalive, Restart=always, host keys checked', () => {
