@@ -190,7 +190,7 @@ async function unpackHere(a: Unpack, c: StepContext): Promise<{ message: string 
   // that is not empty is refused, with the run's own way out.
   const r = await unpackArchive(lp(a.archive), lp(a.dest), { signal: c.signal, overwrite: c.run.reinstall === true, ...(sum ? { sha256: sum } : {}) }).catch((err: unknown) => {
     if (err instanceof OutpostError && err.code === 'unpack.exists') {
-      throw new OutpostError('unpack.exists', `${c.ex.show(a.dest)} already exists and is not empty on ${c.host}.`, `To install over it, run again with --reinstall (outpost run --reinstall, or Uninstall and reinstall on the app\'s Result page): the service is stopped, the package's files replace the old ones${a.keep?.length ? `, ${a.keep.join(', ')} kept` : ''}; or choose an empty install folder.`);
+      throw new OutpostError('unpack.exists', `${c.ex.show(a.dest)} already exists and is not empty on ${c.host}.`, `To install over it, run again with --reinstall (outpost run --reinstall, or Uninstall and reinstall on the app's Result page): the service is stopped, the package's files replace the old ones${a.keep?.length ? `, ${a.keep.join(', ')} kept` : ''}; or choose an empty install folder.`);
     }
     // Under Wine the unpacker saw the prefix's Linux path: a person reads the Windows one.
     if (err instanceof Error && lp(a.dest) !== a.dest) err.message = err.message.split(lp(a.dest)).join(c.ex.show(a.dest));
