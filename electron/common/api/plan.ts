@@ -385,6 +385,8 @@ export const ProfileSummary = z.object({
   consoleCommand: z.array(Os),
   /** The OSes whose steps can install from a local package file (answers.package) instead of downloading. */
   offline: z.array(Os).default([]),
+  /** The vendor's inherited installation (Linux): a host that has the agent installs the others; the constraint per UI language, the file that host must keep. */
+  inherited: z.object({ constraint: z.record(z.string(), z.string()), package: z.string().nullable() }).nullable().default(null),
   /** A user profile (from the profiles folder); `replaces` names the shipped one it overrides. */
   source: z.enum(['shipped', 'user']),
   replaces: z.string().optional(),

@@ -50,6 +50,7 @@ export class OutpostService {
         regions: p.regions,
         consoleCommand: (['linux', 'windows'] as const).filter((os) => p.consoleCommand?.[os]),
         offline: (['linux', 'windows'] as const).filter((os) => p[os]?.steps.some((s) => s.when === 'packagePath')),
+        inherited: p.inherited ? { constraint: (p.inherited.constraint ? { en: inLang(p.inherited.constraint, 'en'), 'zh-CN': inLang(p.inherited.constraint, 'zh-CN'), fr: inLang(p.inherited.constraint, 'fr') } : {}) as Record<string, string>, package: p.inherited.package ?? null } : null,
         source,
         ...(p.replaces ? { replaces: p.replaces } : {}),
         inputs: p.inputs.map((i) => ({

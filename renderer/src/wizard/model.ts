@@ -110,6 +110,8 @@ export interface WizardForm {
     packageSha256: string;
     /** Hosts at once for a list (a run option, not an answer): empty is the default for this machine. */
     concurrency: string;
+    /** The vendor's inherited installation (a profile with one, Linux): this host, which has the agent, installs the others. */
+    inherit?: { on: boolean; seed: SshLoginForm };
   };
 }
 
@@ -146,7 +148,7 @@ export function emptyForm(profile = ''): WizardForm {
     inputs: {},
     aside: {},
     perAgent: {},
-    hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '', concurrency: '' },
+    hosts: { mode: 'single', single: login('target.0.password'), list: [], listPort: '22', listUser: 'root', listDefaultPassword: slot('target.default.password'), packagePath: '', packageSha256: '', concurrency: '', inherit: { on: false, seed: login('inherit.seed.password') } },
   };
 }
 
@@ -279,6 +281,7 @@ export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<strin
     inputs: inputsOf(f, profile),
     targets: targets(f),
     ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),
+    ...(f.hosts.inherit?.on && profile?.inherited && f.agent.os === 'linux' && f.hosts.mode !== 'thisComputer' ? { inheritFrom: sshLogin(f.hosts.inherit.seed) } : {}),
     ...(f.hosts.packagePath.trim() && (!profile || (profile.offline ?? []).includes(f.agent.os)) ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
     ...(Object.keys(options).length ? { options } : {}),
   };
@@ -387,6 +390,7 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
     h.packagePath = str(a.package.path);
     h.packageSha256 = str(a.package.sha256);
   }
+  if (isObj(a.inheritFrom)) h.inherit = { on: true, seed: loginFrom(a.inheritFrom, 'inherit.seed.password', hints, 'linux') };
   if (ts.length === 0 || a.thisComputer === true) {
     h.mode = os === 'windows' || a.thisComputer === true ? 'thisComputer' : 'single';
     h.single.user = defaultUser(os);

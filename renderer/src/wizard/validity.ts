@@ -16,7 +16,7 @@ export function stepOfPath(path: string): StepId {
   if (path.startsWith('region') || path.startsWith('obsDomain')) return 'region';
   if (path.startsWith('connectivity') || path.startsWith('options')) return 'connectivity';
   if (path.startsWith('credentials') || path.startsWith('inputs')) return 'credentials';
-  if (path.startsWith('targets') || path.startsWith('package')) return 'hosts';
+  if (path.startsWith('targets') || path.startsWith('package') || path.startsWith('inheritFrom')) return 'hosts';
   return 'agent';
 }
 

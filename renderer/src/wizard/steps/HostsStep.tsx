@@ -8,6 +8,7 @@ import { freshKey } from '../store/secrets';
 import { defaultConcurrency } from '../../batch/model';
 import { ConnectionTest } from '../ConnectionTest';
 import { PackageField } from '../PackageField';
+import { InheritedField } from '../InheritedField';
 import { describeProblem } from '../problems';
 import { useWizard } from '../store';
 import { api, isDesktop } from '../../api/client';
@@ -385,6 +386,7 @@ export function HostsStep() {
       />
       {os === 'windows' && hosts.mode !== 'thisComputer' ? <Callout>{t('hosts.windowsSsh')}</Callout> : null}
       {hosts.mode === 'single' ? <SingleHost /> : hosts.mode === 'list' ? <HostList /> : <Callout>{t('hosts.thisComputerNote')}</Callout>}
+      <InheritedField />
       <div className="error" role={noHosts ? 'alert' : undefined} data-testid="err-targets">
         {noHosts ?? ''}
       </div>

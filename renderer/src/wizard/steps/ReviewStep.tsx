@@ -84,6 +84,10 @@ function groups(plan: Plan, thisComputer: boolean, t: (k: string, p?: Record<str
     const proxySteps = p ? visible.filter((s) => s.on === p.id) : [];
     if (p && proxySteps.length) out.push({ id: p.id, title: t('review.where.proxy', { n: j.index + 1 }), sub: `${p.ssh.user}@${p.ssh.host}:${p.ssh.port}`, steps: proxySteps });
   });
+  // The inherited installation: the host that has the agent runs the vendor's script for the others.
+  const seed = plan.hosts.seed;
+  const seedSteps = visible.filter((s) => s.on === 'seed');
+  if (seed && seedSteps.length) out.push({ id: 'seed', title: t('review.where.seed'), sub: `${seed.ssh.user}@${seed.ssh.host}:${seed.ssh.port}`, steps: seedSteps });
   const target = visible.filter((s) => s.on === 'targets');
   if (target.length) {
     out.push({

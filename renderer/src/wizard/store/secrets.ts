@@ -14,6 +14,7 @@ export function getSlot(f: WizardForm, addr: SlotAddr): SecretSlot | null {
   }
   if (addr === 'target.single') return f.hosts.single.password;
   if (addr === 'target.default') return f.hosts.listDefaultPassword;
+  if (addr === 'seed') return f.hosts.inherit?.seed.password ?? null;
   const [kind, n] = addr.split('.');
   const i = Number(n);
   if (kind === 'jump') return f.connectivity.jumpServers[i]?.ssh.password ?? null;
@@ -26,6 +27,7 @@ export function putSlot(f: WizardForm, addr: SlotAddr, s: SecretSlot): WizardFor
   if (addr.startsWith('input.')) return { ...f, inputs: { ...f.inputs, [addr.slice('input.'.length)]: { kind: 'secret', slot: s } } };
   if (addr === 'target.single') return { ...f, hosts: { ...f.hosts, single: { ...f.hosts.single, password: s } } };
   if (addr === 'target.default') return { ...f, hosts: { ...f.hosts, listDefaultPassword: s } };
+  if (addr === 'seed') return f.hosts.inherit ? { ...f, hosts: { ...f.hosts, inherit: { ...f.hosts.inherit, seed: { ...f.hosts.inherit.seed, password: s } } } } : f;
   const [kind, n] = addr.split('.');
   const i = Number(n);
   if (kind === 'jump') {
@@ -38,7 +40,7 @@ export function putSlot(f: WizardForm, addr: SlotAddr, s: SecretSlot): WizardFor
 }
 
 function allSlots(f: WizardForm): SlotAddr[] {
-  const out: SlotAddr[] = ['target.single', 'target.default'];
+  const out: SlotAddr[] = ['target.single', 'target.default', 'seed'];
   for (const [name, field] of Object.entries(f.inputs)) if (field.kind === 'secret') out.push(`input.${name}`);
   f.connectivity.jumpServers.forEach((j, i) => {
     out.push(`jump.${i}`);

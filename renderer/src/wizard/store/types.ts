@@ -25,7 +25,7 @@ export type HostKeyRequest = EventPayload<'hostkey.unknown'>;
 export type RunEnd = EventPayload<'run.end'>;
 
 /** Where a secret slot lives in the form. */
-export type SlotAddr = `input.${string}` | `jump.${number}` | `proxy.${number}` | 'target.single' | 'target.default' | `list.${number}`;
+export type SlotAddr = `input.${string}` | `jump.${number}` | `proxy.${number}` | 'target.single' | 'target.default' | 'seed' | `list.${number}`;
 
 export interface RunState {
   runId: string | null;
