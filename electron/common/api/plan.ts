@@ -62,6 +62,9 @@ export type Forward = z.infer<typeof Forward>;
 export const ReachTarget = z.object({ name: z.string(), host: z.string(), port: z.number().int() });
 export type ReachTarget = z.infer<typeof ReachTarget>;
 
+/** The profile's words when a check fails or cannot tell (replaces Outpost's generic hint): the vendor's log, what to do. */
+const ProbeHint = z.string().optional();
+
 /** A read-only check with a verdict. Preflight and verify are lists of probes; a guard is one. */
 export const Probe = z.discriminatedUnion('kind', [
   /** SSH login with the host key verified (connect steps). */
@@ -85,6 +88,7 @@ export const Probe = z.discriminatedUnion('kind', [
      * holds the probe's name and port 0 until then).
      */
     port: z.string().optional(),
+    hint: ProbeHint,
   }),
   /**
    * Every forward held by the tunnel's own ssh (the login user's, with `argv`'s pairs, the unit's
@@ -94,12 +98,12 @@ export const Probe = z.discriminatedUnion('kind', [
   /** Established connections on the forwards' listen ports from each target (seen on the jump server). */
   z.object({ kind: z.literal('tunnelTraffic'), forwards: z.array(Forward), ports: z.array(z.number().int()) }),
   /** A process whose command line holds `match`; `mine`: only the login user's (a tunnel's ssh, not anyone's look-alike). */
-  z.object({ kind: z.literal('process'), name: z.string(), match: z.string(), mine: z.boolean().optional() }),
-  z.object({ kind: z.literal('service'), name: z.string(), expect: z.string() }),
+  z.object({ kind: z.literal('process'), name: z.string(), match: z.string(), mine: z.boolean().optional(), hint: ProbeHint }),
+  z.object({ kind: z.literal('service'), name: z.string(), expect: z.string(), hint: ProbeHint }),
   /** An HTTP(S) answer with one of these status codes (certificate not checked: reachability only). */
-  z.object({ kind: z.literal('http'), name: z.string(), url: z.string(), status: z.array(z.number().int()) }),
+  z.object({ kind: z.literal('http'), name: z.string(), url: z.string(), status: z.array(z.number().int()), hint: ProbeHint }),
   /** Established TCP connections from the agent's process to these ports. */
-  z.object({ kind: z.literal('connections'), name: z.string(), process: z.string(), ports: z.array(z.number().int()) }),
+  z.object({ kind: z.literal('connections'), name: z.string(), process: z.string(), ports: z.array(z.number().int()), hint: ProbeHint }),
   /** The host was confirmed by another step's program (the inherited installation's per-host line). */
   z.object({ kind: z.literal('confirmed'), step: z.string(), address: z.string() }),
   /** A command judged by exit code and markers. */
@@ -112,6 +116,7 @@ export const Probe = z.discriminatedUnion('kind', [
     markers: z.array(z.string()).optional(),
     /** What the vendor advises rather than requires: a failure is a warning. */
     advisory: z.boolean().optional(),
+    hint: ProbeHint,
   }),
 ]);
 export type Probe = z.infer<typeof Probe>;

@@ -386,20 +386,24 @@ export function lang(t: LangText, values: Record<string, string>): { title: stri
 
 
 function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] {
-  if ('process' in p) return [{ kind: 'process', name: p.process.name, match: subst(p.process.match, ctx.values) }];
-  if ('service' in p) return [{ kind: 'service', name: subst(p.service.name, ctx.values), expect: p.service.expect }];
-  if ('http' in p) return [{ kind: 'http', name: p.http.name, url: subst(p.http.url, ctx.values), status: p.http.status }];
-  if ('connections' in p) return [{ kind: 'connections', ...p.connections }];
+  // A probe the profile asks for only under a condition (a plug-in the user chose) is planned only then.
+  const body: { when?: string | undefined; hint?: string | undefined } = Object.values(p)[0] ?? {};
+  if (body.when && !truthy(ctx, body.when)) return [];
+  const hint = body.hint ? { hint: subst(body.hint, ctx.values) } : {};
+  if ('process' in p) return [{ kind: 'process', name: p.process.name, match: subst(p.process.match, ctx.values), ...hint }];
+  if ('service' in p) return [{ kind: 'service', name: subst(p.service.name, ctx.values), expect: p.service.expect, ...hint }];
+  if ('http' in p) return [{ kind: 'http', name: p.http.name, url: subst(p.http.url, ctx.values), status: p.http.status, ...hint }];
+  if ('connections' in p) return [{ kind: 'connections', name: p.connections.name, process: p.connections.process, ports: p.connections.ports, ...hint }];
   if ('listening' in p) {
     const text = typeof p.listening.port === 'number' ? String(p.listening.port) : subst(p.listening.port, ctx.values);
     const forward = (listenPort: number) => ({ name: p.listening.name, listenHost: '*', listenPort, targetHost: '', targetPort: 0 });
     // Each host's own port: filled on the host (the plan's hosts' values were checked as ports: hostVarsOf).
-    if (text.includes('{host.')) return [{ kind: 'listening', forwards: [forward(0)], port: text }];
+    if (text.includes('{host.')) return [{ kind: 'listening', forwards: [forward(0)], port: text, ...hint }];
     if (!isPortText(text)) throw new PlanError([{ path: `profile.probes.${p.listening.name}`, message: `the listening probe's port is "${text}", not a TCP port (1-65535)` }]);
-    return [{ kind: 'listening', forwards: [forward(Number(text))] }];
+    return [{ kind: 'listening', forwards: [forward(Number(text))], ...hint }];
   }
   if ('command' in p) {
-    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}) }];
+    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}), ...hint }];
   }
   // Seen on the jump server: only meaningful in jump mode.
   const forwards = jumpForwards.flat();

@@ -141,12 +141,18 @@ const ExecAction = z
   })
   .strict();
 
+/**
+ * What every probe a profile writes may add: `when` (the probe is planned only when the condition
+ * holds, like a step's) and `hint` (what the check says to do when it fails or cannot tell, instead of
+ * Outpost's generic words: the vendor's log, the console page).
+ */
+const ProbeExtras = { when: When, hint: Template.optional() };
 const Probe = z.union([
-  z.object({ process: z.object({ name: z.string(), match: Template }).strict() }).strict(),
-  z.object({ service: z.object({ name: Template, expect: z.string().default('active') }).strict() }).strict(),
-  z.object({ http: z.object({ name: z.string(), url: Template, status: z.array(z.number().int()).min(1) }).strict() }).strict(),
-  z.object({ connections: z.object({ name: z.string(), process: z.string(), ports: z.array(z.number().int()).min(1) }).strict() }).strict(),
-  z.object({ listening: z.object({ name: z.string(), port: z.union([z.number().int(), Template]) }).strict() }).strict(),
+  z.object({ process: z.object({ name: z.string(), match: Template, ...ProbeExtras }).strict() }).strict(),
+  z.object({ service: z.object({ name: Template, expect: z.string().default('active'), ...ProbeExtras }).strict() }).strict(),
+  z.object({ http: z.object({ name: z.string(), url: Template, status: z.array(z.number().int()).min(1), ...ProbeExtras }).strict() }).strict(),
+  z.object({ connections: z.object({ name: z.string(), process: z.string(), ports: z.array(z.number().int()).min(1), ...ProbeExtras }).strict() }).strict(),
+  z.object({ listening: z.object({ name: z.string(), port: z.union([z.number().int(), Template]), ...ProbeExtras }).strict() }).strict(),
   z
     .object({
       command: z
@@ -158,11 +164,12 @@ const Probe = z.union([
           success: z.array(z.string()).default([]),
           /** What the vendor advises rather than requires: a failure is a warning, not a stop. */
           advisory: z.boolean().default(false),
+          ...ProbeExtras,
         })
         .strict(),
     })
     .strict(),
-  z.object({ tunnelTraffic: z.object({ ports: z.array(z.number().int()).min(1) }).strict() }).strict().describe('Jump mode: connections from each target seen on the jump server'),
+  z.object({ tunnelTraffic: z.object({ ports: z.array(z.number().int()).min(1), when: When }).strict() }).strict().describe('Jump mode: connections from each target seen on the jump server'),
 ]);
 export type ProfileProbe = z.infer<typeof Probe>;
 
@@ -421,6 +428,9 @@ export const ProfileSchema = z
     const checkProbes = (probes: readonly ProfileProbe[], path: PropertyKey[]) =>
       probes.forEach((v, n) => {
         if ('command' in v) checkTokens(v.command.script, [...path, n, 'command', 'script']);
+        const [kind, body] = Object.entries(v)[0] ?? [];
+        const w = (body as { when?: string } | undefined)?.when;
+        if (kind && w) checkWhen(w, flags, [...path, n, kind, 'when'], ctx);
       });
     for (const os of ['linux', 'windows'] as const) {
       const sec = p[os];
@@ -462,6 +472,7 @@ export const ProfileSchema = z
         if (r && !sec.steps.some((x) => x.id === r && x.phase === 'remedy')) ctx.addIssue({ code: 'custom', path: [os, 'steps', n, 'onFailure', 'remedy'], message: `no step ${r} with phase remedy` });
       });
       checkProbes(sec.verify, [os, 'verify']);
+      checkProbes(sec.preflight?.checks ?? [], [os, 'preflight', 'checks']);
     }
     for (const os of ['linux', 'windows'] as const) {
       const cc = p.consoleCommand?.[os];

@@ -76,7 +76,27 @@ afterAll(() => {
   web?.close();
 });
 
+/** Probes with a profile's hint (`hint:`), which replaces Outpost's words when a check does not pass. */
+const hinted = (): Probe[] => [
+  { kind: 'command', name: 'bad', shell: 'sh', command: ['false'], exitCode: 0, hint: 'See /var/log/aops/aops.log.' },
+  { kind: 'command', name: 'good', shell: 'sh', command: ['true'], exitCode: 0, hint: 'never said' },
+  { kind: 'service', name: 'outpost-no-such.service', expect: 'active', hint: "Read the service's log, then restart it." },
+  { kind: 'http', name: 'down', url: `http://127.0.0.1:${closed}/`, status: [200], hint: "Start the agent's API." },
+  { kind: 'listening', forwards: [{ name: 'gone', listenHost: '*', listenPort: closed, targetHost: '', targetPort: 0 }], hint: 'Nothing listens: restart the agent.' },
+  { kind: 'process', name: 'ghost', match: 'no-such-process-2f9c', hint: "It's 'down': start it." },
+];
+
 describe('probe checks: the export and outpost run agree', () => {
+  it("a probe's hint replaces Outpost's words when its check fails, and is never said when it passes", async () => {
+    const lines = await runner(hinted());
+    expect(lines.find((l) => l.startsWith('FAIL bad:'))).toMatch(/ — See \/var\/log\/aops\/aops\.log\.$/);
+    expect(lines.find((l) => l.startsWith('pass good:'))).not.toContain('never said');
+    expect(lines.find((l) => l.startsWith('FAIL down:'))).toMatch(/ — Start the agent's API\.$/);
+    expect(lines.find((l) => l.startsWith('FAIL service outpost-no-such.service:'))).toMatch(/ — Read the service's log, then restart it\.$/);
+    expect(lines.find((l) => l.startsWith('FAIL process ghost:'))).toMatch(/ — It's 'down': start it\.$/);
+    expect(lines.filter((l) => l.includes('Nothing listens: restart the agent.'))).toHaveLength(1);
+  });
+
   const cases: Array<[string, () => Probe[]]> = [
     ['preflight (clock, system, disk, tools, privilege, ports)', () => [
       { kind: 'clock' },
@@ -105,6 +125,7 @@ describe('probe checks: the export and outpost run agree', () => {
       { kind: 'http', name: 'down', url: `http://127.0.0.1:${closed}/`, status: [200] },
       { kind: 'connections', name: 'conns', process: 'no-such-proc', ports: [open] },
     ]],
+    ["a profile's own hint instead of Outpost's, on the checks that did not pass only", () => hinted()],
   ];
   for (const [what, probes] of cases) {
     it(what, async () => {

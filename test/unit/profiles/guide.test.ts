@@ -142,7 +142,11 @@ describe('every example in PROFILES.md', () => {
         if ('content' in o) {
           p.inputs = [{ name: 'apiKey', type: 'secret', required: true }, { name: 'httpProxy', type: 'string' }, { name: 'token', type: 'secret' }];
           p.linux.steps = [{ id: 'env', phase: 'install', title: 'Env', action: { writeFile: { path: '/etc/agent.env', content: o.content } } }];
-        } else if ('verify' in o) p.linux.verify = o.verify as unknown[];
+        } else if ('verify' in o) {
+          p.linux.verify = o.verify as unknown[];
+          // A probe's condition is an input of the profile (a plug-in the user chooses).
+          p.inputs = [...new Set([...text.matchAll(/when: !?([a-z][A-Za-z0-9_]*)/g)].map((m) => m[1] ?? ''))].map((name) => ({ name, type: 'boolean' }));
+        }
         else if ('inherited' in o) Object.assign(p, o);
         else if ('consoleCommand' in o) {
           p.inputs = [{ name: 'apiKey', type: 'secret', required: true }, { name: 'site', type: 'enum', choices: ['eu', 'us'] }, { name: 'extraArgs', type: 'list' }];

@@ -38,7 +38,9 @@ export function hostChecks(probes: readonly Probe[], c: CheckContext): { text: J
   for (const p of probes) {
     if (PREFLIGHT_KINDS.has(p.kind) || p.kind === 'tunnelTraffic') continue;
     if (p.kind === 'command' && p.shell === 'bash') shell = 'bash';
-    text.push(...probeCheck(p, c), lit('\n'));
+    const hint = 'hint' in p ? p.hint : undefined;
+    if (hint) text.push(lit(`outpost_hint=${q(hint)}\n`), ...probeCheck(p, c), lit("\noutpost_hint=''\n"));
+    else text.push(...probeCheck(p, c), lit('\n'));
   }
   return { text, shell };
 }

@@ -19,8 +19,10 @@ import { quotePosix as q } from '../../quote';
 
 /** Functions every check script starts with (the playbook's and Outpost's alike). */
 export const CHECK_FUNCS = [
+  // outpost_hint: the profile's own words for a check that did not pass (set around its probe), else the check's.
   'outpost_check() {',
-  '  if [ "$1" != pass ] && [ -n "${4:-}" ]; then printf \'OUTPOST_CHECK %s %s: %s — %s\\n\' "$1" "$2" "$3" "$4"',
+  '  outpost_h=${outpost_hint:-${4:-}}',
+  '  if [ "$1" != pass ] && [ -n "$outpost_h" ]; then printf \'OUTPOST_CHECK %s %s: %s — %s\\n\' "$1" "$2" "$3" "$outpost_h"',
   '  else printf \'OUTPOST_CHECK %s %s: %s\\n\' "$1" "$2" "$3"; fi',
   '}',
   "outpost_isnum() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }",

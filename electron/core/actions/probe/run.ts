@@ -95,9 +95,15 @@ export async function runProbes(probes: readonly Probe[], c: ProbeContext): Prom
     if (PREFLIGHT_KINDS.has(p.kind)) continue;
     // What the jump server cannot attribute is said in the light of the host's own evidence: its agent's connections.
     const connected = p.kind === 'tunnelTraffic' && agentConnected(probes, checks);
-    checks.push(...(await one(p, { ...c, connected })));
+    checks.push(...withHint(p, await one(p, { ...c, connected })));
   }
   return { checks, ok: checks.every((x) => x.status !== 'fail') };
+}
+
+/** The profile's own hint (its vendor's log, what to do) replaces Outpost's words on a check that did not pass. */
+export function withHint(p: Probe, checks: CheckResult[]): CheckResult[] {
+  const hint = 'hint' in p ? p.hint : undefined;
+  return hint ? checks.map((x) => (x.status === 'pass' ? x : { ...x, hint })) : checks;
 }
 
 /**
