@@ -399,7 +399,7 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
     return [{ kind: 'listening', forwards: [forward(Number(text))] }];
   }
   if ('command' in p) {
-    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}) }];
+    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}), ...(p.command.unknown.length ? { unknown: p.command.unknown } : {}) }];
   }
   // Seen on the jump server: only meaningful in jump mode.
   const forwards = jumpForwards.flat();

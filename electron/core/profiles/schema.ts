@@ -158,6 +158,8 @@ const Probe = z.union([
           success: z.array(z.string()).default([]),
           /** What the vendor advises rather than requires: a failure is a warning, not a stop. */
           advisory: z.boolean().default(false),
+          /** Markers meaning the check could not be made (a tool missing, a file unreadable): "could not check", a warning, never a pass. */
+          unknown: z.array(z.string().min(1)).default([]),
         })
         .strict(),
     })

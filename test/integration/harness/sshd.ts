@@ -156,6 +156,8 @@ export interface SshdOptions {
   pubkeyAuth?: boolean;
   /** Jump servers need it; targets get it too unless set false. */
   allowTcpForwarding?: boolean;
+  /** sshd's GatewayPorts (default clientspecified: a remote forward may listen on the host's own address). */
+  gatewayPorts?: 'no' | 'yes' | 'clientspecified';
   hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa';
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
   extraConfig?: string[];
@@ -255,7 +257,7 @@ export class SshdInstance {
       `PubkeyAuthentication ${yn(o.pubkeyAuth, true)}`,
       'PermitRootLogin no',
       `AllowTcpForwarding ${yn(o.allowTcpForwarding, true)}`,
-      'GatewayPorts clientspecified',
+      `GatewayPorts ${o.gatewayPorts ?? 'clientspecified'}`,
       'StrictModes no',
       'UseDNS no',
       'MaxStartups 50',

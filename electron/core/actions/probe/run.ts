@@ -190,6 +190,8 @@ const commandCheck: Check<'command'> = async (p, c) => {
   // `sc query`: the STATE line is the evidence, and a service that is not running is said in words.
   const sc = p.shell === 'cmd' ? parseScQuery(r.output) : null;
   const last = sc ? sc.stateLine : r.output.trim().split('\n').slice(-3).join(' | ');
+  // The check said it could not look (a tool missing, a file unreadable): never a pass, whatever else it printed.
+  if (p.unknown?.some((m) => r.output.includes(m))) return [{ name: p.name, status: 'warn', detail: `could not check: ${last || 'the check could not run'}` }];
   if (exitOk && markerOk) return [{ name: p.name, status: 'pass', detail: last || 'ok' }];
   const said = sc ? explainScQuery(sc) : p.shell === 'cmd' ? scFailure(p.name.replace(/^sc query /, ''), r.output) : null;
   return [{ name: p.name, status: p.advisory ? 'warn' : 'fail', detail: said ?? `${!exitOk ? `exit code ${r.exitCode}` : `no ${p.markers?.join(' / ')}`}${last ? `: ${last}` : ''}` }];
