@@ -51,7 +51,7 @@ describe('nova-agent plan on Linux', () => {
   const p = plan(linux);
 
   it('starts the guest tools, installs, starts the agent and verifies it, on each target; every script passes bash -n', () => {
-    expect(targetIds(p)).toEqual(['connect', 'preflight', 'guest-tools', 'install', 'start', 'uninstall', 'verify']);
+    expect(targetIds(p)).toEqual(['connect', 'preflight', 'guest-tools', 'install', 'boot-order', 'start', 'uninstall', 'verify']);
     expect(PlanSchema.safeParse(p).success).toBe(true);
     const pre = step(p, 'preflight').action;
     expect(pre.kind === 'probe' && pre.probes.find((x) => x.kind === 'tools')).toEqual({ kind: 'tools', anyOf: [['bash'], ['systemctl']] });
@@ -108,6 +108,52 @@ describe('nova-agent plan on Linux', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('nova-agent on Linux: what the seed asks beyond the install', () => {
+  const p = plan(linux);
+  const pre = step(p, 'preflight').action;
+  const checks = pre.kind === 'probe' ? pre.probes.filter((x) => x.kind === 'command') : [];
+
+  it('orders the guest tools before the agent at boot with a drop-in (After= and Wants=), checked with systemctl show, before the agent starts', () => {
+    const ids = targetIds(p);
+    expect(ids.indexOf('boot-order')).toBe(ids.indexOf('install') + 1);
+    expect(ids.indexOf('boot-order')).toBe(ids.indexOf('start') - 1);
+    const s = step(p, 'boot-order');
+    expect(s.inferred).toBe(true);
+    expect(s.description).toMatch(/^Source: \[seed\] configure xe-linux-distribution to start before nova-agent; \[inferred\] a drop-in/);
+    expect(s.display).toContain("set -- /etc/systemd/system ; ");
+    expect(s.display).toContain('d="$1/$agent.service.d"; f="$d/outpost-boot-order.conf"');
+    expect(s.display).toContain('[Unit]\\nAfter=%s.service\\nWants=%s.service\\n" "$tools" "$tools"');
+    expect(s.display).toContain('systemctl daemon-reload || exit 1; after=$(systemctl show -p After --value "$agent"');
+    // The folder follows the answers (an advanced input), and the uninstall takes the drop-in away.
+    const moved = plan(linux, { unitDir: '/run/systemd/system' });
+    expect(step(moved, 'boot-order').display).toContain('set -- /run/systemd/system ; ');
+    expect(step(moved, 'uninstall').display).toContain('rm -f /run/systemd/system/nova-agent.service.d/outpost-boot-order.conf /run/systemd/system/python3-nova-agent.service.d/outpost-boot-order.conf ;');
+  });
+
+  it('checks in the preflight, before anything changes: not FreeBSD, no nova-agent 1.x (stops), tun/tap interfaces (a warning, or could not check)', () => {
+    expect(checks.map((c) => c.kind === 'command' && [c.name, c.advisory ?? false, c.unknown ?? []])).toEqual([
+      ['not FreeBSD', false, []],
+      ['no nova-agent 1.x installed', false, []],
+      ['no tun or tap interfaces', true, ['tun/tap not checked']],
+    ]);
+    const text = step(p, 'preflight').display;
+    expect(text).toContain("this host runs FreeBSD: nova-agent 2.x (yum, apt) does not support it. The vendor's answer for FreeBSD is the 1.x branch (1.3.9)");
+    expect(text).toContain('for d in /usr/share/nova-agent/[0-9]* /usr/share/nova-agent-install/usr/share/nova-agent/[0-9]*');
+    expect(text).toContain('the vendor advises against upgrading 1.x to 2.x');
+    expect(text).toContain("ip -o -d link show 2>/dev/null | awk -F': ' '/ tun type (tun|tap) /");
+    for (const c of checks) {
+      if (c.kind !== 'command') continue;
+      const r = spawnSync('sh', ['-n', '-c', renderExec(c, 'exec', () => undefined, new SecretRegistry())], { encoding: 'utf8' });
+      expect(r.status, `${c.name}: ${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('names the OSPC repository when the install fails, as the seed does', () => {
+    expect(step(p, 'install').onFailure?.hint).toMatch(/the vendor suggests the packages of the OSPC repository/);
+    expect(exec(step(p, 'install')).diagnosis.find((d) => d.code === 'package_missing')?.hint).toMatch(/install the packages from the OSPC repository, as the vendor suggests/);
   });
 });
 
