@@ -272,7 +272,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   const verifyProbes = sec.verify.flatMap((p) => probeOf(ctx, p, jumpForwards));
   // "Already installed" is the host's install state (files, process, service): not the network's
   // verdicts (the agent's connections, its traffic at the jump server), which an install cannot change.
-  const guardProbes = verifyProbes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'connections');
+  // Nor a check the profile keeps out of it (`guard: false`: the installed agent's version, say).
+  const guardProbes = sec.verify.filter((p) => !('command' in p) || p.command.guard).flatMap((p) => probeOf(ctx, p, jumpForwards)).filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'connections');
   for (const ps of sec.steps) {
     if (ps.when && !truthy(ctx, ps.when)) continue;
     steps.push(profileStep(ctx, ps, guardProbes, jumpForwards));
@@ -386,6 +387,8 @@ export function lang(t: LangText, values: Record<string, string>): { title: stri
 
 
 function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] {
+  // A check asked only for some answers (`when:`) is left out of the plan otherwise: every executor and the playbook alike.
+  if ('command' in p && p.command.when && !truthy(ctx, p.command.when)) return [];
   if ('process' in p) return [{ kind: 'process', name: p.process.name, match: subst(p.process.match, ctx.values) }];
   if ('service' in p) return [{ kind: 'service', name: subst(p.service.name, ctx.values), expect: p.service.expect }];
   if ('http' in p) return [{ kind: 'http', name: p.http.name, url: subst(p.http.url, ctx.values), status: p.http.status }];

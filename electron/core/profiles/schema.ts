@@ -160,6 +160,10 @@ const Probe = z.union([
           advisory: z.boolean().default(false),
           /** Markers meaning the check could not be made (a tool missing, a file unreadable): "could not check", a warning, never a pass. */
           unknown: z.array(z.string().min(1)).default([]),
+          /** Only when this condition holds (an answer the user gave): the plan leaves the check out otherwise. */
+          when: When,
+          /** false: not one of the checks `guard: verify` uses (it judges what is installed, e.g. its version, not whether it is installed and running). */
+          guard: z.boolean().default(true),
         })
         .strict(),
     })
@@ -423,6 +427,7 @@ export const ProfileSchema = z
     const checkProbes = (probes: readonly ProfileProbe[], path: PropertyKey[]) =>
       probes.forEach((v, n) => {
         if ('command' in v) checkTokens(v.command.script, [...path, n, 'command', 'script']);
+        if ('command' in v && v.command.when) checkWhen(v.command.when, flags, [...path, n, 'command', 'when'], ctx);
       });
     for (const os of ['linux', 'windows'] as const) {
       const sec = p[os];
@@ -464,6 +469,7 @@ export const ProfileSchema = z
         if (r && !sec.steps.some((x) => x.id === r && x.phase === 'remedy')) ctx.addIssue({ code: 'custom', path: [os, 'steps', n, 'onFailure', 'remedy'], message: `no step ${r} with phase remedy` });
       });
       checkProbes(sec.verify, [os, 'verify']);
+      checkProbes(sec.preflight?.checks ?? [], [os, 'preflight', 'checks']);
     }
     for (const os of ['linux', 'windows'] as const) {
       const cc = p.consoleCommand?.[os];

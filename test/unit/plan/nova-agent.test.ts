@@ -167,10 +167,13 @@ describe('nova-agent plan on Windows', () => {
     expect(step(p, 'uninstall').phase).toBe('remedy');
     for (const id of ['unpack', 'install', 'unpack-updater', 'install-updater']) expect(step(p, id).onFailure?.remedy).toBe('uninstall');
     // The plan's Windows preflight (clock, system, disk, elevation) runs before anything is unpacked.
-    expect(step(p, 'preflight').action).toEqual({
-      kind: 'probe',
-      probes: [{ kind: 'clock' }, { kind: 'platform', os: 'windows', arch: ['x86_64'] }, { kind: 'disk', path: WIN_DIR, minFreeMiB: 200 }, { kind: 'privilege', os: 'windows' }],
-    });
+    const pre = step(p, 'preflight').action;
+    expect(pre.kind === 'probe' && pre.probes.slice(0, 4)).toEqual([{ kind: 'clock' }, { kind: 'platform', os: 'windows', arch: ['x86_64'] }, { kind: 'disk', path: WIN_DIR, minFreeMiB: 200 }, { kind: 'privilege', os: 'windows' }]);
+    // The seed's Windows requirements, read-only, in cmd: "could not check" where the tool says nothing.
+    expect(pre.kind === 'probe' && pre.probes.slice(4).map((x) => x.kind === 'command' && [x.name, x.shell, x.unknown])).toEqual([
+      ['XenServer tools running', 'cmd', ['XenServer tools not checked']],
+      ['IPv6 enabled on the public interface', 'cmd', ['IPv6 not checked']],
+    ]);
     expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null, root: false });
     expect(step(p, 'unpack-updater').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\UpdateService.zip', dest: `${WIN_DIR}\\AgentUpdater`, format: 'zip', sha256: null, root: false });
     // The .bat files register "%CD%\...exe": they must run from the folder they were unpacked into.
@@ -185,6 +188,33 @@ describe('nova-agent plan on Windows', () => {
     expect(v.kind === 'probe' && v.probes).toEqual(
       ['RackspaceCloudServersAgent', 'RackspaceCloudServersAgentUpdater'].map((svc) => ({ kind: 'command', name: `sc query ${svc}`, shell: 'cmd', command: ['sc', 'query', svc], exitCode: 0, markers: ['RUNNING'] })),
     );
+  });
+
+  it('checks the XenServer tools and IPv6 on the public interface (the seed\'s netsh error as a diagnosis); RackConnect v3 and cloud-automation-run only when asked', () => {
+    const p = plan(windows);
+    const pre = step(p, 'preflight').display;
+    expect(pre).toContain('sc query xensvc 2>&1 | find "RUNNING" >nul\nif not errorlevel 1 (echo the XenServer tools service xensvc is RUNNING& exit /b 0)');
+    expect(pre).toContain('sc query xenagent 2>&1 | find "1060" >nul\nif not errorlevel 1 if defined m (echo the XenServer tools are not installed');
+    expect(pre).toContain('netsh interface ipv6 show interface public 2>&1 | find "IfLuid" >nul\nif not errorlevel 1 (echo IPv6 is enabled on the public interface& exit /b 0)');
+    // The interface is the answers' (a quoted word in cmd).
+    const named = plan(windows, { ...windows.inputs, publicInterface: 'Ethernet 2' });
+    expect(step(named, 'preflight').display).toContain('netsh interface ipv6 show interface "Ethernet 2" 2>&1 | find "Element not found" >nul');
+    expect(exec(step(p, 'install')).diagnosis.find((d) => new RegExp(d.pattern).test('{"returncode":"1","message":"Command Failed. , Output:Element not found.\\r\\n"}'))?.code).toBe('ipv6_disabled');
+    // Not asked: no registry change, no version check.
+    expect(targetIds(p)).not.toContain('cloud-automation-run');
+    const v0 = step(p, 'verify').action;
+    expect(v0.kind === 'probe' && v0.probes).toHaveLength(2);
+    const asked = plan(windows, { ...windows.inputs, rackConnectV3: true, cloudAutomationRun: true });
+    expect(targetIds(asked)).toEqual(['preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'cloud-automation-run', 'uninstall', 'verify']);
+    const reg = step(asked, 'cloud-automation-run');
+    expect(reg.display).toBe('reg add HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run /t REG_SZ /d 1 /f >nul && reg query HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run');
+    expect(reg.inferred).toBe(true);
+    const v = step(asked, 'verify').action;
+    const rc = v.kind === 'probe' ? v.probes[2] : undefined;
+    expect(rc).toMatchObject({ kind: 'command', name: 'agent 1.3.1 or later (RackConnect v3)', shell: 'powershell', markers: ['agent version OK'], unknown: ['agent version not read'] });
+    expect(step(asked, 'verify').display).toContain(`$f = Join-Path '${WIN_DIR}\\Agent' 'Rackspace.Cloud.Server.Agent.Service.exe'`);
+    // The verdict words are built at run time: the script's text never holds them whole.
+    expect(step(asked, 'verify').display).not.toContain('agent version OK');
   });
 
   it('without the zips, unpacking is a manual instruction for each', () => {

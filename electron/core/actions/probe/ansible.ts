@@ -206,7 +206,8 @@ function commandCheck(p: Extract<Probe, { kind: 'command' }>, c: CheckContext): 
   const markers = p.markers ?? [];
   const markerOk = markers.length ? `mok=''; case $out in ${markers.map((m) => `*${q(m)}*`).join(' | ')}) mok=1 ;; esac` : 'mok=1';
   const unknown = p.unknown ?? [];
-  const unknownOk = unknown.length ? `unk=''; case $out in ${unknown.map((m) => `*${q(m)}*`).join(' | ')}) unk=1 ;; esac` : "unk=''";
+  // As the runner: an unknown marker, or nothing printed at all by a check that can be unsure.
+  const unknownOk = unknown.length ? `unk=''; case $out in ${unknown.map((m) => `*${q(m)}*`).join(' | ')}) unk=1 ;; esac; [ -n "$(printf '%s' "$out" | tr -d ' \\t\\r\\n')" ] || unk=1` : "unk=''";
   return [
     lit('out=$( {\n'),
     ...cmd,
