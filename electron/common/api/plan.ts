@@ -117,6 +117,8 @@ export const Probe = z.discriminatedUnion('kind', [
     /** What the vendor advises rather than requires: a failure is a warning. */
     advisory: z.boolean().optional(),
     hint: ProbeHint,
+    /** Markers meaning the check could not be made: "could not check" (a warning), never a pass, whatever the exit code. */
+    unknown: z.array(z.string()).optional(),
   }),
 ]);
 export type Probe = z.infer<typeof Probe>;

@@ -272,7 +272,8 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   const verifyProbes = sec.verify.flatMap((p) => probeOf(ctx, p, jumpForwards));
   // "Already installed" is the host's install state (files, process, service): not the network's
   // verdicts (the agent's connections, its traffic at the jump server), which an install cannot change.
-  const guardProbes = verifyProbes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'connections');
+  // Nor a check the profile keeps out of it (`guard: false`: the installed agent's version, say).
+  const guardProbes = sec.verify.filter((p) => !('command' in p) || p.command.guard).flatMap((p) => probeOf(ctx, p, jumpForwards)).filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'connections');
   for (const ps of sec.steps) {
     if (ps.when && !truthy(ctx, ps.when)) continue;
     steps.push(profileStep(ctx, ps, guardProbes, jumpForwards));
@@ -403,7 +404,7 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
     return [{ kind: 'listening', forwards: [forward(Number(text))], ...hint }];
   }
   if ('command' in p) {
-    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}), ...hint }];
+    return [{ kind: 'command', name: p.command.name, shell: p.command.shell ?? ctx.shell, command: tokenPieces(ctx, p.command.script), ...(p.command.exitCode !== undefined ? { exitCode: p.command.exitCode } : {}), ...(p.command.success.length ? { markers: p.command.success } : {}), ...(p.command.advisory ? { advisory: true } : {}), ...(p.command.unknown.length ? { unknown: p.command.unknown } : {}), ...hint }];
   }
   // Seen on the jump server: only meaningful in jump mode.
   const forwards = jumpForwards.flat();

@@ -5,6 +5,7 @@
 // the host key Outpost verified this session, in a known_hosts file of its own.
 import type { Forward, JumpHost, Piece, Step } from '../../common/api/plan';
 import { bracket, forwardSpec } from '../../common/forward';
+import { gatewayPortsStep } from './gateway-ports';
 import { step, type Ctx } from './step';
 
 export { forwardSpec };
@@ -237,6 +238,8 @@ export function remoteTunnelSteps(ctx: Ctx, j: JumpHost, proxy: JumpHost, form: 
   const comment = remoteKeyComment(ctx.profile.id);
   const fact = tunnelKeyFact(proxy.id);
   const srcFact = tunnelSourceFact(proxy.id);
+  // Before anything is made for the tunnel: can the jump server's sshd listen where the targets send?
+  steps.push(gatewayPortsStep(j, forwards));
   if (persistent) {
     steps.push(
       step({

@@ -165,6 +165,10 @@ const Probe = z.union([
           /** What the vendor advises rather than requires: a failure is a warning, not a stop. */
           advisory: z.boolean().default(false),
           ...ProbeExtras,
+          /** Markers meaning the check could not be made (a tool missing, a file unreadable): "could not check", a warning, never a pass. */
+          unknown: z.array(z.string().min(1)).default([]),
+          /** false: not one of the checks `guard: verify` uses (it judges what is installed, e.g. its version, not whether it is installed and running). */
+          guard: z.boolean().default(true),
         })
         .strict(),
     })

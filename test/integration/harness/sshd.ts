@@ -156,6 +156,8 @@ export interface SshdOptions {
   pubkeyAuth?: boolean;
   /** Jump servers need it; targets get it too unless set false. */
   allowTcpForwarding?: boolean;
+  /** sshd's GatewayPorts (default clientspecified: a remote forward may listen on the host's own address). */
+  gatewayPorts?: 'no' | 'yes' | 'clientspecified';
   hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa';
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
   extraConfig?: string[];
@@ -171,6 +173,12 @@ export interface SshdOptions {
   own?: { from: string; to: string };
   /** The host's own /etc/hosts (this file bound over it, in a mount namespace of its own): what a run writes there stays there. */
   etcHosts?: string;
+  /**
+   * Folders of this host that hold more than the machine's (an overlay in a mount namespace of its own:
+   * `upper`'s files on top of `on`, e.g. an old agent's files under /usr/share); nothing is written to `on`.
+   * `upper` needs a sibling `<upper>.work` folder on the same filesystem (created here).
+   */
+  overlays?: Array<{ on: string; upper: string }>;
 }
 
 const running = new Set<SshdInstance>();
@@ -199,7 +207,7 @@ export class SshdInstance {
     this.host = opts.address ?? pickAddress();
     this.dir = dir;
     // Refuses anything outside 127.0.0.0/8.
-    this.sshd = new LoopbackSshd(this.host, dir, opts.own || opts.etcHosts ? path.join(dir, 'own-host.sh') : SSHD_PATH);
+    this.sshd = new LoopbackSshd(this.host, dir, opts.own || opts.etcHosts || opts.overlays?.length ? path.join(dir, 'own-host.sh') : SSHD_PATH);
   }
 
   get port(): number {
@@ -255,7 +263,7 @@ export class SshdInstance {
       `PubkeyAuthentication ${yn(o.pubkeyAuth, true)}`,
       'PermitRootLogin no',
       `AllowTcpForwarding ${yn(o.allowTcpForwarding, true)}`,
-      'GatewayPorts clientspecified',
+      `GatewayPorts ${o.gatewayPorts ?? 'clientspecified'}`,
       'StrictModes no',
       'UseDNS no',
       'MaxStartups 50',
@@ -334,11 +342,14 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdInstance> {
   await fsp.chmod(dir, 0o755);
   await fsp.mkdir(path.join(dir, 'authorized_keys'), { mode: 0o755 });
   await fsp.chmod(path.join(dir, 'authorized_keys'), 0o755);
-  if (opts.own || opts.etcHosts) {
+  if (opts.own || opts.etcHosts || opts.overlays?.length) {
     // With `own`, sshd becomes pid 1 of a new pid namespace (--kill-child: it ends with this wrapper, and
     // every process of the "host" with it); sshd re-executes itself, so it is started by its full path.
-    const binds = [...(opts.own ? [opts.own.from, opts.own.to] : []), ...(opts.etcHosts ? [opts.etcHosts, '/etc/hosts'] : [])];
-    const inner = 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; shift; exec "$0" "$@"';
+    const overlays = opts.overlays ?? [];
+    for (const o of overlays) await fsp.mkdir(`${o.upper}.work`, { recursive: true });
+    const binds = [...(opts.own ? [opts.own.from, opts.own.to] : []), ...(opts.etcHosts ? [opts.etcHosts, '/etc/hosts'] : []), ...overlays.flatMap((o) => ['-overlay', o.on, o.upper])];
+    const inner =
+      'while [ "$1" != -- ]; do if [ "$1" = -overlay ]; then mount -t overlay overlay -o "lowerdir=$2,upperdir=$3,workdir=$3.work" "$2" || exit 1; shift 3; else mount --bind "$1" "$2" || exit 1; shift 2; fi; done; shift; exec "$0" "$@"';
     const pid = opts.own ? ' --pid --fork --kill-child --mount-proc' : '';
     await fsp.writeFile(
       path.join(dir, 'own-host.sh'),

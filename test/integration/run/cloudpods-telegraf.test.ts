@@ -4,7 +4,10 @@
 // on all three, OpenSSH's ssh -R run by the proxy into the proxy VM with the tunnel key Outpost made
 // there (background form: these hosts have no systemd), the authorized_keys line on the proxy VM
 // enforced by sshd, the upload with its SHA-256, telegraf.conf and the unit file as written, curl's
-// verify write, and an HTTP server standing in for InfluxDB's /write.
+// read-only verify (/ping, SHOW DATABASES) and the write test only when asked, the GatewayPorts check
+// against the proxy VM's own sshd (sshd -T as root, the file without sudo, could not check, "no"), and
+// an HTTP server standing in for InfluxDB that refuses what InfluxDB 1.x refuses (an unknown database,
+// a write by GET, queries without credentials when auth is on).
 // Stand-ins, because the vendor's binary cannot be downloaded here: `telegraf` (a bash script that
 // reads the generated telegraf.conf's urls and database and POSTs line protocol to <url>/write, as
 // telegraf's influxdb output does), and `systemctl` (runs the unit's ExecStart in the background).
@@ -19,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../../electron/common/api';
-import { ensureTestUser, startSshd, stopAll, TEST_USERS, testUserName, type SshdInstance, type TestUser } from '../harness/sshd';
+import { ensureTestUser, grantSudo, revokeSudo, startSshd, stopAll, TEST_USERS, testUserName, type SshdInstance, type TestUser } from '../harness/sshd';
 import { opts, session } from './api-session';
 
 const execFileP = promisify(execFile);
@@ -29,6 +32,8 @@ const LISTEN_PORT = 12345; // the profile's port (the seed's)
 
 let proxy: SshdInstance;
 let proxyVm: SshdInstance;
+/** A second proxy VM whose sshd keeps the default GatewayPorts no. */
+let proxyVmNo: SshdInstance;
 let vm: SshdInstance;
 let proxyUser: TestUser;
 let proxyVmUser: TestUser;
@@ -39,6 +44,10 @@ let installDir: string;
 let unitDir: string;
 let sink: http.Server;
 const writes: Array<{ url: string; body: string }> = [];
+/** Every request the InfluxDB stand-in saw: method and URL. */
+const requests: string[] = [];
+/** The stand-in's databases, and whether it asks for credentials (InfluxDB's auth-enabled). */
+const influx = { databases: ['_internal', 'telegraf'], auth: false };
 
 function script(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o755 });
@@ -111,24 +120,52 @@ exit 0
   );
 
   const base = `127.0.${20 + Math.floor(Math.random() * 200)}`;
+  // InfluxDB 1.x's HTTP API as far as these checks use it: /ping answers 204 with its version header
+  // (and needs no credentials), /query reads by GET, /write takes POST into an existing database only.
   sink = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      writes.push({ url: req.url ?? '', body });
-      res.statusCode = req.method === 'POST' && req.url?.startsWith('/write?') ? 204 : 404;
-      res.end();
+      const u = new URL(req.url ?? '/', 'http://influx');
+      requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      const json = (code: number, v: unknown) => {
+        res.writeHead(code, { 'Content-Type': 'application/json', 'X-Influxdb-Version': '1.8.10' });
+        res.end(JSON.stringify(v));
+      };
+      if (u.pathname === '/ping') {
+        res.writeHead(204, { 'X-Influxdb-Version': '1.8.10', 'X-Influxdb-Build': 'OSS' });
+        return res.end();
+      }
+      if (influx.auth && !u.searchParams.get('u')) return json(401, { error: 'unable to parse authentication credentials' });
+      if (u.pathname === '/query') {
+        const q = (u.searchParams.get('q') ?? '').trim();
+        if (req.method !== 'GET' && req.method !== 'POST') return json(405, { error: 'method not allowed' });
+        if (/^SHOW DATABASES$/i.test(q)) return json(200, { results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: influx.databases.map((d) => [d]) }] }] });
+        if (req.method === 'GET' && !/^(SELECT|SHOW)\b/i.test(q)) return json(405, { error: `${q.split(/\s/)[0] ?? ''} queries must be sent by POST` });
+        return json(400, { error: 'error parsing query' });
+      }
+      if (u.pathname === '/write') {
+        if (req.method !== 'POST') return json(405, { error: 'method not allowed' });
+        const db = u.searchParams.get('db') ?? '';
+        if (!influx.databases.includes(db)) return json(404, { error: `database not found: "${db}"` });
+        writes.push({ url: req.url ?? '', body });
+        res.statusCode = 204;
+        return res.end();
+      }
+      json(404, { error: 'not found' });
     });
   });
   await new Promise<void>((r) => sink.listen(0, `${base}.9`, r));
   proxy = await startSshd({ address: `${base}.2` });
   proxyVm = await startSshd({ address: `${base}.3`, userAuthorizedKeys: true });
+  proxyVmNo = await startSshd({ address: `${base}.5`, userAuthorizedKeys: true, gatewayPorts: 'no' });
   vm = await startSshd({ address: `${base}.4`, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin CP_STATE=${state} CP_UNIT_DIR=${unitDir}`] });
   cleanup();
 });
 
 afterAll(async () => {
   cleanup();
+  if (proxyVmUser) grantSudo(proxyVmUser.name);
   sink?.close();
   await stopAll();
   fs.rmSync(installDir, { recursive: true, force: true });
@@ -136,9 +173,10 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function answers(): Record<string, unknown> {
+function answers(o: { jump?: SshdInstance; writeTest?: boolean } = {}): Record<string, unknown> {
   const binary = path.join(dir, 'telegraf');
   const sink_ = sink.address() as AddressInfo;
+  const pvm = o.jump ?? proxyVm;
   return {
     profile: 'cloudpods-telegraf',
     os: 'linux',
@@ -146,13 +184,13 @@ function answers(): Record<string, unknown> {
       mode: 'jump',
       jumpServers: [
         {
-          privateIp: proxyVm.host,
-          ssh: { host: proxyVm.host, port: proxyVm.port, user: proxyVmUser.name, password: { stored: 'PROXYVM_PASSWORD' } },
+          privateIp: pvm.host,
+          ssh: { host: pvm.host, port: pvm.port, user: proxyVmUser.name, password: { stored: 'PROXYVM_PASSWORD' } },
           proxy: { ssh: { host: proxy.host, port: proxy.port, user: proxyUser.name, password: { stored: 'JUMP_PASSWORD' } } },
         },
       ],
       elbIp: sink_.address,
-      connectionIp: proxyVm.host,
+      connectionIp: pvm.host,
       tunnel: 'persistent',
       // InfluxDB's port here is the sink's (the profile's default is the seed's 30086).
       portOverrides: { [String(LISTEN_PORT)]: { target: `${sink_.address}:${sink_.port}` } },
@@ -163,16 +201,17 @@ function answers(): Record<string, unknown> {
       database: 'telegraf',
       intervalSec: '10',
       unitDir,
+      ...(o.writeTest ? { writeTest: true } : {}),
     },
     targets: [{ name: 'vm-1', host: vm.host, port: vm.port, user: vmUser.name, password: { stored: 'TARGET_PASSWORD' } }],
     options: { installDir },
   };
 }
 
-async function run(): Promise<{ end: EventPayload<'run.end'>; text: string }> {
+async function run(o: { jump?: SshdInstance; writeTest?: boolean; tunnelOnly?: boolean } = {}): Promise<{ end: EventPayload<'run.end'>; text: string }> {
   const s = session(fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudpods-run-')));
   s.ctx.secretStore?.set('PROXYVM_PASSWORD', PROXYVM_USER.password, '••••');
-  const started = await s.call('run.start', { answers: answers(), options: opts() });
+  const started = await s.call('run.start', { answers: answers(o), options: opts(o.tunnelOnly ? { tunnelOnly: true } : {}) });
   expect(started.ok, JSON.stringify(started)).toBe(true);
   const end = await s.waitEnd();
   return { end, text: JSON.stringify(s.events) + fs.readFileSync(end.journal, 'utf8') };
@@ -223,11 +262,19 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
     expect(fs.readFileSync(path.join(unitDir, 'cloud-monitor-telegraf.service'), 'utf8')).toContain(`ExecStart=${installDir}/telegraf --config ${installDir}/telegraf.conf`);
     expect((fs.statSync(path.join(installDir, 'telegraf')).mode & 0o777).toString(8)).toBe('755');
 
-    // The sink got the verify write and the agent's own line protocol, through the forward.
+    // GatewayPorts was read on the proxy VM before the tunnel: its own sshd's configuration, through sudo -n.
+    expect(text).toMatch(/GatewayPorts clientspecified \(sshd -T as root\): the remote forward may listen on 127\.0\.\d+\.3:12345/);
+    // The verify only read: /ping with InfluxDB's version header, SHOW DATABASES by GET; the agent's own line protocol arrived.
+    expect(text).toMatch(/InfluxDB 1\.8\.10 answered \/ping/);
+    expect(text).toContain('database telegraf exists');
+    expect(requests).toContain('GET /ping');
+    expect(requests.filter((r) => /^GET \/query\?q=SHOW(%20|\+)DATABASES$/.test(r)).length).toBeGreaterThan(0);
+    expect(requests.filter((r) => r.startsWith('POST ') && !r.startsWith('POST /write?db=telegraf'))).toEqual([]);
     const deadline = Date.now() + 10_000;
     while (!writes.some((w) => w.body.startsWith('cpu,host=vm-1 ')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(writes.find((w) => w.body.startsWith('cpu,host=vm-1 '))?.url).toBe('/write?db=telegraf');
-    expect(writes.find((w) => w.body.startsWith('outpost_check,host=vm-1 '))?.url).toBe('/write?db=telegraf');
+    // Nothing of Outpost's was written into the database (writeTest not asked).
+    expect(writes.filter((w) => w.body.startsWith('outpost_check'))).toEqual([]);
     expect(fs.readFileSync(path.join(state, 'telegraf.log'), 'utf8')).toMatch(new RegExp(`url=http://${proxyVm.host.replace(/\./g, '\\.')}:${LISTEN_PORT} db=telegraf\\nwrite 204`));
 
     // The proxy VM's authorized_keys: one line, for this listen address only, no command, no -L.
@@ -293,4 +340,67 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
       /* gone */
     }
   }, 120_000);
+
+  it('writes a test point only when asked (writeTest); a missing database fails the read-only verify, credentials asked make it "could not check"', async () => {
+    cleanup();
+    writes.length = 0;
+    const asked = await run({ writeTest: true });
+    expect(asked.end.outcome, `${asked.end.failedStep ?? ''} ${asked.end.reason ?? ''}`).toBe('done');
+    expect(asked.text).toMatch(/"stepId":"write-test"[^}]*"status":"(ok|done|passed)"/);
+    expect(writes.filter((w) => w.body.startsWith('outpost_check,host=vm-1 ')).map((w) => w.url)).toEqual(['/write?db=telegraf']);
+
+    // The database telegraf writes to is gone (the stand-in refuses its writes, 404, as InfluxDB does): the read-only check says so.
+    influx.databases = ['_internal'];
+    try {
+      const gone = await run({});
+      expect(gone.end.outcome).toBe('failed');
+      expect(gone.end.failedStep).toBe('verify');
+      expect(gone.text).toContain('InfluxDB has no database telegraf: telegraf does not create it');
+      expect(gone.text).toMatch(/InfluxDB 1\.8\.10 answered \/ping/);
+    } finally {
+      influx.databases = ['_internal', 'telegraf'];
+    }
+    // An InfluxDB with auth on: /ping still answers; SHOW DATABASES is refused (401): could not check, never a pass.
+    influx.auth = true;
+    try {
+      const auth = await run({});
+      expect(auth.text).toContain('could not check: InfluxDB asks for credentials (HTTP 401): the database telegraf was not checked');
+      expect(auth.text).not.toContain('database telegraf exists');
+    } finally {
+      influx.auth = false;
+    }
+    cleanup();
+  }, 240_000);
+
+  it('GatewayPorts on the proxy VM: "no" stops before any tunnel; unreadable without sudo is "could not check"; a readable file is read', async () => {
+    cleanup();
+    // The default (no): the run stops at the check, before the tunnel key, its authorized_keys line or ssh -R.
+    const no = await run({ jump: proxyVmNo, tunnelOnly: true });
+    expect(no.end.outcome).toBe('failed');
+    expect(no.end.failedStep).toBe('tunnel.jump0.gatewayports');
+    expect(no.text).toMatch(/GatewayPorts no \(sshd -T as root\): sshd binds remote forwards to loopback only, so the targets could not reach 127\.0\.\d+\.5:12345\. Set GatewayPorts clientspecified in \S+sshd_config and reload sshd/);
+    expect(no.text).not.toMatch(/"stepId":"tunnel\.jump0\.(key|authorize)"[^}]*"status":"(ok|done)"/);
+    expect(execFileSync('ps', ['-u', proxyUser.name, '-o', 'args='], { encoding: 'utf8' })).not.toContain(`-R ${proxyVmNo.host}:`);
+    expect(fs.existsSync(path.join(proxyVmUser.home, '.ssh', 'authorized_keys')) ? fs.readFileSync(path.join(proxyVmUser.home, '.ssh', 'authorized_keys'), 'utf8') : '').not.toContain(proxyVmNo.host);
+
+    // Without sudo the proxy VM's user cannot run sshd -T (the host keys are root's) nor read the 0600 file: could not check, and the tunnel goes on.
+    revokeSudo(proxyVmUser.name);
+    try {
+      const unread = await run({ tunnelOnly: true });
+      expect(unread.text).toMatch(/could not check: GatewayPorts not read: \S+sshd_config \(or a file it includes\) is not readable by outpost-t3/);
+      expect(unread.end.outcome, `${unread.end.failedStep ?? ''} ${unread.end.reason ?? ''}`).toBe('done');
+      // The same file made readable: read there (outside Match blocks).
+      const cfg = path.join(proxyVm.dir, 'sshd_config');
+      fs.chmodSync(cfg, 0o644);
+      try {
+        const read = await run({ tunnelOnly: true });
+        expect(read.text).toContain(`GatewayPorts clientspecified (read in ${cfg}, outside Match blocks)`);
+      } finally {
+        fs.chmodSync(cfg, 0o600);
+      }
+    } finally {
+      grantSudo(proxyVmUser.name);
+      cleanup();
+    }
+  }, 240_000);
 });

@@ -6,7 +6,12 @@
 // `systemctl` (cat/enable/start/is-active/status over a folder of known units; a started unit is a
 // process whose pid file it checks, and nova-agent refuses to start before the guest tools run, as it
 // needs XenStore). The rest of PATH is /usr/bin without any package manager, so only the stand-in
-// apt-get can be found (and on the second target, none at all).
+// apt-get can be found (and on the second target, none at all). `systemctl show -p After` reads the
+// boot-order drop-in as systemd does (an After= line counts only in its [Unit] section); `ip` prints the
+// interfaces recorded from a real `ip -o -d link show` (test/fixtures/nova: lo only, or lo and a tap
+// device made with `ip tuntap`), since the machine's own interfaces are not the test's. A target with
+// the 1.x layout has /usr/share/nova-agent/1.39.1 in an overlay of its own (nothing written to the
+// machine's /usr/share); a FreeBSD host is a `uname` that says FreeBSD.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,19 +25,33 @@ const PACKAGE_MANAGERS = new Set(['apt', 'apt-get', 'yum', 'dnf', 'microdnf', 'z
 let user: TestUser;
 let dir: string;
 let farm: string;
-const targets: Record<'apt' | 'none', { sshd: SshdInstance; state: string }> = {} as never;
+const targets: Record<'apt' | 'none' | 'v1' | 'freebsd', { sshd: SshdInstance; state: string }> = {} as never;
+const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'nova');
 
 function script(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o755 });
 }
 
 /** A target whose PATH is `bin` then /usr/bin without package managers; its units start as `units`. */
-async function makeTarget(name: string, withAptGet: boolean): Promise<{ sshd: SshdInstance; state: string }> {
+async function makeTarget(name: string, withAptGet: boolean, o: { links?: 'lo' | 'tap'; uname?: string; novaV1?: boolean } = {}): Promise<{ sshd: SshdInstance; state: string }> {
   const bin = path.join(dir, `bin-${name}`);
   const state = path.join(dir, `state-${name}`);
   fs.mkdirSync(bin, { mode: 0o755 });
   fs.mkdirSync(path.join(state, 'units'), { recursive: true, mode: 0o777 });
-  for (const d of [state, path.join(state, 'units')]) fs.chmodSync(d, 0o777);
+  fs.mkdirSync(path.join(state, 'systemd'), { recursive: true, mode: 0o777 });
+  for (const d of [state, path.join(state, 'units'), path.join(state, 'systemd')]) fs.chmodSync(d, 0o777);
+  // The interfaces a real `ip -o -d link show` printed (other ip commands: the real one).
+  fs.copyFileSync(path.join(FIXTURES, `ip-link-${o.links ?? 'lo'}.txt`), path.join(state, 'ip-link.txt'));
+  script(path.join(bin, 'ip'), `#!/bin/sh\nif [ "$*" = "-o -d link show" ]; then cat "$NOVA_STATE/ip-link.txt"; exit 0; fi\nexec /usr/bin/ip "$@"\n`);
+  if (o.uname) script(path.join(bin, 'uname'), o.uname);
+  let overlays: Array<{ on: string; upper: string }> | undefined;
+  if (o.novaV1) {
+    // What the 1.x installer leaves (rackerlabs' openstack-guest-agents-unix): /usr/share/nova-agent/<version>/.
+    const upper = path.join(dir, `share-${name}`);
+    fs.mkdirSync(path.join(upper, 'nova-agent', '1.39.1', 'sbin'), { recursive: true });
+    fs.writeFileSync(path.join(upper, 'nova-agent', 'nova-agent.py'), '# nova-agent 1.x\n');
+    overlays = [{ on: '/usr/share', upper }];
+  }
   // The stand-ins log as root (install steps, through sudo) and as the login user (checks): both append.
   fs.writeFileSync(path.join(state, 'calls.log'), '', { mode: 0o666 });
   fs.chmodSync(path.join(state, 'calls.log'), 0o666);
@@ -45,7 +64,7 @@ async function makeTarget(name: string, withAptGet: boolean): Promise<{ sshd: Ss
       `#!/bin/bash\necho "apt-get $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >> "$NOVA_STATE/calls.log"\n[ "$1 $2 $3" = "install -y nova-agent" ] || { echo "E: unexpected arguments"; exit 100; }\n: > "$NOVA_STATE/units/python3-nova-agent"\necho "Setting up python3-nova-agent (2.1.22) ..."\n`,
     );
   }
-  const sshd = await startSshd({ extraConfig: [`SetEnv PATH=${bin}:${farm} NOVA_STATE=${state} NOVA_DIR=${dir}`] });
+  const sshd = await startSshd({ extraConfig: [`SetEnv PATH=${bin}:${farm} NOVA_STATE=${state} NOVA_DIR=${dir}`], ...(overlays ? { overlays } : {}) });
   return { sshd, state };
 }
 
@@ -58,6 +77,16 @@ running() { local f="$NOVA_STATE/$1.pid" p; [ -f "$f" ] && p=$(cat "$f") && [ -r
 quiet=; [ "$2" = --quiet ] && { quiet=1; set -- "$1" "$3"; }
 u="$2"
 case "$1" in
+  daemon-reload) exit 0;;
+  show)
+    # show -p After --value UNIT: the After= of the unit's drop-ins, in their [Unit] sections only.
+    [ "$2 $3 $4" = "-p After --value" ] || { echo "systemctl stand-in: show $* is not supported" >&2; exit 1; }
+    after=
+    for f in "$NOVA_STATE/systemd/$5.service.d"/*.conf; do
+      [ -f "$f" ] || continue
+      after="$after $(awk '/^\\[/ { s = $0 } s == "[Unit]" && /^After=/ { sub(/^After=/, ""); printf "%s ", $0 }' "$f")"
+    done
+    echo $after; exit 0;;
   cat) [ -f "$units/$u" ] || { echo "No files found for $u.service." >&2; exit 1; }; echo "# /lib/systemd/system/$u.service";;
   enable) [ -f "$units/$u" ] || { echo "Failed to enable unit: Unit file $u.service does not exist." >&2; exit 1; };;
   start)
@@ -87,7 +116,9 @@ beforeAll(async () => {
   // A service: keeps running until killed, its pid in the file systemctl checks.
   fs.writeFileSync(path.join(dir, 'daemon.mjs'), "import fs from 'node:fs';\nfs.writeFileSync(process.argv[3], String(process.pid));\nsetInterval(() => undefined, 60_000);\n", { mode: 0o644 });
   targets.apt = await makeTarget('apt', true);
-  targets.none = await makeTarget('none', false);
+  targets.none = await makeTarget('none', false, { links: 'tap' });
+  targets.v1 = await makeTarget('v1', true, { novaV1: true });
+  targets.freebsd = await makeTarget('freebsd', true, { uname: '#!/bin/sh\ncase "$1" in -m) echo amd64;; -r) echo 13.2-RELEASE;; *) echo FreeBSD;; esac\n' });
 });
 
 afterAll(async () => {
@@ -104,13 +135,13 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function runNova(t: { sshd: SshdInstance }): Promise<{ end: EventPayload<'run.end'>; events: Ev[] }> {
+async function runNova(t: { sshd: SshdInstance; state: string }): Promise<{ end: EventPayload<'run.end'>; events: Ev[] }> {
   const s = session(fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-nova-run-')));
   const answers = {
     profile: 'nova-agent',
     os: 'linux',
     connectivity: { mode: 'direct', accessIp: '192.0.2.1' },
-    inputs: {},
+    inputs: { unitDir: path.join(t.state, 'systemd') },
     targets: [{ name: 'cloud-01', host: t.sshd.host, port: t.sshd.port, user: user.name, password: { stored: 'TARGET_PASSWORD' } }],
     // The login user is unprivileged (no sudo) and the stand-ins need no root: the install folder, which
     // only sizes the preflight's disk and privilege checks, is one this user may write.
@@ -140,12 +171,32 @@ describe('nova-agent on a real sshd target', () => {
       'systemctl enable xe-daemon',
       'systemctl start xe-daemon',
       'apt-get install -y nova-agent DEBIAN_FRONTEND=noninteractive',
+      // The boot order: the agent's unit and the guest tools' unit found, the drop-in read back by systemd.
+      'systemctl cat nova-agent',
+      'systemctl cat python3-nova-agent',
+      'systemctl cat xe-linux-distribution',
+      'systemctl cat xe-daemon',
+      'systemctl daemon-reload',
+      'systemctl show -p After --value python3-nova-agent',
       'systemctl cat nova-agent',
       'systemctl cat python3-nova-agent',
       'systemctl enable python3-nova-agent',
       'systemctl start python3-nova-agent',
       'systemctl is-active --quiet nova-agent',
       'systemctl is-active --quiet python3-nova-agent',
+    ]);
+    expect(fs.readFileSync(path.join(targets.apt.state, 'systemd', 'python3-nova-agent.service.d', 'outpost-boot-order.conf'), 'utf8')).toBe(
+      '# Outpost (nova-agent profile): the XenServer guest tools start before the agent.\n[Unit]\nAfter=xe-daemon.service\nWants=xe-daemon.service\n',
+    );
+    const boot = events.find((e) => e.name === 'run.step' && (e.payload as EventPayload<'run.step'>).stepId === 'boot-order' && (e.payload as EventPayload<'run.step'>).status === 'done');
+    expect(boot, JSON.stringify(events.filter((e) => JSON.stringify(e).includes('boot-order')))).toBeDefined();
+    // The preflight's own checks: Linux, no 1.x, and no tun/tap interface (the recorded lo-only list).
+    const pre = events.find((e) => e.name === 'run.step' && (e.payload as EventPayload<'run.step'>).stepId === 'preflight' && (e.payload as EventPayload<'run.step'>).status === 'done');
+    const preChecks = (pre?.payload as EventPayload<'run.step'> | undefined)?.checks ?? [];
+    expect(preChecks.filter((c) => ['not FreeBSD', 'no nova-agent 1.x installed', 'no tun or tap interfaces'].includes(c.name))).toEqual([
+      { name: 'not FreeBSD', status: 'pass', detail: 'Linux' },
+      { name: 'no nova-agent 1.x installed', status: 'pass', detail: 'no nova-agent 1.x (/usr/share/nova-agent/<version>)' },
+      { name: 'no tun or tap interfaces', status: 'pass', detail: 'no tun or tap interface' },
     ]);
     expect(alive(targets.apt.state, 'xe-daemon')).toBe(true);
     expect(alive(targets.apt.state, 'python3-nova-agent')).toBe(true);
@@ -154,12 +205,36 @@ describe('nova-agent on a real sshd target', () => {
     expect((verify?.payload as EventPayload<'run.step'> | undefined)?.checks).toEqual([{ name: 'nova-agent service', status: 'pass', detail: 'python3-nova-agent is active' }]);
   }, 120_000);
 
-  it('without yum or apt-get, the run fails at the install step and says so; the agent is not started', async () => {
-    const { end } = await runNova(targets.none);
+  it('without yum or apt-get, the run fails at the install step and says so; the agent is not started (a tap device only warned)', async () => {
+    const { end, events } = await runNova(targets.none);
+    // A warning does not stop the run: the preflight ends as a warning.
+    const pre = events.find((e) => e.name === 'run.step' && (e.payload as EventPayload<'run.step'>).stepId === 'preflight' && (e.payload as EventPayload<'run.step'>).status === 'warning');
+    expect((pre?.payload as EventPayload<'run.step'> | undefined)?.checks?.find((c) => c.name === 'no tun or tap interfaces')).toEqual({
+      name: 'no tun or tap interfaces',
+      status: 'warn',
+      detail: 'exit code 1: tun/tap interfaces: tap0. The vendor warns that nova-agent does not handle unexpected interfaces: tun and tap devices (VPN software) can make it hang',
+    });
     expect(end).toMatchObject({ outcome: 'failed', failedStep: 'install', code: 'package_manager_missing' });
     expect(end.reason).toMatch(/^Install Rackspace nova-agent with the host's package manager \(yum or apt-get\) failed on .*: neither yum nor apt-get is on this host: nova-agent is packaged for yum and apt only \(it exited with code 1\)\./);
     expect(end.hint).toMatch(/^This host has neither yum nor apt-get\./);
     expect(calls(targets.none.state)).toEqual(['systemctl cat xe-linux-distribution', 'systemctl cat xe-daemon', 'systemctl enable xe-daemon', 'systemctl start xe-daemon']);
     expect(fs.existsSync(path.join(targets.none.state, 'python3-nova-agent.pid'))).toBe(false);
+  }, 120_000);
+
+  it('an existing nova-agent 1.x stops the run in the preflight, before anything changes (the seed: do not upgrade 1.x to 2.x)', async () => {
+    const { end } = await runNova(targets.v1);
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'preflight' });
+    expect(end.reason).toContain('no nova-agent 1.x installed (exit code 1: nova-agent 1.39.1 (the 1.x branch) is installed in /usr/share/nova-agent: the vendor advises against upgrading 1.x to 2.x');
+    // Nothing ran: no guest tools started, no package manager.
+    expect(fs.readFileSync(path.join(targets.v1.state, 'calls.log'), 'utf8')).toBe('');
+    // The 1.x files were the target's own (its overlay): the machine's /usr/share has none.
+    expect(fs.existsSync('/usr/share/nova-agent')).toBe(false);
+  }, 120_000);
+
+  it('a FreeBSD host is told what to do (the 1.x branch by hand, or cloud-init) and nothing runs', async () => {
+    const { end } = await runNova(targets.freebsd);
+    expect(end).toMatchObject({ outcome: 'failed', failedStep: 'preflight' });
+    expect(end.reason).toContain("not FreeBSD (exit code 1: this host runs FreeBSD: nova-agent 2.x (yum, apt) does not support it. The vendor's answer for FreeBSD is the 1.x branch (1.3.9)");
+    expect(fs.readFileSync(path.join(targets.freebsd.state, 'calls.log'), 'utf8')).toBe('');
   }, 120_000);
 });

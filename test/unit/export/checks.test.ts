@@ -114,6 +114,13 @@ describe('probe checks: the export and outpost run agree', () => {
       { kind: 'command', name: 'missing', shell: 'sh', command: ['echo', '  hello  '], markers: ['NEVER', 'NOPE'] },
       { kind: 'command', name: 'exit', shell: 'bash', command: ['false'], exitCode: 0 },
     ]],
+    ['commands that could not check (unknown markers, or nothing printed): a warning, never a pass, alike in both', () => [
+      { kind: 'command', name: 'unsure', shell: 'sh', command: [{ op: 'echo "tool not read: no netsh"; exit 0' }], exitCode: 0, unknown: ['tool not read'] },
+      { kind: 'command', name: 'unsure-failing', shell: 'sh', command: [{ op: 'echo "tool not read"; exit 1' }], exitCode: 0, unknown: ['tool not read'] },
+      { kind: 'command', name: 'silent', shell: 'sh', command: ['true'], exitCode: 0, unknown: ['tool not read'] },
+      { kind: 'command', name: 'sure', shell: 'sh', command: ['echo', 'all read'], exitCode: 0, markers: ['all read'], unknown: ['tool not read'] },
+      { kind: 'command', name: 'silent-without-unknown', shell: 'sh', command: ['true'], exitCode: 0 },
+    ]],
     ['listening', () => [{ kind: 'listening', forwards: [{ name: 'svc', listenHost: '*', listenPort: open, targetHost: '', targetPort: 0 }, { name: 'gone', listenHost: '*', listenPort: closed, targetHost: '', targetPort: 0 }, { name: 'tun', listenHost: '127.0.0.9', listenPort: closed, targetHost: 'x', targetPort: 1 }] }]],
     ['a tunnel that listens but is not ours, one that does not listen', () => [
       { kind: 'tunnelHealthy', forwards: [{ name: 'a', listenHost: '127.0.0.1', listenPort: open, targetHost: '10.0.0.1', targetPort: 80 }] },
@@ -137,6 +144,16 @@ describe('probe checks: the export and outpost run agree', () => {
       expect(free(await exported(probes()))).toEqual(free(want));
     });
   }
+
+  it('unknown markers: "could not check" is a warning whatever the exit code; a silent check that can be unsure could not check', async () => {
+    const got = await runner([
+      { kind: 'command', name: 'unsure', shell: 'sh', command: [{ op: 'echo "tool not read: no netsh"; exit 0' }], exitCode: 0, unknown: ['tool not read'] },
+      { kind: 'command', name: 'silent', shell: 'sh', command: ['true'], exitCode: 0, unknown: ['tool not read'] },
+      { kind: 'command', name: 'sure', shell: 'sh', command: ['echo', 'all read'], exitCode: 0, markers: ['all read'], unknown: ['tool not read'] },
+      { kind: 'command', name: 'silent-without-unknown', shell: 'sh', command: ['true'], exitCode: 0 },
+    ]);
+    expect(got).toEqual(['warn unsure: could not check: tool not read: no netsh', 'warn silent: could not check: the check could not run', 'pass sure: all read', 'pass silent-without-unknown: ok']);
+  });
 
   it("agent traffic: what the jump server cannot attribute is said in the light of the host's own connections, alike in both", async () => {
     // A connection held by this process (its name in the table is this process's): the host's own check passes.

@@ -46,6 +46,7 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
       'sg-rule@console',
       'connect.jump0@jump0',
       'connect.proxy0@proxy0',
+      'tunnel.jump0.gatewayports@jump0',
       'tunnel.jump0.key@proxy0',
       'tunnel.jump0.authorize@jump0',
       'tunnel.jump0.hostkey@proxy0',
@@ -75,7 +76,7 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
 
   it('the run view lists the proxy steps with the jump server\'s, in plan order, and names the proxy', () => {
     const p = plan();
-    expect(scheduleOf(p, { tunnelOnly: true }).map((r) => `${r.stepId}@${r.hostId}`)).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
+    expect(scheduleOf(p, { tunnelOnly: true }).map((r) => `${r.stepId}@${r.hostId}`)).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.gatewayports@jump0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
     const t = ((k: string, o?: Record<string, unknown>) => `${k}:${String(o?.n ?? '')}`) as Parameters<typeof hostLabel>[0];
     expect(hostLabel(t, 'proxy0', p)).toBe('where.proxyN:1 · cloudroot@10.127.30.251:22');
   });
@@ -115,12 +116,12 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
 
   it("the vendor form runs the seed's one-off command (ASCII -f -N -R) with the user's own known_hosts, no key of Outpost's", () => {
     const p = plan((a) => ({ ...a, connectivity: { ...a.connectivity, tunnel: 'vendor' } }));
-    expect(p.steps.filter((s) => s.on !== 'targets').map((s) => s.id)).toEqual(['sg-rule', 'connect.jump0', 'connect.proxy0', 'tunnel.jump0.hostkey', 'tunnel.jump0', 'ports.jump0']);
+    expect(p.steps.filter((s) => s.on !== 'targets').map((s) => s.id)).toEqual(['sg-rule', 'connect.jump0', 'connect.proxy0', 'tunnel.jump0.gatewayports', 'tunnel.jump0.hostkey', 'tunnel.jump0', 'ports.jump0']);
     expect(step(p, 'tunnel.jump0').display).toBe('ssh -f -N -R 172.31.25.194:12345:10.127.40.251:30086 cloudroot@140.179.54.109');
     expect(step(p, 'tunnel.jump0.hostkey').display).toMatch(/^set -- 140\.179\.54\.109 <hostkey\.jump0> ; .*f="\$HOME\/\.ssh\/known_hosts"/);
   });
 
-  it('installs telegraf and telegraf.conf under /opt/.cloud-monitor/ writing to the forward, runs it under a systemd unit, verifies the process and a write', () => {
+  it('installs telegraf and telegraf.conf under /opt/.cloud-monitor/ writing to the forward, runs it under a systemd unit, verifies read-only (the process, InfluxDB\'s /ping, SHOW DATABASES), never writing by default', () => {
     const p = plan();
     expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'uninstall', 'verify']);
     expect(step(p, 'upload').action).toEqual({ kind: 'upload', from: './telegraf', to: '/opt/.cloud-monitor/telegraf', sha256: base.inputs?.telegrafSha256, mode: 0o755, root: true });
@@ -139,7 +140,36 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     const v = step(p, 'verify').action;
     if (v.kind !== 'probe') throw new Error('not probe');
     expect(v.probes[0]).toEqual({ kind: 'process', name: 'telegraf', match: '/opt/.cloud-monitor/telegraf --config' });
-    expect(step(p, 'verify').display).toContain("curl -sSf -o /dev/null -XPOST 'http://172.31.25.194:12345/write?db=telegraf' --data-binary 'outpost_check,host={host.name} ok=1i' && echo 'write accepted'");
+    // Read-only by default: /ping (204 and the InfluxDB version header) and SHOW DATABASES through the forward; nothing writes.
+    expect(v.probes.map((x) => x.kind === 'command' ? x.name : x.kind)).toEqual(['process', 'InfluxDB answers /ping through the forward (read-only)', 'the database exists (SHOW DATABASES, read-only)']);
+    const verify = step(p, 'verify').display;
+    expect(verify).toContain("-D - -w 'status=%{http_code}' --max-time 10 http://172.31.25.194:12345/ping )");
+    expect(verify).toContain("-w '\\nstatus=%{http_code}' http://172.31.25.194:12345/query --data-urlencode 'q=SHOW DATABASES' )");
+    expect(v.probes[2]).toMatchObject({ kind: 'command', unknown: ['InfluxDB asks for credentials'] });
+    expect(JSON.stringify(p.steps)).not.toMatch(/\/write|XPOST/);
+  });
+
+  it('writes a test point only when the answers ask for it (writeTest), as a step the plan names', () => {
+    const p = plan((a) => ({ ...a, inputs: { ...a.inputs, writeTest: true } }));
+    expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'write-test', 'uninstall', 'verify']);
+    const w = step(p, 'write-test');
+    expect(w.title).toBe('Write one test point (outpost_check) into telegraf through the forward (asked: writeTest)');
+    expect(w.inferred).toBe(true);
+    expect(w.display).toBe("curl -sSf -o /dev/null -XPOST 'http://172.31.25.194:12345/write?db=telegraf' --data-binary 'outpost_check,host={host.name} ok=1i' && echo 'write accepted'");
+  });
+
+  it("checks GatewayPorts on the jump server before anything is made for the remote tunnel, read-only, 'could not check' when unreadable", () => {
+    const p = plan();
+    const g = step(p, 'tunnel.jump0.gatewayports');
+    expect(g.on).toBe('jump0');
+    expect(p.steps.indexOf(g)).toBeLessThan(p.steps.findIndex((s) => s.id === 'tunnel.jump0.key'));
+    expect(g.title).toBe('Check GatewayPorts clientspecified in the sshd of jump server 1 (cloudroot@140.179.54.109:22) (the remote forward listens on 172.31.25.194:12345)');
+    if (g.action.kind !== 'probe') throw new Error('not probe');
+    const c = g.action.probes[0];
+    expect(c).toMatchObject({ kind: 'command', name: 'GatewayPorts', shell: 'sh', exitCode: 0, unknown: ['GatewayPorts not read'] });
+    expect(g.display).toContain('sudo -n "$bin" -T -f "$cfg"');
+    // Nothing it runs changes the host: no write, no reload.
+    expect(g.display).not.toMatch(/>\s*[^&/]|\bsed -i|systemctl|kill/);
   });
 
   it('asks for the proxy when a profile forwards remotely, and refuses one where nothing uses it', () => {

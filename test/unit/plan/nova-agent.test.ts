@@ -51,7 +51,7 @@ describe('nova-agent plan on Linux', () => {
   const p = plan(linux);
 
   it('starts the guest tools, installs, starts the agent and verifies it, on each target; every script passes bash -n', () => {
-    expect(targetIds(p)).toEqual(['connect', 'preflight', 'guest-tools', 'install', 'start', 'uninstall', 'verify']);
+    expect(targetIds(p)).toEqual(['connect', 'preflight', 'guest-tools', 'install', 'boot-order', 'start', 'uninstall', 'verify']);
     expect(PlanSchema.safeParse(p).success).toBe(true);
     const pre = step(p, 'preflight').action;
     expect(pre.kind === 'probe' && pre.probes.find((x) => x.kind === 'tools')).toEqual({ kind: 'tools', anyOf: [['bash'], ['systemctl']] });
@@ -111,6 +111,52 @@ describe('nova-agent plan on Linux', () => {
   });
 });
 
+describe('nova-agent on Linux: what the seed asks beyond the install', () => {
+  const p = plan(linux);
+  const pre = step(p, 'preflight').action;
+  const checks = pre.kind === 'probe' ? pre.probes.filter((x) => x.kind === 'command') : [];
+
+  it('orders the guest tools before the agent at boot with a drop-in (After= and Wants=), checked with systemctl show, before the agent starts', () => {
+    const ids = targetIds(p);
+    expect(ids.indexOf('boot-order')).toBe(ids.indexOf('install') + 1);
+    expect(ids.indexOf('boot-order')).toBe(ids.indexOf('start') - 1);
+    const s = step(p, 'boot-order');
+    expect(s.inferred).toBe(true);
+    expect(s.description).toMatch(/^Source: \[seed\] configure xe-linux-distribution to start before nova-agent; \[inferred\] a drop-in/);
+    expect(s.display).toContain("set -- /etc/systemd/system ; ");
+    expect(s.display).toContain('d="$1/$agent.service.d"; f="$d/outpost-boot-order.conf"');
+    expect(s.display).toContain('[Unit]\\nAfter=%s.service\\nWants=%s.service\\n" "$tools" "$tools"');
+    expect(s.display).toContain('systemctl daemon-reload || exit 1; after=$(systemctl show -p After --value "$agent"');
+    // The folder follows the answers (an advanced input), and the uninstall takes the drop-in away.
+    const moved = plan(linux, { unitDir: '/run/systemd/system' });
+    expect(step(moved, 'boot-order').display).toContain('set -- /run/systemd/system ; ');
+    expect(step(moved, 'uninstall').display).toContain('rm -f /run/systemd/system/nova-agent.service.d/outpost-boot-order.conf /run/systemd/system/python3-nova-agent.service.d/outpost-boot-order.conf ;');
+  });
+
+  it('checks in the preflight, before anything changes: not FreeBSD, no nova-agent 1.x (stops), tun/tap interfaces (a warning, or could not check)', () => {
+    expect(checks.map((c) => c.kind === 'command' && [c.name, c.advisory ?? false, c.unknown ?? []])).toEqual([
+      ['not FreeBSD', false, []],
+      ['no nova-agent 1.x installed', false, []],
+      ['no tun or tap interfaces', true, ['tun/tap not checked']],
+    ]);
+    const text = step(p, 'preflight').display;
+    expect(text).toContain("this host runs FreeBSD: nova-agent 2.x (yum, apt) does not support it. The vendor's answer for FreeBSD is the 1.x branch (1.3.9)");
+    expect(text).toContain('for d in /usr/share/nova-agent/[0-9]* /usr/share/nova-agent-install/usr/share/nova-agent/[0-9]*');
+    expect(text).toContain('the vendor advises against upgrading 1.x to 2.x');
+    expect(text).toContain("ip -o -d link show 2>/dev/null | awk -F': ' '/ tun type (tun|tap) /");
+    for (const c of checks) {
+      if (c.kind !== 'command') continue;
+      const r = spawnSync('sh', ['-n', '-c', renderExec(c, 'exec', () => undefined, new SecretRegistry())], { encoding: 'utf8' });
+      expect(r.status, `${c.name}: ${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('names the OSPC repository when the install fails, as the seed does', () => {
+    expect(step(p, 'install').onFailure?.hint).toMatch(/the vendor suggests the packages of the OSPC repository/);
+    expect(exec(step(p, 'install')).diagnosis.find((d) => d.code === 'package_missing')?.hint).toMatch(/install the packages from the OSPC repository, as the vendor suggests/);
+  });
+});
+
 describe('nova-agent plan on Windows', () => {
   it('checks elevation, unpacks each zip into its folder and runs its .bat from there, then checks both services', () => {
     const p = plan(windows);
@@ -121,10 +167,13 @@ describe('nova-agent plan on Windows', () => {
     expect(step(p, 'uninstall').phase).toBe('remedy');
     for (const id of ['unpack', 'install', 'unpack-updater', 'install-updater']) expect(step(p, id).onFailure?.remedy).toBe('uninstall');
     // The plan's Windows preflight (clock, system, disk, elevation) runs before anything is unpacked.
-    expect(step(p, 'preflight').action).toEqual({
-      kind: 'probe',
-      probes: [{ kind: 'clock' }, { kind: 'platform', os: 'windows', arch: ['x86_64'] }, { kind: 'disk', path: WIN_DIR, minFreeMiB: 200 }, { kind: 'privilege', os: 'windows' }],
-    });
+    const pre = step(p, 'preflight').action;
+    expect(pre.kind === 'probe' && pre.probes.slice(0, 4)).toEqual([{ kind: 'clock' }, { kind: 'platform', os: 'windows', arch: ['x86_64'] }, { kind: 'disk', path: WIN_DIR, minFreeMiB: 200 }, { kind: 'privilege', os: 'windows' }]);
+    // The seed's Windows requirements, read-only, in cmd: "could not check" where the tool says nothing.
+    expect(pre.kind === 'probe' && pre.probes.slice(4).map((x) => x.kind === 'command' && [x.name, x.shell, x.unknown])).toEqual([
+      ['XenServer tools running', 'cmd', ['XenServer tools not checked']],
+      ['IPv6 enabled on the public interface', 'cmd', ['IPv6 not checked']],
+    ]);
     expect(step(p, 'unpack').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\AgentService.zip', dest: `${WIN_DIR}\\Agent`, format: 'zip', sha256: null, root: false });
     expect(step(p, 'unpack-updater').action).toEqual({ kind: 'unpack', archive: 'C:\\Users\\Administrator\\Downloads\\UpdateService.zip', dest: `${WIN_DIR}\\AgentUpdater`, format: 'zip', sha256: null, root: false });
     // The .bat files register "%CD%\...exe": they must run from the folder they were unpacked into.
@@ -139,6 +188,33 @@ describe('nova-agent plan on Windows', () => {
     expect(v.kind === 'probe' && v.probes).toEqual(
       ['RackspaceCloudServersAgent', 'RackspaceCloudServersAgentUpdater'].map((svc) => ({ kind: 'command', name: `sc query ${svc}`, shell: 'cmd', command: ['sc', 'query', svc], exitCode: 0, markers: ['RUNNING'] })),
     );
+  });
+
+  it('checks the XenServer tools and IPv6 on the public interface (the seed\'s netsh error as a diagnosis); RackConnect v3 and cloud-automation-run only when asked', () => {
+    const p = plan(windows);
+    const pre = step(p, 'preflight').display;
+    expect(pre).toContain('sc query xensvc 2>&1 | find "RUNNING" >nul\nif not errorlevel 1 (echo the XenServer tools service xensvc is RUNNING& exit /b 0)');
+    expect(pre).toContain('sc query xenagent 2>&1 | find "1060" >nul\nif not errorlevel 1 if defined m (echo the XenServer tools are not installed');
+    expect(pre).toContain('netsh interface ipv6 show interface public 2>&1 | find "IfLuid" >nul\nif not errorlevel 1 (echo IPv6 is enabled on the public interface& exit /b 0)');
+    // The interface is the answers' (a quoted word in cmd).
+    const named = plan(windows, { ...windows.inputs, publicInterface: 'Ethernet 2' });
+    expect(step(named, 'preflight').display).toContain('netsh interface ipv6 show interface "Ethernet 2" 2>&1 | find "Element not found" >nul');
+    expect(exec(step(p, 'install')).diagnosis.find((d) => new RegExp(d.pattern).test('{"returncode":"1","message":"Command Failed. , Output:Element not found.\\r\\n"}'))?.code).toBe('ipv6_disabled');
+    // Not asked: no registry change, no version check.
+    expect(targetIds(p)).not.toContain('cloud-automation-run');
+    const v0 = step(p, 'verify').action;
+    expect(v0.kind === 'probe' && v0.probes).toHaveLength(2);
+    const asked = plan(windows, { ...windows.inputs, rackConnectV3: true, cloudAutomationRun: true });
+    expect(targetIds(asked)).toEqual(['preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'cloud-automation-run', 'uninstall', 'verify']);
+    const reg = step(asked, 'cloud-automation-run');
+    expect(reg.display).toBe('reg add HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run /t REG_SZ /d 1 /f >nul && reg query HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run');
+    expect(reg.inferred).toBe(true);
+    const v = step(asked, 'verify').action;
+    const rc = v.kind === 'probe' ? v.probes[2] : undefined;
+    expect(rc).toMatchObject({ kind: 'command', name: 'agent 1.3.1 or later (RackConnect v3)', shell: 'powershell', markers: ['agent version OK'], unknown: ['agent version not read'] });
+    expect(step(asked, 'verify').display).toContain(`$f = Join-Path '${WIN_DIR}\\Agent' 'Rackspace.Cloud.Server.Agent.Service.exe'`);
+    // The verdict words are built at run time: the script's text never holds them whole.
+    expect(step(asked, 'verify').display).not.toContain('agent version OK');
   });
 
   it('without the zips, unpacking is a manual instruction for each', () => {

@@ -80,7 +80,7 @@ describe('scheduleOf', () => {
   });
 
   it("a proxy's steps alternate with its jump server's, in plan order", () => {
-    expect(ids(scheduleOf(planOf('cloudpods-telegraf.yaml'), { tunnelOnly: true }))).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
+    expect(ids(scheduleOf(planOf('cloudpods-telegraf.yaml'), { tunnelOnly: true }))).toEqual(['connect.jump0@jump0', 'connect.proxy0@proxy0', 'tunnel.jump0.gatewayports@jump0', 'tunnel.jump0.key@proxy0', 'tunnel.jump0.authorize@jump0', 'tunnel.jump0.hostkey@proxy0', 'tunnel.jump0@proxy0', 'ports.jump0@jump0']);
   });
 
   it("fills each host's values into its titles, as the run does", () => {

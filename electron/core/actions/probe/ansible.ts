@@ -207,6 +207,9 @@ function commandCheck(p: Extract<Probe, { kind: 'command' }>, c: CheckContext): 
   const exitOk = p.exitCode === undefined ? 'eok=1' : `if [ "$rc" = ${p.exitCode} ]; then eok=1; else eok=''; fi`;
   const markers = p.markers ?? [];
   const markerOk = markers.length ? `mok=''; case $out in ${markers.map((m) => `*${q(m)}*`).join(' | ')}) mok=1 ;; esac` : 'mok=1';
+  const unknown = p.unknown ?? [];
+  // As the runner: an unknown marker, or nothing printed at all by a check that can be unsure.
+  const unknownOk = unknown.length ? `unk=''; case $out in ${unknown.map((m) => `*${q(m)}*`).join(' | ')}) unk=1 ;; esac; [ -n "$(printf '%s' "$out" | tr -d ' \\t\\r\\n')" ] || unk=1` : "unk=''";
   return [
     lit('out=$( {\n'),
     ...cmd,
@@ -216,9 +219,12 @@ function commandCheck(p: Extract<Probe, { kind: 'command' }>, c: CheckContext): 
         '} </dev/null 2>&1 ); rc=$?',
         exitOk,
         markerOk,
+        unknownOk,
         // The last 3 lines of the output, trimmed (the runner's detail).
         `last=$(printf '%s\\n' "$out" | awk '{ l[NR] = $0 } END { s = 1; e = NR; while (s <= e && l[s] ~ /^[ \\t\\r]*$/) s++; while (e >= s && l[e] ~ /^[ \\t\\r]*$/) e--; if (s > e) exit; sub(/^[ \\t]+/, "", l[s]); sub(/[ \\t\\r]+$/, "", l[e]); b = e - 2 < s ? s : e - 2; for (i = b; i <= e; i++) printf "%s%s", (i > b ? " | " : ""), l[i] }')`,
-        `if [ -n "$eok" ] && [ -n "$mok" ]; then outpost_check pass ${q(p.name)} "\${last:-ok}"`,
+        // The runner's "could not check" (a warning, never a pass) when an unknown marker appears.
+        `if [ -n "$unk" ]; then outpost_check warn ${q(p.name)} "could not check: \${last:-the check could not run}"`,
+        `elif [ -n "$eok" ] && [ -n "$mok" ]; then outpost_check pass ${q(p.name)} "\${last:-ok}"`,
         `elif [ -z "$eok" ]; then outpost_check ${p.advisory ? 'warn' : 'FAIL'} ${q(p.name)} "exit code $rc\${last:+: $last}"`,
         `else outpost_check ${p.advisory ? 'warn' : 'FAIL'} ${q(p.name)} ${q(`no ${markers.join(' / ')}`)}"\${last:+: $last}"; fi`,
       ].join('\n'),

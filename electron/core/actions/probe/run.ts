@@ -6,6 +6,7 @@ import type { Executor } from '../../exec';
 import { quotePosix } from '../../quote';
 import { renderExec, type Facts, type SecretResolver } from '../../render';
 import type { SecretRegistry } from '../../secrets/registry';
+import { OutpostError } from '../../errors';
 import { confirmedCheck } from '../confirm';
 import { parseChecks, parsePortCheck, portCheckScript } from './ports';
 import { connectionsScript, trafficScript } from './traffic';
@@ -190,12 +191,22 @@ const connectionsCheck: Check<'connections'> = async (p, c) => verdicts(await sh
 
 const commandCheck: Check<'command'> = async (p, c) => {
   const text = renderExec(p, 'exec', c.resolver, c.secrets, c.facts);
-  const r = await c.ex.run(p.shell, text, { signal: c.signal, timeoutMs: 60_000, readOnly: true });
+  let r: Awaited<ReturnType<Executor['run']>>;
+  try {
+    r = await c.ex.run(p.shell, text, { signal: c.signal, timeoutMs: 60_000, readOnly: true });
+  } catch (err) {
+    // This platform cannot run the check at all (PowerShell under Wine): it could not check, it did not pass.
+    if (err instanceof OutpostError && err.code === 'local_unsupported') return [{ name: p.name, status: 'warn', detail: `could not check: ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) }];
+    throw err;
+  }
   const exitOk = p.exitCode === undefined || r.exitCode === p.exitCode;
   const markerOk = !p.markers?.length || p.markers.some((m) => r.output.includes(m));
   // `sc query`: the STATE line is the evidence, and a service that is not running is said in words.
   const sc = p.shell === 'cmd' ? parseScQuery(r.output) : null;
   const last = sc ? sc.stateLine : r.output.trim().split('\n').slice(-3).join(' | ');
+  // The check said it could not look (a tool missing, a file unreadable): never a pass, whatever else it printed.
+  // A check that can be unsure and printed nothing at all did not run (Wine's stub of a Windows tool prints nothing).
+  if (p.unknown?.length && (!r.output.trim() || p.unknown.some((m) => r.output.includes(m)))) return [{ name: p.name, status: 'warn', detail: `could not check: ${last || 'the check could not run'}` }];
   if (exitOk && markerOk) return [{ name: p.name, status: 'pass', detail: last || 'ok' }];
   const said = sc ? explainScQuery(sc) : p.shell === 'cmd' ? scFailure(p.name.replace(/^sc query /, ''), r.output) : null;
   return [{ name: p.name, status: p.advisory ? 'warn' : 'fail', detail: said ?? `${!exitOk ? `exit code ${r.exitCode}` : `no ${p.markers?.join(' / ')}`}${last ? `: ${last}` : ''}` }];
