@@ -77,11 +77,11 @@ describe('the demo, first run', () => {
     while (Date.now() < deadline) {
       await Promise.race([page.getByTestId('hostkey-dialog').waitFor({ timeout: 240_000 }), result.waitFor({ timeout: 240_000 })]);
       if (await result.isVisible()) break;
-      const fp = await page.getByTestId('hostkey-fingerprint').innerText();
+      const fp = await page.getByTestId('hostkey-fingerprint').first().innerText();
       expect(out).toContain(fp);
       await page.getByTestId('hostkey-accept').click();
       // Several hosts may ask at once: the next question replaces this one.
-      await expect.poll(async () => (await page.getByTestId('hostkey-dialog').isVisible()) && (await page.getByTestId('hostkey-fingerprint').innerText().catch(() => '')) === fp, { timeout: 10_000 }).toBe(false);
+      await expect.poll(async () => (await page.getByTestId('hostkey-dialog').isVisible()) && (await page.getByTestId('hostkey-fingerprint').first().innerText().catch(() => '')) === fp, { timeout: 10_000 }).toBe(false);
     }
     await result.waitFor();
     const ms = Date.now() - t0;

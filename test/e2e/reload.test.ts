@@ -89,9 +89,9 @@ describe('a reload puts you back where you were', () => {
     while (Date.now() < deadline) {
       await Promise.race([page.getByTestId('hostkey-dialog').waitFor({ timeout: 240_000 }), result.waitFor({ timeout: 240_000 })]);
       if (await result.isVisible()) break;
-      const fp = await page.getByTestId('hostkey-fingerprint').innerText();
+      const fp = await page.getByTestId('hostkey-fingerprint').first().innerText();
       await page.getByTestId('hostkey-accept').click();
-      await expect.poll(async () => (await page.getByTestId('hostkey-dialog').isVisible()) && (await page.getByTestId('hostkey-fingerprint').innerText().catch(() => '')) === fp, { timeout: 10_000 }).toBe(false);
+      await expect.poll(async () => (await page.getByTestId('hostkey-dialog').isVisible()) && (await page.getByTestId('hostkey-fingerprint').first().innerText().catch(() => '')) === fp, { timeout: 10_000 }).toBe(false);
     }
     await result.waitFor();
     expect(await page.getByTestId('run-outcome').getAttribute('data-outcome')).toBe('done');

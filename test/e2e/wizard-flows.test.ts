@@ -336,43 +336,6 @@ describe('wizard language', () => {
   });
 });
 
-describe('paste the console command', () => {
-  it("fills the profile's inputs and the access address from the console's command; the keys go to secure storage only", async () => {
-    const AK = 'HPUAPASTE0000000WXYZ';
-    const SK = 'pastedSecretKey0123456789abcdefghij';
-    const command = `set +o history; curl https://icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com/ICAgent_linux/apm_agent_install.sh > apm_agent_install.sh && REGION=cn-north-4 bash apm_agent_install.sh -ak ${AK} -sk ${SK} -region cn-north-4 -projectid 2a473356cca5487f8373be891bffc1cf -accessip 100.125.12.150 -obsdomain obs.cn-north-4.myhuaweicloud.com -accessdomain lts-access.cn-north-4.myhuaweicloud.com; set -o history;`;
-    const page = await openWizard(browser, served);
-    await toConnectivity(page);
-    await page.locator('label[for="mode-direct"]').click();
-    await fill(page, 'connectivity.accessIp', '10.9.9.9');
-    await next(page, 'credentials');
-    await page.getByTestId('paste-command').locator('summary').click();
-    await page.locator('#console-command').fill(command);
-    await page.getByRole('button', { name: 'Read the command' }).click();
-    await expect.poll(() => page.getByTestId('paste-command-msg').innerText()).toMatch(/^Filled in \d+ values/);
-    // The command box is emptied: the keys are not kept in the page.
-    expect(await page.locator('#console-command').inputValue()).toBe('');
-    // The access key ID shows its last 4 characters (the profile says it may); the secret key nothing.
-    expect(await page.getByTestId('secret-inputs.ak').innerText()).toContain('WXYZ');
-    expect(await page.getByTestId('secret-inputs.sk').innerText()).not.toMatch(/[a-j0-9]{4}/);
-    expect(await page.locator(fieldSelector('inputs.projectId')).inputValue()).toBe('2a473356cca5487f8373be891bffc1cf');
-    await page.locator('details.advanced > summary').click();
-    expect(await page.locator(fieldSelector('inputs.accessDomain')).inputValue()).toBe('lts-access.cn-north-4.myhuaweicloud.com');
-    await screenshot(page, 'wizard-en-4-credentials-pasted');
-    expect(await page.content()).not.toContain(SK);
-    // The access address landed on the connectivity step (direct: the access point).
-    await page.getByTestId('rail-connectivity').click();
-    expect(await page.locator(fieldSelector('connectivity.accessIp')).inputValue()).toBe('100.125.12.150');
-    // A command that is not ICAgent's is refused with what is wrong.
-    await page.getByTestId('rail-credentials').click();
-    await page.getByTestId('paste-command').locator('summary').click();
-    await page.locator('#console-command').fill('curl https://example.com/x.sh | bash');
-    await page.getByRole('button', { name: 'Read the command' }).click();
-    await expect.poll(() => page.getByTestId('paste-command-msg').innerText()).toMatch(/does not run apm_agent_install\.sh/);
-    await page.context().close();
-  });
-});
-
 describe('wizard answers files', () => {
   it('saves answers with references only, and opens them again', async () => {
     const page = await openWizard(browser, served);

@@ -172,6 +172,9 @@ describe('wizard: ICAgent on Linux through a jump server', () => {
     await page.getByTestId('check-tunnel').click();
     await expect.poll(() => page.getByTestId('run-outcome').getAttribute('data-outcome'), { timeout: 30_000 }).toBe('done');
     expect(await page.locator('[data-step-heading]').innerText()).toBe('Tunnel checked');
+    // Its own result beside the install's, which it does not replace.
+    expect(await page.getByTestId('result-table').innerText()).not.toContain('Install Huawei');
+    expect(await page.getByTestId('install-results').getByTestId('previous-table').innerText()).toContain('Install Huawei');
     await page.getByTestId('rail-run').click();
     await expect.poll(() => page.getByTestId('run-row-tunnel.jump0').innerText()).toContain('Healthy tunnel kept');
     expect(await page.getByTestId('run-steps').innerText()).not.toContain('Install Huawei');

@@ -468,6 +468,8 @@ export const planRequests = {
       connectivity: z.record(z.string(), z.string()),
       /** Where each pasted secret was stored, with its non-revealing hint (…WXYZ for an access key ID). */
       secrets: z.array(z.object({ name: z.string(), stored: z.string(), hint: z.string() })),
+      /** The command as pasted, each secret replaced by •••• and its hint: what the wizard keeps showing. */
+      masked: z.string(),
     }),
   }),
 };

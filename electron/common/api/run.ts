@@ -129,6 +129,9 @@ export const runRequests = {
   }),
 };
 
+export const HostKeyRole = z.enum(['jump', 'proxy', 'seed', 'target']);
+export type HostKeyRole = z.infer<typeof HostKeyRole>;
+
 export const runEvents = {
   'run.step': z.object({
     runId: RunId,
@@ -188,5 +191,22 @@ export const runEvents = {
     keyType: z.string(),
     fingerprint: z.string(),
     via: z.string().optional(),
+    /** Which of the run's machines it is: a jump server (or its proxy, the seed) or a target. */
+    role: HostKeyRole.optional(),
+    /** The machine as the run names it: a target's CSV name or user@host:port, a jump server's label. */
+    name: z.string().optional(),
+  }),
+  /** A host presented a key other than the one on record: never asked about (the host is refused), only told. */
+  'hostkey.changed': z.object({
+    runId: RunId,
+    host: z.string(),
+    port: z.number().int(),
+    keyType: z.string(),
+    fingerprint: z.string(),
+    knownKeyType: z.string(),
+    knownFingerprint: z.string(),
+    via: z.string().optional(),
+    role: HostKeyRole.optional(),
+    name: z.string().optional(),
   }),
 };

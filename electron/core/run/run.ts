@@ -15,7 +15,8 @@ import { checkLocalPackages } from '../packages/plan-packages';
 import { listArchive, type ArchiveListing } from '../packages/unpack';
 import { describeRef, type SecretResolver } from '../render';
 import type { SecretRegistry } from '../secrets/registry';
-import { SshPool, type HostKeyPolicy, type KnownHosts } from '../ssh';
+import { SshPool, type HostKeyChanged, type HostKeyPolicy, type KnownHosts } from '../ssh';
+import { rememberRejections, scanTargetKeys, type KeyScanDeps } from './host-keys';
 import { toFailure, type RunContext, type RunOptionsResolved } from './host-job';
 import { jumpPhase, localPhase, seedPhase, targetJob, type Reach } from './hosts';
 import { Reporter, type RunEmit, type RunEnd } from './reporter';
@@ -37,6 +38,10 @@ export interface RunDeps {
   localEnv?: NodeJS.ProcessEnv;
   /** How long targets wait for a dropped jump server (tests). */
   jumpWaitMs?: number;
+  /** Told of a changed host key (the host is refused all the same). */
+  onHostKeyChanged?: HostKeyChanged;
+  /** Ask about every target's unknown host key together, before the targets start (the app's one dialog: host-keys.ts). */
+  askHostKeysTogether?: boolean;
 }
 
 export interface RunHandle {
@@ -85,7 +90,7 @@ function context(plan: Plan, options: RunOptionsResolved, deps: RunDeps, reporte
   };
 }
 
-async function main(rc: RunContext, reach: Reach, gate: PauseGate): Promise<void> {
+async function main(rc: RunContext, reach: Reach, gate: PauseGate, keys: KeyScanDeps | null): Promise<void> {
   const { plan, options } = rc;
   rc.reporter.start({ ...options });
   const chosen = plan.hosts.targets.filter((t) => !options.targets || options.targets.includes(t.index));
@@ -105,6 +110,7 @@ async function main(rc: RunContext, reach: Reach, gate: PauseGate): Promise<void
   const jumps = await jumpPhase(rc, reach);
   if (options.tunnelOnly) return;
   const seed = await seedPhase(rc, reach, jumps);
+  if (keys) await scanTargetKeys(rc, keys, chosen, jumps);
   const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets && !options.checkOnly ? (['local'] as const) : [])];
   await pool(all, Math.max(1, options.concurrency ?? 1), (t) => targetJob(rc, reach, t, jumps, seed), gate);
 }
@@ -119,12 +125,14 @@ export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps)
   // Every in-flight host listens on the run's one abort signal (a few listeners each, removed when done).
   setMaxListeners(Math.max(10, concurrency * 4 + 10), abort.signal);
   // One connection per jump server for the whole run: its own steps and every target behind it.
-  const sshPool = new SshPool({ knownHosts: deps.knownHosts, hostKeyPolicy: deps.hostKeyPolicy, readyTimeoutMs: deps.connectTimeoutMs ?? 20_000, keepaliveIntervalMs: 15_000, logger: deps.log }, { keepJumps: true });
+  const hostKeyPolicy = rememberRejections(deps.hostKeyPolicy);
+  const keys: KeyScanDeps = { knownHosts: deps.knownHosts, hostKeyPolicy, onHostKeyChanged: deps.onHostKeyChanged };
+  const sshPool = new SshPool({ knownHosts: deps.knownHosts, hostKeyPolicy, ...(deps.onHostKeyChanged ? { onHostKeyChanged: deps.onHostKeyChanged } : {}), readyTimeoutMs: deps.connectTimeoutMs ?? 20_000, keepaliveIntervalMs: 15_000, logger: deps.log }, { keepJumps: true });
   const workDir = path.join(deps.dataDir, 'work', runId);
   const reach: Reach = { pool: sshPool, home: deps.homeDir ?? os.homedir(), workDir, localEnv: deps.localEnv, ...(deps.jumpWaitMs !== undefined ? { jumpWaitMs: deps.jumpWaitMs } : {}) };
   const rc = context(plan, options, deps, reporter, terminal, abort.signal);
   let ended = false;
-  const done = main(rc, reach, gate)
+  const done = main(rc, reach, gate, deps.askHostKeysTogether ? keys : null)
     .then(() => reporter.end(abort.signal.aborted))
     .catch((err: unknown) => {
       const f = toFailure(err, 'run', abort.signal.aborted);

@@ -100,7 +100,7 @@ export class OutpostService {
   }
 
   /** Starts a run of a plan; every secret must resolve first (the message names each missing one). */
-  startRun(plan: Plan, options: RunOptionsResolved, deps: { resolver: SecretResolver; hostKeyPolicy: HostKeyPolicy; emit: RunDeps['emit']; knownHostsFile?: string; localEnv?: NodeJS.ProcessEnv }): RunHandle {
+  startRun(plan: Plan, options: RunOptionsResolved, deps: { resolver: SecretResolver; hostKeyPolicy: HostKeyPolicy; emit: RunDeps['emit']; knownHostsFile?: string; localEnv?: NodeJS.ProcessEnv } & Pick<RunDeps, 'askHostKeysTogether' | 'onHostKeyChanged'>): RunHandle {
     const missing = missingSecrets(plan, deps.resolver);
     if (missing.length) throw new OutpostError('secret.missing', missing.join('\n'), 'Enter the missing secrets (or set those environment variables) and start again.');
     return startRun(plan, options, {
@@ -112,6 +112,8 @@ export class OutpostService {
       hostKeyPolicy: deps.hostKeyPolicy,
       emit: deps.emit,
       ...(deps.localEnv ? { localEnv: deps.localEnv } : {}),
+      ...(deps.askHostKeysTogether ? { askHostKeysTogether: true } : {}),
+      ...(deps.onHostKeyChanged ? { onHostKeyChanged: deps.onHostKeyChanged } : {}),
     });
   }
 }

@@ -9,7 +9,7 @@ import { OutpostService } from './outpost';
 import { storeResolver } from '../secrets/store';
 import type { TerminalManager } from '../terminal/manager';
 import type { RunOptions } from '../../common/api/run';
-import { HostKeyBroker } from './hostkeys';
+import { HostKeyBroker, keyOwner } from './hostkeys';
 import { batchToResume, forgetBatch, lastInterruptedBatch, writeBatchRecord, type InterruptedBatch } from './batch-resume';
 import { missingSecrets, scheduleOf, type RunEnd, type RunHandle, type ScheduleOptions } from '../run';
 import { installedAnswers, installedPlan, writeAnswersRecord, type InstalledAction } from './installed';
@@ -88,11 +88,17 @@ export class RunService {
           {
             emit: (p) => {
               claim(client, 'hostkey', p.requestId);
-              client.emit('hostkey.unknown', p);
+              client.emit('hostkey.unknown', { ...p, ...keyOwner(plan, p.host, p.port) });
             },
           },
           { acceptNew: options.acceptNewHostKeys },
         )(info),
+      // A fleet's unknown keys come as one set of questions before its targets start (the app's one dialog).
+      askHostKeysTogether: !options.acceptNewHostKeys,
+      onHostKeyChanged: (info) => {
+        const { publicKeyLine: _line, ...rest } = info;
+        client.emit('hostkey.changed', { runId, ...rest, ...keyOwner(plan, info.host, info.port) });
+      },
       // run.output only to a client that asked for it (events.subscribe): it repeats the terminal's text.
       emit: (name, payload) => {
         const p = name === 'run.step' ? this.noteChecks(failedChecks, payload as EventPayload<'run.step'>) : name === 'run.end' ? this.withField(plan, failedChecks, payload as EventPayload<'run.end'>) : payload;

@@ -49,6 +49,9 @@ export interface HostKeyInfo {
 /** Asked only for keys not yet in known_hosts; 'accept' records the key. Never called for a changed key. */
 export type HostKeyPolicy = (info: HostKeyInfo) => Promise<'accept' | 'reject'>;
 
+/** A key that differs from the one known_hosts holds: never asked about (the connection is refused), only told. */
+export type HostKeyChanged = (info: HostKeyInfo & { knownKeyType: string; knownFingerprint: string }) => void;
+
 export interface SshAuth {
   password?: string;
   /** OpenSSH / PEM private key text. */
@@ -79,6 +82,8 @@ export interface SshClientOptions {
   logger?: Logger;
   /** When given, passwords and passphrases are registered so every log sink masks them. */
   secrets?: SecretRegistry;
+  /** Told of a changed host key (the connection is refused all the same). */
+  onHostKeyChanged?: HostKeyChanged;
 }
 
 export interface ConnectOptions extends SshTarget, SshClientOptions {
@@ -274,6 +279,7 @@ export async function connectHop(
         hostKeyFailure = sshError('hostkey_revoked', `The host key of ${where()} (${info.fingerprint}) is marked @revoked in ${o.knownHosts.file}.`, 'Ask the host\'s administrator for its current key.');
         return false;
       }
+      o.onHostKeyChanged?.({ ...info, knownKeyType: found.knownKeyType, knownFingerprint: found.changed });
       hostKeyFailure = sshError(
         'hostkey_changed',
         `The host key of ${where()} has CHANGED: known ${found.knownKeyType} ${found.changed}, now presented ${info.keyType} ${info.fingerprint}. ` +

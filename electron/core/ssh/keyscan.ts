@@ -5,7 +5,7 @@
 // it for hosts Outpost has not connected to yet (`--accept-new-hostkeys`).
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { HostKeyInfo, HostKeyPolicy } from './connection';
+import type { HostKeyChanged, HostKeyInfo, HostKeyPolicy } from './connection';
 import { mapSshError, sshError } from './errors';
 import { fingerprintSha256, keyTypeOf, publicKeyLine, type KnownHosts } from './known-hosts';
 import { OutpostError } from '../errors';
@@ -15,6 +15,8 @@ const { Client } = ssh2;
 export interface ScanOptions {
   knownHosts: KnownHosts;
   hostKeyPolicy: HostKeyPolicy;
+  /** Told of a changed key (refused all the same). */
+  onHostKeyChanged?: HostKeyChanged | undefined;
   /** A channel to the host (through a jump server), instead of a TCP connection of its own. */
   sock?: Duplex | undefined;
   /** "user@jump:22" when reached through a jump server (shown with the fingerprint). */
@@ -64,6 +66,7 @@ export function scanHostKey(t: { host: string; port: number }, o: ScanOptions): 
         await o.knownHosts.add(t.host, t.port, key);
         return 'accepted';
       }
+      if (!('revoked' in found)) o.onHostKeyChanged?.({ ...info, knownKeyType: found.knownKeyType, knownFingerprint: found.changed });
       if ('revoked' in found) return sshError('hostkey_revoked', `The host key of ${where} (${info.fingerprint}) is marked @revoked in ${o.knownHosts.file}.`, "Ask the host's administrator for its current key.");
       return sshError(
         'hostkey_changed',

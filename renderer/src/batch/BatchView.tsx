@@ -8,6 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { FINAL_STATES, type HostState } from '../../../electron/common/api';
 import { api, ApiRequestError } from '../api/client';
 import { ALL_STATES, batchRun, SUMMARY_ORDER, targetName, type BatchHost, type BatchSnapshot } from './model';
+import type { Proof } from './proof';
 import { downloadText } from '../wizard/recipe';
 import { showControls } from '../../../electron/common/visible';
 
@@ -112,14 +113,27 @@ function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHo
               </span>
               <span role="gridcell" className="c-step mono">{h.step ?? ''}</span>
               <span role="gridcell" className="c-duration">{duration === null ? '' : `${duration.toFixed(1)} s`}</span>
-              <span role="gridcell" className="c-reason" title={showControls(h.reason ?? '', { multiline: true })}>
-                {showControls(h.reason ?? '', { multiline: true })}
+              <span role="gridcell" className="c-reason" title={showControls(h.reason ?? (h.evidence || ''), { multiline: true })}>
+                {/* No reason (the host is fine so far): its live proof, once its verify step runs. */}
+                {h.reason ? showControls(h.reason, { multiline: true }) : h.proof ? <ProofText proof={h.proof} evidence={h.evidence} testId={`batch-proof-${h.hostId}`} /> : ''}
               </span>
             </div>
           );
         })}
       </div>
     </div>
+  );
+}
+
+/** A host's live proof: "waiting for the agent…", "first heartbeat seen" (with its evidence), "no heartbeat". */
+export function ProofText({ proof, evidence, testId, full }: { proof: Proof; evidence?: string | undefined; testId: string; full?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <span className={`proof p-${proof}`} data-testid={testId} data-proof={proof}>
+      {proof === 'seen' ? '♥ ' : proof === 'missing' ? '✕ ' : '… '}
+      {t(`proof.${proof}`)}
+      {evidence && (full || proof !== 'waiting') ? <span className="muted"> — {showControls(evidence)}</span> : null}
+    </span>
   );
 }
 
@@ -227,6 +241,11 @@ export function BatchView() {
                 <span className={`badge subtle s-${sel.state}`}>{t(`hostState.${sel.state}`)}</span> {sel.step ? <code>{sel.step}</code> : null}
               </p>
               {sel.reason ? <pre className="plain reason">{showControls(sel.reason, { multiline: true })}</pre> : null}
+              {sel.proof ? (
+                <p>
+                  <ProofText proof={sel.proof} evidence={sel.evidence} testId="batch-host-proof" full />
+                </p>
+              ) : null}
               <pre className="plain output" data-testid="batch-host-output">
                 {batchRun.outputOf(sel.hostId) || t('batch.noOutput')}
               </pre>

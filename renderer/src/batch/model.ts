@@ -6,6 +6,7 @@
 import { HostState, isFinalState, type EventPayload, type ReportRow } from '../../../electron/common/api';
 import { api } from '../api/client';
 import { addressKey } from './names';
+import { proofOf, type Proof } from './proof';
 
 export { addressKey, targetName } from './names';
 
@@ -29,6 +30,10 @@ export interface BatchHost extends BatchTarget {
   endedAt: number | null;
   /** Done in an earlier run and left alone by this one (Retry failed hosts): not reconnected. */
   earlier?: boolean;
+  /** Live proof from its verify step: waiting for the agent, first heartbeat seen, or none (proof.ts). */
+  proof?: Proof;
+  /** The check that proves it (or shows it missing), `name: detail`. */
+  evidence?: string;
 }
 
 
@@ -99,6 +104,12 @@ class BatchRun {
   active = false;
   /** The run in progress is this batch (false while a "Check tunnel" runs beside a batch's kept results). */
   live = false;
+  /** The steps whose per-host result is the live proof (the plan's verify steps). */
+  private proofSteps = new Set(['verify']);
+
+  setProofSteps(ids: readonly string[]): void {
+    this.proofSteps = new Set(ids);
+  }
 
   /** A batch starts: its targets in answers order (target<i> is targets[i]). */
   begin(targets: readonly BatchTarget[]): void {
@@ -116,7 +127,7 @@ class BatchRun {
     this.start(targets, (h) => {
       const old = before.get(addressKey(h));
       if (!old) return run.push(h.index);
-      Object.assign(h, { state: 'done', step: old.h.step, reason: old.h.reason, startedAt: null, endedAt: null, earlier: true });
+      Object.assign(h, { state: 'done', step: old.h.step, reason: old.h.reason, startedAt: null, endedAt: null, earlier: true, ...(old.h.proof ? { proof: old.h.proof, evidence: old.h.evidence ?? '' } : {}) });
       this.output.set(h.hostId, old.out);
     });
     this.publish();
@@ -226,6 +237,12 @@ class BatchRun {
     const h = this.byId.get(e.hostId);
     if (!h) return;
     if (e.status === 'running') h.step = e.stepId;
+    const proof = this.proofSteps.has(e.stepId) ? proofOf(e.status, e.checks) : null;
+    if (proof) {
+      h.proof = proof.proof;
+      h.evidence = proof.evidence;
+      this.schedule();
+    }
     const line = `${e.status === 'running' ? '▶' : e.status === 'failed' ? '✖' : e.status === 'done' ? '✔' : '·'} ${e.title}: ${e.status}${e.message && e.status !== 'running' ? ` — ${e.message}` : ''}\n`;
     this.append(e.hostId, line);
   }

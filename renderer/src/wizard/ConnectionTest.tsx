@@ -8,7 +8,7 @@ import { create } from 'zustand';
 import type { CheckResult, EventPayload } from '../../../electron/common/api';
 import { ApiRequestError, api } from '../api/client';
 import { ChecksList } from './fields';
-import { HostKeyDialog } from './HostKeyDialog';
+import { HostKeyDialog, type HostKeyChange } from './HostKeyDialog';
 import { selectAnswers, useWizard, type HostKeyRequest } from './store';
 
 interface HostRow {
@@ -23,12 +23,14 @@ interface TestState {
   running: boolean;
   hosts: Record<string, HostRow>;
   hostKeys: HostKeyRequest[];
+  changedKeys: HostKeyChange[];
+  changedSeen: number;
   error: string | null;
   /** The answers tested (the results are dropped once they change). */
   for: string;
 }
 
-const useTest = create<TestState>()(() => ({ runId: null, running: false, hosts: {}, hostKeys: [], error: null, for: '' }));
+const useTest = create<TestState>()(() => ({ runId: null, running: false, hosts: {}, hostKeys: [], changedKeys: [], changedSeen: 0, error: null, for: '' }));
 let unsubs: Array<() => void> = [];
 
 function row(s: TestState, hostId: string, host: string): HostRow {
@@ -54,9 +56,10 @@ async function start(): Promise<void> {
       }),
     ),
     api.on('hostkey.unknown', (e: EventPayload<'hostkey.unknown'>) => on(e.runId, () => useTest.setState((s) => ({ hostKeys: [...s.hostKeys, e] })))),
+    api.on('hostkey.changed', (e: EventPayload<'hostkey.changed'>) => on(e.runId, () => useTest.setState((s) => (s.changedKeys.some((k) => k.host === e.host && k.port === e.port && k.fingerprint === e.fingerprint) ? {} : { changedKeys: [...s.changedKeys, e] })))),
     api.on('run.end', (e: EventPayload<'run.end'>) => on(e.runId, () => useTest.setState({ running: false }))),
   ];
-  useTest.setState({ runId: null, running: true, hosts: {}, hostKeys: [], error: null, for: JSON.stringify(answers) });
+  useTest.setState({ runId: null, running: true, hosts: {}, hostKeys: [], changedKeys: [], changedSeen: 0, error: null, for: JSON.stringify(answers) });
   try {
     const r = await api.request('run.start', { answers, options: { acceptNewHostKeys: false, overridePreflight: false, reinstall: false, tunnelOnly: false, checkOnly: true } });
     useTest.setState({ runId: r.runId });
@@ -72,7 +75,6 @@ export function ConnectionTest() {
   const current = useWizard((s) => JSON.stringify(selectAnswers(s)));
   useEffect(() => () => unsubs.forEach((u) => u()), []);
   const fresh = test.for === current;
-  const hostKey = test.hostKeys[0];
   const rows = Object.entries(test.hosts).filter(([id]) => id !== 'local');
   return (
     <div className="conn-test" data-testid="conn-test">
@@ -96,13 +98,16 @@ export function ConnectionTest() {
           ))}
         </ul>
       ) : null}
-      {hostKey ? (
+      {test.hostKeys.length || test.changedKeys.length > test.changedSeen ? (
         <HostKeyDialog
-          request={hostKey}
-          onDecide={(d) => {
-            useTest.setState((s) => ({ hostKeys: s.hostKeys.filter((h) => h.requestId !== hostKey.requestId) }));
-            void api.request('hostkey.decide', { requestId: hostKey.requestId, decision: d });
+          requests={test.hostKeys}
+          changed={test.changedKeys.slice(test.changedSeen)}
+          onDecide={(ds) => {
+            const answered = new Set(ds.map((d) => d.requestId));
+            useTest.setState((s) => ({ hostKeys: s.hostKeys.filter((h) => !answered.has(h.requestId)) }));
+            for (const d of ds) void api.request('hostkey.decide', d);
           }}
+          onDismissChanged={() => useTest.setState((s) => ({ changedSeen: s.changedKeys.length }))}
         />
       ) : null}
     </div>

@@ -47,7 +47,11 @@ export function planHandlers(ctx: CoreContext, service: OutpostService): Pick<Ha
       const connectivity: Record<string, string> = {};
       if (r.accessIp) connectivity.accessIp = r.accessIp;
       if (r.dc) connectivity.dc = r.dc;
-      return { inputs, ...(r.region ? { region: r.region } : {}), connectivity, secrets };
+      // Longest first: a secret that contains another is masked whole.
+      const values = Object.values(r.secrets).filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
+      let masked = text.trim();
+      for (const v of values) masked = masked.split(v).join(`••••${secrets.find((x) => r.secrets[x.name] === v)?.hint.replace(/^…/, '') ?? ''}`);
+      return { inputs, ...(r.region ? { region: r.region } : {}), connectivity, secrets, masked };
     },
   };
 }

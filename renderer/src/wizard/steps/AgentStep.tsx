@@ -1,6 +1,7 @@
 // Step 1: which agent, and the OS of the hosts it goes on.
 import { useTranslation } from 'react-i18next';
 import { Callout, RadioCards, StepHeader } from '../fields';
+import { PasteCommand } from '../PasteCommand';
 import { ProfilesFolder } from '../ProfilesFolder';
 import { useWizard } from '../store';
 
@@ -45,6 +46,8 @@ export function AgentStep() {
       <ProfilesFolder />
       <RadioCards name="os" legend={t('agent.osLegend')} value={agent.os} onChange={setOs} options={osOptions} />
       {agent.os === 'windows' ? <Callout>{t('agent.windowsNote')}</Callout> : null}
+      {/* Before Region and Connectivity: the console's command fills them too. */}
+      {profile?.consoleCommand.includes(agent.os) ? <PasteCommand profile={profile} where="agent" /> : null}
     </section>
   );
 }

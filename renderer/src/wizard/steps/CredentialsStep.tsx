@@ -1,13 +1,13 @@
 // Step 4: what the chosen profile asks (its inputs), rendered from the profile's declarations, so a
 // user-written profile gets the same form as ICAgent. Secrets go to secure storage at once
 // (secrets.set); afterwards only their hint is shown, with Forget. A command copied from the vendor's
-// console can be pasted instead of typing (profiles.importCommand).
-import { useMemo, useState } from 'react';
+// console can be pasted instead of typing (PasteCommand.tsx, also on the Agent step).
+import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { InputSummary } from '../../../../electron/common/api';
-import { ApiRequestError, api } from '../../api/client';
 import { Callout, fieldId, SecretField, StepHeader, TextField, useFieldError } from '../fields';
 import { inputField, type InputField } from '../model';
+import { PasteCommand } from '../PasteCommand';
 import { selectProfile, useWizard } from '../store';
 
 function inLang(text: Record<string, string>, lang: string): string {
@@ -79,39 +79,6 @@ function InputRow({ input }: { input: InputSummary }) {
   );
 }
 
-function PasteCommand({ profile }: { profile: string }) {
-  const { t } = useTranslation();
-  const os = useWizard((s) => s.form.agent.os);
-  const applyImport = useWizard((s) => s.applyImport);
-  const [text, setText] = useState('');
-  const [state, setState] = useState<{ kind: 'idle' | 'ok' | 'error'; message: string }>({ kind: 'idle', message: '' });
-  const read = async () => {
-    try {
-      const r = await api.request('profiles.importCommand', { profile, os, text });
-      applyImport(r);
-      setText('');
-      setState({ kind: 'ok', message: t('cred.pasteDone', { count: Object.keys(r.inputs).length }) });
-    } catch (e) {
-      setState({ kind: 'error', message: e instanceof ApiRequestError ? e.message : String(e) });
-    }
-  };
-  return (
-    <details className="paste-command" data-testid="paste-command">
-      <summary>{t('cred.pasteTitle')}</summary>
-      <div className="field w-l">
-        <label htmlFor="console-command">{t('cred.pasteLabel')}</label>
-        <textarea id="console-command" className="mono" rows={4} value={text} spellCheck={false} autoComplete="off" onChange={(e) => setText(e.target.value)} aria-describedby="console-command-msg" />
-        <div className={state.kind === 'error' ? 'error' : 'hint'} id="console-command-msg" role={state.kind === 'error' ? 'alert' : undefined} data-testid="paste-command-msg">
-          {state.message || t('cred.pasteHint')}
-        </div>
-      </div>
-      <button type="button" className="secondary" disabled={!text.trim()} onClick={() => void read()}>
-        {t('cred.pasteRead')}
-      </button>
-    </details>
-  );
-}
-
 export function CredentialsStep() {
   const { t } = useTranslation();
   const profile = useWizard(selectProfile);
@@ -125,7 +92,7 @@ export function CredentialsStep() {
   return (
     <section className="step">
       <StepHeader title={t('cred.title')} lead={t('cred.lead', { agent: profile?.name ?? '' })} />
-      {profile?.consoleCommand.includes(os) ? <PasteCommand profile={profile.id} /> : null}
+      {profile?.consoleCommand.includes(os) ? <PasteCommand profile={profile} where="credentials" /> : null}
       {inputs.length === 0 ? <p className="muted">{t('cred.none')}</p> : null}
       {main.map((i) => (
         <InputRow key={i.name} input={i} />

@@ -8,7 +8,8 @@ import { hostLabel, runStepTitle, stepMessage } from '../planText';
 import { HostTerminals } from '../HostTerminal';
 import { useWizard } from '../store';
 import { StatusIcon } from './RunStep';
-import { BatchSummary, BatchView, useBatch } from '../../batch/BatchView';
+import { BatchSummary, BatchView, ProofText, useBatch } from '../../batch/BatchView';
+import { proofOf, proofStepIds } from '../../batch/proof';
 import type { RunStepRow } from '../store';
 import type { Plan } from '../../../../electron/common/api';
 import { runnableText } from '../../../../electron/common/copy-text';
@@ -74,6 +75,8 @@ export function ResultStep() {
   const outcome = result.outcome;
   // Every host's own steps (a failed login shows here too), with what their checks found: clock, ports, the agent.
   const installs = steps.filter((r) => r.host !== 'console' && r.status !== 'pending');
+  const proofIds = new Set(proofStepIds(plan?.steps));
+  const proofs = fleet || tunnelCheck ? [] : steps.flatMap((r) => (proofIds.has(r.stepId) && r.host !== 'console' ? [{ host: r.host, ...(proofOf(r.status, r.checks) ?? { proof: null, evidence: '' }) }] : [])).filter((p): p is { host: string; proof: 'waiting' | 'seen' | 'missing'; evidence: string } => p.proof !== null);
   // The agent was already there (the install step skipped by its guard): offer the vendor's reinstall.
   const alreadyInstalled = outcome === 'done' && !tunnelCheck && steps.some((r) => r.status === 'skipped' && plan?.steps.find((x) => x.id === r.stepId)?.phase === 'install' && r.host !== 'console');
   const verify = plan?.steps.find((s) => s.phase === 'verify');
@@ -107,6 +110,16 @@ export function ResultStep() {
           ) : null}
         </div>
       </div>
+      {proofs.length ? (
+        // One host (the batch view shows each host's in its table): the live proof from its verify step.
+        <ul className="plain-list result-proof" data-testid="result-proof" aria-label={t('proof.title')}>
+          {proofs.map((p) => (
+            <li key={p.host}>
+              <strong>{hostLabel(t, p.host, plan)}</strong> <ProofText proof={p.proof} evidence={p.evidence} testId={`result-proof-${p.host}`} full />
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {installs.length ? (
         <>
           <h2>{tunnelCheck ? t('result.tunnelWhere') : t('result.where')}</h2>

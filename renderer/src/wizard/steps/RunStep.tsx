@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StepStatus } from '../../../../electron/common/api';
 import { Callout, StepHeader } from '../fields';
-import { HostKeyDialog } from '../HostKeyDialog';
+import { RunHostKeys } from '../HostKeyDialog';
 import { hostLabel, runStepTitle, stepMessage, transferredText } from '../planText';
 import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
 import { BatchView, useBatch } from '../../batch/BatchView';
@@ -22,7 +22,6 @@ export function RunStep() {
   const phase = useWizard((s) => s.phase);
   const cancelRun = useWizard((s) => s.cancelRun);
   const pauseRun = useWizard((s) => s.pauseRun);
-  const decide = useWizard((s) => s.decideHostKey);
   const batch = useBatch();
   const [doneByHand, setDoneByHand] = useState<Record<string, boolean>>({});
   const manual = (r: RunStepRow) => r.status === 'skipped' && r.host === 'console';
@@ -85,7 +84,7 @@ export function RunStep() {
         </div>
         {run.error ? <Callout kind="error">{run.error}</Callout> : null}
         <BatchView />
-        {hostKey ? <HostKeyDialog request={hostKey} onDecide={(d) => void decide(hostKey.requestId, d)} /> : null}
+        <RunHostKeys />
       </section>
     );
   }
@@ -167,7 +166,7 @@ export function RunStep() {
           <p className="hint">{t('run.terminalHint')}</p>
         </div>
       </div>
-      {hostKey ? <HostKeyDialog request={hostKey} onDecide={(d) => void decide(hostKey.requestId, d)} /> : null}
+      <RunHostKeys />
     </section>
   );
 }

@@ -4,7 +4,8 @@
 import i18next from 'i18next';
 import { api } from '../../api/client';
 import { batchRun } from '../../batch/model';
-import { applyOs, defaultProfile, switchAgent, fieldFrom, fromAnswers, inputSecretKey, readHostList, slot, STEPS, type JumpForm, type ListHost, type WizardForm } from '../model';
+import { forgetPaste, importedForm } from '../paste-changes';
+import { applyOs, defaultProfile, switchAgent, fromAnswers, readHostList, slot, STEPS, type JumpForm, type ListHost, type WizardForm } from '../model';
 import { clearDraft, draftStarted, readDraft } from './draft';
 import { clearSession, readSession, sessionStarted } from './session';
 import { stopListening } from './run';
@@ -184,27 +185,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
     },
     applyImport(r) {
       const regionIds = get().catalog.regions.map((x) => x.id);
-      setForm((f) => {
-        const inputs = { ...f.inputs };
-        // Read as an answers file's inputs are; the pasted secrets come back as stored references with their hints.
-        const hints = Object.fromEntries(r.secrets.map((x) => [x.stored, x.hint]));
-        for (const [name, v] of Object.entries(r.inputs)) {
-          const field = fieldFrom(inputSecretKey(f.agent.profile, name), v, hints);
-          if (field) inputs[name] = field;
-        }
-        const c = { ...f.connectivity };
-        const ip = r.connectivity.accessIp;
-        if (ip) {
-          // The console's -accessip is the address agents reach: the jump server (jump), the endpoint, or the access point.
-          if (c.mode === 'jump') c.connectionIp = ip;
-          else if (c.mode === 'vpcep') c.vpcepAccessIp = ip;
-          else c.directAccessIp = ip;
-        }
-        if (r.connectivity.dc) c.dc = r.connectivity.dc;
-        const listed = r.region !== undefined && (regionIds.length === 0 || regionIds.includes(r.region));
-        const region = r.region === undefined ? f.region : listed ? { ...f.region, id: r.region, other: false, otherId: '' } : { ...f.region, id: '', other: true, otherId: r.region };
-        return { ...f, inputs, connectivity: c, region };
-      });
+      setForm((f) => importedForm(f, r, regionIds));
     },
     setHosts(patch, single) {
       setForm((f) => ({ ...f, hosts: { ...f.hosts, ...patch, single: { ...f.hosts.single, ...single } } }));
@@ -306,6 +287,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
 
     startOver() {
       batchRun.clear();
+      forgetPaste();
       clearDraft();
       // A fresh start: no place to return to, and the last run (of other answers) is no longer offered.
       clearSession();

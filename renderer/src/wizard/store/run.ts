@@ -3,6 +3,7 @@
 // what comes after its end (edit the answers at the field the core names, more hosts).
 import { api } from '../../api/client';
 import { addressKey, BATCH_MIN_TARGETS, batchRun, defaultConcurrency, type BatchTarget } from '../../batch/model';
+import { proofStepIds } from '../../batch/proof';
 import { useInstalledView } from '../../installed/view';
 import { emptyForm, fromAnswers, slot } from '../model';
 import { fieldId, stepOfPath } from '../validity';
@@ -84,6 +85,12 @@ function listen(set: SetState, get: GetState): void {
       if (!mine(e.runId)) return;
       set((s) => ({ run: { ...s.run, hostKeys: [...s.run.hostKeys, e] } }));
     }),
+    api.on('hostkey.changed', (e) => {
+      if (!mine(e.runId)) return;
+      // Told before the targets start and again by the host's own login: once is enough.
+      const same = (k: typeof e) => k.host === e.host && k.port === e.port && k.fingerprint === e.fingerprint;
+      set((s) => (s.run.changedKeys.some(same) ? {} : { run: { ...s.run, changedKeys: [...s.run.changedKeys, e] } }));
+    }),
     api.on('terminal.data', ({ id, data }) => {
       const s = get();
       if (s.phase === 'wizard') return;
@@ -126,6 +133,7 @@ export function runActions(set: SetState, get: GetState): RunActions {
       const only = batch && opts.retryFailed ? batchRun.retry(list) : undefined;
       if (only && only.length === 0) return;
       if (batch && !only) batchRun.begin(list);
+      if (batch) batchRun.setProofSteps(proofStepIds(s.review.plan?.steps));
       // "Check tunnel" keeps the install's results (its batch) beside its own.
       else if (!batch && opts.tunnelOnly) batchRun.hold();
       else if (!batch) batchRun.clear();

@@ -22,6 +22,7 @@ export interface RunStepRow {
 }
 
 export type HostKeyRequest = EventPayload<'hostkey.unknown'>;
+export type HostKeyChange = EventPayload<'hostkey.changed'>;
 export type RunEnd = EventPayload<'run.end'>;
 
 /** Where a secret slot lives in the form. */
@@ -36,6 +37,10 @@ export interface RunState {
   steps: RunStepRow[];
   hosts: Record<string, EventPayload<'run.host'>>;
   hostKeys: HostKeyRequest[];
+  /** Keys that differ from the ones on record (those hosts are refused): shown apart, never trusted from the dialog. */
+  changedKeys: HostKeyChange[];
+  /** How many of changedKeys the person has closed (told again by a host's login, a key stays closed). */
+  changedSeen: number;
   error: string | null;
   reinstall: boolean;
   tunnelOnly: boolean;
@@ -146,7 +151,7 @@ export type GetState = StoreApi<Store>['getState'];
 export const message = (e: unknown) => (e instanceof ApiRequestError ? `${e.message}${e.hint ? `\n${e.hint}` : ''}` : e instanceof Error ? e.message : String(e));
 
 export function initialRun(): RunState {
-  return { runId: null, terminalId: null, journal: null, schedule: [], steps: [], hosts: {}, hostKeys: [], error: null, reinstall: false, tunnelOnly: false, startedAt: null };
+  return { runId: null, terminalId: null, journal: null, schedule: [], steps: [], hosts: {}, hostKeys: [], changedKeys: [], changedSeen: 0, error: null, reinstall: false, tunnelOnly: false, startedAt: null };
 }
 
 export function initialState(): WizardState {

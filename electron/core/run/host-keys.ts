@@ -1,0 +1,57 @@
+// A fleet's host keys, asked about together: before the targets' pool starts, every target of the run is
+// reached up to its host key (through its jump server's connection, no login: one handshake each), so all
+// the questions about unknown keys reach the person at once (the app shows them in one dialog), and a
+// changed key is told then too (shown apart: never a question), instead of one per host as the pool
+// happens to reach them. A key trusted here is recorded (the login then finds it known); a key rejected
+// here is remembered for the run (the login fails without asking again); a changed key is refused by
+// the login as always. Only the app asks for this (RunDeps.askHostKeysTogether).
+import type { TargetHost } from '../../common/api/plan';
+import { StepFailure } from '../actions';
+import type { HostKeyChanged, HostKeyPolicy, KnownHosts } from '../ssh';
+import { scanHostKey } from '../ssh/keyscan';
+import type { RunContext } from './host-job';
+import type { JumpState } from './hosts';
+import { pool } from './scheduler';
+
+/** Questions in flight at once: each holds a channel on its jump server (or a connection) until answered. */
+export const KEY_SCAN_CONCURRENCY = 64;
+
+export interface KeyScanDeps {
+  knownHosts: KnownHosts;
+  hostKeyPolicy: HostKeyPolicy;
+  onHostKeyChanged?: HostKeyChanged | undefined;
+}
+
+/** The run's policy: a key rejected once in this run is not asked about again. */
+export function rememberRejections(policy: HostKeyPolicy): HostKeyPolicy {
+  const rejected = new Set<string>();
+  return async (info) => {
+    const key = `${info.host}|${info.port}|${info.fingerprint}`;
+    if (rejected.has(key)) return 'reject';
+    const d = await policy(info);
+    if (d === 'reject') rejected.add(key);
+    return d;
+  };
+}
+
+export async function scanTargetKeys(rc: RunContext, deps: KeyScanDeps, targets: readonly TargetHost[], jumps: Map<string, JumpState>): Promise<void> {
+  const todo: TargetHost[] = [];
+  for (const t of targets) {
+    if (t.by === 'seed' || rc.signal.aborted) continue;
+    const via = t.via ? jumps.get(t.via) : undefined;
+    if (!(via instanceof StepFailure)) todo.push(t);
+  }
+  await pool(todo, KEY_SCAN_CONCURRENCY, async (t) => {
+    const via = t.via ? jumps.get(t.via) : undefined;
+    const j = t.via ? rc.plan.hosts.jumps.find((x) => x.id === t.via) : undefined;
+    try {
+      const sock = via && !(via instanceof StepFailure) ? await via.conn.forwardOut(t.ssh.host, t.ssh.port) : undefined;
+      await scanHostKey(
+        { host: t.ssh.host, port: t.ssh.port },
+        { knownHosts: deps.knownHosts, hostKeyPolicy: deps.hostKeyPolicy, onHostKeyChanged: deps.onHostKeyChanged, sock, via: j ? `${j.ssh.user}@${j.ssh.host}:${j.ssh.port}` : undefined, signal: rc.signal, timeoutMs: 20_000 },
+      );
+    } catch {
+      // What went wrong is the login's to report, on that host's row (unreachable, refused, rejected).
+    }
+  });
+}
