@@ -42,6 +42,22 @@ export function runbook(plan: Plan, text: (s: Step) => string, known: Record<str
     files.push({ name: '0-console.txt', text: `${plan.profile.name}: manual steps, before anything runs on a host\n\n${body}` });
   }
 
+  /**
+   * A check step, one command a line, each of which must pass (errexit does not work in a checked
+   * subshell); a check that is a program of several lines (a profile's command probe) is one group.
+   */
+  const probeText = (s: Step, plan: Plan): string => {
+    const a = s.action;
+    if (a.kind !== 'probe' || a.probes.some((p) => p.kind === 'login')) return checked(runnableText(s, plan));
+    return a.probes
+      .map((p) => {
+        const one = runnableText({ ...s, action: { ...a, probes: [p] } }, plan);
+        return p.kind === 'command' && one.includes('\n') ? `{\n${indent(one, '  ')}\n} || exit 1` : checked(one);
+      })
+      .join('\n');
+  };
+  const checked = (t: string) => t.split('\n').map((l) => (l.startsWith('#') || l.startsWith(': ') || /\bexit\b/.test(l) ? l : `${l} || exit 1`)).join('\n');
+
   /** The steps as bash: each in a subshell, checked; `stop` ends the script (exit) or the function (return). */
   const bashSteps = (steps: Step[], stop: 'exit' | 'return'): { body: string; facts: string[] } => {
     const lines: string[] = [];
@@ -53,7 +69,7 @@ export function runbook(plan: Plan, text: (s: Step) => string, known: Record<str
       if (a.kind === 'exec' || a.kind === 'forward' || a.kind === 'probe') {
         for (const f of stepFacts(s)) facts.add(f);
         // A check step holds one command a line: each must pass (errexit does not work in a checked subshell).
-        const cmd = a.kind === 'exec' ? text(s) : a.kind === 'probe' ? runnableText(s, plan).split('\n').map((l) => (l.startsWith('#') || l.startsWith(': ') || /\bexit\b/.test(l) ? l : `${l} || exit 1`)).join('\n') : runnableText(s, plan);
+        const cmd = a.kind === 'exec' ? text(s) : a.kind === 'probe' ? probeText(s, plan) : runnableText(s, plan);
         const failed = shq(`OUTPOST step ${i + 1} [${s.id}] failed`);
         lines.push('(', indent(cmd, '  '), `) || { echo ${failed} >&2; ${stop} 1; }`);
       } else {
