@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { generateKeyPair, type KeyPair } from '../integration/harness/sshd';
-import { fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, walkTo, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: pause-marker
@@ -64,15 +64,6 @@ afterAll(async () => {
   await Promise.all(tarpits.map((s) => new Promise((r) => s.close(r))));
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Next until the step shows (a profile without regions may skip the region step). */
-async function walkTo(page: Page, to: string): Promise<void> {
-  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
-    await page.getByTestId('next').click();
-    await page.waitForTimeout(400);
-  }
-  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
-}
 
 async function toHostList(page: Page): Promise<void> {
   await page.locator('label[for="profile-pause-marker"]').click();

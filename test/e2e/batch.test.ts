@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ensureTestUser, generateKeyPair, startSshd, stopAll, TEST_USERS, type KeyPair, type SshdInstance, type TestUser } from '../integration/harness/sshd';
-import { fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, walkTo, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: fleet-marker
@@ -64,15 +64,6 @@ afterAll(async () => {
   fs.rmSync(installDir, { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Next until the step shows (a profile without regions may skip the region step). */
-async function walkTo(page: Page, to: string): Promise<void> {
-  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
-    await page.getByTestId('next').click();
-    await page.waitForTimeout(400);
-  }
-  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
-}
 
 /** Samples the batch view in the page until every host is finished: when the shown count changed, and the longest frame gap. */
 function sampleProgress(page: Page, total: number, timeoutMs: number) {

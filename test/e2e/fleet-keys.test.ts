@@ -9,9 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../integration/harness/sshd';
-import { fill, launch, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, openWizard, screenshot, serve, walkTo, watchConsole, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: proof-agent
@@ -62,23 +62,6 @@ afterAll(async () => {
   await stopAll();
   fs.rmSync(installDir, { recursive: true, force: true });
 });
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
-
-async function walkTo(page: Page, to: string): Promise<void> {
-  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
-    await page.getByTestId('next').click();
-    await page.waitForTimeout(300);
-  }
-  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
-}
 
 /** Agent, the jump server (bastion), the install folder: up to Hosts. */
 async function toHosts(page: Page): Promise<void> {

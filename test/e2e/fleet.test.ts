@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage } from 'playwright-core';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../integration/harness/sshd';
-import { fill, launch, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, openWizard, screenshot, serve, walkTo, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: fleet-marker
@@ -57,14 +57,6 @@ afterAll(async () => {
   await stopAll();
   fs.rmSync(installDir, { recursive: true, force: true });
 });
-
-async function walkTo(page: Page, to: string): Promise<void> {
-  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
-    await page.getByTestId('next').click();
-    await page.waitForTimeout(300);
-  }
-  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
-}
 
 const runsOf = (h: SshdInstance) => {
   const f = path.join(installDir, `${h.host}.runs`);

@@ -140,3 +140,22 @@ export async function walkToHostsDirect(page: Page, keys: { ak: string; sk: stri
   await fill(page, 'inputs.projectId', '2a473356cca5487f8373be891bffc1cf');
   await next(page, 'hosts');
 }
+
+/** Next until the step shows (a profile without regions, or a bastion, skips a step). */
+export async function walkTo(page: Page, to: string): Promise<void> {
+  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
+    await page.getByTestId('next').click();
+    await page.waitForTimeout(300);
+  }
+  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
+}
+
+/** The page's console errors and warnings and its uncaught errors, as they come (a test expects none). */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}

@@ -10,16 +10,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { SshdInstance } from '../integration/harness/sshd';
 import { PROFILES, startLifecycleWorld, type LifecycleWorld } from '../integration/harness/lifecycle-world';
-import { launch, openWizard, screenshot, serve, type Served } from './harness';
+import { launch, openWizard, screenshot, serve, watchConsole, type Served } from './harness';
 
 let w: LifecycleWorld;
 let served: Served | undefined;
 let browser: Browser;
 let data: string;
-const problems: string[] = [];
+let problems: string[] = [];
 
 beforeAll(async () => {
   w = await startLifecycleWorld('e2e-repair', '127.4', [11, 12]);
@@ -68,10 +68,7 @@ async function checkAll(page: Page): Promise<void> {
 describe('Installed view: Repair and Reinstall', () => {
   it('repairs a dropped tunnel and reinstalls a lost agent, each an ordinary run', async () => {
     const page = await openWizard(browser, served as Served, { viewport: { width: 1280, height: 800 } });
-    page.on('console', (m: ConsoleMessage) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    problems = watchConsole(page);
     await page.getByTestId('open-installed').click();
     await page.getByTestId('installed-view').waitFor();
     await expect.poll(() => page.getByTestId('installed-row').count(), { timeout: 10_000 }).toBe(2);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { ensureTestUser, generateKeyPair, startSshd, stopAll, TEST_USERS, type KeyPair, type SshdInstance, type TestUser } from '../integration/harness/sshd';
-import { fill, launch, next, openWizard, screenshot, serve, terminalText, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, terminalText, walkTo, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: installed-marker
@@ -90,14 +90,6 @@ function watchConsole(page: Page): void {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-}
-
-async function walkTo(page: Page, to: string): Promise<void> {
-  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
-    await page.getByTestId('next').click();
-    await page.waitForTimeout(400);
-  }
-  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
 }
 
 const row = (page: Page, h: SshdInstance) => page.locator(`[data-testid="installed-row"][data-address="${address(h)}"]`);

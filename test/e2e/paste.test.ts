@@ -4,8 +4,8 @@
 // in-region service address"); a value the admin typed is replaced only after they confirm (Cancel
 // changes nothing); the command stays shown with its keys masked, and the keys never reach the page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
-import { fieldSelector, fill, launch, next, openWizard, screenshot, serve, type Served } from './harness';
+import type { Browser, Page } from 'playwright-core';
+import { fieldSelector, fill, launch, next, openWizard, screenshot, serve, watchConsole, type Served } from './harness';
 
 let served: Served;
 let browser: Browser;
@@ -24,15 +24,6 @@ const SK = 'pastedSecretKey0123456789abcdefghij';
 const PROJECT = '2a473356cca5487f8373be891bffc1cf';
 const command = (ip = '100.125.12.150') =>
   `set +o history; curl https://icagent-cn-north-4.obs.cn-north-4.myhuaweicloud.com/ICAgent_linux/apm_agent_install.sh > apm_agent_install.sh && REGION=cn-north-4 bash apm_agent_install.sh -ak ${AK} -sk ${SK} -region cn-north-4 -projectid ${PROJECT} -accessip ${ip} -obsdomain obs.cn-north-4.myhuaweicloud.com -accessdomain lts-access.cn-north-4.myhuaweicloud.com; set -o history;`;
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
 
 async function paste(page: Page, text: string): Promise<void> {
   const box = page.getByTestId('paste-command');

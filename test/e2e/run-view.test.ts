@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../integration/harness/sshd';
-import { fill, launch, openWizard, screenshot, serve, type Served } from './harness';
+import { fill, launch, openWizard, screenshot, serve, walkTo, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: slow-marker
@@ -70,15 +70,6 @@ afterAll(async () => {
   await stopAll();
   fs.rmSync(installDir, { recursive: true, force: true });
 });
-
-/** Next until the step shows (a profile without regions or inputs skips those steps' questions). */
-async function walkTo(page: Page, to: string): Promise<void> {
-  for (let i = 0; i < 6 && !(await page.getByTestId(`step-${to}`).count()); i++) {
-    await page.getByTestId('next').click();
-    await page.waitForTimeout(300);
-  }
-  await page.getByTestId(`step-${to}`).waitFor({ timeout: 10_000 });
-}
 
 async function toReview(page: Page, password: string): Promise<void> {
   await page.locator('label[for="profile-slow-marker"]').click();

@@ -8,9 +8,9 @@
 // The run itself with the vendor's script (a stand-in) is test/integration/run/inherited.test.ts.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, ConsoleMessage } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ensureTestUser, startSshd, stopAll, TEST_USERS, type SshdInstance, type TestUser } from '../integration/harness/sshd';
-import { fill, launch, next, openWizard, screenshot, serve, walkToHostsDirect, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, walkToHostsDirect, watchConsole, type Served } from './harness';
 
 let seedUser: TestUser;
 let seed: SshdInstance;
@@ -35,11 +35,7 @@ afterAll(async () => {
 describe('inherited installation in the wizard', () => {
   it('plans through the host that has the agent and stops there when its script or package is missing', async () => {
     const page = await openWizard(browser, served, { viewport: { width: 1280, height: 800 } });
-    const problems: string[] = [];
-    page.on('console', (m: ConsoleMessage) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    const problems = watchConsole(page);
     await walkToHostsDirect(page, { ak: 'AKINHERITWIZARD000000', sk: 'SKinheritWizard+secret/0123456789' });
     await page.locator('label[for="hosts-mode-list"]').click();
     await page.locator('#iplist').fill('127.9.0.11 Root-pass-11\n127.9.0.12 Root-pass-12');
