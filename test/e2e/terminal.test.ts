@@ -49,6 +49,21 @@ describe('browser mode terminal', () => {
     await page.close();
   });
 
+  it('the keyboard can leave the terminal: Esc Esc (one Esc stays the shell\'s), said in the hint under it', async () => {
+    const page = await openTerminal();
+    const inTerminal = () => page.evaluate(() => Boolean(document.activeElement?.closest('[data-testid="terminal"]')));
+    expect(await page.getByTestId('terminal-keys').innerText()).toMatch(/Esc Esc leaves the terminal/);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(600);
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    expect(await inTerminal()).toBe(false);
+    // Focus went on to the next control after the terminal, not nowhere.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe('BODY');
+    await page.close();
+  });
+
   it('echoes a command typed into the embedded terminal', async () => {
     const page = await openTerminal();
     await page.keyboard.type('echo hello-outpost\n');

@@ -3,6 +3,7 @@
 // at most FLOW.viewAheadChars ahead of its parser, hands it big blocks during a flood, and drops its
 // queue on an interrupt typed during a flood (constants and their reasons: electron/common/terminal-flow.ts).
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Terminal as XTerm } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -33,6 +34,7 @@ export interface TerminalViewProps {
 }
 
 export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', autoFocus = true, replay, convertEol = false }: TerminalViewProps) {
+  const { t } = useTranslation();
   const replayRef = useRef(replay);
   const host = useRef<HTMLDivElement>(null);
   const onOpenRef = useRef(onOpen);
@@ -194,8 +196,27 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     };
 
     const input = term.onData(send);
+    // Esc Esc leaves the terminal (xterm.js keeps Tab for the shell, so the keyboard needs a way out):
+    // the first Escape goes to the shell as usual, a second within half a second moves the focus on.
+    let lastEscape = 0;
+    const leave = () => {
+      term.blur();
+      const focusable = [...document.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])')].filter((x) => !el.contains(x) && x.getClientRects().length > 0);
+      const after = focusable.find((x) => el.compareDocumentPosition(x) & Node.DOCUMENT_POSITION_FOLLOWING) ?? focusable[focusable.length - 1];
+      after?.focus();
+    };
     // Copy on Ctrl+Shift+C, paste on Ctrl+Shift+V (Ctrl+C stays an interrupt).
     term.attachCustomKeyEventHandler((ev) => {
+      if (ev.type === 'keydown' && ev.key === 'Escape' && !ev.ctrlKey && !ev.altKey && !ev.shiftKey && !ev.metaKey) {
+        const now = performance.now();
+        if (now - lastEscape < 500) {
+          lastEscape = 0;
+          leave();
+          return false;
+        }
+        lastEscape = now;
+        return true;
+      }
       if (ev.type !== 'keydown' || !ev.ctrlKey || !ev.shiftKey) return true;
       if (ev.code === 'KeyC') {
         const sel = term.getSelection();
@@ -253,5 +274,12 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
     };
   }, [terminalId, autoFocus, convertEol]);
 
-  return <div className="terminal" ref={host} role="region" aria-label={label} data-testid="terminal" />;
+  return (
+    <>
+      <div className="terminal" ref={host} role="region" aria-label={label} data-testid="terminal" />
+      <p className="hint terminal-keys" data-testid="terminal-keys">
+        {t('run.terminalHint')}
+      </p>
+    </>
+  );
 }

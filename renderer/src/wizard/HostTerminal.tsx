@@ -1,7 +1,7 @@
 // A terminal on one of the plan's hosts from the Result page: a login shell over SSH (through the jump
 // server for a target; host keys as verified by Test connection or the run). Shown inline on the page,
 // so it never covers the page's buttons; it stays open while the page does, and Close ends it.
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Plan } from '../../../electron/common/api';
 import { ApiRequestError, api } from '../api/client';
@@ -15,6 +15,11 @@ export function HostTerminals({ plan }: { plan: Plan }) {
   const [open, setOpen] = useState<{ id: string; hostId: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const frame = useRef<HTMLDivElement>(null);
+  // A terminal opened below the fold is brought into view (once per terminal opened).
+  useEffect(() => {
+    if (open) frame.current?.scrollIntoView({ block: 'nearest' });
+  }, [open]);
   const hosts = [...plan.hosts.jumps.filter((j) => j.id.startsWith('jump')).map((j) => j.id), ...plan.hosts.targets.map((x) => x.id)];
   if (!hosts.length) return null;
 
@@ -52,7 +57,7 @@ export function HostTerminals({ plan }: { plan: Plan }) {
         </pre>
       ) : null}
       {open ? (
-        <div className="host-terminal" data-testid="host-terminal">
+        <div className="host-terminal" data-testid="host-terminal" ref={frame}>
           <div className="drawer-head">
             <h3>{t('hostTerm.on', { host: hostLabel(t, open.hostId, plan) })}</h3>
             <button type="button" className="link" onClick={close} data-testid="host-terminal-close">

@@ -163,7 +163,6 @@ export function RunStep() {
           ) : (
             <div className="terminal placeholder">{t('run.starting')}</div>
           )}
-          <p className="hint">{t('run.terminalHint')}</p>
         </div>
       </div>
       <RunHostKeys />
