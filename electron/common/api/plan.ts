@@ -44,7 +44,12 @@ export type Os = z.infer<typeof Os>;
 export const Mode = z.enum(['jump', 'bastion', 'vpcep', 'direct']);
 export type Mode = z.infer<typeof Mode>;
 
-export const Table = z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())) });
+export const Table = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.string())),
+  /** The same rows in another UI language (`zh-CN`, `fr`), where a profile gives its own words in it (a security-group description). */
+  l10n: z.record(z.string(), z.array(z.array(z.string()))).optional(),
+});
 export type Table = z.infer<typeof Table>;
 
 export const Forward = z.object({

@@ -2,7 +2,7 @@
 // balancer, the jump servers' listening ports, the VPC endpoint's DNS (split from build.ts).
 import { isIP } from 'node:net';
 import type { Forward, JumpHost, Piece, Step } from '../../common/api/plan';
-import type { Profile } from '../profiles/schema';
+import { inLang, type Profile } from '../profiles/schema';
 import type { Answers, JumpAnswers } from './answers';
 import { step, subst, type Ctx } from './step';
 
@@ -37,9 +37,16 @@ export function forwardsFor(ctx: Ctx, conn: JumpAnswers, listenHost: string): Fo
   });
 }
 
-/** The profile's security group rule description for this OS (one text for all, or one per OS). */
-export function sgDescription(d: Profile['securityGroupDescription'], os: Answers['os']): string {
-  return typeof d === 'string' ? d : (d[os] ?? '');
+/** The profile's security group rule description for this OS (one text for all, or one per OS; each in English or per language). */
+export function sgDescription(d: Profile['securityGroupDescription'], os: Answers['os'], lang = 'en'): string {
+  const own = typeof d === 'string' || 'en' in d ? d : d[os];
+  return inLang(own, lang);
+}
+
+/** The languages other than English a profile's description is written in. */
+function sgLanguages(d: Profile['securityGroupDescription'], os: Answers['os']): string[] {
+  const own = typeof d === 'string' || 'en' in d ? d : d[os];
+  return own && typeof own !== 'string' ? (['zh-CN', 'fr'] as const).filter((l) => own[l] !== undefined) : [];
 }
 
 export function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], targetHosts: string[]): Step {
@@ -48,9 +55,13 @@ export function sgRuleStep(ctx: Ctx, conn: JumpAnswers, forwards: Forward[], tar
   // them come from there), else anyone, said plainly.
   const known = targetHosts.length > 0 && targetHosts.every((h) => isIP(h) !== 0) ? [...new Set(targetHosts)].map((h) => (isIP(h) === 6 ? `${h}/128` : `${h}/32`)) : null;
   const sources = conn.allowFrom ?? known ?? ['0.0.0.0/0'];
+  const d = ctx.profile.securityGroupDescription;
+  const rows = (lang: string) => sources.map((s) => ['Inbound', 'TCP', ports, s, sgDescription(d, ctx.answers.os, lang) || `Ports used by ${ctx.profile.name} to reach the jump server`]);
+  const langs = sgLanguages(d, ctx.answers.os);
   const table = {
     columns: ['Direction', 'Protocol', 'Port', 'Source', 'Description'],
-    rows: sources.map((s) => ['Inbound', 'TCP', ports, s, sgDescription(ctx.profile.securityGroupDescription, ctx.answers.os) || `Ports used by ${ctx.profile.name} to reach the jump server`]),
+    rows: rows('en'),
+    ...(langs.length ? { l10n: Object.fromEntries(langs.map((l) => [l, rows(l)])) } : {}),
   };
   const text = `In the cloud console, add these inbound rules to the security group of every jump server:\n${formatTable(table)}${conn.allowFrom ? '' : known ? "\n(the targets' addresses; other sources: connectivity.allowFrom)" : "\n(0.0.0.0/0 allows anyone: narrow it to your hosts' addresses with connectivity.allowFrom)"}`;
   return step({ id: 'sg-rule', on: 'console', phase: 'prepare', title: 'Add the security group rule for the jump servers', titleKey: 'plan.step.sgRule', params: { ports }, action: { kind: 'instruction', text, table }, description: text });

@@ -381,7 +381,7 @@ export const ProfileSchema = z
     /** Where the vendor's console shows the installed agent (the Result page names it). */
     consoleCheck: text.optional(),
     // One text, or one per OS where the vendor words them differently (ICAgent's Table 2 and Table 3).
-    securityGroupDescription: z.union([z.string(), z.object({ linux: z.string().optional(), windows: z.string().optional() }).strict()]).default(''),
+    securityGroupDescription: z.union([text, z.object({ linux: text.optional(), windows: text.optional() }).strict()]).default(''),
     linux: OsSection.optional(),
     windows: OsSection.optional(),
     consoleCommand: z.object({ linux: ConsoleCommand.optional(), windows: ConsoleCommand.optional() }).strict().optional(),

@@ -5,6 +5,10 @@ import { initReactI18next } from 'react-i18next';
 import en from './en.json';
 import fr from './fr.json';
 import zhCN from './zh-CN.json';
+// The run's check words (./checks.ts), kept apart from the rest of the words.
+import checksEn from './checks/en.json';
+import checksFr from './checks/fr.json';
+import checksZhCN from './checks/zh-CN.json';
 
 export const LANGUAGES = [
   { code: 'en', label: 'English' },
@@ -46,7 +50,7 @@ export function setLanguage(code: string): void {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, 'zh-CN': { translation: zhCN }, fr: { translation: fr } },
+  resources: { en: { translation: { ...en, checkWords: checksEn } }, 'zh-CN': { translation: { ...zhCN, checkWords: checksZhCN } }, fr: { translation: { ...fr, checkWords: checksFr } } },
   lng: initial(),
   fallbackLng: 'en',
   supportedLngs: LANGUAGES.map((l) => l.code),

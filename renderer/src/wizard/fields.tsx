@@ -6,6 +6,7 @@ import type { SecretSlot } from './model';
 import { describeProblem } from './problems';
 import { selectProblems, useWizard, type SlotAddr } from './store';
 import type { StepId } from './model';
+import { localCheck } from '../i18n/checks';
 
 /** The visible error for a field: its problems (by path), once the field was left or Next was refused. */
 export function useFieldError(step: StepId) {
@@ -306,12 +307,15 @@ export function ChecksList({ checks, testId, hints = false }: { checks: Readonly
   const { t } = useTranslation();
   return (
     <ul className="checks compact" data-testid={testId}>
-      {checks.map((c) => (
-        <li key={c.name} className={`check c-${c.status}`}>
-          <span className="check-status">{t(`check.${c.status}`)}</span> {c.name}: {c.detail}
-          {hints && c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
-        </li>
-      ))}
+      {checks.map((raw) => {
+        const c = localCheck(t, raw);
+        return (
+          <li key={raw.name} className={`check c-${c.status}`}>
+            <span className="check-status">{t(`check.${c.status}`)}</span> {c.name}: {c.detail}
+            {hints && c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
+          </li>
+        );
+      })}
     </ul>
   );
 }

@@ -4,6 +4,7 @@ import i18next from 'i18next';
 import type { Plan, Step } from '../../../electron/common/api';
 import { transferAmounts } from '../../../electron/common/size';
 import { targetName } from '../batch/names';
+import { checkDetail, checkName } from '../i18n/checks';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
 
@@ -60,9 +61,28 @@ export function hostLabel(t: T, host: string, plan?: Plan | null): string {
 }
 
 /** A run step's message in the UI language: its translatable parts when every key is known, else the English text. */
-export function stepMessage(t: T, i18nExists: (key: string) => boolean, row: { message?: string | undefined; parts?: Array<{ key: string; params: Record<string, string | number> }> | undefined }): string {
+export function stepMessage(
+  t: T,
+  i18nExists: (key: string) => boolean,
+  row: { message?: string | undefined; parts?: Array<{ key: string; params: Record<string, string | number> }> | undefined; checks?: ReadonlyArray<{ name: string; status: string; detail: string }> | undefined },
+): string {
   const parts = row.parts;
   // Chinese sentences end with full-width punctuation and take no space between them.
   if (parts?.length && parts.every((p) => i18nExists(p.key))) return parts.map((p) => t(p.key, p.params)).join(' ').replace(/([。！？）])\s+/g, '$1');
+  // A check step's message is its checks' findings (probe: every detail, or the ones not passed with their names): said as the checks are.
+  const c = row.checks ?? [];
+  const sep = t('checkWords.sep');
+  if (c.length && row.message === c.map((x) => x.detail).join('; ')) return c.map((x) => checkDetail(t, x.detail)).join(sep);
+  const warns = c.filter((x) => x.status !== 'pass');
+  if (warns.length && row.message === warns.map((x) => `${x.name}: ${x.detail}`).join('; ')) return warns.map((x) => `${checkName(t, x.name)}${t('checkWords.colon')}${checkDetail(t, x.detail)}`).join(sep);
   return row.message ?? '';
+}
+
+/**
+ * A plan table's rows in the UI's language: the profile's own words where it gives them in that
+ * language (`l10n`), the direction and Outpost's default security-group description in the UI's words.
+ */
+export function tableRows(t: T, table: { columns: string[]; rows: string[][]; l10n?: Record<string, string[][]> | undefined }, lang: string = i18next.language): string[][] {
+  const rows = table.l10n?.[lang] ?? table.rows;
+  return rows.map((r) => r.map((c, j) => (table.columns[j] === 'Direction' && c === 'Inbound' ? t('sg.inbound') : table.columns[j] === 'Description' && /^Ports used by .+ to reach the jump server$/.test(c) ? t('sg.desc') : c)));
 }

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import en from '../../../renderer/src/i18n/en.json';
 import fr from '../../../renderer/src/i18n/fr.json';
 import zh from '../../../renderer/src/i18n/zh-CN.json';
+import checksEn from '../../../renderer/src/i18n/checks/en.json';
+import checksFr from '../../../renderer/src/i18n/checks/fr.json';
+import checksZh from '../../../renderer/src/i18n/checks/zh-CN.json';
 import { describeProblem, PROBLEM_KEYS } from '../../../renderer/src/wizard/problems';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -20,7 +23,9 @@ function flatten(t: Tree, prefix = ''): Map<string, string> {
   return out;
 }
 
-const locales = { en: flatten(en), 'zh-CN': flatten(zh), fr: flatten(fr) };
+// The check words live in their own files, under checkWords (renderer/src/i18n/index.ts).
+const withChecks = (base: object, checks: object): Tree => ({ ...(base as Tree), checkWords: checks as Tree });
+const locales = { en: flatten(withChecks(en, checksEn)), 'zh-CN': flatten(withChecks(zh, checksZh)), fr: flatten(withChecks(fr, checksFr)) };
 const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
 const has = (key: string) => locales.en.has(key) || locales.en.has(`${key}_one`) || locales.en.has(`${key}_other`);
 

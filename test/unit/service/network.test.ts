@@ -33,6 +33,18 @@ describe('networkOf / planNetwork', () => {
     expect(networkOf(plan)).toEqual({ forwards: n.forwards.map((f) => ({ ...f, port: f.listenPort })), securityGroup: { table: n.securityGroup?.table, ownDescription: false } });
   });
 
+  it("the security-group description in each UI language the profile writes it in (the seed's Table 2 / Table 3 per OS)", () => {
+    const linux = planNetwork(service, answers('linux-jump.yaml')).securityGroup?.table;
+    expect(linux?.rows[0]?.[4]).toMatch(/^Ports used by ICAgent to send data to the jump server/);
+    expect(linux?.l10n?.['zh-CN']?.[0]?.[4]).toContain('跳板机');
+    expect(linux?.l10n?.fr?.[0]?.[4]).toContain('serveur de rebond');
+    // Only the description differs between the languages.
+    expect(linux?.l10n?.['zh-CN']?.[0]?.slice(0, 4)).toEqual(linux?.rows[0]?.slice(0, 4));
+    const windows = planNetwork(service, answers('windows-jump.yaml')).securityGroup?.table;
+    expect(windows?.rows[0]?.[4]).toBe('ICAgent will send data to the jump server through the listed ports.');
+    expect(windows?.l10n?.['zh-CN']?.[0]?.[4]).toBe('ICAgent 将通过所列端口向跳板机发送数据。');
+  });
+
   it('several jump servers: each listens on its own private IP', () => {
     const n = planNetwork(service, answers('windows-jump.yaml'));
     expect([...new Set(n.forwards.map((f) => `${f.jump} ${f.listenHost ?? ''}`))]).toEqual(['jump0 192.168.0.10', 'jump1 192.168.0.11']);

@@ -9,6 +9,7 @@ import { bracket } from '../../../../electron/common/forward';
 import { Callout, CopyButton, DataTable, RadioCards, Segmented, SecretField, StepHeader, TextField, tableText, useFieldError } from '../fields';
 import { splitList, type AuthKind, type JumpForm } from '../model';
 import { selectProfile, useWizard } from '../store';
+import { tableRows } from '../planText';
 
 /** A profile with remote forwards: the host that reaches the destination and runs ssh -R into this jump server. */
 function Proxy({ index, jump }: { index: number; jump: JumpForm }) {
@@ -125,7 +126,7 @@ function SecurityGroupRule() {
   const cols = sg.table.columns;
   const columns = cols.map((c) => t(`review.col.${c}`, { defaultValue: c }));
   // The plan's words are English: the direction and Outpost's own description are said in the UI's language.
-  const rows = sg.table.rows.map((r) => r.map((c, j) => (cols[j] === 'Direction' && c === 'Inbound' ? t('sg.inbound') : cols[j] === 'Description' && !sg.ownDescription ? t('sg.desc') : c)));
+  const rows = tableRows(t, sg.table).map((r) => r.map((c, j) => (cols[j] === 'Description' && !sg.ownDescription ? t('sg.desc') : c)));
   const allowErrors = splitList(allowFrom).map((_, i) => `connectivity.allowFrom[${i}]`);
   return (
     <div className="sg" data-testid="sg-rule">

@@ -6,7 +6,8 @@ import type { Plan, Step } from '../../../../electron/common/api';
 import { runnableText } from '../../../../electron/common/copy-text';
 import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields';
 import { ExportPanel } from '../ExportPanel';
-import { runStepTitle, stepTitle } from '../planText';
+import { runStepTitle, stepTitle, tableRows } from '../planText';
+import { guardSays, probeLabel } from '../../i18n/checks';
 import { RunbookBar, useCopyText } from '../Runbook';
 import { useWizard } from '../store';
 import { BatchSummary, useBatch } from '../../batch/BatchView';
@@ -15,11 +16,13 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
   const { t } = useTranslation();
   const plan = useWizard((s) => s.review.plan);
   // A jump server's connect step names it as the rest of the UI does ("Jump server 1 · root@…"), in the UI's language.
-  const title = step.phase === 'connect' && /^jump\d+$/.test(step.on) ? runStepTitle(t, plan, step.id, step.title, step.on) : stepTitle(t, step);
+  const title = step.phase === 'connect' && /^jump\d+$/.test(step.on) ? runStepTitle(t, plan, step.id, step.title, step.on) : step.phase === 'connect' && step.on === 'targets' ? t('review.connectTargets') : stepTitle(t, step);
   const a = step.action;
   const table = a.kind === 'instruction' ? a.table : undefined;
   // Commands, logins and checks are copied as bash that runs (ssh, pgrep/ss/test lines); console instructions as shown.
-  const copyText = useCopyText(step.id, table ? tableText(table.columns, table.rows) : plan ? runnableText(step, plan) : step.display);
+  const columns = table?.columns.map((c) => t(`review.col.${c}`, { defaultValue: c }));
+  const rows = table ? tableRows(t, table) : undefined;
+  const copyText = useCopyText(step.id, columns && rows ? tableText(columns, rows) : plan ? runnableText(step, plan) : step.display);
   const isCommand = a.kind === 'exec' || a.kind === 'forward';
   return (
     <li className="plan-step" data-testid={`plan-step-${step.id}`}>
@@ -36,21 +39,36 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
         ) : null}
         <CopyButton text={copyText} label={t('review.copyStep', { title })} testId={`copy-${step.id}`} />
       </div>
-      {table ? <DataTable columns={table.columns.map((c) => t(`review.col.${c}`, { defaultValue: c }))} rows={table.rows.map((r) => r.map((c) => (c === 'Inbound' ? t('sg.inbound') : c)))} /> : null}
-      {step.guard ? <p className="hint">{t('review.guard', { says: step.guard.says, defaultValue: `Skipped when ${step.guard.says}` })}</p> : null}
+      {columns && rows ? <DataTable columns={columns} rows={rows} /> : null}
+      {step.guard ? <p className="hint">{t('review.guard', { says: guardSays(t, step.guard.says), defaultValue: `Skipped when ${step.guard.says}` })}</p> : null}
       <OnFailure step={step} />
       {isCommand || !table ? (
         <pre className={isCommand ? 'command' : 'instruction'} tabIndex={0} aria-label={title}>
-          {step.display}
+          {a.kind === 'probe' ? probeLines(t, a, step.display) : step.display}
         </pre>
       ) : null}
       {step.secrets?.length ? (
         <p className="hint secret-sources" data-testid={`secrets-${step.id}`}>
-          {step.secrets.map((s) => t('review.secretFrom', { name: s.name, from: s.from })).join(' · ')}
+          {step.secrets.map((s) => t('review.secretFrom', { name: s.name, from: secretSource(t, s.from) })).join(' · ')}
         </p>
       ) : null}
     </li>
   );
+}
+
+/** A check step's lines in the UI's language (a profile's own command checks as the plan shows them). */
+function probeLines(t: (k: string, p?: Record<string, unknown>) => string, a: Extract<Step['action'], { kind: 'probe' }>, display: string): string {
+  const absent = a.expect === 'absent';
+  const shown = display.split('\n').slice(absent ? 1 : 0);
+  const same = shown.length === a.probes.length;
+  const lines = a.probes.map((p, i) => (p.kind === 'command' ? (same ? (shown[i] ?? p.name) : p.name) : probeLabel(t, p)));
+  return (absent ? [t('checkWords.probe.gone'), ...lines] : lines).join('\n');
+}
+
+/** Where a masked secret comes from: an environment variable as written, the secure store in words. */
+function secretSource(t: (k: string, p?: Record<string, unknown>) => string, from: string): string {
+  const m = /^stored "(.*)"$/.exec(from);
+  return m ? t('review.secretStored', { key: m[1] }) : from;
 }
 
 /** When the vendor's remedy of a step runs (as `outpost plan` says it): by itself after a failure, then the step once more (retry: once), or only in a reinstall. */

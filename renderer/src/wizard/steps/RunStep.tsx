@@ -8,6 +8,7 @@ import { RunHostKeys } from '../HostKeyDialog';
 import { hostLabel, runStepTitle, stepMessage, transferredText } from '../planText';
 import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
 import { BatchView, useBatch } from '../../batch/BatchView';
+import { localCheck } from '../../i18n/checks';
 
 const TerminalView = lazy(() => import('../../components/Terminal').then((m) => ({ default: m.TerminalView })));
 
@@ -143,12 +144,15 @@ export function RunStep() {
                 ) : null}
                 {r.checks?.length ? (
                   <ul className="checks" aria-label={t('run.checks')}>
-                    {r.checks.map((c) => (
-                      <li key={c.name} className={`check c-${c.status}`}>
-                        <span className="check-status">{t(`check.${c.status}`)}</span> <span className="check-name">{c.name}</span>: {c.detail}
-                        {c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
-                      </li>
-                    ))}
+                    {r.checks.map((raw) => {
+                      const c = localCheck(t, raw);
+                      return (
+                        <li key={raw.name} className={`check c-${c.status}`}>
+                          <span className="check-status">{t(`check.${c.status}`)}</span> <span className="check-name">{c.name}</span>: {c.detail}
+                          {c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
+                        </li>
+                      );
+                    })}
                   </ul>
                 ) : null}
               </div>
