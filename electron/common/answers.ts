@@ -149,8 +149,11 @@ const VpcepConnectivity = z
 const DirectConnectivity = z
   .object({
     mode: z.literal('direct'),
-    /** The access address agents reach directly (Direct Connect, VPN, or intra-region). */
-    accessIp: text(checkIp),
+    /**
+     * The access address agents reach directly (Direct Connect, VPN, or intra-region). Optional here:
+     * the plan requires it of a profile that uses it (an agent that reports to no address is not asked).
+     */
+    accessIp: text(checkIp).optional(),
     dc: text(checkDcName).optional(),
   })
   .strict();

@@ -399,6 +399,10 @@ export const ProfileSummary = z.object({
   offline: z.array(Os).default([]),
   /** The vendor's inherited installation (Linux): a host that has the agent installs the others; the constraint per UI language, the file that host must keep. */
   inherited: z.object({ constraint: z.record(z.string(), z.string()), package: z.string().nullable() }).nullable().default(null),
+  /** What the profile uses of the answers (the wizard asks only that): the access address, the DC name, an installer download per OS. */
+  uses: z.object({ accessIp: z.boolean(), dc: z.boolean(), download: z.array(Os) }).default({ accessIp: true, dc: true, download: ['linux', 'windows'] }),
+  /** The profile's own words (label, help; per UI language) for the answers' addresses: elbIp, connectionIp, accessIp. */
+  addressWords: z.record(z.string(), z.object({ label: z.record(z.string(), z.string()), help: z.record(z.string(), z.string()) })).default({}),
   /** A user profile (from the profiles folder); `replaces` names the shipped one it overrides. */
   source: z.enum(['shipped', 'user']),
   replaces: z.string().optional(),

@@ -9,6 +9,7 @@ export { bracket };
 import { OutpostError } from '../errors';
 import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
 import { hostColumnsOf, portColumnsOf } from '../profiles/host-columns';
+import { profileUses } from '../profiles/uses';
 import { HOST_VARS, inLang } from '../profiles/schema';
 import { SECRET_WORD } from '../profiles/console-command-schema';
 import { checkInputValue } from '../../common/inputs';
@@ -76,6 +77,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
       }
     }
   }
+  if (conn.mode === 'direct' && conn.accessIp === undefined && profileUses(profile).accessIp) problems.push({ path: 'connectivity.accessIp', message: `is required: ${profile.name} reports to it (the access address the agents reach directly)` });
   const sec = profile[answers.os];
   const inputs = resolveInputs(profile, answers);
   problems.push(...inputs.problems);
@@ -87,7 +89,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   const installDir = answers.options?.installDir ?? sec.installDir;
   // This computer fetches the installer over HTTPS and uploads it (options.download: local, the default in jump mode without a SHA-256).
   const fetchLocal = fetchesLocally(answers, Boolean(sec.download), sec.steps.some((s) => 'upload' in s.action && s.action.upload.fetched));
-  const accessIp = conn.mode === 'jump' ? conn.connectionIp : conn.mode === 'vpcep' ? (conn.accessIp ?? conn.vpcepDomain) : conn.mode === 'bastion' ? (conn.accessIp ?? '') : conn.accessIp;
+  const accessIp = conn.mode === 'jump' ? conn.connectionIp : conn.mode === 'vpcep' ? (conn.accessIp ?? conn.vpcepDomain) : (conn.accessIp ?? '');
   const values: Record<string, string> = {
     ...regionValues,
     agent: profile.name,

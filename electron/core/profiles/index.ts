@@ -4,3 +4,4 @@ export { hostColumnsOf, portColumnsOf } from './host-columns';
 export { loadProfiles, parseProfile, profileDirs, type LoadedProfile } from './load';
 export { parseConsoleCommand, type ConsoleCommandResult } from './console-command';
 export { profileJsonSchema } from './json-schema';
+export { profileUses, type ProfileUses } from './uses';

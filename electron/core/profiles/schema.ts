@@ -48,6 +48,8 @@ export type Token = z.infer<typeof Token>;
 const Lang = z.object({ en: z.string(), 'zh-CN': z.string().optional(), fr: z.string().optional() }).strict();
 const text = z.union([z.string(), Lang]);
 export type LangText = z.infer<typeof text>;
+/** A wizard field's label and help (each one text, or per language). */
+const FieldWords = z.object({ label: text.optional(), help: text.optional() }).strict();
 
 export const InputSchema = z
   .object({
@@ -380,6 +382,14 @@ export const ProfileSchema = z
     lbListenerPorts: z.array(z.number().int()).optional(),
     /** Where the vendor's console shows the installed agent (the Result page names it). */
     consoleCheck: text.optional(),
+    /**
+     * The wizard's words for the answers' network addresses where this agent means something of its
+     * own by them (ICAgent's elbIp is the ELB in the LTS console; Cloudpods' is its InfluxDB host).
+     */
+    addressWords: z
+      .object({ elbIp: FieldWords.optional(), connectionIp: FieldWords.optional(), accessIp: FieldWords.optional() })
+      .strict()
+      .optional(),
     // One text, or one per OS where the vendor words them differently (ICAgent's Table 2 and Table 3).
     securityGroupDescription: z.union([text, z.object({ linux: text.optional(), windows: text.optional() }).strict()]).default(''),
     linux: OsSection.optional(),

@@ -7,7 +7,10 @@ import { formatProblem, validateAnswers } from '../../common/answers';
 import type { CoreContext } from '../context';
 import { OutpostError } from '../errors';
 import { inheritedFromAnswers, loadRegions, PlanError, planFromAnswers, type SecretResolver } from '../plan';
-import { inLang, loadProfiles, parseConsoleCommand, profileDirs, type ConsoleCommandResult, type LoadedProfile } from '../profiles';
+import { inLang, loadProfiles, parseConsoleCommand, profileDirs, profileUses, type ConsoleCommandResult, type LangText, type LoadedProfile } from '../profiles';
+
+/** A profile's text in each UI language (English where it gives none); nothing when it gives no text. */
+const perLang = (t: LangText | undefined): Record<string, string> => (t === undefined ? {} : { en: inLang(t, 'en'), 'zh-CN': inLang(t, 'zh-CN'), fr: inLang(t, 'fr') });
 import { missingSecrets, startRun, type RunDeps, type RunHandle, type RunOptionsResolved } from '../run';
 import { KnownHosts, type HostKeyPolicy } from '../ssh';
 
@@ -51,6 +54,10 @@ export class OutpostService {
         consoleCommand: (['linux', 'windows'] as const).filter((os) => p.consoleCommand?.[os]),
         offline: (['linux', 'windows'] as const).filter((os) => p[os]?.steps.some((s) => s.when === 'packagePath')),
         inherited: p.inherited ? { constraint: (p.inherited.constraint ? { en: inLang(p.inherited.constraint, 'en'), 'zh-CN': inLang(p.inherited.constraint, 'zh-CN'), fr: inLang(p.inherited.constraint, 'fr') } : {}) as Record<string, string>, package: p.inherited.package ?? null } : null,
+        uses: profileUses(p),
+        addressWords: Object.fromEntries(
+          Object.entries(p.addressWords ?? {}).map(([field, w]) => [field, { label: perLang(w?.label), help: perLang(w?.help) }]),
+        ),
         source,
         ...(p.replaces ? { replaces: p.replaces } : {}),
         inputs: p.inputs.map((i) => ({

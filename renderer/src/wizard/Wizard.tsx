@@ -6,7 +6,7 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { STEPS, type StepId } from './model';
 import { describeProblem } from './problems';
-import { selectEnabled, selectProblems, selectStepValid, useWizard } from './store';
+import { selectEnabled, selectProblems, selectStepValid, stepSkipped, useWizard } from './store';
 import { AgentStep } from './steps/AgentStep';
 import { ConnectivityStep } from './steps/ConnectivityStep';
 import { CredentialsStep } from './steps/CredentialsStep';
@@ -27,7 +27,7 @@ const VIEWS: Record<StepId, () => React.JSX.Element | null> = {
   result: ResultStep,
 };
 
-type RailState = 'current' | 'done' | 'error' | 'todo' | 'locked' | 'failed';
+type RailState = 'current' | 'done' | 'error' | 'todo' | 'locked' | 'failed' | 'prefilled' | 'skipped';
 
 function Rail() {
   const { t } = useTranslation();
@@ -37,13 +37,15 @@ function Rail() {
     <nav className="rail" aria-label={t('rail.label')}>
       <ol>
         {STEPS.map((id, i) => {
-          const enabled = id === state.current || selectEnabled(state, id);
+          const skipped = stepSkipped(state, id);
+          const enabled = !skipped && (id === state.current || selectEnabled(state, id));
           const valid = selectStepValid(state, id);
           const revealed = Boolean(state.revealed[id]);
           // The install and its result say how the run ended; other steps are done once valid and reached.
           const ran = state.result ? (state.result.outcome === 'done' ? 'done' : 'failed') : null;
-          const rs: RailState =
-            (id === 'run' || id === 'result') && ran && state.phase === 'done'
+          const rs: RailState = skipped
+            ? 'skipped' // not asked of this agent (no region catalog)
+            : (id === 'run' || id === 'result') && ran && state.phase === 'done'
               ? ran
               : id === state.current
                 ? 'current'
@@ -55,7 +57,9 @@ function Rail() {
                     ? 'error'
                     : valid && (STEPS.indexOf(state.current) > i || state.furthest >= i)
                       ? 'done'
-                      : 'todo';
+                      : valid && state.prefilled && i < STEPS.indexOf('review')
+                        ? 'prefilled' // filled in from the answers file or the demo, not looked at yet
+                        : 'todo';
           return (
             <li key={id}>
               <button
@@ -68,7 +72,7 @@ function Rail() {
                 data-state={rs}
               >
                 <span className="rail-dot" aria-hidden="true">
-                  {rs === 'done' ? '' : rs === 'failed' ? '!' : i + 1}
+                  {rs === 'done' ? '' : rs === 'failed' ? '!' : rs === 'skipped' ? '–' : i + 1}
                 </span>
                 <span className="rail-text">
                   <span className="rail-title">{t(`steps.${id}`)}</span>

@@ -29,6 +29,8 @@ export function problemsByStep(f: WizardForm, profile?: ProfileSummary): StepPro
   if (!r.ok) for (const p of r.problems) by[stepOfPath(p.path)].push(p);
   if (profile) {
     if (profile.regions && !(f.region.other ? f.region.otherId : f.region.id).trim() && !by.region.length) by.region.push({ path: 'region', message: 'is required' });
+    // The answers format leaves the direct access address optional: the plan requires it of an agent that reports to it.
+    if (f.connectivity.mode === 'direct' && profile.uses.accessIp && !f.connectivity.directAccessIp.trim() && !by.connectivity.some((p) => p.path === 'connectivity.accessIp')) by.connectivity.push({ path: 'connectivity.accessIp', message: 'is required' });
     for (const p of inputProblems(f, profile)) if (!by.credentials.some((q) => q.path === p.path)) by.credentials.push(p);
   }
   // The schema checks the sign-in only once the rest of the login is valid; the wizard says it at once.

@@ -152,6 +152,16 @@ function SecurityGroupRule() {
   );
 }
 
+/** The profile's own words for an address field (label or help, in the UI's language), else the wizard's. */
+function useAddressWords(): (field: 'elbIp' | 'connectionIp' | 'accessIp', kind: 'label' | 'help', fallback: string) => string {
+  const { i18n } = useTranslation();
+  const profile = useWizard(selectProfile);
+  return (field, kind, fallback) => {
+    const w = profile?.addressWords[field]?.[kind];
+    return w?.[i18n.language] ?? w?.en ?? fallback;
+  };
+}
+
 /** The plan's forwarded ports (plan.network), one row per port of the profile: where each jump server listens and where it forwards to. */
 function forwardedPorts(forwards: readonly NetworkForward[]): Array<{ port: number; name: string; forwards: NetworkForward[] }> {
   const out: Array<{ port: number; name: string; forwards: NetworkForward[] }> = [];
@@ -233,6 +243,7 @@ function Advanced() {
         mono
         width="l"
       />
+      {profile && !profile.uses.download.includes(os) ? null : (
       <TextField
         path="options.downloadSha256"
         label={t('conn.downloadSha256')}
@@ -244,6 +255,7 @@ function Advanced() {
         mono
         width="l"
       />
+      )}
     </details>
   );
 }
@@ -264,9 +276,16 @@ export function ConnectivityStep() {
     return () => clearTimeout(timer);
   }, [conn, region, inputs, profile, loadNetwork]);
   const offered = profile?.connectivity ?? ['jump', 'vpcep', 'direct'];
+  const words = useAddressWords();
+  const uses = profile?.uses ?? { accessIp: true, dc: true, download: [] };
+  // The question follows what the agent needs: a cloud region's service, another service, or no network path at all.
+  const needsPath = !profile || profile.regions || profile.ports.length > 0 || uses.accessIp;
+  const head = !needsPath ? 'None' : profile?.regions === false ? 'Service' : '';
+  const dcField = uses.dc ? <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" /> : null;
   return (
     <section className="step">
-      <StepHeader title={t('conn.title')} lead={t('conn.lead')} />
+      <StepHeader title={t(`conn.title${head}`)} lead={t(`conn.lead${head}`, { agent: profile?.name ?? '' })} />
+      {offered.length < 2 ? null : (
       <RadioCards
         name="mode"
         legend={t('conn.modeLegend')}
@@ -281,6 +300,7 @@ export function ConnectivityStep() {
           disabled: !offered.includes(m),
         }))}
       />
+      )}
       {conn.mode === 'jump' ? (
         <>
           <Callout title={t('conn.jump.whatTitle')}>{t('conn.jump.what')}</Callout>
@@ -295,9 +315,9 @@ export function ConnectivityStep() {
           </button>
           {conn.jumpServers.length > 1 ? <Callout kind="info">{t('conn.jump.multi')}</Callout> : null}
           <div className="row">
-            <TextField path="connectivity.elbIp" label={t('conn.elbIp')} value={conn.elbIp} onChange={(v) => setConnectivity({ elbIp: v })} error={err('connectivity.elbIp')} hint={t('conn.elbIpHint')} placeholder="100.125.12.150" mono width="m" />
-            <TextField path="connectivity.connectionIp" label={t('conn.connectionIp')} value={conn.connectionIp} onChange={(v) => setConnectivity({ connectionIp: v })} error={err('connectivity.connectionIp')} hint={t('conn.connectionIpHint')} placeholder={conn.jumpServers[0]?.privateIp || '203.0.113.10'} mono width="m" />
-            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
+            <TextField path="connectivity.elbIp" label={words('elbIp', 'label', t('conn.elbIp'))} value={conn.elbIp} onChange={(v) => setConnectivity({ elbIp: v })} error={err('connectivity.elbIp')} hint={words('elbIp', 'help', t('conn.elbIpHint'))} placeholder="100.125.12.150" mono width="m" />
+            <TextField path="connectivity.connectionIp" label={words('connectionIp', 'label', t('conn.connectionIp'))} value={conn.connectionIp} onChange={(v) => setConnectivity({ connectionIp: v })} error={err('connectivity.connectionIp')} hint={words('connectionIp', 'help', t('conn.connectionIpHint'))} placeholder={conn.jumpServers[0]?.privateIp || '203.0.113.10'} mono width="m" />
+            {dcField}
           </div>
           <Segmented
             name="tunnel"
@@ -325,8 +345,10 @@ export function ConnectivityStep() {
             {t('conn.jump.add')}
           </button>
           <div className="row">
-            <TextField path="connectivity.accessIp" label={t('conn.bastion.accessIp')} optional value={conn.directAccessIp} onChange={(v) => setConnectivity({ directAccessIp: v })} error={err('connectivity.accessIp')} hint={t('conn.bastion.accessIpHint')} placeholder="100.125.4.25" mono width="m" />
-            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
+            {uses.accessIp ? (
+              <TextField path="connectivity.accessIp" label={words('accessIp', 'label', t('conn.bastion.accessIp'))} optional value={conn.directAccessIp} onChange={(v) => setConnectivity({ directAccessIp: v })} error={err('connectivity.accessIp')} hint={t('conn.bastion.accessIpHint')} placeholder="100.125.4.25" mono width="m" />
+            ) : null}
+            {dcField}
           </div>
         </>
       ) : conn.mode === 'vpcep' ? (
@@ -335,16 +357,20 @@ export function ConnectivityStep() {
           <div className="row">
             <TextField path="connectivity.vpcepDomain" label={t('conn.vpcep.domain')} value={conn.vpcepDomain} onChange={(v) => setConnectivity({ vpcepDomain: v })} error={err('connectivity.vpcepDomain')} hint={t('conn.vpcep.domainHint')} placeholder="lts-access.cn-north-4.vpcep.example.internal" mono width="l" />
             <TextField path="connectivity.accessIp" label={t('conn.vpcep.accessIp')} optional value={conn.vpcepAccessIp} onChange={(v) => setConnectivity({ vpcepAccessIp: v })} error={err('connectivity.accessIp')} hint={t('conn.vpcep.accessIpHint')} placeholder="10.10.0.200" mono width="m" />
-            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
+            {dcField}
           </div>
         </>
       ) : (
         <>
-          <Callout title={t('conn.direct.whatTitle')}>{t('conn.direct.what')}</Callout>
-          <div className="row">
-            <TextField path="connectivity.accessIp" label={t('conn.direct.accessIp')} value={conn.directAccessIp} onChange={(v) => setConnectivity({ directAccessIp: v })} error={err('connectivity.accessIp')} hint={t('conn.direct.accessIpHint')} placeholder="100.125.4.25" mono width="m" />
-            <TextField path="connectivity.dc" label={t('conn.dc')} optional value={conn.dc} onChange={(v) => setConnectivity({ dc: v })} error={err('connectivity.dc')} hint={t('conn.dcHint')} placeholder="dc-east-1" mono width="s" />
-          </div>
+          {needsPath ? <Callout title={t('conn.direct.whatTitle')}>{uses.accessIp ? t('conn.direct.what') : t('conn.direct.whatOwnRoute')}</Callout> : null}
+          {uses.accessIp || uses.dc ? (
+            <div className="row">
+              {uses.accessIp ? (
+                <TextField path="connectivity.accessIp" label={words('accessIp', 'label', t('conn.direct.accessIp'))} value={conn.directAccessIp} onChange={(v) => setConnectivity({ directAccessIp: v })} error={err('connectivity.accessIp')} hint={words('accessIp', 'help', t('conn.direct.accessIpHint'))} placeholder="100.125.4.25" mono width="m" />
+              ) : null}
+              {dcField}
+            </div>
+          ) : null}
         </>
       )}
       <Advanced />

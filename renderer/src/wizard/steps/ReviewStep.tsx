@@ -176,6 +176,7 @@ export function ReviewStep() {
               <dt>{t('review.os')}</dt>
               <dd>{t(`agent.os.${plan.os}`)}</dd>
             </div>
+            {plan.region ? (
             <div>
               <dt>{t('review.region')}</dt>
               <dd>
@@ -188,16 +189,19 @@ export function ReviewStep() {
                 )}
               </dd>
             </div>
+            ) : null}
             <div>
               <dt>{t('review.mode')}</dt>
               <dd>{t(`conn.mode.${plan.mode}`)}</dd>
             </div>
-            <div>
-              <dt>{t('review.accessIp')}</dt>
-              <dd>
-                <code>{plan.values.accessIp}</code>
-              </dd>
-            </div>
+            {plan.values.accessIp ? (
+              <div>
+                <dt>{t('review.accessIp')}</dt>
+                <dd>
+                  <code>{plan.values.accessIp}</code>
+                </dd>
+              </div>
+            ) : null}
             <div>
               <dt>{t('review.installDir')}</dt>
               <dd>

@@ -10,7 +10,7 @@ import { clearDraft, draftStarted, readDraft } from './draft';
 import { clearSession, readSession, sessionStarted } from './session';
 import { stopListening } from './run';
 import { commitAll, freshKey } from './secrets';
-import { selectAnswers, selectEnabled, selectProblems } from './selectors';
+import { selectAnswers, selectEnabled, selectProblems, stepSkipped } from './selectors';
 import { initialState, message, type GetState, type SetState, type WizardActions } from './types';
 
 type FormActions = Omit<WizardActions, 'showLastRun' | 'setSecretDraft' | 'commitSecret' | 'commitSecrets' | 'forgetSecret' | 'startRun' | 'cancelRun' | 'resumeBatch' | 'runInstalled' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
@@ -93,7 +93,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
 
     go(step) {
       const s = get();
-      if (step === s.current || !selectEnabled(s, step)) return;
+      if (step === s.current || !selectEnabled(s, step) || stepSkipped(s, step)) return;
       set({ current: step });
       if (step === 'review') void get().buildPlan();
       if (step === 'connectivity') void get().loadNetwork();
@@ -108,7 +108,8 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
         return;
       }
       const i = STEPS.indexOf(s.current);
-      const to = STEPS[i + 1];
+      // A step the agent does not need (a region for an agent without one) is passed over.
+      const to = STEPS.slice(i + 1).find((x) => !stepSkipped(s, x));
       if (s.current === 'credentials' || s.current === 'hosts' || s.current === 'connectivity') void commitAll(get);
       if (s.current === 'review') {
         void get().startRun();
@@ -121,7 +122,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
       const s = get();
       if (s.phase !== 'wizard') return;
       const i = STEPS.indexOf(s.current);
-      const to = STEPS[i - 1];
+      const to = STEPS.slice(0, i).reverse().find((x) => !stepSkipped(s, x));
       if (to) set({ current: to });
     },
 
@@ -249,7 +250,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
         .catch(() => ({}) as Record<string, string>)
         .then((hints) => {
           const form = fromAnswers(answers, hints, get().catalog.regions.map((r) => r.id), get().catalog.profiles);
-          set({ form, touched: {}, revealed: {}, current: 'agent', phase: 'wizard', result: null, network: null, dirty: opts?.dirty ?? false, furthest: 0 });
+          set({ form, touched: {}, revealed: {}, current: 'agent', phase: 'wizard', result: null, network: null, dirty: opts?.dirty ?? false, furthest: 0, prefilled: !opts?.dirty });
           opts?.then?.();
         });
     },

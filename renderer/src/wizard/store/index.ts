@@ -26,5 +26,5 @@ keepDraft(useWizard);
 keepSession(useWizard);
 
 export { runReplay, setRunViewMounted } from './run';
-export { selectAnswers, selectEnabled, selectProblems, selectProfile, selectStepValid } from './selectors';
+export { selectAnswers, selectEnabled, selectProblems, selectProfile, selectStepValid, stepSkipped } from './selectors';
 export type { HostKeyRequest, Phase, RunEnd, RunStepRow, SlotAddr, Store, WizardActions, WizardState } from './types';

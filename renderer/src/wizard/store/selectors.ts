@@ -37,3 +37,8 @@ export function selectStepValid(s: WizardState, step: StepId): boolean {
   if (step === 'run') return s.phase === 'done';
   return selectProblems(s)[step].length === 0;
 }
+
+/** A step the chosen agent does not need: the region for a profile without the region catalog. */
+export function stepSkipped(s: Pick<WizardState, 'form' | 'catalog'>, step: StepId): boolean {
+  return step === 'region' && selectProfile(s)?.regions === false;
+}

@@ -74,6 +74,8 @@ export interface WizardState {
   dirty: boolean;
   /** The furthest step reached: a valid step up to it stays "Complete" when the user goes back. */
   furthest: number;
+  /** The answers came from a file or the demo (not typed here): their valid steps not visited yet say "Pre-filled". */
+  prefilled: boolean;
   /** The host list row open for editing in place (Hosts step), by index in the list. */
   editingHost: number | null;
   /** The install run's results a "Check tunnel" run keeps beside its own (one host: its step rows and end). */
@@ -174,6 +176,7 @@ export function initialState(): WizardState {
     notice: null,
     dirty: false,
     furthest: 0,
+    prefilled: false,
     lastRun: null,
     editingHost: null,
     previous: null,
