@@ -409,7 +409,7 @@ export const ProfileSummary = z.object({
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
-export const RegionInfo = z.object({ id: z.string(), nameEn: z.string(), nameZh: z.string(), obsDomain: z.string() });
+export const RegionInfo = z.object({ id: z.string(), nameEn: z.string(), nameZh: z.string(), obsDomain: z.string(), aliases: z.array(z.string()).optional() });
 export type RegionInfo = z.infer<typeof RegionInfo>;
 
 /** A forwarded port of a jump server, as the plan's forward actions set it up. */

@@ -15,6 +15,8 @@ const RegionEntry = z
     nameEn: z.string().min(1),
     nameZh: z.string().min(1),
     obsDomain: z.string().refine((v) => checkDomain(v) === null, { message: 'is not a domain' }),
+    /** Other names the wizard's region search finds it by (cities, countries, spellings). */
+    aliases: z.array(z.string().min(1)).optional(),
   })
   .strict();
 const RegionsFile = z.object({ regions: z.array(RegionEntry).min(1) }).strict();

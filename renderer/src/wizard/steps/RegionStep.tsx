@@ -3,9 +3,7 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { StepHeader, TextField, useFieldError } from '../fields';
 import { useWizard } from '../store';
-
-/** Lower case, without spaces, dashes, dots or underscores. */
-const squash = (s: string) => s.toLowerCase().replace(/[\s\-_.·]+/g, '');
+import { searchRegions } from '../region-search';
 
 export function RegionStep() {
   const { t, i18n } = useTranslation();
@@ -16,8 +14,7 @@ export function RegionStep() {
   const err = useFieldError('region');
   const zh = i18n.language.startsWith('zh');
   // "Hong Kong", "Hongkong", "hong-kong", "香港", a city ("beijing", "上海") or an id all find their region: spaces and dashes do not count.
-  const q = squash(region.query);
-  const shown = useMemo(() => regions.filter((r) => !q || [r.id, r.nameEn, r.nameZh].some((x) => squash(x).includes(q))), [regions, q]);
+  const shown = useMemo(() => searchRegions(regions, region.query), [regions, region.query]);
   const listError = !region.other ? err('region') : null;
   return (
     <section className="step">
