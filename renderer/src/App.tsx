@@ -6,6 +6,7 @@ import { LANGUAGES, setLanguage } from './i18n';
 import { answersProblems, parseAnswersText, saveAnswersFile } from './wizard/recipe';
 import { selectAnswers, useWizard } from './wizard/store';
 import { Wizard } from './wizard/Wizard';
+import { useWizardWords } from './wizard/wizard-words';
 import { InterruptedBatch } from './batch/InterruptedBatch';
 import { InstalledView } from './installed/InstalledView';
 import { useInstalledView } from './installed/view';
@@ -37,6 +38,7 @@ function TerminalDrawer({ onClose, open }: { onClose(): void; open: boolean }) {
 
 export function App() {
   const { t, i18n } = useTranslation();
+  const words = useWizardWords();
   const system = useWizard((s) => s.system);
   const bannerText = useWizard((s) => s.bannerText);
   const bannerEn = useWizard((s) => s.banner);
@@ -97,7 +99,7 @@ export function App() {
                   // What fits is loaded; what does not is listed as the CLI says it (a literal secret is dropped, and said so).
                   const problems = answersProblems(a);
                   loadAnswers(a);
-                  setNotice(problems.length ? t('app.openedProblems', { name: f.name, count: problems.length, list: problems.join('\n') }) : t('app.opened', { name: f.name }));
+                  setNotice(problems.length ? t('app.openedProblems', { name: f.name, count: problems.length, list: problems.map((p) => words(p)).join('\n') }) : t('app.opened', { name: f.name }));
                 })
                 .catch((err: unknown) => setNotice(t('app.openFailed', { name: f.name, error: err instanceof Error ? err.message : String(err) })));
             }}

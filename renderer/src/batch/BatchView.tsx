@@ -11,6 +11,7 @@ import { ALL_STATES, batchRun, SUMMARY_ORDER, targetName, type BatchHost, type B
 import type { Proof } from './proof';
 import { downloadText } from '../wizard/recipe';
 import { showControls } from '../../../electron/common/visible';
+import { useWizardWords } from '../wizard/wizard-words';
 
 export function useBatch(): BatchSnapshot {
   return useSyncExternalStore(batchRun.subscribe, batchRun.getSnapshot);
@@ -77,6 +78,7 @@ function CompletionsChart({ s }: { s: BatchSnapshot }) {
 
 function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHost[]; now: number; selected: string | null; onSelect: (id: string) => void }) {
   const { t } = useTranslation();
+  const words = useWizardWords();
   const scroller = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- this small component re-renders with its rows; nothing memoises the virtualizer
   const virtual = useVirtualizer({ count: hosts.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
@@ -113,9 +115,9 @@ function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHo
               </span>
               <span role="gridcell" className="c-step mono">{h.step ?? ''}</span>
               <span role="gridcell" className="c-duration">{duration === null ? '' : `${duration.toFixed(1)} s`}</span>
-              <span role="gridcell" className="c-reason" title={showControls(h.reason ?? (h.evidence || ''), { multiline: true })}>
+              <span role="gridcell" className="c-reason" title={showControls(h.reason ? words(h.reason) : h.evidence || '', { multiline: true })}>
                 {/* No reason (the host is fine so far): its live proof, once its verify step runs. */}
-                {h.reason ? showControls(h.reason, { multiline: true }) : h.proof ? <ProofText proof={h.proof} evidence={h.evidence} testId={`batch-proof-${h.hostId}`} /> : ''}
+                {h.reason ? showControls(words(h.reason), { multiline: true }) : h.proof ? <ProofText proof={h.proof} evidence={h.evidence} testId={`batch-proof-${h.hostId}`} /> : ''}
               </span>
             </div>
           );
@@ -139,6 +141,7 @@ export function ProofText({ proof, evidence, testId, full }: { proof: Proof; evi
 
 export function BatchView() {
   const { t } = useTranslation();
+  const words = useWizardWords();
   const s = useBatch();
   const [filter, setFilter] = useState<HostState | 'all'>('all');
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'auto', desc: false });
@@ -240,7 +243,7 @@ export function BatchView() {
               <p>
                 <span className={`badge subtle s-${sel.state}`}>{t(`hostState.${sel.state}`)}</span> {sel.step ? <code>{sel.step}</code> : null}
               </p>
-              {sel.reason ? <pre className="plain reason">{showControls(sel.reason, { multiline: true })}</pre> : null}
+              {sel.reason ? <pre className="plain reason">{showControls(words(sel.reason), { multiline: true })}</pre> : null}
               {sel.proof ? (
                 <p>
                   <ProofText proof={sel.proof} evidence={sel.evidence} testId="batch-host-proof" full />

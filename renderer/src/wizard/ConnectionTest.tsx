@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import type { CheckResult, EventPayload } from '../../../electron/common/api';
 import { ApiRequestError, api } from '../api/client';
 import { ChecksList } from './fields';
+import { useWizardWords } from './wizard-words';
 import { HostKeyDialog, type HostKeyChange } from './HostKeyDialog';
 import { selectAnswers, useWizard, type HostKeyRequest } from './store';
 
@@ -71,6 +72,7 @@ async function start(): Promise<void> {
 
 export function ConnectionTest() {
   const { t } = useTranslation();
+  const words = useWizardWords();
   const test = useTest();
   const current = useWizard((s) => JSON.stringify(selectAnswers(s)));
   useEffect(() => () => unsubs.forEach((u) => u()), []);
@@ -92,7 +94,7 @@ export function ConnectionTest() {
           {rows.map(([id, r]) => (
             <li key={id} data-testid={`conn-${id}`} data-state={r.state}>
               <strong>{r.host}</strong> <span className={`pill s-${r.state === 'done' ? 'done' : r.state === 'failed' ? 'failed' : 'running'}`}>{t(`hostState.${r.state}`, { defaultValue: r.state })}</span>
-              {r.reason ? <div className="hint">{r.reason}</div> : null}
+              {r.reason ? <div className="hint">{words(r.reason)}</div> : null}
               {r.checks.length ? <ChecksList checks={r.checks} hints /> : null}
             </li>
           ))}

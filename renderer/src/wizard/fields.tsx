@@ -7,6 +7,7 @@ import { describeProblem } from './problems';
 import { selectProblems, useWizard, type SlotAddr } from './store';
 import type { StepId } from './model';
 import { localCheck } from '../i18n/checks';
+import { useWizardWords } from './wizard-words';
 
 /** The visible error for a field: its problems (by path), once the field was left or Next was refused. */
 export function useFieldError(step: StepId) {
@@ -305,6 +306,7 @@ export function StepHeader({ title, lead }: { title: string; lead?: ReactNode })
 /** Probe results as the run reports them: status word, name, what was found (a hint under failures). */
 export function ChecksList({ checks, testId, hints = false }: { checks: ReadonlyArray<{ name: string; status: 'pass' | 'warn' | 'fail'; detail: string; hint?: string | undefined }>; testId?: string; hints?: boolean }) {
   const { t } = useTranslation();
+  const words = useWizardWords();
   return (
     <ul className="checks compact" data-testid={testId}>
       {checks.map((raw) => {
@@ -312,7 +314,7 @@ export function ChecksList({ checks, testId, hints = false }: { checks: Readonly
         return (
           <li key={raw.name} className={`check c-${c.status}`}>
             <span className="check-status">{t(`check.${c.status}`)}</span> {c.name}: {c.detail}
-            {hints && c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
+            {hints && c.hint && c.status !== 'pass' ? <div className="hint">{words(c.hint)}</div> : null}
           </li>
         );
       })}

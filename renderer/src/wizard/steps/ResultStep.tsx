@@ -3,6 +3,7 @@
 import { InstalledResult } from '../../installed/InstalledResult';
 import { useInstalledView } from '../../installed/view';
 import { useTranslation } from 'react-i18next';
+import { useWizardWords } from '../wizard-words';
 import { Callout, ChecksList, CopyButton, StepHeader } from '../fields';
 import { hostLabel, runStepTitle, stepMessage } from '../planText';
 import { HostTerminals } from '../HostTerminal';
@@ -17,6 +18,7 @@ import { runnableText } from '../../../../electron/common/copy-text';
 /** Every host's own steps with what their checks found (clock, ports, the agent). */
 function StepsTable({ rows, plan, testId }: { rows: RunStepRow[]; plan: Plan | null; testId: string }) {
   const { t, i18n } = useTranslation();
+  const words = useWizardWords();
   return (
     <table className="data" data-testid={testId}>
       <thead>
@@ -36,7 +38,7 @@ function StepsTable({ rows, plan, testId }: { rows: RunStepRow[]; plan: Plan | n
               <span className={`pill s-${r.status}`}>{t(`status.${r.status}`)}</span>
             </td>
             <td className="muted">
-              {r.message ? stepMessage(t, (k) => i18n.exists(k), r) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}
+              {r.message ? words(stepMessage(t, (k) => i18n.exists(k), r)) : r.stepId === 'install' && r.status === 'done' ? plan?.values.installDir : ''}
               {r.checks?.length ? <ChecksList checks={r.checks} testId={`${testId === 'result-table' ? 'result' : testId}-checks-${r.stepId}-${r.host}`} /> : null}
             </td>
           </tr>
@@ -54,6 +56,7 @@ function consoleCheck(c: { en: string; 'zh-CN'?: string | undefined; fr?: string
 
 export function ResultStep() {
   const { t, i18n } = useTranslation();
+  const words = useWizardWords();
   const result = useWizard((s) => s.result);
   const plan = useWizard((s) => s.review.plan);
   const steps = useWizard((s) => s.run.steps);
@@ -104,8 +107,8 @@ export function ResultStep() {
           {outcome === 'failed' && !fleet ? (
             <div className="outcome-detail">
               {failedStep ? t('result.failedAt', { step: failedTitle, host: hostLabel(t, result.hostId ?? '', plan) }) : null}
-              {result.reason ? <pre className="plain">{result.reason}</pre> : null}
-              {result.hint ? <p className="hint block">{result.hint}</p> : null}
+              {result.reason ? <pre className="plain">{words(result.reason)}</pre> : null}
+              {result.hint ? <p className="hint block">{words(result.hint)}</p> : null}
             </div>
           ) : null}
         </div>

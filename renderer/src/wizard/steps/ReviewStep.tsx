@@ -8,12 +8,14 @@ import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields
 import { ExportPanel } from '../ExportPanel';
 import { runStepTitle, stepTitle, tableRows } from '../planText';
 import { guardSays, probeLabel } from '../../i18n/checks';
+import { useWizardWords } from '../wizard-words';
 import { RunbookBar, useCopyText } from '../Runbook';
 import { useWizard } from '../store';
 import { BatchSummary, useBatch } from '../../batch/BatchView';
 
 function PlanStep({ step, n }: { step: Step; n: number }) {
   const { t } = useTranslation();
+  const words = useWizardWords();
   const plan = useWizard((s) => s.review.plan);
   // A jump server's connect step names it as the rest of the UI does ("Jump server 1 · root@…"), in the UI's language.
   const title = step.phase === 'connect' && /^jump\d+$/.test(step.on) ? runStepTitle(t, plan, step.id, step.title, step.on) : step.phase === 'connect' && step.on === 'targets' ? t('review.connectTargets') : stepTitle(t, step);
@@ -49,7 +51,7 @@ function PlanStep({ step, n }: { step: Step; n: number }) {
       ) : null}
       {step.secrets?.length ? (
         <p className="hint secret-sources" data-testid={`secrets-${step.id}`}>
-          {step.secrets.map((s) => t('review.secretFrom', { name: s.name, from: secretSource(t, s.from) })).join(' · ')}
+          {step.secrets.map((s) => t('review.secretFrom', { name: words(s.name), from: secretSource(t, s.from) })).join(' · ')}
         </p>
       ) : null}
     </li>
@@ -140,6 +142,7 @@ function LastBatch() {
 
 export function ReviewStep() {
   const { t, i18n } = useTranslation();
+  const words = useWizardWords();
   const zh = i18n.language.startsWith('zh');
   const review = useWizard((s) => s.review);
   const thisComputer = useWizard((s) => s.form.hosts.mode === 'thisComputer');
@@ -158,7 +161,7 @@ export function ReviewStep() {
       <LastBatch />
       {review.error ? (
         <Callout kind="error" title={t('review.error')}>
-          <pre className="plain">{review.error}</pre>
+          <pre className="plain">{words(review.error)}</pre>
           <button type="button" className="secondary small" onClick={() => void buildPlan()}>
             {t('common.retry')}
           </button>
@@ -216,7 +219,7 @@ export function ReviewStep() {
                 {warnings.map((w) => {
                   // In the UI's language when the plan gives the warning's key; the English text otherwise.
                   const part = plan.warningParts?.[plan.warnings.indexOf(w)];
-                  return <li key={w}>{part && i18n.exists(part.key) ? t(part.key, part.params) : w}</li>;
+                  return <li key={w}>{part && i18n.exists(part.key) ? t(part.key, part.params) : words(w)}</li>;
                 })}
               </ul>
             </Callout>

@@ -9,6 +9,7 @@ import { hostLabel, runStepTitle, stepMessage, transferredText } from '../planTe
 import { runReplay, setRunViewMounted, useWizard, type RunStepRow } from '../store';
 import { BatchView, useBatch } from '../../batch/BatchView';
 import { localCheck } from '../../i18n/checks';
+import { useWizardWords } from '../wizard-words';
 
 const TerminalView = lazy(() => import('../../components/Terminal').then((m) => ({ default: m.TerminalView })));
 
@@ -18,6 +19,7 @@ export function StatusIcon({ status }: { status: StepStatus }) {
 
 export function RunStep() {
   const { t, i18n } = useTranslation();
+  const words = useWizardWords();
   const run = useWizard((s) => s.run);
   const plan = useWizard((s) => s.review.plan);
   const phase = useWizard((s) => s.phase);
@@ -140,7 +142,7 @@ export function RunStep() {
                   </div>
                 ) : null}
                 {r.message && r.status !== 'running' ? (
-                  <div className="run-row-msg">{r.status === 'skipped' && r.host === 'local' ? t('run.manual') : stepMessage(t, (k) => i18n.exists(k), r)}</div>
+                  <div className="run-row-msg">{r.status === 'skipped' && r.host === 'local' ? t('run.manual') : words(stepMessage(t, (k) => i18n.exists(k), r))}</div>
                 ) : null}
                 {r.checks?.length ? (
                   <ul className="checks" aria-label={t('run.checks')}>
@@ -149,7 +151,7 @@ export function RunStep() {
                       return (
                         <li key={raw.name} className={`check c-${c.status}`}>
                           <span className="check-status">{t(`check.${c.status}`)}</span> <span className="check-name">{c.name}</span>: {c.detail}
-                          {c.hint && c.status !== 'pass' ? <div className="hint">{c.hint}</div> : null}
+                          {c.hint && c.status !== 'pass' ? <div className="hint">{words(c.hint)}</div> : null}
                         </li>
                       );
                     })}

@@ -1,0 +1,23 @@
+// The hook the views use to say a core message in the wizard's words (./answer-paths.ts): hosts by
+// their stable names from the plan, inputs by their labels in the UI's language.
+import { useTranslation } from 'react-i18next';
+import { targetName } from '../batch/names';
+import { inWizardWords } from './answer-paths';
+import { selectProfile, useWizard } from './store';
+
+export function useWizardWords(): (text: string) => string {
+  const { t, i18n } = useTranslation();
+  const plan = useWizard((s) => s.review.plan);
+  const profile = useWizard(selectProfile);
+  return (text) =>
+    inWizardWords(t, text, {
+      hostName: (i) => {
+        const tg = plan?.hosts.targets.find((x) => x.index === i);
+        return tg ? targetName({ ...tg.ssh, name: tg.name }) : undefined;
+      },
+      inputLabel: (name) => {
+        const l = profile?.inputs.find((x) => x.name === name)?.label;
+        return l?.[i18n.language] ?? l?.en;
+      },
+    });
+}
