@@ -19,7 +19,8 @@ export function useBatch(): BatchSnapshot {
 
 /** `auto`: answers order while it runs; once ended, the hosts that need the admin (failed, cancelled) first. */
 type SortKey = 'auto' | 'index' | 'host' | 'state' | 'duration';
-const ROW_HEIGHT = 30;
+// Two lines: a failed host's reason is read in the table at 1280 px, not cut after a few words.
+const ROW_HEIGHT = 44;
 
 /** "1 failed · 3 installed": the ended batch's hosts per final state, what needs the admin first. */
 export function BatchSummary({ s }: { s: BatchSnapshot }) {

@@ -1,15 +1,17 @@
 // The Review page's Export: the same plan as an Ansible inventory and playbook (export.ansible), written
 // to a folder the user names (a full path; the app has no folder picker). What it wrote, the variables
 // the secrets are read from, and the hosts still without a verified host key are shown after.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RequestOutput } from '../../../electron/common/api';
 import { api, ApiRequestError } from '../api/client';
 import { Callout, TextField } from './fields';
 import { selectAnswers, useWizard } from './store';
+import { useWizardWords } from './wizard-words';
 
 export function ExportPanel() {
   const { t } = useTranslation();
+  const words = useWizardWords();
   const dataDir = useWizard((s) => s.system?.dataDir ?? '');
   const profile = useWizard((s) => s.form.agent.profile);
   const [folder, setFolder] = useState('');
@@ -19,6 +21,14 @@ export function ExportPanel() {
   const sep = dataDir.includes('\\') ? '\\' : '/';
   const suggested = dataDir ? `${dataDir}${sep}exports${sep}${profile || 'agent'}-ansible` : '';
   const target = folder.trim() || suggested;
+  // After an export, focus goes to what it says (the files written, or why not): a keyboard or screen
+  // reader user hears it, and it is scrolled into view below the button.
+  const said = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!result && !error) return;
+    said.current?.scrollIntoView({ block: 'nearest' });
+    said.current?.focus({ preventScroll: true });
+  }, [result, error]);
 
   async function run() {
     setBusy(true);
@@ -41,9 +51,10 @@ export function ExportPanel() {
       <button type="button" className="secondary" disabled={busy || !target} onClick={() => void run()} data-testid="export-button">
         {busy ? t('review.export.busy') : t('review.export.button')}
       </button>
+      <div ref={said} tabIndex={-1} className="export-outcome" data-testid="export-outcome" aria-live="polite">
       {error ? (
         <Callout kind="error" title={t('review.export.failed')}>
-          <pre className="plain" data-testid="export-error">{`${error.message}${error.hint ? `\n${error.hint}` : ''}`}</pre>
+          <pre className="plain" data-testid="export-error">{words(`${error.message}${error.hint ? `\n${error.hint}` : ''}`)}</pre>
         </Callout>
       ) : null}
       {result ? (
@@ -72,6 +83,7 @@ export function ExportPanel() {
           </div>
         </Callout>
       ) : null}
+      </div>
     </section>
   );
 }
