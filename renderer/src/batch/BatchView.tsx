@@ -12,6 +12,7 @@ import type { Proof } from './proof';
 import { downloadText } from '../wizard/recipe';
 import { showControls } from '../../../electron/common/visible';
 import { useWizardWords } from '../wizard/wizard-words';
+import { useWizard } from '../wizard/store';
 
 export function useBatch(): BatchSnapshot {
   return useSyncExternalStore(batchRun.subscribe, batchRun.getSnapshot);
@@ -80,6 +81,13 @@ function CompletionsChart({ s }: { s: BatchSnapshot }) {
 function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHost[]; now: number; selected: string | null; onSelect: (id: string) => void }) {
   const { t } = useTranslation();
   const words = useWizardWords();
+  // The step a host is at or ended on, as the phase it belongs to ("verify" in the UI's language); the id in its tooltip.
+  const plan = useWizard((st) => st.review.plan);
+  const stepWord = (id: string | null) => {
+    if (!id) return '';
+    const phase = plan?.steps.find((x) => x.id === id)?.phase;
+    return phase ? t(`batch.phase.${phase}`) : id;
+  };
   const scroller = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- this small component re-renders with its rows; nothing memoises the virtualizer
   const virtual = useVirtualizer({ count: hosts.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
@@ -114,7 +122,9 @@ function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHo
               <span role="gridcell" className="c-state">
                 <span className={`badge subtle s-${h.state}`}>{t(`hostState.${h.state}`)}</span>
               </span>
-              <span role="gridcell" className="c-step mono">{h.step ?? ''}</span>
+              <span role="gridcell" className="c-step" title={h.step ?? ''}>
+                {stepWord(h.step)}
+              </span>
               <span role="gridcell" className="c-duration">{duration === null ? '' : `${duration.toFixed(1)} s`}</span>
               <span role="gridcell" className="c-reason" title={showControls(h.reason ? words(h.reason) : h.evidence || '', { multiline: true })}>
                 {/* No reason (the host is fine so far): its live proof, once its verify step runs. */}
