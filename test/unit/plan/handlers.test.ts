@@ -61,7 +61,7 @@ describe('plan API handlers', () => {
     expect(icagent?.ports.find((x) => x.download)).toMatchObject({ port: 80, to: 'icagent-{region}.{obsDomain}' });
     expect(planRequests['profiles.list'].output.safeParse(p).success).toBe(true);
     const r = await h['regions.list']({}, client);
-    expect(r.regions.find((x) => x.id === 'cn-north-4')).toEqual({ id: 'cn-north-4', nameEn: 'CN North-Beijing4', nameZh: '华北-北京四', obsDomain: 'obs.cn-north-4.myhuaweicloud.com' });
+    expect(r.regions.find((x) => x.id === 'cn-north-4')).toMatchObject({ id: 'cn-north-4', nameEn: 'CN North-Beijing4', nameZh: '华北-北京四', obsDomain: 'obs.cn-north-4.myhuaweicloud.com' });
     expect(planRequests['regions.list'].output.safeParse(r).success).toBe(true);
   });
 
