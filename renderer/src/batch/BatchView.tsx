@@ -12,6 +12,7 @@ import type { Proof } from './proof';
 import { downloadText } from '../wizard/recipe';
 import { showControls } from '../../../electron/common/visible';
 import { useWizardWords } from '../wizard/wizard-words';
+import { checkDetail, checkName } from '../i18n/checks';
 import { useWizard } from '../wizard/store';
 
 export function useBatch(): BatchSnapshot {
@@ -138,6 +139,12 @@ function HostTable({ hosts, now, selected, onSelect }: { hosts: readonly BatchHo
   );
 }
 
+/** A proof's evidence ("<check>: <finding>", as batch/proof.ts writes it) in the UI's language. */
+function evidenceWords(t: (k: string, o?: Record<string, unknown>) => string, evidence: string): string {
+  const i = evidence.indexOf(': ');
+  return i < 0 ? checkDetail(t, evidence) : `${checkName(t, evidence.slice(0, i))}${t('checkWords.colon')}${checkDetail(t, evidence.slice(i + 2))}`;
+}
+
 /** A host's live proof: "waiting for the agent…", "first heartbeat seen" (with its evidence), "no heartbeat". */
 export function ProofText({ proof, evidence, testId, full }: { proof: Proof; evidence?: string | undefined; testId: string; full?: boolean }) {
   const { t } = useTranslation();
@@ -145,7 +152,7 @@ export function ProofText({ proof, evidence, testId, full }: { proof: Proof; evi
     <span className={`proof p-${proof}`} data-testid={testId} data-proof={proof}>
       {proof === 'seen' ? '♥ ' : proof === 'missing' ? '✕ ' : '… '}
       {t(`proof.${proof}`)}
-      {evidence && (full || proof !== 'waiting') ? <span className="muted"> — {showControls(evidence)}</span> : null}
+      {evidence && (full || proof !== 'waiting') ? <span className="muted"> — {showControls(evidenceWords(t, evidence))}</span> : null}
     </span>
   );
 }
