@@ -7,10 +7,9 @@ import { bracket } from '../../common/forward';
 
 export { bracket };
 import { OutpostError } from '../errors';
-import type { LangText, Profile, ProfileProbe, ProfileStep, Token } from '../profiles/schema';
+import { HOST_VARS, inLang, type LangText, type Profile, type ProfileProbe, type ProfileStep, type Token } from '../profiles/schema';
 import { hostColumnsOf, portColumnsOf } from '../profiles/host-columns';
 import { profileUses } from '../profiles/uses';
-import { HOST_VARS, inLang } from '../profiles/schema';
 import { SECRET_WORD } from '../profiles/console-command-schema';
 import { checkInputValue } from '../../common/inputs';
 import type { Answers, Problem } from './answers';
