@@ -16,38 +16,8 @@ export const HOST_VARS = ['host.address', 'host.name'] as const;
 /** Conditions a token may depend on with `when:` besides any variable (true when set and not empty). */
 export const BUILTIN_FLAGS = ['installDirOverridden', 'viaJump', 'notViaJump', 'bastion', 'vpcep', 'direct', 'fetchLocal'] as const;
 
-const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-/** `name`, `name.field` (region fields), `!name`. */
-
-/** A template string: `{name}` placeholders; checked against the profile's inputs and vars when loaded. */
-const Template = z.string().max(4000);
-const When = z
-  .string()
-  .regex(/^!?[A-Za-z][A-Za-z0-9_.]*$/, { message: 'is a variable or flag name, optionally negated with !' })
-  .optional()
-  .describe('Keep the token only when this variable is set (non-empty, not false) or, with !, unset');
-
-const SecretToken = z.object({ secret: z.string().regex(NAME), when: When }).strict();
-/** A piece of a written file kept only when its condition holds (an optional line of an env file). */
-const TextPiece = z.object({ text: Template, when: When }).strict();
-
-/** One token of a command: a word (string, {placeholders} allowed), shell syntax, a secret, NAME=value, or a list input spread as words. */
-export const Token = z.union([
-  Template,
-  z.object({ word: Template, when: When }).strict(),
-  z.object({ op: z.string().min(1), when: When }).strict().describe('Shell syntax written by the profile author (never a user value)'),
-  SecretToken,
-  z.object({ assign: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: z.union([Template, SecretToken]), when: When }).strict(),
-  z
-    .object({ args: z.string().regex(NAME), secrets: z.literal(true).optional(), when: When })
-    .strict()
-    .describe('A list input: each item one word; with secrets: true, a word {secret:NAME} is that secret input (a pasted command, its keys in the secure store)'),
-]);
-export type Token = z.infer<typeof Token>;
-
-const Lang = z.object({ en: z.string(), 'zh-CN': z.string().optional(), fr: z.string().optional() }).strict();
-const text = z.union([z.string(), Lang]);
-export type LangText = z.infer<typeof text>;
+import { NAME, SecretToken, Template, text, TextPiece, Token, When } from './schema-base';
+export { Token, type LangText } from './schema-base';
 /** A wizard field's label and help (each one text, or per language). */
 const FieldWords = z.object({ label: text.optional(), help: text.optional() }).strict();
 
