@@ -70,6 +70,22 @@ export async function settled<T>(read: () => T, ms = 3000): Promise<T> {
   }
 }
 
+async function killAll(users: TestUser[]): Promise<void> {
+  for (const u of users) {
+    try {
+      execFileSync('pkill', ['-KILL', '-u', u.name], { stdio: 'ignore' });
+    } catch {
+      /* none */
+    }
+  }
+  const uids = new Set(users.map((u) => u.uid));
+  for (let i = 0; i < 50; i++) {
+    const left = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e) && (() => { try { return uids.has(fs.statSync(`/proc/${e}`).uid); } catch { return false; } })());
+    if (!left.length) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function pkill(user: string | undefined, pattern: string, signal = '-KILL'): void {
   try {
     if (user) execFileSync('pkill', [signal, '-u', user, '-f', pattern], { stdio: 'ignore' });
@@ -84,6 +100,9 @@ function pkill(user: string | undefined, pattern: string, signal = '-KILL'): voi
  */
 export async function startLifecycleWorld(name: string, netPrefix: string, hosts: number[]): Promise<LifecycleWorld> {
   const [jumpUser, user] = await Promise.all([ensureTestUser(TEST_USERS.t1), ensureTestUser(TEST_USERS.t2)]);
+  // The users are throwaway test users: a process of theirs now is an earlier test's leftover, and the
+  // tests compare these users' processes before and after a check.
+  await killAll([jumpUser, user]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `outpost-${name}-`));
   fs.chmodSync(dir, 0o755);
   const key = await generateKeyPair(path.join(dir, 'keys'), { name: 'id_ed25519' });

@@ -1,4 +1,5 @@
 // exec, shell and upload over a real sshd.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -242,6 +243,12 @@ describe('keepalive', () => {
     } finally {
       other.sshd.suspendSessions(false);
       await other.stop();
+      // The suspended session's `sleep 20` would outlive the test as the user's process: later tests snapshot those.
+      try {
+        execFileSync('pkill', ['-KILL', '-u', other.users.t2.name, '-x', 'sleep'], { stdio: 'ignore' });
+      } catch {
+        /* already gone */
+      }
     }
   });
 });
