@@ -110,7 +110,9 @@ async function main(rc: RunContext, reach: Reach, gate: PauseGate, keys: KeyScan
   const jumps = await jumpPhase(rc, reach);
   if (options.tunnelOnly) return;
   const seed = await seedPhase(rc, reach, jumps);
-  if (keys) await scanTargetKeys(rc, keys, chosen, jumps);
+  // Behind a jump server the targets' keys are gathered first, through its connection (one dialog). A
+  // direct fleet's hosts are not held for it: one that hangs in its handshake would hold them all back.
+  if (keys) await scanTargetKeys(rc, keys, chosen.filter((t) => t.via !== null), jumps);
   const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets && !options.checkOnly ? (['local'] as const) : [])];
   await pool(all, Math.max(1, options.concurrency ?? 1), (t) => targetJob(rc, reach, t, jumps, seed), gate);
 }
