@@ -103,6 +103,15 @@ describe('a fleet from the wizard', () => {
     expect(await page.getByTestId('batch-row-target2').locator('.c-reason').innerText()).toMatch(/password|authenticat|denied/i);
     for (const [i, h] of hosts.entries()) expect(runsOf(h), names[i]).toBe(i === 2 ? 0 : 1);
     await screenshot(page, 'fleet-2-result');
+    // The same reason in Chinese and French: the core's sentence said in the UI's language, the address kept.
+    const reason = page.getByTestId('batch-row-target2').locator('.c-reason');
+    for (const [lang, said] of [['zh-CN', /认证失败/], ['fr', /Échec de l'authentification/]] as const) {
+      await page.getByTestId('language').selectOption(lang);
+      await expect.poll(() => reason.innerText()).toMatch(said);
+      expect(await reason.innerText()).toMatch(/127\.\d+\.\d+\.\d+:\d+/);
+    }
+    await screenshot(page, 'fleet-2-result-fr');
+    await page.getByTestId('language').selectOption('en');
     expect(await page.getByTestId('retry-failed').innerText()).toBe('Retry the failed host');
 
     // Edit answers lands on the failed host's row, open for editing in place.

@@ -18,8 +18,7 @@ import { OutpostError } from '../errors';
 import { silentLogger, type Logger } from '../log/logger';
 import type { SecretRegistry } from '../secrets/registry';
 import { algorithmsForKeyType, fingerprintSha256, keyTypeOf, publicKeyLine, type KnownHosts } from './known-hosts';
-import { authFailed, mapForwardError, mapSshError, sshError, type SshErrorContext } from './errors';
-import { quotePosix } from '../quote';
+import { authFailed, hostKeyChanged, hostKeyRejected, mapForwardError, mapSshError, sshError, type SshErrorContext } from './errors';
 
 const { Client, utils } = ssh2;
 type SshClient = InstanceType<typeof Client>;
@@ -268,11 +267,7 @@ export async function connectHop(
           accepted = key;
           return true;
         }
-        hostKeyFailure = sshError(
-          'hostkey_rejected',
-          `The host key of ${where()} (${info.keyType} ${info.fingerprint}) was not accepted; not connecting.`,
-          'Compare the fingerprint with the one the host\'s administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and accept it if they match.',
-        );
+        hostKeyFailure = hostKeyRejected(where(), info.keyType, info.fingerprint);
         return false;
       }
       if ('revoked' in found) {
@@ -280,13 +275,7 @@ export async function connectHop(
         return false;
       }
       o.onHostKeyChanged?.({ ...info, knownKeyType: found.knownKeyType, knownFingerprint: found.changed });
-      hostKeyFailure = sshError(
-        'hostkey_changed',
-        `The host key of ${where()} has CHANGED: known ${found.knownKeyType} ${found.changed}, now presented ${info.keyType} ${info.fingerprint}. ` +
-          'Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled. Not connecting.',
-        // The exact command: entries are hashed, so the host's name cannot be searched for by eye.
-        `Confirm the new fingerprint with the host's administrator; if it is legitimate, forget the old key with: ssh-keygen -R ${quotePosix(t.port === 22 ? t.host : `[${t.host}]:${t.port}`)} -f ${quotePosix(o.knownHosts.file)} and connect again.`,
-      );
+      hostKeyFailure = hostKeyChanged(where(), t.host, port, { keyType: found.knownKeyType, fingerprint: found.changed }, info, o.knownHosts.file);
       return false;
     };
 

@@ -1,6 +1,7 @@
 // Maps what ssh2 and the socket layer throw to OutpostErrors a user can act on. Messages name the
 // host, port and (for auth) the methods tried; they never contain a secret, as none is passed in.
 import { OutpostError } from '../errors';
+import { quotePosix } from '../quote';
 
 export const SSH_ERROR_CODES = [
   'unreachable',
@@ -46,6 +47,26 @@ export function authFailed(ctx: SshErrorContext): OutpostError {
     'auth_failed',
     `Authentication failed for ${ctx.username ?? '?'}@${where(ctx)}. Methods tried: ${tried}.${server}`,
     'Check the user name and the password or key; make sure the server allows one of the methods you configured.',
+  );
+}
+
+/** A new host key the user (or the policy) did not accept. */
+export function hostKeyRejected(at: string, keyType: string, fingerprint: string): OutpostError {
+  return sshError(
+    'hostkey_rejected',
+    `The host key of ${at} (${keyType} ${fingerprint}) was not accepted; not connecting.`,
+    "Compare the fingerprint with the one the host's administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and accept it if they match.",
+  );
+}
+
+/** A host key that differs from the one known_hosts holds for the host. */
+export function hostKeyChanged(at: string, host: string, port: number, known: { keyType: string; fingerprint: string }, now: { keyType: string; fingerprint: string }, knownHostsFile: string): OutpostError {
+  return sshError(
+    'hostkey_changed',
+    `The host key of ${at} has CHANGED: known ${known.keyType} ${known.fingerprint}, now presented ${now.keyType} ${now.fingerprint}. ` +
+      'Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled. Not connecting.',
+    // The exact command: entries are hashed, so the host's name cannot be searched for by eye.
+    `Confirm the new fingerprint with the host's administrator; if it is legitimate, forget the old key with: ssh-keygen -R ${quotePosix(port === 22 ? host : `[${host}]:${port}`)} -f ${quotePosix(knownHostsFile)} and connect again.`,
   );
 }
 

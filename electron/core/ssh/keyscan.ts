@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { HostKeyChanged, HostKeyInfo, HostKeyPolicy } from './connection';
-import { mapSshError, sshError } from './errors';
+import { hostKeyChanged, hostKeyRejected, mapSshError, sshError } from './errors';
 import { fingerprintSha256, keyTypeOf, publicKeyLine, type KnownHosts } from './known-hosts';
 import { OutpostError } from '../errors';
 
@@ -61,18 +61,14 @@ export function scanHostKey(t: { host: string; port: number }, o: ScanOptions): 
         const decision = await o.hostKeyPolicy(info).catch(() => 'reject' as const);
         startTimer();
         if (decision !== 'accept') {
-          return sshError('hostkey_rejected', `The host key of ${where} (${info.keyType} ${info.fingerprint}) was not accepted.`, "Compare the fingerprint with the one the host's administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and accept it if they match.");
+          return hostKeyRejected(where, info.keyType, info.fingerprint);
         }
         await o.knownHosts.add(t.host, t.port, key);
         return 'accepted';
       }
       if (!('revoked' in found)) o.onHostKeyChanged?.({ ...info, knownKeyType: found.knownKeyType, knownFingerprint: found.changed });
       if ('revoked' in found) return sshError('hostkey_revoked', `The host key of ${where} (${info.fingerprint}) is marked @revoked in ${o.knownHosts.file}.`, "Ask the host's administrator for its current key.");
-      return sshError(
-        'hostkey_changed',
-        `The host key of ${where} has CHANGED: known ${found.knownKeyType} ${found.changed}, now presented ${info.keyType} ${info.fingerprint}. Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled.`,
-        `Confirm the new fingerprint with the host's administrator; if it is legitimate, remove the old entry for ${t.host} from ${o.knownHosts.file} and try again.`,
-      );
+      return hostKeyChanged(where, t.host, t.port, { keyType: found.knownKeyType, fingerprint: found.changed }, info, o.knownHosts.file);
     };
 
     client.on('error', (err) => finish(outcome ?? mapSshError(err, ctx)));

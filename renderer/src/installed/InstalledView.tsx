@@ -5,6 +5,7 @@
 // answers the hosts were installed with (the core finds them): the wizard's batch view, report, retry.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { failureWords } from '../i18n/reasons';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { InstalledHost, InstalledJump, RequestInput } from '../../../electron/common/api';
 import { showControls } from '../../../electron/common/visible';
@@ -113,7 +114,7 @@ export function InstalledView() {
             {data.jumps.map((j) => (
               <li key={j.address} data-testid="installed-jump" data-tunnel={j.tunnel}>
                 <span className="mono">{showControls(j.address)}</span> · {t('installed.jumpHosts', { count: j.hosts })} ·{' '}
-                <span className={`tunnel t-${j.tunnel}`} title={j.reason ?? undefined}>
+                <span className={`tunnel t-${j.tunnel}`} title={j.reason ? failureWords(t, j.reason) : undefined}>
                   {t(`installed.tunnel.${j.tunnel}`)}
                 </span>
                 {j.checkedAt ? <span className="hint"> ({t('installed.checkedAt', { at: when(j.checkedAt, i18n.language) })})</span> : null}{' '}
@@ -213,7 +214,7 @@ export function InstalledView() {
                         {h.jump ? showControls(h.jump) : t('installed.direct')}
                       </span>
                       <span role="gridcell">{when(h.installedAt, i18n.language)}</span>
-                      <span role="gridcell" className={`state s-${st}`} title={h.lastCheck?.reason ?? undefined} data-testid="installed-state">
+                      <span role="gridcell" className={`state s-${st}`} title={h.lastCheck?.reason ? failureWords(t, h.lastCheck.reason) : undefined} data-testid="installed-state">
                         {t(`installed.state.${st}`, { defaultValue: st })}
                       </span>
                       <span role="gridcell">{when(h.state === 'removed' ? h.uninstalledAt : (h.lastCheck?.at ?? null), i18n.language)}</span>
