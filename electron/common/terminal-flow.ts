@@ -12,9 +12,10 @@
 // Interrupts: when the user types one of INTERRUPT_CHARS (^C, ^\, ^Z) while output floods, the output
 // queued ahead of it is dropped, as a terminal's line discipline does with ISIG (it flushes the output
 // queue): the view drops its queue and what arrives before the answer to that write (the output in
-// flight); the manager drops what it had not sent yet and asks the source to drop what it holds (a run
-// step's SSH channel: its paused 2 MB window, and what is still on its way up to the remote's "^C"
-// echo). A local PTY's kernel flushes its own queue. Nothing is dropped outside a flood.
+// flight); the manager drops what it had not sent yet and asks the source to drop what it holds (an
+// SSH channel, a run step's or a host terminal's: its paused 2 MB window and stream buffer, and what is
+// still on its way up to the remote's "^C" echo, with a note in its place; core/terminal/interrupt.ts
+// says why). A local PTY's kernel flushes its own queue. Nothing is dropped outside a flood.
 //
 // How they were chosen (`npm run bench -- terminal`, see the README's "Terminal flow control"), on
 // a 2-core machine (xterm.js parses ~5–13 MB/s there with the DOM renderer):

@@ -74,9 +74,9 @@ function ptyOptions(p: true | PtyOptions): PseudoTtyOptions {
  * Hands over at once what a channel holds back (ssh2 keeps reading up to its 2 MB window while the
  * stream is paused, and a resumed stream emits its buffer only on the next tick): each buffered chunk
  * is emitted to the 'data' listeners, synchronously. The terminal uses it to drop that backlog after
- * an interrupt (RunTerminal.discardQueued). The stream's paused or flowing state is kept.
+ * an interrupt (InterruptDiscard, terminal/interrupt.ts). The stream's paused or flowing state is kept.
  */
-export function drainPaused(ch: Pick<ClientChannel, 'read' | 'readableFlowing' | 'pause' | 'resume'>): void {
+export function drainPaused(ch: { read(): unknown; readonly readableFlowing: boolean | null; pause(): unknown; resume(): unknown }): void {
   const flowing = ch.readableFlowing === true;
   if (flowing) ch.pause();
   while (ch.read() !== null) {
@@ -201,6 +201,8 @@ export interface RemoteShell {
   resize(cols: number, rows: number): void;
   pause(): void;
   resume(): void;
+  /** Hands over at once, to the onData listeners, what the paused channel holds back (drainPaused). */
+  drain(): void;
   /** Text output (stdout and stderr, UTF-8 decoded). Data arriving before the first listener is kept. */
   onData(cb: (text: string) => void): () => void;
   onExit(cb: (e: { exitCode: number | null; signal: string | null }) => void): () => void;
@@ -254,6 +256,10 @@ export function shell(conn: SshConnection, opts: PtyOptions & { env?: Record<str
         },
         pause: () => ch.pause(),
         resume: () => ch.resume(),
+        drain: () => {
+          drainPaused(ch);
+          drainPaused(ch.stderr);
+        },
         onData: (cb) => {
           dataListeners.add(cb);
           for (const t of early.splice(0)) cb(t);

@@ -7,8 +7,9 @@ export interface TerminalSource {
   resume(): void;
   /**
    * Drops output the source has read but not emitted yet (an SSH channel paused by flow control holds
-   * up to its window), after the user typed an interrupt during a flood: what a line discipline's
-   * ISIG does to its output queue. Optional: a local PTY's kernel already did it.
+   * up to its window) and what is still on its way, after the user typed an interrupt during a flood:
+   * what a line discipline's ISIG does to its output queue (InterruptDiscard, for every SSH-backed
+   * source). Optional: a local PTY's kernel already did it.
    */
   discardQueued?(input: string): void;
   /** Ends the process / closes the channel. */

@@ -10,6 +10,7 @@ import { describeRef, type SecretResolver } from '../render';
 import { sshAuthFor } from '../ssh/auth';
 import type { SecretRegistry } from '../secrets/registry';
 import { shell, SshPool, type KnownHosts, type SshTarget } from '../ssh';
+import { InterruptDiscard } from './interrupt';
 import type { TerminalSource } from './source';
 
 export interface SshShellDeps {
@@ -31,6 +32,24 @@ export async function openSshShell(plan: Plan, hostId: string, size: { cols: num
     if (!j) throw new OutpostError('host_not_found', `There is no jump server ${i + 1} in the answers.`, 'Open the terminal from a host the plan lists.');
     return { host: j.ssh.host, port: j.ssh.port, username: j.ssh.user, auth: sshAuthFor(j.ssh.auth, `connectivity.jumpServers[${i}].ssh`, secret, os.homedir()) };
   };
+  const m = /^(jump|target)(\d+)$/.exec(hostId);
+  if (!m) throw new OutpostError('host_not_found', `${hostId} is not a host of this plan.`, 'Open the terminal from a host the plan lists.');
+  const index = Number(m[2]);
+  if (m[1] === 'jump') return openSshShellTo({ label: plan.hosts.jumps.find((x) => x.index === index)?.label ?? hostId, target: jumpTarget(index), via: [] }, size, deps);
+  const t = plan.hosts.targets.find((x) => x.index === index);
+  if (!t) throw new OutpostError('host_not_found', `There is no host ${index + 1} in the answers.`, 'Open the terminal from a host the plan lists.');
+  const via = t.via ? [jumpTarget(Number(t.via.replace('jump', '')))] : [];
+  const target = { host: t.ssh.host, port: t.ssh.port, username: t.ssh.user, auth: sshAuthFor(t.ssh.auth, `targets[${index}]`, secret, os.homedir()) };
+  return openSshShellTo({ label: t.label, target, via }, size, deps);
+}
+
+/** The login shell on one host (through `via`, its jump servers), as openSshShell resolved it from a plan. */
+export async function openSshShellTo(
+  host: { label: string; target: SshTarget; via: SshTarget[] },
+  size: { cols: number; rows: number },
+  deps: Pick<SshShellDeps, 'knownHosts' | 'log'>,
+): Promise<TerminalSource> {
+  const { label } = host;
   const pool = new SshPool({
     knownHosts: deps.knownHosts,
     hostKeyPolicy: async () => 'reject',
@@ -38,22 +57,9 @@ export async function openSshShell(plan: Plan, hostId: string, size: { cols: num
     keepaliveIntervalMs: 15_000,
     logger: deps.log,
   });
-  const m = /^(jump|target)(\d+)$/.exec(hostId);
-  if (!m) throw new OutpostError('host_not_found', `${hostId} is not a host of this plan.`, 'Open the terminal from a host the plan lists.');
-  const index = Number(m[2]);
-  let label: string;
   let conn;
   try {
-    if (m[1] === 'jump') {
-      label = plan.hosts.jumps.find((x) => x.index === index)?.label ?? hostId;
-      conn = await pool.connect(jumpTarget(index));
-    } else {
-      const t = plan.hosts.targets.find((x) => x.index === index);
-      if (!t) throw new OutpostError('host_not_found', `There is no host ${index + 1} in the answers.`, 'Open the terminal from a host the plan lists.');
-      label = t.label;
-      const via = t.via ? [jumpTarget(Number(t.via.replace('jump', '')))] : [];
-      conn = await pool.connect({ host: t.ssh.host, port: t.ssh.port, username: t.ssh.user, auth: sshAuthFor(t.ssh.auth, `targets[${index}]`, secret, os.homedir()) }, via);
-    }
+    conn = await pool.connect(host.target, host.via);
   } catch (err) {
     pool.closeAll();
     if (err instanceof OutpostError && err.code === 'hostkey_rejected') {
@@ -66,18 +72,25 @@ export async function openSshShell(plan: Plan, hostId: string, size: { cols: num
     throw err;
   });
   let exited = false;
+  // After ^C during a flood: what the channel holds and what is still on its way is skipped, as a
+  // run step's terminal does (see terminal/interrupt.ts for why, and the limits).
+  const discard = new InterruptDiscard();
   return {
     label: `ssh ${label}`,
     write: (d) => sh.write(d),
     resize: (c, r) => sh.resize(c, r),
     pause: () => sh.pause(),
     resume: () => sh.resume(),
+    discardQueued: (input) => discard.interrupt(input, () => sh.drain()),
     kill: () => {
       sh.close();
       pool.closeAll();
     },
     onData: (l) => {
-      sh.onData(l);
+      sh.onData((t) => {
+        const shown = discard.filter(t);
+        if (shown) l(shown);
+      });
     },
     onExit: (l) => {
       sh.onExit((e) => {

@@ -2,6 +2,7 @@
 // synchronously), and only that: output before and after reaches the view in order.
 import { describe, expect, it } from 'vitest';
 import { INTERRUPT_ECHO_WAIT, RunTerminal } from '../../../electron/core/run/terminal';
+import { skippedNote } from '../../../electron/core/terminal/interrupt';
 
 describe('RunTerminal.discardQueued', () => {
   it('drops what the sink drains, keeps what came before and after', () => {
@@ -26,7 +27,8 @@ describe('RunTerminal.discardQueued', () => {
     t.push('C\r\n$ ');
     t.push('next');
     expect(writes).toEqual(['\x03']);
-    expect(seen.join('')).toBe('before ^C\r\n$ next');
+    // A note takes the place of what was skipped.
+    expect(seen.join('')).toBe(`before ${skippedNote('^C')}^C\r\n$ next`);
     expect(held).toEqual([]);
   });
 
@@ -38,7 +40,17 @@ describe('RunTerminal.discardQueued', () => {
     t.discardQueued('\x1c');
     t.push('x'.repeat(INTERRUPT_ECHO_WAIT.chars));
     t.push('shown');
-    expect(seen).toEqual(['shown']);
+    expect(seen).toEqual([skippedNote('^\\'), 'shown']);
+  });
+
+  it('an echo arriving first drops nothing and shows no note', () => {
+    const t = new RunTerminal();
+    const seen: string[] = [];
+    t.onData((d) => seen.push(d));
+    t.setSink({ write: () => undefined, drain: () => undefined });
+    t.discardQueued('\x03');
+    t.push('^C\r\n$ ');
+    expect(seen).toEqual(['^C\r\n$ ']);
   });
 
   it('without a running step there is nothing to drop', () => {
