@@ -111,6 +111,8 @@ const PortOverride = z
 const JumpConnectivity = z
   .object({
     mode: z.literal('jump'),
+    /** What the line carries (the seed: a jump server "is suitable for tests or scenarios with low log traffic. VPCEP is recommended for scenarios with high log traffic"). */
+    traffic: z.enum(['test', 'production']).optional(),
     jumpServers: z.array(JumpServerSchema).min(1, { message: 'list at least one jump server' }),
     elbIp: text(checkIp),
     connectionIp: text(checkIp),
@@ -129,6 +131,8 @@ const JumpConnectivity = z
 const BastionConnectivity = z
   .object({
     mode: z.literal('bastion'),
+    /** What the line carries (the seed: a jump server "is suitable for tests or scenarios with low log traffic. VPCEP is recommended for scenarios with high log traffic"). */
+    traffic: z.enum(['test', 'production']).optional(),
     jumpServers: z.array(z.object({ ssh: JumpSsh }).strict()).min(1, { message: 'list at least one jump server' }),
     /** What agents report to ({accessIp}), when the profile uses it. */
     accessIp: text(checkHost).optional(),
@@ -139,6 +143,8 @@ const BastionConnectivity = z
 const VpcepConnectivity = z
   .object({
     mode: z.literal('vpcep'),
+    /** What the line carries (the seed: a jump server "is suitable for tests or scenarios with low log traffic. VPCEP is recommended for scenarios with high log traffic"). */
+    traffic: z.enum(['test', 'production']).optional(),
     vpcepDomain: text(checkDomain),
     /** The endpoint's address agents connect to; defaults to the VPCEP domain. */
     accessIp: text(checkHost).optional(),
@@ -149,6 +155,8 @@ const VpcepConnectivity = z
 const DirectConnectivity = z
   .object({
     mode: z.literal('direct'),
+    /** What the line carries (the seed: a jump server "is suitable for tests or scenarios with low log traffic. VPCEP is recommended for scenarios with high log traffic"). */
+    traffic: z.enum(['test', 'production']).optional(),
     /**
      * The access address agents reach directly (Direct Connect, VPN, or intra-region). Optional here:
      * the plan requires it of a profile that uses it (an agent that reports to no address is not asked).

@@ -114,6 +114,17 @@ describe('wizard walks to Review', () => {
     await page.locator('label[for="region-eu-west-0"]').click();
     await shots(page, 'wizard-fr-2-region');
     await next(page, 'connectivity');
+    // Production traffic: the VPC endpoint, as the vendor advises for high log traffic; the jump server
+    // can still be chosen, with the advice beside it; tests choose the jump server back.
+    expect(await page.locator('#mode-jump').isChecked()).toBe(true);
+    await page.locator('label[for="traffic-production"]').click();
+    expect(await page.locator('#mode-vpcep').isChecked()).toBe(true);
+    expect(await page.getByTestId('traffic-advice').innerText()).toMatch(/^Point de terminaison VPC choisi/);
+    await page.locator('label[for="mode-jump"]').click();
+    expect(await page.locator('.callout').filter({ hasText: 'trafic de production' }).count()).toBe(1);
+    await page.locator('label[for="traffic-test"]').click();
+    expect(await page.locator('#mode-jump').isChecked()).toBe(true);
+    await page.locator('label[for="traffic-production"]').click();
     await page.locator('label[for="mode-vpcep"]').click();
     await fill(page, 'connectivity.vpcepDomain', 'lts-access.eu-west-0.vpcep.example.internal');
     await fill(page, 'connectivity.accessIp', '10.10.0.200');

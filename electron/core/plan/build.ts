@@ -33,8 +33,6 @@ export class PlanError extends OutpostError {
   }
 }
 
-
-
 export function buildPlan(answers: Answers, profile: Profile, regions: readonly RegionInfo[]): Plan {
   const problems: Problem[] = [];
   const warnings: string[] = [];
@@ -171,6 +169,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
         warn(`port ${key} listens on ${o.listen} on the jump server, but agents connect to ${conn.connectionIp}:${key}: something in front (load balancer, NAT) must map ${key} to ${o.listen}`, 'planWarn.portMapped', { port: key, listen: String(o.listen), connectionIp: conn.connectionIp });
       }
     }
+    if (conn.traffic === 'production' && profile.connectivity.includes('vpcep')) warn('these answers say the line carries production traffic: the vendor advises a VPC endpoint for high log traffic (connectivity.mode: vpcep); a jump server suits tests and low traffic', 'planWarn.jumpProduction');
     if (conn.tunnel === 'vendor') warn('the vendor tunnel (ssh -f -N …) stops when the jump server reboots; run it again after a restart, or use tunnel: persistent', 'planWarn.vendorTunnel');
     jumps.forEach((j, i) => {
       steps.push(connectStep(j.id, j.label));
@@ -351,7 +350,6 @@ function authOf(s: { password?: SecretRef | undefined; privateKey?: { path: stri
   return { kind: 'agent' };
 }
 
-
 function truthy(ctx: Ctx, when: string): boolean {
   const neg = when.startsWith('!');
   const name = neg ? when.slice(1) : when;
@@ -385,7 +383,6 @@ function secretPiece(ctx: Ctx, name: string): SecretPiece {
 export function lang(t: LangText, values: Record<string, string>): { title: string; key: string } {
   return { title: subst(inLang(t, 'en'), values), key: '' };
 }
-
 
 function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] {
   // A probe the profile asks for only under a condition (a plug-in the user chose) is planned only then.

@@ -77,6 +77,7 @@ export interface WizardForm {
   region: { id: string; other: boolean; otherId: string; obsDomain: string; query: string };
   connectivity: {
     mode: Mode;
+    traffic: '' | 'test' | 'production';
     jumpServers: JumpForm[];
     elbIp: string;
     connectionIp: string;
@@ -132,6 +133,7 @@ export function emptyForm(profile = ''): WizardForm {
     region: { id: '', other: false, otherId: '', obsDomain: '', query: '' },
     connectivity: {
       mode: 'jump',
+      traffic: '',
       jumpServers: [{ privateIp: '', ssh: login('jump.0.password') }],
       elbIp: '',
       connectionIp: '',
@@ -189,11 +191,11 @@ function sshLogin(f: SshLoginForm, fallbackHost = ''): Record<string, unknown> {
 }
 
 function connectivity(c: WizardForm['connectivity'], withProxy = true): Record<string, unknown> {
-  if (c.mode === 'vpcep') return { mode: 'vpcep', ...opt('vpcepDomain', c.vpcepDomain), ...opt('accessIp', c.vpcepAccessIp), ...opt('dc', c.dc) };
-  if (c.mode === 'direct') return { mode: 'direct', ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
+  if (c.mode === 'vpcep') return { mode: 'vpcep', ...opt('traffic', c.traffic), ...opt('vpcepDomain', c.vpcepDomain), ...opt('accessIp', c.vpcepAccessIp), ...opt('dc', c.dc) };
+  if (c.mode === 'direct') return { mode: 'direct', ...opt('traffic', c.traffic), ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
   // A bastion carries SSH only: its logins (no private IP, no proxy: nothing is forwarded) and, when the
   // profile uses one, the address agents report to.
-  if (c.mode === 'bastion') return { mode: 'bastion', jumpServers: c.jumpServers.map((j) => ({ ssh: sshLogin(j.ssh) })), ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
+  if (c.mode === 'bastion') return { mode: 'bastion', ...opt('traffic', c.traffic), jumpServers: c.jumpServers.map((j) => ({ ssh: sshLogin(j.ssh) })), ...opt('accessIp', c.directAccessIp), ...opt('dc', c.dc) };
   const overrides: Record<string, Record<string, unknown>> = {};
   for (const [port, o] of Object.entries(c.portOverrides)) {
     const listen = num(o.listen);
@@ -203,6 +205,7 @@ function connectivity(c: WizardForm['connectivity'], withProxy = true): Record<s
   }
   return {
     mode: 'jump',
+    ...opt('traffic', c.traffic),
     jumpServers: c.jumpServers.map((j) => ({ ...opt('privateIp', j.privateIp), ssh: sshLogin(j.ssh, j.privateIp), ...(j.proxy && withProxy ? { proxy: { ssh: sshLogin(j.proxy) } } : {}) })),
     ...opt('elbIp', c.elbIp),
     ...opt('connectionIp', c.connectionIp),
@@ -341,6 +344,7 @@ export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regi
   const mode: Mode = c.mode === 'vpcep' || c.mode === 'direct' || c.mode === 'bastion' ? c.mode : 'jump';
   const conn = f.connectivity;
   conn.mode = mode;
+  conn.traffic = c.traffic === 'production' || c.traffic === 'test' ? c.traffic : '';
   conn.dc = str(c.dc);
   if (mode === 'bastion') {
     const jumps = Array.isArray(c.jumpServers) ? c.jumpServers : [];

@@ -220,6 +220,14 @@ describe('tunnel', () => {
     expect(offline.warnings.join('\n')).not.toMatch(/through the VPC endpoint/);
   });
 
+  it('the seed advises VPCEP for high traffic: a jump server for production traffic is said before anything runs, the test line is not', () => {
+    const jump = example('linux-jump.yaml');
+    const conn = (traffic: 'test' | 'production') => ({ ...jump, connectivity: { ...(jump.connectivity as object), traffic } }) as Answers;
+    expect(build(conn('production')).warnings.join('\n')).toMatch(/production traffic: the vendor advises a VPC endpoint for high log traffic/);
+    expect(build(conn('test')).warnings.join('\n')).not.toMatch(/production traffic/);
+    expect(build({ ...example('linux-vpcep.yaml'), connectivity: { ...(example('linux-vpcep.yaml').connectivity as object), traffic: 'production' } } as Answers).warnings.join('\n')).not.toMatch(/production traffic/);
+  });
+
   it('persistent form: a systemd unit with the same forwards, keepalive, Restart=always, host keys checked', () => {
     const s = step(build(example('linux-jump.yaml')), 'tunnel.jump0');
     const t = action(s, 'forward');

@@ -152,6 +152,15 @@ describe('fromAnswers', () => {
     }
   });
 
+  it('keeps what the line carries (production traffic) through the answers, in every mode', () => {
+    for (const mode of ['jump', 'vpcep', 'direct'] as const) {
+      const f = fromAnswers({ profile: 'icagent', os: 'linux', region: 'cn-north-4', connectivity: { mode, traffic: 'production' }, targets: [] }, {}, ['cn-north-4'], [ICAGENT]);
+      expect(f.connectivity.traffic).toBe('production');
+      expect((toAnswers(f).connectivity as { traffic?: string }).traffic).toBe('production');
+    }
+    expect(fromAnswers({ profile: 'icagent', connectivity: { mode: 'jump' } }).connectivity.traffic).toBe('');
+  });
+
   it('keeps secret references and shows stored ones by their hint; ignores literal secrets', () => {
     const f = fromAnswers(
       { profile: 'icagent', os: 'linux', region: 'zz-test-1', inputs: { ak: { stored: 'my.ak' }, sk: 'literal-secret', projectId: 'p' }, connectivity: { mode: 'direct', accessIp: '10.0.0.1' }, targets: [] },

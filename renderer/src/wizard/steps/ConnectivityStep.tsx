@@ -260,6 +260,41 @@ function Advanced() {
   );
 }
 
+/**
+ * What the line carries, asked first where the agent offers both a jump server and a VPC endpoint: the
+ * vendor advises the jump server for tests and low log traffic and a VPC endpoint for high traffic, so
+ * "production" chooses the endpoint (the admin can still pick the jump server, with the advice beside it).
+ */
+function Traffic() {
+  const { t } = useTranslation();
+  const traffic = useWizard((s) => s.form.connectivity.traffic);
+  const mode = useWizard((s) => s.form.connectivity.mode);
+  const setConnectivity = useWizard((s) => s.setConnectivity);
+  return (
+    <>
+      <Segmented<'test' | 'production'>
+        name="traffic"
+        legend={t('conn.traffic.legend')}
+        value={traffic || ('' as 'test')}
+        onChange={(v) => setConnectivity(v === 'production' ? { traffic: v, mode: 'vpcep' } : { traffic: v, ...(mode === 'vpcep' ? { mode: 'jump' as const } : {}) })}
+        options={[
+          { value: 'test', label: t('conn.traffic.test') },
+          { value: 'production', label: t('conn.traffic.production') },
+        ]}
+      />
+      {traffic === 'production' && mode === 'jump' ? (
+        <Callout kind="warn" title={t('conn.traffic.jumpTitle')}>
+          {t('conn.traffic.jump')}
+        </Callout>
+      ) : traffic === 'production' && mode === 'vpcep' ? (
+        <p className="hint block" data-testid="traffic-advice">
+          {t('conn.traffic.vpcep')}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 export function ConnectivityStep() {
   const { t } = useTranslation();
   const conn = useWizard((s) => s.form.connectivity);
@@ -285,6 +320,7 @@ export function ConnectivityStep() {
   return (
     <section className="step">
       <StepHeader title={t(`conn.title${head}`)} lead={t(`conn.lead${head}`, { agent: profile?.name ?? '' })} />
+      {offered.includes('jump') && offered.includes('vpcep') ? <Traffic /> : null}
       {offered.length < 2 ? null : (
       <RadioCards
         name="mode"
