@@ -167,7 +167,7 @@ export async function runCheckCommand(file: string, opts: LifecycleCliOptions, i
       }
       if (!opts.watch || round === 0) io.stdout.write(`${Object.entries(report.totals).map(([k, v]) => `${v} ${k}`).join(', ')}; journal: ${end.journal}${opts.report ? `; report: ${opts.report}` : ''}\n`);
       if (end.outcome === 'cancelled' || stopped) return stop.code ?? EXIT.cancelled;
-      code = report.hosts.every((h) => h.state === 'healthy') ? EXIT.ok : EXIT.failed;
+      code = report.hosts.length > 0 && report.hosts.every((h) => h.state === 'healthy') ? EXIT.ok : EXIT.failed;
       if (!opts.watch) return code;
       await new Promise<void>((r) => {
         const t = setTimeout(r, Number(opts.watch) * 1000);
@@ -203,7 +203,8 @@ export async function runUninstallCommand(file: string, opts: LifecycleCliOption
       if (opts.report) writeReport(opts.report, report, secrets);
       return stop.code ?? EXIT.cancelled;
     }
-    const allRemoved = report.hosts.every((h) => h.state === 'removed');
+    // No host in the report is no evidence of a removal.
+    const allRemoved = report.hosts.length > 0 && report.hosts.every((h) => h.state === 'removed');
     let tunnelOk = true;
     if (p.tunnel) {
       if (!allRemoved) {

@@ -50,7 +50,7 @@ export function checkPlan(plan: Plan): Plan {
     }
   }
   steps.push({ ...verify, title: `Check that ${plan.profile.name} runs on the target (nothing is changed)` });
-  return { ...plan, lifecycle: 'check', hosts: { ...plan.hosts, thisComputer: false }, steps };
+  return { ...plan, lifecycle: 'check', steps };
 }
 
 /**
@@ -93,7 +93,7 @@ export function uninstallPlan(plan: Plan): Plan {
       description: "The profile's verify probes, turned round: the host counts as removed only when every one of them now fails there.",
     }),
   );
-  return { ...plan, lifecycle: 'uninstall', hosts: { ...plan.hosts, thisComputer: false }, steps };
+  return { ...plan, lifecycle: 'uninstall', steps };
 }
 
 const sh = (op: string): Action => ({ kind: 'exec', shell: 'bash', command: [{ op }], success: { exitCode: 0 }, failureMarkers: ['OUTPOST_FAIL'], timeoutSec: 60, interactive: false, root: false, diagnosis: [] });

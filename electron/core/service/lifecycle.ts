@@ -2,6 +2,7 @@
 // from the install plan, run by the one engine), their verdicts per host from the run's own evidence
 // (its report and journal), and the inventory: every host Outpost installed, from the journals.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Plan } from '../../common/api/plan';
 import { checkPlan, envResolver, PlanError, formatProblem, uninstallPlan, untunnelPlan, type Answers } from '../plan';
@@ -45,7 +46,7 @@ export function prepareLifecycle(service: OutpostService, i: LifecycleInput, kin
     }
   }
   if (!base.ok) return base;
-  if (!base.plan.hosts.targets.length) return { ok: false, problems: ['targets: the answers list no target (or give --hosts FILE)'] };
+  if (!base.plan.hosts.targets.length && !base.plan.hosts.thisComputer) return { ok: false, problems: ['targets: the answers list no target (or give --hosts FILE)'] };
   try {
     const plan = kind === 'check' ? checkPlan(base.plan) : uninstallPlan(base.plan);
     const tunnel = kind === 'uninstall' && o.removeTunnel ? untunnelPlan(base.plan) : null;
@@ -105,16 +106,45 @@ export interface CheckReport extends BatchReport {
   checkedAt: string;
 }
 
+/**
+ * The batch report with this computer as a host when the answers install on it (Windows "this
+ * computer"): the report lists targets, and a check or uninstall of this computer must say its verdict
+ * like any host's (never "all removed" because no host was listed). Its address is localhost.
+ */
+function reportWithThisComputer(plan: Plan, end: RunEnd | null, meta: { answers: string; hostsFile: string; startedAt: Date }): BatchReport {
+  const base = batchReport(plan, end, { ...meta, skip: new Set() });
+  if (!plan.hosts.thisComputer) return base;
+  const r = end?.hosts.find((h) => h.hostId === 'local');
+  const start = r?.startedAt ? Date.parse(r.startedAt) : NaN;
+  const stop = r?.endedAt ? Date.parse(r.endedAt) : NaN;
+  const local: ReportHost = {
+    host: 'localhost',
+    port: 0,
+    user: os.userInfo().username,
+    name: 'this computer',
+    state: r?.state ?? 'cancelled',
+    step: r?.step ?? null,
+    code: r?.code ?? null,
+    reason: r?.reason ?? null,
+    hint: r?.hint ?? null,
+    startedAt: r?.startedAt ?? null,
+    endedAt: r?.endedAt ?? null,
+    durationMs: Number.isFinite(start) && Number.isFinite(stop) ? stop - start : null,
+  };
+  const hosts = [...base.hosts, local];
+  return { ...base, hosts, totals: totalsOf(hosts) };
+}
+
 /** The check's report: the batch report's fields (states are the check's), plus checkedAt. */
 export function checkReport(plan: Plan, end: RunEnd | null, meta: { answers: string; hostsFile: string; startedAt: Date }): CheckReport {
-  const base = batchReport(plan, end, { ...meta, skip: new Set() });
+  const base = reportWithThisComputer(plan, end, meta);
   const hosts = checkVerdicts(plan, base);
   return { ...base, kind: 'check', checkedAt: base.endedAt, hosts, totals: totalsOf(hosts) };
 }
 
 /** The uninstall's report: `removed` when the agent's probes fail there now. */
 export function uninstallReport(plan: Plan, end: RunEnd | null, meta: { answers: string; hostsFile: string; startedAt: Date }): BatchReport & { kind: 'uninstall' } {
-  const base = batchReport(plan, end, { ...meta, skip: new Set() });
+  const base = reportWithThisComputer(plan, end, meta);
   const hosts = base.hosts.map((h) => ({ ...h, state: h.state === 'done' ? 'removed' : h.state === 'cancelled' ? 'cancelled' : isLogin(h) ? (AUTH.has(h.code ?? '') ? 'auth-failed' : 'unreachable') : 'failed' }));
   return { ...base, kind: 'uninstall', hosts, totals: totalsOf(hosts) };
 }

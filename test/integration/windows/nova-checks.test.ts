@@ -92,4 +92,23 @@ describe('nova-agent on Windows: the seed\'s checks, under Wine', () => {
     expect(stopped.code, stopped.stdout).not.toBe(0);
     expect(stopped.stdout + stopped.stderr).toMatch(/XenServer tools running \(exit code 1: the XenServer tools are installed but their service xensvc does not run: start it \[sc start xensvc\]/);
   }, 300_000);
+
+  it('outpost uninstall: both services stopped and deleted as the vendor\'s .bat files do, and the golden-image value these answers set removed and read back gone', async () => {
+    expect((await w.wine(['reg', 'query', 'HKLM\\SOFTWARE\\Rackspace', '/v', 'cloud-automation-run'])).stdout).toMatch(/cloud-automation-run/);
+    // Another value under the same key (not Outpost's) stays.
+    expect((await w.wine(['reg', 'add', 'HKLM\\SOFTWARE\\Rackspace', '/v', 'someone-else', '/d', 'x', '/f'])).code).toBe(0);
+    const r = await outpost(['uninstall', file], env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    // This computer is a host of the report like any other, with its own verdict.
+    expect(r.stdout, r.stdout + r.stderr).toMatch(/@localhost:0 \(this computer\): removed/);
+    expect(r.stdout).toMatch(/^1 removed; journal: /m);
+    const journal = fs.readFileSync(/journal: (\S+)/.exec(r.stdout)?.[1] ?? '', 'utf8');
+    const steps = journal.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; step?: string; outcome?: string }).filter((x) => x.type === 'step');
+    expect(steps.map((x) => [x.step, x.outcome])).toEqual([['uninstall', 'done'], ['uninstall-cloud-automation-run', 'done'], ['verify.removed', 'warning']]);
+    expect(journal).toContain('cloud-automation-run removed');
+    const reg = await w.wine(['reg', 'query', 'HKLM\\SOFTWARE\\Rackspace']);
+    expect(reg.stdout).not.toMatch(/cloud-automation-run/);
+    expect(reg.stdout).toMatch(/someone-else/);
+    expect(await serviceState(w, 'RackspaceCloudServersAgent')).not.toBe('RUNNING');
+  }, 300_000);
 });

@@ -141,8 +141,10 @@ export function makeZip(file: string, entries: Array<{ name: string; from?: stri
 
 /** `sc query <name>`'s STATE word (RUNNING, STOPPED…), or the error line. */
 export async function serviceState(w: WineWorld, name: string): Promise<string> {
-  const r = await w.wine(['sc', 'query', name]);
-  return /STATE\s*:\s*\d+\s+(\w+)/.exec(r.stdout)?.[1] ?? r.stdout.trim();
+  // Under load Wine's sc now and then prints nothing at all (no state, no error): asked again then.
+  let out = '';
+  for (let i = 0; i < 3 && !out.trim(); i++) out = (await w.wine(['sc', 'query', name])).stdout;
+  return /STATE\s*:\s*\d+\s+(\w+)/.exec(out)?.[1] ?? out.trim();
 }
 
 /** The service's ImagePath as the registry holds it. */

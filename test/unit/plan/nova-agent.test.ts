@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Plan as PlanSchema, type Action, type Plan, type Step } from '../../../electron/common/api/plan';
 import { silentLogger } from '../../../electron/core/log/logger';
-import { renderExec } from '../../../electron/core/plan';
+import { renderExec, uninstallPlan } from '../../../electron/core/plan';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { OutpostService } from '../../../electron/core/service';
 import { example, profiles, RESOURCES } from './helpers';
@@ -205,7 +205,11 @@ describe('nova-agent plan on Windows', () => {
     const v0 = step(p, 'verify').action;
     expect(v0.kind === 'probe' && v0.probes).toHaveLength(2);
     const asked = plan(windows, { ...windows.inputs, rackConnectV3: true, cloudAutomationRun: true });
-    expect(targetIds(asked)).toEqual(['preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'cloud-automation-run', 'uninstall', 'verify']);
+    expect(targetIds(asked)).toEqual(['preflight', 'unpack', 'install', 'unpack-updater', 'install-updater', 'cloud-automation-run', 'uninstall', 'uninstall-cloud-automation-run', 'verify']);
+    // The uninstall takes the value away again (only when these answers set it), and reads it back.
+    expect(step(asked, 'uninstall-cloud-automation-run').display).toBe('reg delete HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run /f >nul 2>&1 & reg query HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run >nul 2>&1 & if errorlevel 1 (echo cloud-automation-run removed& exit /b 0) else (echo cloud-automation-run is still set& exit /b 1)');
+    expect(uninstallPlan(asked).steps.map((s) => s.id)).toEqual(expect.arrayContaining(['uninstall', 'uninstall-cloud-automation-run']));
+    expect(uninstallPlan(p).steps.map((s) => s.id)).not.toContain('uninstall-cloud-automation-run');
     const reg = step(asked, 'cloud-automation-run');
     expect(reg.display).toBe('reg add HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run /t REG_SZ /d 1 /f >nul && reg query HKLM\\SOFTWARE\\Rackspace /v cloud-automation-run');
     expect(reg.inferred).toBe(true);
