@@ -119,7 +119,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   };
   // {port.<name>}: the port agents connect to for each of the profile's ports (the jump server's, after portOverrides).
   for (const p of profile.ports) values[`port.${p.name}`] = String(conn.mode === 'jump' ? (conn.portOverrides?.[String(p.port)]?.listen ?? p.port) : p.port);
-  for (const [k, v] of Object.entries(profile.vars)) values[k] = subst(v, values);
+  for (const [k, v] of Object.entries(profile.vars)) values[k] = typeof v === 'string' ? subst(v, values) : subst(v.find((alt) => !alt.when || truthy(ctx, alt.when))?.value ?? '', values);
 
   const jumps: JumpHost[] =
     conn.mode === 'jump' || conn.mode === 'bastion'

@@ -55,6 +55,12 @@ function script(file: string, text: string): void {
 
 /** Ends the tunnel ssh the proxy user runs and the stand-in agent (what the runs leave behind). */
 function cleanup(): void {
+  // The stand-in agent runs as root when the steps do (sudo): its pid file names it.
+  try {
+    if (state) process.kill(Number(fs.readFileSync(path.join(state, 'agent.pid'), 'utf8').trim()), 'SIGKILL');
+  } catch {
+    /* none running */
+  }
   for (const [user, pattern] of [
     [TEST_USERS.t1.name, `ssh .*-R ${proxyVm?.host ?? 'none'}:`],
     [TEST_USERS.t2.name, 'cloud-monitor/telegraf --config'],
@@ -126,7 +132,8 @@ exit 0
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      const u = new URL(req.url ?? '/', 'http://influx');
+      // Under /monitor: the metadata endpoint's path (seed: http://169.254.169.254/monitor), which passes InfluxDB's API on.
+      const u = new URL((req.url ?? '/').replace(/^\/monitor(?=\/)/, ''), 'http://influx');
       requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
       const json = (code: number, v: unknown) => {
         res.writeHead(code, { 'Content-Type': 'application/json', 'X-Influxdb-Version': '1.8.10' });
@@ -173,14 +180,14 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function answers(o: { jump?: SshdInstance; writeTest?: boolean } = {}): Record<string, unknown> {
+function answers(o: { jump?: SshdInstance; writeTest?: boolean; influxUrl?: string } = {}): Record<string, unknown> {
   const binary = path.join(dir, 'telegraf');
   const sink_ = sink.address() as AddressInfo;
   const pvm = o.jump ?? proxyVm;
   return {
     profile: 'cloudpods-telegraf',
     os: 'linux',
-    connectivity: {
+    connectivity: o.influxUrl !== undefined ? { mode: 'direct' } : {
       mode: 'jump',
       jumpServers: [
         {
@@ -202,13 +209,14 @@ function answers(o: { jump?: SshdInstance; writeTest?: boolean } = {}): Record<s
       intervalSec: '10',
       unitDir,
       ...(o.writeTest ? { writeTest: true } : {}),
+      ...(o.influxUrl !== undefined ? { influxUrl: o.influxUrl } : {}),
     },
     targets: [{ name: 'vm-1', host: vm.host, port: vm.port, user: vmUser.name, password: { stored: 'TARGET_PASSWORD' } }],
     options: { installDir },
   };
 }
 
-async function run(o: { jump?: SshdInstance; writeTest?: boolean; tunnelOnly?: boolean } = {}): Promise<{ end: EventPayload<'run.end'>; text: string }> {
+async function run(o: { jump?: SshdInstance; writeTest?: boolean; tunnelOnly?: boolean; influxUrl?: string } = {}): Promise<{ end: EventPayload<'run.end'>; text: string }> {
   const s = session(fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudpods-run-')));
   s.ctx.secretStore?.set('PROXYVM_PASSWORD', PROXYVM_USER.password, '••••');
   const started = await s.call('run.start', { answers: answers(o), options: opts(o.tunnelOnly ? { tunnelOnly: true } : {}) });
@@ -402,5 +410,58 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
       grantSudo(proxyVmUser.name);
       cleanup();
     }
+  }, 240_000);
+  // Direct reporting: the VM reaches InfluxDB itself. The seed's metadata endpoint
+  // (http://169.254.169.254/monitor) cannot exist here: the same stand-in, on a loopback address, takes
+  // its place, once at its root (InfluxDB's own URL) and once under /monitor (the endpoint's path).
+  it('direct reporting: no proxy, no forward; telegraf writes to the given URL, which the VM itself reaches and checks, read-only', async () => {
+    cleanup();
+    const sink_ = sink.address() as AddressInfo;
+    for (const prefix of ['', '/monitor']) {
+      // A write the previous agent had in flight when it was killed lands before the counts start.
+      await new Promise((r) => setTimeout(r, 1500));
+      requests.length = 0;
+      writes.length = 0;
+      const url = `http://${sink_.address}:${sink_.port}${prefix}`;
+      const { end, text } = await run({ influxUrl: url });
+      expect(end.outcome, `${end.failedStep ?? ''} ${end.reason ?? ''} ${end.hint ?? ''}`).toBe('done');
+      expect(text).not.toMatch(/"hostId":"(jump0|proxy0)"/);
+      // Nothing runs on the proxy's account (ps exits 1 when it lists nothing).
+      let procs = '';
+      try {
+        procs = execFileSync('ps', ['-u', proxyUser.name, '-o', 'args='], { encoding: 'utf8' });
+      } catch {
+        /* no process */
+      }
+      expect(procs).not.toMatch(/ssh .*-R /);
+      expect(fs.readFileSync(path.join(installDir, 'telegraf.conf'), 'utf8')).toContain(`urls = ["${url}"]`);
+      // From the VM to that URL: the preflight's reach, then /ping and SHOW DATABASES (reads only).
+      expect(text).toContain(`${url} answered HTTP 204`);
+      expect(text).toMatch(/InfluxDB 1\.8\.10 answered \/ping/);
+      expect(text).toContain('database telegraf exists');
+      expect(requests).toContain(`GET ${prefix}/ping`);
+      expect(requests.some((r) => r.startsWith(`GET ${prefix}/query?q=SHOW`))).toBe(true);
+      expect(requests.filter((r) => r.startsWith('POST ') && !r.startsWith(`POST ${prefix}/write?db=telegraf`)), `${prefix}: ${requests.join(", ")}`).toEqual([]);
+      const deadline = Date.now() + 10_000;
+      while (!writes.some((w) => w.body.startsWith('cpu,host=vm-1 ')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(writes.find((w) => w.body.startsWith('cpu,host=vm-1 '))?.url).toBe(`${prefix}/write?db=telegraf`);
+      expect(writes.filter((w) => w.body.startsWith('outpost_check'))).toEqual([]);
+      cleanup();
+    }
+    // A URL the VM cannot reach: the preflight says so on that host, before anything is installed.
+    fs.rmSync(path.join(installDir, 'telegraf.conf'), { force: true });
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer();
+      srv.listen(0, sink_.address, () => {
+        const port = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const unreachable = `http://${sink_.address}:${closed}/monitor`;
+    const { end, text } = await run({ influxUrl: unreachable });
+    expect(end.outcome).toBe('failed');
+    expect(end.failedStep).toBe('preflight');
+    expect(text).toContain(`this VM cannot reach ${unreachable} (no HTTP answer within 10 s)`);
+    expect(fs.existsSync(path.join(installDir, 'telegraf.conf'))).toBe(false);
   }, 240_000);
 });
