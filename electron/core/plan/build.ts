@@ -392,6 +392,7 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
   if ('process' in p) return [{ kind: 'process', name: p.process.name, match: subst(p.process.match, ctx.values), ...hint }];
   if ('service' in p) return [{ kind: 'service', name: subst(p.service.name, ctx.values), expect: p.service.expect, ...hint }];
   if ('http' in p) return [{ kind: 'http', name: p.http.name, url: subst(p.http.url, ctx.values), status: p.http.status, ...hint }];
+  if ('keyLogin' in p) return [{ kind: 'keyLogin', user: subst(p.keyLogin.user, ctx.values), keyPath: subst(p.keyLogin.key, ctx.values), ...hint }];
   if ('connections' in p) return [{ kind: 'connections', name: p.connections.name, process: p.connections.process, ports: p.connections.ports, ...hint }];
   if ('listening' in p) {
     const text = typeof p.listening.port === 'number' ? String(p.listening.port) : subst(p.listening.port, ctx.values);

@@ -146,6 +146,10 @@ const Probe = z.union([
     })
     .strict(),
   z.object({ tunnelTraffic: z.object({ ports: z.array(z.number().int()).min(1), when: When }).strict() }).strict().describe('Jump mode: connections from each target seen on the jump server'),
+  z
+    .object({ keyLogin: z.object({ user: Template, key: Template, ...ProbeExtras }).strict() })
+    .strict()
+    .describe('A second SSH login to the target as `user` with the private key `key` on this computer (host key verified): a key login a step set up works'),
 ]);
 export type ProfileProbe = z.infer<typeof Probe>;
 

@@ -29,12 +29,19 @@ const execFileP = promisify(execFile);
 /** The proxy VM's login: a user of its own, so its authorized_keys is not the proxy's home. */
 const PROXYVM_USER = { name: testUserName('outpost-t3'), password: 'T3-proxy.vm#58' };
 const LISTEN_PORT = 12345; // the profile's port (the seed's)
+/** The VM login the user gives once for the user-assisted passwordless login: a sudo user with a password. */
+const ADMIN_USER = { name: testUserName('outpost-t7'), password: 'T7-admin.once#63' };
+/** The profile's comment on a cloudroot it created (a cloudroot without it is someone else's). */
+const CLOUDROOT_MARK = 'Outpost cloudroot (cloudpods-telegraf)';
 
 let proxy: SshdInstance;
 let proxyVm: SshdInstance;
 /** A second proxy VM whose sshd keeps the default GatewayPorts no. */
 let proxyVmNo: SshdInstance;
 let vm: SshdInstance;
+/** The same VM's sshd honouring users' own ~/.ssh/authorized_keys (as a stock sshd does): cloudroot's key login. */
+let vmKeys: SshdInstance;
+let adminUser: TestUser;
 let proxyUser: TestUser;
 let proxyVmUser: TestUser;
 let vmUser: TestUser;
@@ -71,6 +78,25 @@ function cleanup(): void {
       /* nothing to kill */
     }
   }
+}
+
+/** Removes the cloudroot a test made (never one this test did not make: a foreign one fails the test instead). */
+function removeCloudroot(): void {
+  let entry = '';
+  try {
+    entry = execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' });
+  } catch {
+    /* none */
+  }
+  fs.rmSync('/etc/sudoers.d/outpost-cloudroot', { force: true });
+  if (!entry) return;
+  if (entry.split(':')[4] !== CLOUDROOT_MARK && entry.split(':')[4] !== 'made by the test as another admin') throw new Error(`this machine has a user cloudroot the test did not make (${entry.trim()}): not touching it`);
+  try {
+    execFileSync('pkill', ['-KILL', '-u', 'cloudroot'], { stdio: 'ignore' });
+  } catch {
+    /* nothing runs as it */
+  }
+  execFileSync('userdel', ['-r', 'cloudroot'], { stdio: 'ignore' });
 }
 
 beforeAll(async () => {
@@ -167,11 +193,14 @@ exit 0
   proxyVm = await startSshd({ address: `${base}.3`, userAuthorizedKeys: true });
   proxyVmNo = await startSshd({ address: `${base}.5`, userAuthorizedKeys: true, gatewayPorts: 'no' });
   vm = await startSshd({ address: `${base}.4`, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin CP_STATE=${state} CP_UNIT_DIR=${unitDir}`] });
+  vmKeys = await startSshd({ address: `${base}.6`, userAuthorizedKeys: true, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin CP_STATE=${state} CP_UNIT_DIR=${unitDir}`] });
+  adminUser = await ensureTestUser(ADMIN_USER);
   cleanup();
 });
 
 afterAll(async () => {
   cleanup();
+  removeCloudroot();
   if (proxyVmUser) grantSudo(proxyVmUser.name);
   sink?.close();
   await stopAll();
@@ -180,7 +209,17 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function answers(o: { jump?: SshdInstance; writeTest?: boolean; influxUrl?: string } = {}): Record<string, unknown> {
+interface RunOpts {
+  jump?: SshdInstance;
+  writeTest?: boolean;
+  tunnelOnly?: boolean;
+  influxUrl?: string;
+  /** The VM reached directly as the admin user (its password stored as ADMIN_PASSWORD), on this sshd. */
+  admin?: SshdInstance;
+  cloudrootKey?: string;
+}
+
+function answers(o: RunOpts = {}): Record<string, unknown> {
   const binary = path.join(dir, 'telegraf');
   const sink_ = sink.address() as AddressInfo;
   const pvm = o.jump ?? proxyVm;
@@ -210,15 +249,19 @@ function answers(o: { jump?: SshdInstance; writeTest?: boolean; influxUrl?: stri
       unitDir,
       ...(o.writeTest ? { writeTest: true } : {}),
       ...(o.influxUrl !== undefined ? { influxUrl: o.influxUrl } : {}),
+      ...(o.cloudrootKey !== undefined ? { cloudrootKey: o.cloudrootKey } : {}),
     },
-    targets: [{ name: 'vm-1', host: vm.host, port: vm.port, user: vmUser.name, password: { stored: 'TARGET_PASSWORD' } }],
+    targets: o.admin
+      ? [{ name: 'vm-1', host: o.admin.host, port: o.admin.port, user: adminUser.name, password: { stored: 'ADMIN_PASSWORD' } }]
+      : [{ name: 'vm-1', host: vm.host, port: vm.port, user: vmUser.name, password: { stored: 'TARGET_PASSWORD' } }],
     options: { installDir },
   };
 }
 
-async function run(o: { jump?: SshdInstance; writeTest?: boolean; tunnelOnly?: boolean; influxUrl?: string } = {}): Promise<{ end: EventPayload<'run.end'>; text: string }> {
+async function run(o: RunOpts = {}): Promise<{ end: EventPayload<'run.end'>; text: string }> {
   const s = session(fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudpods-run-')));
   s.ctx.secretStore?.set('PROXYVM_PASSWORD', PROXYVM_USER.password, '••••');
+  s.ctx.secretStore?.set('ADMIN_PASSWORD', ADMIN_USER.password, '••••');
   const started = await s.call('run.start', { answers: answers(o), options: opts(o.tunnelOnly ? { tunnelOnly: true } : {}) });
   expect(started.ok, JSON.stringify(started)).toBe(true);
   const end = await s.waitEnd();
@@ -464,4 +507,83 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
     expect(text).toContain(`this VM cannot reach ${unreachable} (no HTTP answer within 10 s)`);
     expect(fs.existsSync(path.join(installDir, 'telegraf.conf'))).toBe(false);
   }, 240_000);
+  // The seed's user-assisted passwordless login: the admin's password given once, cloudroot made with key login.
+  it('user-assisted passwordless login: cloudroot created with the key, a key login as cloudroot checked; the password nowhere; a cloudroot someone else made is left alone', async () => {
+    cleanup();
+    removeCloudroot();
+    const sink_ = sink.address() as AddressInfo;
+    const url = `http://${sink_.address}:${sink_.port}`;
+    const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudroot-key-'));
+    const key = path.join(keyDir, 'cloudroot_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'outpost-test', '-f', key]);
+    const pub = fs.readFileSync(`${key}.pub`, 'utf8');
+    try {
+      // A cloudroot that is another admin's: the run stops at that step and changes nothing of it.
+      execFileSync('useradd', ['-M', '-d', '/home/cloudroot', '-s', '/bin/sh', '-c', 'made by the test as another admin', 'cloudroot']);
+      const foreign = await run({ influxUrl: url, admin: vmKeys, cloudrootKey: key });
+      expect(foreign.end.outcome).toBe('failed');
+      expect(foreign.end.failedStep).toBe('cloudroot-user');
+      expect(foreign.text).toContain("A user cloudroot that Outpost did not create is left as it is: remove it yourself");
+      expect(foreign.text).toContain("a user cloudroot exists that Outpost did not create (comment: 'made by the test as another admin'): it is left as it is");
+      expect(execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' })).toContain(':made by the test as another admin:');
+      expect(fs.existsSync('/home/cloudroot/.ssh/authorized_keys')).toBe(false);
+      expect(fs.existsSync('/etc/sudoers.d/outpost-cloudroot')).toBe(false);
+      execFileSync('userdel', ['cloudroot']);
+
+      // The real thing, watching every process's command line while it runs.
+      const seen = new Set<string>();
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          try {
+            for (const l of execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n')) seen.add(l);
+          } catch {
+            /* ps between processes */
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const made = await run({ influxUrl: url, admin: vmKeys, cloudrootKey: key });
+      watching = false;
+      await watch;
+      expect(made.end.outcome, `${made.end.failedStep ?? ''} ${made.end.reason ?? ''} ${made.end.hint ?? ''}`).toBe('done');
+      const entry = execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' }).trim().split(':');
+      expect(entry[4]).toBe(CLOUDROOT_MARK);
+      expect(entry[5]).toBe('/home/cloudroot');
+      const uid = Number(entry[2]);
+      const dotSsh = fs.lstatSync('/home/cloudroot/.ssh');
+      const ak = fs.lstatSync('/home/cloudroot/.ssh/authorized_keys');
+      expect([dotSsh.isDirectory(), dotSsh.uid, (dotSsh.mode & 0o777).toString(8)]).toEqual([true, uid, '700']);
+      expect([ak.isFile(), ak.uid, (ak.mode & 0o777).toString(8)]).toEqual([true, uid, '600']);
+      expect(fs.readFileSync('/home/cloudroot/.ssh/authorized_keys', 'utf8')).toBe(pub);
+      expect((fs.statSync('/etc/sudoers.d/outpost-cloudroot').mode & 0o777).toString(8)).toBe('440');
+      // Outpost's own check: a second login, as cloudroot with the key.
+      expect(made.text).toContain(`logged in as cloudroot with the key ${key} (host key verified)`);
+      // And independently: OpenSSH's client, host key checked, the key only: cloudroot, with sudo.
+      const kh = path.join(keyDir, 'known_hosts');
+      fs.writeFileSync(kh, `[${vmKeys.host}]:${vmKeys.port} ${vmKeys.hostPublicKey}\n`);
+      const who = execFileSync('ssh', ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'PasswordAuthentication=no', '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-p', String(vmKeys.port), `cloudroot@${vmKeys.host}`, 'id -un; sudo -n true && echo sudo-ok'], { encoding: 'utf8', timeout: 20_000 });
+      expect(who.split('\n')).toEqual(['cloudroot', 'sudo-ok', '']);
+      // The password given once: on no command line, in no event, journal or output.
+      expect(seen.size).toBeGreaterThan(10);
+      expect([...seen].filter((l) => l.includes(ADMIN_USER.password))).toEqual([]);
+      expect(made.text).not.toContain(ADMIN_USER.password);
+
+      // Run again: the cloudroot Outpost made is Outpost's, so it goes on (one key, the same user).
+      const again = await run({ influxUrl: url, admin: vmKeys, cloudrootKey: key });
+      expect(again.end.outcome, `${again.end.failedStep ?? ''} ${again.end.reason ?? ''}`).toBe('done');
+      expect(again.text).toContain('user cloudroot exists (created by Outpost)');
+      expect(Number(execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' }).split(':')[2])).toBe(uid);
+
+      // Where sshd does not honour the user's authorized_keys, the key login fails the verify, saying so.
+      const refused = await run({ influxUrl: url, admin: vm, cloudrootKey: key });
+      expect(refused.end.outcome).toBe('failed');
+      expect(refused.end.failedStep).toBe('verify');
+      expect(refused.text).toContain(`the key ${key} did not log in as cloudroot`);
+    } finally {
+      cleanup();
+      removeCloudroot();
+      fs.rmSync(keyDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
