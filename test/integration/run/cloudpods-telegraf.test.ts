@@ -54,7 +54,7 @@ const writes: Array<{ url: string; body: string }> = [];
 /** Every request the InfluxDB stand-in saw: method and URL. */
 const requests: string[] = [];
 /** The stand-in's databases, and whether it asks for credentials (InfluxDB's auth-enabled). */
-const influx = { databases: ['_internal', 'telegraf'], auth: false };
+const influx = { databases: ['_internal', 'telegraf'], auth: false, refuseWrites: false };
 
 function script(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o755 });
@@ -62,11 +62,13 @@ function script(file: string, text: string): void {
 
 /** Ends the tunnel ssh the proxy user runs and the stand-in agent (what the runs leave behind). */
 function cleanup(): void {
-  // The stand-in agent runs as root when the steps do (sudo): its pid file names it.
-  try {
-    if (state) process.kill(Number(fs.readFileSync(path.join(state, 'agent.pid'), 'utf8').trim()), 'SIGKILL');
-  } catch {
-    /* none running */
+  // The stand-in agent runs as root when the steps do (sudo): found by this test's own install path.
+  if (installDir) {
+    try {
+      for (const pid of execFileSync('pgrep', ['-f', `^/bin/bash ${installDir}/telegraf --config`], { encoding: 'utf8' }).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* none running */
+    }
   }
   for (const [user, pattern] of [
     [TEST_USERS.t1.name, `ssh .*-R ${proxyVm?.host ?? 'none'}:`],
@@ -125,10 +127,14 @@ while [ $# -gt 0 ]; do case "$1" in --config) conf=$2; shift 2;; *) shift;; esac
 url=$(sed -n 's/^ *urls = \\["\\(.*\\)"\\]/\\1/p' "$conf")
 db=$(sed -n 's/^ *database = "\\(.*\\)"/\\1/p' "$conf")
 host=$(sed -n 's/^ *hostname = "\\(.*\\)"/\\1/p' "$conf")
+log=$(sed -n 's/^ *logfile = "\\(.*\\)"/\\1/p' "$conf")
 echo "url=$url db=$db" >> "$CP_STATE/telegraf.log"
+# Its own log as telegraf writes it: the start, and each failed write as its influxdb output says it.
+echo "$(date -u +%FT%TZ) I! Starting Telegraf 1.30.0" >> "$log"
 while true; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$url/write?db=$db" --data-binary "cpu,host=$host usage_idle=97.5 $(date +%s%N)")
+  code=$(curl -s -o "$CP_STATE/answer" -w '%{http_code}' -XPOST "$url/write?db=$db" --data-binary "cpu,host=$host usage_idle=97.5 $(date +%s%N)")
   echo "write $code" >> "$CP_STATE/telegraf.log"
+  case $code in 2*) ;; *) echo "$(date -u +%FT%TZ) E! [outputs.influxdb] When writing to [$url]: received error $(cat "$CP_STATE/answer" 2>/dev/null) ($code)" >> "$log";; esac
   sleep 1
 done
 `,
@@ -181,6 +187,7 @@ exit 0
         if (req.method !== 'POST') return json(405, { error: 'method not allowed' });
         const db = u.searchParams.get('db') ?? '';
         if (!influx.databases.includes(db)) return json(404, { error: `database not found: "${db}"` });
+        if (influx.refuseWrites) return json(500, { error: 'partial write: points beyond retention policy dropped=1' });
         writes.push({ url: req.url ?? '', body });
         res.statusCode = 204;
         return res.end();
@@ -245,7 +252,7 @@ function answers(o: RunOpts = {}): Record<string, unknown> {
       telegrafBinary: binary,
       telegrafSha256: createHash('sha256').update(fs.readFileSync(binary)).digest('hex'),
       database: 'telegraf',
-      intervalSec: '10',
+      intervalSec: '3',
       unitDir,
       ...(o.writeTest ? { writeTest: true } : {}),
       ...(o.influxUrl !== undefined ? { influxUrl: o.influxUrl } : {}),
@@ -482,6 +489,7 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
       expect(text).toContain(`${url} answered HTTP 204`);
       expect(text).toMatch(/InfluxDB 1\.8\.10 answered \/ping/);
       expect(text).toContain('database telegraf exists');
+      expect(text).toContain(`no write errors in ${installDir}/telegraf.log since telegraf started `);
       expect(requests).toContain(`GET ${prefix}/ping`);
       expect(requests.some((r) => r.startsWith(`GET ${prefix}/query?q=SHOW`))).toBe(true);
       expect(requests.filter((r) => r.startsWith('POST ') && !r.startsWith(`POST ${prefix}/write?db=telegraf`)), `${prefix}: ${requests.join(", ")}`).toEqual([]);
@@ -489,6 +497,19 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
       while (!writes.some((w) => w.body.startsWith('cpu,host=vm-1 ')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       expect(writes.find((w) => w.body.startsWith('cpu,host=vm-1 '))?.url).toBe(`${prefix}/write?db=telegraf`);
       expect(writes.filter((w) => w.body.startsWith('outpost_check'))).toEqual([]);
+      cleanup();
+    }
+    // InfluxDB answers the reads but refuses the writes: only telegraf's own log says so, and the verify fails on it.
+    influx.refuseWrites = true;
+    try {
+      const refused = await run({ influxUrl: `http://${sink_.address}:${sink_.port}` });
+      expect(refused.end.outcome).toBe('failed');
+      expect(refused.end.failedStep).toBe('verify');
+      expect(refused.text).toContain('database telegraf exists');
+      expect(refused.text).toMatch(/telegraf could not write, \d+ errors since it started; the last: \S+ E! \[outputs\.influxdb\] When writing to \[http:[^\]]+\]: received error \{\\"error\\":\\"partial write: points beyond retention policy dropped=1\\"\} \(500\)/);
+      expect(refused.text).toContain("telegraf's writes to http://");
+    } finally {
+      influx.refuseWrites = false;
       cleanup();
     }
     // A URL the VM cannot reach: the preflight says so on that host, before anything is installed.

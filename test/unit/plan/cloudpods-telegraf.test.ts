@@ -141,11 +141,17 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     if (v.kind !== 'probe') throw new Error('not probe');
     expect(v.probes[0]).toEqual({ kind: 'process', name: 'telegraf', match: '/opt/.cloud-monitor/telegraf --config' });
     // Read-only by default: /ping (204 and the InfluxDB version header) and SHOW DATABASES through the forward; nothing writes.
-    expect(v.probes.map((x) => x.kind === 'command' ? x.name : x.kind)).toEqual(['process', 'InfluxDB answers /ping where telegraf writes (read-only)', 'the database exists (SHOW DATABASES, read-only)']);
+    expect(v.probes.map((x) => x.kind === 'command' ? x.name : x.kind)).toEqual(['process', 'InfluxDB answers /ping where telegraf writes (read-only)', 'the database exists (SHOW DATABASES, read-only)', "telegraf's log shows no write errors since it started"]);
+    // telegraf's own log, which the last check reads: its output errors since its last start fail the host; before one interval, could not check.
+    expect(text).toContain('  logfile = "/opt/.cloud-monitor/telegraf.log"\n');
+    expect(v.probes[3]).toMatchObject({ kind: 'command', unknown: ['telegraf log not read'], hint: expect.stringContaining("telegraf's writes to http://172.31.25.194:12345 fail") });
+    expect(step(p, 'uninstall').display).toContain('/opt/.cloud-monitor/telegraf.log');
     const verify = step(p, 'verify').display;
     expect(verify).toContain("set -- http://172.31.25.194:12345 ; h=$(curl -sS -o /dev/null -D - -w 'status=%{http_code}' --max-time 10 \"$1/ping\")");
     expect(verify).toContain("-w '\\nstatus=%{http_code}' http://172.31.25.194:12345/query --data-urlencode 'q=SHOW DATABASES' )");
     expect(v.probes[2]).toMatchObject({ kind: 'command', unknown: ['InfluxDB asks for credentials'] });
+    expect(verify).toContain("set -- /opt/.cloud-monitor/telegraf.log '/opt/.cloud-monitor/telegraf --config' 60 ;");
+    expect(verify).toMatch(/\/E! \\\[\(outputs\\\.\|agent\\\] Error writing\)\//);
     expect(JSON.stringify(p.steps)).not.toMatch(/\/write|XPOST/);
   });
 
