@@ -136,6 +136,8 @@ export function probeLines(probe: Probe, plan?: Plan): string[] {
       return [`ss -tnp state established ${portsFilter('dport', probe.ports)} | grep -F ${shq(probe.process)}`];
     case 'confirmed':
       return [`# confirmed by the output of step ${probe.step} for ${probe.address}`];
+    case 'keyLogin':
+      return [`# from this computer, as ${probe.user} with the key: ssh -i ${shq(probe.keyPath)} -o BatchMode=yes -o IdentitiesOnly=yes ${shq(probe.user)}@<this host> true`];
     case 'command':
       return probe.shell === 'bash' || probe.shell === 'sh' ? [piecesText(probe.command)] : [`# ${probe.shell}: ${piecesText(probe.command)}`];
   }

@@ -105,6 +105,23 @@ describe('questions that fit the agent', () => {
     await p.context().close();
   });
 
+  it('Cloudpods offers direct reporting: no proxy, no address asked; where the VMs report is its own field, the seed\'s metadata endpoint by default', async () => {
+    const p = await page();
+    await p.locator('label[for="profile-cloudpods-telegraf"]').click();
+    await next(p, 'connectivity');
+    expect(await p.locator('#mode-direct').isDisabled()).toBe(false);
+    expect(await p.locator('#mode-vpcep').isDisabled()).toBe(true);
+    await p.locator('label[for="mode-direct"]').click();
+    const text = await p.getByTestId('step-connectivity').innerText();
+    expect(text).toContain('nothing is forwarded');
+    expect(await p.locator('#f-connectivity-elbIp, #f-connectivity-accessIp, [data-testid="proxy-0"]').count()).toBe(0);
+    await next(p, 'credentials');
+    const url = p.locator('#f-inputs-influxUrl');
+    expect(await url.getAttribute('placeholder')).toBe('http://169.254.169.254/monitor');
+    expect(await p.locator('label[for="f-inputs-influxUrl"]').innerText()).toContain('direct connectivity');
+    await p.context().close();
+  });
+
   it('ICAgent keeps its region, ELB IP in the LTS console and installer SHA-256', async () => {
     const p = await page();
     await next(p, 'region');

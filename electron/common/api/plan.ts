@@ -109,6 +109,11 @@ export const Probe = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('http'), name: z.string(), url: z.string(), status: z.array(z.number().int()), hint: ProbeHint }),
   /** Established TCP connections from the agent's process to these ports. */
   z.object({ kind: z.literal('connections'), name: z.string(), process: z.string(), ports: z.array(z.number().int()), hint: ProbeHint }),
+  /**
+   * A second SSH login to the host as `user` with the private key at `keyPath` on this computer, through
+   * the same way and with the same host key check as the first: the key login a step set up works.
+   */
+  z.object({ kind: z.literal('keyLogin'), user: z.string(), keyPath: z.string(), hint: ProbeHint }),
   /** The host was confirmed by another step's program (the inherited installation's per-host line). */
   z.object({ kind: z.literal('confirmed'), step: z.string(), address: z.string() }),
   /** A command judged by exit code and markers. */

@@ -62,6 +62,8 @@ export interface StepContext {
   readonly jump?: Executor | undefined;
   /** The host's address as its jump server sees it. */
   readonly peer?: string | undefined;
+  /** Logs in to this host again as another user with a private key on this computer (keyLogin probes); SSH hosts only. */
+  readonly relogin?: ((user: string, keyPath: string) => Promise<void>) | undefined;
   /** Tunnels: the SSH connection to the host the step runs on, and to the host that listens (remote forwards). */
   readonly tunnel?: { conn: SshConnection; listenConn?: SshConnection | undefined; jumpPassword?: string | undefined } | undefined;
   /** Local packages checked before anything connected (SHA-256 by local path and by destination). */

@@ -119,7 +119,7 @@ export function buildPlan(answers: Answers, profile: Profile, regions: readonly 
   };
   // {port.<name>}: the port agents connect to for each of the profile's ports (the jump server's, after portOverrides).
   for (const p of profile.ports) values[`port.${p.name}`] = String(conn.mode === 'jump' ? (conn.portOverrides?.[String(p.port)]?.listen ?? p.port) : p.port);
-  for (const [k, v] of Object.entries(profile.vars)) values[k] = subst(v, values);
+  for (const [k, v] of Object.entries(profile.vars)) values[k] = typeof v === 'string' ? subst(v, values) : subst(v.find((alt) => !alt.when || truthy(ctx, alt.when))?.value ?? '', values);
 
   const jumps: JumpHost[] =
     conn.mode === 'jump' || conn.mode === 'bastion'
@@ -392,6 +392,7 @@ function probeOf(ctx: Ctx, p: ProfileProbe, jumpForwards: Forward[][]): Probe[] 
   if ('process' in p) return [{ kind: 'process', name: p.process.name, match: subst(p.process.match, ctx.values), ...hint }];
   if ('service' in p) return [{ kind: 'service', name: subst(p.service.name, ctx.values), expect: p.service.expect, ...hint }];
   if ('http' in p) return [{ kind: 'http', name: p.http.name, url: subst(p.http.url, ctx.values), status: p.http.status, ...hint }];
+  if ('keyLogin' in p) return [{ kind: 'keyLogin', user: subst(p.keyLogin.user, ctx.values), keyPath: subst(p.keyLogin.key, ctx.values), ...hint }];
   if ('connections' in p) return [{ kind: 'connections', name: p.connections.name, process: p.connections.process, ports: p.connections.ports, ...hint }];
   if ('listening' in p) {
     const text = typeof p.listening.port === 'number' ? String(p.listening.port) : subst(p.listening.port, ctx.values);

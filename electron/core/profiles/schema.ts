@@ -146,6 +146,10 @@ const Probe = z.union([
     })
     .strict(),
   z.object({ tunnelTraffic: z.object({ ports: z.array(z.number().int()).min(1), when: When }).strict() }).strict().describe('Jump mode: connections from each target seen on the jump server'),
+  z
+    .object({ keyLogin: z.object({ user: Template, key: Template, ...ProbeExtras }).strict() })
+    .strict()
+    .describe('A second SSH login to the target as `user` with the private key `key` on this computer (host key verified): a key login a step set up works'),
 ]);
 export type ProfileProbe = z.infer<typeof Probe>;
 
@@ -324,8 +328,12 @@ export const ProfileSchema = z
     hostInputs: z.array(HostInputSchema).default([]),
     /** `required`: a plan without `package.path` in the answers is refused (an agent installed only from a package). */
     package: z.enum(['required', 'optional']).default('optional'),
-    /** Derived values, in order: name → template over inputs, built-ins and earlier vars. */
-    vars: z.record(z.string().regex(NAME), Template).default({}),
+    /**
+     * Derived values, in order: name → template over inputs, built-ins and earlier vars; or a list of
+     * alternatives `{ when, value }`, the first whose condition holds (one without `when` always does;
+     * none holding: empty), for a value that depends on the connectivity or an input.
+     */
+    vars: z.record(z.string().regex(NAME), z.union([Template, z.array(z.object({ when: When, value: Template }).strict()).min(1)])).default({}),
     ports: z
       .array(
         z
@@ -393,7 +401,14 @@ export const ProfileSchema = z
     });
     const t: TemplateNames = { known, secrets, ports: new Set(p.ports.map((x) => x.name)) };
     for (const [k, v] of Object.entries(p.vars)) {
-      checkTemplate(v, t, ['vars', k], ctx);
+      if (typeof v === 'string') checkTemplate(v, t, ['vars', k], ctx);
+      else {
+        const varFlags = new Set<string>([...known, ...secrets, ...lists, ...BUILTIN_FLAGS]);
+        v.forEach((alt, n) => {
+          checkTemplate(alt.value, t, ['vars', k, n, 'value'], ctx);
+          if (alt.when) checkWhen(alt.when, varFlags, ['vars', k, n, 'when'], ctx);
+        });
+      }
       known.add(k);
     }
     p.ports.forEach((x, n) => {

@@ -61,6 +61,8 @@ export interface HostJob {
   values: HostValues;
   jump?: Executor | undefined;
   peer?: string | undefined;
+  /** SSH targets: a second login as another user with a private key (keyLogin probes). */
+  relogin?: ((user: string, keyPath: string) => Promise<void>) | undefined;
   tunnel?: { conn: SshConnection; listenConn?: SshConnection | undefined; jumpPassword?: string | undefined } | undefined;
   onState?: (state: HostState, step: string) => void;
   /** Only these step ids (a jump server's steps interleaved with its proxy's). */
@@ -108,6 +110,7 @@ function context(rc: RunContext, job: HostJob, s: Step, out: { write(t: string):
     ...(rc.interactive ? { onInput: (sink) => rc.terminal.setSink(sink) } : {}),
     jump: job.jump,
     peer: job.peer,
+    relogin: job.relogin,
     tunnel: job.tunnel,
     packages: rc.packages,
     cacheDir: rc.cacheDir,

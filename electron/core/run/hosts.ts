@@ -199,7 +199,12 @@ export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'l
       onState('connecting', 'connect');
       const conn = await login(rc, hostId, host, 'connect', openTarget(rc, reach, t, (l) => rc.reporter.step(connectStep(rc, 'connect'), hostId, host, 'running', { message: l })), viaLabel(rc, t));
       ex = sshExecutor(conn, rc.plan.os);
-      checks = await runHostSteps(rc, { ...job, ex, jump: via?.ex, peer: t.ssh.host });
+      // A key login a step set up (keyLogin): the same way in and the same host key check, as that user with that key; closed at once.
+      const relogin = async (user: string, keyPath: string) => {
+        const again = await openTarget(rc, reach, { ...t, ssh: { ...t.ssh, user, auth: { kind: 'privateKey', path: keyPath } } }, () => undefined)();
+        again.end();
+      };
+      checks = await runHostSteps(rc, { ...job, ex, jump: via?.ex, peer: t.ssh.host, relogin });
     }
     rc.reporter.host({ hostId, host, state: 'done', checks, ...(last ? { step: last } : {}) });
   } catch (err) {

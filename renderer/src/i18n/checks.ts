@@ -189,5 +189,7 @@ export function probeLabel(t: T, p: Probe): string {
       return p.name;
     case 'confirmed':
       return k('confirmed', { step: p.step, address: p.address });
+    case 'keyLogin':
+      return k('keyLogin', { user: p.user, key: p.keyPath });
   }
 }

@@ -29,12 +29,19 @@ const execFileP = promisify(execFile);
 /** The proxy VM's login: a user of its own, so its authorized_keys is not the proxy's home. */
 const PROXYVM_USER = { name: testUserName('outpost-t3'), password: 'T3-proxy.vm#58' };
 const LISTEN_PORT = 12345; // the profile's port (the seed's)
+/** The VM login the user gives once for the user-assisted passwordless login: a sudo user with a password. */
+const ADMIN_USER = { name: testUserName('outpost-t7'), password: 'T7-admin.once#63' };
+/** The profile's comment on a cloudroot it created (a cloudroot without it is someone else's). */
+const CLOUDROOT_MARK = 'Outpost cloudroot (cloudpods-telegraf)';
 
 let proxy: SshdInstance;
 let proxyVm: SshdInstance;
 /** A second proxy VM whose sshd keeps the default GatewayPorts no. */
 let proxyVmNo: SshdInstance;
 let vm: SshdInstance;
+/** The same VM's sshd honouring users' own ~/.ssh/authorized_keys (as a stock sshd does): cloudroot's key login. */
+let vmKeys: SshdInstance;
+let adminUser: TestUser;
 let proxyUser: TestUser;
 let proxyVmUser: TestUser;
 let vmUser: TestUser;
@@ -47,7 +54,7 @@ const writes: Array<{ url: string; body: string }> = [];
 /** Every request the InfluxDB stand-in saw: method and URL. */
 const requests: string[] = [];
 /** The stand-in's databases, and whether it asks for credentials (InfluxDB's auth-enabled). */
-const influx = { databases: ['_internal', 'telegraf'], auth: false };
+const influx = { databases: ['_internal', 'telegraf'], auth: false, refuseWrites: false };
 
 function script(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o755 });
@@ -55,6 +62,14 @@ function script(file: string, text: string): void {
 
 /** Ends the tunnel ssh the proxy user runs and the stand-in agent (what the runs leave behind). */
 function cleanup(): void {
+  // The stand-in agent runs as root when the steps do (sudo): found by this test's own install path.
+  if (installDir) {
+    try {
+      for (const pid of execFileSync('pgrep', ['-f', `^/bin/bash ${installDir}/telegraf --config`], { encoding: 'utf8' }).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* none running */
+    }
+  }
   for (const [user, pattern] of [
     [TEST_USERS.t1.name, `ssh .*-R ${proxyVm?.host ?? 'none'}:`],
     [TEST_USERS.t2.name, 'cloud-monitor/telegraf --config'],
@@ -65,6 +80,25 @@ function cleanup(): void {
       /* nothing to kill */
     }
   }
+}
+
+/** Removes the cloudroot a test made (never one this test did not make: a foreign one fails the test instead). */
+function removeCloudroot(): void {
+  let entry = '';
+  try {
+    entry = execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' });
+  } catch {
+    /* none */
+  }
+  fs.rmSync('/etc/sudoers.d/outpost-cloudroot', { force: true });
+  if (!entry) return;
+  if (entry.split(':')[4] !== CLOUDROOT_MARK && entry.split(':')[4] !== 'made by the test as another admin') throw new Error(`this machine has a user cloudroot the test did not make (${entry.trim()}): not touching it`);
+  try {
+    execFileSync('pkill', ['-KILL', '-u', 'cloudroot'], { stdio: 'ignore' });
+  } catch {
+    /* nothing runs as it */
+  }
+  execFileSync('userdel', ['-r', 'cloudroot'], { stdio: 'ignore' });
 }
 
 beforeAll(async () => {
@@ -93,10 +127,14 @@ while [ $# -gt 0 ]; do case "$1" in --config) conf=$2; shift 2;; *) shift;; esac
 url=$(sed -n 's/^ *urls = \\["\\(.*\\)"\\]/\\1/p' "$conf")
 db=$(sed -n 's/^ *database = "\\(.*\\)"/\\1/p' "$conf")
 host=$(sed -n 's/^ *hostname = "\\(.*\\)"/\\1/p' "$conf")
+log=$(sed -n 's/^ *logfile = "\\(.*\\)"/\\1/p' "$conf")
 echo "url=$url db=$db" >> "$CP_STATE/telegraf.log"
+# Its own log as telegraf writes it: the start, and each failed write as its influxdb output says it.
+echo "$(date -u +%FT%TZ) I! Starting Telegraf 1.30.0" >> "$log"
 while true; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$url/write?db=$db" --data-binary "cpu,host=$host usage_idle=97.5 $(date +%s%N)")
+  code=$(curl -s -o "$CP_STATE/answer" -w '%{http_code}' -XPOST "$url/write?db=$db" --data-binary "cpu,host=$host usage_idle=97.5 $(date +%s%N)")
   echo "write $code" >> "$CP_STATE/telegraf.log"
+  case $code in 2*) ;; *) echo "$(date -u +%FT%TZ) E! [outputs.influxdb] When writing to [$url]: received error $(cat "$CP_STATE/answer" 2>/dev/null) ($code)" >> "$log";; esac
   sleep 1
 done
 `,
@@ -126,7 +164,8 @@ exit 0
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      const u = new URL(req.url ?? '/', 'http://influx');
+      // Under /monitor: the metadata endpoint's path (seed: http://169.254.169.254/monitor), which passes InfluxDB's API on.
+      const u = new URL((req.url ?? '/').replace(/^\/monitor(?=\/)/, ''), 'http://influx');
       requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
       const json = (code: number, v: unknown) => {
         res.writeHead(code, { 'Content-Type': 'application/json', 'X-Influxdb-Version': '1.8.10' });
@@ -148,6 +187,7 @@ exit 0
         if (req.method !== 'POST') return json(405, { error: 'method not allowed' });
         const db = u.searchParams.get('db') ?? '';
         if (!influx.databases.includes(db)) return json(404, { error: `database not found: "${db}"` });
+        if (influx.refuseWrites) return json(500, { error: 'partial write: points beyond retention policy dropped=1' });
         writes.push({ url: req.url ?? '', body });
         res.statusCode = 204;
         return res.end();
@@ -160,11 +200,14 @@ exit 0
   proxyVm = await startSshd({ address: `${base}.3`, userAuthorizedKeys: true });
   proxyVmNo = await startSshd({ address: `${base}.5`, userAuthorizedKeys: true, gatewayPorts: 'no' });
   vm = await startSshd({ address: `${base}.4`, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin CP_STATE=${state} CP_UNIT_DIR=${unitDir}`] });
+  vmKeys = await startSshd({ address: `${base}.6`, userAuthorizedKeys: true, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin CP_STATE=${state} CP_UNIT_DIR=${unitDir}`] });
+  adminUser = await ensureTestUser(ADMIN_USER);
   cleanup();
 });
 
 afterAll(async () => {
   cleanup();
+  removeCloudroot();
   if (proxyVmUser) grantSudo(proxyVmUser.name);
   sink?.close();
   await stopAll();
@@ -173,14 +216,24 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function answers(o: { jump?: SshdInstance; writeTest?: boolean } = {}): Record<string, unknown> {
+interface RunOpts {
+  jump?: SshdInstance;
+  writeTest?: boolean;
+  tunnelOnly?: boolean;
+  influxUrl?: string;
+  /** The VM reached directly as the admin user (its password stored as ADMIN_PASSWORD), on this sshd. */
+  admin?: SshdInstance;
+  cloudrootKey?: string;
+}
+
+function answers(o: RunOpts = {}): Record<string, unknown> {
   const binary = path.join(dir, 'telegraf');
   const sink_ = sink.address() as AddressInfo;
   const pvm = o.jump ?? proxyVm;
   return {
     profile: 'cloudpods-telegraf',
     os: 'linux',
-    connectivity: {
+    connectivity: o.influxUrl !== undefined ? { mode: 'direct' } : {
       mode: 'jump',
       jumpServers: [
         {
@@ -199,18 +252,23 @@ function answers(o: { jump?: SshdInstance; writeTest?: boolean } = {}): Record<s
       telegrafBinary: binary,
       telegrafSha256: createHash('sha256').update(fs.readFileSync(binary)).digest('hex'),
       database: 'telegraf',
-      intervalSec: '10',
+      intervalSec: '3',
       unitDir,
       ...(o.writeTest ? { writeTest: true } : {}),
+      ...(o.influxUrl !== undefined ? { influxUrl: o.influxUrl } : {}),
+      ...(o.cloudrootKey !== undefined ? { cloudrootKey: o.cloudrootKey } : {}),
     },
-    targets: [{ name: 'vm-1', host: vm.host, port: vm.port, user: vmUser.name, password: { stored: 'TARGET_PASSWORD' } }],
+    targets: o.admin
+      ? [{ name: 'vm-1', host: o.admin.host, port: o.admin.port, user: adminUser.name, password: { stored: 'ADMIN_PASSWORD' } }]
+      : [{ name: 'vm-1', host: vm.host, port: vm.port, user: vmUser.name, password: { stored: 'TARGET_PASSWORD' } }],
     options: { installDir },
   };
 }
 
-async function run(o: { jump?: SshdInstance; writeTest?: boolean; tunnelOnly?: boolean } = {}): Promise<{ end: EventPayload<'run.end'>; text: string }> {
+async function run(o: RunOpts = {}): Promise<{ end: EventPayload<'run.end'>; text: string }> {
   const s = session(fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudpods-run-')));
   s.ctx.secretStore?.set('PROXYVM_PASSWORD', PROXYVM_USER.password, '••••');
+  s.ctx.secretStore?.set('ADMIN_PASSWORD', ADMIN_USER.password, '••••');
   const started = await s.call('run.start', { answers: answers(o), options: opts(o.tunnelOnly ? { tunnelOnly: true } : {}) });
   expect(started.ok, JSON.stringify(started)).toBe(true);
   const end = await s.waitEnd();
@@ -403,4 +461,150 @@ describe('cloudpods-telegraf through a real SSH remote forward (proxy → proxy 
       cleanup();
     }
   }, 240_000);
+  // Direct reporting: the VM reaches InfluxDB itself. The seed's metadata endpoint
+  // (http://169.254.169.254/monitor) cannot exist here: the same stand-in, on a loopback address, takes
+  // its place, once at its root (InfluxDB's own URL) and once under /monitor (the endpoint's path).
+  it('direct reporting: no proxy, no forward; telegraf writes to the given URL, which the VM itself reaches and checks, read-only', async () => {
+    cleanup();
+    const sink_ = sink.address() as AddressInfo;
+    for (const prefix of ['', '/monitor']) {
+      // A write the previous agent had in flight when it was killed lands before the counts start.
+      await new Promise((r) => setTimeout(r, 1500));
+      requests.length = 0;
+      writes.length = 0;
+      const url = `http://${sink_.address}:${sink_.port}${prefix}`;
+      const { end, text } = await run({ influxUrl: url });
+      expect(end.outcome, `${end.failedStep ?? ''} ${end.reason ?? ''} ${end.hint ?? ''}`).toBe('done');
+      expect(text).not.toMatch(/"hostId":"(jump0|proxy0)"/);
+      // Nothing runs on the proxy's account (ps exits 1 when it lists nothing).
+      let procs = '';
+      try {
+        procs = execFileSync('ps', ['-u', proxyUser.name, '-o', 'args='], { encoding: 'utf8' });
+      } catch {
+        /* no process */
+      }
+      expect(procs).not.toMatch(/ssh .*-R /);
+      expect(fs.readFileSync(path.join(installDir, 'telegraf.conf'), 'utf8')).toContain(`urls = ["${url}"]`);
+      // From the VM to that URL: the preflight's reach, then /ping and SHOW DATABASES (reads only).
+      expect(text).toContain(`${url} answered HTTP 204`);
+      expect(text).toMatch(/InfluxDB 1\.8\.10 answered \/ping/);
+      expect(text).toContain('database telegraf exists');
+      expect(text).toContain(`no write errors in ${installDir}/telegraf.log since telegraf started `);
+      expect(requests).toContain(`GET ${prefix}/ping`);
+      expect(requests.some((r) => r.startsWith(`GET ${prefix}/query?q=SHOW`))).toBe(true);
+      expect(requests.filter((r) => r.startsWith('POST ') && !r.startsWith(`POST ${prefix}/write?db=telegraf`)), `${prefix}: ${requests.join(", ")}`).toEqual([]);
+      const deadline = Date.now() + 10_000;
+      while (!writes.some((w) => w.body.startsWith('cpu,host=vm-1 ')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(writes.find((w) => w.body.startsWith('cpu,host=vm-1 '))?.url).toBe(`${prefix}/write?db=telegraf`);
+      expect(writes.filter((w) => w.body.startsWith('outpost_check'))).toEqual([]);
+      cleanup();
+    }
+    // InfluxDB answers the reads but refuses the writes: only telegraf's own log says so, and the verify fails on it.
+    influx.refuseWrites = true;
+    try {
+      const refused = await run({ influxUrl: `http://${sink_.address}:${sink_.port}` });
+      expect(refused.end.outcome).toBe('failed');
+      expect(refused.end.failedStep).toBe('verify');
+      expect(refused.text).toContain('database telegraf exists');
+      expect(refused.text).toMatch(/telegraf could not write, \d+ errors since it started; the last: \S+ E! \[outputs\.influxdb\] When writing to \[http:[^\]]+\]: received error \{\\"error\\":\\"partial write: points beyond retention policy dropped=1\\"\} \(500\)/);
+      expect(refused.text).toContain("telegraf's writes to http://");
+    } finally {
+      influx.refuseWrites = false;
+      cleanup();
+    }
+    // A URL the VM cannot reach: the preflight says so on that host, before anything is installed.
+    fs.rmSync(path.join(installDir, 'telegraf.conf'), { force: true });
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer();
+      srv.listen(0, sink_.address, () => {
+        const port = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const unreachable = `http://${sink_.address}:${closed}/monitor`;
+    const { end, text } = await run({ influxUrl: unreachable });
+    expect(end.outcome).toBe('failed');
+    expect(end.failedStep).toBe('preflight');
+    expect(text).toContain(`this VM cannot reach ${unreachable} (no HTTP answer within 10 s)`);
+    expect(fs.existsSync(path.join(installDir, 'telegraf.conf'))).toBe(false);
+  }, 240_000);
+  // The seed's user-assisted passwordless login: the admin's password given once, cloudroot made with key login.
+  it('user-assisted passwordless login: cloudroot created with the key, a key login as cloudroot checked; the password nowhere; a cloudroot someone else made is left alone', async () => {
+    cleanup();
+    removeCloudroot();
+    const sink_ = sink.address() as AddressInfo;
+    const url = `http://${sink_.address}:${sink_.port}`;
+    const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cloudroot-key-'));
+    const key = path.join(keyDir, 'cloudroot_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'outpost-test', '-f', key]);
+    const pub = fs.readFileSync(`${key}.pub`, 'utf8');
+    try {
+      // A cloudroot that is another admin's: the run stops at that step and changes nothing of it.
+      execFileSync('useradd', ['-M', '-d', '/home/cloudroot', '-s', '/bin/sh', '-c', 'made by the test as another admin', 'cloudroot']);
+      const foreign = await run({ influxUrl: url, admin: vmKeys, cloudrootKey: key });
+      expect(foreign.end.outcome).toBe('failed');
+      expect(foreign.end.failedStep).toBe('cloudroot-user');
+      expect(foreign.text).toContain("A user cloudroot that Outpost did not create is left as it is: remove it yourself");
+      expect(foreign.text).toContain("a user cloudroot exists that Outpost did not create (comment: 'made by the test as another admin'): it is left as it is");
+      expect(execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' })).toContain(':made by the test as another admin:');
+      expect(fs.existsSync('/home/cloudroot/.ssh/authorized_keys')).toBe(false);
+      expect(fs.existsSync('/etc/sudoers.d/outpost-cloudroot')).toBe(false);
+      execFileSync('userdel', ['cloudroot']);
+
+      // The real thing, watching every process's command line while it runs.
+      const seen = new Set<string>();
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          try {
+            for (const l of execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n')) seen.add(l);
+          } catch {
+            /* ps between processes */
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const made = await run({ influxUrl: url, admin: vmKeys, cloudrootKey: key });
+      watching = false;
+      await watch;
+      expect(made.end.outcome, `${made.end.failedStep ?? ''} ${made.end.reason ?? ''} ${made.end.hint ?? ''}`).toBe('done');
+      const entry = execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' }).trim().split(':');
+      expect(entry[4]).toBe(CLOUDROOT_MARK);
+      expect(entry[5]).toBe('/home/cloudroot');
+      const uid = Number(entry[2]);
+      const dotSsh = fs.lstatSync('/home/cloudroot/.ssh');
+      const ak = fs.lstatSync('/home/cloudroot/.ssh/authorized_keys');
+      expect([dotSsh.isDirectory(), dotSsh.uid, (dotSsh.mode & 0o777).toString(8)]).toEqual([true, uid, '700']);
+      expect([ak.isFile(), ak.uid, (ak.mode & 0o777).toString(8)]).toEqual([true, uid, '600']);
+      expect(fs.readFileSync('/home/cloudroot/.ssh/authorized_keys', 'utf8')).toBe(pub);
+      expect((fs.statSync('/etc/sudoers.d/outpost-cloudroot').mode & 0o777).toString(8)).toBe('440');
+      // Outpost's own check: a second login, as cloudroot with the key.
+      expect(made.text).toContain(`logged in as cloudroot with the key ${key} (host key verified)`);
+      // And independently: OpenSSH's client, host key checked, the key only: cloudroot, with sudo.
+      const kh = path.join(keyDir, 'known_hosts');
+      fs.writeFileSync(kh, `[${vmKeys.host}]:${vmKeys.port} ${vmKeys.hostPublicKey}\n`);
+      const who = execFileSync('ssh', ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'PasswordAuthentication=no', '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-p', String(vmKeys.port), `cloudroot@${vmKeys.host}`, 'id -un; sudo -n true && echo sudo-ok'], { encoding: 'utf8', timeout: 20_000 });
+      expect(who.split('\n')).toEqual(['cloudroot', 'sudo-ok', '']);
+      // The password given once: on no command line, in no event, journal or output.
+      expect(seen.size).toBeGreaterThan(10);
+      expect([...seen].filter((l) => l.includes(ADMIN_USER.password))).toEqual([]);
+      expect(made.text).not.toContain(ADMIN_USER.password);
+
+      // Run again: the cloudroot Outpost made is Outpost's, so it goes on (one key, the same user).
+      const again = await run({ influxUrl: url, admin: vmKeys, cloudrootKey: key });
+      expect(again.end.outcome, `${again.end.failedStep ?? ''} ${again.end.reason ?? ''}`).toBe('done');
+      expect(again.text).toContain('user cloudroot exists (created by Outpost)');
+      expect(Number(execFileSync('getent', ['passwd', 'cloudroot'], { encoding: 'utf8' }).split(':')[2])).toBe(uid);
+
+      // Where sshd does not honour the user's authorized_keys, the key login fails the verify, saying so.
+      const refused = await run({ influxUrl: url, admin: vm, cloudrootKey: key });
+      expect(refused.end.outcome).toBe('failed');
+      expect(refused.end.failedStep).toBe('verify');
+      expect(refused.text).toContain(`the key ${key} did not log in as cloudroot`);
+    } finally {
+      cleanup();
+      removeCloudroot();
+      fs.rmSync(keyDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

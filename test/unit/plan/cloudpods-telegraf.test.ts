@@ -141,11 +141,17 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     if (v.kind !== 'probe') throw new Error('not probe');
     expect(v.probes[0]).toEqual({ kind: 'process', name: 'telegraf', match: '/opt/.cloud-monitor/telegraf --config' });
     // Read-only by default: /ping (204 and the InfluxDB version header) and SHOW DATABASES through the forward; nothing writes.
-    expect(v.probes.map((x) => x.kind === 'command' ? x.name : x.kind)).toEqual(['process', 'InfluxDB answers /ping through the forward (read-only)', 'the database exists (SHOW DATABASES, read-only)']);
+    expect(v.probes.map((x) => x.kind === 'command' ? x.name : x.kind)).toEqual(['process', 'InfluxDB answers /ping where telegraf writes (read-only)', 'the database exists (SHOW DATABASES, read-only)', "telegraf's log shows no write errors since it started"]);
+    // telegraf's own log, which the last check reads: its output errors since its last start fail the host; before one interval, could not check.
+    expect(text).toContain('  logfile = "/opt/.cloud-monitor/telegraf.log"\n');
+    expect(v.probes[3]).toMatchObject({ kind: 'command', unknown: ['telegraf log not read'], hint: expect.stringContaining("telegraf's writes to http://172.31.25.194:12345 fail") });
+    expect(step(p, 'uninstall').display).toContain('/opt/.cloud-monitor/telegraf.log');
     const verify = step(p, 'verify').display;
-    expect(verify).toContain("-D - -w 'status=%{http_code}' --max-time 10 http://172.31.25.194:12345/ping )");
+    expect(verify).toContain("set -- http://172.31.25.194:12345 ; h=$(curl -sS -o /dev/null -D - -w 'status=%{http_code}' --max-time 10 \"$1/ping\")");
     expect(verify).toContain("-w '\\nstatus=%{http_code}' http://172.31.25.194:12345/query --data-urlencode 'q=SHOW DATABASES' )");
     expect(v.probes[2]).toMatchObject({ kind: 'command', unknown: ['InfluxDB asks for credentials'] });
+    expect(verify).toContain("set -- /opt/.cloud-monitor/telegraf.log '/opt/.cloud-monitor/telegraf --config' 60 ;");
+    expect(verify).toMatch(/\/E! \\\[\(outputs\\\.\|agent\\\] Error writing\)\//);
     expect(JSON.stringify(p.steps)).not.toMatch(/\/write|XPOST/);
   });
 
@@ -153,7 +159,7 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     const p = plan((a) => ({ ...a, inputs: { ...a.inputs, writeTest: true } }));
     expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'write-test', 'uninstall', 'verify']);
     const w = step(p, 'write-test');
-    expect(w.title).toBe('Write one test point (outpost_check) into telegraf through the forward (asked: writeTest)');
+    expect(w.title).toBe('Write one test point (outpost_check) into telegraf at http://172.31.25.194:12345 (asked: writeTest)');
     expect(w.inferred).toBe(true);
     expect(w.display).toBe("curl -sSf -o /dev/null -XPOST 'http://172.31.25.194:12345/write?db=telegraf' --data-binary 'outpost_check,host={host.name} ok=1i' && echo 'write accepted'");
   });
@@ -185,5 +191,94 @@ describe('cloudpods-telegraf plan (seed 003)', () => {
     const text = fs.readFileSync(path.join(RESOURCES, 'profiles', 'cloudpods-telegraf.yaml'), 'utf8').replace('    direction: remote\n', '    direction: remote\n    download: true\n');
     const r = parseProfile(text, 'cloudpods-telegraf.yaml');
     expect('problems' in r && r.problems).toEqual([expect.stringMatching(/^cloudpods-telegraf\.yaml:\d+: ports\[0\]\.download: the download goes through a local forward, not a remote one$/)]);
+  });
+  describe('direct reporting (seed: 直接上报): no proxy, no forward; telegraf writes to influxUrl', () => {
+    const direct = (inputs: Record<string, unknown> = {}) =>
+      plan((a) => ({ ...a, connectivity: { mode: 'direct' }, inputs: { ...a.inputs, ...inputs } }));
+
+    it("writes to the seed's metadata endpoint by default, checks reach and InfluxDB's answers from each VM to that URL, and plans nothing on a jump server", () => {
+      const p = direct();
+      expect(p.steps.every((s) => s.on === 'targets')).toBe(true);
+      expect(p.hosts.proxies ?? []).toEqual([]);
+      expect(JSON.stringify(p.steps)).not.toMatch(/-R |tunnel|gatewayports|12345/);
+      expect(p.steps.map((s) => s.id)).toEqual(['connect', 'preflight', 'folder', 'upload', 'config', 'unit', 'install', 'uninstall', 'verify']);
+      const conf = step(p, 'config');
+      expect(conf.title).toBe('Write /opt/.cloud-monitor/telegraf.conf (output: http://169.254.169.254/monitor)');
+      if (conf.action.kind !== 'writeFile') throw new Error('not writeFile');
+      expect(conf.action.content.join('')).toContain('[[outputs.influxdb]]\n  urls = ["http://169.254.169.254/monitor"]\n  database = "telegraf"\n');
+      // Before anything changes, the VM reaches the URL (any HTTP answer); after, InfluxDB answers there (read-only).
+      expect(step(p, 'preflight').display).toContain("the VM reaches where telegraf writes: set -- http://169.254.169.254/monitor ; c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \"$1/ping\")");
+      const verify = step(p, 'verify').display;
+      expect(verify).toContain('set -- http://169.254.169.254/monitor ; h=$(curl');
+      expect(verify).toContain('http://169.254.169.254/monitor/query --data-urlencode');
+      expect(JSON.stringify(p.steps)).not.toMatch(/\/write|XPOST/);
+    });
+
+    it("takes InfluxDB's own URL for VMs that reach it, and refuses a URL that is not plain http(s)", () => {
+      const p = direct({ influxUrl: 'http://10.127.40.251:30086', writeTest: true });
+      expect(step(p, 'write-test').display).toBe("curl -sSf -o /dev/null -XPOST 'http://10.127.40.251:30086/write?db=telegraf' --data-binary 'outpost_check,host={host.name} ok=1i' && echo 'write accepted'");
+      expect(step(p, 'verify').display).toContain('set -- http://10.127.40.251:30086 ;');
+      for (const bad of ['ftp://10.0.0.1/', 'http://u:p@10.0.0.1:30086', 'http://10.0.0.1/x?db=y', 'http://10.0.0.1/$(id)'])
+        expect(() => direct({ influxUrl: bad }), bad).toThrow(/inputs\.influxUrl: .*an http:\/\/ or https:\/\/ URL/);
+    });
+
+    it('through a jump server influxUrl is not used: telegraf writes to the forward', () => {
+      const p = plan((a) => ({ ...a, inputs: { ...a.inputs, influxUrl: 'http://10.127.40.251:30086' } }));
+      expect(step(p, 'config').title).toBe('Write /opt/.cloud-monitor/telegraf.conf (output: http://172.31.25.194:12345)');
+      expect(JSON.stringify(p.steps)).not.toContain('10.127.40.251:30086/');
+      expect(step(p, 'preflight').display).not.toContain('the VM reaches where telegraf writes');
+    });
+
+    it('the shipped direct example plans, and the wizard offers both modes without asking for an address', () => {
+      expect(service.plan(example('cloudpods-telegraf-direct.yaml') as unknown as Record<string, unknown>).mode).toBe('direct');
+      const cp = service.profileSummaries().profiles.find((x) => x.id === 'cloudpods-telegraf');
+      expect(cp?.connectivity).toEqual(['jump', 'direct']);
+      expect(cp?.uses.accessIp).toBe(false);
+    });
+  });
+  describe("the seed's user-assisted passwordless login (cloudrootKey)", () => {
+    const KEY = '/home/admin/.ssh/cloudroot_ed25519';
+    const withKey = (more: (a: typeof base) => unknown = (a) => a) => plan((a) => more({ ...a, inputs: { ...a.inputs, cloudrootKey: KEY } } as typeof base));
+
+    it('is planned only when asked: cloudroot made (never over a foreign one), the key put in place, sudo, then a key login as cloudroot in the verify', () => {
+      expect(JSON.stringify(plan().steps)).not.toMatch(/cloudroot-|keyLogin/);
+      const p = withKey();
+      expect(p.steps.filter((s) => s.on === 'targets').map((s) => s.id)).toEqual(['connect', 'preflight', 'cloudroot-user', 'cloudroot-key', 'cloudroot-sudo', 'cloudroot-sudo-check', 'folder', 'upload', 'config', 'unit', 'install', 'uninstall', 'verify']);
+      const user = step(p, 'cloudroot-user');
+      expect(user.inferred).toBe(true);
+      expect(user.display).toMatch(/^PATH="\$PATH:\/usr\/sbin:\/sbin"; set -- cloudroot 'Outpost cloudroot \(cloudpods-telegraf\)' ; /);
+      // An existing cloudroot without Outpost's comment is another's: stop, touching nothing (the check comes before any change).
+      const d = user.display;
+      expect(d.indexOf('exists that Outpost did not create')).toBeLessThan(d.indexOf('useradd'));
+      expect(d.indexOf('exit 3')).toBeLessThan(d.indexOf('usermod'));
+      expect(d).toContain("usermod -p '*' \"$u\"");
+      expect(d).toContain('chmod 0700 "$h/.ssh"');
+      expect(step(p, 'cloudroot-key').action).toEqual({ kind: 'upload', from: `${KEY}.pub`, to: '/home/cloudroot/.ssh/authorized_keys', sha256: null, mode: 0o600, root: true, owner: 'cloudroot' });
+      const sudo = step(p, 'cloudroot-sudo').action;
+      if (sudo.kind !== 'writeFile') throw new Error('not writeFile');
+      expect([sudo.path, sudo.mode, sudo.content.join('')]).toEqual(['/etc/sudoers.d/outpost-cloudroot', 0o440, "# Generated by Outpost (profile cloudpods-telegraf): cloudroot's key login, user-assisted.\ncloudroot ALL=(ALL) NOPASSWD:ALL\n"]);
+      expect(step(p, 'cloudroot-sudo-check').display).toContain('visudo -c -f /etc/sudoers.d/outpost-cloudroot || { rm -f /etc/sudoers.d/outpost-cloudroot;');
+      const v = step(p, 'verify').action;
+      if (v.kind !== 'probe') throw new Error('not probe');
+      expect(v.probes[0]).toMatchObject({ kind: 'keyLogin', user: 'cloudroot', keyPath: KEY });
+      expect(step(p, 'verify').display).toContain(`log in as cloudroot with the key ${KEY} (host key verified)`);
+      // The login the user gives is the SSH login's: its password is never a word of any step.
+      const withPassword = withKey((a) => ({ ...a, targets: [{ host: '172.31.25.10', port: 22, user: 'admin', password: { env: 'ADMIN_PW' } }] }));
+      expect(withPassword.hosts.targets[0]?.ssh.auth).toEqual({ kind: 'password', password: { env: 'ADMIN_PW' } });
+      expect(JSON.stringify(withPassword.steps)).not.toContain('ADMIN_PW');
+    });
+
+    it('takes only an absolute path for the key', () => {
+      expect(() => withKey((a) => ({ ...a, inputs: { ...a.inputs, cloudrootKey: 'id_ed25519' } }))).toThrow(/inputs\.cloudrootKey: .*an absolute path on this computer/);
+    });
+
+    it('the Ansible export logs in again as cloudroot with the key (its ping, no become)', async () => {
+      const { exportOf, allTasks } = await import('../export/helpers');
+      const p = withKey((a) => ({ ...a, connectivity: { mode: 'direct' } }));
+      const sums = new Map(p.steps.flatMap((s) => (s.action.kind === 'upload' ? [[s.action.from, 'a'.repeat(64)] as [string, string]] : [])));
+      const x = exportOf(p, { packages: { byLocal: sums, byRemote: new Map(), checkedArchives: new Set() } });
+      const t = allTasks(x).find((k) => String(k.name).includes('log in as cloudroot with the key'));
+      expect(t).toMatchObject({ 'ansible.builtin.ping': {}, vars: { ansible_user: 'cloudroot', ansible_ssh_private_key_file: KEY, ansible_become: false } });
+    });
   });
 });

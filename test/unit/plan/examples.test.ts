@@ -14,7 +14,7 @@ const service = new OutpostService({ dataDir: fs.mkdtempSync(path.join(os.tmpdir
 
 describe('resources/examples', () => {
   it('are the six ICAgent cases and the other profiles\' own', () => {
-    expect(files).toEqual([...EXAMPLE_FILES, 'aops-agent.yaml', 'cloudpods-telegraf.yaml', 'nova-agent-linux.yaml', 'nova-agent-windows.yaml', 'tetra-relay.yaml'].sort());
+    expect(files).toEqual([...EXAMPLE_FILES, 'aops-agent.yaml', 'cloudpods-telegraf.yaml', 'cloudpods-telegraf-direct.yaml', 'nova-agent-linux.yaml', 'nova-agent-windows.yaml', 'tetra-relay.yaml'].sort());
   });
   for (const file of files) {
     it(`${file} uses the v2 answers shape and plans without error`, () => {

@@ -84,3 +84,16 @@ describe('user profiles', () => {
     }
   });
 });
+
+describe('vars with alternatives (the first whose condition holds)', () => {
+  const cp = fs.readFileSync(path.join(RESOURCES, 'profiles', 'cloudpods-telegraf.yaml'), 'utf8');
+  it('loads the shipped form, and names an unknown condition or placeholder in an alternative with its line', () => {
+    expect('profile' in parseProfile(cp, 'cp.yaml')).toBe(true);
+    const badWhen = cp.replace('- { when: viaJump, value:', '- { when: viaJumpp, value:');
+    const r = parseProfile(badWhen, 'cp.yaml');
+    expect('problems' in r && r.problems).toEqual([`cp.yaml:${lineOf(badWhen, 'viaJumpp')}: vars.writeUrl[0].when: unknown condition viaJumpp`]);
+    const badName = cp.replace('- { value: "{influxUrl}" }', '- { value: "{influxUrll}" }');
+    const r2 = parseProfile(badName, 'cp.yaml');
+    expect('problems' in r2 && r2.problems.join('\n')).toMatch(/^cp\.yaml:\d+: vars\.writeUrl\[1\]\.value: .*influxUrll/);
+  });
+});

@@ -46,6 +46,8 @@ export function probeText(p: Probe): string {
       return `${p.name}: ${renderPieces(p.command, p.shell, 'display')}`;
     case 'confirmed':
       return `the installer of step ${p.step} confirmed ${p.address}`;
+    case 'keyLogin':
+      return `log in as ${p.user} with the key ${p.keyPath} (host key verified)`;
   }
 }
 
@@ -63,12 +65,12 @@ function judge(step: Step, host: string, checks: CheckResult[], overridePrefligh
 
 /** Runs probes on the step's host (guards use it too). */
 export function probeOn(probes: readonly Probe[], c: StepContext) {
-  return runProbes(probes, { ex: c.ex, signal: c.signal, resolver: c.resolver, secrets: c.secrets, facts: c.facts, jump: c.jump, ...(c.peer ? { peerAddress: c.peer } : {}) });
+  return runProbes(probes, { ex: c.ex, signal: c.signal, resolver: c.resolver, secrets: c.secrets, facts: c.facts, jump: c.jump, ...(c.peer ? { peerAddress: c.peer } : {}), relogin: c.relogin });
 }
 
 function probeTasks(probes: readonly Probe[], c: AnsibleStep): Task[] {
   const s = c.step;
-  const onHost = probes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'login');
+  const onHost = probes.filter((p) => p.kind !== 'tunnelTraffic' && p.kind !== 'login' && p.kind !== 'keyLogin');
   const traffic = probes.filter((p): p is Extract<Probe, { kind: 'tunnelTraffic' }> => p.kind === 'tunnelTraffic');
   const tasks: Task[] = [];
   const regs: string[] = [];
@@ -86,6 +88,11 @@ function probeTasks(probes: readonly Probe[], c: AnsibleStep): Task[] {
     const w = c.when().when;
     tasks.push(c.scriptTask(`${s.id}: agent traffic on ports ${p.ports.join(', ')} (seen from the jump server)`, 'sh', `${s.id}.traffic${i ? i + 1 : ''}.sh.j2`, trafficCheck(p, c.checks(), onHost.length ? connectedExpr(onHost, c.reg) : undefined), { register: r, changed_when: false, failed_when: false, timeout: 60, delegate_to: '{{ outpost_via }}', when: [w ? `(${w})` : '', 'outpost_via is defined'].filter(Boolean).join(' and ') }));
     regs.push(r);
+  });
+  // A key login a step set up: Ansible logs in again as that user with that key (its own host key check), without become.
+  probes.forEach((p) => {
+    if (p.kind !== 'keyLogin') return;
+    tasks.push({ name: text(`${s.id}: ${probeText(p)}`), 'ansible.builtin.ping': {}, vars: { ansible_user: escapeLiteral(p.user), ansible_ssh_private_key_file: escapeLiteral(p.keyPath), ansible_become: false }, ...c.when() });
   });
   if (!regs.length) return tasks;
   const lines = `(${regs.map((r) => `(${r}.stdout_lines | default([]))`).join(' + ')}) | select('match', '^OUTPOST_CHECK ') | map('regex_replace', '^OUTPOST_CHECK ', '') | map('regex_replace', outpost_mask | default('') or '^$NEVER', '****') | list`;

@@ -28,6 +28,8 @@ export interface ProbeContext {
   connected?: boolean;
   localNow?: () => number;
   onOutput?: (text: string) => void;
+  /** Logs in to this host again as another user with a private key (keyLogin); absent where the host is not reached over SSH. */
+  relogin?: ((user: string, keyPath: string) => Promise<void>) | undefined;
 }
 
 /** Every connections probe among these passed (and there is one): the host saw its own agent connect. */
@@ -212,7 +214,21 @@ const commandCheck: Check<'command'> = async (p, c) => {
   return [{ name: p.name, status: p.advisory ? 'warn' : 'fail', detail: said ?? `${!exitOk ? `exit code ${r.exitCode}` : `no ${p.markers?.join(' / ')}`}${last ? `: ${last}` : ''}` }];
 };
 
+/** The key login works: a second connection as that user with that key, host key verified; closed at once. */
+const keyLoginCheck: Check<'keyLogin'> = async (p, c) => {
+  const name = `key login as ${p.user}`;
+  if (!c.relogin) return [{ name, status: 'warn', detail: 'could not check: this host is not reached over SSH' }];
+  try {
+    await c.relogin(p.user, p.keyPath);
+    return [{ name, status: 'pass', detail: `logged in as ${p.user} with the key ${p.keyPath} (host key verified)` }];
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err);
+    return [{ name, status: 'fail', detail: `the key ${p.keyPath} did not log in as ${p.user}: ${message}`, hint: `Check ${p.user}'s ~/.ssh/authorized_keys (the key's .pub line, 0600, owned by ${p.user}; ~/.ssh 0700) and that sshd allows ${p.user} (AllowUsers, PubkeyAuthentication).` }];
+  }
+};
+
 const CHECKS: { [K in Probe['kind']]?: Check<K> } = {
+  keyLogin: keyLoginCheck,
   confirmed: async (p, c) => [confirmedCheck(p, c.facts)],
   login: async () => [{ name: 'login', status: 'pass', detail: 'logged in, host key verified' }],
   listening: listeningCheck,
