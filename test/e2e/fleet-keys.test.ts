@@ -7,6 +7,7 @@
 // the agent…", then "first heartbeat seen" with the check that proves it; a single host shows it on the
 // Result page (in French, 1024×640).
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -34,6 +35,9 @@ linux:
     - { command: { name: heartbeat file, script: [sleep, "2", { op: "&&" }, test, -f, "{installDir}/{host.address}.beat", { op: "&&" }, echo, beat], exitCode: 0 } }
 `;
 
+/** The same agent for hosts reached directly (no jump server). */
+const DIRECT = PROFILE.replace('id: proof-agent', 'id: proof-direct').replace('name: Proof agent', 'name: Proof direct').replace('connectivity: [bastion]', 'connectivity: [direct]');
+
 let user: TestUser;
 let jump: SshdInstance;
 let targets: SshdInstance[] = [];
@@ -53,6 +57,7 @@ beforeAll(async () => {
   served = await serve();
   fs.mkdirSync(path.join(served.dataDir, 'profiles'), { recursive: true });
   fs.writeFileSync(path.join(served.dataDir, 'profiles', 'proof-agent.yaml'), PROFILE);
+  fs.writeFileSync(path.join(served.dataDir, 'profiles', 'proof-direct.yaml'), DIRECT);
   browser = await launch();
 }, 90_000);
 
@@ -164,6 +169,49 @@ describe('host keys for a fleet, live proof per host', () => {
     expect(problems).toEqual([]);
     await page.context().close();
   }, 240_000);
+
+  it('a direct fleet: every new key in one dialog too, and a host that hangs in its handshake holds back no other host', async () => {
+    // A "host" that takes the connection and never says a word (no SSH banner).
+    const held: net.Socket[] = [];
+    const silent = net.createServer((c) => held.push(c));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as net.AddressInfo).port;
+    // Every key new for this test; the keys on record are put back after it (the next test uses them).
+    const before = knownHosts();
+    try {
+      fs.writeFileSync(path.join(served.dataDir, 'known_hosts'), '');
+      const page = await openWizard(browser, served, { viewport: { width: 1280, height: 800 } });
+      const problems = watchConsole(page);
+      await page.locator('label[for="profile-proof-direct"]').click();
+      await walkTo(page, 'connectivity');
+      if (!(await page.locator('#f-options-installDir').isVisible())) await page.locator('details.advanced > summary').click();
+      await fill(page, 'options.installDir', installDir);
+      await walkTo(page, 'hosts');
+      await page.locator('label[for="hosts-mode-list"]').click();
+      const fleet = targets.slice(0, 3);
+      const csv = ['host,port,user,password,name', ...fleet.map((h, i) => `${h.host},${h.port},${user.name},${user.password},d-${i + 1}`), `127.0.0.1,${silentPort},${user.name},${user.password},silent`].join('\n');
+      await page.locator('#iplist').fill(csv);
+      await page.getByRole('button', { name: 'Add 4 hosts' }).click();
+      await fill(page, 'run.concurrency', '4');
+      await walkTo(page, 'review');
+      await page.getByTestId('next').click();
+      // The three new keys together, while the silent host is still in its handshake.
+      const dialog = page.getByTestId('hostkey-dialog');
+      await expect.poll(() => dialog.getAttribute('data-count').catch(() => null), { timeout: 30_000 }).toBe('3');
+      expect((await page.getByTestId('hostkey-role').allInnerTexts()).every((r) => r === 'target')).toBe(true);
+      await page.getByTestId('hostkey-accept').click();
+      // The three install and prove themselves while the silent host still holds its connection.
+      for (let i = 0; i < 3; i++) await expect.poll(() => page.getByTestId(`batch-row-target${i}`).getAttribute('data-state'), { timeout: 25_000 }).toBe('done');
+      expect(await page.getByTestId('batch-row-target3').getAttribute('data-state')).not.toMatch(/done|failed/);
+      expect(held.length).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    } finally {
+      for (const c of held) c.destroy();
+      silent.close();
+      fs.writeFileSync(path.join(served.dataDir, 'known_hosts'), before);
+    }
+  }, 180_000);
 
   it('one host: the Result page says the first heartbeat was seen (French, 1024×640)', async () => {
     const page = await openWizard(browser, served, { locale: 'fr-FR', viewport: { width: 1024, height: 640 } });

@@ -1,8 +1,8 @@
-// A fleet's host keys, asked about together: before the targets' pool starts, every target of the run is
-// reached up to its host key (through its jump server's connection, no login: one handshake each), so all
-// the questions about unknown keys reach the person at once (the app shows them in one dialog), and a
-// changed key is told then too (shown apart: never a question), instead of one per host as the pool
-// happens to reach them. A key trusted here is recorded (the login then finds it known); a key rejected
+// A fleet's host keys, asked about together: as the targets' pool starts, every target of the run is
+// reached up to its host key at once (through its jump server's connection, no login: one handshake
+// each), so all the questions about unknown keys reach the person together (the app shows them in one
+// dialog), and a changed key is told then too (shown apart: never a question), instead of one per host
+// as the pool happens to reach them; each target's login waits for its own scan. A key trusted here is recorded (the login then finds it known); a key rejected
 // here is remembered for the run (the login fails without asking again); a changed key is refused by
 // the login as always. Only the app asks for this (RunDeps.askHostKeysTogether).
 import type { TargetHost } from '../../common/api/plan';
@@ -34,14 +34,21 @@ export function rememberRejections(policy: HostKeyPolicy): HostKeyPolicy {
   };
 }
 
-export async function scanTargetKeys(rc: RunContext, deps: KeyScanDeps, targets: readonly TargetHost[], jumps: Map<string, JumpState>): Promise<void> {
+/**
+ * Starts every target's scan at once (at most KEY_SCAN_CONCURRENCY in flight) and gives each target's
+ * own promise: a target's login waits for its own scan only, so the questions still come together
+ * while a host that hangs in its handshake holds back nothing but itself (bounded by the scan's timeout).
+ */
+export function startTargetKeyScans(rc: RunContext, deps: KeyScanDeps, targets: readonly TargetHost[], jumps: Map<string, JumpState>): Map<string, Promise<void>> {
   const todo: TargetHost[] = [];
   for (const t of targets) {
     if (t.by === 'seed' || rc.signal.aborted) continue;
     const via = t.via ? jumps.get(t.via) : undefined;
     if (!(via instanceof StepFailure)) todo.push(t);
   }
-  await pool(todo, KEY_SCAN_CONCURRENCY, async (t) => {
+  const done = new Map<string, () => void>();
+  const scans = new Map(todo.map((t) => [t.id, new Promise<void>((resolve) => done.set(t.id, resolve))]));
+  void pool(todo, KEY_SCAN_CONCURRENCY, async (t) => {
     const via = t.via ? jumps.get(t.via) : undefined;
     const j = t.via ? rc.plan.hosts.jumps.find((x) => x.id === t.via) : undefined;
     try {
@@ -52,6 +59,9 @@ export async function scanTargetKeys(rc: RunContext, deps: KeyScanDeps, targets:
       );
     } catch {
       // What went wrong is the login's to report, on that host's row (unreachable, refused, rejected).
+    } finally {
+      done.get(t.id)?.();
     }
-  });
+  }).catch(() => undefined);
+  return scans;
 }

@@ -16,7 +16,7 @@ import { listArchive, type ArchiveListing } from '../packages/unpack';
 import { describeRef, type SecretResolver } from '../render';
 import type { SecretRegistry } from '../secrets/registry';
 import { SshPool, type HostKeyChanged, type HostKeyPolicy, type KnownHosts } from '../ssh';
-import { rememberRejections, scanTargetKeys, type KeyScanDeps } from './host-keys';
+import { rememberRejections, startTargetKeyScans, type KeyScanDeps } from './host-keys';
 import { toFailure, type RunContext, type RunOptionsResolved } from './host-job';
 import { jumpPhase, localPhase, seedPhase, targetJob, type Reach } from './hosts';
 import { Reporter, type RunEmit, type RunEnd } from './reporter';
@@ -110,11 +110,13 @@ async function main(rc: RunContext, reach: Reach, gate: PauseGate, keys: KeyScan
   const jumps = await jumpPhase(rc, reach);
   if (options.tunnelOnly) return;
   const seed = await seedPhase(rc, reach, jumps);
-  // Behind a jump server the targets' keys are gathered first, through its connection (one dialog). A
-  // direct fleet's hosts are not held for it: one that hangs in its handshake would hold them all back.
-  if (keys) await scanTargetKeys(rc, keys, chosen.filter((t) => t.via !== null), jumps);
+  // Every target's key asked about at once (one dialog); each login waits for its own host's scan only.
+  const scans = keys ? startTargetKeyScans(rc, keys, chosen, jumps) : new Map<string, Promise<void>>();
   const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets && !options.checkOnly ? (['local'] as const) : [])];
-  await pool(all, Math.max(1, options.concurrency ?? 1), (t) => targetJob(rc, reach, t, jumps, seed), gate);
+  await pool(all, Math.max(1, options.concurrency ?? 1), async (t) => {
+    if (t !== 'local') await scans.get(t.id);
+    return targetJob(rc, reach, t, jumps, seed);
+  }, gate);
 }
 
 export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps): RunHandle {
