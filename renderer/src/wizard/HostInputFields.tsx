@@ -1,8 +1,10 @@
 // The chosen profile's per-host values (`hostInputs`) on the Hosts step: fields of the single-host form,
 // and a column each in the host list, edited in place. Empty is the profile's default (the placeholder);
-// a value the profile refuses is said on its own cell (`targets[N].vars.<name>`).
+// a value the profile refuses is said on its own cell (`targets[N].vars.<name>`). The Review page says
+// what each host gets, as the plan has it (a default filled in).
 import { useTranslation } from 'react-i18next';
-import type { HostInputSummary } from '../../../electron/common/api';
+import type { HostInputSummary, Plan } from '../../../electron/common/api';
+import { targetName } from '../batch/names';
 import { fieldId, TextField, useFieldError } from './fields';
 import { hostInputPlaceholder, hostInputWords } from './host-inputs';
 import type { ListHost } from './model';
@@ -84,6 +86,45 @@ export function HostVarCells({ i, row }: { i: number; row: ListHost }) {
               {e ?? ''}
             </div>
           </td>
+        );
+      })}
+    </>
+  );
+}
+
+/** Hosts named in a Review summary line before "and N more". */
+const SHOWN = 4;
+
+/** Review summary lines: each per-host value as the plan gives it, one value when every host has the same. */
+export function ReviewHostVars({ plan }: { plan: Plan }) {
+  const { t, i18n } = useTranslation();
+  const inputs = useHostInputs();
+  const targets = plan.hosts.targets;
+  if (!targets.length) return null;
+  return (
+    <>
+      {inputs.map((h) => {
+        const per = targets.map((tg) => ({ who: targetName({ ...tg.ssh, name: tg.name }), value: tg.vars?.[h.name] ?? '' }));
+        const first = per[0]?.value ?? '';
+        return (
+          <div key={h.name} className="wide" data-testid={`review-host-var-${h.name}`}>
+            <dt>{hostInputWords(h, i18n.language).label}</dt>
+            <dd>
+              {per.every((p) => p.value === first) ? (
+                <code>{first || '—'}</code>
+              ) : (
+                <>
+                  {per.slice(0, SHOWN).map((p, k) => (
+                    <span key={k} className="nowrap">
+                      {k ? ' · ' : ''}
+                      <span className="muted">{p.who}</span> <code>{p.value || '—'}</code>
+                    </span>
+                  ))}
+                  {per.length > SHOWN ? ` ${t('review.hostVarsMore', { count: per.length - SHOWN })}` : ''}
+                </>
+              )}
+            </dd>
+          </div>
         );
       })}
     </>
