@@ -2,7 +2,8 @@
 // aops-agent's Hosts step offers "This host's address in agent.conf" for one host and as a column of the
 // host list (a pasted CSV's agentIp column fills it, a cell is typed in place), a value the profile's
 // pattern refuses is said on that cell and Next is refused, and the values reach the Review page (the
-// plan, a default filled in) and the saved answers (`targets[N].vars.agentIp`), which open again.
+// plan, a default filled in) and the saved answers (`targets[N].vars.agentIp`), which open again; another
+// agent and back keeps what was typed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,14 @@ describe('aops-agent: the address in agent.conf per host', () => {
     expect(await fieldError(page, 'targets[0].vars.agentIp')).toBe('');
     await next(page, 'review');
     await expect.poll(() => page.getByTestId('review-host-var-agentIp').innerText().catch(() => '')).toContain('10.8.0.47');
+    // Another agent (which takes no per-host value), then back: the value typed is still there.
+    await page.getByTestId('rail-agent').click();
+    await page.locator('label[for="profile-icagent"]').click();
+    await expect.poll(() => page.locator('#profile-icagent').isChecked()).toBe(true);
+    await page.locator('label[for="profile-aops-agent"]').click();
+    await page.getByTestId('rail-hosts').click();
+    await page.getByTestId('step-hosts').waitFor();
+    expect(await page.locator(fieldSelector('targets[0].vars.agentIp')).inputValue()).toBe('10.8.0.47');
     expect(errors).toEqual([]);
     await page.context().close();
   });
