@@ -381,6 +381,10 @@ export const InputSummary = z.object({
 });
 export type InputSummary = z.infer<typeof InputSummary>;
 
+/** A per-host value (a host list column, answers `targets[].vars.<name>`): declared in `hostInputs`, or used as `{host.<name>}`. */
+export const HostInputSummary = InputSummary.pick({ name: true, required: true, pattern: true, patternHint: true, choices: true, label: true, help: true }).extend({ type: z.enum(['string', 'host', 'ip', 'port', 'path', 'enum']), default: z.union([z.string(), z.number()]).optional() });
+export type HostInputSummary = z.infer<typeof HostInputSummary>;
+
 export const ProfileSummary = z.object({
   id: z.string(),
   name: z.string(),
@@ -396,6 +400,8 @@ export const ProfileSummary = z.object({
   /** The agent's ports: what a jump server forwards (`to` is `elb` or a host template) and the security group opens. */
   ports: z.array(z.object({ name: z.string(), port: z.number().int(), to: z.string(), download: z.boolean(), direction: z.enum(['local', 'remote']).default('local') })),
   inputs: z.array(InputSummary),
+  /** Its per-host values (the wizard's host list columns), in the order the profile gives them. */
+  hostInputs: z.array(HostInputSummary).default([]),
   /** The profile uses the region catalog (the wizard asks for a region). */
   regions: z.boolean(),
   /** A console command can be pasted instead of typing inputs (per OS). */

@@ -2,17 +2,40 @@
 // for every face (./index.ts is the door they import).
 import { markSecretEnv } from '../secrets/env';
 import path from 'node:path';
-import type { Plan, ProfileSummary } from '../../common/api/plan';
+import type { HostInputSummary, Plan, ProfileSummary } from '../../common/api/plan';
 import { formatProblem, validateAnswers } from '../../common/answers';
 import type { CoreContext } from '../context';
 import { OutpostError } from '../errors';
 import { inheritedFromAnswers, loadRegions, PlanError, planFromAnswers, type SecretResolver } from '../plan';
-import { inLang, loadProfiles, parseConsoleCommand, profileDirs, profileUses, type ConsoleCommandResult, type LangText, type LoadedProfile } from '../profiles';
+import { hostColumnsOf, inLang, loadProfiles, portColumnsOf, parseConsoleCommand, profileDirs, profileUses, type ConsoleCommandResult, type LangText, type LoadedProfile, type Profile } from '../profiles';
 
 /** A profile's text in each UI language (English where it gives none); nothing when it gives no text. */
 const perLang = (t: LangText | undefined): Record<string, string> => (t === undefined ? {} : { en: inLang(t, 'en'), 'zh-CN': inLang(t, 'zh-CN'), fr: inLang(t, 'fr') });
 import { missingSecrets, startRun, type RunDeps, type RunHandle, type RunOptionsResolved } from '../run';
 import { KnownHosts, type HostKeyPolicy } from '../ssh';
+
+/**
+ * A profile's per-host values as the wizard offers them: each declared one as declared, and one it only
+ * uses as `{host.<name>}` as a required text (a port where a probe checks it as one), named by itself.
+ */
+function hostInputSummaries(p: Profile): HostInputSummary[] {
+  const ports = portColumnsOf(p);
+  return hostColumnsOf(p).map((name) => {
+    const h = p.hostInputs.find((x) => x.name === name);
+    if (!h) return { name, type: ports.includes(name) ? 'port' : 'string', required: true, label: { en: name }, help: {} };
+    return {
+      name,
+      type: h.type,
+      required: h.required,
+      ...(h.default !== undefined ? { default: h.default } : {}),
+      ...(h.pattern ? { pattern: h.pattern } : {}),
+      ...(h.patternHint ? { patternHint: h.patternHint } : {}),
+      ...(h.choices ? { choices: h.choices } : {}),
+      label: h.label ? perLang(h.label) : { en: name },
+      help: perLang(h.help),
+    };
+  });
+}
 
 export interface ServiceOptions {
   /** --profiles DIR: the user's profiles folder instead of <data folder>/profiles. */
@@ -60,6 +83,7 @@ export class OutpostService {
         ),
         source,
         ...(p.replaces ? { replaces: p.replaces } : {}),
+        hostInputs: hostInputSummaries(p),
         inputs: p.inputs.map((i) => ({
           name: i.name,
           type: i.type,

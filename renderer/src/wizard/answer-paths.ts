@@ -9,6 +9,8 @@ export interface PathContext {
   hostName?: (index: number) => string | undefined;
   /** A profile input's label in the UI's language. */
   inputLabel?: (name: string) => string | undefined;
+  /** A profile's per-host value's label (a host list column) in the UI's language. */
+  hostInputLabel?: (name: string) => string | undefined;
 }
 
 const LOGIN: Record<string, string> = {
@@ -57,7 +59,7 @@ export function pathWords(t: T, path: string, c: PathContext = {}): string {
   if (m) {
     const i = Number(m[1]);
     const f = m[2];
-    const field = f === undefined ? undefined : f.startsWith('vars.') ? f.slice(5) : said(t, LOGIN, f);
+    const field = f === undefined ? undefined : f.startsWith('vars.') ? (c.hostInputLabel?.(f.slice(5)) ?? f.slice(5)) : said(t, LOGIN, f);
     return join([t('steps.hosts'), c.hostName?.(i) ?? t('paths.hostN', { n: i + 1 }), field]);
   }
   m = /^connectivity\.jumpServers\[(\d+)\](\.proxy)?(?:\.ssh)?(?:\.(.+))?$/.exec(path);
@@ -84,7 +86,7 @@ export function pathWords(t: T, path: string, c: PathContext = {}): string {
 }
 
 /** An answers path anywhere in a sentence (the core's spellings: indexes in brackets, dotted fields). */
-const PATH = /\b(targets\[\d+\](?:\.[A-Za-z]+)*(?:\.privateKey\.(?:path|passphrase))?|connectivity\.jumpServers\[\d+\](?:\.proxy)?(?:\.ssh)?(?:\.[A-Za-z]+)*|connectivity\.portOverrides\.\d+(?:\.(?:listen|target))?|connectivity\.[A-Za-z]+(?:\[\d+\])?|options\.[A-Za-z0-9]+|inputs\.[A-Za-z0-9_]+|package\.(?:path|sha256))\b/g;
+const PATH = /\b(targets\[\d+\](?:\.vars\.[a-z][A-Za-z0-9_]*|(?:\.[A-Za-z]+)*)(?:\.privateKey\.(?:path|passphrase))?|connectivity\.jumpServers\[\d+\](?:\.proxy)?(?:\.ssh)?(?:\.[A-Za-z]+)*|connectivity\.portOverrides\.\d+(?:\.(?:listen|target))?|connectivity\.[A-Za-z]+(?:\[\d+\])?|options\.[A-Za-z0-9]+|inputs\.[A-Za-z0-9_]+|package\.(?:path|sha256))\b/g;
 
 /** The answers' own choices written as the wizard offers them (what to choose, where). */
 const CHOICES: Array<[RegExp, string]> = [

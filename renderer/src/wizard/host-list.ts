@@ -13,11 +13,12 @@ export interface ParsedLine {
 /**
  * A pasted or imported host list, read as `outpost batch --hosts` reads it: iplist.cfg (`IP [password]`)
  * or CSV with a header row (host,port,user,password,privateKey,name,jump), ranges and CIDR blocks
- * expanded; each problem with its line number (never quoting a password).
+ * expanded; each problem with its line number (never quoting a password). `columns`: the profile's
+ * per-host values, CSV columns of those names (each host's `vars`).
  */
-export function readHostList(text: string, defaults: { user: string; port: number }): HostListResult {
+export function readHostList(text: string, defaults: { user: string; port: number }, columns: readonly string[] = []): HostListResult {
   if (!text.trim()) return { format: 'iplist', hosts: [], problems: [] };
-  return parseHostList(text, { defaults });
+  return parseHostList(text, { defaults, hostColumns: columns });
 }
 
 /** `IP [password]` per line, as the vendor's iplist.cfg; blank lines and `#` comments are skipped. */

@@ -3,6 +3,7 @@
 // validity.ts). No API access here, so everything in this file is unit-tested in Node.
 import type { InputSummary, ProfileSummary, SecretRef } from '../../../electron/common/api';
 import { listWords } from '../../../electron/common/inputs';
+import { hostColumns, varsPart, type HostVars } from './host-inputs';
 
 export type StepId = 'agent' | 'region' | 'connectivity' | 'credentials' | 'hosts' | 'review' | 'run' | 'result';
 export const STEPS: readonly StepId[] = ['agent', 'region', 'connectivity', 'credentials', 'hosts', 'review', 'run', 'result'];
@@ -50,8 +51,10 @@ export interface ListHost {
   keyPath?: string;
   /** A jump server by index or name (CSV `jump` column). */
   jump?: number | string;
-  /** A target from an opened recipe that the list form cannot show (own port, user, key…): kept verbatim. */
+  /** A target from an opened recipe that the list form cannot show (own port, user, key…): kept verbatim (its `vars` aside, below). */
   raw?: Record<string, unknown>;
+  /** The profile's per-host values for this host (CSV columns, answers `vars`); empty: the profile's default. */
+  vars?: HostVars;
 }
 
 /**
@@ -103,6 +106,8 @@ export interface WizardForm {
   hosts: {
     mode: 'single' | 'list' | 'thisComputer';
     single: SshLoginForm;
+    /** The single host's per-host values (the profile's `hostInputs`). */
+    singleVars?: HostVars;
     list: ListHost[];
     listPort: string;
     listUser: string;
@@ -218,16 +223,16 @@ function connectivity(c: WizardForm['connectivity'], withProxy = true): Record<s
 
 export const splitList = (v: string): string[] => v.split(/[\s,]+/).filter(Boolean);
 
-/** The answers' targets the Hosts step describes. */
-export function targets(f: WizardForm): Record<string, unknown>[] {
+/** The answers' targets the Hosts step describes; with `columns` (the profile's per-host values), only those. */
+export function targets(f: WizardForm, columns?: readonly string[]): Record<string, unknown>[] {
   const h = f.hosts;
   if (h.mode === 'thisComputer') return [];
-  if (h.mode === 'single') return [sshLogin(h.single)];
+  if (h.mode === 'single') return [{ ...sshLogin(h.single), ...varsPart(h.singleVars, columns) }];
   return h.list.map((l) => {
-    if (l.raw) return l.raw;
+    if (l.raw) return { ...l.raw, ...varsPart(l.vars, columns) };
     const ref = (l.password && secretRef(l.password)) ?? secretRef(h.listDefaultPassword);
     const auth = l.keyPath ? { privateKey: { path: l.keyPath } } : ref ? { password: ref } : {};
-    return { host: l.host, port: l.port ?? num(h.listPort) ?? 22, ...(l.user ? { user: l.user } : opt('user', h.listUser)), ...(l.name ? { name: l.name } : {}), ...(typeof l.jump === 'number' ? { jump: l.jump } : {}), ...auth };
+    return { host: l.host, port: l.port ?? num(h.listPort) ?? 22, ...(l.user ? { user: l.user } : opt('user', h.listUser)), ...(l.name ? { name: l.name } : {}), ...(typeof l.jump === 'number' ? { jump: l.jump } : {}), ...auth, ...varsPart(l.vars, columns) };
   });
 }
 
@@ -282,158 +287,12 @@ export function toAnswers(f: WizardForm, profile?: ProfileSummary): Record<strin
     // A proxy only for a profile with remote forwards (kept in the form when the agent changes back).
     connectivity: connectivity(f.connectivity, !profile || profile.ports.some((x) => x.direction === 'remote')),
     inputs: inputsOf(f, profile),
-    targets: targets(f),
+    targets: targets(f, profile ? hostColumns(profile) : undefined),
     ...(f.hosts.mode === 'thisComputer' ? { thisComputer: true } : {}),
     ...(f.hosts.inherit?.on && profile?.inherited && f.agent.os === 'linux' && f.hosts.mode !== 'thisComputer' ? { inheritFrom: sshLogin(f.hosts.inherit.seed) } : {}),
     ...(f.hosts.packagePath.trim() && (!profile || (profile.offline ?? []).includes(f.agent.os)) ? { package: { path: f.hosts.packagePath.trim(), ...opt('sha256', f.hosts.packageSha256) } } : {}),
     ...(Object.keys(options).length ? { options } : {}),
   };
-}
-
-// ---- reading answers back -----------------------------------------------------------------------
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-
-function refOf(v: unknown): SecretRef | null {
-  if (!isObj(v)) return null;
-  if (typeof v.env === 'string') return { env: v.env };
-  if (typeof v.stored === 'string') return { stored: v.stored };
-  return null;
-}
-
-function slotFrom(key: string, v: unknown, hints: Record<string, string>): SecretSlot {
-  const ref = refOf(v);
-  if (!ref) return slot(key);
-  return { key: 'stored' in ref ? ref.stored : key, ref, hint: 'stored' in ref ? (hints[ref.stored] ?? '') : `$${ref.env}`, draft: '' };
-}
-
-function loginFrom(v: unknown, passwordKey: string, hints: Record<string, string>, os: Os): SshLoginForm {
-  const o = isObj(v) ? v : {};
-  const pk = isObj(o.privateKey) ? o.privateKey : null;
-  return {
-    host: str(o.host),
-    port: o.port === undefined ? '22' : str(o.port),
-    user: o.user === undefined ? defaultUser(os) : str(o.user),
-    auth: o.agent === true ? 'agent' : pk ? 'privateKey' : 'password',
-    password: slotFrom(passwordKey, o.password, hints),
-    keyPath: pk ? str(pk.path) : '',
-  };
-}
-
-/**
- * A form from an answers object (a saved recipe, `wizard.initial`). Lenient: whatever fits is taken,
- * the rest keeps its default, and validation then names what is missing. `hints` are the stored
- * secrets' hints (secrets.list).
- */
-export function fromAnswers(a: unknown, hints: Record<string, string> = {}, regionIds: readonly string[] = [], profiles: readonly ProfileSummary[] = []): WizardForm {
-  const f = emptyForm();
-  if (!isObj(a)) return f;
-  const os: Os = a.os === 'windows' ? 'windows' : 'linux';
-  if (typeof a.profile === 'string') f.agent.profile = a.profile;
-  f.agent.os = os;
-  const region = str(a.region);
-  if (region) {
-    const listed = regionIds.length === 0 || regionIds.includes(region);
-    f.region = { ...f.region, id: listed ? region : '', other: !listed, otherId: listed ? '' : region, obsDomain: str(a.obsDomain) };
-  }
-  if (a.obsDomain !== undefined) {
-    f.region = { ...f.region, other: true, otherId: region, id: '', obsDomain: str(a.obsDomain) };
-  }
-  const c = isObj(a.connectivity) ? a.connectivity : {};
-  const mode: Mode = c.mode === 'vpcep' || c.mode === 'direct' || c.mode === 'bastion' ? c.mode : 'jump';
-  const conn = f.connectivity;
-  conn.mode = mode;
-  conn.traffic = c.traffic === 'production' || c.traffic === 'test' ? c.traffic : '';
-  conn.dc = str(c.dc);
-  if (mode === 'bastion') {
-    const jumps = Array.isArray(c.jumpServers) ? c.jumpServers : [];
-    if (jumps.length) conn.jumpServers = jumps.map((j, i) => ({ privateIp: '', ssh: loginFrom(isObj(j) ? j.ssh : undefined, `jump.${i}.password`, hints, 'linux') }));
-    conn.directAccessIp = str(c.accessIp);
-  } else if (mode === 'jump') {
-    const jumps = Array.isArray(c.jumpServers) ? c.jumpServers : [];
-    if (jumps.length) {
-      conn.jumpServers = jumps.map((j, i) => {
-        const jo = isObj(j) ? j : {};
-        const px = isObj(jo.proxy) ? jo.proxy : null;
-        return { privateIp: str(jo.privateIp), ssh: loginFrom(jo.ssh, `jump.${i}.password`, hints, 'linux'), ...(px ? { proxy: loginFrom(px.ssh, `jump.${i}.proxy.password`, hints, 'linux') } : {}) };
-      });
-    }
-    conn.elbIp = str(c.elbIp);
-    conn.connectionIp = str(c.connectionIp);
-    conn.tunnel = c.tunnel === 'vendor' ? 'vendor' : 'persistent';
-    if (Array.isArray(c.allowFrom)) conn.allowFrom = c.allowFrom.map(str).join(', ');
-    if (isObj(c.portOverrides)) {
-      for (const [port, o] of Object.entries(c.portOverrides)) {
-        if (isObj(o)) conn.portOverrides[port] = { listen: str(o.listen), target: str(o.target) };
-      }
-    }
-  } else if (mode === 'vpcep') {
-    conn.vpcepDomain = str(c.vpcepDomain);
-    conn.vpcepAccessIp = str(c.accessIp);
-  } else {
-    conn.directAccessIp = str(c.accessIp);
-  }
-  if (isObj(a.options)) {
-    conn.installDir = str(a.options.installDir);
-    conn.downloadSha256 = str(a.options.downloadSha256);
-  }
-  // `credentials:` is the older name of `inputs:`; both are read, `inputs` wins.
-  const given = { ...(isObj(a.credentials) ? a.credentials : {}), ...(isObj(a.inputs) ? a.inputs : {}) };
-  const declared = profiles.find((p) => p.id === f.agent.profile)?.inputs ?? [];
-  for (const [name, v] of Object.entries(given)) {
-    const field = fieldFrom(inputSecretKey(f.agent.profile, name), v, hints);
-    // A literal where the profile wants a secret is dropped: never shown in clear, never kept.
-    const secret = declared.find((i) => i.name === name)?.type === 'secret';
-    if (field && (!secret || field.kind === 'secret')) f.inputs[name] = field;
-  }
-  const ts = Array.isArray(a.targets) ? a.targets : [];
-  const h = f.hosts;
-  h.listUser = defaultUser(os);
-  if (isObj(a.package)) {
-    h.packagePath = str(a.package.path);
-    h.packageSha256 = str(a.package.sha256);
-  }
-  if (isObj(a.inheritFrom)) h.inherit = { on: true, seed: loginFrom(a.inheritFrom, 'inherit.seed.password', hints, 'linux') };
-  if (ts.length === 0 || a.thisComputer === true) {
-    h.mode = os === 'windows' || a.thisComputer === true ? 'thisComputer' : 'single';
-    h.single.user = defaultUser(os);
-  } else if (ts.length === 1 && simpleLogin(ts[0])) {
-    h.mode = 'single';
-    h.single = loginFrom(ts[0], 'target.0.password', hints, os);
-  } else {
-    // Several targets: the list form (one port and user, passwords per host); a target it cannot
-    // show as such (own port or user, a key, a name…) is kept as written.
-    h.mode = 'list';
-    const first = isObj(ts[0]) ? ts[0] : {};
-    h.listPort = first.port === undefined ? '22' : str(first.port);
-    h.listUser = first.user === undefined ? defaultUser(os) : str(first.user);
-    h.list = ts.map((t, i) => {
-      const to = isObj(t) ? t : {};
-      const plain = simpleLogin(to) && !to.privateKey && !to.agent && str(to.port || 22) === (h.listPort || '22') && str(to.user) === h.listUser;
-      if (!plain) return { host: str(to.host), password: null, raw: to };
-      return { host: str(to.host), password: refOf(to.password) ? slotFrom(`target.${i}.password`, to.password, hints) : null };
-    });
-  }
-  return f;
-}
-
-/** An input's field from its answers value; a literal where a secret belongs is dropped (never kept). */
-export function fieldFrom(key: string, v: unknown, hints: Record<string, string>): InputField | null {
-  if (refOf(v)) return { kind: 'secret', slot: slotFrom(key, v, hints) };
-  if (typeof v === 'boolean') return { kind: 'flag', on: v };
-  if (Array.isArray(v)) return { kind: 'list', text: v.map(str).join('\n') };
-  if (typeof v === 'number') return { kind: 'text', text: String(v), numeric: true };
-  if (typeof v === 'string') return { kind: 'text', text: v };
-  return null;
-}
-
-/** A target the login form shows exactly: host, port, user and one way to sign in without a key passphrase. */
-function simpleLogin(t: unknown): boolean {
-  if (!isObj(t)) return false;
-  const known = new Set(['host', 'port', 'user', 'password', 'privateKey', 'agent']);
-  if (!Object.keys(t).every((k) => known.has(k))) return false;
-  return !(isObj(t.privateKey) && t.privateKey.passphrase !== undefined);
 }
 
 // ---- cross-step rules -----------------------------------------------------------------------------
@@ -499,3 +358,4 @@ export function applyProfile(f: WizardForm, profile: { id: string; os: Os[]; con
 }
 
 export { parseIpList, readHostList, type ParsedLine } from './host-list';
+export type { HostVars } from './host-inputs';

@@ -3,7 +3,8 @@
 // the secrets it saved, and a warning when the address it gives is the region's own service address.
 import { create } from 'zustand';
 import type { RequestOutput } from '../../../electron/common/api';
-import { fieldFrom, inputSecretKey, type InputField, type WizardForm } from './model';
+import { inputSecretKey, type InputField, type WizardForm } from './model';
+import { fieldFrom } from './from-answers';
 
 export type Imported = RequestOutput<'profiles.importCommand'>;
 

@@ -5,6 +5,7 @@ import { validateAnswers, type Problem } from '../../../electron/common/answers'
 import { checkPosixAbsPath, checkWindowsAbsPath } from '../../../electron/common/validate';
 import type { InputSummary, ProfileSummary } from '../../../electron/common/api';
 import { checkInputValue, CONTROL } from '../../../electron/common/inputs';
+import { hostVarProblems } from './host-inputs';
 import { INPUT_STEPS, inputField, inputValue, secretRef, targets, toAnswers, type SshLoginForm, type StepId, type WizardForm } from './model';
 
 /** The DOM id of an answers field's input (`targets[0].host` → `f-targets-0--host`). */
@@ -32,6 +33,8 @@ export function problemsByStep(f: WizardForm, profile?: ProfileSummary): StepPro
     // The answers format leaves the direct access address optional: the plan requires it of an agent that reports to it.
     if (f.connectivity.mode === 'direct' && profile.uses.accessIp && !f.connectivity.directAccessIp.trim() && !by.connectivity.some((p) => p.path === 'connectivity.accessIp')) by.connectivity.push({ path: 'connectivity.accessIp', message: 'is required' });
     for (const p of inputProblems(f, profile)) if (!by.credentials.some((q) => q.path === p.path)) by.credentials.push(p);
+    // Each host's per-host values (the cells of the host list), as the core will check them.
+    if (f.hosts.mode !== 'thisComputer') for (const p of hostVarProblems(f.hosts.mode === 'single' ? [f.hosts.singleVars] : f.hosts.list.map((l) => l.vars), profile)) if (!by.hosts.some((q) => q.path === p.path)) by.hosts.push(p);
   }
   // The schema checks the sign-in only once the rest of the login is valid; the wizard says it at once.
   const noAuth = (path: string, l: SshLoginForm) => {

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { targetName } from '../batch/names';
 import { failureWords } from '../i18n/reasons';
 import { inWizardWords } from './answer-paths';
+import { hostInputWords } from './host-inputs';
 import { stepTitle } from './planText';
 import { selectProfile, useWizard } from './store';
 
@@ -29,6 +30,10 @@ export function useWizardWords(): (text: string) => string {
         inputLabel: (name) => {
           const l = profile?.inputs.find((x) => x.name === name)?.label;
           return l?.[i18n.language] ?? l?.en;
+        },
+        hostInputLabel: (name) => {
+          const h = profile?.hostInputs.find((x) => x.name === name);
+          return h ? hostInputWords(h, i18n.language).label : undefined;
         },
       },
     );

@@ -12,7 +12,8 @@ import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { OutpostService, scheduleOf } from '../../../electron/core/service';
 import { keyOptions, remoteKeyOptions } from '../../../electron/core/plan/tunnel';
 import { renderExec } from '../../../electron/core/render';
-import { fromAnswers, toAnswers } from '../../../renderer/src/wizard/model';
+import { toAnswers } from '../../../renderer/src/wizard/model';
+import { fromAnswers } from '../../../renderer/src/wizard/from-answers';
 import { hostLabel } from '../../../renderer/src/wizard/planText';
 import { example, FIXTURES, RESOURCES } from './helpers';
 

@@ -13,12 +13,12 @@ import {
   applyOs,
   applyProfile,
   emptyForm,
-  fromAnswers,
   parseIpList,
   slot,
   toAnswers,
   type WizardForm,
 } from '../../../renderer/src/wizard/model';
+import { fromAnswers } from '../../../renderer/src/wizard/from-answers';
 import { problemsByStep, stepEnabled, stepOfPath } from '../../../renderer/src/wizard/validity';
 
 const RESOURCES = path.resolve(import.meta.dirname, '..', '..', '..', 'resources');

@@ -9,6 +9,8 @@ import { defaultConcurrency } from '../../batch/model';
 import { ConnectionTest } from '../ConnectionTest';
 import { PackageField } from '../PackageField';
 import { InheritedField } from '../InheritedField';
+import { HostVarCells, HostVarHeaders, SingleHostVars, useHostInputs } from '../HostInputFields';
+import { hostColumns } from '../host-inputs';
 import { describeProblem } from '../problems';
 import { useWizard } from '../store';
 import { api, isDesktop } from '../../api/client';
@@ -45,6 +47,7 @@ function SingleHost() {
       ) : (
         <p className="hint block">{t('auth.agentHint')}</p>
       )}
+      <SingleHostVars />
     </fieldset>
   );
 }
@@ -153,7 +156,7 @@ function HostEditRow({ i, row }: { i: number; row: ListHost }) {
   };
   return (
     <tr className="host-edit" data-testid="host-edit">
-      <td colSpan={4}>
+      <td colSpan={4 + useHostInputs().length}>
         <fieldset className="group tight">
           <legend>{t('hosts.editLegend', { host: row.host })}</legend>
           <div className="row">
@@ -205,16 +208,17 @@ function HostList() {
   const [text, setText] = useState('');
   const [imported, setImported] = useState<ImportedFile | null>(null);
   const [importError, setImportError] = useState<string | null>(null);
+  const hostInputs = useHostInputs();
   /** A host list read from a file: into the editor, remembering whether it held passwords (to offer deleting it). */
   const takeFile = (name: string, fileId: string | null, content: string) => {
     const defaults = { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 };
     setText(content);
     setImportError(null);
-    setImported({ name, fileId, passwords: readHostList(content, defaults).hosts.some((h) => h.password !== undefined), added: false, result: null });
+    setImported({ name, fileId, passwords: readHostList(content, defaults, hostColumns({ hostInputs })).hosts.some((h) => h.password !== undefined), added: false, result: null });
   };
   const file = useRef<HTMLInputElement>(null);
-  // The CLI's formats: iplist.cfg, CSV with a header row (own port, user, key per host), ranges, CIDR.
-  const parsed = useMemo(() => readHostList(text, { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 }), [text, hosts.listUser, hosts.listPort]);
+  // The CLI's formats: iplist.cfg, CSV with a header row (own port, user, key per host, the profile's per-host values), ranges, CIDR.
+  const parsed = useMemo(() => readHostList(text, { user: hosts.listUser.trim() || 'root', port: Number(hosts.listPort) || 22 }, hostColumns({ hostInputs })), [text, hosts.listUser, hosts.listPort, hostInputs]);
   const bad = parsed.problems;
   const good = parsed.hosts.length;
   const needsDefault = hosts.list.some((l) => !l.password && !l.raw);
@@ -226,6 +230,7 @@ function HostList() {
         <textarea id="iplist" className="mono" rows={5} value={text} spellCheck={false} placeholder={t('hosts.pastePlaceholder')} aria-describedby="iplist-hint iplist-err" onChange={(e) => setText(e.target.value)} />
         <div className="hint" id="iplist-hint">
           {t('hosts.pasteHint')}
+          {hostInputs.length ? ` ${t('hosts.pasteColumns', { names: hostColumns({ hostInputs }).join(', ') })}` : ''}
         </div>
         <div className="error" id="iplist-err" role={bad.length ? 'alert' : undefined} data-testid="err-iplist">
           {bad.length ? bad.map((b) => t('hosts.badLine', { line: b.line, problem: describeProblem(b.message, t) })).join(' · ') : ''}
@@ -299,6 +304,7 @@ function HostList() {
               <th scope="col">#</th>
               <th scope="col">{t('hosts.host')}</th>
               <th scope="col">{t('auth.password')}</th>
+              <HostVarHeaders />
               <th scope="col">
                 <span className="sr-only">{t('common.remove')}</span>
               </th>
@@ -321,6 +327,7 @@ function HostList() {
                       {e ? <div className="error inline">{e}</div> : null}
                     </td>
                     <td>{l.raw ? t('hosts.fromRecipe') : l.keyPath !== undefined ? t('auth.privateKey') : l.password ? (l.password.draft ? t('hosts.pwFromList') : l.password.ref ? t('secret.saved') : t('hosts.ownPassword')) : t('hosts.pwDefault')}</td>
+                    <HostVarCells i={i} row={l} />
                     <td className="row-actions">
                       {l.raw ? null : (
                         <button type="button" className="link" data-testid={`host-edit-${i}`} aria-expanded={editing === i} onClick={() => editHost(editing === i ? null : i)} aria-label={t('hosts.editHost', { host: l.host })}>

@@ -6,6 +6,7 @@ import type { Plan, Step } from '../../../../electron/common/api';
 import { runnableText } from '../../../../electron/common/copy-text';
 import { Callout, CopyButton, DataTable, StepHeader, tableText } from '../fields';
 import { ExportPanel } from '../ExportPanel';
+import { ReviewHostVars } from '../HostInputFields';
 import { runStepTitle, stepTitle, tableRows } from '../planText';
 import { guardSays, probeLabel } from '../../i18n/checks';
 import { useWizardWords } from '../wizard-words';
@@ -211,6 +212,7 @@ export function ReviewStep() {
                 <code>{plan.values.installDir}</code>
               </dd>
             </div>
+            <ReviewHostVars plan={plan} />
           </dl>
           <RunbookBar />
           {warnings.length ? (

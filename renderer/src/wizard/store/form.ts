@@ -5,12 +5,14 @@ import i18next from 'i18next';
 import { api } from '../../api/client';
 import { batchRun } from '../../batch/model';
 import { forgetPaste, importedForm } from '../paste-changes';
-import { applyOs, defaultProfile, switchAgent, fromAnswers, readHostList, slot, STEPS, type JumpForm, type ListHost, type WizardForm } from '../model';
+import { applyOs, defaultProfile, switchAgent, readHostList, slot, STEPS, type JumpForm, type ListHost, type WizardForm } from '../model';
+import { fromAnswers } from '../from-answers';
+import { hostColumns } from '../host-inputs';
 import { clearDraft, draftStarted, readDraft } from './draft';
 import { clearSession, readSession, sessionStarted } from './session';
 import { stopListening } from './run';
 import { commitAll, freshKey } from './secrets';
-import { selectAnswers, selectEnabled, selectProblems, stepSkipped } from './selectors';
+import { selectAnswers, selectEnabled, selectProblems, selectProfile, stepSkipped } from './selectors';
 import { initialState, message, type GetState, type SetState, type WizardActions } from './types';
 
 type FormActions = Omit<WizardActions, 'showLastRun' | 'setSecretDraft' | 'commitSecret' | 'commitSecrets' | 'forgetSecret' | 'startRun' | 'cancelRun' | 'resumeBatch' | 'runInstalled' | 'pauseRun' | 'decideHostKey' | 'editAnswers' | 'moreHosts'>;
@@ -195,7 +197,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
       // The CLI's formats (iplist.cfg, CSV with a header row, ranges, CIDR); the lines with a problem are not added.
       const h0 = get().form.hosts;
       const defaults = { user: h0.listUser.trim() || 'root', port: Number(h0.listPort) || 22 };
-      const lines = readHostList(text, defaults).hosts;
+      const lines = readHostList(text, defaults, hostColumns(selectProfile(get()))).hosts;
       setForm((f) => {
         const key = (host: string, port: number | undefined) => `${host}|${port ?? (Number(f.hosts.listPort) || 22)}`;
         const known = new Set(f.hosts.list.map((l) => key(l.host, l.port)));
@@ -209,6 +211,7 @@ export function formActions(set: SetState, get: GetState, setForm: (fn: (f: Wiza
             ...(l.name ? { name: l.name } : {}),
             ...(l.privateKey ? { keyPath: l.privateKey } : {}),
             ...(l.jump !== undefined ? { jump: l.jump } : {}),
+            ...(l.vars && Object.keys(l.vars).length ? { vars: l.vars } : {}),
           }));
         return { ...f, hosts: { ...f.hosts, list: [...f.hosts.list, ...add] } };
       });
