@@ -4,49 +4,28 @@
 // forwarded ports (or ssh's exit), not a fixed time, so the run ends with every host installed. The
 // banner is in the page's language (zh-CN here).
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, ConsoleMessage } from 'playwright-core';
-import { launch, ROOT, screenshot } from './harness';
+import { demo as startDemo, launch, screenshot, type Served } from './harness';
 
-let demo: ChildProcess | null = null;
+let demo: Served;
 let hogs: ChildProcess[] = [];
 let browser: Browser;
-let dataDir: string;
 let url = '';
-let out = '';
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-demo-'));
-  demo = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'demo', '--no-open'], { env: { ...process.env, OUTPOST_DATA_DIR: dataDir, SHELL: '/bin/bash' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`outpost demo printed no URL in 60 s:\n${out}`)), 60_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    demo?.stdout?.on('data', onData);
-    demo?.stderr?.on('data', onData);
-    demo?.once('exit', (code) => reject(new Error(`outpost demo exited (${code}):\n${out}`)));
-  });
+  demo = await startDemo();
+  url = demo.url;
   browser = await launch();
 }, 90_000);
 
 afterAll(async () => {
   for (const h of hogs) h.kill('SIGKILL');
   await browser?.close();
-  if (demo && demo.exitCode === null) {
-    demo.kill('SIGTERM');
-    await new Promise((r) => demo?.once('exit', r));
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
+
 
 describe('the demo, first run', () => {
   it('installs on its default path while every CPU is busy', async () => {
@@ -78,7 +57,7 @@ describe('the demo, first run', () => {
       await Promise.race([page.getByTestId('hostkey-dialog').waitFor({ timeout: 240_000 }), result.waitFor({ timeout: 240_000 })]);
       if (await result.isVisible()) break;
       const fp = await page.getByTestId('hostkey-fingerprint').first().innerText();
-      expect(out).toContain(fp);
+      expect(demo.output()).toContain(fp);
       await page.getByTestId('hostkey-accept').click();
       // Several hosts may ask at once: the next question replaces this one.
       await expect.poll(async () => (await page.getByTestId('hostkey-dialog').isVisible()) && (await page.getByTestId('hostkey-fingerprint').first().innerText().catch(() => '')) === fp, { timeout: 10_000 }).toBe(false);

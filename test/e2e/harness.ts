@@ -16,20 +16,24 @@ export interface Served {
   token: string;
   proc: ChildProcess;
   dataDir: string;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
-export async function serve(env: NodeJS.ProcessEnv = {}): Promise<Served> {
+/** `outpost <args>` from the build, with its own data folder; resolves once it prints the app's URL. */
+async function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Served> {
   const cli = path.join(ROOT, 'dist', 'cli', 'index.mjs');
   if (!fs.existsSync(cli)) throw new Error('dist/ is missing: run `npm run build` before the E2E tests (npm test does).');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-'));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'serve'], {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), ...args], {
     env: { ...process.env, OUTPOST_DATA_DIR: dataDir, SHELL: '/bin/bash', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  const what = `outpost ${args[0] ?? ''}`;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`outpost serve printed no URL in 15 s:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${what} printed no URL in ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
     const onData = (b: Buffer) => {
       out += b.toString();
       const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
@@ -40,7 +44,7 @@ export async function serve(env: NodeJS.ProcessEnv = {}): Promise<Served> {
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`outpost serve exited (${code}):\n${out}`)));
+    proc.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${out}`)));
   });
   const u = new URL(url);
   return {
@@ -49,6 +53,7 @@ export async function serve(env: NodeJS.ProcessEnv = {}): Promise<Served> {
     token: new URLSearchParams(u.hash.slice(1)).get('token') ?? '',
     proc,
     dataDir,
+    output: () => out,
     stop: async () => {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');
@@ -58,6 +63,12 @@ export async function serve(env: NodeJS.ProcessEnv = {}): Promise<Served> {
     },
   };
 }
+
+/** `outpost serve`: the app in browser mode, nothing else. */
+export const serve = (env: NodeJS.ProcessEnv = {}): Promise<Served> => startCli(['serve'], env, 15_000);
+
+/** `outpost demo --no-open`: the app with the demo's answers, real sshd hosts behind a jump server. */
+export const demo = (env: NodeJS.ProcessEnv = {}): Promise<Served> => startCli(['demo', '--no-open'], env, 60_000);
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({

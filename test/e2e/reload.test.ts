@@ -2,48 +2,26 @@
 // real sshd hosts): an edit over the demo's initial answers survives a reload, as do the step and the
 // rail's marks; after an install a reload shows the same Result page with the batch view, whose export
 // still works, and from a step of the wizard "Show last run" brings it back.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
-import { fieldSelector, launch, ROOT, screenshot } from './harness';
+import { demo as startDemo, fieldSelector, launch, screenshot, type Served } from './harness';
 
-let demo: ChildProcess | null = null;
+let demo: Served;
 let browser: Browser;
-let dataDir: string;
 let url = '';
-let out = '';
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-reload-'));
-  demo = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'demo', '--no-open'], { env: { ...process.env, OUTPOST_DATA_DIR: dataDir, SHELL: '/bin/bash' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`outpost demo printed no URL in 60 s:\n${out}`)), 60_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    demo?.stdout?.on('data', onData);
-    demo?.stderr?.on('data', onData);
-    demo?.once('exit', (code) => reject(new Error(`outpost demo exited (${code}):\n${out}`)));
-  });
+  demo = await startDemo();
+  url = demo.url;
   browser = await launch();
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (demo && demo.exitCode === null) {
-    demo.kill('SIGTERM');
-    await new Promise((r) => demo?.once('exit', r));
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
+
 
 const railStates = (page: Page) => page.locator('[data-testid^="rail-"][data-state]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-testid')}=${e.getAttribute('data-state')}`).join(' '));
 

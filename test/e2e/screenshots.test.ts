@@ -3,48 +3,25 @@
 // test/e2e/artifacts/shot-<lang>-<width>-<n>-<step>.png for a person to look at. Each is checked as it
 // is taken: the page never scrolls sideways, no text is squeezed to one character per line, and the
 // browser console stays free of errors and warnings.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
-import { launch, ROOT, screenshot } from './harness';
+import { demo as startDemo, launch, screenshot, type Served } from './harness';
 
-let demo: ChildProcess | null = null;
+let demo: Served;
 let browser: Browser;
-let dataDir: string;
 let url = '';
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-shots-'));
-  demo = spawn(process.execPath, [path.join(ROOT, 'bin', 'outpost.mjs'), 'demo', '--no-open'], { env: { ...process.env, OUTPOST_DATA_DIR: dataDir, SHELL: '/bin/bash' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`outpost demo printed no URL in 60 s:\n${out}`)), 60_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    demo?.stdout?.on('data', onData);
-    demo?.stderr?.on('data', onData);
-    demo?.once('exit', (code) => reject(new Error(`outpost demo exited (${code}):\n${out}`)));
-  });
+  demo = await startDemo();
+  url = demo.url;
   browser = await launch();
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (demo && demo.exitCode === null) {
-    demo.kill('SIGTERM');
-    await new Promise((r) => demo?.once('exit', r));
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
+
 
 /** What is wrong with the layout as shown: a page wider than the window, text squeezed to a character a line. */
 async function layoutProblems(page: Page): Promise<string[]> {
