@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { generateKeyPair, type KeyPair } from '../integration/harness/sshd';
-import { launch, next, openWizard, screenshot, serve, walkTo, type Served } from './harness';
+import { fill, launch, next, openWizard, screenshot, serve, walkTo, type Served } from './harness';
 
 const PROFILE = `schema: 2
 id: pause-marker
@@ -93,11 +93,14 @@ describe('batch view: pause and resume', () => {
     await page.locator('#iplist').fill(csv);
     await page.getByRole('button', { name: /^Add 24 hosts?$/ }).click();
     await expect.poll(() => page.getByTestId('host-list').locator('tbody tr').count()).toBe(24);
+    await fill(page, 'run.concurrency', '16');
     await next(page, 'review');
     await page.getByTestId('next').click();
     await page.getByTestId('batch-view').waitFor({ timeout: 30_000 });
-    // The 16 first hosts hang in connect (their TCP connection is held here).
+    // The 16 first hosts hang in connect (their TCP connection is held here: the key scan's, which
+    // their logins wait for); all 16 have started.
     await expect.poll(() => held.size, { timeout: 30_000 }).toBe(16);
+    await expect.poll(() => count(page, 'connecting'), { timeout: 30_000 }).toBe(16);
     await page.getByTestId('run-pause').click();
     await page.getByTestId('run-resume').waitFor();
     await expect.poll(() => page.getByTestId('run-status').innerText()).toMatch(/^Paused: no new host starts.*8 hosts wait for Resume/);

@@ -170,7 +170,8 @@ export async function localPhase(rc: RunContext, reach: Reach): Promise<void> {
 }
 
 /** One target: log in (or this computer, or nothing: the seed's installer reaches it), its steps, its final state. */
-export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'local', jumps: Map<string, JumpState>, seed?: JumpState): Promise<void> {
+/** `scan`: the host's key scan (host-keys.ts), waited for as part of connecting; a host it found not answering at all fails its login with that. */
+export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'local', jumps: Map<string, JumpState>, seed?: JumpState, scan?: Promise<OutpostError | null>): Promise<void> {
   const hostId = t === 'local' ? 'local' : t.id;
   const host = t === 'local' ? 'this computer' : t.label;
   let state: HostState = 'queued';
@@ -197,7 +198,9 @@ export async function targetJob(rc: RunContext, reach: Reach, t: TargetHost | 'l
       const via = t.via ? jumps.get(t.via) : undefined;
       if (via instanceof StepFailure) throw notTried(rc, t.via ?? '', via);
       onState('connecting', 'connect');
-      const conn = await login(rc, hostId, host, 'connect', openTarget(rc, reach, t, (l) => rc.reporter.step(connectStep(rc, 'connect'), hostId, host, 'running', { message: l })), viaLabel(rc, t));
+      const unreached = await scan;
+      const open = unreached ? () => Promise.reject(unreached) : openTarget(rc, reach, t, (l) => rc.reporter.step(connectStep(rc, 'connect'), hostId, host, 'running', { message: l }));
+      const conn = await login(rc, hostId, host, 'connect', open, viaLabel(rc, t));
       ex = sshExecutor(conn, rc.plan.os);
       // A key login a step set up (keyLogin): the same way in and the same host key check, as that user with that key; closed at once.
       const relogin = async (user: string, keyPath: string) => {

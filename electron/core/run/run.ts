@@ -111,12 +111,9 @@ async function main(rc: RunContext, reach: Reach, gate: PauseGate, keys: KeyScan
   if (options.tunnelOnly) return;
   const seed = await seedPhase(rc, reach, jumps);
   // Every target's key asked about at once (one dialog); each login waits for its own host's scan only.
-  const scans = keys ? startTargetKeyScans(rc, keys, chosen, jumps) : new Map<string, Promise<void>>();
+  const scans = keys ? startTargetKeyScans(rc, keys, chosen, jumps) : new Map<string, Promise<OutpostError | null>>();
   const all: Array<TargetHost | 'local'> = [...chosen, ...(plan.hosts.thisComputer && !options.targets && !options.checkOnly ? (['local'] as const) : [])];
-  await pool(all, Math.max(1, options.concurrency ?? 1), async (t) => {
-    if (t !== 'local') await scans.get(t.id);
-    return targetJob(rc, reach, t, jumps, seed);
-  }, gate);
+  await pool(all, Math.max(1, options.concurrency ?? 1), (t) => targetJob(rc, reach, t, jumps, seed, t === 'local' ? undefined : scans.get(t.id)), gate);
 }
 
 export function startRun(plan: Plan, options: RunOptionsResolved, deps: RunDeps): RunHandle {
