@@ -20,6 +20,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bundleBenchScript } from './common.mjs';
 
 const TARGET_PSSH = 0.5;
 const TARGET_ANSIBLE = 0.2;
@@ -43,20 +44,8 @@ export function ensurePackage(bin, pkg) {
   if (!have(bin)) throw new Error(`${bin} is still missing after apt-get install ${pkg}`);
 }
 
-export async function buildHostsHelper(ROOT) {
-  const { build: esbuild } = await import('esbuild');
-  const outfile = path.join(ROOT, 'dist', 'bench', 'batch-hosts.mjs');
-  await esbuild({
-    entryPoints: [path.join(ROOT, 'scripts', 'bench', 'batch-hosts.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  return outfile;
+export function buildHostsHelper() {
+  return bundleBenchScript('batch-hosts');
 }
 
 /** Starts the hosts helper; resolves with its READY payload and a stop function. */
@@ -211,7 +200,7 @@ export async function runBatchBench(argv, { ROOT, table, UsageError }) {
   const pkgSha = crypto.createHash('sha256').update(fs.readFileSync(pkg)).digest('hex');
 
   console.log(`starting ${n} sshd hosts on loopback…`);
-  const helper = await buildHostsHelper(ROOT);
+  const helper = await buildHostsHelper();
   const t0 = performance.now();
   const { world, stop } = await startHosts(helper, work, n);
   console.log(`${n} hosts up in ${((performance.now() - t0) / 1000).toFixed(1)} s (package ${(fs.statSync(pkg).size / 1048576).toFixed(2)} MiB)`);

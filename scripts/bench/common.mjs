@@ -78,3 +78,21 @@ export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ').trimEnd()).join('\n');
 }
+
+/** Bundles scripts/bench/<name>.ts (a helper the bench runs under Node) into dist/bench/<name>.mjs; returns its path. */
+export async function bundleBenchScript(name, define = {}) {
+  const { build: esbuild } = await import('esbuild');
+  const outfile = path.join(ROOT, 'dist', 'bench', `${name}.mjs`);
+  await esbuild({
+    entryPoints: [path.join(ROOT, 'scripts', 'bench', `${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    define,
+    logLevel: 'warning',
+  });
+  return outfile;
+}

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, CannotMeasure, CHROMIUM, ms, RENDERER, ROOT, startServe, table, UsageError, verdict } from './common.mjs';
+import { build, bundleBenchScript, CannotMeasure, CHROMIUM, ms, RENDERER, ROOT, startServe, table, UsageError, verdict } from './common.mjs';
 /* global window, document, requestAnimationFrame -- functions passed to page.evaluate run in Chromium */
 
 // ---- terminal ------------------------------------------------------------------------------------
@@ -245,22 +245,9 @@ async function xtermAlone(browser, bytes, box, renderer, feeds = FEEDS) {
   }
 }
 
-async function buildRunTerminalServer() {
-  const { build: esbuild } = await import('esbuild');
-  const outfile = path.join(ROOT, 'dist', 'bench', 'run-terminal-server.mjs');
+function buildRunTerminalServer() {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  await esbuild({
-    entryPoints: [path.join(ROOT, 'scripts', 'bench', 'run-terminal-server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    define: { __OUTPOST_VERSION__: JSON.stringify(pkg.version), 'import.meta.dirname': JSON.stringify(path.join(ROOT, 'dist', 'bench')) },
-    logLevel: 'warning',
-  });
-  return outfile;
+  return bundleBenchScript('run-terminal-server', { __OUTPOST_VERSION__: JSON.stringify(pkg.version), 'import.meta.dirname': JSON.stringify(path.join(ROOT, 'dist', 'bench')) });
 }
 
 function parseMb(argv) {

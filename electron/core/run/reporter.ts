@@ -3,6 +3,7 @@
 // streaming redactor per step and host (a secret printed in two pieces is still masked), journal
 // records with `stringify`. Each target ends in exactly one final state, recorded with the address it
 // was reached at (what a resumed batch matches hosts by), its code and hint.
+import os from 'node:os';
 import type { Plan, Step } from '../../common/api/plan';
 import type { EventPayload } from '../../common/api';
 import { isFinalState, type CheckResult, type HostState, type MessagePart, type RunOutcome, type StepStatus } from '../../common/api/run';
@@ -59,9 +60,28 @@ export interface RunEnd {
   endedAt: string;
   /** The targets, in plan order, as the report lists them. */
   report: ReportHost[];
+  /** This computer as a host of the report, when the plan installs on it (a check's or an uninstall's verdict there). */
+  local?: ReportHost;
 }
 
 const isTarget = (id: string) => !/^(jump|proxy|seed)\d*$/.test(id);
+
+/** A host's row of the report from its result (none yet: cancelled, as a host the run never reached). */
+export function reportRow(r: HostResult | undefined, who: Pick<ReportHost, 'host' | 'port' | 'user' | 'name'>, redact: (text: string) => string): ReportHost {
+  const start = r?.startedAt ? Date.parse(r.startedAt) : NaN;
+  const end = r?.endedAt ? Date.parse(r.endedAt) : NaN;
+  return {
+    ...who,
+    state: r?.state ?? 'cancelled',
+    step: r?.step ?? null,
+    code: r?.code ?? null,
+    reason: r?.reason ? redact(r.reason) : null,
+    hint: r?.hint ? redact(r.hint) : null,
+    startedAt: r?.startedAt ?? null,
+    endedAt: r?.endedAt ?? null,
+    durationMs: Number.isFinite(start) && Number.isFinite(end) ? end - start : null,
+  };
+}
 
 export class Reporter {
   readonly journal: Journal;
@@ -184,25 +204,7 @@ export class Reporter {
 
   /** The report's hosts: every target of the plan, in order. */
   report(): ReportHost[] {
-    return this.plan.hosts.targets.map((t) => {
-      const r = this.results.get(t.id);
-      const start = r?.startedAt ? Date.parse(r.startedAt) : NaN;
-      const end = r?.endedAt ? Date.parse(r.endedAt) : NaN;
-      return {
-        host: t.ssh.host,
-        port: t.ssh.port,
-        user: t.ssh.user,
-        name: t.name ?? null,
-        state: r?.state ?? 'cancelled',
-        step: r?.step ?? null,
-        code: r?.code ?? null,
-        reason: r?.reason ? this.redact(r.reason) : null,
-        hint: r?.hint ? this.redact(r.hint) : null,
-        startedAt: r?.startedAt ?? null,
-        endedAt: r?.endedAt ?? null,
-        durationMs: Number.isFinite(start) && Number.isFinite(end) ? end - start : null,
-      };
-    });
+    return this.plan.hosts.targets.map((t) => reportRow(this.results.get(t.id), { host: t.ssh.host, port: t.ssh.port, user: t.ssh.user, name: t.name ?? null }, (x) => this.redact(x)));
   }
 
   /** The run's end: its outcome and first cause, the journal's last record, the run.end event. */
@@ -225,6 +227,7 @@ export class Reporter {
       startedAt: this.startedAt,
       endedAt,
       report: this.report(),
+      ...(this.plan.hosts.thisComputer ? { local: reportRow(this.results.get('local'), { host: 'localhost', port: 0, user: os.userInfo().username, name: 'this computer' }, (x) => this.redact(x)) } : {}),
       ...(first?.step ? { failedStep: first.step } : {}),
       ...(first ? { hostId: first.hostId, host: first.host } : {}),
       ...(first?.code ? { code: first.code } : {}),

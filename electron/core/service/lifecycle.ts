@@ -2,7 +2,6 @@
 // from the install plan, run by the one engine), their verdicts per host from the run's own evidence
 // (its report and journal), and the inventory: every host Outpost installed, from the journals.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Plan } from '../../common/api/plan';
 import { checkPlan, envResolver, PlanError, formatProblem, uninstallPlan, untunnelPlan, type Answers } from '../plan';
@@ -109,29 +108,12 @@ export interface CheckReport extends BatchReport {
 /**
  * The batch report with this computer as a host when the answers install on it (Windows "this
  * computer"): the report lists targets, and a check or uninstall of this computer must say its verdict
- * like any host's (never "all removed" because no host was listed). Its address is localhost.
+ * like any host's (never "all removed" because no host was listed); the reporter makes its row (RunEnd.local).
  */
 function reportWithThisComputer(plan: Plan, end: RunEnd | null, meta: { answers: string; hostsFile: string; startedAt: Date }): BatchReport {
   const base = batchReport(plan, end, { ...meta, skip: new Set() });
-  if (!plan.hosts.thisComputer) return base;
-  const r = end?.hosts.find((h) => h.hostId === 'local');
-  const start = r?.startedAt ? Date.parse(r.startedAt) : NaN;
-  const stop = r?.endedAt ? Date.parse(r.endedAt) : NaN;
-  const local: ReportHost = {
-    host: 'localhost',
-    port: 0,
-    user: os.userInfo().username,
-    name: 'this computer',
-    state: r?.state ?? 'cancelled',
-    step: r?.step ?? null,
-    code: r?.code ?? null,
-    reason: r?.reason ?? null,
-    hint: r?.hint ?? null,
-    startedAt: r?.startedAt ?? null,
-    endedAt: r?.endedAt ?? null,
-    durationMs: Number.isFinite(start) && Number.isFinite(stop) ? stop - start : null,
-  };
-  const hosts = [...base.hosts, local];
+  if (!end?.local) return base;
+  const hosts = [...base.hosts, end.local];
   return { ...base, hosts, totals: totalsOf(hosts) };
 }
 

@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '../../../electron/core/client';
 import { sshExecutor } from '../../../electron/core/exec';
 import { RunTerminal } from '../../../electron/core/run/terminal';
 import { SecretRegistry } from '../../../electron/core/secrets/registry';
 import { connectSsh, type SshConnection } from '../../../electron/core/ssh';
 import { TerminalManager } from '../../../electron/core/terminal/manager';
 import { startHarness, stopAll, type Harness } from '../harness/sshd';
+import { slowView } from '../harness/slow-view';
 import { neverAsked, tempDir, trustingKnownHosts } from '../ssh/helpers';
 
 let h: Harness;
@@ -38,29 +38,6 @@ afterAll(async () => {
   await stopAll();
   await fsp.rm(dir, { recursive: true, force: true });
 });
-
-/** A view that acknowledges `perTick` characters every few ms, like a slow renderer. */
-function slowView(manager: TerminalManager, perTick: number) {
-  const received: string[] = [];
-  let pending = 0;
-  let id = '';
-  const timer = setInterval(() => {
-    const n = Math.min(pending, perTick);
-    pending -= n;
-    if (n > 0 && id) manager.ack(id, n);
-  }, 4);
-  const client: Client = {
-    id: 'view',
-    emit: (name, payload) => {
-      if (name !== 'terminal.data') return;
-      const { data } = payload as { data: string };
-      received.push(data);
-      pending += data.length;
-    },
-    onClose: () => undefined,
-  };
-  return { client, received, setId: (v: string) => (id = v), stop: () => clearInterval(timer), text: () => received.join('') };
-}
 
 function startStep(command: string, secrets: SecretRegistry) {
   const terminal = new RunTerminal();

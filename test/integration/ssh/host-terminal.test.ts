@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '../../../electron/core/client';
 import { silentLogger } from '../../../electron/core/log/logger';
 import type { KnownHosts } from '../../../electron/core/ssh';
 import { skippedNote } from '../../../electron/core/terminal/interrupt';
@@ -15,6 +14,7 @@ import { TerminalManager } from '../../../electron/core/terminal/manager';
 import { openSshShellTo } from '../../../electron/core/terminal/ssh-shell';
 import type { TerminalSource } from '../../../electron/core/terminal/source';
 import { startHarness, stopAll, type Harness } from '../harness/sshd';
+import { slowView } from '../harness/slow-view';
 import { tempDir, trustingKnownHosts } from './helpers';
 
 let h: Harness;
@@ -31,28 +31,6 @@ afterAll(async () => {
   await stopAll();
   await fsp.rm(dir, { recursive: true, force: true });
 });
-
-/** A view that acknowledges `perTick` characters every few ms, like a slow renderer. */
-function slowView(manager: TerminalManager, perTick: number) {
-  const received: string[] = [];
-  let pending = 0;
-  let id = '';
-  const timer = setInterval(() => {
-    const n = Math.min(pending, perTick);
-    pending -= n;
-    if (n > 0 && id) manager.ack(id, n);
-  }, 4);
-  const client: Client = {
-    id: 'view',
-    emit: (name, payload) => {
-      if (name !== 'terminal.data') return;
-      received.push((payload as { data: string }).data);
-      pending += (payload as { data: string }).data.length;
-    },
-    onClose: () => undefined,
-  };
-  return { client, setId: (v: string) => (id = v), stop: () => clearInterval(timer), text: () => received.join('') };
-}
 
 const until = async (ok: () => boolean, ms: number) => {
   for (const t0 = Date.now(); !ok() && Date.now() - t0 < ms; ) await new Promise((r) => setTimeout(r, 10));
