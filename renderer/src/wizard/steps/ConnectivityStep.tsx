@@ -272,11 +272,11 @@ function Traffic() {
   const setConnectivity = useWizard((s) => s.setConnectivity);
   return (
     <>
-      <Segmented<'test' | 'production'>
+      <Segmented<'' | 'test' | 'production'>
         name="traffic"
         legend={t('conn.traffic.legend')}
-        value={traffic || ('' as 'test')}
-        onChange={(v) => setConnectivity(v === 'production' ? { traffic: v, mode: 'vpcep' } : { traffic: v, ...(mode === 'vpcep' ? { mode: 'jump' as const } : {}) })}
+        value={traffic}
+        onChange={(v) => setConnectivity(v === 'production' ? { traffic: v, mode: 'vpcep' } : { traffic: v, ...(v === 'test' && mode === 'vpcep' ? { mode: 'jump' as const } : {}) })}
         options={[
           { value: 'test', label: t('conn.traffic.test') },
           { value: 'production', label: t('conn.traffic.production') },
