@@ -147,6 +147,9 @@ export function TerminalView({ terminalId, onOpen, onExit, label = 'Terminal', a
           ack(data.length);
           pump();
         });
+        // One write a pass during a flood: a second, smaller write would be parsed in a task of its
+        // own and paint a frame of its own.
+        if (flood) break;
       }
     };
 
