@@ -140,6 +140,12 @@ inventory = inventory.yml
 # The playbook relies on host key checking (and checks that it is on).
 host_key_checking = True
 retry_files_enabled = False
+
+[ssh_connection]
+# One SSH command a task, the module on its standard input: fewer round trips, and no module file (with
+# its arguments) in a temporary folder on the host. Needs sudo without "requiretty" where steps run as
+# root (the default on current distributions); set it to False for a host whose sudoers has it.
+pipelining = True
 `;
 
 export function groupVars(env: string[]): string {
