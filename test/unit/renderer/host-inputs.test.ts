@@ -51,6 +51,9 @@ describe('the profile summary carries its per-host values', () => {
     const h = AOPS.hostInputs[0]!;
     expect(h).toMatchObject({ name: 'agentIp', type: 'string', required: false, default: 'route' });
     expect(h.pattern).toContain('route|');
+    const re = new RegExp(h.pattern ?? '');
+    for (const ok of ['route', '192.168.1.50', '10.0.0.255', '0.0.0.0', 'fe80::1', '2001:db8::10']) expect(re.test(ok), ok).toBe(true);
+    for (const bad of ['192.168.1.500', '256.1.1.1', '1.2.3', '01.2.3.4', '10.0.0.1; reboot', 'routes', '']) expect(re.test(bad), bad).toBe(false);
     expect(h.patternHint).toContain('IPv4/IPv6');
     expect(h.label.en).toBe("This host's address in agent.conf (ip=)");
     expect(h.label['zh-CN']).toContain('agent.conf 中本机地址');
