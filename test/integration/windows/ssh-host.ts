@@ -39,9 +39,7 @@ export function wineserverBinary(): string {
   return 'wineserver';
 }
 
-// TMPDIR as an SSH session has it (none: /tmp): Wine finds its wineserver in a folder under TMPDIR, so
-// the test's own `sc query` must look where the sessions' services are (the test run sets its own TMPDIR).
-const wineEnv = (home: string) => [`HOME=${home}`, `WINEPREFIX=${home}/wineprefix`, 'WINEDEBUG=-all', 'WINEDLLOVERRIDES=mscoree,mshtml=', 'DISPLAY=', 'TMPDIR=/tmp'];
+const wineEnv = (home: string) => [`HOME=${home}`, `WINEPREFIX=${home}/wineprefix`, 'WINEDEBUG=-all', 'WINEDLLOVERRIDES=mscoree,mshtml=', 'DISPLAY='];
 
 /** A Windows-over-SSH stand-in for the user `base` (+ the checkout's suffix); a fresh prefix every time. */
 export async function startWindowsSshHost(base: string, password: string, opts: { address?: string } = {}): Promise<WindowsSshHost> {
