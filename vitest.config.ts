@@ -8,7 +8,6 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/global-tmp.ts'],
           // One module graph per worker, not per file: the files' imports (the core, its schemas) cost
           // more than their tests (98 s → 40 s on two cores). Unit tests keep no state in modules.
           isolate: false,
@@ -19,7 +18,6 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/global-tmp.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
@@ -30,7 +28,6 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/global-tmp.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           fileParallelism: false,
