@@ -66,7 +66,7 @@ function plant(): void {
 
 /** Installer files anywhere in the login folder, the temporary folder or the uploaded installer's folder, newer than the test's start (this computer's own cache excluded). */
 function installersLeft(): string[] {
-  const out = execFileSync('find', [home(), '/tmp', '-path', world.dir, '-prune', '-o', '-name', 'apm_agent_install.sh', '-newer', stamp, '-print'], { encoding: 'utf8' });
+  const out = execFileSync('find', [home(), '/tmp', '-ignore_readdir_race', '-path', world.dir, '-prune', '-o', '-name', 'apm_agent_install.sh', '-newer', stamp, '-print'], { encoding: 'utf8' });
   return out.split('\n').filter(Boolean);
 }
 
