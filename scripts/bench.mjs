@@ -13,9 +13,9 @@
 // writes a line at a time), five ways: (a) a bare PTY producing it (node-pty, no UI);
 // (b) xterm.js alone in the same Chromium, fed it directly, at its best: six ways of feeding it (32 KB,
 // 256 KB and 1 MB writes, each either after the previous one's write callback or issued ahead without
-// callbacks), each run before and after (c)–(e) (the second time in reverse order; each time after a
-// 4M-character warm-up, as (c)–(e) get a 1 MB flood first) and averaged, each printed, the best is (b);
-// (c)–(e) each get a 4M-character warm-up, then three floods, their mean;
+// callbacks), each run before and after (c)–(e) (the second time in reverse order) and averaged, each
+// printed, the best is (b); (b) and each of (c)–(e) first get a 4M-character warm-up, and (c)–(e) are the
+// mean of three floods;
 // (c) Outpost's local terminal in browser mode (`outpost serve`: PTY → flow control → WebSocket →
 // xterm.js); (d) Outpost's run terminal, an interactive step's SSH channel on a loopback sshd;
 // (e) Outpost's host terminal, the login shell the Result page and the Installed view open

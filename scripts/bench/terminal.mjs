@@ -124,7 +124,7 @@ async function throughOutpost(browser, url, bytes) {
     // Warm-up (JIT, glyph caches): 4M characters, as (b) gets before each of its measurements (with
     // 1M the flood measured next still paid for compilation: ~20% slower than the one after it).
     await typeAndWait(page, `${floodCommand(4_000_000)}; echo warm-$((6*7))`, 'warm', 'warm-42', 60_000);
-    // Three floods, their mean (b)'s figure is a mean too: one flood spreads ±20% here.
+    // Three floods and their mean ((b)'s figure is a mean too): one flood spreads ±20% here.
     const floods = [];
     for (let i = 0; i < FLOODS; i++) floods.push(await typeAndWait(page, `${floodCommand(bytes)}; echo done${i}-$((6*7))`, `flood${i}`, `done${i}-42`, 600_000));
     // Ctrl-C while `yes` floods: from the key to the next prompt on screen.
@@ -185,7 +185,7 @@ async function xtermAlone(browser, bytes, box, renderer, feeds = FEEDS) {
         let text = line.repeat(full) + 'x'.repeat(n - full * 120);
         const results = [];
         let used = 'dom';
-        // Warm-up, as (c)–(e) get a 1 MB flood first: a terminal of its own parses 4M characters, so the
+        // Warm-up, as (c)–(e) get a 4M-character flood first: a terminal of its own parses 4M characters, so the
         // first way measured does not pay for JIT compilation the later ones are spared.
         for (let round = 0; round < 2; round++) {
           const warm = new window.Terminal({ scrollback: 5000 });
