@@ -7,7 +7,7 @@
 //    a CA the test creates, the mirror given as options.downloadBase), the certificate checked: not
 //    trusted, the run stops before anything connects and nothing is sent; trusted (NODE_EXTRA_CA_CERTS),
 //    the file is uploaded to the target through the jump server and installed.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -66,8 +66,12 @@ function plant(): void {
 
 /** Installer files anywhere in the login folder, the temporary folder or the uploaded installer's folder, newer than the test's start (this computer's own cache excluded). */
 function installersLeft(): string[] {
-  const out = execFileSync('find', [home(), '/tmp', '-ignore_readdir_race', '-path', world.dir, '-prune', '-o', '-name', 'apm_agent_install.sh', '-newer', stamp, '-print'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean);
+  const r = spawnSync('find', [home(), '/tmp', '-path', world.dir, '-prune', '-o', '-name', 'apm_agent_install.sh', '-newer', stamp, '-print'], { encoding: 'utf8' });
+  // The other integration process's temporary folders come and go while find walks /tmp: one gone
+  // before find reads it is not an error here (find exits 1 for it); anything else is.
+  const errors = r.stderr.split('\n').filter((l) => l && !/No such file or directory$/.test(l));
+  if (r.error || errors.length > 0) throw new Error(`find: ${r.error?.message ?? errors.join('; ')}`);
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 /** What a run left on the target: the agent (run as root), its folders, the upload staging cache. */
